@@ -1,0 +1,5 @@
+"""`python -m portalctl` runs the command line."""
+
+from portalctl.cli import main
+
+main()

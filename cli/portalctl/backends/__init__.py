@@ -1,0 +1,28 @@
+"""Backends: the embedded portal, and (as they land) the server and help-desk connectors."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from portalctl.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from portalctl.backends.base import Backend
+    from portalctl.config import Profile
+
+# kind -> module with `open_backend(profile) -> Backend`
+KINDS: dict[str, str] = {
+    "embedded": "portalctl.backends.embedded",
+}
+
+
+def open_backend(profile: Profile) -> Backend:
+    module = KINDS.get(profile.backend)
+    if module is None:
+        raise InvalidInput(
+            f"profile {profile.name!r} uses unknown backend {profile.backend!r}",
+            hint=f"known backends: {', '.join(KINDS)}",
+        )
+    backend: Backend = importlib.import_module(module).open_backend(profile)
+    return backend

@@ -1,0 +1,113 @@
+"""The `portalctl` entry point: global options, lazily loaded command groups, and error handling.
+
+Command modules are imported only when their group runs, so `portalctl --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from portalctl import __version__
+from portalctl.exitcodes import ExitCode
+
+# name -> (module, attribute, one-line help shown by `portalctl --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "tickets": ("portalctl.commands.tickets", "tickets", "Open, follow, answer and close tickets."),
+    "articles": ("portalctl.commands.articles", "articles", "Search and read the knowledge base."),
+    "auth": ("portalctl.commands.auth", "auth", "Sign in to portals and manage profiles."),
+    "me": ("portalctl.commands.me", "me", "Show or update your own profile."),
+    "admin": ("portalctl.commands.admin", "admin", "Manage users, organisations, departments, fields, articles."),
+    "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),
+    "demo": ("portalctl.commands.demo", "demo", "Take a narrated tour on a throwaway demo portal."),
+    "completion": ("portalctl.commands.completion", "completion", "Print the shell completion script."),
+}
+
+
+class PortalClickError(click.ClickException):
+    """A PortalError as click shows it: one line of what went wrong, one of what to do next."""
+
+    def __init__(self, message: str, hint: str | None, exit_code: int) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        from portalctl.terminal import color_enabled
+
+        stream = file or sys.stderr
+        colour = color_enabled(stream)
+        click.echo(click.style("Error: ", fg="red", bold=True) if colour else "Error: ", file=stream, nl=False)
+        click.echo(self.message, file=stream)
+        if self.hint:
+            click.echo(f"Hint: {self.hint}", file=stream)
+
+
+class RootGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from portalctl.errors import PortalError
+
+        try:
+            return super().invoke(ctx)
+        except PortalError as exc:
+            raise PortalClickError(exc.message, exc.hint, int(exc.exit_code)) from exc
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.debug:
+                raise
+            raise PortalClickError(
+                f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR
+            ) from exc
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="portalctl", message="%(prog)s %(version)s")
+@click.option("-p", "--profile", metavar="NAME", help="Profile to act through (env PORTALCTL_PROFILE).")
+@click.option("--no-input", is_flag=True, help="Never prompt; fail naming the missing flag (also CI=true).")
+@click.option("--debug", is_flag=True, envvar="PORTALCTL_DEBUG", help="Show tracebacks for errors.")
+@click.pass_context
+def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -> None:
+    """portalctl: one command line for customer-support portals.
+
+    Open, follow, answer and close tickets, search the knowledge base and export listings, on the embedded
+    portal (the default, one SQLite file) or the help desk behind your profile.
+
+    \b
+    Start here:
+      portalctl demo                  a narrated tour on a throwaway portal
+      portalctl init                  create your own portal on this machine
+      portalctl tickets create --subject "VPN down" --body "Since 9:00"
+      portalctl tickets list --status open -o json
+    """
+    from portalctl.commands.context import AppContext
+
+    ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if os.environ.get("PORTALCTL_DEBUG"):
+        os.environ.setdefault("PYTHONFAULTHANDLER", "1")
+    root(prog_name="portalctl")

@@ -1,0 +1,131 @@
+"""What every command shares: the global options, the client, and how records reach stdout."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from portalctl.output.render import FORMATS, render, render_one
+from portalctl.terminal import can_prompt, color_enabled
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    profile: str | None = None
+    no_input: bool = False
+    debug: bool = False
+    _client: Any = field(default=None, repr=False)
+
+    @property
+    def client(self) -> Any:
+        """The Client for the selected profile, opened on first use."""
+        if self._client is None:
+            from portalctl.client import Client
+            from portalctl.config import Settings
+
+            self._client = Client(Settings({"profile": self.profile}).profile())
+        return self._client
+
+    @property
+    def interactive(self) -> bool:
+        return can_prompt(self.no_input)
+
+    def require(self, value: Any, flag: str, prompt: str, **prompt_options: Any) -> Any:
+        """A required value: prompted for on a TTY, else an error naming the flag to pass."""
+        if value not in (None, ""):
+            return value
+        if self.interactive:
+            return click.prompt(prompt, **prompt_options)
+        raise click.UsageError(f"missing {flag} (no prompt without a terminal)")
+
+    def confirm(self, question: str, yes: bool) -> None:
+        """Destructive actions: ask on a TTY, else demand --yes."""
+        if yes:
+            return
+        if self.interactive:
+            click.confirm(question, abort=True, err=True)
+            return
+        raise click.UsageError(f"{question} Pass --yes to confirm without a terminal.")
+
+
+def app(ctx: click.Context | None = None) -> AppContext:
+    ctx = ctx or click.get_current_context()
+    obj = ctx.find_object(AppContext)
+    if obj is None:  # a group invoked on its own (tests, completion)
+        obj = ctx.ensure_object(AppContext)
+    return obj
+
+
+def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
+    """-o/--output and --columns, shared by every command that prints records (sqlite-utils style)."""
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--columns",
+            metavar="A,B,...",
+            help=f"Fields to show, comma-separated (table default: {','.join(default_columns)}).",
+        )(function)
+        function = click.option(
+            "-o",
+            "--output",
+            type=click.Choice(FORMATS),
+            envvar="PORTALCTL_OUTPUT",
+            help="Output format (default: table; env PORTALCTL_OUTPUT).",
+        )(function)
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["output"] = Output(kwargs.pop("output") or "table", kwargs.pop("columns"), default_columns)
+            return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@dataclass
+class Output:
+    fmt: str
+    columns_flag: str | None
+    default_columns: Sequence[str]
+
+    @property
+    def columns(self) -> list[str] | None:
+        if self.columns_flag:
+            return [c.strip() for c in self.columns_flag.split(",") if c.strip()]
+        return list(self.default_columns) if self.fmt in ("table", "csv") else None
+
+    def many(self, records: Iterable[Any]) -> int:
+        rows = (r.to_dict() if hasattr(r, "to_dict") else r for r in records)
+        return render(rows, self.fmt, sys.stdout, columns=self.columns, color=color_enabled(sys.stdout))
+
+    def one(self, record: Any, table: Callable[[Any], None] | None = None) -> None:
+        """One record; `table` draws the human view (e.g. a ticket with its conversation)."""
+        if self.fmt == "table" and table is not None:
+            table(record)
+            return
+        data = record.to_dict() if hasattr(record, "to_dict") else record
+        if self.columns_flag:
+            data = {c: data.get(c) for c in self.columns or []}
+        render_one(data, self.fmt, sys.stdout, color=color_enabled(sys.stdout))
+
+
+def limit_options(function: F) -> F:
+    """--limit N and --all: pagination is the tool's job."""
+    function = click.option("--all", "all_", is_flag=True, help="Every matching record (no limit).")(function)
+    function = click.option(
+        "--limit", type=click.IntRange(min=1), default=30, show_default=True, help="At most this many records."
+    )(function)
+    return function
+
+
+def message(text: str) -> None:
+    """A human message: stderr, so stdout stays data."""
+    click.echo(text, err=True)

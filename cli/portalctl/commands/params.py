@@ -1,0 +1,61 @@
+"""Option types shared by commands: times people type, KEY=VALUE pairs, body text from a flag or a file."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import IO, Any
+
+import click
+
+RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class When(click.ParamType):
+    """A moment: YYYY-MM-DD, an ISO date-time, or a span back from now (30m, 24h, 7d, 2w). Gives ISO UTC."""
+
+    name = "WHEN"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        match = RELATIVE.match(text)
+        try:
+            if match:
+                moment = datetime.now(UTC) - timedelta(**{UNITS[match[2]]: int(match[1])})
+            elif len(text) == 10:
+                moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+            else:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+        except ValueError:
+            self.fail(f"{text!r} is not a date (YYYY-MM-DD), a date-time or a span like 7d", param, ctx)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def key_values(pairs: tuple[str, ...], flag: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint=flag)
+        result[key.strip()] = value
+    return result
+
+
+def body_text(body: str | None, body_file: IO[str] | None) -> str | None:
+    """--body or --body-file (- for stdin), never both."""
+    if body is not None and body_file is not None:
+        raise click.UsageError("pass --body or --body-file, not both")
+    if body_file is not None:
+        return body_file.read()
+    return body
+
+
+def body_options(function: Any) -> Any:
+    function = click.option(
+        "--body-file", type=click.File("r", encoding="utf-8"), metavar="FILE", help="Read the text from FILE (- for stdin)."
+    )(function)
+    function = click.option("--body", help="The text (Markdown).")(function)
+    return function

@@ -1,0 +1,307 @@
+"""`portalctl tickets`: open, follow, answer and close tickets."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from portalctl.backends.base import TicketChanges, TicketQuery, Upload
+from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.commands.params import When, body_options, body_text, key_values
+from portalctl.commands.ticket_view import show_ticket
+from portalctl.errors import PortalError
+from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
+
+LIST_COLUMNS = ("id", "status", "priority", "department", "subject", "requester", "updated_at")
+ONE_COLUMNS = ("id", "status", "priority", "subject", "requester", "due_at")
+ATTACHMENT_COLUMNS = ("id", "filename", "content_type", "size", "created_at")
+
+attach_option = click.option(
+    "--attach", "attach", multiple=True, metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Attach a file (repeatable).",
+)
+ticket_id = click.argument("ticket_id", type=click.IntRange(min=1), metavar="ID")
+
+
+def uploads(paths: tuple[Path, ...]) -> list[Upload]:
+    return [Upload(filename=path.name, path=path) for path in paths]
+
+
+def report(output: Output, ticket: Ticket, text: str) -> None:
+    """After a change: a sentence on stderr; the ticket id (table) or the ticket (other formats) on stdout."""
+    message(text)
+    if output.fmt == "table" and not output.columns_flag:
+        click.echo(ticket.id)
+    else:
+        output.one(ticket)
+
+
+@click.group()
+def tickets() -> None:
+    """Open, follow, answer and close tickets.
+
+    \b
+    Examples:
+      portalctl tickets create --subject "Invoice 5412 rejected" --body-file notes.md
+      portalctl tickets list --status open --overdue
+      portalctl tickets reply 12 --body "Here is the corrected PDF" --attach form.pdf
+    """
+
+
+@tickets.command()
+@click.option("--subject", help="A short title of the problem.")
+@body_options
+@click.option("--priority", type=click.Choice(PRIORITIES), help="Default: medium.")
+@click.option("--type", "type_", type=click.Choice(TICKET_TYPES), help="Kind of request.")
+@click.option("--department", metavar="NAME", help="Department (queue) that handles it.")
+@click.option("--cc", multiple=True, metavar="EMAIL", help="Copy someone on the conversation (repeatable).")
+@click.option("--field", "field_pairs", multiple=True, metavar="KEY=VALUE", help="A custom field (repeatable).")
+@click.option("--tag", multiple=True, help="A tag (repeatable).")
+@attach_option
+@click.option("--follow-up-of", type=click.IntRange(min=1), metavar="ID", help="Link a closed ticket this continues.")
+@click.option("--requester", metavar="EMAIL", help="Agents: open the ticket on behalf of this customer.")
+@output_options(ONE_COLUMNS)
+def create(
+    subject: str | None, body: str | None, body_file: IO[str] | None, priority: str | None, type_: str | None,
+    department: str | None, cc: tuple[str, ...], field_pairs: tuple[str, ...], tag: tuple[str, ...],
+    attach: tuple[Path, ...], follow_up_of: int | None, requester: str | None, output: Output,
+) -> None:
+    """Open a ticket.
+
+    Missing values are prompted for on a terminal; elsewhere the command fails naming the flag.
+
+    \b
+    Examples:
+      portalctl tickets create --subject "Cambio en formulario 5412" --body "Corregir el valor FOB" \\
+          --field user_code=0042 --field forms=5412 --attach corrected.pdf
+      echo "build 311 failed" | portalctl tickets create --subject "CI failure" --body-file - -o json
+    """
+    ctx = app()
+    subject = ctx.require(subject, "--subject", "Subject")
+    text = ctx.require(body_text(body, body_file), "--body or --body-file", "Description")
+    ticket = ctx.client.tickets.create(
+        subject=subject, body=text, priority=priority, type=type_, department=department, ccs=cc,
+        fields=key_values(field_pairs, "--field"), tags=tag, attachments=uploads(attach),
+        follow_up_of=follow_up_of, requester=requester,
+    )
+    report(output, ticket, f"Created ticket #{ticket.id}: {ticket.subject} (due {ticket.due_at})")
+
+
+@tickets.command("list")
+@click.option("--status", "statuses", multiple=True, metavar="STATE",
+              help="new, open, pending, on_hold, resolved, closed, native names too, or 'all' (default: all but closed).")
+@click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES), help="Repeatable.")
+@click.option("--type", "types", multiple=True, type=click.Choice(TICKET_TYPES), help="Repeatable.")
+@click.option("--department", "departments", multiple=True, metavar="NAME", help="Repeatable.")
+@click.option("--requester", metavar="EMAIL", help="Tickets opened by this person.")
+@click.option("--org", metavar="NAME", help="Tickets of this organisation.")
+@click.option("--created-since", type=When(), help="YYYY-MM-DD, ISO time, or a span such as 7d.")
+@click.option("--created-until", type=When(), help="Created before this moment.")
+@click.option("--updated-since", type=When(), help="Changed since this moment.")
+@click.option("--search", metavar="TEXT", help="Words in the subject or public conversation (accents ignored).")
+@click.option("--overdue", is_flag=True, help="Only new or open tickets past their resolution due time.")
+@click.option("--mine", is_flag=True, help="Tickets you opened (agents: or that are assigned to you).")
+@click.option("--sort", default="-updated", show_default=True,
+              help="updated, created, priority, due, id or status; prefix - for descending.")
+@limit_options
+@output_options(LIST_COLUMNS)
+def list_(
+    statuses: tuple[str, ...], priorities: tuple[str, ...], types: tuple[str, ...], departments: tuple[str, ...],
+    requester: str | None, org: str | None, created_since: str | None, created_until: str | None,
+    updated_since: str | None, search: str | None, overdue: bool, mine: bool, sort: str, limit: int, all_: bool,
+    output: Output,
+) -> None:
+    """List tickets you can see, newest change first.
+
+    \b
+    Examples:
+      portalctl tickets list --status open --status pending --department soporte-web
+      portalctl tickets list --overdue --sort due
+      portalctl tickets list --all --updated-since 7d -o jsonl > week.jsonl
+    """
+    wanted: list[str] | None = list(statuses) or None
+    if wanted and any(s.lower() == "all" for s in wanted):
+        wanted = ["new", "open", "pending", "on_hold", "resolved", "closed"]
+    query = TicketQuery(
+        statuses=wanted, priorities=priorities, types=types, departments=departments, requester=requester,
+        organization=org, created_since=created_since, created_until=created_until, updated_since=updated_since,
+        search=search, overdue=overdue, mine=mine, sort=sort, limit=None if all_ else limit,
+    )
+    count = output.many(app().client.tickets.list(query))
+    if count == 0 and output.fmt == "table":
+        message("No tickets match.")
+
+
+@tickets.command()
+@ticket_id
+@output_options(LIST_COLUMNS)
+def show(ticket_id: int, output: Output) -> None:
+    """Show a ticket: its fields, due time, conversation and attachments.
+
+    \b
+    Example:
+      portalctl tickets show 12
+      portalctl tickets show 12 -o json | jq '.comments[-1].body'
+    """
+    ticket = app().client.tickets.get(ticket_id)
+    output.one(ticket, table=show_ticket)
+
+
+@tickets.command()
+@ticket_id
+@body_options
+@attach_option
+@click.option("--internal", is_flag=True, help="Agents: a note only agents see.")
+@click.option("--status", metavar="STATE", help="Agents: the state after the reply (default: pending).")
+@output_options(ONE_COLUMNS)
+def reply(ticket_id: int, body: str | None, body_file: IO[str] | None, attach: tuple[Path, ...], internal: bool,
+          status: str | None, output: Output) -> None:
+    """Answer a ticket (agents: or add an internal note).
+
+    A customer's reply reopens a pending or resolved ticket; an agent's reply sets it to pending.
+
+    \b
+    Examples:
+      portalctl tickets reply 12 --body "Adjunto el PDF corregido" --attach form.pdf
+      portalctl tickets reply 12 --internal --body "Waiting on the carrier"
+      portalctl tickets reply 12 --body "Fixed in 4.2" --status resolved
+    """
+    ctx = app()
+    text = ctx.require(body_text(body, body_file), "--body or --body-file", "Reply")
+    ticket = ctx.client.tickets.reply(ticket_id, body=text, internal=internal, status=status,
+                                      attachments=uploads(attach))
+    what = "Added an internal note to" if internal else "Replied to"
+    report(output, ticket, f"{what} #{ticket.id} (now {ticket.status})")
+
+
+@tickets.command()
+@ticket_id
+@output_options(ONE_COLUMNS)
+def close(ticket_id: int, output: Output) -> None:
+    """Close a ticket. Closed is final: later questions go in a follow-up ticket.
+
+    \b
+    Example:
+      portalctl tickets close 12
+    """
+    ticket = app().client.tickets.close(ticket_id)
+    report(output, ticket, f"Closed #{ticket.id}")
+
+
+@tickets.command()
+@ticket_id
+@output_options(ONE_COLUMNS)
+def reopen(ticket_id: int, output: Output) -> None:
+    """Reopen a resolved ticket.
+
+    \b
+    Example:
+      portalctl tickets reopen 12
+    """
+    ticket = app().client.tickets.reopen(ticket_id)
+    report(output, ticket, f"Reopened #{ticket.id}")
+
+
+@tickets.command()
+@ticket_id
+@click.option("--subject")
+@click.option("--priority", type=click.Choice(PRIORITIES))
+@click.option("--type", "type_", type=click.Choice(TICKET_TYPES))
+@click.option("--department", metavar="NAME")
+@click.option("--status", metavar="STATE", help="Any state; from closed nothing changes.")
+@click.option("--assignee", metavar="EMAIL", help="The agent who owns it.")
+@click.option("--field", "field_pairs", multiple=True, metavar="KEY=VALUE", help="A custom field (repeatable).")
+@click.option("--tag", "add_tags", multiple=True, help="Add a tag (repeatable).")
+@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag (repeatable).")
+@output_options(ONE_COLUMNS)
+def update(ticket_id: int, subject: str | None, priority: str | None, type_: str | None, department: str | None,
+           status: str | None, assignee: str | None, field_pairs: tuple[str, ...], add_tags: tuple[str, ...],
+           remove_tags: tuple[str, ...], output: Output) -> None:
+    """Change a ticket's fields. Customers may change only the custom fields marked customer-editable.
+
+    \b
+    Examples:
+      portalctl tickets update 12 --priority high --assignee agent@example.com
+      portalctl tickets update 12 --field forms=5412,5413
+    """
+    changes = TicketChanges(subject=subject, priority=priority, type=type_, department=department, status=status,
+                            assignee=assignee, fields=key_values(field_pairs, "--field"), add_tags=add_tags,
+                            remove_tags=remove_tags)
+    ticket = app().client.tickets.update(ticket_id, changes)
+    report(output, ticket, f"Updated #{ticket.id}")
+
+
+@tickets.command()
+@ticket_id
+@click.option("--add", multiple=True, metavar="EMAIL", help="Copy this person (repeatable).")
+@click.option("--remove", multiple=True, metavar="EMAIL", help="Stop copying this person (repeatable).")
+@output_options(ONE_COLUMNS)
+def cc(ticket_id: int, add: tuple[str, ...], remove: tuple[str, ...], output: Output) -> None:
+    """Add or remove people copied on a ticket.
+
+    \b
+    Example:
+      portalctl tickets cc 12 --add boss@example.com --remove old@example.com
+    """
+    if not add and not remove:
+        raise click.UsageError("pass --add EMAIL or --remove EMAIL")
+    ticket = app().client.tickets.cc(ticket_id, add=add, remove=remove)
+    report(output, ticket, f"CCs on #{ticket.id}: {', '.join(ticket.ccs) or 'none'}")
+
+
+@tickets.command()
+@ticket_id
+@output_options(ATTACHMENT_COLUMNS)
+def attachments(ticket_id: int, output: Output) -> None:
+    """List a ticket's attachments.
+
+    \b
+    Example:
+      portalctl tickets attachments 12
+    """
+    output.many(app().client.tickets.attachments(ticket_id))
+
+
+@tickets.command()
+@ticket_id
+@click.argument("attachment_id", type=click.IntRange(min=1), metavar="ATTACHMENT")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="Where to save it (default: here).")
+@click.option("--force", is_flag=True, help="Overwrite a file of the same name.")
+def download(ticket_id: int, attachment_id: int, directory: Path, force: bool) -> None:
+    """Save an attachment; prints the path written.
+
+    The file name is made safe (no directories, no control characters); an existing file is kept unless --force.
+
+    \b
+    Example:
+      portalctl tickets download 12 3 --dir ~/Downloads
+    """
+    attachment, source = app().client.tickets.download(ticket_id, attachment_id)
+    with source:
+        target = save(attachment, source, directory, force)
+    message(f"Saved {attachment.filename} ({attachment.size} bytes)")
+    click.echo(str(target))
+
+
+def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> Path:
+    from portalctl.engine.attachments import safe_name
+
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / safe_name(attachment.filename)
+    if target.exists() and not force:
+        raise PortalError(f"{target} already exists", hint="pass --force to overwrite it, or --dir elsewhere")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".portalctl-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,176 @@
+"""Where portalctl keeps its state, and which profile a command acts through.
+
+Precedence for every setting: flags > environment (PORTALCTL_*) > .env in the working directory >
+project file (.portalctl.toml, searched upwards) > user config (config.json in the config directory) > defaults.
+`PORTALCTL_HOME` moves all state (config and data) under one directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portalctl.errors import InvalidInput, NotFound
+
+ENV_PREFIX = "PORTALCTL_"
+PROJECT_FILE = ".portalctl.toml"
+
+
+def config_dir() -> Path:
+    home = os.environ.get("PORTALCTL_HOME")
+    if home:
+        return Path(home) / "config"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("portalctl"))
+
+
+def data_dir() -> Path:
+    home = os.environ.get("PORTALCTL_HOME")
+    if home:
+        return Path(home) / "data"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("portalctl"))
+
+
+def default_db() -> Path:
+    return data_dir() / "portal.db"
+
+
+@dataclass
+class Profile:
+    """A named way to reach a portal: the backend kind, where it is, and who acts."""
+
+    name: str
+    backend: str = "embedded"
+    url: str | None = None  # server and connectors
+    db: str | None = None  # embedded: the portal file (default: the data directory's portal.db)
+    user: str | None = None  # the acting user's e-mail (embedded) or login name
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def db_path(self) -> Path:
+        return Path(self.db).expanduser() if self.db else default_db()
+
+    def public(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, {}, "")}
+
+
+class UserConfig:
+    """config.json in the config directory: the profiles and which one is current."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "config.json"
+        self.data: dict[str, Any] = {"current": None, "profiles": {}}
+        if self.path.exists():
+            try:
+                self.data.update(json.loads(self.path.read_text(encoding="utf-8")))
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{self.path} is not valid JSON ({exc})", hint="fix or remove the file") from exc
+
+    @property
+    def current(self) -> str | None:
+        return self.data.get("current")
+
+    def profiles(self) -> dict[str, Profile]:
+        return {name: Profile(name=name, **body) for name, body in self.data["profiles"].items()}
+
+    def get(self, name: str) -> Profile:
+        body = self.data["profiles"].get(name)
+        if body is None:
+            raise NotFound(f"no profile named {name!r}", hint="see 'portalctl auth list' or run 'portalctl auth login'")
+        return Profile(name=name, **body)
+
+    def put(self, profile: Profile, *, make_current: bool = True) -> None:
+        body = profile.public()
+        body.pop("name")
+        self.data["profiles"][profile.name] = body
+        if make_current or not self.current:
+            self.data["current"] = profile.name
+        self.save()
+
+    def remove(self, name: str) -> None:
+        self.data["profiles"].pop(name, None)
+        if self.current == name:
+            self.data["current"] = next(iter(self.data["profiles"]), None)
+        self.save()
+
+    def switch(self, name: str) -> None:
+        self.get(name)
+        self.data["current"] = name
+        self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
+
+
+def dotenv_values() -> dict[str, str]:
+    """PORTALCTL_* values from .env in the working directory (python-dotenv parses it)."""
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values as parse
+
+    return {k: v for k, v in parse(path).items() if k.startswith(ENV_PREFIX) and v is not None}
+
+
+def project_settings() -> dict[str, Any]:
+    """The nearest .portalctl.toml from the working directory upwards."""
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        path = folder / PROJECT_FILE
+        if path.is_file():
+            try:
+                return tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidInput(f"{path}: {exc}", hint="fix the TOML syntax") from exc
+    return {}
+
+
+class Settings:
+    """Resolves one setting through the precedence chain (flags are passed in by the caller)."""
+
+    def __init__(self, flags: dict[str, Any] | None = None) -> None:
+        self.flags = {k: v for k, v in (flags or {}).items() if v is not None}
+        self._dotenv: dict[str, str] | None = None
+        self._project: dict[str, Any] | None = None
+        self._user: UserConfig | None = None
+
+    @property
+    def user_config(self) -> UserConfig:
+        if self._user is None:
+            self._user = UserConfig()
+        return self._user
+
+    def get(self, key: str) -> Any:
+        if key in self.flags:
+            return self.flags[key]
+        env_key = ENV_PREFIX + key.upper()
+        if env_key in os.environ:
+            return os.environ[env_key]
+        if self._dotenv is None:
+            self._dotenv = dotenv_values()
+        if env_key in self._dotenv:
+            return self._dotenv[env_key]
+        if self._project is None:
+            self._project = project_settings()
+        return self._project.get(key)
+
+    def profile(self) -> Profile:
+        """The profile this command acts through, with per-setting overrides applied."""
+        name = self.get("profile") or self.user_config.current
+        if name:
+            profile = self.user_config.get(name)
+        else:
+            profile = Profile(name="default")
+        for key in ("user", "db", "url"):
+            value = self.get(key)
+            if value:
+                setattr(profile, key, value)
+        return profile

@@ -1,0 +1,259 @@
+"""Users, organisations, departments and custom field definitions, with who may see and change them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from portalctl.engine.calendar import parse_business_hours
+from portalctl.engine.db import transaction
+from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
+from portalctl.errors import InvalidInput, StateConflict
+from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Organization, User
+
+if TYPE_CHECKING:
+    from portalctl.engine.portal import Portal, Session
+
+PROFILE_FIELDS = ("name", "title", "phone", "language", "timezone")
+
+
+def hash_password(password: str) -> str:
+    """scrypt (memory-hard, in the standard library), salted, in one self-describing string."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return secrets.compare_digest(candidate.hex(), digest)
+
+
+def check_timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown timezone {name!r}", hint="use an IANA name such as Europe/Madrid") from exc
+    return name
+
+
+def bootstrap_admin(portal: Portal, *, email: str, name: str) -> None:
+    """The first admin of a new portal (nobody is signed in yet to create one)."""
+    with transaction(portal.conn):
+        portal.conn.execute(
+            "INSERT INTO users (email, name, role, created_at) VALUES (?, ?, 'admin', ?)",
+            (check_email(email), name, portal.now()),
+        )
+
+
+def user_record(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"], email=row["email"], name=row["name"], role=row["role"], organization=row["org"],
+        active=bool(row["active"]), title=row["title"], phone=row["phone"], language=row["language"],
+        timezone=row["timezone"], created_at=row["created_at"],
+    )
+
+
+USER_SELECT = "SELECT u.*, o.slug AS org FROM users u LEFT JOIN organizations o ON o.id = u.org_id"
+
+
+class AccountService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.conn = session.conn
+        self.actor = session.actor
+
+    # --- the acting user
+    def me(self) -> User:
+        return self._user(self.actor.email)
+
+    def update_me(self, **changes: str) -> User:
+        unknown = set(changes) - set(PROFILE_FIELDS)
+        if unknown:
+            raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(PROFILE_FIELDS)}")
+        if changes.get("timezone"):
+            check_timezone(changes["timezone"])
+        if "name" in changes and not changes["name"].strip():
+            raise InvalidInput("name cannot be empty")
+        if changes:
+            assignments = ", ".join(f"{key} = ?" for key in changes)
+            with transaction(self.conn):
+                self.conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), self.actor.id))
+        return self.me()
+
+    # --- users
+    def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:
+        self.actor.require_staff("list users")
+        where, params = ["1"], []
+        if role:
+            where.append("u.role = ?")
+            params.append(role)
+        if organization:
+            where.append("u.org_id = ?")
+            params.append(org_id(self.conn, organization))
+        if not inactive:
+            where.append("u.active")
+        rows = self.conn.execute(f"{USER_SELECT} WHERE {' AND '.join(where)} ORDER BY u.email", params)
+        return [user_record(r) for r in rows]
+
+    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
+        self.actor.require_admin("add users")
+        if role not in ROLES:
+            raise InvalidInput(f"unknown role {role!r}", hint=f"roles: {', '.join(ROLES)}")
+        email = check_email(email)
+        org = org_id(self.conn, organization) if organization else None
+        try:
+            with transaction(self.conn):
+                self.conn.execute(
+                    "INSERT INTO users (email, name, role, org_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (email, name.strip() or email, role, org, self.session.portal.now()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StateConflict(f"a user {email} already exists") from exc
+        return self._user(email)
+
+    def set_active(self, email: str, active: bool) -> User:
+        """Deactivation keeps the user's tickets and comments; they just cannot act any more."""
+        self.actor.require_admin("deactivate or reactivate users")
+        row = user_row(self.conn, email)
+        if row["id"] == self.actor.id and not active:
+            raise StateConflict("you cannot deactivate yourself")
+        with transaction(self.conn):
+            self.conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), row["id"]))
+        return self._user(email)
+
+    def reset_password(self, email: str) -> str:
+        """Sets a temporary password the user must change (seed 001); returns it once, for the admin to share."""
+        self.actor.require_admin("reset passwords")
+        row = user_row(self.conn, email)
+        temporary = secrets.token_urlsafe(12)
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?",
+                (hash_password(temporary), row["id"]),
+            )
+        return temporary
+
+    def _user(self, email: str) -> User:
+        row = self.conn.execute(f"{USER_SELECT} WHERE u.email = ?", (email,)).fetchone()
+        if row is None:
+            user_row(self.conn, email)  # raises NotFound
+        return user_record(row)
+
+    # --- organisations
+    def organizations(self) -> list[Organization]:
+        self.actor.require_staff("list organisations")
+        rows = self.conn.execute(
+            "SELECT o.*, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS users FROM organizations o ORDER BY o.slug"
+        )
+        return [self._org(r) for r in rows]
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization:
+        self.actor.require_admin("add organisations")
+        portal = self.session.portal
+        values = {
+            "shared_tickets": int(bool(options.get("shared_tickets", False))),
+            "timezone": check_timezone(options.get("timezone") or portal.setting("timezone")),
+            "business_hours": options.get("business_hours") or portal.setting("business_hours"),
+            "holidays": json.dumps(options.get("holidays") or []),
+            "resolution_hours": int(options.get("resolution_hours") or portal.setting("resolution_hours")),
+        }
+        parse_business_hours(values["business_hours"])  # validates
+        if values["resolution_hours"] < 1:
+            raise InvalidInput("resolution hours must be at least 1")
+        slug = options.get("slug") or slugify(name)
+        try:
+            with transaction(self.conn):
+                self.conn.execute(
+                    "INSERT INTO organizations (name, slug, shared_tickets, timezone, business_hours, holidays,"
+                    " resolution_hours, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (name, slug, *values.values(), portal.now()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StateConflict(f"an organisation {slug!r} already exists") from exc
+        row = self.conn.execute(
+            "SELECT o.*, 0 AS users FROM organizations o WHERE slug = ?", (slug,)
+        ).fetchone()
+        return self._org(row)
+
+    @staticmethod
+    def _org(row: sqlite3.Row) -> Organization:
+        return Organization(
+            id=row["id"], name=row["name"], slug=row["slug"], shared_tickets=bool(row["shared_tickets"]),
+            timezone=row["timezone"], business_hours=row["business_hours"],
+            resolution_hours=row["resolution_hours"], users=row["users"],
+        )
+
+    # --- departments
+    def departments(self) -> list[Department]:
+        rows = self.conn.execute("SELECT * FROM departments ORDER BY name")
+        return [Department(id=r["id"], name=r["name"], slug=r["slug"], description=r["description"]) for r in rows]
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department:
+        self.actor.require_admin("add departments")
+        slug = slugify(name)
+        try:
+            with transaction(self.conn):
+                cursor = self.conn.execute(
+                    "INSERT INTO departments (name, slug, description) VALUES (?, ?, ?)", (name, slug, description)
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StateConflict(f"a department {slug!r} already exists") from exc
+        return Department(id=int(cursor.lastrowid or 0), name=name, slug=slug, description=description)
+
+    # --- custom field definitions
+    def field_defs(self, *, department: str | None = None) -> list[FieldDef]:
+        sql = "SELECT f.*, d.slug AS dept FROM field_defs f LEFT JOIN departments d ON d.id = f.department_id"
+        if department:
+            rows = self.conn.execute(
+                sql + " WHERE f.department_id IS NULL OR f.department_id = ? ORDER BY f.id",
+                (department_id(self.conn, department),),
+            )
+        else:
+            rows = self.conn.execute(sql + " ORDER BY f.id")
+        return [field_record(r) for r in rows]
+
+    def add_field(self, definition: FieldDef) -> FieldDef:
+        self.actor.require_admin("define custom fields")
+        if definition.type not in FIELD_TYPES:
+            raise InvalidInput(f"unknown field type {definition.type!r}", hint=f"types: {', '.join(FIELD_TYPES)}")
+        if definition.type in ("choice", "multichoice") and not definition.choices:
+            raise InvalidInput(f"field {definition.key!r} of type {definition.type} needs --choice values")
+        if not definition.key.replace("_", "").isalnum():
+            raise InvalidInput(f"field key {definition.key!r} must be letters, digits and underscores")
+        if definition.pattern:
+            import re
+
+            try:
+                re.compile(definition.pattern)
+            except re.error as exc:
+                raise InvalidInput(f"bad pattern for {definition.key!r}: {exc}") from exc
+        dept = department_id(self.conn, definition.department) if definition.department else None
+        values = asdict(definition)
+        try:
+            with transaction(self.conn):
+                self.conn.execute(
+                    "INSERT INTO field_defs (key, label, type, required, choices, pattern, customer_editable,"
+                    " department_id, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (values["key"], values["label"], values["type"], int(values["required"]),
+                     json.dumps(values["choices"], ensure_ascii=False), values["pattern"],
+                     int(values["customer_editable"]), dept, values["description"]),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StateConflict(f"a field {definition.key!r} already exists there") from exc
+        return definition
+
+
+def field_record(row: sqlite3.Row) -> FieldDef:
+    return FieldDef(
+        key=row["key"], label=row["label"], type=row["type"], required=bool(row["required"]),
+        choices=json.loads(row["choices"]), pattern=row["pattern"],
+        customer_editable=bool(row["customer_editable"]), department=row["dept"], description=row["description"],
+    )

@@ -1,0 +1,116 @@
+"""Attachments: type decided by content (a renamed executable is caught), a size limit, sha256, blob storage.
+
+Blobs live beside the portal file, addressed by their sha256, so the same file attached twice is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from portalctl.errors import InvalidInput, NotFound
+
+# Types a customer may attach (seed 004: PDF, JPG, PNG, DOC, XLS; plus their modern forms and plain text).
+ALLOWED = {
+    "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp",
+    "application/msword", "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/zip", "text/plain", "text/csv",
+}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (doc, xls)
+TEXT_EXTENSIONS = {".txt": "text/plain", ".log": "text/plain", ".md": "text/plain", ".csv": "text/csv",
+                   ".json": "text/plain", ".xml": "text/plain"}
+
+
+def sniff(head: bytes, filename: str) -> str:
+    """The content type from the first bytes; text only where the bytes are really text."""
+    import filetype
+
+    if head.startswith(OLE_MAGIC):
+        return "application/vnd.ms-excel" if filename.lower().endswith((".xls", ".xlt")) else "application/msword"
+    kind = filetype.guess(head)
+    if kind is not None:
+        if kind.mime == "application/zip":
+            return _office_zip(filename)
+        return str(kind.mime)
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
+                return "application/octet-stream"
+        return TEXT_EXTENSIONS.get(Path(filename).suffix.lower(), "text/plain")
+    return "application/octet-stream"
+
+
+def _office_zip(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".docx":
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    if suffix == ".xlsx":
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return "application/zip"
+
+
+def safe_name(filename: str) -> str:
+    """A file name that cannot escape a directory or hide control characters."""
+    name = unicodedata.normalize("NFC", Path(filename.replace("\\", "/")).name)
+    name = re.sub(r"[\x00-\x1f\x7f/:*?\"<>|]", "_", name).strip(" .")
+    return name or "attachment"
+
+
+class BlobStore:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def add(self, source: Path, filename: str) -> tuple[str, str, int]:
+        """Check and store `source`; returns (content type, sha256, size)."""
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            raise InvalidInput(f"cannot read attachment {source}: {exc.strerror}") from exc
+        if size > self.max_bytes:
+            raise InvalidInput(
+                f"{filename} is {size / 1e6:.1f} MB; attachments may be at most {self.max_bytes / 1e6:.0f} MB",
+                hint="compress it or share a link instead",
+            )
+        with source.open("rb") as handle:
+            head = handle.read(8192)
+        content_type = sniff(head, filename)
+        if content_type not in ALLOWED:
+            raise InvalidInput(
+                f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
+                hint="attach PDF, images, Office documents, ZIP or plain text",
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+            sha = digest.hexdigest()
+            target = self.path(sha)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return content_type, sha, size
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def open(self, sha: str) -> BinaryIO:
+        path = self.path(sha)
+        if not path.exists():
+            raise NotFound(f"the stored file {sha[:12]} is missing from {self.root}")
+        return path.open("rb")

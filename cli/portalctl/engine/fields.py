@@ -1,0 +1,86 @@
+"""Custom ticket fields: checking values against their definitions (type, choices, pattern, required)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from portalctl.errors import InvalidInput, PermissionDenied
+from portalctl.model import FieldDef
+
+TRUE = {"true", "yes", "y", "1", "si", "sí", "on"}
+FALSE = {"false", "no", "n", "0", "off"}
+
+
+def coerce(definition: FieldDef, raw: Any) -> Any:
+    """The stored value for `raw` (text from the command line, or JSON-typed), or InvalidInput naming the field."""
+    key, kind = definition.key, definition.type
+    text = raw if isinstance(raw, str) else None
+    if kind == "text":
+        value = str(raw)
+        if definition.pattern and not re.fullmatch(definition.pattern, value):
+            raise InvalidInput(
+                f"field {key}: {value!r} does not match the pattern {definition.pattern}",
+                hint=definition.description or f"see 'portalctl admin fields list' for {key}",
+            )
+        return value
+    if kind == "number":
+        try:
+            number = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"field {key}: {raw!r} is not a number") from exc
+        return int(number) if number.is_integer() else number
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(raw)).isoformat()
+        except ValueError as exc:
+            raise InvalidInput(f"field {key}: {raw!r} is not a date (YYYY-MM-DD)") from exc
+    if kind == "boolean":
+        if isinstance(raw, bool):
+            return raw
+        word = (text or str(raw)).strip().lower()
+        if word in TRUE | FALSE:
+            return word in TRUE
+        raise InvalidInput(f"field {key}: {raw!r} is not yes or no")
+    values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
+    if kind == "choice" and len(values) != 1:
+        raise InvalidInput(f"field {key} takes one value", hint=f"choices: {', '.join(definition.choices)}")
+    for value in values:
+        if value not in definition.choices:
+            raise InvalidInput(
+                f"field {key}: {value!r} is not one of its choices", hint=f"choices: {', '.join(definition.choices)}"
+            )
+    return values[0] if kind == "choice" else values
+
+
+def check_values(
+    definitions: list[FieldDef],
+    values: Mapping[str, Any],
+    *,
+    customer: bool,
+    creating: bool,
+) -> dict[str, Any]:
+    """Validate `values` for a ticket; on create, every required field must be present."""
+    by_key = {d.key: d for d in definitions}
+    unknown = sorted(set(values) - set(by_key))
+    if unknown:
+        raise InvalidInput(
+            f"unknown field {', '.join(unknown)}",
+            hint=f"fields here: {', '.join(by_key) or 'none defined'} (see 'portalctl admin fields list')",
+        )
+    if customer and not creating:
+        locked = sorted(k for k in values if not by_key[k].customer_editable)
+        if locked:
+            raise PermissionDenied(
+                f"you may not edit {', '.join(locked)}", hint="ask your support team to change it"
+            )
+    result = {key: coerce(by_key[key], raw) for key, raw in values.items()}
+    if creating:
+        missing = [d.key for d in definitions if d.required and result.get(d.key) in (None, "", [])]
+        if missing:
+            raise InvalidInput(
+                f"missing required field {', '.join(missing)}", hint=f"pass --field {missing[0]}=VALUE"
+            )
+    return result

@@ -1,0 +1,59 @@
+"""Resolving the names people type (e-mails, slugs, names) to rows, with errors that list what exists."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+
+from portalctl.errors import InvalidInput, NotFound
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "item"
+
+
+def _named(conn: sqlite3.Connection, table: str, what: str, name: str, extra: str = "", params: tuple = ()) -> int:
+    row = conn.execute(
+        f"SELECT id FROM {table} WHERE (slug = ? OR name = ? COLLATE NOCASE) {extra}", (slugify(name), name, *params)
+    ).fetchone()
+    if row is None:
+        known = [r[0] for r in conn.execute(f"SELECT slug FROM {table} WHERE 1 {extra} ORDER BY slug", params)]
+        raise InvalidInput(f"unknown {what} {name!r}", hint=f"known: {', '.join(known[:20]) or 'none yet'}")
+    return int(row[0])
+
+
+def org_id(conn: sqlite3.Connection, name: str) -> int:
+    return _named(conn, "organizations", "organisation", name)
+
+
+def department_id(conn: sqlite3.Connection, name: str) -> int:
+    return _named(conn, "departments", "department", name)
+
+
+def collection_id(conn: sqlite3.Connection, name: str) -> int:
+    return _named(conn, "collections", "collection", name)
+
+
+def folder_id(conn: sqlite3.Connection, name: str, collection: int | None = None) -> int:
+    if collection is None:
+        return _named(conn, "folders", "folder", name)
+    return _named(conn, "folders", "folder", name, "AND collection_id = ?", (collection,))
+
+
+def user_row(conn: sqlite3.Connection, email: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no user {email}", hint="see 'portalctl admin users list'")
+    return row
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if not EMAIL.match(email):
+        raise InvalidInput(f"not an e-mail address: {email!r}")
+    return email

@@ -1,0 +1,125 @@
+"""A portal file and the sessions that act on it as one user.
+
+`Portal(path).session(email)` gives a `Session` whose namespaces (tickets, articles, accounts) enforce what that
+user may see and do. The CLI's embedded backend and the server both go through here: one set of rules.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from portalctl.engine.db import connect, iso, transaction, utcnow
+from portalctl.errors import NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from portalctl.engine.accounts import AccountService
+    from portalctl.engine.articles import ArticleService
+    from portalctl.engine.tickets import TicketService
+
+DEFAULTS = {
+    "auto_close_hours": "48",
+    "max_attachment_mb": "95",
+    "timezone": "UTC",
+    "business_hours": "mon-fri 09:00-18:00",
+    "resolution_hours": "24",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user a session acts as, with what visibility rules need to know."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    org_id: int | None
+    org_shared: bool
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("agent", "admin")
+
+    def require_staff(self, what: str) -> None:
+        if not self.is_staff:
+            raise PermissionDenied(f"only agents may {what}", hint="ask your support team to do it")
+
+    def require_admin(self, what: str) -> None:
+        if self.role != "admin":
+            raise PermissionDenied(f"only admins may {what}", hint="ask an administrator of the portal")
+
+
+class Portal:
+    """One portal file: its connection, settings and clock."""
+
+    def __init__(self, path: Path, *, create: bool = False, clock: Callable[[], datetime] = utcnow) -> None:
+        self.path = path
+        self.conn: sqlite3.Connection = connect(path, create=create)
+        self.clock = clock
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.path.parent / "attachments"
+
+    def setting(self, key: str) -> str:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else DEFAULTS[key]
+
+    def set_setting(self, key: str, value: str) -> None:
+        with transaction(self.conn):
+            self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
+
+    def session(self, email: str) -> Session:
+        row = self.conn.execute(
+            "SELECT u.id, u.email, u.name, u.role, u.org_id, u.active, COALESCE(o.shared_tickets, 0) AS shared"
+            " FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = ?",
+            (email,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no user {email} in this portal", hint="see 'portalctl admin users list'")
+        if not row["active"]:
+            raise PermissionDenied(f"user {email} is deactivated", hint="an admin can run 'admin users reactivate'")
+        actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]))
+        return Session(self, actor)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class Session:
+    """A portal seen and changed by one user."""
+
+    def __init__(self, portal: Portal, actor: Actor) -> None:
+        self.portal = portal
+        self.actor = actor
+        self.conn = portal.conn
+
+    @cached_property
+    def tickets(self) -> TicketService:
+        from portalctl.engine.tickets import TicketService
+
+        return TicketService(self)
+
+    @cached_property
+    def articles(self) -> ArticleService:
+        from portalctl.engine.articles import ArticleService
+
+        return ArticleService(self)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        from portalctl.engine.accounts import AccountService
+
+        return AccountService(self)

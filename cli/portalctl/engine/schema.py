@@ -1,0 +1,181 @@
+"""The embedded portal's SQLite schema, as numbered migrations applied in order (PRAGMA user_version)."""
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema.
+    """
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE organizations (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE,
+        shared_tickets INTEGER NOT NULL DEFAULT 0,
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        business_hours TEXT NOT NULL DEFAULT 'mon-fri 09:00-18:00',
+        holidays TEXT NOT NULL DEFAULT '[]',
+        resolution_hours INTEGER NOT NULL DEFAULT 24,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('customer', 'agent', 'admin')),
+        org_id INTEGER REFERENCES organizations(id),
+        active INTEGER NOT NULL DEFAULT 1,
+        title TEXT, phone TEXT, language TEXT, timezone TEXT,
+        password_hash TEXT,
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX users_org ON users(org_id);
+
+    CREATE TABLE departments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE,
+        description TEXT
+    );
+
+    CREATE TABLE field_defs (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        label TEXT NOT NULL,
+        type TEXT NOT NULL,
+        required INTEGER NOT NULL DEFAULT 0,
+        choices TEXT NOT NULL DEFAULT '[]',
+        pattern TEXT,
+        customer_editable INTEGER NOT NULL DEFAULT 1,
+        department_id INTEGER REFERENCES departments(id),
+        description TEXT,
+        UNIQUE (key, department_id)
+    );
+
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        status TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        type TEXT,
+        department_id INTEGER REFERENCES departments(id),
+        requester_id INTEGER NOT NULL REFERENCES users(id),
+        org_id INTEGER REFERENCES organizations(id),
+        assignee_id INTEGER REFERENCES users(id),
+        tags TEXT NOT NULL DEFAULT '[]',
+        fields TEXT NOT NULL DEFAULT '{}',
+        follow_up_of INTEGER REFERENCES tickets(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        due_at TEXT,
+        resolved_at TEXT,
+        closed_at TEXT
+    );
+    CREATE INDEX tickets_status_updated ON tickets(status, updated_at);
+    CREATE INDEX tickets_updated ON tickets(updated_at);
+    CREATE INDEX tickets_created ON tickets(created_at);
+    CREATE INDEX tickets_requester ON tickets(requester_id, updated_at);
+    CREATE INDEX tickets_org ON tickets(org_id, updated_at);
+    CREATE INDEX tickets_assignee ON tickets(assignee_id, updated_at);
+    CREATE INDEX tickets_department ON tickets(department_id, updated_at);
+    CREATE INDEX tickets_priority ON tickets(priority, updated_at);
+    CREATE INDEX tickets_type ON tickets(type, updated_at);
+    CREATE INDEX tickets_due ON tickets(due_at) WHERE status NOT IN ('resolved', 'closed');
+    CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE status = 'resolved';
+
+    CREATE TABLE ticket_ccs (
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        PRIMARY KEY (ticket_id, user_id)
+    );
+    CREATE INDEX ticket_ccs_user ON ticket_ccs(user_id);
+
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        author_id INTEGER NOT NULL REFERENCES users(id),
+        body TEXT NOT NULL,
+        internal INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX comments_ticket ON comments(ticket_id, id);
+
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        comment_id INTEGER REFERENCES comments(id),
+        filename TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX attachments_ticket ON attachments(ticket_id);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        actor_id INTEGER REFERENCES users(id),
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX events_ticket ON events(ticket_id);
+
+    -- Public text of each ticket (subject and public comments: never internal notes), for --search.
+    CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, body, tokenize = 'unicode61 remove_diacritics 2');
+
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE,
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        collection_id INTEGER NOT NULL REFERENCES collections(id),
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (collection_id, slug)
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id),
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        locale TEXT NOT NULL DEFAULT 'en',
+        labels TEXT NOT NULL DEFAULT '[]',
+        slug TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        helpful INTEGER NOT NULL DEFAULT 0,
+        not_helpful INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX articles_folder ON articles(folder_id, updated_at);
+    CREATE INDEX articles_locale ON articles(locale);
+    CREATE UNIQUE INDEX articles_slug ON articles(folder_id, slug) WHERE slug IS NOT NULL;
+    CREATE TABLE article_votes (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        helpful INTEGER NOT NULL,
+        PRIMARY KEY (article_id, user_id)
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, labels, content = 'articles', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body, labels) VALUES (new.id, new.title, new.body, new.labels);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body, labels)
+        VALUES ('delete', old.id, old.title, old.body, old.labels);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, body, labels ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body, labels)
+        VALUES ('delete', old.id, old.title, old.body, old.labels);
+        INSERT INTO articles_fts(rowid, title, body, labels) VALUES (new.id, new.title, new.body, new.labels);
+    END;
+    """,
+]

@@ -1,0 +1,530 @@
+"""Tickets: the lifecycle and visibility rules of the portal (GUIDE section 3).
+
+- a customer reply on pending or resolved reopens the ticket; an agent reply sets pending unless told otherwise;
+- internal notes never reach customers (not in show, attachments or search);
+- resolved is reopenable, closed is final: replies are refused with a hint to open a follow-up;
+- resolved tickets close by themselves after a grace period;
+- each ticket is due a number of business hours after it was opened, on its organisation's calendar.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from portalctl.backends.base import SORT_KEYS, TicketChanges, TicketQuery, Upload
+from portalctl.engine.accounts import field_record
+from portalctl.engine.attachments import BlobStore
+from portalctl.engine.calendar import add_business_hours
+from portalctl.engine.db import iso, parse_iso, transaction
+from portalctl.engine.fields import check_values
+from portalctl.engine.lookups import check_email, department_id, org_id, user_row
+from portalctl.engine.search import match_expression
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from portalctl.model import (
+    PRIORITIES,
+    STATE_LABELS,
+    STATES,
+    TICKET_TYPES,
+    Attachment,
+    Comment,
+    FieldDef,
+    Ticket,
+    canonical_state,
+)
+
+if TYPE_CHECKING:
+    from portalctl.engine.portal import Session
+
+SELECT = (
+    "SELECT t.*, r.email AS requester, r.name AS requester_name, o.slug AS org, a.email AS assignee,"
+    " d.slug AS dept FROM tickets t JOIN users r ON r.id = t.requester_id"
+    " LEFT JOIN organizations o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id"
+    " LEFT JOIN departments d ON d.id = t.department_id"
+)
+SORT_SQL = {
+    "updated": "t.updated_at",
+    "created": "t.created_at",
+    "id": "t.id",
+    "due": "t.due_at",
+    "status": "CASE t.status WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 WHEN 'on_hold' THEN 3"
+    " WHEN 'resolved' THEN 4 ELSE 5 END",
+    "priority": "CASE t.priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 ELSE 3 END",
+}
+LATE_STATES = ("new", "open")  # overdue counts the team's time only, not time spent waiting on the customer
+BATCH = 500
+
+
+def state(name: str) -> str:
+    canonical = canonical_state(name)
+    if canonical is None:
+        raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)} (or native names)")
+    return canonical
+
+
+def choice(value: str, allowed: Sequence[str], what: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in allowed:
+        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
+    return lowered
+
+
+def follow_up_hint(ticket_id: int) -> str:
+    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+
+
+class TicketService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.portal = session.portal
+        self.conn = session.conn
+        self.actor = session.actor
+        self.blobs = BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
+        self.auto_close()
+
+    # --- rules that run on their own
+    def auto_close(self) -> int:
+        """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended."""
+        hours = int(self.portal.setting("auto_close_hours"))
+        cutoff = iso(self.portal.clock() - timedelta(hours=hours))
+        due = "status = 'resolved' AND resolved_at <= ?"
+        if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
+            return 0
+        closed_at = f"strftime('%Y-%m-%dT%H:%M:%SZ', resolved_at, '+{hours} hours')"
+        with transaction(self.conn):
+            self.conn.execute(
+                f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
+                f" json_object('after_hours', {hours}), {closed_at} FROM tickets WHERE {due}",
+                (cutoff,),
+            )
+            cursor = self.conn.execute(
+                f"UPDATE tickets SET status = 'closed', closed_at = {closed_at}, updated_at = {closed_at}"
+                f" WHERE {due}",
+                (cutoff,),
+            )
+        return cursor.rowcount
+
+    # --- reading
+    def visibility(self) -> tuple[str, list[Any]]:
+        """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
+        if self.actor.is_staff:
+            return "1", []
+        clause = "(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.ticket_id = t.id AND c.user_id = ?)"
+        params: list[Any] = [self.actor.id, self.actor.id]
+        if self.actor.org_shared and self.actor.org_id is not None:
+            clause += " OR t.org_id = ?"
+            params.append(self.actor.org_id)
+        return clause + ")", params
+
+    def _row(self, ticket_id: int) -> sqlite3.Row:
+        clause, params = self.visibility()
+        row = self.conn.execute(f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)).fetchone()
+        if row is None:  # not there and not yours look the same: no leak of what exists
+            raise NotFound(f"no ticket #{ticket_id}", hint="see 'portalctl tickets list'")
+        return row
+
+    def list(self, query: TicketQuery) -> Iterator[Ticket]:
+        where, params = self._filters(query)
+        descending = query.sort.startswith("-")
+        key = query.sort.lstrip("-+")
+        if key not in SORT_KEYS:
+            raise InvalidInput(f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        order = f"{SORT_SQL[key]} {'DESC' if descending else 'ASC'}, t.id {'DESC' if descending else 'ASC'}"
+        sql = f"{SELECT} WHERE {' AND '.join(where)} ORDER BY {order}"
+        if query.limit is not None:
+            sql += f" LIMIT {int(query.limit)}"
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(BATCH):
+            ccs = self._ccs([r["id"] for r in rows])
+            for row in rows:
+                yield self._ticket(row, ccs.get(row["id"], []))
+
+    def _filters(self, query: TicketQuery) -> tuple[list[str], list[Any]]:
+        clause, params = self.visibility()
+        where = [clause]
+
+        def any_of(column: str, values: Sequence[Any]) -> None:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+
+        statuses = [state(s) for s in query.statuses] if query.statuses else [s for s in STATES if s != "closed"]
+        if set(statuses) != set(STATES):
+            any_of("t.status", statuses)
+        if query.priorities:
+            any_of("t.priority", [choice(p, PRIORITIES, "priority") for p in query.priorities])
+        if query.types:
+            any_of("t.type", [choice(t, TICKET_TYPES, "type") for t in query.types])
+        if query.departments:
+            any_of("t.department_id", [department_id(self.conn, d) for d in query.departments])
+        if query.requester:
+            where.append("t.requester_id = ?")
+            params.append(user_row(self.conn, query.requester)["id"])
+        if query.organization:
+            where.append("t.org_id = ?")
+            params.append(org_id(self.conn, query.organization))
+        for column, op, value in (
+            ("created_at", ">=", query.created_since),
+            ("created_at", "<", query.created_until),
+            ("updated_at", ">=", query.updated_since),
+        ):
+            if value:
+                where.append(f"t.{column} {op} ?")
+                params.append(value)
+        if query.overdue:
+            any_of("t.status", LATE_STATES)
+            where.append("t.due_at < ?")
+            params.append(self.portal.now())
+        if query.mine:
+            if self.actor.is_staff:
+                where.append("(t.assignee_id = ? OR t.requester_id = ?)")
+                params.extend([self.actor.id, self.actor.id])
+            else:
+                where.append("t.requester_id = ?")
+                params.append(self.actor.id)
+        if query.search:
+            expression = match_expression(query.search)
+            if expression is None:
+                raise InvalidInput("--search needs at least one word")
+            where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
+            params.append(expression)
+        return where, params
+
+    def _ccs(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        result: dict[int, list[str]] = {}
+        rows = self.conn.execute(
+            f"SELECT c.ticket_id, u.email FROM ticket_ccs c JOIN users u ON u.id = c.user_id"
+            f" WHERE c.ticket_id IN ({', '.join('?' * len(ids))}) ORDER BY u.email",
+            list(ids),
+        )
+        for ticket_id, email in rows:
+            result.setdefault(ticket_id, []).append(email)
+        return result
+
+    def _ticket(self, row: sqlite3.Row, ccs: list[str]) -> Ticket:
+        due = row["due_at"]
+        return Ticket(
+            id=row["id"], subject=row["subject"], status=row["status"], status_label=STATE_LABELS[row["status"]],
+            priority=row["priority"], type=row["type"], department=row["dept"], requester=row["requester"],
+            requester_name=row["requester_name"], organization=row["org"], assignee=row["assignee"], ccs=ccs,
+            tags=json.loads(row["tags"]), fields=json.loads(row["fields"]), created_at=row["created_at"],
+            updated_at=row["updated_at"], due_at=due,
+            overdue=bool(due and row["status"] in LATE_STATES and due < self.portal.now()),
+            resolved_at=row["resolved_at"], closed_at=row["closed_at"], follow_up_of=row["follow_up_of"],
+        )
+
+    def get(self, ticket_id: int) -> Ticket:
+        """The ticket with its conversation and attachments, as the actor may see them."""
+        row = self._row(ticket_id)
+        ticket = self._ticket(row, self._ccs([ticket_id]).get(ticket_id, []))
+        internal = "" if self.actor.is_staff else " AND NOT c.internal"
+        comments = {
+            r["id"]: Comment(
+                id=r["id"], author=r["email"], author_name=r["name"], author_role=r["role"], body=r["body"],
+                internal=bool(r["internal"]), created_at=r["created_at"],
+            )
+            for r in self.conn.execute(
+                "SELECT c.*, u.email, u.name, u.role FROM comments c JOIN users u ON u.id = c.author_id"
+                f" WHERE c.ticket_id = ?{internal} ORDER BY c.id",
+                (ticket_id,),
+            )
+        }
+        ticket.attachments = self.attachments(ticket_id)
+        for attachment in ticket.attachments:
+            if attachment.comment_id in comments:
+                comments[attachment.comment_id].attachments.append(attachment)
+        ticket.comments = list(comments.values())
+        return ticket
+
+    def attachments(self, ticket_id: int) -> list[Attachment]:
+        self._row(ticket_id)
+        hidden = "" if self.actor.is_staff else " AND NOT COALESCE(c.internal, 0)"
+        rows = self.conn.execute(
+            "SELECT a.* FROM attachments a LEFT JOIN comments c ON c.id = a.comment_id"
+            f" WHERE a.ticket_id = ?{hidden} ORDER BY a.id",
+            (ticket_id,),
+        )
+        return [
+            Attachment(id=r["id"], filename=r["filename"], content_type=r["content_type"], size=r["size"],
+                       sha256=r["sha256"], comment_id=r["comment_id"], created_at=r["created_at"])
+            for r in rows
+        ]
+
+    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
+        for attachment in self.attachments(ticket_id):
+            if attachment.id == attachment_id:
+                return attachment, self.blobs.open(attachment.sha256)
+        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
+                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+
+    # --- writing
+    def create(
+        self,
+        *,
+        subject: str,
+        body: str,
+        priority: str | None = None,
+        type: str | None = None,
+        department: str | None = None,
+        ccs: Sequence[str] = (),
+        fields: dict[str, str] | None = None,
+        tags: Sequence[str] = (),
+        attachments: Sequence[Upload] = (),
+        follow_up_of: int | None = None,
+        requester: str | None = None,
+    ) -> Ticket:
+        if not subject.strip():
+            raise InvalidInput("the subject is empty", hint="pass --subject TEXT")
+        if not body.strip():
+            raise InvalidInput("the body is empty", hint="pass --body TEXT or --body-file FILE")
+        if requester and requester.lower() != self.actor.email.lower():
+            self.actor.require_staff("open tickets for someone else")
+            requester_row = user_row(self.conn, requester)
+            if not requester_row["active"]:
+                raise InvalidInput(f"{requester} is deactivated")
+        else:
+            requester_row = user_row(self.conn, self.actor.email)
+        dept = department_id(self.conn, department) if department else None
+        values = check_values(
+            self._field_defs(dept), fields or {}, customer=not self.actor.is_staff, creating=True
+        )
+        if follow_up_of is not None:
+            self._row(follow_up_of)
+        cc_emails = [check_email(e) for e in ccs]
+        now = self.portal.now()
+        stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in attachments]
+        with transaction(self.conn):
+            cursor = self.conn.execute(
+                "INSERT INTO tickets (subject, status, priority, type, department_id, requester_id, org_id, tags,"
+                " fields, follow_up_of, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?)",
+                (
+                    subject.strip(), choice(priority or "medium", PRIORITIES, "priority"),
+                    choice(type, TICKET_TYPES, "type") if type else None, dept, requester_row["id"],
+                    requester_row["org_id"], json.dumps(_tags(tags), ensure_ascii=False),
+                    json.dumps(values, ensure_ascii=False), follow_up_of, now, now,
+                    self._due(now, requester_row["org_id"]),
+                ),
+            )
+            ticket_id = int(cursor.lastrowid or 0)
+            comment_id = self._comment(ticket_id, body, internal=False, now=now)
+            self._store_attachments(ticket_id, comment_id, stored, now)
+            for email in cc_emails:
+                self._add_cc(ticket_id, email)
+            self.conn.execute("INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)",
+                              (ticket_id, subject, body))
+            self._event(ticket_id, "created", {"follow_up_of": follow_up_of} if follow_up_of else {}, now)
+        return self.get(ticket_id)
+
+    def reply(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = False,
+        status: str | None = None,
+        attachments: Sequence[Upload] = (),
+    ) -> Ticket:
+        row = self._row(ticket_id)
+        if not body.strip():
+            raise InvalidInput("the reply is empty", hint="pass --body TEXT or --body-file FILE")
+        if row["status"] == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is closed; it takes no more replies",
+                                hint=follow_up_hint(ticket_id))
+        if internal:
+            self.actor.require_staff("write internal notes")
+        if status is not None:
+            self.actor.require_staff("set the status while replying")
+            new_status = state(status)
+        elif internal:
+            new_status = row["status"]
+        elif self.actor.is_staff:
+            new_status = "pending"
+        else:
+            new_status = "open" if row["status"] in ("pending", "resolved") else row["status"]
+        stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in attachments]
+        now = self.portal.now()
+        with transaction(self.conn):
+            comment_id = self._comment(ticket_id, body, internal=internal, now=now)
+            self._store_attachments(ticket_id, comment_id, stored, now)
+            self._set_status(row, new_status, now)
+            if not internal:
+                self.conn.execute("UPDATE tickets_fts SET body = body || char(10) || ? WHERE rowid = ?",
+                                  (body, ticket_id))
+        return self.get(ticket_id)
+
+    def close(self, ticket_id: int) -> Ticket:
+        row = self._row(ticket_id)
+        if row["status"] == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is already closed", hint=follow_up_hint(ticket_id))
+        with transaction(self.conn):
+            self._set_status(row, "closed", self.portal.now())
+        return self.get(ticket_id)
+
+    def reopen(self, ticket_id: int) -> Ticket:
+        row = self._row(ticket_id)
+        if row["status"] == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is closed, and closed is final", hint=follow_up_hint(ticket_id))
+        if row["status"] != "resolved":
+            raise StateConflict(f"ticket #{ticket_id} is not resolved (it is {row['status']}); nothing to reopen")
+        with transaction(self.conn):
+            self._set_status(row, "open", self.portal.now())
+        return self.get(ticket_id)
+
+    def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
+        row = self._row(ticket_id)
+        staff_only = {
+            "subject": changes.subject, "priority": changes.priority, "type": changes.type,
+            "department": changes.department, "status": changes.status, "assignee": changes.assignee,
+            "tags": changes.add_tags or changes.remove_tags or None,
+        }
+        asked = [name for name, value in staff_only.items() if value]
+        if not self.actor.is_staff and asked:
+            raise PermissionDenied(f"you may not edit {', '.join(asked)}", hint="ask your support team to change it")
+        if row["status"] == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is closed and cannot change", hint=follow_up_hint(ticket_id))
+        if not asked and not changes.fields:
+            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+        sets: dict[str, Any] = {}
+        if changes.subject is not None:
+            if not changes.subject.strip():
+                raise InvalidInput("the subject is empty")
+            sets["subject"] = changes.subject.strip()
+        if changes.priority:
+            sets["priority"] = choice(changes.priority, PRIORITIES, "priority")
+        if changes.type:
+            sets["type"] = choice(changes.type, TICKET_TYPES, "type")
+        if changes.department:
+            sets["department_id"] = department_id(self.conn, changes.department)
+        if changes.assignee:
+            assignee = user_row(self.conn, changes.assignee)
+            if assignee["role"] == "customer":
+                raise InvalidInput(f"{changes.assignee} is a customer; tickets are assigned to agents")
+            sets["assignee_id"] = assignee["id"]
+        if changes.add_tags or changes.remove_tags:
+            current = json.loads(row["tags"])
+            removed = set(_tags(changes.remove_tags))
+            sets["tags"] = json.dumps([t for t in _tags([*current, *changes.add_tags]) if t not in removed])
+        if changes.fields:
+            dept = sets.get("department_id", row["department_id"])
+            values = check_values(self._field_defs(dept), changes.fields, customer=not self.actor.is_staff,
+                                  creating=False)
+            sets["fields"] = json.dumps({**json.loads(row["fields"]), **values}, ensure_ascii=False)
+        now = self.portal.now()
+        with transaction(self.conn):
+            if sets:
+                sets["updated_at"] = now
+                assignments = ", ".join(f"{column} = ?" for column in sets)
+                self.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*sets.values(), ticket_id))
+                if "subject" in sets:
+                    self.conn.execute("UPDATE tickets_fts SET subject = ? WHERE rowid = ?", (sets["subject"], ticket_id))
+                self._event(ticket_id, "updated", {k: v for k, v in sets.items() if k != "updated_at"}, now)
+            if changes.status:
+                self._set_status(row, state(changes.status), now)
+        return self.get(ticket_id)
+
+    def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
+        row = self._row(ticket_id)
+        if row["status"] == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is closed and cannot change", hint=follow_up_hint(ticket_id))
+        current = self._ccs([ticket_id]).get(ticket_id, [])
+        missing = [e for e in remove if e.lower() not in {c.lower() for c in current}]
+        if missing:
+            raise InvalidInput(f"{', '.join(missing)} is not CC'd on ticket #{ticket_id}")
+        emails = [check_email(e) for e in add]
+        now = self.portal.now()
+        with transaction(self.conn):
+            for email in emails:
+                self._add_cc(ticket_id, email)
+            for email in remove:
+                self.conn.execute(
+                    "DELETE FROM ticket_ccs WHERE ticket_id = ? AND user_id = (SELECT id FROM users WHERE email = ?)",
+                    (ticket_id, email),
+                )
+            self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
+            self._event(ticket_id, "ccs", {"added": emails, "removed": list(remove)}, now)
+        return self.get(ticket_id)
+
+    # --- helpers
+    def _field_defs(self, dept: int | None) -> list[FieldDef]:
+        rows = self.conn.execute(
+            "SELECT f.*, d.slug AS dept FROM field_defs f LEFT JOIN departments d ON d.id = f.department_id"
+            " WHERE f.department_id IS NULL OR f.department_id = ? ORDER BY f.id",
+            (dept,),
+        )
+        return [field_record(r) for r in rows]
+
+    def _due(self, now: str, org: int | None) -> str:
+        portal = self.portal
+        if org is not None:
+            calendar = self.conn.execute(
+                "SELECT timezone, business_hours, holidays, resolution_hours FROM organizations WHERE id = ?", (org,)
+            ).fetchone()
+            timezone, hours_spec = calendar["timezone"], calendar["business_hours"]
+            holidays, hours = json.loads(calendar["holidays"]), calendar["resolution_hours"]
+        else:
+            timezone, hours_spec = portal.setting("timezone"), portal.setting("business_hours")
+            holidays, hours = [], int(portal.setting("resolution_hours"))
+        due = add_business_hours(parse_iso(now), hours, spec=hours_spec, timezone=timezone, holidays=holidays)
+        return iso(due)
+
+    def _comment(self, ticket_id: int, body: str, *, internal: bool, now: str) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO comments (ticket_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, self.actor.id, body, int(internal), now),
+        )
+        self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
+        return int(cursor.lastrowid or 0)
+
+    def _store_attachments(self, ticket_id: int, comment_id: int, stored: list[tuple[str, str, str, int]],
+                           now: str) -> None:
+        from portalctl.engine.attachments import safe_name
+
+        for filename, content_type, sha, size in stored:
+            self.conn.execute(
+                "INSERT INTO attachments (ticket_id, comment_id, filename, content_type, size, sha256, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (ticket_id, comment_id, safe_name(filename), content_type, size, sha, now),
+            )
+
+    def _add_cc(self, ticket_id: int, email: str) -> None:
+        """CC someone; an address the portal does not know becomes a customer account with no organisation."""
+        row = self.conn.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+        if row is None:
+            cursor = self.conn.execute(
+                "INSERT INTO users (email, name, role, created_at) VALUES (?, ?, 'customer', ?)",
+                (email, email.split("@")[0], self.portal.now()),
+            )
+            user_id = int(cursor.lastrowid or 0)
+        else:
+            user_id = row["id"]
+        self.conn.execute("INSERT OR IGNORE INTO ticket_ccs (ticket_id, user_id) VALUES (?, ?)", (ticket_id, user_id))
+
+    def _set_status(self, row: sqlite3.Row, new: str, now: str) -> None:
+        old = row["status"]
+        if new == old:
+            return
+        resolved_at = now if new == "resolved" else (None if new != "closed" else row["resolved_at"])
+        closed_at = now if new == "closed" else None
+        self.conn.execute(
+            "UPDATE tickets SET status = ?, resolved_at = ?, closed_at = ?, updated_at = ? WHERE id = ?",
+            (new, resolved_at, closed_at, now, row["id"]),
+        )
+        self._event(row["id"], "status", {"from": old, "to": new}, now)
+
+    def _event(self, ticket_id: int, kind: str, detail: dict[str, Any], now: str) -> None:
+        self.conn.execute(
+            "INSERT INTO events (ticket_id, actor_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, self.actor.id, kind, json.dumps(detail, ensure_ascii=False, default=str), now),
+        )
+
+
+def _tags(tags: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        cleaned = tag.strip().lower().replace(" ", "-")
+        if cleaned:
+            seen[cleaned] = None
+    return list(seen)

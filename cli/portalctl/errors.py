@@ -1,0 +1,41 @@
+"""Typed failures shared by every layer. Each carries its exit code and a hint saying what to do next.
+
+The engine and backends raise these; only the command line turns them into messages and exit codes.
+"""
+
+from portalctl.exitcodes import ExitCode
+
+
+class PortalError(Exception):
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InvalidInput(PortalError):
+    exit_code = ExitCode.USAGE
+
+
+class NotFound(PortalError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class PermissionDenied(PortalError):
+    exit_code = ExitCode.AUTH
+
+
+class StateConflict(PortalError):
+    exit_code = ExitCode.CONFLICT
+
+
+class Unavailable(PortalError):
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class Unsupported(PortalError):
+    """The portal behind this profile cannot do what was asked (never a silent no-op)."""
+
+    exit_code = ExitCode.ERROR

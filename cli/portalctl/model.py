@@ -1,0 +1,176 @@
+"""The product's own model: what every backend speaks, and the JSON field names users rely on.
+
+Records are plain dataclasses; `to_dict()` gives the stable, documented JSON shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATES = ("new", "open", "pending", "on_hold", "resolved", "closed")
+ACTIVE_STATES = ("new", "open", "pending", "on_hold")
+PRIORITIES = ("low", "medium", "high", "urgent")
+TICKET_TYPES = ("question", "incident", "problem", "task")
+ROLES = ("customer", "agent", "admin")
+FIELD_TYPES = ("text", "number", "date", "choice", "multichoice", "boolean")
+
+# Native labels people type or see on real portals (seeds and GUIDE section 3), mapped to canonical states.
+STATE_ALIASES = {
+    "nuevo": "new",
+    "abierto": "open", "abierta": "open", "en proceso": "open", "in progress": "open",
+    "customer-reply": "open", "reopened": "open",
+    "esperando su respuesta": "pending", "awaiting your reply": "pending", "answered": "pending",
+    "hold": "on_hold", "on hold": "on_hold", "on-hold": "on_hold",
+    "resuelto": "resolved", "resuelta": "resolved", "solved": "resolved",
+    "cerrado": "closed", "cerrada": "closed",
+}
+STATE_LABELS = {
+    "new": "New", "open": "Open", "pending": "Awaiting your reply", "on_hold": "On hold",
+    "resolved": "Resolved", "closed": "Closed",
+}
+
+
+def canonical_state(name: str) -> str | None:
+    """Canonical state for a canonical or native name (case- and dash-insensitive), else None."""
+    key = name.strip().lower()
+    if key.replace("-", "_") in STATES:
+        return key.replace("-", "_")
+    return STATE_ALIASES.get(key)
+
+
+@dataclass
+class Record:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Attachment(Record):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    comment_id: int | None
+    created_at: str
+
+
+@dataclass
+class Comment(Record):
+    id: int
+    author: str
+    author_name: str
+    author_role: str
+    body: str
+    internal: bool
+    created_at: str
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class Ticket(Record):
+    id: int
+    subject: str
+    status: str
+    status_label: str
+    priority: str
+    type: str | None
+    department: str | None
+    requester: str
+    requester_name: str
+    organization: str | None
+    assignee: str | None
+    ccs: list[str]
+    tags: list[str]
+    fields: dict[str, Any]
+    created_at: str
+    updated_at: str
+    due_at: str | None
+    overdue: bool
+    resolved_at: str | None
+    closed_at: str | None
+    follow_up_of: int | None
+    comments: list[Comment] | None = None
+    attachments: list[Attachment] | None = None
+
+
+@dataclass
+class Article(Record):
+    id: int
+    title: str
+    collection: str
+    folder: str
+    locale: str
+    labels: list[str]
+    created_at: str
+    updated_at: str
+    helpful: int
+    not_helpful: int
+    body: str | None = None
+    snippet: str | None = None
+    score: float | None = None
+
+
+@dataclass
+class Folder(Record):
+    id: int
+    name: str
+    slug: str
+    articles: int
+
+
+@dataclass
+class Collection(Record):
+    id: int
+    name: str
+    slug: str
+    folders: list[Folder]
+
+
+@dataclass
+class Organization(Record):
+    id: int
+    name: str
+    slug: str
+    shared_tickets: bool
+    timezone: str
+    business_hours: str
+    resolution_hours: int
+    users: int
+
+
+@dataclass
+class User(Record):
+    id: int
+    email: str
+    name: str
+    role: str
+    organization: str | None
+    active: bool
+    title: str | None
+    phone: str | None
+    language: str | None
+    timezone: str | None
+    created_at: str
+
+
+@dataclass
+class Department(Record):
+    id: int
+    name: str
+    slug: str
+    description: str | None
+
+
+@dataclass
+class FieldDef(Record):
+    key: str
+    label: str
+    type: str
+    required: bool
+    choices: list[str]
+    pattern: str | None
+    customer_editable: bool
+    department: str | None
+    description: str | None

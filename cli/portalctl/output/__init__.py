@@ -1,0 +1,1 @@
+"""Renderers for records on stdout (table, json, jsonl, csv, yaml)."""

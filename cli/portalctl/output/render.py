@@ -1,0 +1,122 @@
+"""Printing records: one function per format, streaming where the format allows it.
+
+Records arrive as dicts (a model record's `to_dict()`); `columns` picks and orders fields. JSON keeps every field
+and its type; table and CSV flatten lists and dicts for reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
+
+from portalctl.output.safe import neutralise
+
+FORMATS = ("table", "json", "jsonl", "csv", "yaml")
+STATE_COLOURS = {"new": "cyan", "open": "yellow", "pending": "magenta", "on_hold": "blue", "resolved": "green",
+                 "closed": "bright_black"}
+
+
+def flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(flat(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={flat(v)}" for k, v in value.items())
+    return str(value)
+
+
+def pick(record: dict[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
+    if not columns:
+        return record
+    return {column: record.get(column) for column in columns}
+
+
+def render(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    stream: IO[str],
+    *,
+    columns: Sequence[str] | None = None,
+    color: bool = False,
+) -> int:
+    """Write records in `fmt`; returns how many were written."""
+    rows = (pick(r, columns) for r in records)
+    writer = {"table": _table, "json": _json, "jsonl": _jsonl, "csv": _csv, "yaml": _yaml}[fmt]
+    return writer(rows, stream, color)
+
+
+def render_one(record: dict[str, Any], fmt: str, stream: IO[str], *, color: bool = False) -> None:
+    """One record: JSON as an object (not a list), a table as field/value lines."""
+    if fmt == "json":
+        stream.write(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
+    elif fmt == "table":
+        width = max((len(k) for k in record), default=0)
+        for key, value in record.items():
+            stream.write(f"{key.ljust(width)}  {flat(value)}\n")
+    else:
+        render([record], fmt, stream, color=color)
+
+
+def _json(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+    count = 0
+    stream.write("[")
+    for row in rows:
+        stream.write(("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=str))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _jsonl(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+    count = 0
+    for row in rows:
+        stream.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        count += 1
+    return count
+
+
+def _csv(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+    writer = None
+    count = 0
+    for row in rows:
+        if writer is None:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(list(row))
+        writer.writerow([neutralise(flat(v)) for v in row.values()])
+        count += 1
+    return count
+
+
+def _yaml(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+    import yaml
+
+    items = list(rows)
+    yaml.safe_dump(items, stream, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    return len(items)
+
+
+def _table(rows: Iterator[dict[str, Any]], stream: IO[str], color: bool) -> int:
+    items = list(rows)
+    if not items:
+        return 0
+    from tabulate import tabulate
+
+    headers = [h.upper().replace("_", " ") for h in items[0]]
+    body = []
+    for item in items:
+        cells = []
+        for key, value in item.items():
+            text = flat(value)
+            if color and key == "status" and value in STATE_COLOURS:
+                import click
+
+                text = click.style(text, fg=STATE_COLOURS[value])
+            cells.append(text)
+        body.append(cells)
+    stream.write(tabulate(body, headers=headers, tablefmt="plain", disable_numparse=True) + "\n")
+    return len(items)

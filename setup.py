@@ -1,0 +1,57 @@
+"""Packaging for portalctl. The version lives only in cli/portalctl/__init__.py."""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(r'^__version__ = "([^"]+)"', (HERE / "cli/portalctl/__init__.py").read_text(), re.M)[1]
+
+setup(
+    name="portalctl",
+    version=VERSION,
+    description="One command line for customer-support portals: tickets, knowledge base and exports.",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.11",
+    package_dir={"": "cli"},
+    packages=find_packages("cli"),
+    package_data={"portalctl": ["data/*.json", "data/articles/*.md", "py.typed"]},
+    install_requires=[
+        "click>=8.1",
+        "requests>=2.31",
+        "tabulate>=0.9",
+        "pyyaml>=6.0",
+        "python-dotenv>=1.0",
+        "openpyxl>=3.1",
+        # platformdirs: the XDG/macOS/Windows data and config directories, done right.
+        "platformdirs>=4.0",
+        # keyring: secrets in the OS keychain where one works (a 0600 file otherwise).
+        "keyring>=24",
+        # filetype: attachment types are checked by magic bytes, not by name.
+        "filetype>=1.2",
+        # rich: renders knowledge-base Markdown readably in a terminal.
+        "rich>=13",
+        # tzdata: IANA zones for business-hour calendars where the OS has none.
+        "tzdata",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "pytest-xdist>=3",
+            "ruff>=0.5",
+            "mypy>=1.10",
+            "types-PyYAML",
+            "types-requests",
+            "types-tabulate",
+        ],
+    },
+    entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},
+    classifiers=[
+        "Environment :: Console",
+        "Programming Language :: Python :: 3",
+        "Topic :: Office/Business",
+    ],
+)
