@@ -34,7 +34,7 @@ class PortalClickError(click.ClickException):
     def __init__(self, message: str, hint: str | None, exit_code: int) -> None:
         super().__init__(message)
         self.hint = hint
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
         from portalctl.terminal import color_enabled

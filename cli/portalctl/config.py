@@ -165,10 +165,7 @@ class Settings:
     def profile(self) -> Profile:
         """The profile this command acts through, with per-setting overrides applied."""
         name = self.get("profile") or self.user_config.current
-        if name:
-            profile = self.user_config.get(name)
-        else:
-            profile = Profile(name="default")
+        profile = self.user_config.get(name) if name else Profile(name="default")
         for key in ("user", "db", "url"):
             value = self.get(key)
             if value:

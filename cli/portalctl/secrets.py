@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -58,10 +59,8 @@ class SecretStore:
             import keyring
             from keyring.errors import PasswordDeleteError
 
-            try:
+            with contextlib.suppress(PasswordDeleteError):
                 keyring.delete_password(SERVICE, profile)
-            except PasswordDeleteError:
-                pass
             return
         data = self._read()
         if data.pop(profile, None) is not None:

@@ -12,7 +12,7 @@ RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-class When(click.ParamType):
+class When(click.ParamType):  # type: ignore[type-arg]
     """A moment: YYYY-MM-DD, an ISO date-time, or a span back from now (30m, 24h, 7d, 2w). Gives ISO UTC."""
 
     name = "WHEN"
@@ -55,7 +55,8 @@ def body_text(body: str | None, body_file: IO[str] | None) -> str | None:
 
 def body_options(function: Any) -> Any:
     function = click.option(
-        "--body-file", type=click.File("r", encoding="utf-8"), metavar="FILE", help="Read the text from FILE (- for stdin)."
+        "--body-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+        help="Read the text from FILE (- for stdin).",
     )(function)
     function = click.option("--body", help="The text (Markdown).")(function)
     return function

@@ -93,7 +93,7 @@ def create(
 
 @tickets.command("list")
 @click.option("--status", "statuses", multiple=True, metavar="STATE",
-              help="new, open, pending, on_hold, resolved, closed, native names too, or 'all' (default: all but closed).")
+              help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: all but closed).")
 @click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES), help="Repeatable.")
 @click.option("--type", "types", multiple=True, type=click.Choice(TICKET_TYPES), help="Repeatable.")
 @click.option("--department", "departments", multiple=True, metavar="NAME", help="Repeatable.")

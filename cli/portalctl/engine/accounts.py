@@ -7,6 +7,7 @@ import json
 import secrets
 import sqlite3
 from dataclasses import asdict
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from portalctl.engine.calendar import parse_business_hours
@@ -77,7 +78,9 @@ class AccountService:
     def update_me(self, **changes: str) -> User:
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
-            raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(PROFILE_FIELDS)}")
+            raise InvalidInput(
+                f"cannot change {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(PROFILE_FIELDS)}"
+            )
         if changes.get("timezone"):
             check_timezone(changes["timezone"])
         if "name" in changes and not changes["name"].strip():
@@ -91,7 +94,8 @@ class AccountService:
     # --- users
     def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:
         self.actor.require_staff("list users")
-        where, params = ["1"], []
+        where: list[str] = ["1"]
+        params: list[Any] = []
         if role:
             where.append("u.role = ?")
             params.append(role)
@@ -151,30 +155,37 @@ class AccountService:
     def organizations(self) -> list[Organization]:
         self.actor.require_staff("list organisations")
         rows = self.conn.execute(
-            "SELECT o.*, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS users FROM organizations o ORDER BY o.slug"
+            "SELECT o.*, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS users"
+            " FROM organizations o ORDER BY o.slug"
         )
         return [self._org(r) for r in rows]
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
         self.actor.require_admin("add organisations")
         portal = self.session.portal
-        values = {
-            "shared_tickets": int(bool(options.get("shared_tickets", False))),
-            "timezone": check_timezone(options.get("timezone") or portal.setting("timezone")),
-            "business_hours": options.get("business_hours") or portal.setting("business_hours"),
-            "holidays": json.dumps(options.get("holidays") or []),
-            "resolution_hours": int(options.get("resolution_hours") or portal.setting("resolution_hours")),
-        }
-        parse_business_hours(values["business_hours"])  # validates
-        if values["resolution_hours"] < 1:
+        business_hours = str(options.get("business_hours") or portal.setting("business_hours"))
+        parse_business_hours(business_hours)  # validates
+        resolution_hours = int(options.get("resolution_hours") or portal.setting("resolution_hours"))
+        if resolution_hours < 1:
             raise InvalidInput("resolution hours must be at least 1")
+        holidays = [str(d) for d in options.get("holidays") or []]
+        for day in holidays:
+            try:
+                date.fromisoformat(day)
+            except ValueError as exc:
+                raise InvalidInput(f"holiday {day!r} is not a date (YYYY-MM-DD)") from exc
+        values = (
+            int(bool(options.get("shared_tickets", False))),
+            check_timezone(options.get("timezone") or portal.setting("timezone")),
+            business_hours, json.dumps(holidays), resolution_hours,
+        )
         slug = options.get("slug") or slugify(name)
         try:
             with transaction(self.conn):
                 self.conn.execute(
                     "INSERT INTO organizations (name, slug, shared_tickets, timezone, business_hours, holidays,"
                     " resolution_hours, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (name, slug, *values.values(), portal.now()),
+                    (name, slug, *values, portal.now()),
                 )
         except sqlite3.IntegrityError as exc:
             raise StateConflict(f"an organisation {slug!r} already exists") from exc

@@ -14,7 +14,9 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "item"
 
 
-def _named(conn: sqlite3.Connection, table: str, what: str, name: str, extra: str = "", params: tuple = ()) -> int:
+def _named(
+    conn: sqlite3.Connection, table: str, what: str, name: str, extra: str = "", params: tuple[int, ...] = ()
+) -> int:
     row = conn.execute(
         f"SELECT id FROM {table} WHERE (slug = ? OR name = ? COLLATE NOCASE) {extra}", (slugify(name), name, *params)
     ).fetchone()
@@ -43,7 +45,7 @@ def folder_id(conn: sqlite3.Connection, name: str, collection: int | None = None
 
 
 def user_row(conn: sqlite3.Connection, email: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
     if row is None:
         raise NotFound(f"no user {email}", hint="see 'portalctl admin users list'")
     return row

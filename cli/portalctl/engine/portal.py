@@ -79,7 +79,7 @@ class Portal:
         return iso(self.clock())
 
     def is_empty(self) -> bool:
-        return self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
+        return bool(self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM users)").fetchone()[0])
 
     def session(self, email: str) -> Session:
         row = self.conn.execute(

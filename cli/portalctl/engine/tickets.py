@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -108,12 +109,12 @@ class TicketService:
         return cursor.rowcount
 
     # --- reading
-    def visibility(self) -> tuple[str, list[Any]]:
+    def visibility(self) -> tuple[str, builtins.list[Any]]:
         """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
         if self.actor.is_staff:
             return "1", []
         clause = "(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.ticket_id = t.id AND c.user_id = ?)"
-        params: list[Any] = [self.actor.id, self.actor.id]
+        params: builtins.list[Any] = [self.actor.id, self.actor.id]
         if self.actor.org_shared and self.actor.org_id is not None:
             clause += " OR t.org_id = ?"
             params.append(self.actor.org_id)
@@ -121,7 +122,9 @@ class TicketService:
 
     def _row(self, ticket_id: int) -> sqlite3.Row:
         clause, params = self.visibility()
-        row = self.conn.execute(f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)).fetchone()
+        row: sqlite3.Row | None = self.conn.execute(
+            f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
+        ).fetchone()
         if row is None:  # not there and not yours look the same: no leak of what exists
             raise NotFound(f"no ticket #{ticket_id}", hint="see 'portalctl tickets list'")
         return row
@@ -131,7 +134,9 @@ class TicketService:
         descending = query.sort.startswith("-")
         key = query.sort.lstrip("-+")
         if key not in SORT_KEYS:
-            raise InvalidInput(f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+            raise InvalidInput(
+                f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)"
+            )
         order = f"{SORT_SQL[key]} {'DESC' if descending else 'ASC'}, t.id {'DESC' if descending else 'ASC'}"
         sql = f"{SELECT} WHERE {' AND '.join(where)} ORDER BY {order}"
         if query.limit is not None:
@@ -142,7 +147,7 @@ class TicketService:
             for row in rows:
                 yield self._ticket(row, ccs.get(row["id"], []))
 
-    def _filters(self, query: TicketQuery) -> tuple[list[str], list[Any]]:
+    def _filters(self, query: TicketQuery) -> tuple[builtins.list[str], builtins.list[Any]]:
         clause, params = self.visibility()
         where = [clause]
 
@@ -192,8 +197,8 @@ class TicketService:
             params.append(expression)
         return where, params
 
-    def _ccs(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        result: dict[int, list[str]] = {}
+    def _ccs(self, ids: Sequence[int]) -> dict[int, builtins.list[str]]:
+        result: dict[int, builtins.list[str]] = {}
         rows = self.conn.execute(
             f"SELECT c.ticket_id, u.email FROM ticket_ccs c JOIN users u ON u.id = c.user_id"
             f" WHERE c.ticket_id IN ({', '.join('?' * len(ids))}) ORDER BY u.email",
@@ -203,7 +208,7 @@ class TicketService:
             result.setdefault(ticket_id, []).append(email)
         return result
 
-    def _ticket(self, row: sqlite3.Row, ccs: list[str]) -> Ticket:
+    def _ticket(self, row: sqlite3.Row, ccs: builtins.list[str]) -> Ticket:
         due = row["due_at"]
         return Ticket(
             id=row["id"], subject=row["subject"], status=row["status"], status_label=STATE_LABELS[row["status"]],
@@ -238,7 +243,7 @@ class TicketService:
         ticket.comments = list(comments.values())
         return ticket
 
-    def attachments(self, ticket_id: int) -> list[Attachment]:
+    def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         self._row(ticket_id)
         hidden = "" if self.actor.is_staff else " AND NOT COALESCE(c.internal, 0)"
         rows = self.conn.execute(
@@ -419,7 +424,9 @@ class TicketService:
                 assignments = ", ".join(f"{column} = ?" for column in sets)
                 self.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*sets.values(), ticket_id))
                 if "subject" in sets:
-                    self.conn.execute("UPDATE tickets_fts SET subject = ? WHERE rowid = ?", (sets["subject"], ticket_id))
+                    self.conn.execute(
+                        "UPDATE tickets_fts SET subject = ? WHERE rowid = ?", (sets["subject"], ticket_id)
+                    )
                 self._event(ticket_id, "updated", {k: v for k, v in sets.items() if k != "updated_at"}, now)
             if changes.status:
                 self._set_status(row, state(changes.status), now)
@@ -448,7 +455,7 @@ class TicketService:
         return self.get(ticket_id)
 
     # --- helpers
-    def _field_defs(self, dept: int | None) -> list[FieldDef]:
+    def _field_defs(self, dept: int | None) -> builtins.list[FieldDef]:
         rows = self.conn.execute(
             "SELECT f.*, d.slug AS dept FROM field_defs f LEFT JOIN departments d ON d.id = f.department_id"
             " WHERE f.department_id IS NULL OR f.department_id = ? ORDER BY f.id",
@@ -478,7 +485,7 @@ class TicketService:
         self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
         return int(cursor.lastrowid or 0)
 
-    def _store_attachments(self, ticket_id: int, comment_id: int, stored: list[tuple[str, str, str, int]],
+    def _store_attachments(self, ticket_id: int, comment_id: int, stored: builtins.list[tuple[str, str, str, int]],
                            now: str) -> None:
         from portalctl.engine.attachments import safe_name
 

@@ -1,0 +1,237 @@
+"""`portalctl admin`: users, organisations, departments, custom fields and knowledge-base articles."""
+
+from __future__ import annotations
+
+import click
+
+from portalctl.commands.admin_articles import articles as admin_articles
+from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.model import FIELD_TYPES, ROLES, FieldDef
+
+USER_COLUMNS = ("email", "name", "role", "organization", "active")
+ORG_COLUMNS = ("slug", "name", "shared_tickets", "timezone", "business_hours", "resolution_hours", "users")
+DEPARTMENT_COLUMNS = ("slug", "name", "description")
+FIELD_COLUMNS = ("key", "label", "type", "required", "choices", "pattern", "customer_editable", "department")
+
+
+@click.group()
+def admin() -> None:
+    """Manage users, organisations, departments, custom fields and articles (admins; agents may list).
+
+    \b
+    Examples:
+      portalctl admin orgs add "Importadora Andina" --timezone America/Bogota --shared-tickets
+      portalctl admin users add ana@andina.example --name "Ana Ruiz" --org importadora-andina
+      portalctl admin fields add user_code --label "Código de usuario VAI" --pattern '\\d{4}' --required
+    """
+
+
+# --- users
+@admin.group()
+def users() -> None:
+    """Portal users: customers of client companies, agents and admins."""
+
+
+@users.command("list")
+@click.option("--role", type=click.Choice(ROLES))
+@click.option("--org", metavar="NAME", help="Users of this organisation.")
+@click.option("--inactive", is_flag=True, help="Include deactivated users.")
+@limit_options
+@output_options(USER_COLUMNS)
+def users_list(role: str | None, org: str | None, inactive: bool, limit: int, all_: bool, output: Output) -> None:
+    """List users.
+
+    \b
+    Example:
+      portalctl admin users list --org acme --inactive
+    """
+    found = app().client.accounts.users(role=role, organization=org, inactive=inactive)
+    output.many(found if all_ else found[:limit])
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--name", help="Full name (default: the e-mail).")
+@click.option("--role", type=click.Choice(ROLES), default="customer", show_default=True)
+@click.option("--org", metavar="NAME", help="The client company they belong to.")
+@output_options(USER_COLUMNS)
+def users_add(email: str, name: str | None, role: str, org: str | None, output: Output) -> None:
+    """Give someone access to the portal.
+
+    \b
+    Example:
+      portalctl admin users add bob@acme.example --name "Bob Stone" --org acme
+    """
+    user = app().client.accounts.add_user(email=email, name=name or email, role=role, organization=org)
+    message(f"Added {user.role} {user.email}.")
+    output.one(user)
+
+
+@users.command("deactivate")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def users_deactivate(email: str, yes: bool) -> None:
+    """Stop someone acting on the portal; their tickets and messages are kept.
+
+    \b
+    Example:
+      portalctl admin users deactivate bob@acme.example --yes
+    """
+    app().confirm(f"Deactivate {email}?", yes)
+    app().client.accounts.set_active(email, False)
+    message(f"Deactivated {email}; their history is kept.")
+
+
+@users.command("reactivate")
+@click.argument("email")
+def users_reactivate(email: str) -> None:
+    """Let a deactivated user act again.
+
+    \b
+    Example:
+      portalctl admin users reactivate bob@acme.example
+    """
+    app().client.accounts.set_active(email, True)
+    message(f"Reactivated {email}.")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def users_reset_password(email: str, yes: bool) -> None:
+    """Set a temporary password the user must change, and print it once (share it privately).
+
+    \b
+    Example:
+      portalctl admin users reset-password ana@acme.example --yes
+    """
+    app().confirm(f"Replace the password of {email}?", yes)
+    temporary = app().client.accounts.reset_password(email)
+    message(f"Temporary password for {email} (shown once; they must change it at next sign-in):")
+    click.echo(temporary)
+
+
+# --- organisations
+@admin.group()
+def orgs() -> None:
+    """Client companies (organisations)."""
+
+
+@orgs.command("list")
+@output_options(ORG_COLUMNS)
+def orgs_list(output: Output) -> None:
+    """List organisations.
+
+    \b
+    Example:
+      portalctl admin orgs list -o json
+    """
+    output.many(app().client.accounts.organizations())
+
+
+@orgs.command("add")
+@click.argument("name")
+@click.option("--shared-tickets", is_flag=True, help="Its users see all of the organisation's tickets.")
+@click.option("--timezone", help="IANA timezone of its business calendar (default: the portal's).")
+@click.option("--business-hours", metavar="SPEC", help='Working hours, e.g. "mon-fri 08:00-17:00; sat 09:00-12:00".')
+@click.option("--holiday", "holidays", multiple=True, metavar="YYYY-MM-DD", help="A day off (repeatable).")
+@click.option("--resolution-hours", type=click.IntRange(min=1), help="Business hours to resolve (default 24).")
+@output_options(ORG_COLUMNS)
+def orgs_add(name: str, shared_tickets: bool, timezone: str | None, business_hours: str | None,
+             holidays: tuple[str, ...], resolution_hours: int | None, output: Output) -> None:
+    """Add a client company with its business calendar.
+
+    \b
+    Example:
+      portalctl admin orgs add "Acme Logistics" --timezone Europe/Madrid --business-hours "mon-fri 08:00-16:00"
+    """
+    org = app().client.accounts.add_organization(
+        name=name, shared_tickets=shared_tickets, timezone=timezone, business_hours=business_hours,
+        holidays=list(holidays), resolution_hours=resolution_hours,
+    )
+    message(f"Added organisation {org.slug}.")
+    output.one(org)
+
+
+# --- departments
+@admin.group()
+def departments() -> None:
+    """Departments (queues) tickets go to."""
+
+
+@departments.command("list")
+@output_options(DEPARTMENT_COLUMNS)
+def departments_list(output: Output) -> None:
+    """List departments.
+
+    \b
+    Example:
+      portalctl admin departments list
+    """
+    output.many(app().client.accounts.departments())
+
+
+@departments.command("add")
+@click.argument("name")
+@click.option("--description")
+@output_options(DEPARTMENT_COLUMNS)
+def departments_add(name: str, description: str | None, output: Output) -> None:
+    """Add a department.
+
+    \b
+    Example:
+      portalctl admin departments add "Soporte Moodle" --description "Cursos, certificados"
+    """
+    department = app().client.accounts.add_department(name=name, description=description)
+    message(f"Added department {department.slug}.")
+    output.one(department)
+
+
+# --- custom fields
+@admin.group()
+def fields() -> None:
+    """Custom ticket fields: type, required, choices, pattern, customer-editable."""
+
+
+@fields.command("list")
+@click.option("--department", metavar="NAME", help="Fields that apply in this department.")
+@output_options(FIELD_COLUMNS)
+def fields_list(department: str | None, output: Output) -> None:
+    """List custom field definitions.
+
+    \b
+    Example:
+      portalctl admin fields list --department importaciones
+    """
+    output.many(app().client.accounts.field_defs(department=department))
+
+
+@fields.command("add")
+@click.argument("key")
+@click.option("--label", help="What people see (default: the key).")
+@click.option("--type", "type_", type=click.Choice(FIELD_TYPES), default="text", show_default=True)
+@click.option("--required", is_flag=True, help="Tickets cannot be opened without it.")
+@click.option("--choice", "choices", multiple=True, help="An allowed value (repeatable; choice types).")
+@click.option("--pattern", help=r"A regular expression the whole value must match, e.g. '\d{4}'.")
+@click.option("--locked", is_flag=True, help="Customers may not edit it after opening the ticket.")
+@click.option("--department", metavar="NAME", help="Only for tickets of this department.")
+@click.option("--description", help="Help shown when a value is wrong.")
+@output_options(FIELD_COLUMNS)
+def fields_add(key: str, label: str | None, type_: str, required: bool, choices: tuple[str, ...],
+               pattern: str | None, locked: bool, department: str | None, description: str | None,
+               output: Output) -> None:
+    """Define a custom ticket field.
+
+    \b
+    Examples:
+      portalctl admin fields add user_code --label "Código de usuario" --pattern '\\d{4}' --required
+      portalctl admin fields add country --type choice --choice CO --choice MX --locked
+    """
+    definition = FieldDef(key=key, label=label or key, type=type_, required=required, choices=list(choices),
+                          pattern=pattern, customer_editable=not locked, department=department,
+                          description=description)
+    output.one(app().client.accounts.add_field(definition))
+    message(f"Defined field {key}.")
+
+
+admin.add_command(admin_articles)

@@ -1,0 +1,124 @@
+"""`portalctl demo`: a narrated tour on a throwaway portal. Each step prints the command, then runs it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from portalctl.demo_data import AGENTS, DOMAIN
+
+ADMIN = f"admin@{DOMAIN}"
+CUSTOMER = "marta@andina.example"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def tour(pdf: Path) -> list[tuple[str, list[str]]]:
+    """(what the step shows, the portalctl arguments). Ticket 7 is the first one the tour opens."""
+    agent = AGENTS[0][0]
+    return [
+        ("Create a portal with demo companies, agents, departments, articles and tickets",
+         ["init", "--demo", "--email", ADMIN, "--name", "Demo Admin"]),
+        ("Sign in as a customer of Importadora Andina, and as an agent",
+         ["auth", "login", "--name", "customer", "--user", CUSTOMER]),
+        ("", ["auth", "login", "--name", "agent", "--user", agent]),
+        ("The customer opens a ticket with the import-form fields and a PDF",
+         ["-p", "customer", "tickets", "create", "--department", "importaciones",
+          "--subject", "Corregir factura del formulario 5413", "--body", "La factura adjunta reemplaza la anterior.",
+          "--field", "user_code=0042", "--field", "forms=5413", "--field", "subtopic=Factura", "--attach", str(pdf)]),
+        ("What the customer sees: only their own tickets", ["-p", "customer", "tickets", "list"]),
+        ("The agent reads it", ["-p", "agent", "tickets", "show", "7"]),
+        ("The agent answers: the ticket now awaits the customer (pending)",
+         ["-p", "agent", "tickets", "reply", "7", "--body", "Recibida. ¿Aplica también al formulario 5412?"]),
+        ("An internal note, which the customer never sees",
+         ["-p", "agent", "tickets", "reply", "7", "--internal", "--body", "Check with customs before changing 5412."]),
+        ("The customer replies: the ticket is open again",
+         ["-p", "customer", "tickets", "reply", "7", "--body", "Solo al 5413, gracias."]),
+        ("The customer's view of the conversation (no internal note)", ["-p", "customer", "tickets", "show", "7"]),
+        ("The agent resolves it", ["-p", "agent", "tickets", "reply", "7", "--status", "resolved",
+                                   "--body", "Factura reemplazada en el formulario 5413."]),
+        ("Resolved is reopenable...", ["-p", "customer", "tickets", "reopen", "7"]),
+        ("...closed is final", ["-p", "customer", "tickets", "close", "7"]),
+        ("A reply to a closed ticket is refused, with the way forward (exit code 5)",
+         ["-p", "customer", "tickets", "reply", "7", "--body", "Una cosa más"]),
+        ("So the customer opens a follow-up that links the closed ticket",
+         ["-p", "customer", "tickets", "create", "--follow-up-of", "7", "--department", "importaciones",
+          "--subject", "Seguimiento del formulario 5413", "--body", "Una cosa más", "--field", "user_code=0042"]),
+        ("Tickets past their resolution time (24 business hours on each company's calendar)",
+         ["-p", "agent", "tickets", "list", "--overdue"]),
+        ("JSON for scripts", ["-p", "agent", "tickets", "list", "--status", "pending", "--columns",
+                              "id,status,subject", "-o", "json"]),
+        ("Search the knowledge base (accents optional)", ["articles", "search", "facturacion electronica",
+                                                           "--limit", "3"]),
+        ("Read an article", ["articles", "show", "1"]),
+        ("Rate it", ["-p", "customer", "articles", "rate", "1", "--helpful"]),
+    ]
+
+
+@contextmanager
+def throwaway_home(keep: bool) -> Iterator[Path]:
+    """A fresh PORTALCTL_HOME for the tour, so the user's own portal and profiles are never touched."""
+    saved = {k: os.environ.get(k) for k in ("PORTALCTL_HOME", "PORTALCTL_PROFILE", "PORTALCTL_USER")}
+    home = Path(tempfile.mkdtemp(prefix="portalctl-demo-"))
+    os.environ["PORTALCTL_HOME"] = str(home)
+    os.environ.pop("PORTALCTL_PROFILE", None)
+    os.environ.pop("PORTALCTL_USER", None)
+    try:
+        yield home
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+@click.command()
+@click.option("--keep", is_flag=True, help="Keep the demo portal and print where it is.")
+def demo(keep: bool) -> None:
+    """Take a narrated tour on a throwaway demo portal: each command is printed, then run.
+
+    Needs no terminal and no input; your own portal and profiles are not touched.
+
+    \b
+    Example:
+      portalctl demo
+      portalctl demo --keep     # then: PORTALCTL_HOME=<printed dir> portalctl tickets list
+    """
+    from portalctl.cli import root
+    from portalctl.terminal import color_enabled
+
+    colour = color_enabled()
+    with throwaway_home(keep) as home:
+        pdf = home / "factura-5413.pdf"
+        pdf.write_bytes(PDF)
+        for step, (caption, args) in enumerate(tour(pdf), start=1):
+            if caption:
+                click.echo()
+                click.echo(click.style(f"# {caption}", fg="cyan") if colour else f"# {caption}")
+            line = "$ portalctl " + " ".join(shlex.quote(a) for a in args)
+            click.echo(click.style(line, bold=True) if colour else line)
+            run(root, args, step)
+        click.echo()
+        if keep:
+            click.echo(f"The demo portal is kept in {home}: PORTALCTL_HOME={shlex.quote(str(home))} portalctl ...")
+        click.echo("Tour done. Your own portal: portalctl init   ·   help: portalctl --help")
+
+
+def run(root: click.Group, args: list[str], step: int) -> None:
+    """Run one step in this process; a refusal the tour expects is shown, anything else stops it."""
+    try:
+        root.main(args=args, prog_name="portalctl", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        click.echo(f"(exit code {exc.exit_code})", err=True)
+        if exc.exit_code != 5:
+            raise click.ClickException(f"the demo stopped at step {step}") from exc
