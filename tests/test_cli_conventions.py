@@ -1,0 +1,109 @@
+"""Conventions every command keeps: help with an example, documented exit codes, lazy start-up, a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from portalctl.cli import COMMANDS, root
+from portalctl.exitcodes import ExitCode
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from walk(sub, (*path, name))
+
+
+ALL = list(walk(root))
+
+
+@pytest.mark.parametrize(("path", "command"), ALL, ids=[" ".join(p) or "portalctl" for p, _ in ALL])
+def test_every_command_has_help_with_an_example(path: tuple[str, ...], command: click.Command) -> None:
+    assert command.help and len(command.help.strip()) > 10, f"{path} has no help text"
+    if not isinstance(command, click.Group) or path == ():
+        assert "portalctl" in command.help, f"{' '.join(path)} shows no example"
+
+
+def test_every_group_is_in_the_readme() -> None:
+    for name in COMMANDS:
+        assert f"`{name}" in README or f" {name} " in README, name
+
+
+def test_readme_documents_every_exit_code() -> None:
+    table = dict(re.findall(r"^\| (\d+) \| ([^|]+) \|$", README, re.M))
+    assert {int(code) for code in table} == {int(code) for code in ExitCode}
+
+
+def run(*args: str, home: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PORTALCTL_HOME": str(home), "PORTALCTL_KEYRING": "0"}
+    env.pop("CI", None)
+    if "input" not in kwargs:
+        kwargs["stdin"] = subprocess.DEVNULL
+    return subprocess.run([sys.executable, "-m", "portalctl", *args], capture_output=True, text=True, env=env,
+                          timeout=60, **kwargs)  # type: ignore[call-overload]
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    probe = ("import sys, runpy; sys.argv = ['portalctl', '--help']\n"
+             "try:\n    runpy.run_module('portalctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PORTALCTL_HOME": str(tmp_path)})
+    modules = set(result.stderr.split("MODULES", 1)[1].split())
+    heavy = {"requests", "openpyxl", "tabulate", "yaml", "keyring", "rich", "portalctl.engine", "sqlite3"}
+    assert not heavy & modules, heavy & modules
+
+
+def test_real_process_round_trip(tmp_path: Path) -> None:
+    assert run("--no-input", "init", "--email", "lead@example.test", home=tmp_path).returncode == 0
+    created = run("tickets", "create", "--subject", "VPN down", "--body-file", "-", "-o", "json", home=tmp_path,
+                  input="Since 9:00\n")
+    assert created.returncode == 0, created.stderr
+    ticket = json.loads(created.stdout)
+    assert ticket["comments"][0]["body"] == "Since 9:00\n"
+    listed = run("tickets", "list", "-o", "jsonl", home=tmp_path)
+    assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [ticket["id"]]
+    missing = run("tickets", "show", "999", home=tmp_path)
+    assert missing.returncode == ExitCode.NOT_FOUND
+    assert missing.stdout == ""
+    assert missing.stderr.startswith("Error: no ticket #999")
+    assert "Traceback" not in missing.stderr
+
+
+def test_ci_without_input_names_the_missing_flag(tmp_path: Path) -> None:
+    assert run("--no-input", "init", "--email", "lead@example.test", home=tmp_path).returncode == 0
+    env_ci = {**os.environ, "PORTALCTL_HOME": str(tmp_path), "PORTALCTL_KEYRING": "0", "CI": "true"}
+    result = subprocess.run([sys.executable, "-m", "portalctl", "tickets", "create", "--body", "x"],
+                            capture_output=True, text=True, env=env_ci, stdin=subprocess.DEVNULL, timeout=60)
+    assert result.returncode == ExitCode.USAGE
+    assert "--subject" in result.stderr
+    assert json.loads(run("tickets", "list", "-o", "json", home=tmp_path).stdout) == []
+
+
+def test_completion_scripts(tmp_path: Path) -> None:
+    for shell, marker in (("bash", "complete"), ("zsh", "compdef"), ("fish", "complete")):
+        result = run("completion", shell, home=tmp_path)
+        assert result.returncode == 0
+        assert marker in result.stdout and "_PORTALCTL_COMPLETE" in result.stdout
+
+
+def test_version_matches_package() -> None:
+    from portalctl import __version__
+
+    result = subprocess.run([sys.executable, "-m", "portalctl", "--version"], capture_output=True, text=True)
+    assert result.stdout.strip() == f"portalctl {__version__}"
