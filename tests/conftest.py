@@ -62,7 +62,9 @@ def as_user(portal: Portal) -> Callable[[str], Session]:
 def cli(home: Path) -> Callable[..., Result]:
     """Run portalctl through click's runner; `user=` acts as that portal user (PORTALCTL_USER)."""
 
-    def run(*args: str, input: str | bytes | None = None, user: str | None = None, env: dict | None = None) -> Result:
+    def run(
+        *args: str, input: str | bytes | None = None, user: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         runner = CliRunner()
         environ = {"PORTALCTL_USER": user} if user else {}
         environ.update(env or {})

@@ -72,6 +72,9 @@ class RootGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            quiet_stdout()  # the reader (`| head`) has all it wants: stop without a message
+            ctx.exit(ExitCode.OK)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -106,8 +109,16 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug)
 
 
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise BrokenPipeError again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
     """Console-script entry point."""
-    if os.environ.get("PORTALCTL_DEBUG"):
-        os.environ.setdefault("PYTHONFAULTHANDLER", "1")
-    root(prog_name="portalctl")
+    try:
+        root(prog_name="portalctl")
+    except BrokenPipeError:
+        quiet_stdout()
+        sys.exit(ExitCode.OK)

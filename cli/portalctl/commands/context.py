@@ -42,7 +42,7 @@ class AppContext:
         if value not in (None, ""):
             return value
         if self.interactive:
-            return click.prompt(prompt, **prompt_options)
+            return click.prompt(prompt, err=True, **prompt_options)
         raise click.UsageError(f"missing {flag} (no prompt without a terminal)")
 
     def confirm(self, question: str, yes: bool) -> None:

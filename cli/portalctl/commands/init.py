@@ -33,8 +33,8 @@ def init(email: str | None, name: str | None, db_path: str | None, demo: bool, p
     ctx = app()
     user = getpass.getuser() or "admin"
     if ctx.interactive:
-        email = email or click.prompt("Admin e-mail", default=f"{user}@localhost")
-        name = name or click.prompt("Admin name", default=user)
+        email = email or click.prompt("Admin e-mail", default=f"{user}@localhost", err=True)
+        name = name or click.prompt("Admin name", default=user, err=True)
     email, name = email or f"{user}@localhost", name or user
     path = Path(db_path).expanduser().resolve() if db_path else default_db()
     portal = Portal(path, create=True)

@@ -11,7 +11,8 @@ import click
 
 from portalctl.backends.base import TicketChanges, TicketQuery, Upload
 from portalctl.commands.context import Output, app, limit_options, message, output_options
-from portalctl.commands.params import When, body_options, body_text, key_values
+from portalctl.commands.filters import ticket_filters
+from portalctl.commands.params import body_options, body_text, key_values
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
@@ -92,29 +93,10 @@ def create(
 
 
 @tickets.command("list")
-@click.option("--status", "statuses", multiple=True, metavar="STATE",
-              help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: all but closed).")
-@click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES), help="Repeatable.")
-@click.option("--type", "types", multiple=True, type=click.Choice(TICKET_TYPES), help="Repeatable.")
-@click.option("--department", "departments", multiple=True, metavar="NAME", help="Repeatable.")
-@click.option("--requester", metavar="EMAIL", help="Tickets opened by this person.")
-@click.option("--org", metavar="NAME", help="Tickets of this organisation.")
-@click.option("--created-since", type=When(), help="YYYY-MM-DD, ISO time, or a span such as 7d.")
-@click.option("--created-until", type=When(), help="Created before this moment.")
-@click.option("--updated-since", type=When(), help="Changed since this moment.")
-@click.option("--search", metavar="TEXT", help="Words in the subject or public conversation (accents ignored).")
-@click.option("--overdue", is_flag=True, help="Only new or open tickets past their resolution due time.")
-@click.option("--mine", is_flag=True, help="Tickets you opened (agents: or that are assigned to you).")
-@click.option("--sort", default="-updated", show_default=True,
-              help="updated, created, priority, due, id or status; prefix - for descending.")
+@ticket_filters
 @limit_options
 @output_options(LIST_COLUMNS)
-def list_(
-    statuses: tuple[str, ...], priorities: tuple[str, ...], types: tuple[str, ...], departments: tuple[str, ...],
-    requester: str | None, org: str | None, created_since: str | None, created_until: str | None,
-    updated_since: str | None, search: str | None, overdue: bool, mine: bool, sort: str, limit: int, all_: bool,
-    output: Output,
-) -> None:
+def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
     """List tickets you can see, newest change first.
 
     \b
@@ -123,14 +105,7 @@ def list_(
       portalctl tickets list --overdue --sort due
       portalctl tickets list --all --updated-since 7d -o jsonl > week.jsonl
     """
-    wanted: list[str] | None = list(statuses) or None
-    if wanted and any(s.lower() == "all" for s in wanted):
-        wanted = ["new", "open", "pending", "on_hold", "resolved", "closed"]
-    query = TicketQuery(
-        statuses=wanted, priorities=priorities, types=types, departments=departments, requester=requester,
-        organization=org, created_since=created_since, created_until=created_until, updated_since=updated_since,
-        search=search, overdue=overdue, mine=mine, sort=sort, limit=None if all_ else limit,
-    )
+    query.limit = None if all_ else limit
     count = output.many(app().client.tickets.list(query))
     if count == 0 and output.fmt == "table":
         message("No tickets match.")

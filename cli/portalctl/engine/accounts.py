@@ -165,7 +165,8 @@ class AccountService:
         portal = self.session.portal
         business_hours = str(options.get("business_hours") or portal.setting("business_hours"))
         parse_business_hours(business_hours)  # validates
-        resolution_hours = int(options.get("resolution_hours") or portal.setting("resolution_hours"))
+        given_hours = options.get("resolution_hours")
+        resolution_hours = int(portal.setting("resolution_hours") if given_hours is None else given_hours)
         if resolution_hours < 1:
             raise InvalidInput("resolution hours must be at least 1")
         holidays = [str(d) for d in options.get("holidays") or []]

@@ -24,6 +24,8 @@ ALLOWED = {
     "application/zip", "text/plain", "text/csv",
 }
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (doc, xls)
+# Executables (PE, ELF, Mach-O) are refused whatever their size; filetype needs longer headers for some of them.
+EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa")
 TEXT_EXTENSIONS = {".txt": "text/plain", ".log": "text/plain", ".md": "text/plain", ".csv": "text/csv",
                    ".json": "text/plain", ".xml": "text/plain"}
 
@@ -39,6 +41,8 @@ def sniff(head: bytes, filename: str) -> str:
         if kind.mime == "application/zip":
             return _office_zip(filename)
         return str(kind.mime)
+    if head.startswith(EXECUTABLE_MAGIC):
+        return "application/x-executable"
     if b"\x00" not in head:
         try:
             head.decode("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -31,6 +32,8 @@ def coerce(definition: FieldDef, raw: Any) -> Any:
             number = float(raw)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"field {key}: {raw!r} is not a number") from exc
+        if not math.isfinite(number):
+            raise InvalidInput(f"field {key}: {raw!r} is not a finite number")
         return int(number) if number.is_integer() else number
     if kind == "date":
         try:

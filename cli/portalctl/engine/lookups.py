@@ -26,8 +26,15 @@ def _named(
     return int(row[0])
 
 
-def org_id(conn: sqlite3.Connection, name: str) -> int:
-    return _named(conn, "organizations", "organisation", name)
+def org_id(conn: sqlite3.Connection, name: str, *, list_known: bool = True) -> int:
+    """`list_known=False` for customers: the error must not list the portal's other client companies."""
+    if list_known:
+        return _named(conn, "organizations", "organisation", name)
+    row = conn.execute("SELECT id FROM organizations WHERE slug = ? OR name = ? COLLATE NOCASE",
+                       (slugify(name), name)).fetchone()
+    if row is None:
+        raise InvalidInput(f"unknown organisation {name!r}")
+    return int(row[0])
 
 
 def department_id(conn: sqlite3.Connection, name: str) -> int:

@@ -7,10 +7,12 @@ and its type; table and CSV flatten lists and dicts for reading.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from portalctl.errors import InvalidInput
 from portalctl.output.safe import neutralise
 
 FORMATS = ("table", "json", "jsonl", "csv", "yaml")
@@ -44,9 +46,16 @@ def render(
     columns: Sequence[str] | None = None,
     color: bool = False,
 ) -> int:
-    """Write records in `fmt`; returns how many were written."""
-    rows = (pick(r, columns) for r in records)
+    """Write records in `fmt`; returns how many were written. Unknown columns fail before anything is written."""
     writer = {"table": _table, "json": _json, "jsonl": _jsonl, "csv": _csv, "yaml": _yaml}[fmt]
+    iterator = iter(records)
+    first = next(iterator, None)
+    if first is None:
+        return writer(iter(()), stream, color)
+    unknown = [c for c in columns or () if c not in first]
+    if unknown:
+        raise InvalidInput(f"unknown column {', '.join(unknown)}", hint=f"columns: {', '.join(first)}")
+    rows = (pick(r, columns) for r in itertools.chain([first], iterator))
     return writer(rows, stream, color)
 
 

@@ -1,0 +1,180 @@
+"""`portalctl articles`: search, read, browse and rate the knowledge base."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.model import Article, Collection
+from portalctl.terminal import color_enabled, is_tty
+
+SEARCH_COLUMNS = ("id", "title", "collection", "folder", "snippet")
+LIST_COLUMNS = ("id", "title", "collection", "folder", "locale", "updated_at")
+ONE_COLUMNS = ("id", "title", "helpful", "not_helpful")
+COLLECTION_COLUMNS = ("id", "slug", "name", "folders")
+
+article_id = click.argument("article_id", type=click.IntRange(min=1), metavar="ID")
+collection_option = click.option("--collection", metavar="NAME", help="Only this collection (e.g. a country).")
+folder_option = click.option("--folder", metavar="NAME", help="Only this folder (e.g. a product).")
+locale_option = click.option("--locale", metavar="CODE", help="Only this language (es also finds es-CO).")
+
+
+@click.group()
+def articles() -> None:
+    """Search, read, browse and rate the knowledge base.
+
+    \b
+    Examples:
+      portalctl articles search "facturacion electronica"     # accents optional
+      portalctl articles show 3
+      portalctl articles collections
+      portalctl articles rate 3 --helpful
+    """
+
+
+@articles.command()
+@click.argument("words", nargs=-1, required=True, metavar="QUERY...")
+@collection_option
+@folder_option
+@locale_option
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="At most this many.")
+@output_options(SEARCH_COLUMNS)
+def search(words: tuple[str, ...], collection: str | None, folder: str | None, locale: str | None, limit: int,
+           output: Output) -> None:
+    """Search articles, best match first, with a snippet around the words found ([like this]).
+
+    Accents and case do not matter; words match as prefixes (factur finds facturación). Articles with every word
+    come first; when none has them all, articles with any of them are shown.
+
+    \b
+    Examples:
+      portalctl articles search contrasena
+      portalctl articles search factura electronica --collection colombia --locale es
+      portalctl articles search hosting -o json | jq '.[0].id'
+    """
+    query = " ".join(words)
+    found = app().client.articles.search(query, collection=collection, folder=folder, locale=locale, limit=limit)
+    output.many(found)
+    if not found and output.fmt == "table":
+        message(f"No articles match {query!r}.")
+
+
+@articles.command()
+@article_id
+@click.option("--raw", is_flag=True, help="Print only the article's Markdown text.")
+@output_options(LIST_COLUMNS)
+def show(article_id: int, raw: bool, output: Output) -> None:
+    """Read an article: title, where it lives, when it changed, its votes, then the text.
+
+    On a terminal the Markdown is rendered; piped, it is printed as written. --raw prints only the Markdown.
+
+    \b
+    Examples:
+      portalctl articles show 3
+      portalctl articles show 3 --raw > article.md
+      portalctl articles show 3 -o json
+    """
+    article = app().client.articles.get(article_id)
+    if raw:
+        click.echo((article.body or "").rstrip("\n"))
+        return
+    output.one(article, table=show_article)
+
+
+def show_article(article: Article) -> None:
+    colour = color_enabled(sys.stdout)
+    title = f"#{article.id} {article.title}"
+    click.echo(click.style(title, bold=True) if colour else title)
+    click.echo(f"{article.collection} > {article.folder} · {article.locale} · updated {article.updated_at}")
+    labels = f" · labels: {', '.join(article.labels)}" if article.labels else ""
+    click.echo(f"Helpful: {article.helpful} · Not helpful: {article.not_helpful}{labels}")
+    click.echo()
+    body = (article.body or "").rstrip("\n")
+    if not is_tty(sys.stdout):
+        click.echo(body)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(no_color=not colour, highlight=False).print(Markdown(body))
+
+
+@articles.command("list")
+@collection_option
+@folder_option
+@locale_option
+@limit_options
+@output_options(LIST_COLUMNS)
+def list_(collection: str | None, folder: str | None, locale: str | None, limit: int, all_: bool,
+          output: Output) -> None:
+    """List articles in tree order (collection, folder, title).
+
+    \b
+    Examples:
+      portalctl articles list --collection mexico
+      portalctl articles list --folder hosting --locale en --all -o csv > hosting.csv
+    """
+    found = app().client.articles.list(collection=collection, folder=folder, locale=locale,
+                                       limit=None if all_ else limit)
+    if output.many(found) == 0 and output.fmt == "table":
+        message("No articles here yet.")
+
+
+@articles.command()
+@output_options(COLLECTION_COLUMNS)
+def collections(output: Output) -> None:
+    """Show the knowledge base's tree: collections, their folders and how many articles each holds.
+
+    \b
+    Examples:
+      portalctl articles collections
+      portalctl articles collections -o json | jq '.[].folders[].slug'
+    """
+    tree = app().client.articles.collections()
+    if output.fmt != "table" or output.columns_flag:
+        output.many(tree)
+    elif not tree:
+        message("The knowledge base is empty; an admin can add articles with 'portalctl admin articles import'.")
+    else:
+        show_tree(tree)
+
+
+def show_tree(tree: list[Collection]) -> None:
+    colour = color_enabled(sys.stdout)
+    for collection in tree:
+        heading = f"{collection.name} ({collection.slug})"
+        click.echo(click.style(heading, bold=True) if colour else heading)
+        width = max((len(f"{f.name} ({f.slug})") for f in collection.folders), default=0)
+        for folder in collection.folders:
+            count = f"{folder.articles} article{'' if folder.articles == 1 else 's'}"
+            click.echo(f"  {f'{folder.name} ({folder.slug})':<{width}}  {count}")
+
+
+@articles.command()
+@article_id
+@click.option("--helpful/--not-helpful", default=None, help="Your vote (one of them is required).")
+@output_options(ONE_COLUMNS)
+def rate(article_id: int, helpful: bool | None, output: Output) -> None:
+    """Say whether an article helped. One vote per person; voting again changes your vote.
+
+    \b
+    Examples:
+      portalctl articles rate 3 --helpful
+      portalctl articles rate 3 --not-helpful
+    """
+    if helpful is None:
+        raise click.UsageError("pass --helpful or --not-helpful")
+    article = app().client.articles.rate(article_id, helpful=helpful)
+    message(f"Thanks: you found #{article.id} {'helpful' if helpful else 'not helpful'}"
+            f" (now {article.helpful} helpful, {article.not_helpful} not helpful).")
+    report(output, article)
+
+
+def report(output: Output, article: Article) -> None:
+    """After a change, as `tickets` does: the id on a plain table (for scripts), else the record."""
+    if output.fmt == "table" and not output.columns_flag:
+        click.echo(article.id)
+    else:
+        output.one(article)
