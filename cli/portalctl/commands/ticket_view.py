@@ -32,10 +32,11 @@ def show_ticket(ticket: Ticket) -> None:
         ("Follow-up of", f"#{ticket.follow_up_of}" if ticket.follow_up_of else None),
         *((f"Field {key}", value) for key, value in ticket.fields.items()),
     ]
+    shown = [(label, value) for label, value in rows if value not in (None, [], "")]
+    width = max(len(label) for label, _ in shown) + 2
     click.echo()
-    for label, value in rows:
-        if value not in (None, [], ""):
-            click.echo(f"  {label + ':':<14}{flat(value)}")
+    for label, value in shown:
+        click.echo(f"  {label + ':':<{width}}{flat(value)}")
     for comment in ticket.comments or []:
         click.echo()
         note = style(" [internal note]", fg="yellow", bold=True) if comment.internal else ""
