@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +122,8 @@ def dotenv_values() -> dict[str, str]:
 
 def project_settings() -> dict[str, Any]:
     """The nearest .portalctl.toml from the working directory upwards."""
+    import tomllib
+
     for folder in (Path.cwd(), *Path.cwd().parents):
         path = folder / PROJECT_FILE
         if path.is_file():

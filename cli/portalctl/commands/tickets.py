@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -270,8 +269,13 @@ def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> P
     target = directory / safe_name(attachment.filename)
     if target.exists() and not force:
         raise PortalError(f"{target} already exists", hint="pass --force to overwrite it, or --dir elsewhere")
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".portalctl-")
     try:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # like any file the user saves, not mkstemp's 0600
         with os.fdopen(fd, "wb") as out:
             while chunk := source.read(1 << 20):
                 out.write(chunk)

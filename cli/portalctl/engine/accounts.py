@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from portalctl.engine.calendar import parse_business_hours
 from portalctl.engine.db import transaction
+from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
 from portalctl.errors import InvalidInput, StateConflict
 from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Organization, User
@@ -262,10 +263,3 @@ class AccountService:
             raise StateConflict(f"a field {definition.key!r} already exists there") from exc
         return definition
 
-
-def field_record(row: sqlite3.Row) -> FieldDef:
-    return FieldDef(
-        key=row["key"], label=row["label"], type=row["type"], required=bool(row["required"]),
-        choices=json.loads(row["choices"]), pattern=row["pattern"],
-        customer_editable=bool(row["customer_editable"]), department=row["dept"], description=row["description"],
-    )

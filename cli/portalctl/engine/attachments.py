@@ -5,10 +5,8 @@ Blobs live beside the portal file, addressed by their sha256, so the same file a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO
@@ -75,40 +73,54 @@ class BlobStore:
         self.max_bytes = max_bytes
 
     def add(self, source: Path, filename: str) -> tuple[str, str, int]:
-        """Check and store `source`; returns (content type, sha256, size)."""
+        """Check and store `source`; returns (content type, sha256, size).
+
+        The file is opened once and counted as it is copied, so pipes and FIFOs (`--attach /dev/stdin`) are
+        typed, limited and stored whole, like regular files.
+        """
+        import hashlib
+        import tempfile  # imported here: listings never store files, and start-up time counts
+
         try:
-            size = source.stat().st_size
+            handle = source.open("rb")
         except OSError as exc:
             raise InvalidInput(f"cannot read attachment {source}: {exc.strerror}") from exc
-        if size > self.max_bytes:
-            raise InvalidInput(
-                f"{filename} is {size / 1e6:.1f} MB; attachments may be at most {self.max_bytes / 1e6:.0f} MB",
-                hint="compress it or share a link instead",
-            )
-        with source.open("rb") as handle:
+        with handle:
             head = handle.read(8192)
-        content_type = sniff(head, filename)
-        if content_type not in ALLOWED:
-            raise InvalidInput(
-                f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
-                hint="attach PDF, images, Office documents, ZIP or plain text",
-            )
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-                    out.write(chunk)
-            sha = digest.hexdigest()
-            target = self.path(sha)
-            target.parent.mkdir(exist_ok=True)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+            content_type = sniff(head, filename)
+            if content_type not in ALLOWED:
+                raise InvalidInput(
+                    f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
+                    hint="attach PDF, images, Office documents, ZIP or plain text",
+                )
+            self.root.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            size = 0
+            fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    chunk = head
+                    while chunk:
+                        size += len(chunk)
+                        if size > self.max_bytes:
+                            raise self.too_large(filename)
+                        digest.update(chunk)
+                        out.write(chunk)
+                        chunk = handle.read(1 << 20)
+                sha = digest.hexdigest()
+                target = self.path(sha)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(tmp_name, target)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
         return content_type, sha, size
+
+    def too_large(self, filename: str) -> InvalidInput:
+        return InvalidInput(
+            f"{filename} is larger than the {self.max_bytes:,}-byte ({self.max_bytes / 1e6:.0f} MB) attachment limit",
+            hint="compress it or share a link instead",
+        )
 
     def path(self, sha: str) -> Path:
         return self.root / sha[:2] / sha

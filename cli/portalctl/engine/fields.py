@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import sqlite3
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -79,6 +81,9 @@ def check_values(
             raise PermissionDenied(
                 f"you may not edit {', '.join(locked)}", hint="ask your support team to change it"
             )
+    emptied = [k for k, raw in values.items() if raw in (None, "", []) and by_key[k].required]
+    if emptied:
+        raise InvalidInput(f"missing required field {', '.join(emptied)}", hint=f"{emptied[0]} cannot be empty")
     result = {key: coerce(by_key[key], raw) for key, raw in values.items()}
     if creating:
         missing = [d.key for d in definitions if d.required and result.get(d.key) in (None, "", [])]
@@ -87,3 +92,11 @@ def check_values(
                 f"missing required field {', '.join(missing)}", hint=f"pass --field {missing[0]}=VALUE"
             )
     return result
+
+
+def field_record(row: sqlite3.Row) -> FieldDef:
+    return FieldDef(
+        key=row["key"], label=row["label"], type=row["type"], required=bool(row["required"]),
+        choices=json.loads(row["choices"]), pattern=row["pattern"],
+        customer_editable=bool(row["customer_editable"]), department=row["dept"], description=row["description"],
+    )

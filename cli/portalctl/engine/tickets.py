@@ -17,11 +17,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from portalctl.backends.base import SORT_KEYS, TicketChanges, TicketQuery, Upload
-from portalctl.engine.accounts import field_record
 from portalctl.engine.attachments import BlobStore
-from portalctl.engine.calendar import add_business_hours
 from portalctl.engine.db import iso, parse_iso, transaction
-from portalctl.engine.fields import check_values
+from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, user_row
 from portalctl.engine.search import match_expression
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
@@ -138,9 +136,12 @@ class TicketService:
                 f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)"
             )
         order = f"{SORT_SQL[key]} {'DESC' if descending else 'ASC'}, t.id {'DESC' if descending else 'ASC'}"
-        sql = f"{SELECT} WHERE {' AND '.join(where)} ORDER BY {order}"
+        # Pick the page from `tickets` alone, then join names: SQLite then stops at the limit instead of joining
+        # and sorting every match (30 ms -> 0.5 ms for a page of 100,000 tickets).
+        page = f"SELECT t.* FROM tickets t WHERE {' AND '.join(where)} ORDER BY {order}"
         if query.limit is not None:
-            sql += f" LIMIT {int(query.limit)}"
+            page += f" LIMIT {int(query.limit)}"
+        sql = SELECT.replace("FROM tickets t", f"FROM ({page}) t", 1) + f" ORDER BY {order}"
         return self._stream(self.conn.execute(sql, params))
 
     def _stream(self, cursor: sqlite3.Cursor) -> Iterator[Ticket]:
@@ -168,8 +169,12 @@ class TicketService:
         if query.departments:
             any_of("t.department_id", [department_id(self.conn, d) for d in query.departments])
         if query.requester:
+            # Customers get an empty list for an unknown address, so they cannot probe who has an account.
+            found = self.conn.execute("SELECT id FROM users WHERE email = ?", (query.requester.strip(),)).fetchone()
+            if found is None and self.actor.is_staff:
+                user_row(self.conn, query.requester)  # raises NotFound with a hint
             where.append("t.requester_id = ?")
-            params.append(user_row(self.conn, query.requester)["id"])
+            params.append(found["id"] if found else -1)
         if query.organization:
             where.append("t.org_id = ?")
             params.append(org_id(self.conn, query.organization, list_known=self.actor.is_staff))
@@ -467,6 +472,8 @@ class TicketService:
         return [field_record(r) for r in rows]
 
     def _due(self, now: str, org: int | None) -> str:
+        from portalctl.engine.calendar import add_business_hours  # zoneinfo: only creating a ticket needs it
+
         portal = self.portal
         if org is not None:
             calendar = self.conn.execute(
@@ -485,7 +492,8 @@ class TicketService:
             "INSERT INTO comments (ticket_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)",
             (ticket_id, self.actor.id, body, int(internal), now),
         )
-        self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
+        if not internal:  # an internal note is no activity a customer may notice (nor --updated-since match)
+            self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
         return int(cursor.lastrowid or 0)
 
     def _store_attachments(self, ticket_id: int, comment_id: int, stored: builtins.list[tuple[str, str, str, int]],

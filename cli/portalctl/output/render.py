@@ -51,6 +51,8 @@ def render(
     iterator = iter(records)
     first = next(iterator, None)
     if first is None:
+        if fmt == "csv" and columns:  # an empty nightly export still has its header row
+            csv.writer(stream, lineterminator="\n").writerow(columns)
         return writer(iter(()), stream, color)
     unknown = [c for c in columns or () if c not in first]
     if unknown:
