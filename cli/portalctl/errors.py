@@ -35,6 +35,10 @@ class Unavailable(PortalError):
     exit_code = ExitCode.UNAVAILABLE
 
 
+class TimedOut(PortalError):
+    exit_code = ExitCode.TIMED_OUT
+
+
 class Unsupported(PortalError):
     """The portal behind this profile cannot do what was asked (never a silent no-op)."""
 

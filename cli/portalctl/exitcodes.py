@@ -11,4 +11,5 @@ class ExitCode(IntEnum):
     AUTH = 4  # authentication or permission
     CONFLICT = 5  # conflicts with the ticket's state
     UNAVAILABLE = 6  # portal unavailable or rate limited after retries
+    TIMED_OUT = 7  # `tickets wait` gave up before the ticket reached the state
     INTERRUPTED = 130

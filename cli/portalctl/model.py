@@ -93,6 +93,8 @@ class Ticket(Record):
     follow_up_of: int | None
     comments: list[Comment] | None = None
     attachments: list[Attachment] | None = None
+    dedupe_key: str | None = None
+    created: bool | None = None  # set by create: false when a dedupe key matched an active ticket
 
 
 @dataclass

@@ -44,6 +44,7 @@ class TicketQuery:
 
 
 SORT_KEYS = ("updated", "created", "priority", "due", "id", "status")
+ON_DUPLICATE = ("reply", "skip", "new")
 
 
 @dataclass
@@ -76,6 +77,8 @@ class TicketsAPI(Protocol):
         attachments: Sequence[Upload] = (),
         follow_up_of: int | None = None,
         requester: str | None = None,
+        dedupe_key: str | None = None,
+        on_duplicate: str = "reply",
     ) -> Ticket: ...
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]: ...

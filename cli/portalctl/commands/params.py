@@ -10,6 +10,8 @@ import click
 
 RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+SPAN_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class When(click.ParamType):  # type: ignore[type-arg]
@@ -32,6 +34,20 @@ class When(click.ParamType):  # type: ignore[type-arg]
         except ValueError:
             self.fail(f"{text!r} is not a date (YYYY-MM-DD), a date-time or a span like 7d", param, ctx)
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """A span of time: 90s, 10m, 2h, 1d (or plain seconds). Gives seconds."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        match = SPAN.match(str(value).strip().lower())
+        if not match:
+            self.fail(f"{value!r} is not a duration such as 90s, 10m or 2h", param, ctx)
+        return float(match[1]) * SPAN_SECONDS[match[2]]
 
 
 def key_values(pairs: tuple[str, ...], flag: str) -> dict[str, str]:

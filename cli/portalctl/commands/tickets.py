@@ -8,10 +8,10 @@ from typing import IO, Any
 
 import click
 
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
+from portalctl.backends.base import ON_DUPLICATE, TicketChanges, TicketQuery, Upload
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
-from portalctl.commands.params import body_options, body_text, key_values
+from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
@@ -64,11 +64,16 @@ def tickets() -> None:
 @attach_option
 @click.option("--follow-up-of", type=click.IntRange(min=1), metavar="ID", help="Link a closed ticket this continues.")
 @click.option("--requester", metavar="EMAIL", help="Agents: open the ticket on behalf of this customer.")
+@click.option("--dedupe-key", metavar="KEY",
+              help="If an active ticket carries KEY, add to it instead of opening another (CI pipelines).")
+@click.option("--on-duplicate", type=click.Choice(ON_DUPLICATE), default="reply", show_default=True,
+              help="With --dedupe-key: reply to the active ticket, skip, or open a new one anyway.")
 @output_options(ONE_COLUMNS)
 def create(
     subject: str | None, body: str | None, body_file: IO[str] | None, priority: str | None, type_: str | None,
     department: str | None, cc: tuple[str, ...], field_pairs: tuple[str, ...], tag: tuple[str, ...],
-    attach: tuple[Path, ...], follow_up_of: int | None, requester: str | None, output: Output,
+    attach: tuple[Path, ...], follow_up_of: int | None, requester: str | None, dedupe_key: str | None,
+    on_duplicate: str, output: Output,
 ) -> None:
     """Open a ticket.
 
@@ -79,6 +84,7 @@ def create(
       portalctl tickets create --subject "Cambio en formulario 5412" --body "Corregir el valor FOB" \\
           --field user_code=0042 --field forms=5412 --attach corrected.pdf
       echo "build 311 failed" | portalctl tickets create --subject "CI failure" --body-file - -o json
+      portalctl tickets create --subject "main is red" --body "job 88" --dedupe-key ci-main -o json
     """
     ctx = app()
     subject = ctx.require(subject, "--subject", "Subject")
@@ -86,9 +92,15 @@ def create(
     ticket = ctx.client.tickets.create(
         subject=subject, body=text, priority=priority, type=type_, department=department, ccs=cc,
         fields=key_values(field_pairs, "--field"), tags=tag, attachments=uploads(attach),
-        follow_up_of=follow_up_of, requester=requester,
+        follow_up_of=follow_up_of, requester=requester, dedupe_key=dedupe_key, on_duplicate=on_duplicate,
     )
-    report(output, ticket, f"Created ticket #{ticket.id}: {ticket.subject} (due {ticket.due_at})")
+    if ticket.created:
+        text = f"Created ticket #{ticket.id}: {ticket.subject} (due {ticket.due_at})"
+    elif on_duplicate == "skip":
+        text = f"Skipped: ticket #{ticket.id} is already active for dedupe key {dedupe_key!r}"
+    else:
+        text = f"Added to ticket #{ticket.id}, already active for dedupe key {dedupe_key!r} (now {ticket.status})"
+    report(output, ticket, text)
 
 
 @tickets.command("list")
@@ -284,3 +296,53 @@ def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> P
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+WAIT_STATES = ("resolved", "closed", "replied")
+
+
+@tickets.command()
+@ticket_id
+@click.option("--until", "until", type=click.Choice(WAIT_STATES), required=True,
+              help="resolved (or closed), closed, or replied: a new public answer from someone else.")
+@click.option("--timeout", type=Duration(), default="1h", show_default=True, help="Give up after this long.")
+@click.option("--interval", type=Duration(), default="30s", show_default=True, help="How often to look.")
+@output_options(ONE_COLUMNS)
+def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Output) -> None:
+    """Wait until a ticket is resolved, closed or answered (for pipelines that wait on support).
+
+    Exits 0 when the ticket gets there, 7 when the timeout passes first, 5 when it can no longer get there
+    (closed while waiting for a reply).
+
+    \b
+    Examples:
+      portalctl tickets wait 12 --until resolved --timeout 2h
+      portalctl tickets wait 12 --until replied --interval 1m && portalctl tickets show 12
+    """
+    import time
+
+    from portalctl.errors import StateConflict, TimedOut
+
+    client = app().client
+    start = client.tickets.get(ticket_id)
+    me = client.accounts.me().email
+    seen = {c.id for c in start.comments or []}
+    deadline = time.monotonic() + timeout
+    ticket = start
+    while True:
+        if until == "replied":
+            answers = [c for c in ticket.comments or [] if c.id not in seen and not c.internal and c.author != me]
+            if answers:
+                report(output, ticket, f"#{ticket.id} was answered by {answers[0].author_name}")
+                return
+            if ticket.status == "closed":
+                raise StateConflict(f"ticket #{ticket_id} was closed without a reply")
+        elif ticket.status == until or (until == "resolved" and ticket.status == "closed"):
+            report(output, ticket, f"#{ticket.id} is {ticket.status}")
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimedOut(f"gave up waiting for #{ticket_id} to be {until}: it is {ticket.status}",
+                           hint="run again with a longer --timeout")
+        time.sleep(min(interval, remaining))
+        ticket = client.tickets.get(ticket_id)

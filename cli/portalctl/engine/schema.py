@@ -178,4 +178,9 @@ MIGRATIONS: list[str] = [
         INSERT INTO articles_fts(rowid, title, body, labels) VALUES (new.id, new.title, new.body, new.labels);
     END;
     """,
+    # 2: de-duplication keys, so a retried or repeated CI report lands on one ticket.
+    """
+    ALTER TABLE tickets ADD COLUMN dedupe_key TEXT;
+    CREATE INDEX tickets_dedupe ON tickets(dedupe_key, status) WHERE dedupe_key IS NOT NULL;
+    """,
 ]

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from portalctl.backends.base import SORT_KEYS, TicketChanges, TicketQuery, Upload
+from portalctl.backends.base import ON_DUPLICATE, SORT_KEYS, TicketChanges, TicketQuery, Upload
 from portalctl.engine.attachments import BlobStore
 from portalctl.engine.db import iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
@@ -226,6 +226,7 @@ class TicketService:
             updated_at=row["updated_at"], due_at=due,
             overdue=bool(due and row["status"] in LATE_STATES and due < self.portal.now()),
             resolved_at=row["resolved_at"], closed_at=row["closed_at"], follow_up_of=row["follow_up_of"],
+            dedupe_key=row["dedupe_key"],
         )
 
     def get(self, ticket_id: int) -> Ticket:
@@ -287,7 +288,17 @@ class TicketService:
         attachments: Sequence[Upload] = (),
         follow_up_of: int | None = None,
         requester: str | None = None,
+        dedupe_key: str | None = None,
+        on_duplicate: str = "reply",
     ) -> Ticket:
+        """Open a ticket; with a dedupe key that an active ticket carries, reply to it or skip instead.
+
+        The look-up and the insert share one write transaction, so racing pipelines end with one ticket.
+        """
+        if on_duplicate not in ON_DUPLICATE:
+            raise InvalidInput(f"unknown --on-duplicate {on_duplicate!r}", hint=f"one of: {', '.join(ON_DUPLICATE)}")
+        if dedupe_key is not None and not dedupe_key.strip():
+            raise InvalidInput("the dedupe key is empty")
         if not subject.strip():
             raise InvalidInput("the subject is empty", hint="pass --subject TEXT")
         if not body.strip():
@@ -309,27 +320,65 @@ class TicketService:
         now = self.portal.now()
         stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in attachments]
         with transaction(self.conn):
-            cursor = self.conn.execute(
-                "INSERT INTO tickets (subject, status, priority, type, department_id, requester_id, org_id, tags,"
-                " fields, follow_up_of, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?, ?, ?, ?, ?,"
-                " ?, ?, ?)",
-                (
-                    subject.strip(), choice(priority or "medium", PRIORITIES, "priority"),
-                    choice(type, TICKET_TYPES, "type") if type else None, dept, requester_row["id"],
-                    requester_row["org_id"], json.dumps(_tags(tags), ensure_ascii=False),
-                    json.dumps(values, ensure_ascii=False), follow_up_of, now, now,
-                    self._due(now, requester_row["org_id"]),
-                ),
-            )
-            ticket_id = int(cursor.lastrowid or 0)
-            comment_id = self._comment(ticket_id, body, internal=False, now=now)
-            self._store_attachments(ticket_id, comment_id, stored, now)
-            for email in cc_emails:
-                self._add_cc(ticket_id, email)
-            self.conn.execute("INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)",
-                              (ticket_id, subject, body))
-            self._event(ticket_id, "created", {"follow_up_of": follow_up_of} if follow_up_of else {}, now)
-        return self.get(ticket_id)
+            duplicate = self._active_with_key(dedupe_key) if dedupe_key and on_duplicate != "new" else None
+            if duplicate is not None:
+                if on_duplicate == "reply":
+                    self._add_to_duplicate(duplicate, body, stored, now)
+                ticket_id = duplicate["id"]
+            else:
+                ticket_id = self._insert(
+                    subject=subject, body=body, priority=priority, type=type, dept=dept, requester=requester_row,
+                    tags=tags, values=values, follow_up_of=follow_up_of, dedupe_key=dedupe_key, now=now,
+                    stored=stored, ccs=cc_emails,
+                )
+        ticket = self.get(ticket_id)
+        ticket.created = duplicate is None
+        return ticket
+
+    def _active_with_key(self, key: str) -> sqlite3.Row | None:
+        clause, params = self.visibility()
+        row: sqlite3.Row | None = self.conn.execute(
+            f"SELECT t.* FROM tickets t WHERE t.dedupe_key = ? AND t.status IN ('new', 'open', 'pending', 'on_hold')"
+            f" AND {clause} ORDER BY t.id DESC LIMIT 1",
+            (key, *params),
+        ).fetchone()
+        return row
+
+    def _add_to_duplicate(self, row: sqlite3.Row, body: str, stored: builtins.list[tuple[str, str, str, int]],
+                          now: str) -> None:
+        """The repeat becomes a public comment; a ticket awaiting the reporter is open again."""
+        comment_id = self._comment(row["id"], body, internal=False, now=now)
+        self._store_attachments(row["id"], comment_id, stored, now)
+        if row["status"] == "pending":
+            self._set_status(row, "open", now)
+        self.conn.execute("UPDATE tickets_fts SET body = body || char(10) || ? WHERE rowid = ?", (body, row["id"]))
+
+    def _insert(
+        self, *, subject: str, body: str, priority: str | None, type: str | None, dept: int | None,
+        requester: sqlite3.Row, tags: Sequence[str], values: dict[str, Any], follow_up_of: int | None,
+        dedupe_key: str | None, now: str, stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str],
+    ) -> int:
+        """The rows of a new ticket: the ticket, its first comment and files, CCs, search text, an event."""
+        cursor = self.conn.execute(
+            "INSERT INTO tickets (subject, status, priority, type, department_id, requester_id, org_id, tags,"
+            " fields, follow_up_of, dedupe_key, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                subject.strip(), choice(priority or "medium", PRIORITIES, "priority"),
+                choice(type, TICKET_TYPES, "type") if type else None, dept, requester["id"],
+                requester["org_id"], json.dumps(_tags(tags), ensure_ascii=False),
+                json.dumps(values, ensure_ascii=False), follow_up_of, dedupe_key, now, now,
+                self._due(now, requester["org_id"]),
+            ),
+        )
+        ticket_id = int(cursor.lastrowid or 0)
+        comment_id = self._comment(ticket_id, body, internal=False, now=now)
+        self._store_attachments(ticket_id, comment_id, stored, now)
+        for email in ccs:
+            self._add_cc(ticket_id, email)
+        self.conn.execute("INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)", (ticket_id, subject, body))
+        self._event(ticket_id, "created", {"follow_up_of": follow_up_of} if follow_up_of else {}, now)
+        return ticket_id
 
     def reply(
         self,
