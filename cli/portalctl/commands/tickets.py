@@ -12,6 +12,7 @@ from portalctl.backends.base import ON_DUPLICATE, TicketChanges, TicketQuery, Up
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
+from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
@@ -66,14 +67,18 @@ def tickets() -> None:
 @click.option("--requester", metavar="EMAIL", help="Agents: open the ticket on behalf of this customer.")
 @click.option("--dedupe-key", metavar="KEY",
               help="If an active ticket carries KEY, add to it instead of opening another (CI pipelines).")
-@click.option("--on-duplicate", type=click.Choice(ON_DUPLICATE), default="reply", show_default=True,
-              help="With --dedupe-key: reply to the active ticket, skip, or open a new one anyway.")
+@click.option("--on-duplicate", type=click.Choice(ON_DUPLICATE),
+              help="With --dedupe-key: reply to the active ticket (default), skip, or open a new one anyway.")
+@click.option("--template", metavar="NAME|PATH", help="Start from a ticket template; flags override it.")
+@variable_options
+@click.option("--dry-run", is_flag=True, help="With --template: print the ticket it gives and send nothing.")
 @output_options(ONE_COLUMNS)
 def create(
     subject: str | None, body: str | None, body_file: IO[str] | None, priority: str | None, type_: str | None,
     department: str | None, cc: tuple[str, ...], field_pairs: tuple[str, ...], tag: tuple[str, ...],
     attach: tuple[Path, ...], follow_up_of: int | None, requester: str | None, dedupe_key: str | None,
-    on_duplicate: str, output: Output,
+    on_duplicate: str | None, template: str | None, var_pairs: tuple[str, ...], vars_files: tuple[str, ...],
+    dry_run: bool, output: Output,
 ) -> None:
     """Open a ticket.
 
@@ -85,15 +90,33 @@ def create(
           --field user_code=0042 --field forms=5412 --attach corrected.pdf
       echo "build 311 failed" | portalctl tickets create --subject "CI failure" --body-file - -o json
       portalctl tickets create --subject "main is red" --body "job 88" --dedupe-key ci-main -o json
+      portalctl tickets create --template ci-build-failure --var CI_BRANCH=main --dry-run
     """
     ctx = app()
-    subject = ctx.require(subject, "--subject", "Subject")
-    text = ctx.require(body_text(body, body_file), "--body or --body-file", "Description")
-    ticket = ctx.client.tickets.create(
-        subject=subject, body=text, priority=priority, type=type_, department=department, ccs=cc,
-        fields=key_values(field_pairs, "--field"), tags=tag, attachments=uploads(attach),
-        follow_up_of=follow_up_of, requester=requester, dedupe_key=dedupe_key, on_duplicate=on_duplicate,
-    )
+    if template:
+        from portalctl.templates import render_ticket  # loads yaml: only when a template is used
+
+        spec = render_ticket(template, cli_vars=key_values(var_pairs, "--var"), vars_files=vars_files).override(
+            subject=subject, body=body_text(body, body_file), priority=priority, type=type_, department=department,
+            ccs=cc, tags=tag, fields=key_values(field_pairs, "--field"), attachments=attach,
+            dedupe_key=dedupe_key, on_duplicate=on_duplicate,
+        )
+        if dry_run:
+            output.one(spec.to_dict())
+            return
+        arguments = spec.create_arguments()
+    else:
+        if dry_run or var_pairs or vars_files:
+            raise click.UsageError("--dry-run, --var and --vars-file go with --template")
+        arguments = {
+            "subject": ctx.require(subject, "--subject", "Subject"),
+            "body": ctx.require(body_text(body, body_file), "--body or --body-file", "Description"),
+            "priority": priority, "type": type_, "department": department, "ccs": cc,
+            "fields": key_values(field_pairs, "--field"), "tags": tag, "attachments": uploads(attach),
+            "dedupe_key": dedupe_key, "on_duplicate": on_duplicate or "reply",
+        }
+    ticket = ctx.client.tickets.create(**arguments, follow_up_of=follow_up_of, requester=requester)
+    dedupe_key, on_duplicate = arguments["dedupe_key"], arguments["on_duplicate"]
     if ticket.created:
         text = f"Created ticket #{ticket.id}: {ticket.subject} (due {ticket.due_at})"
     elif on_duplicate == "skip":

@@ -1,0 +1,155 @@
+"""`portalctl templates`: list, show, validate and render ticket templates (the format is in portalctl.templates).
+
+portalctl.templates (and yaml with it) loads inside each command, so `tickets` can share `variable_options`
+without paying for them on every run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from portalctl.commands.context import Output, message, output_options
+from portalctl.commands.params import key_values
+from portalctl.errors import InvalidInput
+
+F = TypeVar("F", bound=Callable[..., Any])
+LIST_COLUMNS = ("name", "source", "description")
+
+
+def variable_options(function: F) -> F:
+    """--var NAME=VALUE and --vars-file FILE, shared with `tickets create --template`."""
+    function = click.option(
+        "--vars-file", "vars_files", multiple=True, metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+        help="Variables from a YAML mapping or a .env file (- for stdin; repeatable, later files win).",
+    )(function)
+    function = click.option(
+        "--var", "var_pairs", multiple=True, metavar="NAME=VALUE",
+        help="A template variable (repeatable); beats --vars-file and the environment.",
+    )(function)
+    return function
+
+
+@click.group()
+def templates() -> None:
+    """List, show, validate and render ticket templates.
+
+    A template is a YAML file that describes a ticket (subject, body, priority, department, fields, attachments,
+    a de-duplication key) with ${NAME} or ${NAME:-default} variables. A NAME is looked up in
+    ./.portalctl/templates/ and then in the user config directory; anything with a slash or a .yaml ending is a
+    path.
+
+    \b
+    Examples:
+      portalctl templates list
+      portalctl templates render ci-build-failure --var CI_PIPELINE_ID=311
+      portalctl tickets create --template ci-build-failure --var CI_PIPELINE_ID=311
+    """
+
+
+@templates.command("list")
+@output_options(LIST_COLUMNS)
+def list_(output: Output) -> None:
+    """List templates by name.
+
+    A name in ./.portalctl/templates/ hides the same name in your config directory.
+
+    \b
+    Examples:
+      portalctl templates list
+      portalctl templates list -o json | jq -r '.[].path'
+    """
+    from portalctl.templates import available, template_dirs
+
+    count = output.many(record(name, path) for name, path in available().items())
+    if count == 0 and output.fmt == "table":
+        message(f"No templates. Add NAME.yaml to {' or '.join(str(d) for d in template_dirs())}.")
+
+
+def record(name: str, path: Path) -> dict[str, str | None]:
+    from portalctl.templates import load_template
+
+    try:
+        description = load_template(path).description
+    except InvalidInput:
+        description = f"(invalid: run 'portalctl templates validate {name}')"
+    return {"name": name, "source": str(path.parent), "path": str(path), "description": description}
+
+
+@templates.command()
+@click.argument("ref", metavar="NAME|PATH")
+def show(ref: str) -> None:
+    """Print a template's file as it is written.
+
+    \b
+    Examples:
+      portalctl templates show ci-build-failure
+      portalctl templates show ci-build-failure > .portalctl/templates/nightly.yaml
+    """
+    from portalctl.templates import find_template
+
+    path = find_template(ref)
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@templates.command()
+@click.argument("refs", nargs=-1, metavar="[NAME|PATH]...")
+@variable_options
+@click.option("--strict", is_flag=True, help="Render fully: a variable with no value is an error, not a warning.")
+def validate(refs: tuple[str, ...], var_pairs: tuple[str, ...], vars_files: tuple[str, ...], strict: bool) -> None:
+    """Check templates, stopping at the first error (named by file, line and key).
+
+    Without arguments, every template found by name is checked. Variables are not needed: one with no value and
+    no default is a warning, unless --strict, which also checks that files to attach exist and that choices
+    (priority, type) hold once the variables are filled in.
+
+    \b
+    Examples:
+      portalctl templates validate
+      portalctl templates validate examples/templates/*.yaml
+      portalctl templates validate hosting-outage --strict --var SERVICE=www.example.com
+    """
+    from portalctl.templates import available, find_template, gather_variables, load_template
+
+    paths = [find_template(ref) for ref in refs] if refs else list(available().values())
+    if not paths:
+        raise click.UsageError("no templates found; pass NAME or PATH")
+    variables = gather_variables(key_values(var_pairs, "--var"), vars_files)
+    for path in paths:
+        template = load_template(path)
+        if strict:
+            template.render(variables)
+        else:
+            for warning in template.missing(variables):
+                message(f"warning: {warning}")
+        message(f"{path}: ok")
+
+
+@templates.command()
+@click.argument("ref", metavar="NAME|PATH")
+@variable_options
+@click.option("-o", "--output", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True,
+              help="Output format.")
+def render(ref: str, var_pairs: tuple[str, ...], vars_files: tuple[str, ...], fmt: str) -> None:
+    """Print the ticket a template describes; nothing is sent.
+
+    Variables are filled in as `tickets create --template` would fill them.
+
+    \b
+    Examples:
+      portalctl templates render import-form-change --var VAI_USER_CODE=0042 --var FORMS=5412
+      CI_PIPELINE_ID=311 portalctl templates render ci-build-failure -o json
+      portalctl templates render hosting-outage --vars-file service.env
+    """
+    from portalctl.templates import render_ticket
+
+    ticket = render_ticket(ref, cli_vars=key_values(var_pairs, "--var"), vars_files=vars_files)
+    if fmt == "json":
+        click.echo(json.dumps(ticket.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(ticket.to_yaml(), nl=False)

@@ -1,0 +1,56 @@
+"""The CI recipes in examples/ci run the portalctl commands they show: run those very lines, as CI would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portalctl.config import Profile, UserConfig
+from portalctl.engine.portal import Portal
+from tests.conftest import ANA
+
+REPO = Path(__file__).parent.parent
+RECIPES = {
+    "github-actions.yml": {"CI_PROJECT": "billing", "CI_BRANCH": "main", "CI_PIPELINE_ID": "311",
+                           "CI_COMMIT_SHA": "abc123", "CI_JOB_URL": "https://ci.example/311"},
+    "gitlab-ci.yml": {"CI_PROJECT_NAME": "billing", "CI_COMMIT_BRANCH": "main", "CI_PIPELINE_ID": "311",
+                      "CI_COMMIT_SHA": "abc123", "CI_JOB_URL": "https://ci.example/311"},
+    "Jenkinsfile": {"JOB_NAME": "billing", "BRANCH_NAME": "main", "BUILD_NUMBER": "311",
+                    "BUILD_URL": "https://ci.example/311"},
+}
+
+
+def portalctl_lines(recipe: Path) -> list[str]:
+    lines = [line.strip().lstrip("- ").strip() for line in recipe.read_text().splitlines()]
+    return [line for line in lines if line.startswith("portalctl ")]
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_recipe_opens_one_ticket_and_replies_on_the_next_failure(recipe: str, portal: Portal, home: Path,
+                                                                  tmp_path: Path) -> None:
+    UserConfig().put(Profile(name="default", user=ANA))
+    lines = portalctl_lines(REPO / "examples" / "ci" / recipe)
+    assert lines, f"{recipe} runs no portalctl command"
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, **RECIPES[recipe], "CI": "true", "PORTALCTL_HOME": str(home), "PORTALCTL_KEYRING": "0",
+           "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    (tmp_path / "examples").symlink_to(REPO / "examples")  # a checkout of the project, as the runner has
+    results = []
+    for _ in range(2):  # the same build fails twice
+        for line in lines:
+            done = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                  timeout=60)
+            assert done.returncode == 0, done.stderr
+        results.append(json.loads((tmp_path / "ticket.json").read_text()))
+    first, second = results
+    assert first["created"] is True and second["created"] is False
+    assert first["id"] == second["id"]
+    assert "billing" in first["subject"] and "main" in first["subject"]
+    assert first["dedupe_key"] == "ci-billing-main"
+    assert first["priority"] == "high"
+    assert portal.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 1
