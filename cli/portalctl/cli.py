@@ -19,6 +19,7 @@ from portalctl.exitcodes import ExitCode
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "tickets": ("portalctl.commands.tickets", "tickets", "Open, follow, answer and close tickets."),
     "articles": ("portalctl.commands.articles", "articles", "Search and read the knowledge base."),
+    "export": ("portalctl.commands.export", "export", "Export tickets or articles to CSV, Excel or JSON files."),
     "templates": ("portalctl.commands.templates", "templates", "List, show, validate and render ticket templates."),
     "auth": ("portalctl.commands.auth", "auth", "Sign in to portals and manage profiles."),
     "me": ("portalctl.commands.me", "me", "Show or update your own profile."),

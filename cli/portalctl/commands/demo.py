@@ -17,9 +17,19 @@ from portalctl.demo_data import AGENTS, DOMAIN
 ADMIN = f"admin@{DOMAIN}"
 CUSTOMER = "marta@andina.example"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+CI_TEMPLATE = """\
+description: A failed build; one open incident per branch, repeats reply to it.
+subject: "Build failed on ${BRANCH:-main}"
+body: "Pipeline ${PIPELINE} failed on ${BRANCH:-main}."
+priority: high
+type: incident
+tags: [ci]
+dedupe_key: "ci-${BRANCH:-main}"
+on_duplicate: reply
+"""
 
 
-def tour(pdf: Path) -> list[tuple[str, list[str]]]:
+def tour(pdf: Path, workbook: Path) -> list[tuple[str, list[str]]]:
     """(what the step shows, the portalctl arguments). Ticket 7 is the first one the tour opens."""
     agent = AGENTS[0][0]
     return [
@@ -58,6 +68,15 @@ def tour(pdf: Path) -> list[tuple[str, list[str]]]:
                                                            "--limit", "3"]),
         ("Read an article", ["articles", "show", "1"]),
         ("Rate it", ["-p", "customer", "articles", "rate", "1", "--helpful"]),
+        ("A CI pipeline reports a failed build from a template (templates/ci-build-failure.yaml)",
+         ["-p", "agent", "tickets", "create", "--template", "ci-build-failure", "--var", "PIPELINE=311",
+          "--columns", "id,created,subject"]),
+        ("The same build fails again: the open ticket gets a reply instead of a twin",
+         ["-p", "agent", "tickets", "create", "--template", "ci-build-failure", "--var", "PIPELINE=312",
+          "--columns", "id,created,subject"]),
+        ("Counts for the support lead", ["-p", "agent", "tickets", "stats", "--by", "state", "--status", "all"]),
+        ("Every ticket to Excel, with a Summary sheet and charts",
+         ["-p", "agent", "export", "tickets", "--status", "all", "-o", str(workbook)]),
     ]
 
 
@@ -100,7 +119,11 @@ def demo(keep: bool) -> None:
     with throwaway_home(keep) as home:
         pdf = home / "factura-5413.pdf"
         pdf.write_bytes(PDF)
-        for step, (caption, args) in enumerate(tour(pdf), start=1):
+        templates = home / "config" / "templates"
+        templates.mkdir(parents=True)
+        (templates / "ci-build-failure.yaml").write_text(CI_TEMPLATE, encoding="utf-8")
+        workbook = Path(tempfile.gettempdir()) / "portalctl-demo-tickets.xlsx"  # outlives the demo, to open it
+        for step, (caption, args) in enumerate(tour(pdf, workbook), start=1):
             if caption:
                 click.echo()
                 click.echo(click.style(f"# {caption}", fg="cyan") if colour else f"# {caption}")
@@ -110,6 +133,7 @@ def demo(keep: bool) -> None:
         click.echo()
         if keep:
             click.echo(f"The demo portal is kept in {home}: PORTALCTL_HOME={shlex.quote(str(home))} portalctl ...")
+        click.echo(f"The Excel export is {workbook}")
         click.echo("Tour done. Your own portal: portalctl init   ·   help: portalctl --help")
 
 

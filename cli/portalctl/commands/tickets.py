@@ -12,6 +12,7 @@ from portalctl.backends.base import ON_DUPLICATE, TicketChanges, TicketQuery, Up
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
+from portalctl.commands.stats import stats
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.errors import PortalError
@@ -369,3 +370,6 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
                            hint="run again with a longer --timeout")
         time.sleep(min(interval, remaining))
         ticket = client.tickets.get(ticket_id)
+
+
+tickets.add_command(stats)

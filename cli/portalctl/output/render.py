@@ -52,7 +52,7 @@ def render(
     first = next(iterator, None)
     if first is None:
         if fmt == "csv" and columns:  # an empty nightly export still has its header row
-            csv.writer(stream, lineterminator="\n").writerow(columns)
+            csv.writer(stream, lineterminator="\r\n").writerow(columns)
         return writer(iter(()), stream, color)
     unknown = [c for c in columns or () if c not in first]
     if unknown:
@@ -96,7 +96,7 @@ def _csv(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
     count = 0
     for row in rows:
         if writer is None:
-            writer = csv.writer(stream, lineterminator="\n")
+            writer = csv.writer(stream, lineterminator="\r\n")  # RFC 4180; a bare CR in a cell is then quoted
             writer.writerow(list(row))
         writer.writerow([neutralise(flat(v)) for v in row.values()])
         count += 1

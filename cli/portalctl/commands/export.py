@@ -1,0 +1,247 @@
+"""`portalctl export`: tickets and articles to CSV, Excel, JSON Lines or JSON files, for reports and cron jobs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from portalctl.backends.base import TicketQuery
+from portalctl.commands.context import app, message
+from portalctl.commands.filters import ticket_filters
+from portalctl.errors import InvalidInput, PortalError
+from portalctl.model import STATES, Comment, Ticket, canonical_state
+from portalctl.output.atomic import atomic_paths
+from portalctl.output.columns import ARTICLE_FIELDS, TICKET_FIELDS, article_columns, parse_columns, ticket_columns
+from portalctl.output.exporters import FORMATS, STDOUT_FORMATS, ExportSpec, format_for
+from portalctl.output.exporters import export as run_export
+from portalctl.output.localtime import reader_zone
+from portalctl.output.summary import Tally
+from portalctl.terminal import color_enabled
+
+F = TypeVar("F", bound=Callable[..., Any])
+STATE_VERSION = 1
+
+
+def file_options(columns_help: str) -> Callable[[F], F]:
+    """-o FILE, --format, --columns, --limit and --bom: what every export takes."""
+    return lambda function: _file_options(function, columns_help)
+
+
+def _file_options(function: F, columns_help: str) -> F:
+    for option in reversed([
+        click.option("-o", "--output", "target", required=True, metavar="FILE",
+                     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+                     help="The file to write (- for stdout: csv, jsonl, json). Replaced only when the export "
+                          "succeeds."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS),
+                     help="File format (default: from the extension: .csv, .xlsx, .jsonl, .json; stdout: csv)."),
+        click.option("--columns", metavar="A,B,...", help=columns_help),
+        click.option("--limit", type=click.IntRange(min=1), help="At most this many records (default: all)."),
+        click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (Excel on Windows)."),
+    ]):
+        function = option(function)
+    return function
+
+
+def user_zone(client: Any) -> tuple[tzinfo, str]:
+    """The acting user's timezone (their profile), else TZ, else UTC: how dates are shown in spreadsheets."""
+    try:
+        timezone = client.accounts.me().timezone
+    except PortalError:  # a platform without profiles
+        timezone = None
+    return reader_zone(timezone)
+
+
+def resolve_target(target: Path, fmt: str | None, *, comments: bool, bom: bool) -> tuple[Path | None, str]:
+    """Where to write (None: stdout) and in which format, or a usage error saying what to pass."""
+    path = None if str(target) == "-" else target
+    chosen = format_for(path, fmt)
+    if chosen is None:
+        raise click.UsageError(f"cannot tell the format of {target} from its name; pass --format csv|xlsx|jsonl|json")
+    if path is None and chosen not in STDOUT_FORMATS:
+        raise click.UsageError(f"{chosen} cannot go to stdout; pass -o FILE.{chosen}")
+    if path is None and comments and chosen == "csv":
+        raise click.UsageError("--include-comments with CSV writes a second file; pass -o FILE.csv")
+    if bom and chosen != "csv":
+        raise click.UsageError("--bom is for CSV files only")
+    return path, chosen
+
+
+def progress_wanted() -> bool:
+    return color_enabled(sys.stderr)  # a terminal, and neither NO_COLOR nor TERM=dumb
+
+
+def failed_write(target: Path | None, exc: OSError) -> PortalError:
+    """A disk full or a vanished directory, said plainly (the atomic write already kept the old file)."""
+    if target is None:
+        return PortalError(f"could not write to stdout: {exc.strerror or exc}")
+    return PortalError(f"could not write {target}: {exc.strerror or exc}", hint=f"{target} was left as it was")
+
+
+@click.group()
+def export() -> None:
+    """Export tickets or articles to CSV, Excel (.xlsx), JSON Lines or JSON files.
+
+    Exports stream (memory does not grow with the number of tickets) and are atomic: the file is written beside
+    the target and renamed over it at the end, so a failed or interrupted export leaves the previous file as it
+    was. Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) are neutralised.
+
+    \b
+    Examples:
+      portalctl export tickets -o tickets.xlsx
+      portalctl export tickets -o changes.csv --incremental ~/.local/state/portalctl/nightly.json
+      portalctl export tickets -o - --format jsonl --status open | jq .subject
+      portalctl export articles -o kb.xlsx --collection colombia
+    """
+
+
+@export.command("tickets")
+@ticket_filters
+@file_options("Columns to export, in this order: the ticket's JSON field names and field:KEY for a custom field "
+              "(default: all but status_label, fields and dedupe_key).")
+@click.option("--include-comments", is_flag=True,
+              help="Also each ticket's conversation (never internal notes for customers): xlsx a Comments sheet, "
+                   "csv a second file NAME.comments.csv, json/jsonl a comments list in each ticket.")
+@click.option("--incremental", "state_file", metavar="STATE_FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Only tickets changed since the last successful run recorded in STATE_FILE (JSON); a missing "
+                   "file means every ticket. The file advances only when the export succeeds.")
+def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | None, limit: int | None, bom: bool,
+            include_comments: bool, state_file: Path | None) -> None:
+    """Export tickets you can see, with every `tickets list` filter.
+
+    Unlike `tickets list`, every state is exported by default, closed included (a report counts closed
+    tickets too, and an incremental export must see a ticket close); pass --status to narrow it.
+
+    Excel files get a Tickets sheet (dates in your profile's timezone, else TZ, else UTC, named in the
+    headers; one column per custom field), a Comments sheet with --include-comments, and a Summary sheet with
+    counts by state, priority, department and month and bar charts. A one-line summary goes to stderr.
+
+    \b
+    Examples:
+      portalctl export tickets -o report.xlsx --created-since 2025-01-01 --include-comments
+      portalctl export tickets -o open.csv --status open --status pending --columns id,subject,field:user_code
+      portalctl export tickets -o delta.jsonl --incremental state.json     # nightly: only what changed
+    """
+    path, chosen = resolve_target(target, fmt, comments=include_comments, bom=bom)
+    if query.statuses is None:
+        query.statuses = list(STATES)
+    query.limit = limit
+    started, since = None, None
+    if state_file is not None:
+        if query.updated_since:
+            raise click.UsageError("pass --incremental or --updated-since, not both")
+        if limit is not None:
+            raise click.UsageError("--limit with --incremental would skip the tickets past the limit for good")
+        since = read_state(state_file)
+        query.updated_since = since
+        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # before the query: nothing slips between runs
+    client = app().client
+    try:
+        definitions = client.accounts.field_defs()
+    except PortalError:
+        definitions = []
+    zone, zone_name = user_zone(client)
+    wanted = parse_columns(columns)
+    spec = ExportSpec(
+        fmt=chosen, target=path, columns=ticket_columns(definitions, wanted), noun="tickets",
+        zone=zone, zone_name=zone_name, columns_chosen=wanted is not None, record_fields=TICKET_FIELDS,
+        comments=include_comments, bom=bom,
+        tally=Tally(zone, [canonical_state(s) or s for s in query.statuses]) if chosen == "xlsx" else None,
+    )
+    records = client.tickets.list(query)  # filters are checked here, before any file is touched
+
+    def comments_of(ticket: Ticket) -> Sequence[Comment]:
+        return client.tickets.get(ticket.id).comments or []
+
+    try:
+        count = run_export(records, spec, comments_of=comments_of if include_comments else None,
+                           progress=progress_wanted())
+    except BrokenPipeError:
+        raise  # `| head` read what it wanted: the root command stops quietly
+    except OSError as exc:
+        raise failed_write(path, exc) from exc
+    if state_file is not None and started is not None:
+        write_state(state_file, started, count, path)
+    written = str(path) if path is not None else "stdout"
+    extra = f"; comments in {spec.targets[1]}" if len(spec.targets) > 1 else ""
+    if state_file is not None:
+        extra += f"; changed since {since}" if since else "; first incremental run: every ticket"
+    message(f"Exported {count} tickets to {written}" + (f" ({extra[2:]})" if extra else ""))
+
+
+@export.command("articles")
+@click.option("--collection", metavar="NAME", help="Only this collection (e.g. a country).")
+@click.option("--folder", metavar="NAME", help="Only this folder (e.g. a product).")
+@click.option("--locale", metavar="CODE", help="Only this language (es also finds es-CO).")
+@click.option("--body", "with_body", is_flag=True, help="Also each article's text (Markdown).")
+@file_options("Columns to export, in this order: the article's JSON field names (default: all but body).")
+def articles(collection: str | None, folder: str | None, locale: str | None, with_body: bool, target: Path,
+             fmt: str | None, columns: str | None, limit: int | None, bom: bool) -> None:
+    """Export knowledge-base articles, in the order of the collection tree.
+
+    \b
+    Examples:
+      portalctl export articles -o kb.xlsx
+      portalctl export articles -o - --format jsonl --locale es --body | jq .title
+    """
+    path, chosen = resolve_target(target, fmt, comments=False, bom=bom)
+    wanted = parse_columns(columns)
+    chosen_columns = article_columns(wanted, body=with_body)
+    client = app().client
+    zone, zone_name = user_zone(client)
+    listed = client.articles.list(collection=collection, folder=folder, locale=locale, limit=limit)
+    needs_body = with_body or any(c.name == "body" for c in chosen_columns)
+    fields = ARTICLE_FIELDS if needs_body else tuple(f for f in ARTICLE_FIELDS if f != "body")
+    spec = ExportSpec(fmt=chosen, target=path, columns=chosen_columns, noun="articles", zone=zone,
+                      zone_name=zone_name, columns_chosen=wanted is not None, record_fields=fields, bom=bom)
+    records: Iterator[Any] = (client.articles.get(a.id) for a in listed) if needs_body else listed
+    try:
+        count = run_export(records, spec, progress=progress_wanted())
+    except BrokenPipeError:
+        raise  # `| head` read what it wanted: the root command stops quietly
+    except OSError as exc:
+        raise failed_write(path, exc) from exc
+    message(f"Exported {count} articles to {path if path is not None else 'stdout'}")
+
+
+# The filters are shared with `tickets list`, whose default is every state but closed; say what ours is.
+for _param in tickets.params:
+    if _param.name == "statuses" and isinstance(_param, click.Option) and _param.help:
+        _param.help = _param.help.replace("default: all but closed", "default: all, closed included")
+
+
+# --- incremental state --------------------------------------------------------------------------------------------
+def read_state(path: Path) -> str | None:
+    """The moment the last successful export started, or None (no state yet: export everything)."""
+    if not path.parent.is_dir():
+        raise InvalidInput(f"no directory {path.parent} for the state file", hint="create it first")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        since = json.loads(text)["updated_since"]
+        datetime.fromisoformat(since)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"{path} is not a portalctl export state file",
+                           hint="delete it to export every ticket once; the next success writes it again") from exc
+    return str(since)
+
+
+def write_state(path: Path, started: str, count: int, target: Path | None) -> None:
+    """Record where the next run starts, atomically: a crash here leaves the previous state (a repeat, not a gap)."""
+    state = {
+        "version": STATE_VERSION,
+        "updated_since": started,
+        "last_run": {"started_at": started, "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "tickets": count, "file": str(target.resolve()) if target is not None else "-"},
+    }
+    with atomic_paths([path]) as (temp,):
+        temp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,85 @@
+"""`portalctl tickets stats`: how many tickets by state, priority, department or month, as data or a bar chart.
+
+Mounted in the `tickets` group (commands/tickets.py: `tickets.add_command(stats)`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import click
+
+from portalctl.backends.base import TicketQuery
+from portalctl.commands.context import Output, app, output_options
+from portalctl.commands.export import user_zone
+from portalctl.commands.filters import ticket_filters
+from portalctl.model import STATES, canonical_state
+from portalctl.output.render import STATE_COLOURS
+from portalctl.output.summary import DIMENSIONS, Tally
+from portalctl.terminal import color_enabled, is_tty
+
+BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character cell
+MAX_BAR = 50
+
+
+@click.command("stats")
+@ticket_filters
+@click.option("--by", type=click.Choice(DIMENSIONS), default="state", show_default=True,
+              help="Count by state, priority, department, or month created (in your timezone).")
+@output_options(("key", "count"))
+def stats(query: TicketQuery, by: str, output: Output) -> None:
+    """Count tickets by state, priority, department or month.
+
+    Takes every `tickets list` filter, with the same default: every state but closed (pass --status all to
+    count closed tickets too). On a terminal it draws a bar chart; with -o json, jsonl, csv or yaml (or piped)
+    it prints rows of key and count. States and priorities come in lifecycle order with zeros shown; months in
+    time order, empty months included.
+
+    \b
+    Examples:
+      portalctl tickets stats
+      portalctl tickets stats --by month --status all --created-since 2025-01-01
+      portalctl tickets stats --by department --overdue -o json
+    """
+    client = app().client
+    zone, zone_name = user_zone(client)
+    shown = [canonical_state(s) or s for s in query.statuses] if query.statuses else [
+        s for s in STATES if s != "closed"]
+    tally = Tally(zone, shown)
+    for ticket in client.tickets.list(query):
+        tally.add(ticket)
+    rows = tally.rows(by)
+    if output.fmt == "table" and not output.columns_flag and is_tty(sys.stdout):
+        title = f"Tickets by {by}" + (f" created ({zone_name})" if by == "month" else "")
+        click.echo(bar_chart(rows, title, by, color_enabled(sys.stdout)))
+        return
+    output.many({"key": key, "count": count} for key, count in rows)
+
+
+def bar(count: int, most: int, width: int) -> str:
+    """A bar `count/most` of `width` cells long, to the eighth of a cell; at least a sliver for any count."""
+    if count <= 0 or most <= 0:
+        return ""
+    eighths = max(1, round(count / most * width * 8))
+    return "█" * (eighths // 8) + (BLOCKS[eighths % 8] if eighths % 8 else "")
+
+
+def bar_chart(rows: list[tuple[str, int]], title: str, by: str, colour: bool) -> str:
+    """Labels, bars and counts, fitted to the terminal's width, with the total underneath."""
+    total = sum(count for _, count in rows)
+    if not rows:
+        return f"{title}\n  (no tickets)\ntotal  0"
+    label_width = max(len(key) for key, _ in [*rows, ("total", 0)])
+    count_width = len(f"{max(total, 1):,}")
+    columns = shutil.get_terminal_size((80, 24)).columns
+    width = max(10, min(MAX_BAR, columns - label_width - count_width - 6))
+    most = max(count for _, count in rows)
+    lines = [click.style(title, bold=True) if colour else title]
+    for key, count in rows:
+        drawn = bar(count, most, width).ljust(width)
+        if colour:
+            drawn = click.style(drawn, fg=STATE_COLOURS.get(key, "cyan") if by == "state" else "cyan")
+        lines.append(f"{key.ljust(label_width)}  {drawn}  {count:>{count_width},}")
+    lines.append(f"{'total'.ljust(label_width)}  {' ' * width}  {total:>{count_width},}")
+    return "\n".join(lines)

@@ -1,0 +1,296 @@
+"""Export files: CSV, JSON Lines, JSON and Excel, written while records stream, replaced all-or-nothing.
+
+`export()` drives one export: it opens the writer for the format on temporary files beside the targets (or on
+stdout), feeds it one record at a time with that record's comments when asked, shows progress on a terminal,
+and renames the files into place only when everything was written. Nothing here holds more than one record (and
+Excel's first rows, to size its columns), so memory does not grow with the number of tickets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from portalctl.model import Comment
+from portalctl.output.atomic import atomic_paths
+from portalctl.output.columns import COMMENT_COLUMNS, Column, CommentRow, RowReader
+from portalctl.output.render import flat
+from portalctl.output.safe import FORMULA_PREFIXES, neutralise
+from portalctl.output.summary import Tally
+
+FORMATS = ("csv", "xlsx", "jsonl", "json")
+EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+STDOUT_FORMATS = ("csv", "jsonl", "json")
+
+
+class Writer(Protocol):
+    def write(self, record: Any, comments: Sequence[Comment] | None) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@dataclass
+class ExportSpec:
+    """What to write and where; `target` None means stdout."""
+
+    fmt: str
+    target: Path | None
+    columns: list[Column]
+    noun: str  # "tickets", "articles": progress and the sheet's name
+    zone: tzinfo
+    zone_name: str
+    columns_chosen: bool = False  # JSON: only these columns, not the whole record
+    record_fields: Sequence[str] = ()  # JSON: the record's documented fields, in order
+    comments: bool = False
+    tally: Tally | None = None  # Excel: counts for the Summary sheet
+    bom: bool = False
+    targets: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.target is not None:
+            self.targets = [self.target]
+            if self.comments and self.fmt == "csv":
+                self.targets.append(comments_path(self.target))
+
+
+def comments_path(target: Path) -> Path:
+    """tickets.csv -> tickets.comments.csv, beside it."""
+    return target.with_name(f"{target.stem}.comments{target.suffix or '.csv'}")
+
+
+def format_for(target: Path | None, fmt: str | None) -> str | None:
+    """--format wins; else the extension; stdout defaults to CSV. None when neither says."""
+    if fmt:
+        return fmt
+    if target is None:
+        return "csv"
+    return EXTENSIONS.get(target.suffix.lower())
+
+
+# --- CSV ----------------------------------------------------------------------------------------------------------
+UNSAFE = frozenset(FORMULA_PREFIXES)
+
+
+def csv_any(value: Any) -> Any:
+    """A custom field's value in a CSV cell: numbers stay numbers, text is neutralised."""
+    if isinstance(value, str):
+        return neutralise(value)
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, list):
+        return neutralise(", ".join(str(item) for item in value))
+    return neutralise(flat(value))
+
+
+class CsvTable:
+    """Rows of one CSV file: a header, then each record's values converted by column kind.
+
+    This is the hot loop of a 100,000-ticket export, so cells are converted inline, by kind, rather than through a
+    function call per cell: ints, fixed words (enum) and ISO times pass untouched; text is neutralised; lists are
+    joined; custom fields (any type) take the text path when they hold text, as they mostly do.
+    """
+
+    def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
+        # CRLF as RFC 4180 says; it also makes the writer quote a field holding a lone CR, which a "\n"
+        # terminator would leave bare for a reader to split the row at.
+        self.writer = csv.writer(stream, lineterminator="\r\n")
+        self.read = RowReader(columns)
+        kinds = [c.kind for c in columns]
+        self.texts = [i for i, kind in enumerate(kinds) if kind == "text"]
+        self.lists = [i for i, kind in enumerate(kinds) if kind == "list"]
+        self.loose = [i for i, kind in enumerate(kinds) if kind in ("any", "number", "date")]
+        self.flags = [i for i, kind in enumerate(kinds) if kind == "bool"]
+        self.maps = [i for i, kind in enumerate(kinds) if kind == "map"]
+        self.writer.writerow([c.name for c in columns])
+
+    def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
+        values = self.read(record)
+        for index in self.texts:
+            value = values[index]
+            if value and value[0] in UNSAFE:
+                values[index] = "'" + value
+        for index in self.lists:
+            value = values[index]
+            if value:
+                value = ", ".join(value) if isinstance(value[0], str) else ", ".join(map(str, value))
+                values[index] = "'" + value if value[0] in UNSAFE else value
+            else:
+                values[index] = ""
+        for index in self.loose:
+            value = values[index]
+            if value.__class__ is str:
+                if value and value[0] in UNSAFE:
+                    values[index] = "'" + value
+            elif value is not None:
+                values[index] = csv_any(value)
+        for index in self.flags:
+            value = values[index]
+            values[index] = "" if value is None else ("yes" if value else "no")
+        for index in self.maps:
+            values[index] = neutralise(flat(values[index]))
+        self.writer.writerow(values)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+class CsvWriter(CsvTable):
+    """The records' table, and with comments a second table of (ticket, comment) rows in its own file."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[Column], comments: IO[str] | None) -> None:
+        super().__init__(stream, columns)
+        self.comments = CsvTable(comments, COMMENT_COLUMNS) if comments is not None else None
+
+    def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
+        super().write(record)
+        if self.comments is not None:
+            for comment in comments or ():
+                self.comments.write(CommentRow.of(record.id, comment))
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """Nested records (comments, attachments) as dicts; everything else is JSON already."""
+    if isinstance(value, list) and value and hasattr(value[0], "to_dict"):
+        return [item.to_dict() for item in value]
+    return value
+
+
+class JsonRecords:
+    """A record as the documented JSON object (every field), or just the chosen columns."""
+
+    def __init__(self, spec: ExportSpec) -> None:
+        self.names = [c.name for c in spec.columns] if spec.columns_chosen else list(spec.record_fields)
+        self.read = RowReader(spec.columns) if spec.columns_chosen else None
+        self.comments = spec.comments
+
+    def __call__(self, record: Any, comments: Sequence[Comment] | None) -> str:
+        if self.read is not None:
+            data = dict(zip(self.names, self.read(record), strict=True))
+        else:
+            data = {name: plain(getattr(record, name)) for name in self.names}
+        if self.comments:
+            data["comments"] = [c.to_dict() for c in comments or ()]
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+class JsonlWriter:
+    def __init__(self, stream: IO[str], spec: ExportSpec) -> None:
+        self.stream = stream
+        self.encode = JsonRecords(spec)
+
+    def write(self, record: Any, comments: Sequence[Comment] | None) -> None:
+        self.stream.write(self.encode(record, comments) + "\n")
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+class JsonWriter(JsonlWriter):
+    """One JSON array, written element by element (the same layout as `-o json` listings)."""
+
+    def __init__(self, stream: IO[str], spec: ExportSpec) -> None:
+        super().__init__(stream, spec)
+        self.count = 0
+        stream.write("[")
+
+    def write(self, record: Any, comments: Sequence[Comment] | None) -> None:
+        self.stream.write(("," if self.count else "") + "\n  " + self.encode(record, comments))
+        self.count += 1
+
+    def close(self) -> None:
+        self.stream.write("\n]\n" if self.count else "]\n")
+
+
+# --- progress -----------------------------------------------------------------------------------------------------
+class Progress:
+    """A running count on stderr, redrawn at most ten times a second; silent unless stderr is a terminal."""
+
+    def __init__(self, noun: str, enabled: bool) -> None:
+        self.noun = noun
+        self.enabled = enabled
+        self.shown = 0.0
+
+    def tick(self, count: int) -> None:
+        if not self.enabled or count % 200:
+            return
+        now = time.monotonic()
+        if now - self.shown >= 0.1:
+            self.shown = now
+            sys.stderr.write(f"\r  {count:,} {self.noun} exported…")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+# --- the run ------------------------------------------------------------------------------------------------------
+def open_writer(spec: ExportSpec, paths: Sequence[Path], stack: contextlib.ExitStack) -> Writer:
+    """The writer for `spec.fmt` on `paths` (temporary files), or on stdout when there are none."""
+    if spec.fmt == "xlsx":
+        from portalctl.output.xlsx import XlsxWriter
+
+        return XlsxWriter(paths[0], spec.columns, sheet=spec.noun.capitalize(), zone=spec.zone,
+                          zone_name=spec.zone_name, comments=spec.comments, tally=spec.tally)
+    encoding = "utf-8-sig" if spec.bom else "utf-8"
+    streams: list[IO[str]] = [
+        stack.enter_context(open(path, "w", encoding=encoding, newline=""))  # noqa: SIM115 (the stack closes it)
+        for path in paths
+    ] or [sys.stdout]
+    if spec.fmt == "csv" and len(streams) > 1:
+        return CsvWriter(streams[0], spec.columns, streams[1])
+    if spec.fmt == "csv":
+        return CsvTable(streams[0], spec.columns)  # no comments: one call less per row
+    return (JsonWriter if spec.fmt == "json" else JsonlWriter)(streams[0], spec)
+
+
+def pump(records: Iterable[Any], writer: Writer, comments_of: Callable[[Any], Sequence[Comment]] | None,
+         progress: Progress) -> int:
+    count = 0
+    write = writer.write
+    try:
+        if comments_of is None and not progress.enabled:  # the common case, kept to one call per record
+            for count, record in enumerate(records, 1):  # noqa: B007 (count is read after the loop)
+                write(record, None)
+        else:
+            for count, record in enumerate(records, 1):
+                write(record, comments_of(record) if comments_of else None)
+                progress.tick(count)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        progress.done()
+    return count
+
+
+def export(records: Iterable[Any], spec: ExportSpec, *, comments_of: Callable[[Any], Sequence[Comment]] | None = None,
+           progress: bool = False) -> int:
+    """Write every record; returns how many. The targets change only if the whole export succeeds."""
+    meter = Progress(spec.noun, progress)
+    if spec.target is None:
+        with contextlib.ExitStack() as stack:
+            count = pump(records, open_writer(spec, [], stack), comments_of, meter)
+            sys.stdout.flush()
+        return count
+    with atomic_paths(spec.targets) as paths, contextlib.ExitStack() as stack:
+        return pump(records, open_writer(spec, paths, stack), comments_of, meter)
