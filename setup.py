@@ -8,6 +8,8 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 VERSION = re.search(r'^__version__ = "([^"]+)"', (HERE / "cli/portalctl/__init__.py").read_text(), re.M)[1]
 
+SERVER = ["fastapi>=0.115", "uvicorn>=0.30"]
+
 setup(
     name="portalctl",
     version=VERSION,
@@ -38,6 +40,8 @@ setup(
         "tzdata",
     ],
     extras_require={
+        # `portalctl serve`: FastAPI (routes, validation, OpenAPI) on uvicorn (ASGI server, graceful SIGTERM).
+        "server": SERVER,
         "test": [
             "pytest>=8",
             "pytest-xdist>=3",
@@ -46,6 +50,9 @@ setup(
             "types-PyYAML",
             "types-requests",
             "types-tabulate",
+            *SERVER,
+            # schemathesis: fuzzes the live server against its own /openapi.json.
+            "schemathesis>=4,<5",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "auth": ("portalctl.commands.auth", "auth", "Sign in to portals and manage profiles."),
     "me": ("portalctl.commands.me", "me", "Show or update your own profile."),
     "admin": ("portalctl.commands.admin", "admin", "Manage users, organisations, departments, fields, articles."),
+    "serve": ("portalctl.commands.serve", "serve", "Run the portal server for a team (needs the server extra)."),
     "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),
     "demo": ("portalctl.commands.demo", "demo", "Take a narrated tour on a throwaway demo portal."),
     "completion": ("portalctl.commands.completion", "completion", "Print the shell completion script."),
@@ -91,7 +92,8 @@ class RootGroup(click.Group):
 @click.version_option(__version__, "--version", prog_name="portalctl", message="%(prog)s %(version)s")
 @click.option("-p", "--profile", metavar="NAME", help="Profile to act through (env PORTALCTL_PROFILE).")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail naming the missing flag (also CI=true).")
-@click.option("--debug", is_flag=True, envvar="PORTALCTL_DEBUG", help="Show tracebacks for errors.")
+@click.option("--debug", is_flag=True, envvar="PORTALCTL_DEBUG",
+              help="Show tracebacks for errors, and each HTTP request's method, URL and status (never secrets).")
 @click.pass_context
 def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -> None:
     """portalctl: one command line for customer-support portals.
@@ -109,6 +111,14 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -
     from portalctl.commands.context import AppContext
 
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug)
+    if debug:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        http_log = logging.getLogger("portalctl.http")
+        http_log.addHandler(handler)
+        http_log.setLevel(logging.DEBUG)
 
 
 def quiet_stdout() -> None:

@@ -1,4 +1,4 @@
-"""Backends: the embedded portal, and (as they land) the server and help-desk connectors."""
+"""Backends: the embedded portal, a portalctl server over HTTP, and (as they land) help-desk connectors."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # kind -> module with `open_backend(profile) -> Backend`
 KINDS: dict[str, str] = {
     "embedded": "portalctl.backends.embedded",
+    "server": "portalctl.backends.server",
 }
 
 

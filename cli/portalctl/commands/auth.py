@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,7 +12,11 @@ from portalctl.backends import KINDS
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.config import Profile, Settings, UserConfig
 
+if TYPE_CHECKING:
+    from portalctl.backends.server import ServerTokens
+
 PROFILE_COLUMNS = ("current", "name", "backend", "url", "user", "db")
+TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at")
 
 
 @click.group()
@@ -29,31 +35,37 @@ def auth() -> None:
 
 @auth.command()
 @click.option("--name", "profile_name", default="default", show_default=True, help="Profile name.")
-@click.option("--backend", type=click.Choice(sorted(KINDS)), default="embedded", show_default=True)
-@click.option("--url", help="The portal's address (server and connectors).")
+@click.option("--backend", type=click.Choice(sorted(KINDS)),
+              help="Kind of portal (default: server with --url, else embedded).")
+@click.option("--url", help="The portal's address (server and connectors), e.g. http://localhost:8000.")
 @click.option("--user", help="Who you act as: an e-mail of the portal (embedded) or your login.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Embedded: the portal file (default: the data dir's).")
 @click.option("--with-token", is_flag=True, help="Read a token from stdin (for CI; or set PORTALCTL_TOKEN).")
-def login(profile_name: str, backend: str, url: str | None, user: str | None, db: str | None, with_token: bool) -> None:
+def login(profile_name: str, backend: str | None, url: str | None, user: str | None, db: str | None,
+          with_token: bool) -> None:
     """Save a profile and make it current; the portal is checked before anything is saved.
+
+    On a portalctl server, sign in with your e-mail and password (asked on a terminal) or pass a token on stdin
+    with --with-token. The token goes to the system keyring or a 0600 file, never to config.json.
 
     \b
     Examples:
       portalctl auth login --user ana@acme.example              # act as Ana on the embedded portal
+      portalctl auth login --name team --url http://help.example.com:8000 --user ana@acme.example
       echo "$TOKEN" | portalctl auth login --name ci --url https://help.example.com --with-token
     """
     from portalctl.backends import open_backend
     from portalctl.secrets import SecretStore
 
     ctx = app()
-    token = None
-    if with_token:
-        token = sys.stdin.readline().strip()
-        if not token:
-            raise click.UsageError("--with-token read an empty line from stdin")
+    backend = backend or ("server" if url else "embedded")
+    token = read_token() if with_token else None
     if backend != "embedded" and not url:
         url = ctx.require(url, "--url", "Portal URL")
     profile = Profile(name=profile_name, backend=backend, url=url, user=user, db=db)
+    if backend == "server":
+        sign_in(profile, token)
+        return
     store = SecretStore()
     if token:
         store.set(profile_name, token)
@@ -62,6 +74,61 @@ def login(profile_name: str, backend: str, url: str | None, user: str | None, db
     UserConfig().put(profile)
     where = f"; token kept in {store.where()}" if token else ""
     message(f"Profile {profile_name!r} now acts as {me.name} <{me.email}> ({me.role}){where}.")
+
+
+def read_token() -> str:
+    token = sys.stdin.readline().strip()
+    if not token:
+        raise click.UsageError("--with-token read an empty line from stdin")
+    return token
+
+
+def sign_in(profile: Profile, token: str | None) -> None:
+    """A portalctl server: get a token (stdin, PORTALCTL_TOKEN or e-mail and password), check it, then save."""
+    import os
+    import socket
+
+    from portalctl.backends import server
+    from portalctl.secrets import SecretStore
+
+    ctx = app()
+    profile.url = (profile.url or "").strip().rstrip("/")
+    from_env = os.environ.get("PORTALCTL_TOKEN")
+    use_env = token is None and not ctx.interactive and bool(from_env)  # CI: the environment holds the token
+    expires = None
+    if use_env:
+        token = from_env
+    elif token is None:
+        if not ctx.interactive:
+            raise click.UsageError(
+                "signing in with a password needs a terminal; pass a token on stdin with --with-token "
+                "(or set PORTALCTL_TOKEN)"
+            )
+        email = ctx.require(profile.user, "--user", "E-mail")
+        password = click.prompt("Password", hide_input=True, err=True)
+        anonymous, name = server.connect(profile, None), f"portalctl on {socket.gethostname()}"
+        signed = server.login(anonymous, email=email, password=password, token_name=name)
+        if signed.get("must_change_password"):  # a temporary password from an admin (seed 001)
+            message("Your password is temporary: choose a new one.")
+            new = click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+            first = signed
+            signed = server.login(anonymous, email=email, password=password, token_name=name, new_password=new)
+            server.connect(profile, str(first["token"])).tokens.revoke(str(first["id"]))
+        token, expires = str(signed["token"]), signed.get("expires_at")
+    me = server.connect(profile, token).accounts.me()  # a wrong URL or token fails before anything is saved
+    if profile.user and profile.user.lower() != me.email.lower():
+        raise click.UsageError(f"that token signs in as {me.email}, not {profile.user}")
+    profile.user = me.email
+    store = SecretStore()
+    if token and not use_env:
+        store.set(profile.name, token)
+    UserConfig().put(profile)
+    where = "PORTALCTL_TOKEN" if use_env else store.where()
+    until = f", expires {expires}" if expires else ""
+    message(f"Signed in to {profile.url} as {me.name} <{me.email}> ({me.role}); profile {profile.name!r}, "
+            f"token kept in {where}{until}.")
+    if from_env and not use_env:
+        message("Note: PORTALCTL_TOKEN is set, and wins over the saved token while it is.")
 
 
 @auth.command()
@@ -133,3 +200,80 @@ def switch(name: str) -> None:
     """
     UserConfig().switch(name)
     message(f"Now using profile {name!r}.")
+
+
+@auth.group()
+def token() -> None:
+    """Create, list and revoke API tokens on a portalctl server, e.g. one per CI pipeline.
+
+    \b
+    Examples:
+      portalctl auth token create --name ci --expires 90d
+      portalctl auth token list
+      portalctl auth token revoke 7 --yes
+    """
+
+
+def server_tokens() -> ServerTokens:
+    """The tokens namespace of the current profile's backend; only a portalctl server has one."""
+    from portalctl.backends.server import ServerBackend
+    from portalctl.errors import Unsupported
+
+    client = app().client
+    if not isinstance(client.backend, ServerBackend):
+        raise Unsupported(
+            f"profile {client.profile.name!r} ({client.profile.backend}) has no API tokens",
+            hint="tokens belong to a portalctl server: sign in first with 'portalctl auth login --url URL'",
+        )
+    return client.backend.tokens
+
+
+def days(text: str) -> int:
+    """90d, 12w or a plain number of days."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text.lower())
+    if match is None or int(match[1]) < 1:
+        raise click.BadParameter(f"{text!r} is not a lifetime such as 90d, 12w or 30", param_hint="--expires")
+    return int(match[1]) * (7 if match[2] == "w" else 1)
+
+
+@token.command("create")
+@click.option("--name", required=True, help="What the token is for (shown by 'auth token list').")
+@click.option("--expires", default="90d", show_default=True, metavar="LIFETIME", help="90d, 12w or days.")
+def create_token(name: str, expires: str) -> None:
+    """Create a token for a pipeline: the token alone goes to stdout, once; everything else to stderr.
+
+    \b
+    Example:
+      portalctl auth token create --name ci --expires 90d | gh secret set PORTALCTL_TOKEN
+    """
+    created = server_tokens().create(name=name, expires_days=days(expires))
+    click.echo(created["token"])
+    message(f"Created token {created['name']!r} (id {created['id']}), expires {created['expires_at']}. "
+            "It is shown only this once: store it as a secret (e.g. PORTALCTL_TOKEN).")
+
+
+@token.command("list")
+@output_options(TOKEN_COLUMNS)
+def list_tokens(output: Output) -> None:
+    """List your tokens on the server (never their secrets).
+
+    \b
+    Example:
+      portalctl auth token list -o json
+    """
+    output.many(server_tokens().list())
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def revoke_token(token_id: str, yes: bool) -> None:
+    """Revoke a token: whatever uses it is refused from then on.
+
+    \b
+    Example:
+      portalctl auth token revoke 7 --yes
+    """
+    app().confirm(f"Revoke token {token_id}? Anything using it stops working.", yes)
+    server_tokens().revoke(token_id)
+    message(f"Revoked token {token_id}.")

@@ -183,4 +183,68 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tickets ADD COLUMN dedupe_key TEXT;
     CREATE INDEX tickets_dedupe ON tickets(dedupe_key, status) WHERE dedupe_key IS NOT NULL;
     """,
+    # 3: the portal server: personal access tokens (only their sha256 is kept), login throttling, password
+    # resets, mail kept for the admin when no SMTP server is configured, idempotent POSTs, staged uploads.
+    """
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT
+    );
+    CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+    CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL COLLATE NOCASE,
+        client TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX login_attempts_email ON login_attempts(email, created_at);
+    CREATE INDEX login_attempts_client ON login_attempts(client, created_at);
+
+    CREATE TABLE password_resets (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE INDEX password_resets_user ON password_resets(user_id, created_at);
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE idempotency_keys (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER,
+        body TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, key)
+    );
+    CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        filename TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]

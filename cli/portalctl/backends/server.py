@@ -1,0 +1,616 @@
+"""The server backend: a portalctl server (`portalctl serve`) reached over its HTTP API, v1.
+
+It speaks the same model as the embedded backend and raises the same errors: the server sends engine failures as
+problem+json with a stable `code`, and they come back here as the portalctl.errors class they started as, with the
+server's detail and hint. Every POST carries an Idempotency-Key (one per logical call, kept across its retries), so
+a create retried after a dropped connection never makes a second ticket. Listings are generators that follow
+`next_cursor`; `limit=None` streams the NDJSON export instead, with no paging round trips.
+"""
+
+from __future__ import annotations
+
+import builtins
+import codecs
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, fields
+from typing import IO, Any, BinaryIO, TypeVar
+from urllib.parse import quote
+
+import requests
+import urllib3
+
+from portalctl.backends.base import TicketChanges, TicketQuery, Upload
+from portalctl.config import Profile, Settings
+from portalctl.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    StateConflict,
+    TimedOut,
+    Unavailable,
+)
+from portalctl.http import IDEMPOTENCY_HEADER, RETRY_STATUSES, RetryPolicy, new_session, origin, retry_after
+from portalctl.model import (
+    Article,
+    Attachment,
+    Collection,
+    Comment,
+    Department,
+    FieldDef,
+    Folder,
+    Organization,
+    Record,
+    Ticket,
+    User,
+)
+
+API_PREFIX = "/api/v1"
+TICKET_PAGE_MAX = 500  # the API's largest page
+ARTICLE_PAGE = 100
+CHUNK = 1 << 16
+
+# problem+json `code` -> the error class the engine raised on the other side.
+CODES: dict[str, type[PortalError]] = {
+    "invalid_input": InvalidInput,
+    "payload_too_large": InvalidInput,
+    "unsupported_media_type": InvalidInput,
+    "unauthenticated": PermissionDenied,
+    "permission_denied": PermissionDenied,
+    "not_found": NotFound,
+    "state_conflict": StateConflict,
+    "rate_limited": Unavailable,
+    "unavailable": Unavailable,
+    "timed_out": TimedOut,
+}
+# For answers without a problem document (a proxy's HTML page, a wrong URL): by status.
+STATUSES: dict[int, type[PortalError]] = {
+    400: InvalidInput, 401: PermissionDenied, 403: PermissionDenied, 404: NotFound, 409: StateConflict,
+    413: InvalidInput, 415: InvalidInput, 422: InvalidInput, 429: Unavailable, 502: Unavailable,
+    503: Unavailable, 504: Unavailable,
+}
+
+R = TypeVar("R", bound=Record)
+_FIELD_NAMES: dict[type[Record], frozenset[str]] = {}
+
+
+def api_base(url: str) -> str:
+    """The API root for what a user typed: `http://host:8000`, with or without `/api/v1` and a trailing slash."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"not a portal URL: {url!r}", hint="use http://HOST:PORT or https://HOST")
+    return url if url.endswith(API_PREFIX) else url + API_PREFIX
+
+
+def segment(value: object) -> str:
+    """One path segment (an e-mail, an id) with anything that could change the path escaped."""
+    return quote(str(value), safe="@")
+
+
+def record(cls: type[R], data: dict[str, Any]) -> R:
+    """A model record from JSON (a dict it may keep), ignoring fields a newer server may add.
+
+    When the keys are exactly the record's fields, as they are from a server of the same version, the record is
+    filled without calling __init__: a plain dataclass's __init__ only assigns them, and for a 100,000-ticket
+    export that call is a third of the client's time (9 us of 26 kwargs against 1 us).
+    """
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    if data.keys() == names:
+        item = cls.__new__(cls)
+        item.__dict__.update(data)
+        return item
+    return cls(**{key: value for key, value in data.items() if key in names})
+
+
+def attachment(data: dict[str, Any]) -> Attachment:
+    return record(Attachment, data)
+
+
+def comment(data: dict[str, Any]) -> Comment:
+    item = record(Comment, data)
+    item.attachments = [attachment(a) for a in data.get("attachments") or []]
+    return item
+
+
+def ticket(data: dict[str, Any]) -> Ticket:
+    item = record(Ticket, data)
+    if item.comments is not None:
+        item.comments = [comment(c) for c in data["comments"]]
+    if item.attachments is not None:
+        item.attachments = [attachment(a) for a in data["attachments"]]
+    return item
+
+
+def collection(data: dict[str, Any]) -> Collection:
+    item = record(Collection, data)
+    item.folders = [record(Folder, f) for f in data.get("folders") or []]
+    return item
+
+
+def problem(response: requests.Response, url: str) -> PortalError:
+    """The portalctl error an error response stands for, with the server's words where it sent any."""
+    data: dict[str, Any] = {}
+    if "json" in response.headers.get("Content-Type", ""):
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            data = parsed
+    status = response.status_code
+    cls = CODES.get(str(data.get("code")), STATUSES.get(status, PortalError))
+    detail = data.get("detail") or data.get("title") or f"the portal answered HTTP {status} {response.reason}"
+    hint = data.get("hint")
+    if hint is None:
+        if status == 401:
+            hint = f"sign in again: portalctl auth login --url {url} (or set PORTALCTL_TOKEN)"
+        elif status == 429:
+            wait = retry_after(response)
+            hint = f"the portal asks to wait {wait:.0f} s; try again then" if wait else "try again in a minute"
+        elif status in RETRY_STATUSES:
+            hint = "the portal is busy or down; try again later"
+        elif status == 404 and "code" not in data:
+            hint = f"is {url} a portalctl server ('portalctl serve')?"
+    if status in RETRY_STATUSES:
+        detail = f"{detail} (HTTP {status}, after retries)"
+    return cls(str(detail), hint=hint)
+
+
+def given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A request body without its None values: the server's defaults then apply, as the engine's do."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def label_list(labels: Sequence[str] | str) -> builtins.list[str]:
+    """Labels as a list; "a, b" from a script means two labels, as the engine reads it."""
+    return labels.split(",") if isinstance(labels, str) else builtins.list(labels)
+
+
+def ticket_params(query: TicketQuery) -> builtins.list[tuple[str, str]]:
+    """A TicketQuery as the query string GET /tickets and GET /export/tickets read (lists repeat their key)."""
+    params: builtins.list[tuple[str, str]] = []
+    for key, values in (("status", query.statuses or ()), ("priority", query.priorities),
+                        ("type", query.types), ("department", query.departments)):
+        params.extend((key, str(value)) for value in values)
+    for key, value in (("requester", query.requester), ("organization", query.organization),
+                       ("created_since", query.created_since), ("created_until", query.created_until),
+                       ("updated_since", query.updated_since), ("search", query.search)):
+        if value:
+            params.append((key, value))
+    if query.overdue:
+        params.append(("overdue", "true"))
+    if query.mine:
+        params.append(("mine", "true"))
+    params.append(("sort", query.sort))
+    return params
+
+
+class Transport:
+    """One portal, one session: every call goes through `call`, which adds the Idempotency-Key and maps errors."""
+
+    def __init__(self, url: str, token: str | None, *, policy: RetryPolicy, timeout: float) -> None:
+        self.url = url.strip().rstrip("/")
+        self.base = api_base(url)
+        self.session = new_session(token=token, timeout=timeout, policy=policy)
+
+    def call(
+        self, method: str, path: str, *, params: Any = None, body: Any = None, data: Any = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        headers = {"Accept": "application/json"}
+        if method == "POST":
+            headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())  # one per logical call, resent by every retry
+        if data is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        response = self.session.request(method, self.base + path, params=params, json=body, data=data,
+                                        headers=headers, stream=stream)
+        if response.status_code >= 400:
+            try:
+                raise problem(response, self.url)
+            finally:
+                response.close()
+        return response
+
+    def json(self, method: str, path: str, **options: Any) -> Any:
+        response = self.call(method, path, **options)
+        if response.status_code == 204 or not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{origin(self.base)} answered {method} {path} with something other than JSON",
+                              hint=f"is {self.url} a portalctl server ('portalctl serve')?") from exc
+
+    def items(self, path: str, params: Any = None) -> builtins.list[Any]:
+        return list(self.json("GET", path, params=params)["items"])
+
+    def pages(self, path: str, params: builtins.list[tuple[str, str]], limit: int | None,
+              page_size: int) -> Iterator[Any]:
+        """Items across pages. The first page is fetched now, so a bad filter fails before anything is written."""
+        first = self.json("GET", path, params=[*params, ("limit", str(min(limit or page_size, page_size)))])
+        return self._rest(first, path, params, limit, page_size)
+
+    def _rest(self, page: Any, path: str, params: builtins.list[tuple[str, str]], limit: int | None,
+              page_size: int) -> Iterator[Any]:
+        remaining = limit
+        while True:
+            items = page["items"] if remaining is None else page["items"][:remaining]
+            yield from items
+            if remaining is not None:
+                remaining -= len(items)
+            cursor = page.get("next_cursor")
+            if not cursor or not items or (remaining is not None and remaining <= 0):
+                return
+            size = page_size if remaining is None else min(remaining, page_size)
+            page = self.json("GET", path, params=[*params, ("limit", str(size)), ("cursor", cursor)])
+
+    def upload(self, upload: Upload) -> str:
+        """POST /uploads, streamed from disk; a pipe is spooled first, so a retry can send it again."""
+        try:
+            handle = upload.path.open("rb")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+        with contextlib.ExitStack() as stack:
+            source: IO[bytes] = stack.enter_context(handle)
+            if not upload.path.is_file():
+                spool = stack.enter_context(tempfile.TemporaryFile())
+                shutil.copyfileobj(source, spool, CHUNK)
+                spool.seek(0)
+                source = spool
+            result = self.json("POST", "/uploads", params={"filename": upload.filename}, data=source)
+        return str(result["id"])
+
+
+class Download(io.RawIOBase):
+    """An attachment's bytes as they arrive; at the end the sha256 is checked against what the portal stored."""
+
+    def __init__(self, response: requests.Response, expected: Attachment) -> None:
+        self.response = response
+        self.raw: urllib3.HTTPResponse = response.raw
+        self.raw.decode_content = True
+        self.expected = expected
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            count = self.raw.readinto(buffer)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise Unavailable(f"the download of {self.expected.filename} was cut off",
+                              hint="run the command again") from exc
+        if count:
+            self.digest.update(memoryview(buffer)[:count])
+        elif self.digest.hexdigest() != self.expected.sha256:
+            raise PortalError(f"{self.expected.filename} arrived damaged (its sha256 does not match the portal's)",
+                              hint="run the command again")
+        return count
+
+    def close(self) -> None:
+        self.response.close()
+        super().close()
+
+
+class ServerTickets:
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    def create(
+        self,
+        *,
+        subject: str,
+        body: str,
+        priority: str | None = None,
+        type: str | None = None,
+        department: str | None = None,
+        ccs: Sequence[str] = (),
+        fields: dict[str, str] | None = None,
+        tags: Sequence[str] = (),
+        attachments: Sequence[Upload] = (),
+        follow_up_of: int | None = None,
+        requester: str | None = None,
+        dedupe_key: str | None = None,
+        on_duplicate: str = "reply",
+    ) -> Ticket:
+        payload = given({
+            "subject": subject, "body": body, "priority": priority, "type": type, "department": department,
+            "ccs": list(ccs), "fields": fields or {}, "tags": list(tags),
+            "uploads": [self.t.upload(u) for u in attachments], "follow_up_of": follow_up_of,
+            "requester": requester, "dedupe_key": dedupe_key, "on_duplicate": on_duplicate,
+        })
+        return ticket(self.t.json("POST", "/tickets", body=payload))
+
+    def list(self, query: TicketQuery) -> Iterator[Ticket]:
+        params = ticket_params(query)
+        if query.limit is None:
+            return self._export(params)
+        return (ticket(item) for item in self.t.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
+
+    def _export(self, params: builtins.list[tuple[str, str]]) -> Iterator[Ticket]:
+        """Every match in one streamed NDJSON answer (the request is sent now, so filters fail early)."""
+        response = self.t.call("GET", "/export/tickets", params=params, stream=True)
+        return self._lines(response)
+
+    def _lines(self, response: requests.Response) -> Iterator[Ticket]:
+        """Tickets from NDJSON as chunks arrive: each chunk is decoded once and its objects are read in place
+        (JSONDecoder.raw_decode at an offset), 15-20% faster than splitting it into lines and parsing each."""
+        decoder, text_of = json.JSONDecoder(), codecs.getincrementaldecoder("utf-8")()
+        count, pending = 0, ""
+        with response:
+            try:
+                for chunk in response.iter_content(CHUNK):
+                    text = pending + text_of.decode(chunk)
+                    end = text.rfind("\n") + 1
+                    pending, at = text[end:], 0
+                    while at < end:
+                        if text[at].isspace():  # blank lines and stray whitespace between objects
+                            at += 1
+                            continue
+                        item, at = decoder.raw_decode(text, at)
+                        yield ticket(item)
+                        count += 1
+                        at = text.index("\n", at) + 1
+                pending += text_of.decode(b"", final=True)
+                if pending.strip():  # a last line without its newline
+                    yield ticket(decoder.decode(pending))
+            except requests.RequestException as exc:
+                raise Unavailable(f"the ticket listing was cut off after {count} tickets",
+                                  hint="run the command again") from exc
+            except ValueError as exc:
+                raise Unavailable(f"the portal sent a ticket listing that is not NDJSON (after {count} tickets)",
+                                  hint=f"is {self.t.url} a portalctl server ('portalctl serve')?") from exc
+
+    def get(self, ticket_id: int) -> Ticket:
+        return ticket(self.t.json("GET", f"/tickets/{segment(ticket_id)}"))
+
+    def reply(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = False,
+        status: str | None = None,
+        attachments: Sequence[Upload] = (),
+    ) -> Ticket:
+        payload = given({"body": body, "internal": internal, "status": status,
+                         "uploads": [self.t.upload(u) for u in attachments]})
+        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/replies", body=payload))
+
+    def close(self, ticket_id: int) -> Ticket:
+        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/close"))
+
+    def reopen(self, ticket_id: int) -> Ticket:
+        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/reopen"))
+
+    def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
+        payload = {key: value for key, value in asdict(changes).items() if value not in (None, (), [], {})}
+        return ticket(self.t.json("PATCH", f"/tickets/{segment(ticket_id)}", body=payload))
+
+    def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
+        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/ccs",
+                                  body={"add": list(add), "remove": list(remove)}))
+
+    def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
+        return [attachment(a) for a in self.t.items(f"/tickets/{segment(ticket_id)}/attachments")]
+
+    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
+        for found in self.attachments(ticket_id):
+            if found.id == attachment_id:
+                break
+        else:
+            raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
+                           hint=f"see 'portalctl tickets attachments {ticket_id}'")
+        response = self.t.call(
+            "GET", f"/tickets/{segment(ticket_id)}/attachments/{segment(attachment_id)}", stream=True
+        )
+        return found, io.BufferedReader(Download(response, found), CHUNK)
+
+
+class ServerArticles:
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    def search(
+        self,
+        query: str,
+        *,
+        collection: str | None = None,
+        folder: str | None = None,
+        locale: str | None = None,
+        limit: int = 10,
+    ) -> builtins.list[Article]:
+        params = {"q": query, "collection": collection, "folder": folder, "locale": locale, "limit": limit}
+        return [record(Article, a) for a in self.t.items("/articles/search", params)]
+
+    def get(self, article_id: int) -> Article:
+        return record(Article, self.t.json("GET", f"/articles/{segment(article_id)}"))
+
+    def list(
+        self,
+        *,
+        collection: str | None = None,
+        folder: str | None = None,
+        locale: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Article]:
+        params = [(key, value) for key, value in (("collection", collection), ("folder", folder),
+                                                  ("locale", locale)) if value]
+        return (record(Article, a) for a in self.t.pages("/articles", params, limit, ARTICLE_PAGE))
+
+    def collections(self) -> builtins.list[Collection]:
+        return [collection(c) for c in self.t.items("/collections")]
+
+    def rate(self, article_id: int, *, helpful: bool) -> Article:
+        return record(Article, self.t.json("POST", f"/articles/{segment(article_id)}/votes",
+                                           body={"helpful": helpful}))
+
+    def add(
+        self,
+        *,
+        collection: str,
+        folder: str,
+        title: str,
+        body: str,
+        locale: str = "en",
+        labels: Sequence[str] = (),
+        slug: str | None = None,
+    ) -> Article:
+        payload = given({"collection": collection, "folder": folder, "title": title, "body": body,
+                         "locale": locale, "labels": label_list(labels), "slug": slug})
+        return record(Article, self.t.json("POST", "/articles", body=payload))
+
+    def edit(self, article_id: int, **changes: Any) -> Article:
+        payload = given(changes)
+        if "labels" in payload:
+            payload["labels"] = label_list(payload["labels"])
+        return record(Article, self.t.json("PATCH", f"/articles/{segment(article_id)}", body=payload))
+
+
+class ServerAccounts:
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    def me(self) -> User:
+        return record(User, self.t.json("GET", "/me"))
+
+    def update_me(self, **changes: str) -> User:
+        return record(User, self.t.json("PATCH", "/me", body=changes))
+
+    def users(
+        self, *, role: str | None = None, organization: str | None = None, inactive: bool = False
+    ) -> builtins.list[User]:
+        params = {"role": role, "organization": organization, "inactive": "true" if inactive else None}
+        return [record(User, u) for u in self.t.items("/users", params)]
+
+    def add_user(
+        self, *, email: str, name: str, role: str = "customer", organization: str | None = None
+    ) -> User:
+        body = given({"email": email, "name": name, "role": role, "organization": organization})
+        return record(User, self.t.json("POST", "/users", body=body))
+
+    def set_active(self, email: str, active: bool) -> User:
+        action = "reactivate" if active else "deactivate"
+        return record(User, self.t.json("POST", f"/users/{segment(email)}/{action}"))
+
+    def reset_password(self, email: str) -> str:
+        return str(self.t.json("POST", f"/users/{segment(email)}/temporary-password")["password"])
+
+    def organizations(self) -> builtins.list[Organization]:
+        return [record(Organization, o) for o in self.t.items("/organizations")]
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization:
+        return record(Organization, self.t.json("POST", "/organizations", body=given({"name": name, **options})))
+
+    def departments(self) -> builtins.list[Department]:
+        return [record(Department, d) for d in self.t.items("/departments")]
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department:
+        body = given({"name": name, "description": description})
+        return record(Department, self.t.json("POST", "/departments", body=body))
+
+    def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
+        return [record(FieldDef, f) for f in self.t.items("/fields", {"department": department})]
+
+    def add_field(self, definition: FieldDef) -> FieldDef:
+        return record(FieldDef, self.t.json("POST", "/fields", body=definition.to_dict()))
+
+
+class ServerTokens:
+    """The signed-in user's API tokens (a server-only namespace: the embedded portal has no tokens)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    def list(self) -> builtins.list[dict[str, Any]]:
+        return self.t.items("/auth/tokens")
+
+    def create(self, *, name: str, expires_days: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.t.json("POST", "/auth/tokens",
+                                             body={"name": name, "expires_days": expires_days})
+        return result
+
+    def revoke(self, token_id: str) -> None:
+        self.t.call("DELETE", f"/auth/tokens/{segment(token_id)}").close()
+
+
+class ServerBackend:
+    """The namespaces of the Backend protocol, plus `tokens`, over one Transport."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.tickets = ServerTickets(transport)
+        self.articles = ServerArticles(transport)
+        self.accounts = ServerAccounts(transport)
+        self.tokens = ServerTokens(transport)
+
+
+def tuning(profile: Profile) -> tuple[RetryPolicy, float]:
+    """Retries, backoff and timeout: flags/env/.env/project (PORTALCTL_RETRIES...), then the profile, then defaults."""
+    settings = Settings()
+    defaults = RetryPolicy()
+
+    def number(key: str, default: float) -> float:
+        raw = settings.get(key)
+        if raw in (None, ""):
+            raw = profile.options.get(key)
+        if raw in (None, ""):
+            return default
+        try:
+            value = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"{key} must be a number, not {raw!r}",
+                               hint=f"fix PORTALCTL_{key.upper()} or the profile's {key!r} option") from exc
+        if value < 0:
+            raise InvalidInput(f"{key} cannot be negative")
+        return value
+
+    policy = RetryPolicy(retries=int(number("retries", defaults.retries)),
+                         backoff=number("backoff", defaults.backoff))
+    return policy, number("timeout", 30.0)
+
+
+def connect(profile: Profile, token: str | None) -> ServerBackend:
+    """A backend for `profile` acting with `token` (None: only the unauthenticated calls will work)."""
+    if not profile.url:
+        raise InvalidInput(f"profile {profile.name!r} has no portal URL",
+                           hint="run 'portalctl auth login --url URL' for it")
+    policy, timeout = tuning(profile)
+    return ServerBackend(Transport(profile.url, token, policy=policy, timeout=timeout))
+
+
+def open_backend(profile: Profile) -> ServerBackend:
+    """The backend for a saved profile: its token from PORTALCTL_TOKEN, else the keyring or credentials file."""
+    from portalctl.secrets import SecretStore
+
+    token = SecretStore().get(profile.name)
+    if not token:
+        raise PermissionDenied(
+            f"not signed in to {profile.url} (profile {profile.name!r})",
+            hint=f"run 'portalctl auth login --name {profile.name} --url {profile.url}' or set PORTALCTL_TOKEN",
+        )
+    return connect(profile, token)
+
+
+def login(backend: ServerBackend, *, email: str, password: str, token_name: str,
+          new_password: str | None = None) -> dict[str, Any]:
+    """POST /auth/login: a new token for these credentials, with its id, expiry and user. `new_password` replaces
+    a temporary password in the same call (the answer's `must_change_password` says when one is due).
+
+    A throttled sign-in is not slept on: a person is waiting, so the error says how long to wait instead.
+    """
+    session = backend.transport.session
+    session.policy = dataclasses.replace(session.policy, retry_after_max=0.0)
+    body = given({"email": email, "password": password, "token_name": token_name, "new_password": new_password})
+    result: dict[str, Any] = backend.transport.json("POST", "/auth/login", body=body)
+    return result

@@ -1,0 +1,101 @@
+"""`portalctl serve`: run the portal server for a team (FastAPI on uvicorn; the `server` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from portalctl.commands.context import message
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface; put TLS in front of it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False),
+              help="The portal file, created if missing (default: env PORTALCTL_DB, else the data directory's).")
+@click.option("--admin-email", metavar="EMAIL",
+              help="When the portal has no users yet: create this first admin and print a one-time password.")
+@click.option("--public-url", metavar="URL",
+              help="The address people reach the server at, for links in mail (env PORTALCTL_PUBLIC_URL; "
+                   "default: http://HOST:PORT).")
+def serve(host: str, port: int, db_path: str | None, admin_email: str | None, public_url: str | None) -> None:
+    """Run the portal server: the embedded portal behind a versioned HTTP API (/api/v1).
+
+    The OpenAPI document is at /openapi.json. Mail (password-reset links) goes through PORTALCTL_SMTP_URL
+    (smtp://user:password@host:587?from=help@example.com) when it is set, else into an outbox admins read at
+    /api/v1/admin/outbox. Behind a reverse proxy on this machine, client addresses (for sign-in throttling) come
+    from X-Forwarded-For. Stop with Ctrl-C or SIGTERM; requests in flight finish first.
+
+    \b
+    Examples:
+      portalctl serve --db /srv/portal/portal.db --admin-email lead@example.com
+      portalctl serve --host 0.0.0.0 --port 8080 --public-url https://help.example.com
+    """
+    try:
+        import uvicorn
+
+        from portalctl.server.app import create_app
+    except ImportError as exc:
+        raise click.ClickException(
+            f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
+        ) from exc
+    from portalctl.config import Settings, default_db
+
+    settings = Settings({"db": db_path, "public_url": public_url})
+    path = Path(settings.get("db") or default_db()).expanduser().resolve()
+    prepare(path, admin_email)
+    url = settings.get("public_url") or default_public_url(host, port)
+    configure_logging()
+    message(f"Serving the portal at {path} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
+    app = create_app(path, public_url=url, smtp_url=settings.get("smtp_url"))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
+
+
+def default_public_url(host: str, port: int) -> str:
+    """http://HOST:PORT, naming this machine when listening on every interface; says so, since mail links use it."""
+    import socket
+
+    name = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{name}:{port}"
+    if name not in ("127.0.0.1", "localhost", "::1"):
+        message(f"Links in mail will point to {url}; pass --public-url if people reach the server elsewhere.")
+    return url
+
+
+def prepare(path: Path, admin_email: str | None) -> None:
+    """Create the portal file if missing; with no users, create the first admin or say how to."""
+    from portalctl.engine.accounts import bootstrap_admin
+    from portalctl.engine.portal import Portal
+
+    portal = Portal(path, create=True)
+    try:
+        if not portal.is_empty():
+            if admin_email:
+                message("The portal already has users; --admin-email is ignored.")
+            return
+        if not admin_email:
+            message("This portal has no users yet. Create the first admin with:\n"
+                    f"  portalctl serve --db {path} --admin-email you@example.com")
+            return
+        email = admin_email.strip()
+        bootstrap_admin(portal, email=email, name=email.split("@")[0])
+        password = portal.session(email).accounts.reset_password(email)  # temporary: to be replaced at sign-in
+        message(f"Created the first admin {email} with the one-time password: {password}\n"
+                "Sign in with it and choose a new password (POST /api/v1/auth/login with new_password).")
+    finally:
+        portal.close()
+
+
+def configure_logging() -> None:
+    """The access log and server warnings as plain lines on stderr."""
+    import logging
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    server_log = logging.getLogger("portalctl.server")
+    server_log.addHandler(handler)
+    server_log.setLevel(logging.INFO)
+    server_log.propagate = False

@@ -1,0 +1,414 @@
+"""Signing in to the portal server, and the records that keep its HTTP promises.
+
+- personal access tokens: random secrets shown once and stored only as sha256; named, expiring, revocable;
+- login: passwords checked with scrypt (engine.accounts), throttled after repeated failures per e-mail or client;
+- password resets: a single-use link valid for an hour, mailed by SMTP when configured, else kept in an outbox
+  the admins can read;
+- idempotency records: a POST repeated with the same Idempotency-Key gets the first response, not a second ticket.
+
+The server only maps HTTP onto these functions; the rules live here, beside the rest of the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from portalctl.engine.accounts import hash_password, verify_password
+from portalctl.engine.db import iso, parse_iso, transaction
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
+from portalctl.model import Record
+
+if TYPE_CHECKING:
+    from portalctl.engine.portal import Portal, Session
+
+TOKEN_PREFIX = "pct_"  # recognisable in a leaked log or repository, so secret scanners can flag it
+TOKEN_NAME_MAX = 100
+TOKEN_DAYS_MAX = 3650
+FAILURES_PER_EMAIL = 5
+FAILURES_PER_CLIENT = 20  # one address trying many accounts
+THROTTLE_WINDOW = timedelta(minutes=15)
+RESET_LIFETIME = timedelta(hours=1)
+RESETS_PER_HOUR = 3  # per user: the reset form cannot be used to flood someone's mailbox
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1024
+IDEMPOTENCY_LIFETIME = timedelta(hours=24)
+IDEMPOTENCY_KEY_MAX = 255
+STALE_CLAIM = timedelta(minutes=10)  # a claim left by a crashed request may be taken over after this
+LAST_USED_STEP = timedelta(minutes=1)  # last_used_at moves at most this often: no write on every request
+
+log = logging.getLogger("portalctl.server")
+
+
+class Unauthenticated(PermissionDenied):
+    """No valid credentials: the server answers 401 (a wrong role is PermissionDenied, 403)."""
+
+
+class RateLimited(Unavailable):
+    """Too many attempts; `retry_after` says in how many seconds the next one is considered."""
+
+    def __init__(self, message: str, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
+
+
+@dataclass
+class TokenInfo(Record):
+    id: int
+    name: str
+    created_at: str
+    expires_at: str
+    last_used_at: str | None
+
+
+@dataclass
+class IssuedToken(Record):
+    id: int
+    name: str
+    token: str  # the secret: shown once, never stored
+    expires_at: str
+
+
+@dataclass
+class Login:
+    token: IssuedToken
+    email: str
+    must_change_password: bool
+
+
+@dataclass
+class Mail(Record):
+    id: int
+    to: str
+    subject: str
+    body: str
+    created_at: str
+
+
+@dataclass
+class StoredResponse:
+    status: int
+    body: bytes
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """Verified against when the e-mail is unknown, so timing does not tell which accounts exist."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def check_new_password(password: str, email: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(f"the new password is too short (at least {PASSWORD_MIN} characters)",
+                           hint="a passphrase of a few words is easy to remember and hard to guess")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(f"the new password is longer than {PASSWORD_MAX} characters")
+    if password.strip().lower() == email.strip().lower():
+        raise InvalidInput("the new password cannot be your e-mail address")
+
+
+def _check_token_request(name: str, expires_days: int) -> str:
+    name = name.strip()
+    if not name or len(name) > TOKEN_NAME_MAX:
+        raise InvalidInput(f"a token needs a name of 1 to {TOKEN_NAME_MAX} characters", hint="e.g. cli or ci")
+    if not 1 <= expires_days <= TOKEN_DAYS_MAX:
+        raise InvalidInput(f"a token expires after 1 to {TOKEN_DAYS_MAX} days", hint="e.g. 90 for a pipeline")
+    return name
+
+
+def _insert_token(portal: Portal, user_id: int, name: str, expires_days: int) -> IssuedToken:
+    """Inside the caller's transaction."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = iso(portal.clock() + timedelta(days=expires_days))
+    cursor = portal.conn.execute(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        (user_id, name, digest(secret), portal.now(), expires_at),
+    )
+    return IssuedToken(id=int(cursor.lastrowid or 0), name=name, token=secret, expires_at=expires_at)
+
+
+# --- signing in
+def login(
+    portal: Portal,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    token_name: str = "cli",
+    expires_days: int = 90,
+    new_password: str | None = None,
+) -> Login:
+    """A new token for the right e-mail and password. Throttled before the password is even checked, so a
+    throttled guesser learns nothing; `new_password` replaces the password at the same time (a temporary one)."""
+    name = _check_token_request(token_name, expires_days)
+    email = email.strip()
+    if new_password is not None:
+        check_new_password(new_password, email)
+    now = portal.clock()
+    _check_throttle(portal, email, client, now)
+    row = portal.conn.execute(
+        "SELECT id, email, active, password_hash, must_change_password FROM users WHERE email = ?", (email,)
+    ).fetchone()
+    stored = row["password_hash"] if row is not None and row["password_hash"] else None
+    if not verify_password(password, stored or _decoy_hash()) or stored is None:
+        with transaction(portal.conn):
+            portal.conn.execute("DELETE FROM login_attempts WHERE created_at < ?", (iso(now - THROTTLE_WINDOW),))
+            portal.conn.execute(
+                "INSERT INTO login_attempts (email, client, created_at) VALUES (?, ?, ?)", (email, client, iso(now))
+            )
+        raise Unauthenticated("wrong e-mail or password",
+                              hint="check both, or ask for a reset link (POST /api/v1/auth/password-reset)")
+    if not row["active"]:
+        raise PermissionDenied(f"user {row['email']} is deactivated", hint="ask an administrator of the portal")
+    new_hash = hash_password(new_password) if new_password is not None else None
+    with transaction(portal.conn):
+        portal.conn.execute("DELETE FROM login_attempts WHERE email = ?", (email,))
+        if new_hash is not None:
+            portal.conn.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?", (new_hash, row["id"])
+            )
+        issued = _insert_token(portal, row["id"], name, expires_days)
+    return Login(issued, row["email"], bool(row["must_change_password"]) and new_hash is None)
+
+
+def _check_throttle(portal: Portal, email: str, client: str, now: datetime) -> None:
+    """Refuse while the window holds too many failures for this e-mail or this client address."""
+    since = iso(now - THROTTLE_WINDOW)
+    for column, value, limit in (("email", email, FAILURES_PER_EMAIL), ("client", client, FAILURES_PER_CLIENT)):
+        row = portal.conn.execute(
+            f"SELECT created_at FROM login_attempts WHERE {column} = ? AND created_at > ?"
+            " ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+            (value, since, limit - 1),
+        ).fetchone()
+        if row is not None:
+            wait = parse_iso(row["created_at"]) + THROTTLE_WINDOW - now
+            raise RateLimited(
+                "too many failed sign-ins; wait before trying again",
+                retry_after=max(1, math.ceil(wait.total_seconds())),
+                hint="or ask for a reset link if the password is forgotten",
+            )
+
+
+def authenticate(portal: Portal, token: str) -> str:
+    """The e-mail of the user a token acts for; Unauthenticated for unknown, revoked or expired tokens."""
+    row = portal.conn.execute(
+        "SELECT t.id, t.expires_at, t.revoked_at, t.last_used_at, u.email FROM api_tokens t"
+        " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+        (digest(token),),
+    ).fetchone()
+    again = "sign in again (portalctl auth login) or create a new token"
+    if row is None:
+        raise Unauthenticated("this token is not valid", hint=again)
+    if row["revoked_at"]:
+        raise Unauthenticated("this token was revoked", hint=again)
+    now = portal.clock()
+    if row["expires_at"] <= iso(now):
+        raise Unauthenticated(f"this token expired at {row['expires_at']}", hint=again)
+    if row["last_used_at"] is None or parse_iso(row["last_used_at"]) <= now - LAST_USED_STEP:
+        with transaction(portal.conn):
+            portal.conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (iso(now), row["id"]))
+    return str(row["email"])
+
+
+class TokenService:
+    """The acting user's own tokens: nobody lists or revokes another user's."""
+
+    def __init__(self, session: Session) -> None:
+        self.portal = session.portal
+        self.actor = session.actor
+
+    def list(self) -> list[TokenInfo]:
+        rows = self.portal.conn.execute(
+            "SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens"
+            " WHERE user_id = ? AND revoked_at IS NULL ORDER BY id",
+            (self.actor.id,),
+        )
+        return [TokenInfo(**dict(row)) for row in rows]
+
+    def create(self, *, name: str, expires_days: int = 90) -> IssuedToken:
+        name = _check_token_request(name, expires_days)
+        with transaction(self.portal.conn):
+            return _insert_token(self.portal, self.actor.id, name, expires_days)
+
+    def revoke(self, token_id: int) -> None:
+        with transaction(self.portal.conn):
+            cursor = self.portal.conn.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                (self.portal.now(), token_id, self.actor.id),
+            )
+        if cursor.rowcount == 0:
+            raise NotFound(f"you have no token {token_id}", hint="see your tokens: GET /api/v1/auth/tokens")
+
+
+# --- password resets
+def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None) -> None:
+    """Mail a reset link to an active user. Silent for unknown addresses, so nobody can probe who has an account."""
+    row = portal.conn.execute(
+        "SELECT id, email, name FROM users WHERE email = ? AND active", (email.strip(),)
+    ).fetchone()
+    if row is None:
+        return
+    now = portal.clock()
+    secret = secrets.token_urlsafe(32)
+    with transaction(portal.conn):
+        recent = portal.conn.execute(
+            "SELECT COUNT(*) FROM password_resets WHERE user_id = ? AND created_at > ?",
+            (row["id"], iso(now - timedelta(hours=1))),
+        ).fetchone()[0]
+        if recent >= RESETS_PER_HOUR:
+            return
+        portal.conn.execute(
+            "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (row["id"], digest(secret), iso(now), iso(now + RESET_LIFETIME)),
+        )
+    link = f"{public_url.rstrip('/')}/reset-password?token={secret}"
+    body = (
+        f"Hello {row['name']},\n\n"
+        "someone (we hope you) asked to reset your password for the support portal.\n"
+        f"Choose a new password here (the link works once, for one hour):\n\n    {link}\n\n"
+        f"A script can send {{\"token\": \"{secret}\", \"password\": \"...\"}} to "
+        f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm instead.\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.\n"
+    )
+    send_mail(portal, to=row["email"], subject="Reset your support portal password", body=body, smtp_url=smtp_url)
+
+
+def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
+    """Set the new password; the link, and every other pending link of that user, stops working."""
+    invalid = InvalidInput("this reset link is not valid: it was used already, has expired or is mistyped",
+                           hint="ask for a new one (POST /api/v1/auth/password-reset)")
+    row = portal.conn.execute(
+        "SELECT r.id, r.user_id, r.expires_at, r.used_at, u.email FROM password_resets r"
+        " JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND u.active",
+        (digest(token),),
+    ).fetchone()
+    if row is None or row["used_at"] or row["expires_at"] <= portal.now():
+        raise invalid
+    check_new_password(password, row["email"])
+    new_hash = hash_password(password)
+    now = portal.now()
+    with transaction(portal.conn):
+        used = portal.conn.execute(
+            "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", (now, row["user_id"])
+        )
+        if used.rowcount == 0:  # a concurrent confirmation won
+            raise invalid
+        portal.conn.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?", (new_hash, row["user_id"])
+        )
+        portal.conn.execute("DELETE FROM login_attempts WHERE email = ?", (row["email"],))
+
+
+# --- mail
+def send_mail(portal: Portal, *, to: str, subject: str, body: str, smtp_url: str | None) -> None:
+    """By SMTP when configured; into the outbox otherwise, or when the SMTP server fails (no mail is lost)."""
+    if smtp_url:
+        try:
+            _smtp_send(smtp_url, to=to, subject=subject, body=body)
+            return
+        except (OSError, ValueError) as exc:  # smtplib's errors are OSErrors
+            log.warning("SMTP delivery to %s failed (%s); the message is kept in the outbox", to, exc)
+    with transaction(portal.conn):
+        portal.conn.execute(
+            "INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)",
+            (to, subject, body, portal.now()),
+        )
+
+
+def _smtp_send(url: str, *, to: str, subject: str, body: str) -> None:
+    """smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS); `?from=ADDRESS` sets the sender."""
+    import smtplib
+    from email.message import EmailMessage
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("PORTALCTL_SMTP_URL must look like smtp://user:password@host:port")
+    sender = parse_qs(parts.query).get("from", [f"portalctl@{parts.hostname}"])[0]
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message.set_content(body)
+    client = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with client(parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 25), timeout=20) as smtp:
+        if parts.scheme == "smtp":
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                smtp.starttls()
+                smtp.ehlo()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.send_message(message)
+
+
+def outbox(session: Session, *, limit: int = 100) -> list[Mail]:
+    """Mail kept for the admins to read and pass on, newest first."""
+    session.actor.require_admin("read the outbox")
+    rows = session.conn.execute(
+        "SELECT id, recipient AS 'to', subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
+    )
+    return [Mail(**dict(row)) for row in rows]
+
+
+# --- idempotency
+class Idempotency:
+    """One record per (user, Idempotency-Key): claimed before the work, holding the response after it."""
+
+    def __init__(self, portal: Portal) -> None:
+        self.portal = portal
+        self.conn = portal.conn
+
+    def begin(self, user_id: int, key: str, request_hash: str) -> StoredResponse | None:
+        """None: go ahead (the key is now claimed). A stored response: send it again instead of doing the work."""
+        if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
+            raise InvalidInput(f"an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters",
+                               hint="a UUID is a good key")
+        now = self.portal.clock()
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (iso(now - IDEMPOTENCY_LIFETIME),))
+            row = self.conn.execute(
+                "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
+                (user_id, key),
+            ).fetchone()
+            stale = row is not None and row["status"] is None and row["created_at"] < iso(now - STALE_CLAIM)
+            if row is None or stale:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO idempotency_keys (user_id, key, request_hash, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (user_id, key, request_hash, iso(now)),
+                )
+                return None
+        if row["request_hash"] != request_hash:
+            raise StateConflict("this Idempotency-Key was already used for a different request",
+                                hint="use a new key for each new request")
+        if row["status"] is None:
+            raise StateConflict("a request with this Idempotency-Key is still in progress",
+                                hint="retry in a moment to get its response")
+        if row["body"] is None:
+            raise StateConflict("this request was already done, and its response held a secret that is shown once",
+                                hint="make a new request with a new Idempotency-Key")
+        return StoredResponse(status=row["status"], body=bytes(row["body"]))
+
+    def finish(self, user_id: int, key: str, status: int, body: bytes | None) -> None:
+        """Keep the response; `body=None` for one that held a secret (it is never stored)."""
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE idempotency_keys SET status = ?, body = ? WHERE user_id = ? AND key = ?",
+                (status, body, user_id, key),
+            )
+
+    def abandon(self, user_id: int, key: str) -> None:
+        """The request failed and changed nothing: the same key may be tried again."""
+        with transaction(self.conn):
+            self.conn.execute(
+                "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND status IS NULL", (user_id, key)
+            )

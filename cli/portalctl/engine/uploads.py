@@ -1,0 +1,125 @@
+"""Files uploaded before the ticket or reply that attaches them (the server's POST /uploads).
+
+Checked on arrival as every attachment is, by content and not by name and against the portal's size limit, so a
+client learns at once (413, 415) rather than when it creates the ticket. An upload is attached once, by the user
+who uploaded it, within a day; its bytes live in the portal's blob store, addressed by sha256.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from portalctl.backends.base import Upload
+from portalctl.engine.attachments import ALLOWED, BlobStore, safe_name, sniff
+from portalctl.engine.db import iso, transaction
+from portalctl.errors import InvalidInput, NotFound
+from portalctl.model import Record
+
+if TYPE_CHECKING:
+    from portalctl.engine.portal import Portal, Session
+
+LIFETIME = timedelta(hours=24)
+
+
+class PayloadTooLarge(InvalidInput):
+    """Larger than the portal's attachment limit (HTTP 413)."""
+
+
+class UnsupportedType(InvalidInput):
+    """A type the portal does not accept, judged by content (HTTP 415)."""
+
+
+@dataclass
+class StagedUpload(Record):
+    id: str
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def max_bytes(portal: Portal) -> int:
+    return int(portal.setting("max_attachment_mb")) * 1_000_000
+
+
+def too_large(portal: Portal, filename: str) -> PayloadTooLarge:
+    limit = max_bytes(portal)
+    return PayloadTooLarge(f"{filename} is larger than the {limit:,}-byte ({limit / 1e6:.0f} MB) attachment limit",
+                           hint="compress it or share a link instead")
+
+
+def stage(session: Session, source: Path, filename: str) -> StagedUpload:
+    """Check and store the file at `source` for the acting user; returns the id to attach it by."""
+    portal = session.portal
+    name = safe_name(filename)
+    if source.stat().st_size > max_bytes(portal):
+        raise too_large(portal, name)
+    with source.open("rb") as handle:
+        content_type = sniff(handle.read(8192), name)
+    if content_type not in ALLOWED:
+        raise UnsupportedType(
+            f"{name}: files of type {content_type} are not accepted (checked by content, not name)",
+            hint="attach PDF, images, Office documents, ZIP or plain text",
+        )
+    blobs = BlobStore(portal.blob_dir, max_bytes(portal))
+    content_type, sha, size = blobs.add(source, name)
+    upload_id = secrets.token_urlsafe(16)
+    with transaction(portal.conn):
+        _purge(portal, blobs)
+        portal.conn.execute(
+            "INSERT INTO uploads (id, user_id, filename, content_type, size, sha256, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (upload_id, session.actor.id, name, content_type, size, sha, portal.now()),
+        )
+    return StagedUpload(id=upload_id, filename=name, size=size, content_type=content_type, sha256=sha)
+
+
+def _purge(portal: Portal, blobs: BlobStore) -> None:
+    """Forget expired uploads; delete their bytes unless an attachment or a live upload has the same file."""
+    cutoff = iso(portal.clock() - LIFETIME)
+    orphans = portal.conn.execute(
+        "SELECT DISTINCT u.sha256 FROM uploads u WHERE u.created_at < ? AND NOT u.used"
+        " AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = u.sha256)"
+        " AND NOT EXISTS (SELECT 1 FROM uploads v WHERE v.sha256 = u.sha256 AND v.created_at >= ?)",
+        (cutoff, cutoff),
+    ).fetchall()
+    portal.conn.execute("DELETE FROM uploads WHERE created_at < ?", (cutoff,))
+    for (sha,) in orphans:
+        blobs.path(sha).unlink(missing_ok=True)
+
+
+def claim(session: Session, ids: Sequence[str]) -> list[Upload]:
+    """Mark the uploads used, all or none, so two requests cannot both attach one; returns them as files."""
+    if not ids:
+        return []
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("the same upload is listed twice")
+    portal = session.portal
+    marks = ", ".join("?" * len(ids))
+    owned = (f"id IN ({marks}) AND user_id = ? AND NOT used AND created_at >= ?",
+             (*ids, session.actor.id, iso(portal.clock() - LIFETIME)))
+    with transaction(portal.conn):
+        rows = portal.conn.execute(f"SELECT * FROM uploads WHERE {owned[0]}", owned[1]).fetchall()
+        missing = sorted(set(ids) - {row["id"] for row in rows})
+        if missing:
+            raise NotFound(f"no upload {', '.join(missing)} to attach",
+                           hint="upload the file again: an upload is attached once, by its uploader, within 24 h")
+        portal.conn.execute(f"UPDATE uploads SET used = 1 WHERE {owned[0]}", owned[1])
+    blobs = BlobStore(portal.blob_dir, max_bytes(portal))
+    by_id = {row["id"]: row for row in rows}
+    return [Upload(filename=by_id[i]["filename"], path=blobs.path(by_id[i]["sha256"])) for i in ids]
+
+
+def release(session: Session, ids: Sequence[str]) -> None:
+    """The ticket or reply that claimed these failed: they may be attached again."""
+    if ids:
+        with transaction(session.portal.conn):
+            session.portal.conn.execute(
+                f"UPDATE uploads SET used = 0 WHERE id IN ({', '.join('?' * len(ids))}) AND user_id = ?",
+                (*ids, session.actor.id),
+            )

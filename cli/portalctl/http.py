@@ -1,0 +1,179 @@
+"""The one HTTP session every networked backend uses: pooled, timed out, retried with care, never leaking secrets.
+
+Retries (bounded exponential backoff with jitter, or exactly what `Retry-After` asks) happen only where repeating
+the request cannot do the work twice: safe methods, a POST that carries an `Idempotency-Key` (the server replays
+its first answer), and a 429 of any method (the server refused it before doing anything). TLS certificates are
+always verified. The `portalctl.http` logger traces method, URL and status, never headers or bodies.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from portalctl import __version__
+from portalctl.errors import Unavailable
+
+log = logging.getLogger("portalctl.http")
+
+USER_AGENT = f"portalctl/{__version__}"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait before giving up on a portal that is busy or away."""
+
+    retries: int = 4
+    backoff: float = 0.5  # the first wait (without Retry-After); it doubles on each retry
+    backoff_max: float = 10.0  # no single wait grows beyond this
+    retry_after_max: float = 120.0  # a server that asks for a longer pause gets an error, not a hung command
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds before retry number `attempt + 1`: what the server asked for, or a jittered exponential step.
+
+        Jitter spreads clients that failed together (50 pipelines after a restart) so they do not return together.
+        """
+        if retry_after is not None:
+            return retry_after + random.uniform(0, min(1.0, self.backoff))
+        step = min(self.backoff_max, self.backoff * 2.0**attempt)
+        return step / 2 + random.uniform(0, step / 2)
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """`Retry-After` in seconds (delta-seconds or an HTTP date), or None when absent or unreadable."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """The token as an auth object: requests then never swaps in ~/.netrc, and repr() never shows it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<hidden>)"
+
+
+def reason(exc: requests.RequestException) -> str:
+    """A few words on why a request failed, for people rather than for a traceback."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the TLS certificate could not be verified"
+    if isinstance(exc, requests.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.ReadTimeout):
+        return "timed out waiting for an answer"
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "unknown host name"
+    return "the connection failed or was dropped"
+
+
+def origin(url: str) -> str:
+    """scheme://host:port of a URL: what error messages name (paths and queries add nothing there)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class PortalSession(requests.Session):
+    """A requests session whose every call gets a timeout and the retry policy (zenpy's one-method rule)."""
+
+    def __init__(self, *, token: str | None, timeout: tuple[float, float], policy: RetryPolicy) -> None:
+        super().__init__()
+        self.headers["User-Agent"] = USER_AGENT
+        self.auth = BearerAuth(token) if token else None
+        self.verify = True
+        self.default_timeout = timeout
+        self.policy = policy
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        """Send, retrying what is safe to retry. Connection failures that outlast the retries raise Unavailable;
+        an HTTP error status is returned for the caller to interpret."""
+        verb = method.decode() if isinstance(method, bytes) else method
+        verb = verb.upper()
+        target = url.decode() if isinstance(url, bytes) else url
+        kwargs.setdefault("timeout", self.default_timeout)
+        headers: Mapping[str, str] = kwargs.get("headers") or {}
+        repeatable = verb in SAFE_METHODS or IDEMPOTENCY_HEADER in headers
+        body: Any = kwargs.get("data")
+        rewind = body.tell() if hasattr(body, "seek") and hasattr(body, "tell") else None
+        attempt = 0
+        while True:
+            if rewind is not None:
+                body.seek(rewind)  # a retried upload sends the whole file again
+            try:
+                response = super().request(verb, target, *args, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise Unavailable(
+                    f"cannot reach {origin(target)}: {reason(exc)}",
+                    hint="portalctl always verifies TLS; point REQUESTS_CA_BUNDLE at your organisation's CA file",
+                ) from exc
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                never_sent = isinstance(exc, requests.ConnectTimeout) or "refused" in str(exc).lower()
+                log.debug("%s %s -> %s", verb, target, type(exc).__name__)
+                if (repeatable or never_sent) and attempt < self.policy.retries:
+                    self._pause(attempt, None)
+                    attempt += 1
+                    continue
+                hint = "check the URL and that the portal is running, then try again"
+                if not repeatable and not never_sent:
+                    hint = "the change may or may not have been made: look before repeating it"
+                raise Unavailable(f"cannot reach {origin(target)}: {reason(exc)} ({plural(attempt + 1, 'attempt')})",
+                                  hint=hint) from exc
+            log.debug("%s %s -> %s", verb, target, response.status_code)
+            status = response.status_code
+            if status in RETRY_STATUSES and (repeatable or status == 429) and attempt < self.policy.retries:
+                wait = retry_after(response)
+                if wait is None or wait <= self.policy.retry_after_max:
+                    response.close()
+                    self._pause(attempt, wait)
+                    attempt += 1
+                    continue
+            return response
+
+    def _pause(self, attempt: int, wait: float | None) -> None:
+        seconds = self.policy.delay(attempt, wait)
+        log.debug("retry %d/%d in %.1f s", attempt + 1, self.policy.retries, seconds)
+        time.sleep(seconds)
+
+
+def new_session(
+    *, token: str | None = None, timeout: float = 30.0, connect_timeout: float = 5.0,
+    policy: RetryPolicy | None = None,
+) -> PortalSession:
+    """The session a backend keeps for its life: one connection pool, one policy, the token (if any) attached."""
+    return PortalSession(token=token, timeout=(connect_timeout, timeout), policy=policy or RetryPolicy())

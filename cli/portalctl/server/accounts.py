@@ -1,0 +1,102 @@
+"""The signed-in user, users, organisations, departments and custom fields (rules: engine.accounts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from portalctl.model import Department, FieldDef, Organization, User
+from portalctl.server.deps import IDEMPOTENT, SessionDep
+from portalctl.server.schemas import (
+    DepartmentIn,
+    FieldIn,
+    Items,
+    MeChanges,
+    OrganizationIn,
+    TemporaryPassword,
+    UserIn,
+)
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/me", response_model=User)
+def me(session: SessionDep) -> User:
+    return session.accounts.me()
+
+
+@router.patch("/me", response_model=User)
+def update_me(body: MeChanges, session: SessionDep) -> User:
+    """Change your name, title, phone, language or timezone; fields left out (or null) stay as they are."""
+    changes = {key: value for key, value in body.model_dump().items() if value is not None}
+    return session.accounts.update_me(**changes)
+
+
+@router.get("/users", response_model=Items[User])
+def users(
+    session: SessionDep,
+    role: str | None = None,
+    organization: str | None = None,
+    inactive: Annotated[bool, Query(description="Include deactivated users.")] = False,
+) -> Items[User]:
+    """Agents and admins only."""
+    return Items(items=session.accounts.users(role=role, organization=organization, inactive=inactive))
+
+
+@router.post("/users", status_code=201, response_model=User, dependencies=IDEMPOTENT)
+def add_user(body: UserIn, session: SessionDep) -> User:
+    """Admins only. The new user signs in after an admin sets a temporary password or they reset theirs."""
+    return session.accounts.add_user(**body.model_dump())
+
+
+@router.post("/users/{email}/deactivate", response_model=User, dependencies=IDEMPOTENT)
+def deactivate(email: str, session: SessionDep) -> User:
+    """Admins only. The user's tickets and comments stay; they can no longer sign in or use their tokens."""
+    return session.accounts.set_active(email, False)
+
+
+@router.post("/users/{email}/reactivate", response_model=User, dependencies=IDEMPOTENT)
+def reactivate(email: str, session: SessionDep) -> User:
+    return session.accounts.set_active(email, True)
+
+
+@router.post("/users/{email}/temporary-password", response_model=TemporaryPassword, dependencies=IDEMPOTENT)
+def temporary_password(email: str, session: SessionDep, response: Response) -> TemporaryPassword:
+    """Admins only: a temporary password to pass on to the user, who should replace it when signing in."""
+    password = session.accounts.reset_password(email)
+    response.headers["Cache-Control"] = "no-store"
+    return TemporaryPassword(password=password)
+
+
+@router.get("/organizations", response_model=Items[Organization])
+def organizations(session: SessionDep) -> Items[Organization]:
+    """Agents and admins only."""
+    return Items(items=session.accounts.organizations())
+
+
+@router.post("/organizations", status_code=201, response_model=Organization, dependencies=IDEMPOTENT)
+def add_organization(body: OrganizationIn, session: SessionDep) -> Organization:
+    options = {key: value for key, value in body.model_dump().items() if value is not None and key != "name"}
+    return session.accounts.add_organization(name=body.name, **options)
+
+
+@router.get("/departments", response_model=Items[Department])
+def departments(session: SessionDep) -> Items[Department]:
+    return Items(items=session.accounts.departments())
+
+
+@router.post("/departments", status_code=201, response_model=Department, dependencies=IDEMPOTENT)
+def add_department(body: DepartmentIn, session: SessionDep) -> Department:
+    return session.accounts.add_department(name=body.name, description=body.description)
+
+
+@router.get("/fields", response_model=Items[FieldDef])
+def fields(session: SessionDep, department: str | None = None) -> Items[FieldDef]:
+    """Custom ticket fields: the portal's, and with `department` also that department's."""
+    return Items(items=session.accounts.field_defs(department=department))
+
+
+@router.post("/fields", status_code=201, response_model=FieldDef, dependencies=IDEMPOTENT)
+def add_field(body: FieldIn, session: SessionDep) -> FieldDef:
+    return session.accounts.add_field(FieldDef(**body.model_dump()))

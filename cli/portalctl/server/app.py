@@ -1,0 +1,72 @@
+"""The app factory: API v1 under /api/v1 over one portal file, errors as problem+json, OpenAPI at /openapi.json."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+
+from portalctl import __version__
+from portalctl.server import accounts, articles, auth, export, problems, reset_page, tickets, uploads
+from portalctl.server.accesslog import AccessLogMiddleware
+from portalctl.server.bodylimit import BodyLimitMiddleware
+from portalctl.server.deps import PortalDep, ServerConfig
+from portalctl.server.idempotency import IdempotencyMiddleware
+from portalctl.server.schemas import Health
+
+PREFIX = "/api/v1"
+# Any operation may answer these (uploads add 415).
+ERRORS = problems.documented(400, 401, 403, 404, 409, 413, 422, 429, 503)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
+    problems.log.info("stopped: every request in flight was answered")
+
+
+def create_app(db: Path, *, public_url: str, smtp_url: str | None = None) -> FastAPI:
+    app = FastAPI(
+        title="portalctl server",
+        version=__version__,
+        summary="The portalctl portal behind HTTP: tickets, knowledge base, accounts.",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url)
+    api = APIRouter(prefix=PREFIX, responses=ERRORS)
+    api.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["server"])
+    api.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
+                      include_in_schema=False)
+    for module in (auth, accounts, tickets, uploads, export, articles):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(reset_page.router)
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
+    app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
+    app.add_middleware(AccessLogMiddleware)
+    app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def health(portal: PortalDep) -> Health:
+    """Is the portal file readable? No sign-in needed: for load balancers and start-up scripts."""
+    portal.conn.execute("SELECT 1 FROM users LIMIT 1")
+    return Health(status="ok", version=__version__)
+
+
+def openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the Problem schema every error response refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problems.Problem.model_json_schema()
+        app.openapi_schema = schema
+    return app.openapi_schema
+

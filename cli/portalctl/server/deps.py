@@ -1,0 +1,72 @@
+"""What routes depend on: the server's settings, a portal connection per request, and the signed-in user.
+
+One SQLite connection per request, never shared: FastAPI may run a request's dependencies and handler on
+different worker threads, so a thread-local connection could be used by two requests at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, Unauthenticated, authenticate
+from portalctl.engine.portal import Portal, Session
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    db: Path
+    public_url: str  # where links in mail point; never taken from a request's Host header
+    smtp_url: str | None = None
+
+
+def config(request: Request) -> ServerConfig:
+    settings: ServerConfig = request.app.state.config
+    return settings
+
+
+def open_portal(request: Request) -> Iterator[Portal]:
+    portal = Portal(config(request).db)
+    try:
+        yield portal
+    finally:
+        portal.close()
+
+
+bearer = HTTPBearer(auto_error=False, description="A personal access token from POST /api/v1/auth/login.")
+
+
+def current_session(
+    request: Request,
+    portal: Annotated[Portal, Depends(open_portal)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Session:
+    if credentials is None:
+        raise Unauthenticated("this endpoint needs a token",
+                              hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
+    email = authenticate(portal, credentials.credentials)
+    request.state.user = email  # for the access log
+    return portal.session(email)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX,
+                                      description="Repeat a POST safely: the same key gets the first response.")]
+    = None,
+) -> None:
+    """Documents the header; server.idempotency does the work before the route runs."""
+
+
+PortalDep = Annotated[Portal, Depends(open_portal)]
+SessionDep = Annotated[Session, Depends(current_session)]
+ConfigDep = Annotated[ServerConfig, Depends(config)]
+IDEMPOTENT = [Depends(idempotency_key)]

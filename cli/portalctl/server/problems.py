@@ -1,0 +1,146 @@
+"""Every failure as `application/problem+json` (RFC 9457) with a stable `code` clients can switch on.
+
+Engine errors keep their message and hint; the `server` backend maps the codes back to the same error classes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from portalctl.engine.auth import RateLimited, Unauthenticated
+from portalctl.engine.uploads import PayloadTooLarge, UnsupportedType
+from portalctl.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    StateConflict,
+    TimedOut,
+    Unavailable,
+)
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://portalctl.dev/problems/"
+log = logging.getLogger("portalctl.server")
+
+# Most specific first: the first class an error is an instance of decides its status and code.
+ERRORS: list[tuple[type[PortalError], int, str]] = [
+    (Unauthenticated, 401, "unauthenticated"),
+    (RateLimited, 429, "rate_limited"),
+    (PayloadTooLarge, 413, "payload_too_large"),
+    (UnsupportedType, 415, "unsupported_media_type"),
+    (InvalidInput, 422, "invalid_input"),
+    (NotFound, 404, "not_found"),
+    (PermissionDenied, 403, "permission_denied"),
+    (StateConflict, 409, "state_conflict"),
+    (TimedOut, 504, "timed_out"),
+    (Unavailable, 503, "unavailable"),
+    (PortalError, 503, "unavailable"),  # e.g. a portal file written by a newer portalctl
+]
+CODES_BY_STATUS = {400: "invalid_input", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
+                   405: "method_not_allowed", 409: "state_conflict", 413: "payload_too_large",
+                   415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited", 503: "unavailable"}
+TITLES = {
+    "invalid_input": "Invalid input",
+    "unauthenticated": "Authentication required",
+    "permission_denied": "Permission denied",
+    "not_found": "Not found",
+    "method_not_allowed": "Method not allowed",
+    "state_conflict": "Conflict with the current state",
+    "payload_too_large": "Payload too large",
+    "unsupported_media_type": "Unsupported media type",
+    "rate_limited": "Too many requests",
+    "unavailable": "Portal unavailable",
+    "timed_out": "Timed out",
+    "internal_error": "Internal server error",
+}
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    hint: str | None = None
+
+
+def problem(status: int, code: str, detail: str, hint: str | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    body = Problem(type=TYPE_BASE + code, title=TITLES.get(code, code), status=status, detail=detail, code=code,
+                   hint=hint)
+    return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def from_portal_error(exc: PortalError) -> JSONResponse:
+    status, code = next((s, c) for cls, s, c in ERRORS if isinstance(exc, cls))
+    headers = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return problem(status, code, exc.message, exc.hint, headers)
+
+
+async def _portal_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PortalError)
+    return from_portal_error(exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(400, "invalid_input", "the request body is not valid JSON", "send a JSON object")
+    if any(tuple(e.get("loc", ())) == ("body",) for e in errors):
+        return problem(422, "invalid_input", "the request body must be a JSON object",
+                       "send JSON with 'Content-Type: application/json'")
+    parts = []
+    for error in errors[:3]:
+        where = ".".join(str(p) for p in error.get("loc", ())[1:])  # after the source (body, query, path...)
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return problem(422, "invalid_input", "; ".join(parts) + more, "see the API reference at /openapi.json")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = CODES_BY_STATUS.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "unavailable")
+    detail = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
+    return problem(exc.status_code, code, detail, headers=dict(exc.headers or {}))
+
+
+async def _bad_text(request: Request, exc: Exception) -> JSONResponse:
+    """Text SQLite cannot store (lone surrogates) or a number out of its range: the client's input, not a crash."""
+    return problem(422, "invalid_input", f"a value cannot be stored: {exc}", "send valid UTF-8 text and 64-bit numbers")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(500, "internal_error", "the server failed unexpectedly; the error is in its log",
+                   "try again; report it to the portal's administrators if it persists")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(PortalError, _portal_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(UnicodeEncodeError, _bad_text)
+    app.add_exception_handler(OverflowError, _bad_text)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these error statuses, all with the Problem schema."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {status: {"description": TITLES[CODES_BY_STATUS[status]], "content": {MEDIA_TYPE: {"schema": schema}}}
+            for status in statuses}

@@ -1,0 +1,221 @@
+"""Request and response bodies of API v1 that are not already records of portalctl.model.
+
+Records (Ticket, Article, User, ...) are served as the model's dataclasses, so the JSON field names are the
+model's `to_dict()` names. Request bodies reject unknown keys: a typo is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from portalctl.engine.auth import PASSWORD_MAX, TOKEN_DAYS_MAX
+from portalctl.model import User
+
+T = TypeVar("T")
+MAX_ID = 2**63 - 1  # SQLite integers are 64-bit: larger ids cannot exist
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Days = Annotated[int, Field(ge=1, le=TOKEN_DAYS_MAX)]
+Password = Annotated[str, Field(max_length=PASSWORD_MAX)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Items(BaseModel, Generic[T]):
+    items: list[T]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+# --- auth
+class LoginIn(Strict):
+    email: str
+    password: Password
+    token_name: str = "cli"
+    expires_days: Days = 90
+    new_password: Password | None = Field(
+        None, description="Replace the password while signing in (what to do after a temporary password)."
+    )
+
+
+class LoginOut(BaseModel):
+    token: str
+    id: int
+    name: str
+    expires_at: str
+    user: User
+    must_change_password: bool = Field(description="The password is temporary: sign in again with new_password.")
+
+
+class TokenIn(Strict):
+    name: str
+    expires_days: Days = 90
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    token: str
+    expires_at: str
+
+
+class TokenListed(BaseModel):
+    id: int
+    name: str
+    created_at: str
+    expires_at: str
+    last_used_at: str | None
+
+
+class ResetIn(Strict):
+    email: str
+
+
+class ResetConfirmIn(Strict):
+    token: str
+    password: Password
+
+
+class Accepted(BaseModel):
+    pass
+
+
+class OutboxMail(BaseModel):
+    id: int
+    to: str
+    subject: str
+    body: str
+    created_at: str
+
+
+class TemporaryPassword(BaseModel):
+    password: str
+
+
+# --- accounts
+class MeChanges(Strict):
+    name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+
+
+class UserIn(Strict):
+    email: str
+    name: str
+    role: str = "customer"
+    organization: str | None = None
+
+
+class OrganizationIn(Strict):
+    name: str
+    shared_tickets: bool = False
+    timezone: str | None = None
+    business_hours: str | None = None
+    holidays: list[str] = []
+    resolution_hours: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    slug: str | None = None
+
+
+class DepartmentIn(Strict):
+    name: str
+    description: str | None = None
+
+
+class FieldIn(Strict):
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    choices: list[str] = []
+    pattern: str | None = None
+    customer_editable: bool = True
+    department: str | None = None
+    description: str | None = None
+
+
+# --- tickets
+class TicketIn(Strict):
+    subject: str
+    body: str
+    priority: str | None = None
+    type: str | None = None
+    department: str | None = None
+    ccs: list[str] = []
+    fields: dict[str, Any] = {}
+    tags: list[str] = []
+    uploads: list[str] = Field([], description="Ids from POST /uploads: attached to the first message.")
+    follow_up_of: Id | None = None
+    requester: str | None = None
+    dedupe_key: str | None = None
+    on_duplicate: str = "reply"
+
+
+class ReplyIn(Strict):
+    body: str
+    internal: bool = False
+    status: str | None = None
+    uploads: list[str] = []
+
+
+class TicketChangesIn(Strict):
+    subject: str | None = None
+    priority: str | None = None
+    type: str | None = None
+    department: str | None = None
+    status: str | None = None
+    assignee: str | None = None
+    fields: dict[str, Any] = {}
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+
+
+class CcIn(Strict):
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class UploadOut(BaseModel):
+    id: str
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+# --- articles
+class VoteIn(Strict):
+    helpful: bool
+
+
+class ArticleIn(Strict):
+    collection: str
+    folder: str
+    title: str
+    body: str
+    locale: str = "en"
+    labels: list[str] = []
+    slug: str | None = None
+
+
+class ArticleChanges(Strict):
+    title: str | None = None
+    body: str | None = None
+    locale: str | None = None
+    labels: list[str] | None = None
+    collection: str | None = None
+    folder: str | None = None

@@ -1,0 +1,158 @@
+"""Tickets: listing with keyset cursors, create, reply, close, reopen, update, CCs (rules: engine.tickets)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from portalctl.backends.base import TicketChanges, TicketQuery
+from portalctl.engine import uploads
+from portalctl.engine.db import iso
+from portalctl.engine.tickets import sort_value
+from portalctl.errors import InvalidInput
+from portalctl.model import STATES, Ticket
+from portalctl.server.deps import IDEMPOTENT, SessionDep
+from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
+
+router = APIRouter(tags=["tickets"])
+Many = Annotated[list[str] | None, Query()]
+
+
+def moment(value: str | None, name: str) -> str | None:
+    """An ISO date or date-time as the portal stores times (UTC, seconds, Z); date-only means midnight UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{name}: {value!r} is not an ISO date or date-time",
+                           hint="e.g. 2025-06-30 or 2025-06-30T08:00:00Z") from exc
+    return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+
+
+def ticket_filters(
+    status: Annotated[list[str] | None, Query(description="Repeatable; 'all' for every state (default: not closed).")]
+    = None,
+    priority: Many = None,
+    type: Many = None,
+    department: Many = None,
+    requester: str | None = None,
+    organization: str | None = None,
+    created_since: str | None = None,
+    created_until: str | None = None,
+    updated_since: str | None = None,
+    search: str | None = None,
+    overdue: bool = False,
+    mine: bool = False,
+    sort: Annotated[str, Query(description="updated, created, priority, due, id or status; - for descending.")]
+    = "-updated",
+) -> TicketQuery:
+    """The listing filters shared by GET /tickets and GET /export/tickets."""
+    statuses = list(STATES) if status and any(s.lower() == "all" for s in status) else status or None
+    return TicketQuery(
+        statuses=statuses, priorities=priority or (), types=type or (), departments=department or (),
+        requester=requester, organization=organization, created_since=moment(created_since, "created_since"),
+        created_until=moment(created_until, "created_until"), updated_since=moment(updated_since, "updated_since"),
+        search=search, overdue=overdue, mine=mine, sort=sort, limit=None,
+    )
+
+
+Filters = Annotated[TicketQuery, Depends(ticket_filters)]
+
+
+def encode_cursor(sort: str, ticket: Ticket) -> str:
+    position = {"sort": sort, "value": sort_value(ticket, sort.lstrip("-+")), "id": ticket.id}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """(sort value, id) to resume after; a cursor only continues the listing (same sort) that made it."""
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value, ticket_id, made_for = position["value"], position["id"], position["sort"]
+        valid = isinstance(value, str | int) and isinstance(ticket_id, int) and isinstance(made_for, str)
+    except (ValueError, binascii.Error, TypeError, KeyError):
+        valid = False
+    if not valid:
+        raise InvalidInput("not a cursor from this server", hint="pass next_cursor from the previous page as it is")
+    if made_for != sort:
+        raise InvalidInput(f"this cursor continues a listing sorted by {made_for!r}, not {sort!r}")
+    return value, ticket_id
+
+
+@router.get("/tickets", response_model=Page[Ticket])
+def list_tickets(
+    session: SessionDep,
+    query: Filters,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page.")] = None,
+) -> Page[Ticket]:
+    """Tickets you may see, a page at a time."""
+    query.limit = limit + 1  # one more tells whether there is a next page
+    after = decode_cursor(cursor, query.sort) if cursor else None
+    found = list(session.tickets.list(query, after=after))
+    page = found[:limit]
+    next_cursor = encode_cursor(query.sort, page[-1]) if len(found) > limit else None
+    return Page(items=page, next_cursor=next_cursor)
+
+
+@router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
+    200: {"model": Ticket, "description": "A dedupe key matched an active ticket: no new ticket (created: false)."},
+})
+def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ticket:
+    files = uploads.claim(session, body.uploads)
+    try:
+        ticket = session.tickets.create(
+            subject=body.subject, body=body.body, priority=body.priority, type=body.type,
+            department=body.department, ccs=body.ccs, fields=body.fields, tags=body.tags, attachments=files,
+            follow_up_of=body.follow_up_of, requester=body.requester, dedupe_key=body.dedupe_key,
+            on_duplicate=body.on_duplicate,
+        )
+    except BaseException:
+        uploads.release(session, body.uploads)
+        raise
+    if ticket.created is False:
+        response.status_code = 200
+    return ticket
+
+
+@router.get("/tickets/{ticket_id}", response_model=Ticket)
+def get_ticket(ticket_id: PathId, session: SessionDep) -> Ticket:
+    """The ticket with its conversation and attachments (customers never see internal notes)."""
+    return session.tickets.get(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/replies", response_model=Ticket, dependencies=IDEMPOTENT)
+def reply(ticket_id: PathId, body: ReplyIn, session: SessionDep) -> Ticket:
+    files = uploads.claim(session, body.uploads)
+    try:
+        return session.tickets.reply(ticket_id, body=body.body, internal=body.internal, status=body.status,
+                                     attachments=files)
+    except BaseException:
+        uploads.release(session, body.uploads)
+        raise
+
+
+@router.post("/tickets/{ticket_id}/close", response_model=Ticket, dependencies=IDEMPOTENT)
+def close(ticket_id: PathId, session: SessionDep) -> Ticket:
+    return session.tickets.close(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/reopen", response_model=Ticket, dependencies=IDEMPOTENT)
+def reopen(ticket_id: PathId, session: SessionDep) -> Ticket:
+    return session.tickets.reopen(ticket_id)
+
+
+@router.patch("/tickets/{ticket_id}", response_model=Ticket)
+def update(ticket_id: PathId, body: TicketChangesIn, session: SessionDep) -> Ticket:
+    return session.tickets.update(ticket_id, TicketChanges(**body.model_dump()))
+
+
+@router.post("/tickets/{ticket_id}/ccs", response_model=Ticket, dependencies=IDEMPOTENT)
+def ccs(ticket_id: PathId, body: CcIn, session: SessionDep) -> Ticket:
+    return session.tickets.cc(ticket_id, add=body.add, remove=body.remove)

@@ -1,0 +1,344 @@
+"""Does the server hold up under a team, and does the server backend stream as fast as the embedded one?
+
+    python scripts/bench/load.py [--seconds 60] [--clients 50] [--tickets 100000] [--home DIR] [--skip-load]
+                                 [--skip-export]
+
+Load: a real `portalctl serve` process on a fresh SQLite portal, and --clients threads (50), each its own
+portalctl.client.Client (so its own requests session and token), for --seconds (60). Customers open a ticket,
+show it, reply to it and list their tickets; agents list the queue, show the newest ticket and answer it. Then:
+zero errors, and the portal file holds exactly the tickets and comments the clients were told were made.
+Prints requests/s and p50/p99 latency of list, show, create and reply (every call is one HTTP request).
+
+Export: every one of --tickets tickets (100,000, a portal from generate.py; reused from --home when there)
+through `client.tickets.list(TicketQuery(statuses=all, limit=None))` on the server backend (GET /export/tickets,
+NDJSON) and on the embedded backend, in-process, interleaved, median of three rounds after a warm-up.
+Budget: the server backend's rows/s >= 0.6x the embedded backend's.
+
+Exit status: 0 when every check passes and every budget is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from benchlib import table
+
+from portalctl.backends.base import TicketQuery, TicketsAPI
+from portalctl.client import Client
+from portalctl.config import Profile
+from portalctl.engine.accounts import bootstrap_admin, hash_password
+from portalctl.engine.portal import Portal
+from portalctl.model import STATES, Ticket
+from portalctl.secrets import SecretStore
+
+T = TypeVar("T")
+HERE = Path(__file__).resolve().parent
+EXPORT_BUDGET = 0.6
+PASSWORD = "bench-password-2025"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the load runs (default 60)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--tickets", type=int, default=100_000, help="tickets in the export portal (default 100k)")
+    parser.add_argument("--home", type=Path, help="reuse (or build) the export portal here")
+    parser.add_argument("--rounds", type=int, default=3, help="export rounds per backend (default 3)")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-export", action="store_true")
+    return parser.parse_args()
+
+
+# --- a real server process
+@dataclass
+class Served:
+    """A running `portalctl serve`: its URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def cpu(self) -> float:
+        """CPU seconds the server process has used so far (Linux /proc), to say which side a budget is lost on."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@contextmanager
+def serving(db: Path, log: Path) -> Iterator[Served]:
+    """`python -m portalctl serve` on a free loopback port, ready once /health answers."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTALCTL_")}
+    env.update(PORTALCTL_HOME=str(log.parent / "server-home"), PORTALCTL_KEYRING="0")
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db", str(db)],
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    raise SystemExit(f"portalctl serve exited with {process.returncode}; see {log}")
+                try:
+                    if requests.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"portalctl serve did not answer within 60 s; see {log}")
+                time.sleep(0.1)
+            yield Served(url, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def cpu_now() -> float:
+    """CPU seconds this process (all its client threads) has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def set_passwords(db: Path, emails: list[str]) -> None:
+    hashed = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
+    with sqlite3.connect(db) as conn:
+        conn.executemany("UPDATE users SET password_hash = ? WHERE email = ?", [(hashed, e) for e in emails])
+
+
+def server_client(url: str, email: str) -> Client:
+    """A Client signed in as `email` the way `auth login` does it: POST /auth/login, token in the store."""
+    answer = requests.post(f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD,
+                                                             "token_name": "bench"}, timeout=60)
+    answer.raise_for_status()
+    name = email.replace("@", "_")
+    SecretStore().set(name, answer.json()["token"])
+    return Client(Profile(name=name, backend="server", url=url))
+
+
+# --- load
+@dataclass
+class Tally:
+    """What one client did and was told, and how long each call took."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    ticket_ids: set[int] = field(default_factory=set)
+    comments: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def timed(self, op: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        start = time.perf_counter()
+        result = call(*args, **kwargs)
+        self.latencies[op].append(time.perf_counter() - start)
+        return result
+
+
+def seed_load_portal(db: Path, customers: int, agents: int) -> tuple[list[str], list[str]]:
+    portal = Portal(db, create=True)
+    bootstrap_admin(portal, email="admin@load.test", name="Admin")
+    accounts = portal.session("admin@load.test").accounts
+    for number in range(5):
+        accounts.add_organization(name=f"Org {number}", shared_tickets=number % 2 == 0)
+    customer_emails = [f"customer{n}@org{n % 5}.test" for n in range(customers)]
+    for n, email in enumerate(customer_emails):
+        accounts.add_user(email=email, name=f"Customer {n}", organization=f"org-{n % 5}")
+    agent_emails = [f"agent{n}@load.test" for n in range(agents)]
+    for n, email in enumerate(agent_emails):
+        accounts.add_user(email=email, name=f"Agent {n}", role="agent")
+    portal.close()
+    return customer_emails, agent_emails
+
+
+def listed(tickets: TicketsAPI, query: TicketQuery) -> list[Ticket]:
+    """A listing read to the end: what a person waits for before seeing the table."""
+    return list(tickets.list(query))
+
+
+def customer_loop(client: Client, tally: Tally, deadline: float, number: int) -> None:
+    tickets = client.tickets
+    round_ = 0
+    while time.monotonic() < deadline:
+        round_ += 1
+        ticket = tally.timed("create", tickets.create, subject=f"Load {number}-{round_}: la VPN no conecta",
+                             body="Desde esta mañana no conecta.")
+        tally.ticket_ids.add(ticket.id)
+        tally.comments += 1
+        tally.timed("show", tickets.get, ticket.id)
+        tally.timed("reply", tickets.reply, ticket.id, body="Sigue igual.")
+        tally.comments += 1
+        tally.timed("list", listed, tickets, TicketQuery(limit=30))
+
+
+def agent_loop(client: Client, tally: Tally, deadline: float, number: int) -> None:
+    tickets = client.tickets
+    rng = random.Random(number)
+    while time.monotonic() < deadline:
+        queue = tally.timed("list", listed, tickets, TicketQuery(statuses=["new", "open"], limit=30))
+        if not queue:
+            time.sleep(0.05)
+            continue
+        chosen = rng.choice(queue)
+        tally.timed("show", tickets.get, chosen.id)
+        tally.timed("reply", tickets.reply, chosen.id, body="Estamos revisando.")
+        tally.comments += 1
+
+
+def run_load(args: argparse.Namespace, work: Path) -> bool:
+    db = work / "load" / "portal.db"
+    db.parent.mkdir(parents=True)
+    agents = max(1, args.clients // 5)
+    customers, agent_emails = seed_load_portal(db, args.clients - agents, agents)
+    set_passwords(db, customers + agent_emails)
+    with serving(db, work / "load" / "server.log") as served:
+        clients = [(server_client(served.url, email), email in agent_emails) for email in customers + agent_emails]
+        tallies = [Tally() for _ in clients]
+        deadline = time.monotonic() + args.seconds
+
+        def work_as(index: int) -> None:
+            client, is_agent = clients[index]
+            try:
+                (agent_loop if is_agent else customer_loop)(client, tallies[index], deadline, index)
+            except Exception as exc:  # one client's failure is a finding, not the end of the run
+                tallies[index].errors.append(f"{type(exc).__name__}: {exc}")
+
+        print(f"load: {len(clients)} clients ({len(agent_emails)} agents) for {args.seconds:.0f} s on {served.url}",
+              file=sys.stderr)
+        started, client_cpu, server_cpu = time.perf_counter(), cpu_now(), served.cpu()
+        threads = [threading.Thread(target=work_as, args=(i,)) for i in range(len(clients))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed, client_cpu, server_cpu = (time.perf_counter() - started, cpu_now() - client_cpu,
+                                           served.cpu() - server_cpu)
+    with sqlite3.connect(db) as conn:
+        stored_ids = {row[0] for row in conn.execute("SELECT id FROM tickets")}
+        stored_comments = conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
+    told_ids = set().union(*(t.ticket_ids for t in tallies))
+    told_comments = sum(t.comments for t in tallies)
+    errors = [e for t in tallies for e in t.errors]
+    by_op: dict[str, list[float]] = defaultdict(list)
+    for tally in tallies:
+        for op, values in tally.latencies.items():
+            by_op[op].extend(values)
+    total = sum(len(v) for v in by_op.values())
+    rows = [[op, f"{len(v):,}", f"{len(v) / elapsed:,.0f}", f"{statistics.median(v) * 1000:.1f}",
+             f"{percentile(v, 99) * 1000:.1f}"] for op, v in sorted(by_op.items()) if v]
+    print(f"\nLoad: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s")
+    print(table(["call", "requests", "per s", "p50 ms", "p99 ms"], rows, indent="  "))
+    print(f"  CPU per request: server process {server_cpu / total * 1000:.1f} ms, clients"
+          f" {client_cpu / total * 1000:.1f} ms ({os.cpu_count()} CPUs)")
+    checks = [
+        ("zero errors", not errors, f"{len(errors)} errors" + (f", first: {errors[0]}" if errors else "")),
+        ("tickets stored = tickets created", stored_ids == told_ids,
+         f"{len(stored_ids):,} stored, {len(told_ids):,} told"),
+        ("comments stored = comments made", stored_comments == told_comments,
+         f"{stored_comments:,} stored, {told_comments:,} told"),
+    ]
+    print()
+    for name, passed, detail in checks:
+        print(f"  {name:36} {detail:40} {'ok' if passed else 'FAILED'}")
+    return all(passed for _, passed, _ in checks)
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+# --- export
+def export_portal(args: argparse.Namespace, work: Path) -> Path:
+    home = (args.home or work / "export").expanduser().resolve()
+    db = home / "data" / "portal.db"
+    if not db.exists():
+        print(f"export: building a portal of {args.tickets:,} tickets in {home} (generate.py)", file=sys.stderr)
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "--home", str(home), "--tickets",
+                        str(args.tickets), "--articles", "100"], check=True, stdout=subprocess.DEVNULL)
+    return db
+
+
+def count_rows(client: Client) -> int:
+    return sum(1 for _ in client.tickets.list(TicketQuery(statuses=list(STATES), limit=None)))
+
+
+def run_export(args: argparse.Namespace, work: Path) -> bool:
+    db = export_portal(args, work)
+    with sqlite3.connect(db) as conn:
+        admin = conn.execute("SELECT email FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").fetchone()[0]
+        expected = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+    set_passwords(db, [admin])
+    with serving(db, work / "export-server.log") as served:
+        backends = {"embedded": Client(Profile(name="embedded", db=str(db), user=admin)),
+                    "server": server_client(served.url, admin)}
+        seconds: dict[str, list[float]] = {name: [] for name in backends}
+        cpu: dict[str, float] = dict.fromkeys(backends, 0.0)
+        server_cpu = 0.0
+        for client in backends.values():  # warm-up: page cache, bytecode, the server's first request
+            count_rows(client)
+        for index in range(args.rounds):
+            names = list(backends)[index % 2:] + list(backends)[:index % 2]
+            for name in names:
+                start, start_cpu, start_server = time.perf_counter(), cpu_now(), served.cpu()
+                rows = count_rows(backends[name])
+                seconds[name].append(time.perf_counter() - start)
+                cpu[name] += cpu_now() - start_cpu
+                server_cpu += served.cpu() - start_server if name == "server" else 0.0
+                if rows != expected:
+                    print(f"  {name}: listed {rows:,} tickets, the portal holds {expected:,}: FAILED")
+                    return False
+    rates = {name: expected / statistics.median(values) for name, values in seconds.items()}
+    ratio = rates["server"] / rates["embedded"]
+    print(f"\nExport: {expected:,} tickets, client.tickets.list(limit=None), median of {args.rounds} rounds")
+    print(table(["backend", "seconds", "rows/s"],
+                [[name, f"{statistics.median(seconds[name]):.2f}", f"{rates[name]:,.0f}"] for name in backends],
+                indent="  "))
+    per_row = {name: cpu[name] / (expected * args.rounds) * 1e6 for name in backends}
+    server_per_row = server_cpu / (expected * args.rounds) * 1e6
+    print(f"  CPU per row: embedded {per_row['embedded']:.1f} us; server backend {per_row['server']:.1f} us in"
+          f" the client + {server_per_row:.1f} us in the server process")
+    verdict = "ok" if ratio >= EXPORT_BUDGET else "OVER BUDGET"
+    print(f"\n  server / embedded rows/s: {ratio:.2f}x (budget >= {EXPORT_BUDGET}x)  {verdict}")
+    return bool(ratio >= EXPORT_BUDGET)
+
+
+def main() -> int:
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="portalctl-load-") as tmp:
+        work = Path(tmp)
+        os.environ["PORTALCTL_HOME"] = str(work / "client-home")  # the bench's tokens live and die here
+        os.environ["PORTALCTL_KEYRING"] = "0"
+        os.environ.pop("PORTALCTL_TOKEN", None)
+        passed = True
+        if not args.skip_load:
+            passed = run_load(args, work) and passed
+        if not args.skip_export:
+            passed = run_export(args, work) and passed
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

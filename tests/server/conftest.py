@@ -1,0 +1,239 @@
+"""A real `portalctl serve` process on 127.0.0.1, seeded through the engine, and HTTP clients for its users.
+
+The shared server (one per test worker) holds two client companies with tickets, internal notes and
+attachments; tests that would disturb it (fuzzing, throttling of 127.0.0.1, SIGTERM) start servers of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from portalctl.engine.accounts import bootstrap_admin, hash_password
+from portalctl.engine.db import transaction
+from portalctl.engine.portal import Portal
+
+ADMIN = "admin@support.test"
+AGENT = "agent@support.test"
+ANA = "ana@acme.test"  # Acme: each customer sees only their own tickets
+BOB = "bob@acme.test"
+CARLA = "carla@globex.test"  # Globex: shares tickets within the organisation
+DIEGO = "diego@globex.test"
+PASSWORD = "correct horse battery"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+TIMEOUT = 15  # seconds for any one HTTP call
+
+
+@dataclass
+class Seed:
+    """Ids made before the server started, so tests can aim at another company's records."""
+
+    acme_ticket: int = 0  # Ana's, with an internal note that has an attachment
+    acme_public_attachment: int = 0
+    acme_internal_attachment: int = 0
+    globex_ticket: int = 0  # Carla's, with a public and an internal attachment
+    globex_attachment: int = 0
+    globex_internal_attachment: int = 0
+
+
+@dataclass
+class Server:
+    url: str
+    db: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def api(self) -> str:
+        return self.url + "/api/v1"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        return self.process.returncode
+
+
+class Api:
+    """requests with the server's base URL, a user's token and a timeout on every call."""
+
+    def __init__(self, server: Server, token: str | None = None) -> None:
+        self.server = server
+        self.http = requests.Session()
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, **options: Any) -> requests.Response:
+        options.setdefault("timeout", TIMEOUT)
+        return self.http.request(method, self.server.api + path, **options)
+
+    def get(self, path: str, **options: Any) -> requests.Response:
+        return self.request("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> requests.Response:
+        return self.request("POST", path, **options)
+
+    def patch(self, path: str, **options: Any) -> requests.Response:
+        return self.request("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> requests.Response:
+        return self.request("DELETE", path, **options)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTALCTL_")}
+    env.update(PORTALCTL_HOME=str(home), PORTALCTL_KEYRING="0", PYTHONUNBUFFERED="1")
+    return env
+
+
+def start_server(db: Path, *extra: str, log: Path | None = None, env: dict[str, str] | None = None) -> Server:
+    """`python -m portalctl serve` on a free port; returns once /api/v1/health answers."""
+    port = free_port()
+    log = log or db.with_suffix(".log")
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db", str(db), *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+            env={**server_env(db.parent / "home"), **(env or {})},
+        )
+    server = Server(f"http://127.0.0.1:{port}", db, log, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log_text()}")
+        try:
+            if requests.get(server.api + "/health", timeout=1).status_code == 200:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"the server did not answer within 30 s:\n{server.log_text()}")
+
+
+def set_password(portal: Portal, email: str, password: str = PASSWORD) -> None:
+    with transaction(portal.conn):
+        portal.conn.execute("UPDATE users SET password_hash = ? WHERE email = ?", (hash_password(password), email))
+
+
+def seed_people(portal: Portal) -> None:
+    bootstrap_admin(portal, email=ADMIN, name="Ada Admin")
+    accounts = portal.session(ADMIN).accounts
+    accounts.add_organization(name="Acme", timezone="Europe/Madrid")
+    accounts.add_organization(name="Globex", shared_tickets=True, timezone="America/Bogota")
+    accounts.add_user(email=AGENT, name="Alex Agent", role="agent")
+    for email, org in ((ANA, "acme"), (BOB, "acme"), (CARLA, "globex"), (DIEGO, "globex")):
+        accounts.add_user(email=email, name=email.split("@")[0].title(), organization=org)
+    accounts.add_department(name="Soporte Web", description="WordPress, Joomla")
+    for email in (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO):
+        set_password(portal, email)
+
+
+def seed_tickets(portal: Portal, files: Path) -> Seed:
+    from portalctl.backends.base import Upload
+
+    files.mkdir(exist_ok=True)
+    (files / "factura.pdf").write_bytes(PDF)
+    (files / "nota-interna.pdf").write_bytes(PDF + b"% internal\n")
+    public = Upload("factura.pdf", files / "factura.pdf")
+    internal = Upload("nota-interna.pdf", files / "nota-interna.pdf")
+    seed = Seed()
+    agent = portal.session(AGENT).tickets
+    acme = portal.session(ANA).tickets.create(subject="ACME-SUBJECT pedimento", body="Formulario 123",
+                                              attachments=[public])
+    agent.reply(acme.id, body="INTERNAL-ACME-NOTE check the customs record", internal=True, attachments=[internal])
+    agent.reply(acme.id, body="We are on it")
+    globex = portal.session(CARLA).tickets.create(subject="GLOBEX-SECRET factura", body="GLOBEX-BODY confidencial",
+                                                  attachments=[public])
+    agent.reply(globex.id, body="INTERNAL-GLOBEX-NOTE", internal=True, attachments=[internal])
+    seed.acme_ticket, seed.globex_ticket = acme.id, globex.id
+    acme_files = agent.attachments(acme.id)
+    globex_files = agent.attachments(globex.id)
+    seed.acme_public_attachment, seed.acme_internal_attachment = acme_files[0].id, acme_files[1].id
+    seed.globex_attachment, seed.globex_internal_attachment = globex_files[0].id, globex_files[1].id
+    return seed
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seed]:
+    folder = tmp_path_factory.mktemp("server")
+    db = folder / "portal.db"
+    portal = Portal(db, create=True)
+    try:
+        seed_people(portal)
+        seed = seed_tickets(portal, folder / "files")
+        portal.set_setting("max_attachment_mb", "1")  # so the 413 test needs only a 1 MB body
+    finally:
+        portal.close()
+    return db, seed
+
+
+@pytest.fixture(scope="session")
+def server(seeded: tuple[Path, Seed]) -> Iterator[Server]:
+    running = start_server(seeded[0])
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def seed(seeded: tuple[Path, Seed]) -> Seed:
+    return seeded[1]
+
+
+@pytest.fixture(scope="session")
+def tokens(server: Server) -> dict[str, str]:
+    """One token per seeded user, through the real login."""
+    result = {}
+    for email in (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO):
+        response = requests.post(server.api + "/auth/login", json={"email": email, "password": PASSWORD},
+                                 timeout=TIMEOUT)
+        assert response.status_code == 201, response.text
+        result[email] = response.json()["token"]
+    return result
+
+
+@pytest.fixture(scope="session")
+def as_user(server: Server, tokens: dict[str, str]) -> Callable[[str], Api]:
+    return lambda email: Api(server, tokens[email])
+
+
+@pytest.fixture
+def anonymous(server: Server) -> Api:
+    return Api(server)
+
+
+def assert_problem(response: requests.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is problem+json with this status and stable code, and every documented member."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["code"] == code
+    assert body["type"] == f"https://portalctl.dev/problems/{code}"
+    assert body["title"] and body["detail"]
+    assert "hint" in body
+    return body

@@ -1,0 +1,69 @@
+"""`portalctl serve` as a person runs it: a new portal file, the first admin, the API document, SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import signal
+from pathlib import Path
+
+import requests
+
+from portalctl.engine.portal import Portal
+from tests.server.conftest import TIMEOUT, Api, assert_problem, start_server
+
+
+def test_serve_creates_the_portal_and_its_first_admin_then_stops_on_sigterm(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "portal.db"
+    server = start_server(db, "--admin-email", "lead@example.com", log=tmp_path / "serve.log")
+    try:
+        log = server.log_text()
+        password = re.search(r"one-time password: (\S+)", log)
+        assert password, log
+        login = requests.post(server.api + "/auth/login", timeout=TIMEOUT,
+                              json={"email": "lead@example.com", "password": password[1]})
+        assert login.status_code == 201
+        assert login.json()["user"]["role"] == "admin" and login.json()["must_change_password"] is True
+        assert Api(server, login.json()["token"]).get("/me").json()["email"] == "lead@example.com"
+        assert "Serving the portal" in log
+    finally:
+        status = server.stop()
+    assert status in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
+    assert "stopped: every request in flight was answered" in server.log_text()  # graceful, not killed
+    assert server.log_text().count(password[1]) == 1  # printed once, never logged with the sign-in
+    portal = Portal(db)
+    try:
+        assert not portal.is_empty()
+    finally:
+        portal.close()
+
+
+def test_serve_on_an_empty_portal_says_how_to_create_the_first_admin(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "portal.db")
+    try:
+        assert "--admin-email" in server.log_text()
+        health = requests.get(server.api + "/health", timeout=TIMEOUT)
+        assert health.json()["status"] == "ok" and health.json()["version"]
+        assert_problem(requests.post(server.api + "/auth/login", json={"email": "a@b.c", "password": "x"},
+                                     timeout=TIMEOUT), 401, "unauthenticated")
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM)
+
+
+def test_the_openapi_document_describes_the_versioned_api(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "portal.db")
+    try:
+        document = requests.get(server.url + "/openapi.json", timeout=TIMEOUT).json()
+        assert requests.get(server.api + "/openapi.json", timeout=TIMEOUT).json() == document
+    finally:
+        server.stop()
+    paths = document["paths"]
+    assert all(path.startswith("/api/v1/") for path in paths)
+    for path, method in (("/api/v1/tickets", "post"), ("/api/v1/uploads", "post"), ("/api/v1/auth/login", "post"),
+                         ("/api/v1/export/tickets", "get"), ("/api/v1/articles/search", "get")):
+        assert method in paths[path], path
+    create = paths["/api/v1/tickets"]["post"]
+    assert {"200", "201", "401", "422"} <= set(create["responses"])
+    assert "application/problem+json" in create["responses"]["422"]["content"]
+    assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+    assert "Problem" in document["components"]["schemas"]
+    assert document["components"]["securitySchemes"]
