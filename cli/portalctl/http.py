@@ -21,7 +21,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from portalctl import __version__
-from portalctl.errors import Unavailable
+from portalctl.config import Profile, Settings
+from portalctl.errors import InvalidInput, Unavailable
 
 log = logging.getLogger("portalctl.http")
 
@@ -177,3 +178,28 @@ def new_session(
 ) -> PortalSession:
     """The session a backend keeps for its life: one connection pool, one policy, the token (if any) attached."""
     return PortalSession(token=token, timeout=(connect_timeout, timeout), policy=policy or RetryPolicy())
+
+
+def tuning(profile: Profile) -> tuple[RetryPolicy, float]:
+    """Retries, backoff and timeout: flags/env/.env/project (PORTALCTL_RETRIES...), then the profile, then defaults."""
+    settings = Settings()
+    defaults = RetryPolicy()
+
+    def number(key: str, default: float) -> float:
+        raw = settings.get(key)
+        if raw in (None, ""):
+            raw = profile.options.get(key)
+        if raw in (None, ""):
+            return default
+        try:
+            value = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"{key} must be a number, not {raw!r}",
+                               hint=f"fix PORTALCTL_{key.upper()} or the profile's {key!r} option") from exc
+        if value < 0:
+            raise InvalidInput(f"{key} cannot be negative")
+        return value
+
+    policy = RetryPolicy(retries=int(number("retries", defaults.retries)),
+                         backoff=number("backoff", defaults.backoff))
+    return policy, number("timeout", 30.0)

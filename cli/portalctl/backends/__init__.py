@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 KINDS: dict[str, str] = {
     "embedded": "portalctl.backends.embedded",
     "server": "portalctl.backends.server",
+    "django-helpdesk": "portalctl.backends.django_helpdesk",
 }
 
 

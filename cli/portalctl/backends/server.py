@@ -28,7 +28,7 @@ import requests
 import urllib3
 
 from portalctl.backends.base import TicketChanges, TicketQuery, Upload
-from portalctl.config import Profile, Settings
+from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
     NotFound,
@@ -38,7 +38,15 @@ from portalctl.errors import (
     TimedOut,
     Unavailable,
 )
-from portalctl.http import IDEMPOTENCY_HEADER, RETRY_STATUSES, RetryPolicy, new_session, origin, retry_after
+from portalctl.http import (
+    IDEMPOTENCY_HEADER,
+    RETRY_STATUSES,
+    RetryPolicy,
+    new_session,
+    origin,
+    retry_after,
+    tuning,
+)
 from portalctl.model import (
     Article,
     Attachment,
@@ -554,30 +562,6 @@ class ServerBackend:
         self.accounts = ServerAccounts(transport)
         self.tokens = ServerTokens(transport)
 
-
-def tuning(profile: Profile) -> tuple[RetryPolicy, float]:
-    """Retries, backoff and timeout: flags/env/.env/project (PORTALCTL_RETRIES...), then the profile, then defaults."""
-    settings = Settings()
-    defaults = RetryPolicy()
-
-    def number(key: str, default: float) -> float:
-        raw = settings.get(key)
-        if raw in (None, ""):
-            raw = profile.options.get(key)
-        if raw in (None, ""):
-            return default
-        try:
-            value = float(raw)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"{key} must be a number, not {raw!r}",
-                               hint=f"fix PORTALCTL_{key.upper()} or the profile's {key!r} option") from exc
-        if value < 0:
-            raise InvalidInput(f"{key} cannot be negative")
-        return value
-
-    policy = RetryPolicy(retries=int(number("retries", defaults.retries)),
-                         backoff=number("backoff", defaults.backoff))
-    return policy, number("timeout", 30.0)
 
 
 def connect(profile: Profile, token: str | None) -> ServerBackend:

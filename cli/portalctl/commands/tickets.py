@@ -119,7 +119,8 @@ def create(
     ticket = ctx.client.tickets.create(**arguments, follow_up_of=follow_up_of, requester=requester)
     dedupe_key, on_duplicate = arguments["dedupe_key"], arguments["on_duplicate"]
     if ticket.created:
-        text = f"Created ticket #{ticket.id}: {ticket.subject} (due {ticket.due_at})"
+        due = f" (due {ticket.due_at})" if ticket.due_at else ""
+        text = f"Created ticket #{ticket.id}: {ticket.subject}{due}"
     elif on_duplicate == "skip":
         text = f"Skipped: ticket #{ticket.id} is already active for dedupe key {dedupe_key!r}"
     else:
