@@ -111,3 +111,12 @@ def test_no_portal_yet_says_run_init(home: Path, cli: Callable[..., Result]) -> 
     result = cli("tickets", "list")
     assert result.exit_code == 1
     assert "portalctl init" in result.stderr
+
+
+def test_login_keeps_backend_options_in_the_profile(portal: object, cli: Callable[..., Result]) -> None:
+    result = cli("auth", "login", "--name", "desk", "--user", AGENT, "--option", "queue=2", "--option", "x=y=z")
+    assert result.exit_code == 0, result.stderr
+    assert UserConfig().get("desk").options == {"queue": "2", "x": "y=z"}
+    bad = cli("auth", "login", "--name", "bad", "--user", AGENT, "--option", "novalue")
+    assert bad.exit_code == 2
+    assert "bad" not in UserConfig().profiles()

@@ -10,6 +10,7 @@ import click
 
 from portalctl.backends import KINDS
 from portalctl.commands.context import Output, app, message, output_options
+from portalctl.commands.params import key_values
 from portalctl.config import Profile, Settings, UserConfig
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ def auth() -> None:
 @click.option("--user", help="Who you act as: an e-mail of the portal (embedded) or your login.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Embedded: the portal file (default: the data dir's).")
 @click.option("--with-token", is_flag=True, help="Read a token from stdin (for CI; or set PORTALCTL_TOKEN).")
+@click.option("--option", "option_pairs", multiple=True, metavar="KEY=VALUE",
+              help="A backend setting kept in the profile (repeatable), e.g. queue=2 for django-helpdesk.")
 def login(profile_name: str, backend: str | None, url: str | None, user: str | None, db: str | None,
-          with_token: bool) -> None:
+          with_token: bool, option_pairs: tuple[str, ...]) -> None:
     """Save a profile and make it current; the portal is checked before anything is saved.
 
     On a portalctl server, sign in with your e-mail and password (asked on a terminal) or pass a token on stdin
@@ -62,7 +65,8 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
     token = read_token() if with_token else None
     if backend != "embedded" and not url:
         url = ctx.require(url, "--url", "Portal URL")
-    profile = Profile(name=profile_name, backend=backend, url=url, user=user, db=db)
+    profile = Profile(name=profile_name, backend=backend, url=url, user=user, db=db,
+                      options=key_values(option_pairs, "--option"))
     if backend == "server":
         sign_in(profile, token)
         return
