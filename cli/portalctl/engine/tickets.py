@@ -65,6 +65,20 @@ LIST_SELECT = (
     " LEFT JOIN organizations o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id"
     " LEFT JOIN departments d ON d.id = t.department_id"
 )
+_LABEL = "CASE t.status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in STATE_LABELS.items()) + " END"
+# Ticket.to_dict() as SQLite builds it, key for key (the first parameter is "now", for overdue).
+JSON_SELECT = (
+    "SELECT json_object('id', t.id, 'subject', t.subject, 'status', t.status, 'status_label', " + _LABEL + ","
+    " 'priority', t.priority, 'type', t.type, 'department', d.slug, 'requester', r.email, 'requester_name', r.name,"
+    " 'organization', o.slug, 'assignee', a.email,"
+    " 'ccs', (SELECT json_group_array(email) FROM (SELECT u.email FROM ticket_ccs c JOIN users u ON u.id = c.user_id"
+    " WHERE c.ticket_id = t.id ORDER BY u.email)),"
+    " 'tags', json(t.tags), 'fields', json(t.fields), 'created_at', t.created_at, 'updated_at', t.updated_at,"
+    " 'due_at', t.due_at, 'overdue', json(CASE WHEN t.due_at < ?1 AND t.status IN " + repr(LATE_STATES) + " THEN 'true'"
+    " ELSE 'false' END), 'resolved_at', t.resolved_at, 'closed_at', t.closed_at, 'follow_up_of', t.follow_up_of,"
+    " 'comments', NULL, 'attachments', NULL, 'dedupe_key', t.dedupe_key, 'created', NULL)"
+    + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
+)
 
 
 def sort_value(ticket: Ticket, key: str) -> Any:
@@ -146,6 +160,24 @@ class TicketService:
 
     def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
         """`after`: the (sort_value, id) of the last ticket of the previous page, for keyset paging."""
+        sql, params = self._listing(LIST_SELECT, query, after)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # tuples, unpacked by position in _stream
+        return self._stream(cursor.execute(sql, params))
+
+    def list_json(self, query: TicketQuery) -> Iterator[str]:
+        """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by SQLite.
+
+        For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
+        fraction of that. A test holds the two paths to the same output.
+        """
+        sql, params = self._listing(JSON_SELECT, query, None)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(sql, [self.portal.now(), *params])
+        return (row[0] for row in cursor)
+
+    def _listing(self, select: str, query: TicketQuery, after: tuple[Any, int] | None) -> tuple[str, builtins.list[Any]]:
         where, params = self._filters(query)
         descending = query.sort.startswith("-")
         key = query.sort.lstrip("-+")
@@ -162,10 +194,7 @@ class TicketService:
         page = f"SELECT t.* FROM tickets t WHERE {' AND '.join(where)} ORDER BY {order}"
         if query.limit is not None:
             page += f" LIMIT {int(query.limit)}"
-        sql = LIST_SELECT.replace("FROM tickets t", f"FROM ({page}) t", 1) + f" ORDER BY {order}"
-        cursor = self.conn.cursor()
-        cursor.row_factory = None  # tuples, unpacked by position in _stream
-        return self._stream(cursor.execute(sql, params))
+        return select.replace("FROM tickets t", f"FROM ({page}) t", 1) + f" ORDER BY {order}", params
 
     def _stream(self, cursor: sqlite3.Cursor) -> Iterator[Ticket]:
         """Rows in batches, with each batch's CCs in one query: memory stays flat however many match.

@@ -6,14 +6,12 @@ stream ends (or the client goes away).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from portalctl.engine.portal import Portal
-from portalctl.model import Ticket
 from portalctl.server.deps import ConfigDep, SessionDep
 from portalctl.server.tickets import Filters
 
@@ -31,18 +29,18 @@ def export_tickets(session: SessionDep, query: Filters, settings: ConfigDep) -> 
     """The same filters as GET /tickets, no paging: the whole listing in one response, in constant memory."""
     portal = Portal(settings.db)
     try:
-        tickets = portal.session(session.actor.email).tickets.list(query)  # filters are checked here, not mid-stream
+        tickets = portal.session(session.actor.email).tickets.list_json(query)  # filters checked here, not mid-stream
     except BaseException:
         portal.close()
         raise
     return StreamingResponse(lines(portal, tickets), media_type=NDJSON)
 
 
-def lines(portal: Portal, tickets: Iterator[Ticket]) -> Iterator[bytes]:
+def lines(portal: Portal, tickets: Iterator[str]) -> Iterator[bytes]:
     try:
         chunk: list[str] = []
         for ticket in tickets:
-            chunk.append(json.dumps(ticket.to_dict(), ensure_ascii=False))
+            chunk.append(ticket)
             if len(chunk) == LINES_PER_CHUNK:
                 yield ("\n".join(chunk) + "\n").encode()
                 chunk = []
