@@ -177,7 +177,9 @@ class TicketService:
         cursor.execute(sql, [self.portal.now(), *params])
         return (row[0] for row in cursor)
 
-    def _listing(self, select: str, query: TicketQuery, after: tuple[Any, int] | None) -> tuple[str, builtins.list[Any]]:
+    def _listing(
+        self, select: str, query: TicketQuery, after: tuple[Any, int] | None
+    ) -> tuple[str, builtins.list[Any]]:
         where, params = self._filters(query)
         descending = query.sort.startswith("-")
         key = query.sort.lstrip("-+")
