@@ -120,3 +120,13 @@ def test_login_keeps_backend_options_in_the_profile(portal: object, cli: Callabl
     bad = cli("auth", "login", "--name", "bad", "--user", AGENT, "--option", "novalue")
     assert bad.exit_code == 2
     assert "bad" not in UserConfig().profiles()
+
+
+def test_a_refused_login_keeps_no_token_and_restores_the_old_one(portal: object, cli: Callable[..., Result]) -> None:
+    assert cli("auth", "login", "--name", "ci", "--user", AGENT, "--with-token", input="good\n").exit_code == 0
+    refused = cli("auth", "login", "--name", "ci", "--user", "ghost@nowhere.test", "--with-token", input="bad\n")
+    assert refused.exit_code == 3
+    assert SecretStore(use_keyring=False).stored("ci") == "good"
+    assert cli("auth", "login", "--name", "new", "--user", "ghost@nowhere.test", "--with-token",
+               input="bad\n").exit_code == 3
+    assert SecretStore(use_keyring=False).stored("new") is None

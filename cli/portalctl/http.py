@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from portalctl import __version__
 from portalctl.config import Profile, Settings
 from portalctl.errors import InvalidInput, Unavailable
+from portalctl.ratelimit import Pacer
 
 log = logging.getLogger("portalctl.http")
 
@@ -117,6 +118,7 @@ class PortalSession(requests.Session):
         self.verify = True
         self.default_timeout = timeout
         self.policy = policy
+        self.pacer = Pacer()  # slows down before the portal's rate limit, from its rate-limit headers
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
@@ -137,6 +139,7 @@ class PortalSession(requests.Session):
             if rewind is not None:
                 body.seek(rewind)  # a retried upload sends the whole file again
             try:
+                self.pacer.wait()
                 response = super().request(verb, target, *args, **kwargs)
             except requests.exceptions.SSLError as exc:
                 raise Unavailable(
@@ -156,6 +159,7 @@ class PortalSession(requests.Session):
                 raise Unavailable(f"cannot reach {origin(target)}: {reason(exc)} ({plural(attempt + 1, 'attempt')})",
                                   hint=hint) from exc
             log.debug("%s %s -> %s", verb, target, response.status_code)
+            self.pacer.observe(response.headers)
             status = response.status_code
             if status in RETRY_STATUSES and (repeatable or status == 429) and attempt < self.policy.retries:
                 wait = retry_after(response)

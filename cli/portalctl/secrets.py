@@ -45,9 +45,10 @@ class SecretStore:
         self._write(data)
 
     def get(self, profile: str) -> str | None:
-        env = os.environ.get("PORTALCTL_TOKEN")
-        if env:
-            return env
+        """The secret to use: PORTALCTL_TOKEN (CI) wins over what is stored."""
+        return os.environ.get("PORTALCTL_TOKEN") or self.stored(profile)
+
+    def stored(self, profile: str) -> str | None:
         if self.use_keyring:
             import keyring
 

@@ -16,6 +16,10 @@ KINDS: dict[str, str] = {
     "embedded": "portalctl.backends.embedded",
     "server": "portalctl.backends.server",
     "django-helpdesk": "portalctl.backends.django_helpdesk",
+    "zendesk": "portalctl.backends.zendesk",
+    "freshdesk": "portalctl.backends.freshdesk",
+    "hubspot": "portalctl.backends.hubspot",
+    "whmcs": "portalctl.backends.whmcs",
 }
 
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -36,6 +36,7 @@ from portalctl.backends.base import (
     TicketsAPI,
     Upload,
 )
+from portalctl.backends.refusals import NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
@@ -50,9 +51,7 @@ from portalctl.http import new_session, origin, tuning
 from portalctl.model import (
     PRIORITIES,
     STATES,
-    Article,
     Attachment,
-    Collection,
     Department,
     FieldDef,
     Organization,
@@ -615,38 +614,6 @@ def assignee_id(value: str) -> int | None:
     return int(text)
 
 
-class HelpdeskArticles:
-    """django-helpdesk's knowledge base is HTML pages only: every article operation is refused, by name."""
-
-    @staticmethod
-    def _refuse() -> NoReturn:
-        raise Unsupported(NO_KB, hint="read it in the browser at the help desk's /kb/ page")
-
-    def search(self, query: str, *, collection: str | None = None, folder: str | None = None,
-               locale: str | None = None, limit: int = 10) -> builtins.list[Article]:
-        self._refuse()
-
-    def get(self, article_id: int) -> Article:
-        self._refuse()
-
-    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
-             limit: int | None = None) -> Iterator[Article]:
-        self._refuse()
-
-    def collections(self) -> builtins.list[Collection]:
-        self._refuse()
-
-    def rate(self, article_id: int, *, helpful: bool) -> Article:
-        self._refuse()
-
-    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
-            labels: Sequence[str] = (), slug: str | None = None) -> Article:
-        self._refuse()
-
-    def edit(self, article_id: int, **changes: Any) -> Article:
-        self._refuse()
-
-
 class HelpdeskAccounts:
     def __init__(self, api: Api, queues: Queues, profile: Profile) -> None:
         self.api = api
@@ -726,7 +693,7 @@ class HelpdeskBackend:
         self.api = Api(profile, secret)
         queues = Queues(self.api, page_size)
         self.tickets: TicketsAPI = HelpdeskTickets(self.api, queues, profile, page_size)
-        self.articles: ArticlesAPI = HelpdeskArticles()
+        self.articles: ArticlesAPI = NoKnowledgeBase(NO_KB, hint="read it in the browser at the help desk's /kb/ page")
         self.accounts: AccountsAPI = HelpdeskAccounts(self.api, queues, profile)
 
 

@@ -71,10 +71,15 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
         sign_in(profile, token)
         return
     store = SecretStore()
+    previous = store.stored(profile_name) if token else None
     if token:
-        store.set(profile_name, token)
-    session = open_backend(profile)  # fails on a wrong user or file before anything is saved
-    me = session.accounts.me()
+        store.set(profile_name, token)  # the backend reads it from the store while it checks it
+    try:
+        me = open_backend(profile).accounts.me()  # a wrong user, file or token fails before the profile is saved
+    except BaseException:
+        if token:  # a refused token is not kept; an earlier one of this profile is put back
+            store.set(profile_name, previous) if previous else store.delete(profile_name)
+        raise
     UserConfig().put(profile)
     where = f"; token kept in {store.where()}" if token else ""
     message(f"Profile {profile_name!r} now acts as {me.name} <{me.email}> ({me.role}){where}.")

@@ -1,0 +1,672 @@
+"""The Freshdesk connector: tickets and the knowledge base (solutions) through Freshdesk's API v2.
+
+Profile: backend "freshdesk", url your help desk (https://ACCOUNT.freshdesk.com), user the e-mail tickets are
+opened for (the requester), options {"page_size": 1..100, "status.N": "STATE[:Label]" for an account's own
+states}. The secret is your API key (Profile settings in Freshdesk), sent as Basic auth with "X" as the password.
+
+The ticket list narrows by requester e-mail, updated time and order on the server; the states, priorities, types,
+groups, created times and --search are applied here over the pages it sends. No CC changes after creation, no
+dedupe keys, no article votes or article writing, no user administration: those raise Unsupported.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import itertools
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn, cast
+from urllib.parse import urlsplit
+
+import requests
+
+from portalctl.backends import freshdesk_map as fm
+from portalctl.backends.base import (
+    SORT_KEYS,
+    AccountsAPI,
+    ArticlesAPI,
+    TicketChanges,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
+from portalctl.config import Profile
+from portalctl.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    StateConflict,
+    Unavailable,
+    Unsupported,
+)
+from portalctl.http import new_session, origin, tuning
+from portalctl.model import (
+    Article,
+    Attachment,
+    Collection,
+    Department,
+    FieldDef,
+    Folder,
+    Organization,
+    Ticket,
+    User,
+)
+
+PLATFORM = fm.PLATFORM
+PAGE_SIZE = 100  # Freshdesk's maximum per_page
+EPOCH = "1970-01-01T00:00:00Z"  # without updated_since the list holds only the last 30 days' tickets
+TOKEN_HINT = ("pass your API key (Freshdesk > Profile settings > View API key): echo KEY | portalctl auth login "
+              "--backend freshdesk --url https://ACCOUNT.freshdesk.com --user EMAIL --with-token")
+SERVER_SORT = {"updated": "updated_at", "created": "created_at", "due": "due_by", "status": "status"}
+FIELD_KINDS = {"custom_text": "text", "custom_paragraph": "text", "custom_number": "number",
+               "custom_decimal": "number", "custom_date": "date", "custom_dropdown": "choice",
+               "custom_checkbox": "boolean"}
+CHUNK = 1 << 16
+
+
+def api_root(url: str | None) -> str:
+    text = (url or "").strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise InvalidInput(f"not a Freshdesk URL: {url!r}", hint="pass --url https://ACCOUNT.freshdesk.com")
+    for suffix in ("/api/v2", "/api"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text + "/api/v2/"
+
+
+def problem(data: Any) -> str:
+    """Freshdesk's error body ({"description", "errors": [{"field", "message", "code"}]} or {"code",
+    "message"}) as one line."""
+    if not isinstance(data, dict):
+        return str(data)
+    parts = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else str(e.get("message"))
+             for e in data.get("errors") or [] if isinstance(e, dict)]
+    head = str(data.get("description") or data.get("message") or data.get("code") or "")
+    return f"{head}: {'; '.join(parts)}" if parts and head else "; ".join(parts) or head
+
+
+class NoAuth(requests.auth.AuthBase):
+    """For attachment files served from another host (signed storage URLs): the API key stays home."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class KeyAuth(requests.auth.HTTPBasicAuth):
+    def __init__(self, key: str) -> None:
+        super().__init__(key, "X")
+
+    def __repr__(self) -> str:
+        return "KeyAuth(<hidden>)"
+
+
+class Api:
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        self.profile = profile
+        self.root = api_root(profile.url)
+        self.origin = origin(self.root)
+        policy, timeout = tuning(profile)
+        self.session = new_session(policy=policy, timeout=timeout)
+        if secret:
+            self.session.auth = KeyAuth(secret)
+
+    def request(self, method: str, path: str, *, missing: str | None = None, **options: Any) -> requests.Response:
+        if self.session.auth is None:
+            raise PermissionDenied(f"profile {self.profile.name!r} has no API key for {self.origin}", hint=TOKEN_HINT)
+        url = path if path.startswith(("http://", "https://")) else self.root + path
+        if origin(url) != self.origin:
+            options["auth"] = NoAuth()
+        headers = {"Accept": "application/json", **options.pop("headers", {})}
+        response = self.session.request(method, url, headers=headers, **options)
+        if response.status_code >= 400:
+            try:
+                raise self.error(response, missing)
+            finally:
+                response.close()
+        return response
+
+    def json(self, method: str, path: str, **options: Any) -> Any:
+        response = self.request(method, path, **options)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
+                              "than JSON", hint=f"is {self.profile.url} your Freshdesk address?") from exc
+
+    def pages(self, path: str, params: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
+        """Every item across pages, following the `link: <...>; rel="next"` header. The first page is read now,
+        so a refused key fails before a caller writes anything."""
+        first = self.request("GET", path, params=params, **options)
+        return self._walk(first, options)
+
+    def _walk(self, response: requests.Response, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            try:
+                items = response.json()
+            except ValueError as exc:
+                raise Unavailable(f"{self.origin} sent a page that is not JSON") from exc
+            yield from items if isinstance(items, list) else []
+            link = response.links.get("next", {}).get("url")
+            if not link:
+                return
+            if origin(link) != self.origin:  # a proxy that rewrote the host: stay on ours
+                parts = urlsplit(link)
+                link = f"{self.origin}{parts.path}?{parts.query}"
+            response = self.request("GET", link, **options)
+
+    def error(self, response: requests.Response, missing: str | None) -> PortalError:
+        status = response.status_code
+        data: Any = None
+        if "json" in response.headers.get("Content-Type", ""):
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+        detail = problem(data) if data else f"HTTP {status} {response.reason}"
+        where = f"{PLATFORM} at {self.origin}"
+        if status in (400, 409, 422):
+            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
+        if status == 401:
+            return PermissionDenied(f"{where} refused the API key: {detail}", hint=TOKEN_HINT)
+        if status == 403:
+            return PermissionDenied(f"{where} refused access: {detail}",
+                                    hint="the agent behind this API key lacks the permission (or the feature is off)")
+        if status == 404:
+            if missing:
+                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
+            return NotFound(f"{where} has no {urlsplit(response.url).path}",
+                            hint=f"is {self.profile.url} your Freshdesk address?")
+        if status == 429 or status >= 500:
+            left = response.headers.get("X-RateLimit-Remaining")
+            extra = f" (rate limit remaining: {left})" if left is not None else ""
+            return Unavailable(f"{where} answered HTTP {status} {response.reason} after retries{extra}",
+                               hint="Freshdesk limits API calls per minute per account; try again later")
+        return PortalError(f"{where} answered HTTP {status}: {detail}")
+
+
+File = tuple[str, bytes]
+
+
+def read_uploads(uploads: Sequence[Upload]) -> builtins.list[File]:
+    files = []
+    for upload in uploads:
+        try:
+            files.append((upload.filename, Path(upload.path).read_bytes()))
+        except OSError as exc:
+            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+    return files
+
+
+def form(payload: dict[str, Any]) -> builtins.list[tuple[str, str]]:
+    """A JSON payload as multipart form fields, the way Freshdesk reads them: `tags[]`, `custom_fields[key]`."""
+    fields: builtins.list[tuple[str, str]] = []
+    for key, value in payload.items():
+        if isinstance(value, list):
+            fields += [(f"{key}[]", str(v)) for v in value]
+        elif isinstance(value, dict):
+            fields += [(f"{key}[{k}]", str(v)) for k, v in value.items()]
+        elif isinstance(value, bool):
+            fields.append((key, str(value).lower()))
+        else:
+            fields.append((key, str(value)))
+    return fields
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def follow_up_hint(ticket_id: int) -> str:
+    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+
+
+class Download(io.RawIOBase):
+    def __init__(self, response: requests.Response) -> None:
+        self.response = response
+        self.raw = response.raw
+        self.raw.decode_content = True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return int(self.raw.readinto(buffer))
+        except OSError as exc:
+            raise Unavailable("the download was cut off", hint="run the command again") from exc
+
+    def close(self) -> None:
+        self.response.close()
+        super().close()
+
+
+class FreshdeskTickets:
+    def __init__(self, api: Api, profile: Profile, page_size: int) -> None:
+        self.api = api
+        self.page_size = page_size
+        self.statuses = fm.Statuses(profile.options, self._status_labels)
+        self.email = profile.user if profile.user and "@" in profile.user else None
+
+    def _status_labels(self) -> dict[int, str]:
+        """The account's status labels: the status ticket field's choices, {"number": [agent label, customer
+        label]}. A desk that will not show its ticket fields keeps the numbers as labels."""
+        try:
+            fields = self.api.json("GET", "ticket_fields", params={"type": "default_status"})
+        except (PermissionDenied, NotFound):
+            return {}
+        labels = {}
+        for spec in fields if isinstance(fields, list) else []:
+            choices = spec.get("choices") if spec.get("name") == "status" else None
+            if isinstance(choices, dict):
+                for number, names in choices.items():
+                    if str(number).isdigit():
+                        labels[int(number)] = str(names[0] if isinstance(names, list) and names else names)
+        return labels
+
+    def _raw(self, ticket_id: int) -> dict[str, Any]:
+        data: dict[str, Any] = self.api.json("GET", f"tickets/{int(ticket_id)}", missing=f"ticket #{ticket_id}",
+                                             params={"include": "requester,stats"})
+        return data
+
+    def _full(self, data: dict[str, Any]) -> Ticket:
+        conversations = list(self.api.pages(f"tickets/{int(data['id'])}/conversations",
+                                            {"per_page": self.page_size}))
+        return fm.ticket(data, self.statuses, now(), conversations=conversations)
+
+    def get(self, ticket_id: int) -> Ticket:
+        return self._full(self._raw(ticket_id))
+
+    def list(self, query: TicketQuery) -> Iterator[Ticket]:
+        descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
+        if key not in SORT_KEYS:
+            raise InvalidInput(f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)}")
+        if query.organization and not str(query.organization).isdigit():
+            raise InvalidInput(f"{PLATFORM} filters companies by number, not {query.organization!r}")
+        states = self.statuses.codes(list(query.statuses) if query.statuses is not None else None)
+        priorities = {fm.priority_name(fm.priority_code(p)) for p in query.priorities}
+        types = {fm.type_name(fm.ticket_type(t)) for t in query.types}
+        groups = {str(d) for d in query.departments}
+        words = fm.folded(query.search).split() if query.search is not None else []
+        if query.search is not None and not words:
+            raise InvalidInput("--search needs at least one word")
+        if query.mine and not self.email:
+            raise InvalidInput("--mine needs your e-mail", hint="set it with: portalctl auth login --user EMAIL ...")
+        params: dict[str, Any] = {"per_page": self.page_size, "updated_since": query.updated_since or EPOCH}
+        requester = query.requester or (self.email if query.mine else None)
+        if requester:
+            params["email"] = requester
+        elif query.organization:
+            params["company_id"] = query.organization
+        params["include"] = "requester,stats,description" if words else "requester,stats"
+        server_sorted = key in SERVER_SORT
+        if server_sorted:
+            params["order_by"] = SERVER_SORT[key]
+            params["order_type"] = "desc" if descending else "asc"
+        moment = now()
+
+        def keep(row: dict[str, Any], ticket: Ticket) -> bool:
+            text = fm.folded(f"{row.get('subject') or ''}\n{fm.plain(row, 'description_text', 'description')}")
+            return (ticket.status in states
+                    and (not priorities or ticket.priority in priorities)
+                    and (not types or ticket.type in types)
+                    and (not groups or (ticket.department or "") in groups)
+                    and (not query.created_since or ticket.created_at >= query.created_since)
+                    and (not query.created_until or ticket.created_at < query.created_until)
+                    and (not query.overdue or ticket.overdue)
+                    and all(w in text for w in words))
+
+        def matching(rows: Iterator[dict[str, Any]]) -> Iterator[Ticket]:
+            for row in rows:
+                ticket = fm.ticket(row, self.statuses, moment)
+                if keep(row, ticket):
+                    yield ticket
+
+        found = matching(self.api.pages("tickets", params))
+        if server_sorted:
+            return itertools.islice(found, query.limit)
+        ordered = sorted(found, key=lambda t: (fm.PRIORITY_CODES[t.priority] if key == "priority" else t.id, t.id),
+                         reverse=descending)
+        return iter(ordered[: query.limit] if query.limit is not None else ordered)
+
+    def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
+        return self.get(ticket_id).attachments or []
+
+    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
+        data = self._raw(ticket_id)
+        entries: builtins.list[tuple[int | None, dict[str, Any]]] = [(None, a) for a in data.get("attachments") or []]
+        for conversation in self.api.pages(f"tickets/{ticket_id}/conversations", {"per_page": self.page_size}):
+            entries += [(int(conversation["id"]), a) for a in conversation.get("attachments") or []]
+        for comment_id, item in entries:
+            if int(item["id"]) == attachment_id:
+                found = fm.attachment(item, comment_id)
+                response = self.api.request("GET", str(item["attachment_url"]), stream=True,
+                                            missing=f"the file of attachment {attachment_id}")
+                return found, cast(BinaryIO, io.BufferedReader(Download(response), CHUNK))
+        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
+                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+
+    def _send(self, method: str, path: str, payload: dict[str, Any], files: Sequence[File],
+              missing: str | None = None) -> dict[str, Any]:
+        """JSON, or multipart with `attachments[]` when files go with it (Freshdesk takes no JSON attachments)."""
+        if files:
+            data = self.api.json(method, path, data=form(payload), missing=missing,
+                                 files=[("attachments[]", f) for f in files])
+        else:
+            data = self.api.json(method, path, json=payload, missing=missing)
+        return cast(dict[str, Any], data)
+
+    def create(
+        self,
+        *,
+        subject: str,
+        body: str,
+        priority: str | None = None,
+        type: str | None = None,
+        department: str | None = None,
+        ccs: Sequence[str] = (),
+        fields: dict[str, str] | None = None,
+        tags: Sequence[str] = (),
+        attachments: Sequence[Upload] = (),
+        follow_up_of: int | None = None,
+        requester: str | None = None,
+        dedupe_key: str | None = None,
+        on_duplicate: str = "reply",
+    ) -> Ticket:
+        if dedupe_key:
+            raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
+        email = requester or self.email
+        if not email:
+            raise InvalidInput("no requester e-mail for the new ticket",
+                               hint="pass --requester EMAIL, or set the profile's user: auth login --user EMAIL")
+        files = read_uploads(attachments)
+        text = body
+        if follow_up_of is not None:
+            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
+            text = f"{fm.follow_up_line(follow_up_of)}\n\n{body}"
+        payload: dict[str, Any] = {"email": email, "subject": subject, "description": fm.html_body(text),
+                                   "status": fm.OPEN, "priority": fm.priority_code(priority or "medium"),
+                                   "source": fm.SOURCE_PORTAL}
+        if ccs:
+            payload["cc_emails"] = list(ccs)
+        if tags:
+            payload["tags"] = list(tags)
+        if type:
+            payload["type"] = fm.ticket_type(type)
+        if department:
+            payload["group_id"] = group_id(department)
+        if fields:
+            payload["custom_fields"] = dict(fields)
+        data = self._send("POST", "tickets", payload, files)
+        created = self.get(int(data["id"]))
+        created.created = True
+        return created
+
+    def _current(self, ticket_id: int) -> tuple[dict[str, Any], str]:
+        data = self._raw(ticket_id)
+        return data, self.statuses.state(int(data.get("status") or fm.OPEN))[0]
+
+    def reply(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = False,
+        status: str | None = None,
+        attachments: Sequence[Upload] = (),
+    ) -> Ticket:
+        files = read_uploads(attachments)
+        code = self.statuses.code(self.statuses.codes([status]).pop()) if status else None
+        self._raw(ticket_id)  # NotFound before anything is sent
+        if internal:
+            self._send("POST", f"tickets/{ticket_id}/notes", {"body": fm.html_body(body), "private": True}, files,
+                       missing=f"ticket #{ticket_id}")
+        else:
+            self._send("POST", f"tickets/{ticket_id}/reply", {"body": fm.html_body(body)}, files,
+                       missing=f"ticket #{ticket_id}")
+        if code is not None:
+            self._put(ticket_id, {"status": code})
+        return self.get(ticket_id)
+
+    def _put(self, ticket_id: int, payload: dict[str, Any]) -> None:
+        self.api.request("PUT", f"tickets/{ticket_id}", json=payload, missing=f"ticket #{ticket_id}")
+
+    def close(self, ticket_id: int) -> Ticket:
+        _, state = self._current(ticket_id)
+        if state == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is already closed",
+                                hint=f"reopen it with 'portalctl tickets reopen {ticket_id}'")
+        self._put(ticket_id, {"status": fm.CLOSED})
+        return self.get(ticket_id)
+
+    def reopen(self, ticket_id: int) -> Ticket:
+        """Freshdesk lets an agent reopen resolved and closed tickets alike (status back to 2 Open)."""
+        _, state = self._current(ticket_id)
+        if state not in ("resolved", "closed"):
+            raise StateConflict(f"ticket #{ticket_id} is not resolved or closed (it is {state}); nothing to reopen")
+        self._put(ticket_id, {"status": fm.OPEN})
+        return self.get(ticket_id)
+
+    def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
+        data = self._raw(ticket_id)
+        patch: dict[str, Any] = {}
+        if changes.subject is not None:
+            patch["subject"] = changes.subject
+        if changes.priority is not None:
+            patch["priority"] = fm.priority_code(changes.priority)
+        if changes.type is not None:
+            patch["type"] = fm.ticket_type(changes.type)
+        if changes.department is not None:
+            patch["group_id"] = group_id(changes.department)
+        if changes.assignee is not None:
+            text = changes.assignee.strip().lower()
+            if text in ("", "none", "-"):
+                patch["responder_id"] = None
+            elif text.isdigit():
+                patch["responder_id"] = int(text)
+            else:
+                raise InvalidInput(f"{PLATFORM} takes the agent's number, not {changes.assignee!r}",
+                                   hint="'none' unassigns")
+        if changes.status is not None:
+            patch["status"] = self.statuses.code(self.statuses.codes([changes.status]).pop())
+        if changes.fields:
+            patch["custom_fields"] = dict(changes.fields)
+        if changes.add_tags or changes.remove_tags:
+            tags = [t for t in data.get("tags") or [] if t not in set(changes.remove_tags)]
+            patch["tags"] = tags + [t for t in changes.add_tags if t not in tags]
+        if not patch:
+            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+        self._put(ticket_id, patch)
+        return self.get(ticket_id)
+
+    def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
+        raise Unsupported(f"{PLATFORM}'s API sets CCs only when a ticket is created",
+                          hint="pass --cc to 'tickets create', or change CCs on the ticket's page in Freshdesk")
+
+
+def group_id(value: str) -> int:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise InvalidInput(f"{PLATFORM} takes a group's number, not {value!r}",
+                           hint="see 'portalctl admin departments' for the numbers")
+    return int(text)
+
+
+class FreshdeskArticles:
+    """Solutions: categories (collections) > folders > articles. Freshdesk's API has no votes for articles."""
+
+    def __init__(self, api: Api, page_size: int) -> None:
+        self.api = api
+        self.page_size = page_size
+
+    def _article(self, data: dict[str, Any], collection: str = "", folder: str = "") -> Article:
+        return Article(
+            id=int(data["id"]), title=str(data.get("title") or ""),
+            collection=collection or str(data.get("category_id") or ""),
+            folder=folder or str(data.get("folder_id") or ""), locale=str(data.get("language") or "en"),
+            labels=[str(t) for t in data.get("tags") or []],
+            created_at=fm.timestamp(data.get("created_at")) or "",
+            updated_at=fm.timestamp(data.get("updated_at")) or "",
+            helpful=int(data.get("thumbs_up") or 0), not_helpful=int(data.get("thumbs_down") or 0),
+            body=fm.plain(data, "description_text", "description") if "description" in data else None,
+        )
+
+    def search(self, query: str, *, collection: str | None = None, folder: str | None = None,
+               locale: str | None = None, limit: int = 10) -> builtins.list[Article]:
+        if not query.strip():
+            raise InvalidInput("an article search needs a word")
+        found = [self._article(a) for a in self.api.json("GET", "search/solutions", params={"term": query})]
+        found = [a for a in found if (not collection or a.collection == collection)
+                 and (not folder or a.folder == folder) and (not locale or a.locale == locale)]
+        for article in found:
+            article.body = None
+        return found[:limit]
+
+    def get(self, article_id: int) -> Article:
+        return self._article(self.api.json("GET", f"solutions/articles/{int(article_id)}",
+                                           missing=f"article #{article_id}"))
+
+    def _folders(self, category: dict[str, Any]) -> builtins.list[dict[str, Any]]:
+        return list(self.api.pages(f"solutions/categories/{category['id']}/folders", {"per_page": self.page_size}))
+
+    def _categories(self) -> builtins.list[dict[str, Any]]:
+        return list(self.api.json("GET", "solutions/categories"))
+
+    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+             limit: int | None = None) -> Iterator[Article]:
+        def walk() -> Iterator[Article]:
+            for category in self._categories():
+                if collection and collection not in (str(category["id"]), category.get("name")):
+                    continue
+                for item in self._folders(category):
+                    if folder and folder not in (str(item["id"]), item.get("name")):
+                        continue
+                    for data in self.api.pages(f"solutions/folders/{item['id']}/articles",
+                                               {"per_page": self.page_size}):
+                        article = self._article(data, str(category["id"]), str(item["id"]))
+                        article.body = None
+                        if not locale or article.locale == locale:
+                            yield article
+
+        return itertools.islice(walk(), limit)
+
+    def collections(self) -> builtins.list[Collection]:
+        found = []
+        for category in self._categories():
+            folders = [Folder(id=int(f["id"]), name=str(f.get("name") or ""), slug=str(f["id"]),
+                              articles=int(f.get("articles_count") or 0)) for f in self._folders(category)]
+            found.append(Collection(id=int(category["id"]), name=str(category.get("name") or ""),
+                                    slug=str(category["id"]), folders=folders))
+        return found
+
+    def rate(self, article_id: int, *, helpful: bool) -> Article:
+        raise Unsupported(f"{PLATFORM}'s API has no article votes", hint="vote on the article's page in the portal")
+
+    @staticmethod
+    def _no_writing() -> NoReturn:
+        raise Unsupported(f"portalctl does not write {PLATFORM} articles yet",
+                          hint="write them in Freshdesk under Solutions")
+
+    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
+            labels: Sequence[str] = (), slug: str | None = None) -> Article:
+        self._no_writing()
+
+    def edit(self, article_id: int, **changes: Any) -> Article:
+        self._no_writing()
+
+
+def iana_zone(name: Any) -> str | None:
+    """Freshdesk names zones the Rails way ("Bogota", "Eastern Time (US & Canada)"); only an IANA name ("America/
+    Bogota") is passed on, so that exports otherwise follow TZ rather than fall back to UTC."""
+    return str(name) if name and "/" in str(name) else None
+
+
+class FreshdeskAccounts:
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    def me(self) -> User:
+        """The agent behind the API key (GET /api/v2/agents/me)."""
+        data = self.api.json("GET", "agents/me")
+        contact = data.get("contact") or {}
+        return User(id=int(data.get("id") or 0), email=str(contact.get("email") or ""),
+                    name=str(contact.get("name") or ""), role="agent", organization=None,
+                    active=bool(contact.get("active", True)), title=contact.get("job_title"),
+                    phone=contact.get("phone"), language=contact.get("language"),
+                    timezone=iana_zone(contact.get("time_zone")),
+                    created_at=fm.timestamp(data.get("created_at")) or "")
+
+    def departments(self) -> builtins.list[Department]:
+        return [Department(id=int(g["id"]), name=str(g.get("name") or ""), slug=str(g["id"]),
+                           description=g.get("description"))
+                for g in self.api.pages("groups", {"per_page": PAGE_SIZE})]
+
+    def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
+        found = []
+        for spec in self.api.json("GET", "ticket_fields"):
+            if spec.get("default"):
+                continue
+            choices = spec.get("choices") or []
+            found.append(FieldDef(
+                key=str(spec.get("name") or ""),
+                label=str(spec.get("label") or spec.get("name")), type=FIELD_KINDS.get(str(spec.get("type")), "text"),
+                required=bool(spec.get("required_for_customers")),
+                choices=[str(c) for c in choices],
+                pattern=None, customer_editable=bool(spec.get("customers_can_edit")), department=None,
+                description=spec.get("description"),
+            ))
+        return found
+
+    @staticmethod
+    def _refuse(what: str) -> NoReturn:
+        raise Unsupported(f"portalctl cannot {what} on {PLATFORM}", hint="do it in Freshdesk's admin pages")
+
+    def update_me(self, **changes: str) -> User:
+        self._refuse("change your profile")
+
+    def users(self, *, role: str | None = None, organization: str | None = None,
+              inactive: bool = False) -> builtins.list[User]:
+        self._refuse("list users")
+
+    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
+        self._refuse("add users")
+
+    def set_active(self, email: str, active: bool) -> User:
+        self._refuse("deactivate users")
+
+    def reset_password(self, email: str) -> str:
+        self._refuse("reset passwords")
+
+    def organizations(self) -> builtins.list[Organization]:
+        self._refuse("list companies")
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization:
+        self._refuse("add companies")
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department:
+        self._refuse("add groups")
+
+    def add_field(self, definition: FieldDef) -> FieldDef:
+        self._refuse("add ticket fields")
+
+
+class FreshdeskBackend:
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        try:
+            page_size = int(profile.options.get("page_size") or PAGE_SIZE)
+        except ValueError:
+            raise InvalidInput(f"profile {profile.name!r}: page_size must be a number") from None
+        if not 1 <= page_size <= PAGE_SIZE:
+            raise InvalidInput(f"profile {profile.name!r}: page_size must be 1 to {PAGE_SIZE} on {PLATFORM}")
+        self.api = Api(profile, secret)
+        self.tickets: TicketsAPI = FreshdeskTickets(self.api, profile, page_size)
+        self.articles: ArticlesAPI = FreshdeskArticles(self.api, page_size)
+        self.accounts: AccountsAPI = FreshdeskAccounts(self.api)
+
+
+def open_backend(profile: Profile) -> FreshdeskBackend:
+    from portalctl.secrets import SecretStore
+
+    return FreshdeskBackend(profile, SecretStore().get(profile.name))

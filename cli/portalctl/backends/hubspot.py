@@ -1,0 +1,779 @@
+"""The HubSpot connector: tickets through the CRM v3 objects API (seed 000's customer portal runs on HubSpot).
+
+Profile: backend "hubspot", url the API's address (https://api.hubapi.com, the default), user your e-mail (shown
+only), options: "pipeline" (id or label for new tickets; default: the first pipeline), "stage.<id>=<state>" to
+override how a stage maps onto portalctl's states, "close_stage" / "reopen_stage" (stage ids), "properties"
+(comma-separated custom ticket properties to show; default: every custom property of the account), "page_size".
+The secret is a private app's access token (`Authorization: Bearer ...`; scopes tickets, files, and
+crm.objects.contacts.read for requesters).
+
+States come from the account's pipelines (GET /crm/v3/pipelines/tickets), mapped as hubspot_map says. Listings use
+the search API (POST /crm/v3/objects/tickets/search) for the state, priority, pipeline, created and updated filters,
+--search and the updated/created/id sort; with no filter they page GET /crm/v3/objects/tickets, which has no
+10,000-result ceiling. Sorting by priority, status or due time happens here, after every match is read.
+
+HubSpot tickets have no reply endpoint: a reply is a note (POST /crm/v3/objects/notes associated to the ticket),
+and notes are internal by nature. So `tickets reply --internal` adds a note, and a public `tickets reply` raises
+Unsupported saying so (answer customers from HubSpot's inbox) - never a note that pretends to be a reply. The
+conversation is the ticket's description followed by its notes. Attachments go up through the Files API (private
+files) and hang on a note. A ticket's requester is its first associated contact (named by `tickets show`, not in
+listings); `--requester EMAIL` associates an existing contact. No CCs, tags, ticket types, dedupe keys, due times,
+--mine or knowledge-base API (a customer portal's knowledge base has no public API): those raise Unsupported.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import itertools
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn, cast
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from portalctl.backends import hubspot_map as hs
+from portalctl.backends.base import (
+    SORT_KEYS,
+    AccountsAPI,
+    ArticlesAPI,
+    TicketChanges,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
+from portalctl.backends.refusals import NoKnowledgeBase
+from portalctl.config import Profile
+from portalctl.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    StateConflict,
+    Unavailable,
+    Unsupported,
+)
+from portalctl.http import new_session, origin, tuning
+from portalctl.model import (
+    PRIORITIES,
+    STATES,
+    Attachment,
+    Comment,
+    Department,
+    FieldDef,
+    Organization,
+    Ticket,
+    User,
+    canonical_state,
+)
+
+PLATFORM = hs.PLATFORM
+DEFAULT_URL = "https://api.hubapi.com"
+PAGE_SIZE = 100  # the objects API's maximum page
+SEARCH_CEILING = 10_000  # "CRM API | Search": paging past 10,000 results is refused
+NOTE_TO_TICKET = 228  # HubSpot-defined association type ids: note -> ticket, ticket -> contact
+TICKET_TO_CONTACT = 16
+FOLDER = "/portalctl"
+NO_KB = f"{PLATFORM} has no knowledge-base API for customer portals"
+TOKEN_HINT = ("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
+              "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
+              "scopes tickets, files, crm.objects.contacts.read)")
+PUBLIC_REPLY = (f"{PLATFORM}'s API has no public reply on a ticket: what it can add is a note, which only your team "
+                "sees")
+SERVER_SORT = {"updated": "hs_lastmodifieddate", "created": "createdate", "id": "hs_object_id"}
+FIELD_KINDS = {"string": "text", "number": "number", "date": "date", "datetime": "date", "bool": "boolean",
+               "enumeration": "choice"}
+
+
+def api_root(url: str | None) -> str:
+    text = (url or DEFAULT_URL).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise InvalidInput(f"not a HubSpot API URL: {url!r}", hint=f"pass --url {DEFAULT_URL}")
+    return text
+
+
+def follow_up_hint(ticket_id: int) -> str:
+    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def readable(message: str) -> str:
+    """HubSpot's message on one line. A validation message embeds a JSON list of per-property errors
+    ("Property values were not valid: [{...}]"): their own messages are what a person needs."""
+    head, sep, rest = message.partition(": [")
+    if sep:
+        try:
+            errors = json.loads("[" + rest)
+        except ValueError:
+            errors = None
+        if isinstance(errors, list) and all(isinstance(e, dict) for e in errors):
+            message = f"{head}: " + "; ".join(str(e.get("message") or e) for e in errors)
+    return " ".join(message.split())
+
+
+class NoAuth(requests.auth.AuthBase):
+    """A signed file URL on another host: the token stays home."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class Api:
+    """One HubSpot account, one session: every call goes through `request`, which maps failures to portal errors."""
+
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        self.profile = profile
+        self.root = api_root(profile.url)
+        self.origin = origin(self.root)
+        self.secret = secret
+        policy, timeout = tuning(profile)
+        self.session = new_session(token=secret, policy=policy, timeout=timeout)
+
+    def request(self, method: str, path: str, *, missing: str | None = None, **options: Any) -> requests.Response:
+        if not self.secret:
+            raise PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=TOKEN_HINT)
+        url = path if path.startswith(("http://", "https://")) else self.root + path
+        if origin(url) != self.origin:
+            options["auth"] = NoAuth()
+        headers = {"Accept": "application/json", **options.pop("headers", {})}
+        response = self.session.request(method, url, headers=headers, **options)
+        if response.status_code >= 400:
+            try:
+                raise self.error(response, missing)
+            finally:
+                response.close()
+        return response
+
+    def json(self, method: str, path: str, **options: Any) -> Any:
+        response = self.request(method, path, **options)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
+                              "than JSON", hint=f"is {self.root} HubSpot's API ({DEFAULT_URL})?") from exc
+
+    def error(self, response: requests.Response, missing: str | None) -> PortalError:
+        """HubSpot's error body {"status": "error", "message", "correlationId", "category"} as a portal error."""
+        status = response.status_code
+        data: Any = None
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        message = readable(str(data.get("message") or "")) if isinstance(data, dict) else ""
+        category = str(data.get("category") or "") if isinstance(data, dict) else ""
+        detail = message or f"HTTP {status} {response.reason}"
+        if isinstance(data, dict) and data.get("correlationId"):
+            detail += f" (correlationId {data['correlationId']})"
+        where = f"{PLATFORM} at {self.origin}"
+        if status in (400, 422):
+            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
+        if status == 401:
+            return PermissionDenied(f"{where} refused the token: {detail}", hint=TOKEN_HINT)
+        if status == 403:
+            return PermissionDenied(f"{where} refused access ({category or 'forbidden'}): {detail}",
+                                    hint="give the private app the scopes tickets, files and crm.objects.contacts.read")
+        if status == 404:
+            if missing:
+                return NotFound(f"{missing} not found on {PLATFORM}", hint="see 'portalctl tickets list'")
+            return NotFound(f"{where} has no {urlsplit(response.url).path}", hint=f"is the URL {DEFAULT_URL}?")
+        if status == 409:
+            return StateConflict(f"{PLATFORM} refused the change: {detail}")
+        if status == 429 or status >= 500:
+            limit = ""
+            if status == 429:
+                left = response.headers.get("X-HubSpot-RateLimit-Remaining")
+                limit = f"; rate limit {response.headers.get('X-HubSpot-RateLimit-Max', '?')} per " \
+                        f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms" \
+                        f"{f', {left} left' if left is not None else ''}"
+            return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries){limit}",
+                               hint="HubSpot is busy or rate limiting this app; try again later "
+                                    "(PORTALCTL_RETRIES raises the retries)")
+        return PortalError(f"{where} answered HTTP {status}: {detail}")
+
+    def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              body: dict[str, Any] | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every result across HubSpot's cursor pages (`paging.next.after`). The first page is read now, so a
+        refused token or filter fails before a caller writes anything. The search API stops at 10,000 results:
+        a search that matches more than that, when more than that is `wanted` (None: all), fails here, up front."""
+        first = self._page(method, path, params, body, None)
+        total = first.get("total")
+        if method == "POST" and isinstance(total, int) and total > SEARCH_CEILING \
+                and (wanted is None or wanted > SEARCH_CEILING):
+            raise InvalidInput(f"{PLATFORM}'s search returns at most {SEARCH_CEILING:,} tickets and this listing "
+                               f"matches {total:,}",
+                               hint="narrow it (--created-since/--created-until, --status, --department), or list "
+                                    "with --status all and no other filter, which pages without that limit")
+        return self._walk(method, path, params, body, first)
+
+    def _page(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
+              after: str | None) -> dict[str, Any]:
+        if method == "GET":
+            query = dict(params or {}, **({"after": after} if after else {}))
+            data: dict[str, Any] = self.json("GET", path, params=query)
+        else:
+            data = self.json("POST", path, json=dict(body or {}, **({"after": after} if after else {})))
+        return data
+
+    def _walk(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
+              page: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            yield from page.get("results") or []
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            page = self._page(method, path, params, body, str(after))
+
+
+class Account:
+    """What the account defines: pipelines and stages, and custom ticket properties (read once, lazily)."""
+
+    def __init__(self, api: Api, profile: Profile) -> None:
+        self.api = api
+        self.profile = profile
+        self._pipelines: list[hs.Pipeline] | None = None
+        self._properties: list[dict[str, Any]] | None = None
+
+    def pipelines(self) -> list[hs.Pipeline]:
+        if self._pipelines is None:
+            data = self.api.json("GET", "/crm/v3/pipelines/tickets")
+            self._pipelines = hs.pipelines(data, hs.stage_overrides(self.profile.options))
+            if not self._pipelines:
+                raise InvalidInput(f"the {PLATFORM} account has no ticket pipeline",
+                                   hint="create one in HubSpot: Settings > Objects > Tickets > Pipelines")
+        return self._pipelines
+
+    def stages(self) -> dict[str, hs.Stage]:
+        return {s.id: s for p in self.pipelines() for s in p.stages}
+
+    def pipes(self) -> dict[str, hs.Pipeline]:
+        return {p.id: p for p in self.pipelines()}
+
+    def pipeline(self, name: str | None) -> hs.Pipeline:
+        """A pipeline by id, label or slug; None gives the profile's pipeline option, else the first one."""
+        wanted = name or self.profile.options.get("pipeline")
+        if not wanted:
+            return self.pipelines()[0]
+        key = str(wanted).strip().casefold()
+        for pipe in self.pipelines():
+            if key in (pipe.id.casefold(), pipe.label.casefold(), pipe.slug):
+                return pipe
+        known = ", ".join(f"{p.slug} ({p.id})" for p in self.pipelines())
+        raise InvalidInput(f"unknown {PLATFORM} pipeline {wanted!r}", hint=f"pipelines: {known}")
+
+    def stage_for(self, pipe: hs.Pipeline, state: str, option: str | None = None) -> hs.Stage:
+        """The stage of `pipe` a move to canonical `state` goes to: a profile option, else the first stage mapped
+        to that state (close falls back to resolved, as VAI's pipeline ends with Resuelto)."""
+        chosen = self.profile.options.get(option) if option else None
+        if chosen:
+            for stage in pipe.stages:
+                if stage.id == str(chosen):
+                    return stage
+            raise InvalidInput(f"the profile's {option} {chosen!r} is no stage of pipeline {pipe.label!r}",
+                               hint="see the stages with Client().backend.pipelines()")
+        fallbacks = {"closed": ("closed", "resolved"), "resolved": ("resolved", "closed"), "open": ("open", "new"),
+                     "new": ("new", "open")}.get(state, (state,))
+        for wanted in fallbacks:
+            for stage in pipe.stages:
+                if stage.state == wanted:
+                    return stage
+        labels = ", ".join(f"{s.label} ({s.id}) = {s.state}" for s in pipe.stages)
+        raise Unsupported(f"{PLATFORM} pipeline {pipe.label!r} has no stage for {state!r}",
+                          hint=f"its stages: {labels}; map one with auth login --option stage.ID={state}")
+
+    def properties(self) -> list[dict[str, Any]]:
+        if self._properties is None:
+            data = self.api.json("GET", "/crm/v3/properties/tickets")
+            self._properties = [p for p in data.get("results") or [] if not p.get("hubspotDefined")
+                                and not p.get("hidden") and not str(p.get("name", "")).startswith("hs_")
+                                and p.get("name") not in hs.BASE_PROPERTIES]
+        return self._properties
+
+    def custom(self) -> list[str]:
+        """The custom properties tickets show: the profile's "properties" option, else the account's own."""
+        chosen = self.profile.options.get("properties")
+        if chosen:
+            return [p.strip() for p in str(chosen).split(",") if p.strip()]
+        return [str(p["name"]) for p in self.properties()]
+
+
+class StatusFilter:
+    """Requested states (canonical names or a stage's own label) as the stage ids to ask HubSpot for."""
+
+    def __init__(self, names: Sequence[str] | None, stages: dict[str, hs.Stage]) -> None:
+        self.ids: set[str] = set()
+        for name in names if names is not None else [s for s in STATES if s != "closed"]:
+            key = name.strip().casefold()
+            if key == "all":
+                self.ids |= set(stages)
+                continue
+            labelled = {s.id for s in stages.values() if s.label.casefold() == key or s.id == name.strip()}
+            canonical = canonical_state(name)
+            if canonical is None and not labelled:
+                raise InvalidInput(f"unknown status {name!r}",
+                                   hint=f"statuses: {', '.join(STATES)}, or a stage's label")
+            self.ids |= labelled | {s.id for s in stages.values() if s.state == canonical}
+        self.everything = self.ids == set(stages)
+
+
+class Download(io.RawIOBase):
+    """A file's bytes as they arrive from its signed URL; a short file (a dropped connection) is an error."""
+
+    def __init__(self, response: requests.Response, expected: Attachment) -> None:
+        self.response = response
+        self.raw: urllib3.HTTPResponse = response.raw
+        self.raw.decode_content = True
+        self.expected = expected
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            count = self.raw.readinto(buffer)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise Unavailable(f"the download of {self.expected.filename} was cut off",
+                              hint="run the command again") from exc
+        self.count += count
+        if not count and self.expected.size and self.count != self.expected.size:
+            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
+                              hint="run the command again")
+        return count
+
+    def close(self) -> None:
+        self.response.close()
+        super().close()
+
+
+def read_uploads(uploads: Sequence[Upload]) -> builtins.list[tuple[str, bytes]]:
+    """Every file's name and bytes, read before anything is sent: a bad file fails the whole command."""
+    files = []
+    for upload in uploads:
+        try:
+            content = Path(upload.path).read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+        files.append((upload.filename, content))
+    return files
+
+
+def sort_value(ticket: Ticket, key: str) -> Any:
+    if key == "priority":
+        return PRIORITIES.index(ticket.priority)
+    if key == "status":
+        return STATES.index(ticket.status)
+    if key == "due":
+        return ticket.due_at or ""
+    return {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id}[key]
+
+
+class HubSpotTickets:
+    def __init__(self, api: Api, account: Account, page_size: int) -> None:
+        self.api = api
+        self.account = account
+        self.page_size = page_size
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def _properties(self) -> builtins.list[str]:
+        return [*hs.BASE_PROPERTIES, *self.account.custom()]
+
+    def _raw(self, ticket_id: int, *, notes: bool = False) -> dict[str, Any]:
+        params: dict[str, Any] = {"properties": ",".join(self._properties())}
+        if notes:
+            params["associations"] = "notes,contacts"
+        data: dict[str, Any] = self.api.json("GET", f"/crm/v3/objects/tickets/{int(ticket_id)}", params=params,
+                                             missing=f"ticket #{ticket_id}")
+        return data
+
+    def _ticket(self, data: dict[str, Any], comments: Sequence[Comment] | None = None,
+                requester: tuple[str, str] = ("", "")) -> Ticket:
+        return hs.ticket(data, self.account.stages(), self.account.pipes(), self.account.custom(), comments,
+                         requester)
+
+    def _requester(self, data: dict[str, Any]) -> tuple[str, str]:
+        """The ticket's first associated contact, as (e-mail, name)."""
+        links = ((data.get("associations") or {}).get("contacts") or {}).get("results") or []
+        ids = sorted({str(link["id"]) for link in links}, key=int)
+        if not ids:
+            return "", ""
+        found = self.api.json("GET", f"/crm/v3/objects/contacts/{ids[0]}",
+                              params={"properties": "email,firstname,lastname"}, missing=f"contact {ids[0]}")
+        return hs.contact(found)
+
+    def _contact_id(self, email: str) -> str:
+        """An existing contact's id by e-mail (POST /crm/v3/objects/contacts/search)."""
+        body = {"filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": email}]}],
+                "properties": ["email"], "limit": 1}
+        results = self.api.json("POST", "/crm/v3/objects/contacts/search", json=body).get("results") or []
+        if not results:
+            raise InvalidInput(f"{PLATFORM} has no contact with e-mail {email!r}",
+                               hint="add the contact in HubSpot first, or leave out --requester")
+        return str(results[0]["id"])
+
+    def _notes(self, data: dict[str, Any]) -> builtins.list[Comment]:
+        """The ticket's notes, oldest first, with their files (one batch read, one metadata call per file)."""
+        links = ((data.get("associations") or {}).get("notes") or {}).get("results") or []
+        ids = sorted({str(link["id"]) for link in links}, key=int)
+        if not ids:
+            return []
+        notes: builtins.list[dict[str, Any]] = []
+        for start in range(0, len(ids), 100):  # batch read takes 100 ids at most
+            body = {"properties": list(hs.NOTE_PROPERTIES), "inputs": [{"id": i} for i in ids[start:start + 100]]}
+            notes += self.api.json("POST", "/crm/v3/objects/notes/batch/read", json=body).get("results") or []
+        files: dict[str, Attachment] = {}
+        for note in notes:
+            props = note.get("properties") or {}
+            for file_id in hs.attachment_ids(props.get("hs_attachment_ids")):
+                meta = self.api.json("GET", f"/files/v3/files/{file_id}", missing=f"file {file_id}")
+                files[file_id] = hs.attachment(meta, int(note["id"]), hs.timestamp(props.get("hs_timestamp")) or "")
+        comments = [hs.comment(note, files) for note in notes]
+        return sorted(comments, key=lambda c: (c.created_at, c.id))
+
+    def get(self, ticket_id: int) -> Ticket:
+        data = self._raw(ticket_id, notes=True)
+        return self._ticket(data, self._notes(data), self._requester(data))
+
+    def list(self, query: TicketQuery) -> Iterator[Ticket]:
+        """Tickets matching `query`: HubSpot's search narrows state, priority, pipeline, times and words; the
+        first page is read before this returns, so a bad filter or token fails before an export touches its file."""
+        for what, given, hint in (("tickets have no type", query.types, "--type"),
+                                  ("has no organisations on tickets", query.organization, "--org"),
+                                  ("tickets have no requester portalctl can filter on", query.requester,
+                                   "--requester"),
+                                  ("tickets have no due time", query.overdue, "--overdue"),
+                                  ("cannot tell which tickets are yours", query.mine, "--mine")):
+            if given:
+                raise Unsupported(f"{PLATFORM} {what}", hint=f"leave out {hint}")
+        descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
+        if key not in SORT_KEYS:
+            raise InvalidInput(f"unknown sort key {key!r}",
+                               hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        stages = self.account.stages()
+        statuses = StatusFilter(query.statuses, stages)
+        if not statuses.ids:
+            return iter(())
+        filters: builtins.list[dict[str, Any]] = []
+        if not statuses.everything:
+            filters.append({"propertyName": "hs_pipeline_stage", "operator": "IN", "values": sorted(statuses.ids)})
+        if query.priorities:
+            filters.append({"propertyName": "hs_ticket_priority", "operator": "IN",
+                            "values": sorted({hs.priority_native(p) for p in query.priorities})})
+        if query.departments:
+            filters.append({"propertyName": "hs_pipeline", "operator": "IN",
+                            "values": sorted({self.account.pipeline(d).id for d in query.departments})})
+        for prop, op, value in (("createdate", "GTE", query.created_since), ("createdate", "LT", query.created_until),
+                                ("hs_lastmodifieddate", "GTE", query.updated_since)):
+            if value:
+                filters.append({"propertyName": prop, "operator": op, "value": hs.millis(value)})
+        words = (query.search or "").strip()
+        if query.search is not None and not words:
+            raise InvalidInput("--search needs at least one word")
+        server_sort = SERVER_SORT.get(key)
+        use_search = bool(filters or words or (server_sort and query.limit is not None and key != "id"))
+        if use_search:
+            body: dict[str, Any] = {"properties": self._properties(), "limit": self.page_size}
+            if filters:
+                body["filterGroups"] = [{"filters": filters}]
+            if words:
+                body["query"] = words
+            if server_sort:
+                body["sorts"] = [{"propertyName": server_sort, "direction": "DESCENDING" if descending
+                                  else "ASCENDING"}]
+            rows = self.api.pages("POST", "/crm/v3/objects/tickets/search", body=body,
+                                  wanted=query.limit if server_sort else None)
+            streamed = server_sort is not None
+        else:
+            params = {"limit": self.page_size, "properties": ",".join(self._properties()), "archived": "false"}
+            rows = self.api.pages("GET", "/crm/v3/objects/tickets", params=params)
+            streamed = key == "id" and not descending  # the list endpoint's own order
+        found = (self._ticket(row) for row in rows)
+        if streamed:
+            return itertools.islice(found, query.limit)
+        ordered = sorted(found, key=lambda t: (sort_value(t, key), t.id), reverse=descending)
+        return iter(ordered[: query.limit] if query.limit is not None else ordered)
+
+    def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
+        return self.get(ticket_id).attachments or []
+
+    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
+        for found in self.attachments(ticket_id):
+            if found.id == attachment_id:
+                signed = self.api.json("GET", f"/files/v3/files/{attachment_id}/signed-url",
+                                       missing=f"file {attachment_id}")
+                response = self.api.request("GET", str(signed["url"]), stream=True,
+                                            missing=f"the file of attachment {attachment_id}")
+                return found, cast(BinaryIO, io.BufferedReader(Download(response, found), 1 << 16))
+        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
+                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+
+    # -- writing -------------------------------------------------------------------------------------------------
+
+    def _upload(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[str]:
+        """Private files in the account's file manager (POST /files/v3/files); their ids."""
+        ids = []
+        for name, content in files:
+            form = {"options": json.dumps({"access": "PRIVATE", "overwrite": False,
+                                           "duplicateValidationStrategy": "NONE"}),
+                    "folderPath": FOLDER, "fileName": name}
+            data = self.api.json("POST", "/files/v3/files", data=form, files={"file": (name, content)})
+            ids.append(str(data["id"]))
+        return ids
+
+    def _note(self, ticket_id: int, body: str, files: Sequence[tuple[str, bytes]] = ()) -> None:
+        props: dict[str, Any] = {"hs_timestamp": now(), "hs_note_body": hs.note_html(body)}
+        if files:
+            props["hs_attachment_ids"] = ";".join(self._upload(files))
+        association = {"to": {"id": str(ticket_id)},
+                       "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO_TICKET}]}
+        self.api.request("POST", "/crm/v3/objects/notes", json={"properties": props, "associations": [association]})
+
+    def _patch(self, ticket_id: int, props: dict[str, Any]) -> None:
+        self.api.request("PATCH", f"/crm/v3/objects/tickets/{int(ticket_id)}", json={"properties": props},
+                         missing=f"ticket #{ticket_id}")
+
+    def _stage(self, data: dict[str, Any]) -> hs.Stage | None:
+        return self.account.stages().get(str((data.get("properties") or {}).get("hs_pipeline_stage") or ""))
+
+    def _pipe(self, data: dict[str, Any]) -> hs.Pipeline:
+        pid = str((data.get("properties") or {}).get("hs_pipeline") or "")
+        return self.account.pipes().get(pid) or self.account.pipeline(None)
+
+    def create(
+        self,
+        *,
+        subject: str,
+        body: str,
+        priority: str | None = None,
+        type: str | None = None,
+        department: str | None = None,
+        ccs: Sequence[str] = (),
+        fields: dict[str, str] | None = None,
+        tags: Sequence[str] = (),
+        attachments: Sequence[Upload] = (),
+        follow_up_of: int | None = None,
+        requester: str | None = None,
+        dedupe_key: str | None = None,
+        on_duplicate: str = "reply",
+    ) -> Ticket:
+        for what, given, hint in (("tickets have no type", type, "--type"), ("tickets have no CCs", ccs, "--cc"),
+                                  ("tickets have no tags", tags, "--tag"),
+                                  ("cannot find a ticket by a dedupe key", dedupe_key, "--dedupe-key")):
+            if given:
+                raise Unsupported(f"{PLATFORM} {what}", hint=f"leave out {hint}")
+        files = read_uploads(attachments)
+        pipe = self.account.pipeline(department)
+        stage = self.account.stage_for(pipe, "new", "new_stage")
+        content = body
+        if follow_up_of is not None:
+            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
+            content = f"{hs.follow_up_line(follow_up_of)}\n\n{body}"
+        props = {**(fields or {}), "subject": subject, "content": content, "hs_pipeline": pipe.id,
+                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": hs.priority_native(priority or "medium")}
+        payload: dict[str, Any] = {"properties": props}
+        if requester:
+            payload["associations"] = [{"to": {"id": self._contact_id(requester)}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": TICKET_TO_CONTACT}]}]
+        data = self.api.json("POST", "/crm/v3/objects/tickets", json=payload)
+        ticket_id = int(data["id"])
+        if files:
+            try:
+                self._note(ticket_id, "Attachments", files)
+            except PortalError as exc:
+                raise builtins.type(exc)(
+                    f"ticket #{ticket_id} was created, but its attachments were not added: {exc.message}",
+                    hint=f"add them: portalctl tickets reply {ticket_id} --internal --body ... --attach FILE",
+                ) from exc
+        created = self.get(ticket_id)
+        created.created = True
+        return created
+
+    def reply(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = False,
+        status: str | None = None,
+        attachments: Sequence[Upload] = (),
+    ) -> Ticket:
+        if not internal:
+            raise Unsupported(PUBLIC_REPLY, hint=f"add it as a note: portalctl tickets reply {ticket_id} --internal "
+                                                 "--body ...; answer the customer from HubSpot's inbox")
+        files = read_uploads(attachments)
+        data = self._raw(ticket_id)
+        target = None
+        if status:
+            canonical = canonical_state(status)
+            if canonical is None:
+                raise InvalidInput(f"unknown status {status!r}", hint=f"statuses: {', '.join(STATES)}")
+            target = self.account.stage_for(self._pipe(data), canonical)
+        self._note(ticket_id, body, files)
+        current = self._stage(data)
+        if target is not None and (current is None or current.id != target.id):
+            self._patch(ticket_id, {"hs_pipeline_stage": target.id})
+        return self.get(ticket_id)
+
+    def close(self, ticket_id: int) -> Ticket:
+        data = self._raw(ticket_id)
+        target = self.account.stage_for(self._pipe(data), "closed", "close_stage")
+        current = self._stage(data)
+        if current is not None and current.id == target.id:
+            raise StateConflict(f"ticket #{ticket_id} is already {current.label}", hint=follow_up_hint(ticket_id))
+        self._patch(ticket_id, {"hs_pipeline_stage": target.id})
+        return self.get(ticket_id)
+
+    def reopen(self, ticket_id: int) -> Ticket:
+        """HubSpot lets a ticket move back from any stage, so resolved and closed tickets both reopen."""
+        data = self._raw(ticket_id)
+        current = self._stage(data)
+        if current is not None and current.state not in ("resolved", "closed"):
+            raise StateConflict(f"ticket #{ticket_id} is not resolved or closed (it is {current.label}); "
+                                "nothing to reopen")
+        target = self.account.stage_for(self._pipe(data), "open", "reopen_stage")
+        self._patch(ticket_id, {"hs_pipeline_stage": target.id})
+        return self.get(ticket_id)
+
+    def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
+        if changes.type:
+            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
+        if changes.add_tags or changes.remove_tags:
+            raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag and --untag")
+        data = self._raw(ticket_id)
+        props: dict[str, Any] = dict(changes.fields)
+        if changes.subject is not None:
+            props["subject"] = changes.subject
+        if changes.priority is not None:
+            props["hs_ticket_priority"] = hs.priority_native(changes.priority)
+        if changes.assignee is not None:
+            text = changes.assignee.strip()
+            if text.lower() in ("", "none", "-"):
+                props["hubspot_owner_id"] = ""
+            elif text.isdigit():
+                props["hubspot_owner_id"] = text
+            else:
+                raise InvalidInput(f"{PLATFORM} takes the assignee's owner id, not {changes.assignee!r}",
+                                   hint="find it under Settings > Users & Teams; 'none' unassigns")
+        pipe = self._pipe(data)
+        if changes.department is not None:
+            pipe = self.account.pipeline(changes.department)
+            props["hs_pipeline"] = pipe.id
+        current = self._stage(data)
+        if changes.status is not None:
+            canonical = canonical_state(changes.status)
+            if canonical is None:
+                raise InvalidInput(f"unknown status {changes.status!r}", hint=f"statuses: {', '.join(STATES)}")
+            props["hs_pipeline_stage"] = self.account.stage_for(pipe, canonical).id
+        elif "hs_pipeline" in props and (current is None or current.pipeline != pipe.id):
+            # a stage belongs to one pipeline: keep the ticket's state in the new one
+            props["hs_pipeline_stage"] = self.account.stage_for(pipe, current.state if current else "new").id
+        if not props:
+            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+        self._patch(ticket_id, props)
+        return self.get(ticket_id)
+
+    def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
+        raise Unsupported(f"{PLATFORM} tickets have no CCs",
+                          hint="associate contacts with the ticket in HubSpot instead")
+
+
+class HubSpotAccounts:
+    def __init__(self, api: Api, account: Account, profile: Profile) -> None:
+        self.api = api
+        self.account = account
+        self.profile = profile
+
+    def me(self) -> User:
+        """Who the profile acts as. A private app token belongs to an app, not a person: this checks the token (by
+        reading the pipelines) and names the profile's user."""
+        self.account.pipelines()
+        who = self.profile.user or ""
+        return User(id=0, email=who, name=who or f"{PLATFORM} private app", role="agent", organization=None,
+                    active=True, title=None, phone=None, language=None, timezone=None, created_at="")
+
+    def departments(self) -> builtins.list[Department]:
+        """Ticket pipelines stand for departments."""
+        return [Department(id=int(p.id) if p.id.isdigit() else 0, name=p.label, slug=p.slug,
+                           description=", ".join(f"{s.label} = {s.state}" for s in p.stages))
+                for p in self.account.pipelines()]
+
+    def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
+        found = []
+        for prop in self.account.properties():
+            kind = FIELD_KINDS.get(str(prop.get("type")), "text")
+            if kind == "choice" and prop.get("fieldType") == "checkbox":
+                kind = "multichoice"
+            found.append(FieldDef(key=str(prop["name"]), label=str(prop.get("label") or prop["name"]), type=kind,
+                                  required=False, choices=[str(o["value"]) for o in prop.get("options") or []],
+                                  pattern=None, customer_editable=False, department=None,
+                                  description=prop.get("description") or None))
+        return found
+
+    def _refuse(self, what: str, hint: str) -> NoReturn:
+        raise Unsupported(f"{PLATFORM}'s API {what} through this connector", hint=hint)
+
+    def update_me(self, **changes: str) -> User:
+        self._refuse("cannot change your profile", "change it in HubSpot's settings")
+
+    def users(self, *, role: str | None = None, organization: str | None = None,
+              inactive: bool = False) -> builtins.list[User]:
+        self._refuse("cannot list users", "see them in HubSpot under Settings > Users & Teams")
+
+    def add_user(self, *, email: str, name: str, role: str = "customer",
+                 organization: str | None = None) -> User:
+        self._refuse("cannot add users", "invite them in HubSpot")
+
+    def set_active(self, email: str, active: bool) -> User:
+        self._refuse("cannot deactivate users", "manage users in HubSpot")
+
+    def reset_password(self, email: str) -> str:
+        self._refuse("cannot reset passwords", "use HubSpot's own password reset")
+
+    def organizations(self) -> builtins.list[Organization]:
+        self._refuse("cannot list companies", "see them in HubSpot's CRM")
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization:
+        self._refuse("cannot add companies", "add them in HubSpot's CRM")
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department:
+        self._refuse("cannot add pipelines", "add them in HubSpot: Settings > Objects > Tickets > Pipelines")
+
+    def add_field(self, definition: FieldDef) -> FieldDef:
+        self._refuse("cannot add ticket properties", "add them in HubSpot: Settings > Properties")
+
+
+class HubSpotBackend:
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        try:
+            page_size = int(profile.options.get("page_size") or PAGE_SIZE)
+        except ValueError:
+            raise InvalidInput(f"profile {profile.name!r}: page_size must be a number",
+                               hint="fix it in the profile's options") from None
+        self.api = Api(profile, secret)
+        self.account = Account(self.api, profile)
+        self.tickets: TicketsAPI = HubSpotTickets(self.api, self.account, page_size)
+        self.articles: ArticlesAPI = NoKnowledgeBase(
+            NO_KB, hint="read the knowledge base in the browser, on the portal's help site"
+        )
+        self.accounts: AccountsAPI = HubSpotAccounts(self.api, self.account, profile)
+
+    def pipelines(self) -> builtins.list[dict[str, Any]]:
+        """The account's ticket pipelines and stages, each stage with the state portalctl maps it to."""
+        return [{"id": p.id, "label": p.label, "slug": p.slug,
+                 "stages": [{"id": s.id, "label": s.label, "ticket_state": s.ticket_state, "state": s.state}
+                            for s in p.stages]}
+                for p in self.account.pipelines()]
+
+
+def open_backend(profile: Profile) -> HubSpotBackend:
+    from portalctl.secrets import SecretStore
+
+    return HubSpotBackend(profile, SecretStore().get(profile.name))

@@ -1,0 +1,630 @@
+"""The Zendesk connector: your own requests through the end-user Requests API, and the Help Center.
+
+Profile: backend "zendesk", url https://SUBDOMAIN.zendesk.com, user your e-mail there; the secret is an API token
+(HTTP Basic `{email}/token:{api_token}`), or an OAuth access token with the option auth=oauth (`Bearer`).
+Options: label_<status>=TEXT (the label a state shows, e.g. label_pending="Esperando su respuesta"; the account's
+custom statuses are read where the API lets you), field_<name>=NUMBER (names a custom ticket field, e.g.
+field_incident_status=360001234), page_size (at most 100).
+
+Server-side: the state filter and the order by created or updated time. Client-side (over the pages the API
+sends): priority, type, requester, dates, --search (subject and description) and --overdue. An end user cannot
+write internal notes, tags, groups, change a request's fields after creating it, or remove CCs: those raise
+Unsupported. Close marks the request solved (only when Zendesk says `can_be_solved_by_me`); reopen of a solved
+request adds a comment (Zendesk reopens a solved request on a new comment); a closed request takes nothing more:
+open a follow-up (`via_followup_source_id`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import itertools
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn, cast
+from urllib.parse import urlsplit
+
+import requests
+
+from portalctl.backends import zendesk_map as zm
+from portalctl.backends.base import (
+    SORT_KEYS,
+    AccountsAPI,
+    ArticlesAPI,
+    TicketChanges,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
+from portalctl.config import Profile
+from portalctl.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    StateConflict,
+    Unavailable,
+    Unsupported,
+)
+from portalctl.http import BearerAuth, new_session, origin, tuning
+from portalctl.model import (
+    PRIORITIES,
+    STATES,
+    Article,
+    Attachment,
+    Collection,
+    Department,
+    FieldDef,
+    Folder,
+    Organization,
+    Ticket,
+    User,
+)
+
+PLATFORM = zm.PLATFORM
+PAGE_SIZE = 100  # Zendesk's maximum page[size]
+TOKEN_HINT = ("sign in with an API token: echo TOKEN | portalctl auth login --backend zendesk --url "
+              "https://SUBDOMAIN.zendesk.com --user EMAIL --with-token (Admin Center > Apps and integrations > "
+              "Zendesk API), or an OAuth token with --option auth=oauth")
+REOPEN_TEXT = "Reopening this request."
+CHUNK = 1 << 16
+
+
+def api_root(url: str | None) -> str:
+    text = (url or "").strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise InvalidInput(f"not a Zendesk URL: {url!r}", hint="pass --url https://SUBDOMAIN.zendesk.com")
+    for suffix in ("/api/v2", "/api"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text + "/api/v2/"
+
+
+def follow_up_hint(ticket_id: int) -> str:
+    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+
+
+def error_text(data: Any) -> str:
+    """Zendesk's error body ({"error", "description", "details": {field: [{"description"}]}}) in one line."""
+    if isinstance(data, dict):
+        parts = []
+        error = data.get("error")
+        if isinstance(error, dict):
+            parts.append(str(error.get("message") or error.get("title") or ""))
+        elif error:
+            parts.append(str(error))
+        if data.get("description"):
+            parts.append(str(data["description"]))
+        for field, problems in (data.get("details") or {}).items():
+            for problem in problems if isinstance(problems, list) else [problems]:
+                text = problem.get("description") if isinstance(problem, dict) else problem
+                parts.append(f"{field}: {text}")
+        return " - ".join(p for p in parts if p) or str(data)
+    return " ".join(str(data).split())
+
+
+class NoAuth(requests.auth.AuthBase):
+    """For a file served from another host (Zendesk's attachment CDN): the credentials stay home."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class Api:
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        self.profile = profile
+        self.root = api_root(profile.url)
+        self.origin = origin(self.root)
+        policy, timeout = tuning(profile)
+        self.session = new_session(policy=policy, timeout=timeout)
+        if secret:
+            if str(profile.options.get("auth", "token")).lower() == "oauth":
+                self.session.auth = BearerAuth(secret)
+            elif profile.user and "@" in profile.user:
+                self.session.auth = requests.auth.HTTPBasicAuth(f"{profile.user}/token", secret)
+
+    def request(self, method: str, path: str, *, missing: str | None = None, **options: Any) -> requests.Response:
+        if self.session.auth is None:
+            if not (self.profile.user and "@" in self.profile.user):
+                raise PermissionDenied(f"profile {self.profile.name!r} has no Zendesk e-mail to sign in with",
+                                       hint=TOKEN_HINT)
+            raise PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=TOKEN_HINT)
+        url = path if path.startswith(("http://", "https://")) else self.root + path
+        if origin(url) != self.origin:
+            options["auth"] = NoAuth()
+        headers = {"Accept": "application/json", **options.pop("headers", {})}
+        response = self.session.request(method, url, headers=headers, **options)
+        if response.status_code >= 400:
+            try:
+                raise self.error(response, missing)
+            finally:
+                response.close()
+        return response
+
+    def json(self, method: str, path: str, **options: Any) -> Any:
+        response = self.request(method, path, **options)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
+                              "than JSON", hint=f"is {self.profile.url} your Zendesk address?") from exc
+
+    def pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[int, Any]]]:
+        """Every item of a cursor-paged list with the users sideloaded on its page. The first page is read now,
+        so a refused token fails before a caller writes anything."""
+        first = self.json("GET", path, params=params)
+        return self._walk(first, key)
+
+    def _walk(self, page: dict[str, Any], key: str) -> Iterator[tuple[dict[str, Any], dict[int, Any]]]:
+        while True:
+            users = {int(u["id"]): u for u in page.get("users") or []}
+            for item in page.get(key) or []:
+                yield item, users
+            link = (page.get("links") or {}).get("next")
+            if not (page.get("meta") or {}).get("has_more") or not link:
+                return
+            page = self.json("GET", link)
+
+    def error(self, response: requests.Response, missing: str | None) -> PortalError:
+        status = response.status_code
+        data: Any = None
+        if "json" in response.headers.get("Content-Type", ""):
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+        detail = error_text(data) if data else (error_text(response.text[:300]) or f"HTTP {status} {response.reason}")
+        where = f"{PLATFORM} at {self.origin}"
+        if status in (400, 422):
+            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
+        if status == 401:
+            return PermissionDenied(f"{where} refused the credentials: {detail}", hint=TOKEN_HINT)
+        if status == 403:
+            return PermissionDenied(f"{where} refused access: {detail}",
+                                    hint="your Zendesk role cannot do this (end users see only their own requests)")
+        if status == 404:
+            if missing:
+                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
+            return NotFound(f"{where} has no {urlsplit(response.url).path}",
+                            hint=f"is {self.profile.url} your Zendesk address?")
+        if status == 429 or status >= 500:
+            return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries)",
+                               hint="Zendesk is rate limiting or failing; try again later")
+        return PortalError(f"{where} answered HTTP {status}: {detail}")
+
+
+class Download(io.RawIOBase):
+    """An attachment's bytes as they arrive; a short file (a dropped connection) is an error, not a quiet save."""
+
+    def __init__(self, response: requests.Response, expected: Attachment) -> None:
+        self.response = response
+        self.chunks = response.iter_content(CHUNK)
+        self.pending = b""
+        self.expected = expected
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.pending:
+            try:
+                self.pending = next(self.chunks, b"")
+            except requests.RequestException as exc:
+                raise Unavailable(f"the download of {self.expected.filename} was cut off",
+                                  hint="run the command again") from exc
+        count = min(len(buffer), len(self.pending))
+        buffer[:count] = self.pending[:count]
+        self.pending = self.pending[count:]
+        self.count += count
+        if not count and self.expected.size and self.count != self.expected.size:
+            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
+                              hint="run the command again")
+        return count
+
+    def close(self) -> None:
+        self.response.close()
+        super().close()
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_files(uploads: Sequence[Upload]) -> builtins.list[tuple[str, bytes]]:
+    files = []
+    for upload in uploads:
+        try:
+            files.append((upload.filename, Path(upload.path).read_bytes()))
+        except OSError as exc:
+            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+    return files
+
+
+def sort_value(ticket: Ticket, key: str) -> Any:
+    if key == "priority":
+        return PRIORITIES.index(ticket.priority)
+    if key == "status":
+        return STATES.index(ticket.status)
+    if key == "due":
+        return ticket.due_at or ""
+    return {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id}[key]
+
+
+class ZendeskTickets:
+    def __init__(self, api: Api, labels: zm.Labels, profile: Profile, page_size: int) -> None:
+        self.api = api
+        self.labels = labels
+        self.page_size = page_size
+        self.email = profile.user if profile.user and "@" in profile.user else None
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def _raw(self, ticket_id: int) -> tuple[dict[str, Any], dict[int, Any]]:
+        data = self.api.json("GET", f"requests/{int(ticket_id)}", params={"include": "users"},
+                             missing=f"ticket #{ticket_id}")
+        return data["request"], {int(u["id"]): u for u in data.get("users") or []}
+
+    def get(self, ticket_id: int) -> Ticket:
+        request, users = self._raw(ticket_id)
+        comments = []
+        for item, more in self.api.pages(f"requests/{int(ticket_id)}/comments", "comments",
+                                         {"page[size]": PAGE_SIZE, "include": "users"}):
+            comments.append(zm.comment(item, {**users, **more}))
+        return zm.ticket(request, users, self.labels, now(), comments)
+
+    def list(self, query: TicketQuery) -> Iterator[Ticket]:
+        """Your requests matching `query`: the state and the order on the server, the rest here."""
+        if query.departments:
+            raise Unsupported(f"{PLATFORM}'s end-user API cannot filter by group", hint="leave out --department")
+        if query.organization:
+            raise Unsupported(f"{PLATFORM}'s end-user API cannot filter by organisation", hint="leave out --org")
+        descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
+        if key not in SORT_KEYS:
+            raise InvalidInput(f"unknown sort key {key!r}",
+                               hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        statuses = zm.native_statuses(query.statuses)
+        priorities = {zm.PRIORITY_FROM_NATIVE[zm.priority_native(p)] for p in query.priorities}
+        types = {t.strip().lower() for t in query.types}
+        words = zm.folded(query.search).split() if query.search is not None else []
+        if query.search is not None and not words:
+            raise InvalidInput("--search needs at least one word")
+        params: dict[str, Any] = {"page[size]": self.page_size, "include": "users",
+                                  "status": ",".join(statuses),
+                                  "sort_by": "created_at" if key == "created" else "updated_at",
+                                  "sort_order": "desc" if descending else "asc"}
+        moment = now()
+        requester = (query.requester or "").strip().casefold()
+
+        def keep(row: dict[str, Any], ticket: Ticket) -> bool:
+            return (row.get("status") in statuses
+                    and (not priorities or ticket.priority in priorities)
+                    and (not types or (ticket.type or "") in types)
+                    and (not requester or ticket.requester.casefold() == requester)
+                    and (not query.mine or ticket.requester.casefold() == (self.email or "").casefold())
+                    and (not query.created_since or ticket.created_at >= query.created_since)
+                    and (not query.created_until or ticket.created_at < query.created_until)
+                    and (not query.updated_since or ticket.updated_at >= query.updated_since)
+                    and (not query.overdue or ticket.overdue)
+                    and (not words or all(w in zm.search_text(row) for w in words)))
+
+        def matching(rows: Iterator[tuple[dict[str, Any], dict[int, Any]]]) -> Iterator[Ticket]:
+            for row, users in rows:
+                ticket = zm.ticket(row, users, self.labels, moment)
+                if keep(row, ticket):
+                    yield ticket
+
+        found = matching(self.api.pages("requests", "requests", params))
+        if key in ("updated", "created"):  # the server's order: streamed, constant memory
+            return itertools.islice(found, query.limit)
+        ordered = sorted(found, key=lambda t: (sort_value(t, key), t.id), reverse=descending)
+        return iter(ordered[: query.limit] if query.limit is not None else ordered)
+
+    def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
+        return self.get(ticket_id).attachments or []
+
+    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
+        for item, _ in self.api.pages(f"requests/{int(ticket_id)}/comments", "comments",
+                                      {"page[size]": PAGE_SIZE}):
+            for data in item.get("attachments") or []:
+                if int(data["id"]) == attachment_id:
+                    found = zm.attachment(data, int(item["id"]), zm.timestamp(item.get("created_at")) or "")
+                    response = self.api.request("GET", str(data["content_url"]), stream=True,
+                                                missing=f"the file of attachment {attachment_id}")
+                    return found, cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
+        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
+                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+
+    # -- writing -------------------------------------------------------------------------------------------------
+
+    def _upload(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[str]:
+        """Each file to POST /uploads?filename=; the tokens go in the comment's `uploads`."""
+        tokens = []
+        for name, content in files:
+            data = self.api.json("POST", "uploads", params={"filename": name}, data=content,
+                                 headers={"Content-Type": "application/binary"})
+            tokens.append(str(data["upload"]["token"]))
+        return tokens
+
+    def _comment(self, body: str, files: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
+        comment: dict[str, Any] = {"body": body}
+        if files:
+            comment["uploads"] = self._upload(files)
+        return comment
+
+    def create(
+        self,
+        *,
+        subject: str,
+        body: str,
+        priority: str | None = None,
+        type: str | None = None,
+        department: str | None = None,
+        ccs: Sequence[str] = (),
+        fields: dict[str, str] | None = None,
+        tags: Sequence[str] = (),
+        attachments: Sequence[Upload] = (),
+        follow_up_of: int | None = None,
+        requester: str | None = None,
+        dedupe_key: str | None = None,
+        on_duplicate: str = "reply",
+    ) -> Ticket:
+        if department:
+            raise Unsupported(f"{PLATFORM} end users cannot choose a group", hint="leave out --department")
+        if tags:
+            raise Unsupported(f"{PLATFORM} end users cannot set tags", hint="leave out --tag")
+        if requester:
+            raise Unsupported(f"{PLATFORM}'s Requests API opens requests as you", hint="leave out --requester")
+        if dedupe_key:
+            raise Unsupported(f"{PLATFORM} cannot find a request by a dedupe key", hint="leave out --dedupe-key")
+        custom = [{"id": self.labels.field_id(k), "value": v} for k, v in (fields or {}).items()]
+        files = read_files(attachments)
+        request: dict[str, Any] = {"subject": subject}
+        if priority:
+            request["priority"] = zm.priority_native(priority)
+        if type:
+            request["type"] = type.strip().lower()
+        if ccs:
+            request["collaborators"] = list(ccs)
+        if custom:
+            request["custom_fields"] = custom
+        if follow_up_of is not None:
+            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
+            request["via_followup_source_id"] = int(follow_up_of)
+        request["comment"] = self._comment(body, files)
+        data = self.api.json("POST", "requests", json={"request": request})
+        created = self.get(int(data["request"]["id"]))
+        created.created = True
+        return created
+
+    def _open_for_change(self, ticket_id: int, refusal: str) -> dict[str, Any]:
+        request, _ = self._raw(ticket_id)
+        if request.get("status") == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
+        return request
+
+    def reply(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = False,
+        status: str | None = None,
+        attachments: Sequence[Upload] = (),
+    ) -> Ticket:
+        if internal:
+            raise Unsupported(f"{PLATFORM} end users cannot write internal notes", hint="leave out --internal")
+        target = zm.native_statuses([status])[0] if status else None
+        if target not in (None, "solved"):
+            raise Unsupported(f"{PLATFORM} end users can only mark a request solved, not {status!r}",
+                              hint="leave out --status, or pass --status resolved")
+        request = self._open_for_change(ticket_id, "it takes no more replies")
+        payload: dict[str, Any] = {"comment": self._comment(body, read_files(attachments))}
+        if target == "solved":
+            self._check_solvable(ticket_id, request)
+            payload["solved"] = True
+        self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": payload})
+        return self.get(ticket_id)
+
+    @staticmethod
+    def _check_solvable(ticket_id: int, request: dict[str, Any]) -> None:
+        if not request.get("can_be_solved_by_me"):
+            raise StateConflict(f"{PLATFORM} does not let you mark ticket #{ticket_id} solved yet",
+                                hint="an agent must be assigned first; reply to say it is no longer needed")
+
+    def close(self, ticket_id: int) -> Ticket:
+        request = self._open_for_change(ticket_id, "it is already final")
+        if request.get("status") == "solved":
+            raise StateConflict(f"ticket #{ticket_id} is already solved")
+        self._check_solvable(ticket_id, request)
+        self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"solved": True}})
+        return self.get(ticket_id)
+
+    def reopen(self, ticket_id: int) -> Ticket:
+        request, _ = self._raw(ticket_id)
+        if request.get("status") == "closed":
+            raise StateConflict(f"ticket #{ticket_id} is closed, and {PLATFORM} never reopens a closed request",
+                                hint=follow_up_hint(ticket_id))
+        if request.get("status") != "solved":
+            raise StateConflict(f"ticket #{ticket_id} is not solved (it is {request.get('status')}); "
+                                "nothing to reopen")
+        self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"comment": {"body": REOPEN_TEXT}}})
+        return self.get(ticket_id)
+
+    def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
+        if changes.status and zm.native_statuses([changes.status])[0] == "solved" and not any(
+                (changes.subject, changes.priority, changes.type, changes.department, changes.assignee,
+                 changes.fields, changes.add_tags, changes.remove_tags)):
+            return self.close(ticket_id)
+        raise Unsupported(f"{PLATFORM} end users cannot change a request after opening it (only mark it solved)",
+                          hint="reply with what should change, or use --status resolved")
+
+    def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
+        if remove:
+            raise Unsupported(f"{PLATFORM} end users cannot remove CCs", hint="ask an agent to remove them")
+        self._open_for_change(ticket_id, "its CCs cannot change")
+        if add:
+            self.api.request("PUT", f"requests/{int(ticket_id)}",
+                             json={"request": {"additional_collaborators": list(add)}})
+        return self.get(ticket_id)
+
+
+def article(data: dict[str, Any]) -> Article:
+    count, total = int(data.get("vote_count") or 0), int(data.get("vote_sum") or 0)
+    return Article(
+        id=int(data["id"]), title=str(data.get("title") or ""), collection="",
+        folder=str(data.get("section_id") or ""), locale=str(data.get("locale") or ""),
+        labels=[str(x) for x in data.get("label_names") or []],
+        created_at=zm.timestamp(data.get("created_at")) or "", updated_at=zm.timestamp(data.get("updated_at")) or "",
+        helpful=(count + total) // 2, not_helpful=(count - total) // 2, body=data.get("body"),
+        snippet=data.get("snippet"),
+    )
+
+
+class ZendeskArticles:
+    """The Help Center: search, read, list and vote. Writing articles needs an agent's Guide role."""
+
+    def __init__(self, api: Api, profile: Profile) -> None:
+        self.api = api
+        self.locale = profile.options.get("locale")
+
+    def search(self, query: str, *, collection: str | None = None, folder: str | None = None,
+               locale: str | None = None, limit: int = 10) -> builtins.list[Article]:
+        params: dict[str, Any] = {"query": query, "per_page": min(max(limit, 1), 100)}
+        if locale or self.locale:
+            params["locale"] = locale or self.locale
+        if folder:
+            params["section"] = folder
+        if collection:
+            params["category"] = collection
+        data = self.api.json("GET", "help_center/articles/search", params=params)
+        return [article(a) for a in data.get("results") or []][:limit]
+
+    def get(self, article_id: int) -> Article:
+        data = self.api.json("GET", f"help_center/articles/{int(article_id)}", missing=f"article {article_id}")
+        return article(data["article"])
+
+    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+             limit: int | None = None) -> Iterator[Article]:
+        path = f"help_center/sections/{folder}/articles" if folder else "help_center/articles"
+        rows = self.api.pages(path, "articles", {"page[size]": PAGE_SIZE})
+        return itertools.islice((article(a) for a, _ in rows), limit)
+
+    def collections(self) -> builtins.list[Collection]:
+        sections: dict[str, builtins.list[Folder]] = {}
+        for item, _ in self.api.pages("help_center/sections", "sections", {"page[size]": PAGE_SIZE}):
+            sections.setdefault(str(item.get("category_id")), []).append(
+                Folder(id=int(item["id"]), name=str(item.get("name") or ""), slug=str(item["id"]), articles=0))
+        return [Collection(id=int(item["id"]), name=str(item.get("name") or ""), slug=str(item["id"]),
+                           folders=sections.get(str(item["id"]), []))
+                for item, _ in self.api.pages("help_center/categories", "categories", {"page[size]": PAGE_SIZE})]
+
+    def rate(self, article_id: int, *, helpful: bool) -> Article:
+        self.api.request("POST", f"help_center/articles/{int(article_id)}/{'up' if helpful else 'down'}",
+                         missing=f"article {article_id}")
+        return self.get(article_id)
+
+    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
+            labels: Sequence[str] = (), slug: str | None = None) -> Article:
+        raise Unsupported(f"{PLATFORM} articles are written in Guide by agents", hint="write it in Zendesk Guide")
+
+    def edit(self, article_id: int, **changes: Any) -> Article:
+        raise Unsupported(f"{PLATFORM} articles are edited in Guide by agents", hint="edit it in Zendesk Guide")
+
+
+class ZendeskAccounts:
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    def me(self) -> User:
+        data = self.api.json("GET", "users/me")["user"]
+        role = {"end-user": "customer", "agent": "agent", "admin": "admin"}.get(str(data.get("role")), "customer")
+        return User(id=int(data.get("id") or 0), email=str(data.get("email") or ""), name=str(data.get("name") or ""),
+                    role=role, organization=None if data.get("organization_id") is None
+                    else str(data["organization_id"]), active=bool(data.get("active", True)), title=None,
+                    phone=data.get("phone"), language=data.get("locale"), timezone=data.get("time_zone"),
+                    created_at=zm.timestamp(data.get("created_at")) or "")
+
+    @staticmethod
+    def _refuse(what: str) -> NoReturn:
+        raise Unsupported(f"{PLATFORM}'s end-user API cannot {what}", hint="do it in Zendesk's Admin Center")
+
+    def update_me(self, **changes: str) -> User:
+        self._refuse("change your profile")
+
+    def users(self, *, role: str | None = None, organization: str | None = None,
+              inactive: bool = False) -> builtins.list[User]:
+        self._refuse("list users")
+
+    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
+        self._refuse("add users")
+
+    def set_active(self, email: str, active: bool) -> User:
+        self._refuse("deactivate users")
+
+    def reset_password(self, email: str) -> str:
+        self._refuse("reset passwords")
+
+    def organizations(self) -> builtins.list[Organization]:
+        self._refuse("list organisations")
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization:
+        self._refuse("add organisations")
+
+    def departments(self) -> builtins.list[Department]:
+        self._refuse("list groups")
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department:
+        self._refuse("add groups")
+
+    def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
+        self._refuse("list ticket fields (name them with --option field_NAME=NUMBER)")
+
+    def add_field(self, definition: FieldDef) -> FieldDef:
+        self._refuse("add ticket fields")
+
+
+def custom_status_labels(api: Api) -> dict[int, str]:
+    """The account's custom statuses (end-user labels), where the token may read them; {} otherwise."""
+    try:
+        data = api.json("GET", "custom_statuses")
+    except (PermissionDenied, NotFound):
+        return {}
+    return {int(s["id"]): str(s.get("end_user_label") or s.get("agent_label") or "")
+            for s in data.get("custom_statuses") or []}
+
+
+class ZendeskBackend:
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        try:
+            page_size = min(PAGE_SIZE, int(profile.options.get("page_size") or PAGE_SIZE))
+        except ValueError:
+            raise InvalidInput(f"profile {profile.name!r}: page_size must be a number",
+                               hint="fix it in the profile's options") from None
+        self.api = Api(profile, secret)
+        self.labels = LazyLabels(self.api, profile)
+        self.tickets: TicketsAPI = ZendeskTickets(self.api, self.labels, profile, page_size)
+        self.articles: ArticlesAPI = ZendeskArticles(self.api, profile)
+        self.accounts: AccountsAPI = ZendeskAccounts(self.api)
+
+
+class LazyLabels(zm.Labels):
+    """Labels whose custom statuses are read from the account on first use (one request, when needed)."""
+
+    def __init__(self, api: Api, profile: Profile) -> None:
+        super().__init__(profile.options)
+        self.api = api
+        self.read = str(profile.options.get("custom_statuses", "yes")).lower() not in ("no", "0", "false")
+
+    def label(self, status: str, custom_status_id: Any) -> str:
+        if custom_status_id is not None and self.read:
+            self.read = False
+            self.custom.update(custom_status_labels(self.api))
+        return super().label(status, custom_status_id)
+
+
+def open_backend(profile: Profile) -> ZendeskBackend:
+    from portalctl.secrets import SecretStore
+
+    return ZendeskBackend(profile, SecretStore().get(profile.name))

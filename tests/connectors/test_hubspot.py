@@ -1,0 +1,267 @@
+"""The HubSpot connector against a simulator of HubSpot's CRM v3 API (tests/connectors/sim_hubspot.py).
+
+Each simulated behaviour says in sim_hubspot.py where HubSpot documents it; the comments here name the page again
+where a test relies on it. A live smoke test runs against a real account when PORTALCTL_LIVE_HUBSPOT_TOKEN is set.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from portalctl.backends import hubspot_map as hs
+from portalctl.backends.base import TicketChanges, TicketQuery, Upload
+from portalctl.backends.hubspot import HubSpotBackend
+from portalctl.client import Client
+from portalctl.config import Profile, UserConfig
+from portalctl.errors import InvalidInput, NotFound, StateConflict, Unsupported
+from portalctl.exitcodes import ExitCode
+from portalctl.secrets import SecretStore
+from tests.connectors.sim_hubspot import PIPELINES, READ_ONLY_TOKEN, TOKEN, HubSpotSim
+
+Cli = Callable[..., Result]
+PROFILE = "hubspot"
+
+TEST_SECONDS = 60
+LIVE_TOKEN = os.environ.get("PORTALCTL_LIVE_HUBSPOT_TOKEN")  # read now: the `home` fixture clears PORTALCTL_*
+LIVE_URL = os.environ.get("PORTALCTL_LIVE_HUBSPOT_URL") or "https://api.hubapi.com"
+
+
+@pytest.fixture(autouse=True)
+def bounded() -> Iterator[None]:
+    """Every test here is bounded in time (SIGALRM; no pytest-timeout needed)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"test took more than {TEST_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(TEST_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def sim(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSpotSim]:
+    monkeypatch.setenv("PORTALCTL_BACKOFF", "0.05")  # retries without Retry-After wait little in tests
+    monkeypatch.setenv("PORTALCTL_TIMEOUT", "10")
+    with HubSpotSim() as running:
+        yield running
+
+
+@pytest.fixture
+def profile(sim: HubSpotSim) -> Profile:
+    """The saved, current HubSpot profile: pages of 3 tickets so a handful of tickets spans several pages."""
+    saved = Profile(name=PROFILE, backend="hubspot", url=sim.url, user="ana@vai.test",
+                    options={"page_size": "3", "pipeline": "VAI Formularios"})
+    UserConfig().put(saved)
+    SecretStore().set(PROFILE, TOKEN)
+    return saved
+
+
+@pytest.fixture
+def hs_cli(cli: Cli, profile: Profile) -> Cli:
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        return cli(*args, env={"PORTALCTL_PROFILE": PROFILE, **(env or {})}, input=input)
+
+    return run
+
+
+def create(hs_cli: Cli, subject: str, *args: str) -> dict[str, object]:
+    result = hs_cli("tickets", "create", "--subject", subject, "--body", f"Body of {subject}", *args, "-o", "json")
+    assert result.exit_code == 0, result.output
+    created: dict[str, object] = json.loads(result.stdout)
+    return created
+
+
+def test_stages_map_from_the_account_and_profile_options() -> None:
+    # "CRM API | Pipelines": stages carry metadata.ticketState; the default pipeline's labels
+    pipes = hs.pipelines({"results": PIPELINES}, hs.stage_overrides({"stage.4": "resolved", "queue": "x"}))
+    states = {s.label: s.state for p in pipes for s in p.stages}
+    assert states == {"New": "new", "Waiting on contact": "pending", "Waiting on us": "open",
+                      "Closed": "resolved",  # overridden by --option stage.4=resolved
+                      "Nuevo": "new", "En proceso": "open", "Resuelto": "resolved"}
+    assert hs.stage_state("Escalated", "OPEN") == "open" and hs.stage_state("Archivado", "CLOSED") == "closed"
+    with pytest.raises(InvalidInput):
+        hs.stage_state("New", "OPEN", "sometimes")
+    assert [hs.priority_name(p) for p in ("LOW", "MEDIUM", "HIGH", "URGENT", None)] == [
+        "low", "medium", "high", "urgent", "medium"]
+
+
+def test_client_create_list_show_reply_close_reopen(sim: HubSpotSim, profile: Profile, tmp_path: Path) -> None:
+    pdf = tmp_path / "formulario-5412.pdf"
+    pdf.write_bytes(b"%PDF-1.4 corrected form\n" * 100)
+    client = Client(profile)
+    first = client.tickets.create(subject="Cambio en formulario 5412", body="Corregir el valor FOB",
+                                  priority="high", fields={"user_code": "0042", "form_numbers": "5412"},
+                                  attachments=[Upload(pdf.name, pdf)])
+    assert (first.status, first.status_label, first.department) == ("new", "Nuevo", "vai-formularios")
+    assert first.fields == {"user_code": "0042", "form_numbers": "5412"} and first.created is True
+    assert [a.filename for a in first.attachments or []] == ["formulario-5412.pdf"]
+    others = [client.tickets.create(subject=f"Consulta {n}", body="b").id for n in range(6)]
+
+    # cursor paging (paging.next.after), "CRM API | Tickets"/"CRM API | Search": 7 tickets in pages of 3
+    found = list(client.tickets.list(TicketQuery(sort="id", limit=None, statuses=["all"])))
+    assert [t.id for t in found] == [first.id, *others]
+    searched = [t.id for t in client.tickets.list(TicketQuery(sort="id", limit=None))]
+    assert searched == [first.id, *others]
+    assert sum(1 for method, path in sim.requests if path.endswith("/tickets/search")) >= 3
+
+    replied = client.tickets.reply(first.id, body="Adjunto el PDF <firmado>\nsegunda línea", internal=True,
+                                   status="open", attachments=[Upload("firma.png", pdf)])
+    assert (replied.status, replied.status_label) == ("open", "En proceso")
+    assert [(c.body, c.internal) for c in replied.comments or []][-1] == (
+        "Adjunto el PDF <firmado>\nsegunda línea", True)
+    with pytest.raises(Unsupported, match="no public reply"):
+        client.tickets.reply(first.id, body="hola")
+
+    closed = client.tickets.close(first.id)  # VAI's pipeline ends with Resuelto (ticketState CLOSED)
+    assert (closed.status, closed.status_label) == ("resolved", "Resuelto") and closed.resolved_at
+    with pytest.raises(StateConflict, match="already Resuelto"):
+        client.tickets.close(first.id)
+    reopened = client.tickets.reopen(first.id)
+    assert (reopened.status, reopened.status_label) == ("open", "En proceso")
+    with pytest.raises(StateConflict, match="nothing to reopen"):
+        client.tickets.reopen(first.id)
+    with pytest.raises(NotFound):
+        client.tickets.get(99999)
+
+    info = client.backend
+    assert isinstance(info, HubSpotBackend)
+    assert [p["label"] for p in info.pipelines()] == ["Support Pipeline", "VAI Formularios"]
+    assert {d.key for d in client.accounts.field_defs()} == {"user_code", "form_numbers", "topic"}
+
+
+def test_server_side_filters_and_unknown_properties(sim: HubSpotSim, profile: Profile) -> None:
+    client = Client(profile)
+    urgent = client.tickets.create(subject="Aduana bloqueada", body="urgente", priority="urgent")
+    support = client.tickets.create(subject="Password", body="reset", department="Support Pipeline",
+                                    requester="ana@vai.test")  # associated contact (ticket -> contact type 16)
+    assert (support.status_label, support.department) == ("New", "support-pipeline")
+    assert (support.requester, support.requester_name) == ("ana@vai.test", "Ana Importadora")
+    with pytest.raises(InvalidInput, match=r"no contact with e-mail 'nobody@vai\.test'"):
+        client.tickets.create(subject="x", body="y", requester="nobody@vai.test")
+    client.tickets.close(support.id)  # the default pipeline's Closed stage
+    by_priority = client.tickets.list(TicketQuery(priorities=["urgent"], limit=None))
+    assert [t.id for t in by_priority] == [urgent.id]
+    assert [t.id for t in client.tickets.list(TicketQuery(statuses=["Closed"], limit=None))] == [support.id]
+    assert [t.id for t in client.tickets.list(TicketQuery(search="aduana", limit=None))] == [urgent.id]
+    assert [t.id for t in client.tickets.list(TicketQuery(departments=["support-pipeline"], statuses=["all"],
+                                                          limit=None))] == [support.id]
+    moved = client.tickets.update(urgent.id, TicketChanges(priority="low", department="support-pipeline",
+                                                           fields={"topic": "importacion"}))
+    assert (moved.priority, moved.department, moved.status_label) == ("low", "support-pipeline", "New")
+    assert moved.fields["topic"] == "importacion"
+    with pytest.raises(Unsupported, match="has no stage for 'pending'"):
+        client.tickets.update(urgent.id, TicketChanges(department="vai-formularios", status="pending"))
+    # HubSpot refuses unknown properties (VALIDATION_ERROR, PROPERTY_DOESNT_EXIST): one line, exit 2
+    with pytest.raises(InvalidInput, match='Property "nope" does not exist'):
+        client.tickets.create(subject="x", body="y", fields={"nope": "1"})
+    with pytest.raises(Unsupported, match="HubSpot tickets have no CCs"):
+        client.tickets.create(subject="x", body="y", ccs=["boss@example.com"])
+
+
+def test_cli_flow_with_attachments_and_export(hs_cli: Cli, sim: HubSpotSim, tmp_path: Path) -> None:
+    pdf = tmp_path / "form.pdf"
+    pdf.write_bytes(os.urandom(5000))
+    ids = [create(hs_cli, f"Formulario {n}", "--field", "user_code=0042")["id"] for n in range(5)]
+    listed = json.loads(hs_cli("tickets", "list", "--all", "--sort", "id", "-o", "json").stdout)
+    assert [row["id"] for row in listed] == ids and {row["status"] for row in listed} == {"new"}
+    number = str(ids[0])
+
+    public = hs_cli("tickets", "reply", number, "--body", "hola")
+    assert public.exit_code == ExitCode.ERROR and "no public reply" in public.stderr and "--internal" in public.stderr
+    note = hs_cli("tickets", "reply", number, "--internal", "--body", "PDF corregido", "--attach", str(pdf))
+    assert note.exit_code == 0, note.output
+    shown = json.loads(hs_cli("tickets", "show", number, "-o", "json").stdout)
+    assert [c["body"] for c in shown["comments"]] == ["Body of Formulario 0", "PDF corregido"]
+    attachment = shown["attachments"][0]
+    assert (attachment["filename"], attachment["size"]) == ("form.pdf", 5000)
+    saved = hs_cli("tickets", "download", number, str(attachment["id"]), "--dir", str(tmp_path / "out"))
+    assert saved.exit_code == 0, saved.output
+    assert Path(saved.stdout.strip()).read_bytes() == pdf.read_bytes()
+
+    closed = json.loads(hs_cli("tickets", "close", number, "-o", "json").stdout)
+    assert closed["status"] == "resolved"
+    reopened = json.loads(hs_cli("tickets", "reopen", number, "-o", "json").stdout)
+    assert (reopened["status"], reopened["status_label"]) == ("open", "En proceso")
+
+    articles = hs_cli("articles", "search", "factura")
+    assert articles.exit_code == ExitCode.ERROR and "HubSpot has no knowledge-base API" in articles.stderr
+
+    target = tmp_path / "x.csv"
+    exported = hs_cli("export", "tickets", "-o", str(target))
+    assert exported.exit_code == 0, exported.output
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(int(row["id"]) for row in rows) == ids
+
+
+def test_search_beyond_10000_results_fails_up_front(sim: HubSpotSim, profile: Profile) -> None:
+    # "CRM API | Search": the search endpoints page through at most 10,000 results
+    client = Client(profile)
+    made = client.tickets.create(subject="uno", body="b")
+    sim.reported_total = 12_000
+    with pytest.raises(InvalidInput, match="at most 10,000 tickets and this listing matches 12,000"):
+        client.tickets.list(TicketQuery(priorities=["medium"], limit=None))
+    assert [t.id for t in client.tickets.list(TicketQuery(limit=30))] == [made.id]  # newest 30: fine
+    assert [t.id for t in client.tickets.list(TicketQuery(statuses=["all"], limit=None))] == [made.id]  # list API
+
+
+@pytest.mark.parametrize("retry_after", [None, 1])
+def test_429_is_retried_with_and_without_retry_after(hs_cli: Cli, sim: HubSpotSim,
+                                                     retry_after: int | None) -> None:
+    # "API usage guidelines and limits": 429 with X-HubSpot-RateLimit-* headers, Retry-After not always sent
+    create(hs_cli, "rate limited")
+    sim.throttle(2, retry_after)
+    started = time.monotonic()
+    result = hs_cli("tickets", "list", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert [row["subject"] for row in json.loads(result.stdout)] == ["rate limited"]
+    assert sim.throttled == 0
+    if retry_after:
+        assert time.monotonic() - started >= 2 * retry_after
+
+
+def test_rate_limit_that_outlasts_the_retries_exits_6(hs_cli: Cli, sim: HubSpotSim) -> None:
+    sim.throttle(50, 0)
+    result = hs_cli("tickets", "list", env={"PORTALCTL_RETRIES": "1"})
+    assert result.exit_code == ExitCode.UNAVAILABLE and "429" in result.stderr and "190 per 10000 ms" in result.stderr
+
+
+def test_bad_credentials_exit_4_and_unknown_ticket_exits_3(hs_cli: Cli, cli: Cli, sim: HubSpotSim) -> None:
+    bad = hs_cli("tickets", "list", env={"PORTALCTL_TOKEN": "pat-na1-wrong"})
+    assert bad.exit_code == ExitCode.AUTH and "refused the token" in bad.stderr
+    # "Error handling": a token without the scope a call needs gets 403 with category MISSING_SCOPES
+    scoped = hs_cli("tickets", "create", "--subject", "x", "--body", "y", env={"PORTALCTL_TOKEN": READ_ONLY_TOKEN})
+    assert scoped.exit_code == ExitCode.AUTH and "MISSING_SCOPES" in scoped.stderr
+    missing = hs_cli("tickets", "show", "987654")
+    assert missing.exit_code == ExitCode.NOT_FOUND and "ticket #987654 not found" in missing.stderr
+
+    login = ("auth", "login", "--name", "hub", "--backend", "hubspot", "--url", sim.url, "--with-token")
+    assert cli(*login, input="pat-na1-wrong\n").exit_code == ExitCode.AUTH
+    done = cli(*login, "--option", "stage.7103=closed", input=TOKEN + "\n")
+    assert done.exit_code == 0, done.output
+    assert UserConfig().get("hub").options == {"stage.7103": "closed"}
+
+
+@pytest.mark.skipif(not LIVE_TOKEN,
+                    reason="set PORTALCTL_LIVE_HUBSPOT_TOKEN (and optionally PORTALCTL_LIVE_HUBSPOT_URL) to run "
+                           "against a real HubSpot account")
+def test_live_read_only_list_and_show(home: Path) -> None:
+    SecretStore().set("live", str(LIVE_TOKEN))
+    profile = Profile(name="live", backend="hubspot", url=LIVE_URL)
+    client = Client(profile)
+    tickets = list(client.tickets.list(TicketQuery(statuses=["all"], limit=3)))
+    if tickets:
+        assert client.tickets.get(tickets[0].id).id == tickets[0].id
