@@ -453,7 +453,7 @@ class TestIncremental:
             raise OSError(28, "No space left on device")
 
         with monkeypatch.context() as patch:
-            patch.setattr(exporters.CsvTable, "write", broken)
+            patch.setattr(exporters.CsvRows, "write", broken)  # the embedded portal's CSV path
             full = cli("export", "tickets", "-o", "t.csv", "--incremental", str(state))
         assert full.exit_code == ExitCode.ERROR
         assert "could not write t.csv: No space left on device" in full.stderr
@@ -507,7 +507,7 @@ class TestAtomic:
         target = Path(f"report.{fmt}")
         ok(cli("export", "tickets", "-o", str(target), "--limit", "5"))
         previous = target.read_bytes()
-        writer = {"csv": (exporters.CsvTable, "write"), "xlsx": (xlsx.DataSheet, "append"),
+        writer = {"csv": (exporters.CsvRows, "write"), "xlsx": (xlsx.DataSheet, "append"),
                   "jsonl": (exporters.JsonlWriter, "write")}[fmt]
         fail_after(monkeypatch, *writer, rows=150, error=error)
         result = cli("export", "tickets", "-o", str(target))

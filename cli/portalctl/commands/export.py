@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
@@ -155,7 +155,14 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
         comments=include_comments, bom=bom,
         tally=Tally(zone, [canonical_state(s) or s for s in query.statuses]) if chosen == "xlsx" else None,
     )
-    records = client.tickets.list(query)  # filters are checked here, before any file is touched
+    # filters are checked here, before any file is touched
+    records: Iterable[Any] | None = None
+    list_rows = getattr(client.tickets, "list_rows", None)  # the embedded portal's fast path for CSV
+    if chosen == "csv" and not include_comments and list_rows is not None:
+        records = list_rows(query, [c.name for c in spec.columns])
+        spec.rows = records is not None
+    if records is None:
+        records = client.tickets.list(query)
 
     def comments_of(ticket: Ticket) -> Sequence[Comment]:
         return client.tickets.get(ticket.id).comments or []

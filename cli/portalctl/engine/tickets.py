@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -79,6 +80,30 @@ JSON_SELECT = (
     " 'comments', NULL, 'attachments', NULL, 'dedupe_key', t.dedupe_key, 'created', NULL)"
     + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
 )
+
+# Export columns as SQLite computes them (lists joined with ", ", overdue as yes/no), for CSV exports that skip
+# building Ticket objects: ~6 us a ticket of a 100,000-ticket export. A test holds them to the object path's CSV.
+_JOINED_CCS = ("(SELECT group_concat(email, ', ') FROM (SELECT u.email FROM ticket_ccs c JOIN users u"
+               " ON u.id = c.user_id WHERE c.ticket_id = t.id ORDER BY u.email))")
+ROW_SQL = {
+    "id": "t.id", "subject": "t.subject", "status": "t.status", "status_label": _LABEL, "priority": "t.priority",
+    "type": "t.type", "department": "d.slug", "organization": "o.slug", "requester": "r.email",
+    "requester_name": "r.name", "assignee": "a.email", "ccs": _JOINED_CCS,
+    "tags": "(SELECT group_concat(value, ', ') FROM json_each(t.tags))", "created_at": "t.created_at",
+    "updated_at": "t.updated_at", "due_at": "t.due_at",
+    "overdue": "CASE WHEN t.due_at < '{now}' AND t.status IN " + repr(LATE_STATES) + " THEN 'yes' ELSE 'no' END",
+    "resolved_at": "t.resolved_at", "closed_at": "t.closed_at", "follow_up_of": "t.follow_up_of",
+    "dedupe_key": "t.dedupe_key",
+}
+FIELD_KEY = re.compile(r"^\w+$")
+
+
+def field_sql(key: str) -> str:
+    """A custom field's cell: yes/no for booleans, a joined list for multichoice, else the value."""
+    path = f"'$.\"{key}\"'"
+    return (f"CASE json_type(t.fields, {path}) WHEN 'true' THEN 'yes' WHEN 'false' THEN 'no'"
+            f" WHEN 'array' THEN (SELECT group_concat(value, ', ') FROM json_each(t.fields, {path}))"
+            f" ELSE json_extract(t.fields, {path}) END")
 
 
 def sort_value(ticket: Ticket, key: str) -> Any:
@@ -176,6 +201,24 @@ class TicketService:
         cursor.row_factory = None
         cursor.execute(sql, [self.portal.now(), *params])
         return (row[0] for row in cursor)
+
+    def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
+        """The listing as plain rows of export cells for `columns` (names as in CSV headers, `field:KEY` for
+        custom fields), or None when a column has no SQL form here and the caller must use `list`."""
+        expressions = []
+        for name in columns:
+            key = name.removeprefix("field:") if name.startswith("field:") else None
+            if key is not None and FIELD_KEY.match(key):
+                expressions.append(field_sql(key))
+            elif name in ROW_SQL:  # "{now}" is our own ISO time, never user text
+                expressions.append(ROW_SQL[name].replace("{now}", self.portal.now()))
+            else:
+                return None
+        select = "SELECT " + ", ".join(expressions) + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
+        sql, params = self._listing(select, query, None)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params)
 
     def _listing(
         self, select: str, query: TicketQuery, after: tuple[Any, int] | None

@@ -54,6 +54,7 @@ class ExportSpec:
     comments: bool = False
     tally: Tally | None = None  # Excel: counts for the Summary sheet
     bom: bool = False
+    rows: bool = False  # CSV: records are the backend's ready rows (`list_rows`), not records
     targets: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -145,6 +146,22 @@ class CsvTable:
 
     def abort(self) -> None:
         pass
+
+
+class CsvRows(CsvTable):
+    """CSV from rows the backend already shaped (lists joined, flags as yes/no): only neutralising is left."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
+        super().__init__(stream, columns)
+        self.neutral = sorted(self.texts + self.lists + self.loose)
+
+    def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
+        values = list(record)
+        for index in self.neutral:
+            value = values[index]
+            if value.__class__ is str and value and value[0] in UNSAFE:
+                values[index] = "'" + value
+        self.writer.writerow(values)
 
 
 class CsvWriter(CsvTable):
@@ -258,7 +275,7 @@ def open_writer(spec: ExportSpec, paths: Sequence[Path], stack: contextlib.ExitS
     if spec.fmt == "csv" and len(streams) > 1:
         return CsvWriter(streams[0], spec.columns, streams[1])
     if spec.fmt == "csv":
-        return CsvTable(streams[0], spec.columns)  # no comments: one call less per row
+        return (CsvRows if spec.rows else CsvTable)(streams[0], spec.columns)  # no comments: one call less a row
     return (JsonWriter if spec.fmt == "json" else JsonlWriter)(streams[0], spec)
 
 
