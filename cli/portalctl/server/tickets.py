@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from portalctl.backends.base import TicketChanges, TicketQuery
 from portalctl.engine import uploads
 from portalctl.engine.db import iso
-from portalctl.engine.tickets import sort_value
+from portalctl.engine.ticket_sql import sort_value
 from portalctl.errors import InvalidInput
 from portalctl.model import STATES, Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep
