@@ -32,6 +32,7 @@ from portalctl.backends.base import (
     TicketsAPI,
     Upload,
 )
+from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
@@ -50,7 +51,6 @@ from portalctl.model import (
     Department,
     FieldDef,
     Folder,
-    Organization,
     Ticket,
     User,
 )
@@ -583,7 +583,10 @@ def iana_zone(name: Any) -> str | None:
     return str(name) if name and "/" in str(name) else None
 
 
-class FreshdeskAccounts:
+class FreshdeskAccounts(NoAccountAdmin):
+    platform = PLATFORM
+    admin_hint = "do it in Freshdesk's admin pages"
+
     def __init__(self, api: Api) -> None:
         self.api = api
 
@@ -618,38 +621,6 @@ class FreshdeskAccounts:
                 description=spec.get("description"),
             ))
         return found
-
-    @staticmethod
-    def _refuse(what: str) -> NoReturn:
-        raise Unsupported(f"portalctl cannot {what} on {PLATFORM}", hint="do it in Freshdesk's admin pages")
-
-    def update_me(self, **changes: str) -> User:
-        self._refuse("change your profile")
-
-    def users(self, *, role: str | None = None, organization: str | None = None,
-              inactive: bool = False) -> builtins.list[User]:
-        self._refuse("list users")
-
-    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
-        self._refuse("add users")
-
-    def set_active(self, email: str, active: bool) -> User:
-        self._refuse("deactivate users")
-
-    def reset_password(self, email: str) -> str:
-        self._refuse("reset passwords")
-
-    def organizations(self) -> builtins.list[Organization]:
-        self._refuse("list companies")
-
-    def add_organization(self, *, name: str, **options: Any) -> Organization:
-        self._refuse("add companies")
-
-    def add_department(self, *, name: str, description: str | None = None) -> Department:
-        self._refuse("add groups")
-
-    def add_field(self, definition: FieldDef) -> FieldDef:
-        self._refuse("add ticket fields")
 
 
 class FreshdeskBackend:

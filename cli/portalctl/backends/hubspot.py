@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -46,7 +46,7 @@ from portalctl.backends.base import (
     TicketsAPI,
     Upload,
 )
-from portalctl.backends.refusals import NoKnowledgeBase
+from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
@@ -65,7 +65,6 @@ from portalctl.model import (
     Comment,
     Department,
     FieldDef,
-    Organization,
     Ticket,
     User,
     canonical_state,
@@ -685,7 +684,10 @@ class HubSpotTickets:
                           hint="associate contacts with the ticket in HubSpot instead")
 
 
-class HubSpotAccounts:
+class HubSpotAccounts(NoAccountAdmin):
+    platform = PLATFORM
+    admin_hint = "do it in HubSpot's settings"
+
     def __init__(self, api: Api, account: Account, profile: Profile) -> None:
         self.api = api
         self.account = account
@@ -716,38 +718,6 @@ class HubSpotAccounts:
                                   pattern=None, customer_editable=False, department=None,
                                   description=prop.get("description") or None))
         return found
-
-    def _refuse(self, what: str, hint: str) -> NoReturn:
-        raise Unsupported(f"{PLATFORM}'s API {what} through this connector", hint=hint)
-
-    def update_me(self, **changes: str) -> User:
-        self._refuse("cannot change your profile", "change it in HubSpot's settings")
-
-    def users(self, *, role: str | None = None, organization: str | None = None,
-              inactive: bool = False) -> builtins.list[User]:
-        self._refuse("cannot list users", "see them in HubSpot under Settings > Users & Teams")
-
-    def add_user(self, *, email: str, name: str, role: str = "customer",
-                 organization: str | None = None) -> User:
-        self._refuse("cannot add users", "invite them in HubSpot")
-
-    def set_active(self, email: str, active: bool) -> User:
-        self._refuse("cannot deactivate users", "manage users in HubSpot")
-
-    def reset_password(self, email: str) -> str:
-        self._refuse("cannot reset passwords", "use HubSpot's own password reset")
-
-    def organizations(self) -> builtins.list[Organization]:
-        self._refuse("cannot list companies", "see them in HubSpot's CRM")
-
-    def add_organization(self, *, name: str, **options: Any) -> Organization:
-        self._refuse("cannot add companies", "add them in HubSpot's CRM")
-
-    def add_department(self, *, name: str, description: str | None = None) -> Department:
-        self._refuse("cannot add pipelines", "add them in HubSpot: Settings > Objects > Tickets > Pipelines")
-
-    def add_field(self, definition: FieldDef) -> FieldDef:
-        self._refuse("cannot add ticket properties", "add them in HubSpot: Settings > Properties")
 
 
 class HubSpotBackend:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from portalctl.errors import Unsupported
-from portalctl.model import Article, Collection
+from portalctl.model import Article, Collection, Department, FieldDef, Organization, User
 
 
 class NoKnowledgeBase:
@@ -43,3 +43,44 @@ class NoKnowledgeBase:
 
     def edit(self, article_id: int, **changes: Any) -> Article:
         self._refuse()
+
+
+class NoAccountAdmin:
+    """Account administration a connector leaves to the platform's own pages: every operation refused by name.
+
+    A connector's accounts class inherits it, sets `platform` and `admin_hint`, and overrides what it can do.
+    """
+
+    platform = "this help desk"
+    admin_hint = "do it in the help desk's own admin pages"
+
+    def _refuse(self, what: str) -> NoReturn:
+        raise Unsupported(f"portalctl cannot {what} on {self.platform}", hint=self.admin_hint)
+
+    def update_me(self, **changes: str) -> User:
+        self._refuse("change your profile")
+
+    def users(self, *, role: str | None = None, organization: str | None = None,
+              inactive: bool = False) -> builtins.list[User]:
+        self._refuse("list users")
+
+    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
+        self._refuse("add users")
+
+    def set_active(self, email: str, active: bool) -> User:
+        self._refuse("deactivate or reactivate users")
+
+    def reset_password(self, email: str) -> str:
+        self._refuse("reset passwords")
+
+    def organizations(self) -> builtins.list[Organization]:
+        self._refuse("list organisations")
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization:
+        self._refuse("add organisations")
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department:
+        self._refuse("add departments")
+
+    def add_field(self, definition: FieldDef) -> FieldDef:
+        self._refuse("add ticket fields")

@@ -41,7 +41,7 @@ from portalctl.backends.base import (
     TicketsAPI,
     Upload,
 )
-from portalctl.backends.refusals import NoKnowledgeBase
+from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
@@ -60,7 +60,6 @@ from portalctl.model import (
     Comment,
     Department,
     FieldDef,
-    Organization,
     Ticket,
     User,
     canonical_state,
@@ -658,7 +657,10 @@ class WhmcsTickets:
         return self.get(ticket_id)
 
 
-class WhmcsAccounts:
+class WhmcsAccounts(NoAccountAdmin):
+    platform = PLATFORM
+    admin_hint = 'do it in the WHMCS admin area'
+
     def __init__(self, api: Api, departments: Departments, tickets: WhmcsTickets, profile: Profile) -> None:
         self.api = api
         self._departments = departments
@@ -684,39 +686,6 @@ class WhmcsAccounts:
 
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
         return []
-
-    def update_me(self, **changes: str) -> User:
-        raise Unsupported(f"{PLATFORM}: this connector cannot change your client profile",
-                          hint="change it in the WHMCS client area")
-
-    def users(self, *, role: str | None = None, organization: str | None = None,
-              inactive: bool = False) -> builtins.list[User]:
-        raise Unsupported(f"{PLATFORM}: this connector does not list clients", hint="see them in the WHMCS admin")
-
-    def add_user(self, *, email: str, name: str, role: str = "customer",
-                 organization: str | None = None) -> User:
-        raise Unsupported(f"{PLATFORM}: this connector does not add clients", hint="add them in the WHMCS admin")
-
-    def set_active(self, email: str, active: bool) -> User:
-        raise Unsupported(f"{PLATFORM}: this connector does not deactivate clients",
-                          hint="close the client in the WHMCS admin")
-
-    def reset_password(self, email: str) -> str:
-        raise Unsupported(f"{PLATFORM}: this connector cannot reset passwords",
-                          hint="use the client area's password reset page")
-
-    def organizations(self) -> builtins.list[Organization]:
-        raise Unsupported(f"{PLATFORM} has no organisations in its ticket API")
-
-    def add_organization(self, *, name: str, **options: Any) -> Organization:
-        raise Unsupported(f"{PLATFORM} has no organisations in its ticket API")
-
-    def add_department(self, *, name: str, description: str | None = None) -> Department:
-        raise Unsupported(f"{PLATFORM}'s API cannot add support departments",
-                          hint="add them in the WHMCS admin under Support Departments")
-
-    def add_field(self, definition: FieldDef) -> FieldDef:
-        raise Unsupported(f"{PLATFORM}: this connector cannot add custom fields")
 
 
 def number_option(profile: Profile, key: str, default: float) -> float:

@@ -22,7 +22,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -37,6 +37,7 @@ from portalctl.backends.base import (
     TicketsAPI,
     Upload,
 )
+from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
@@ -57,7 +58,6 @@ from portalctl.model import (
     Department,
     FieldDef,
     Folder,
-    Organization,
     Ticket,
     User,
 )
@@ -533,7 +533,10 @@ class ZendeskArticles:
         raise Unsupported(f"{PLATFORM} articles are edited in Guide by agents", hint="edit it in Zendesk Guide")
 
 
-class ZendeskAccounts:
+class ZendeskAccounts(NoAccountAdmin):
+    platform = PLATFORM
+    admin_hint = "do it in Zendesk's Admin Center"
+
     def __init__(self, api: Api) -> None:
         self.api = api
 
@@ -546,43 +549,11 @@ class ZendeskAccounts:
                     phone=data.get("phone"), language=data.get("locale"), timezone=data.get("time_zone"),
                     created_at=zm.timestamp(data.get("created_at")) or "")
 
-    @staticmethod
-    def _refuse(what: str) -> NoReturn:
-        raise Unsupported(f"{PLATFORM}'s end-user API cannot {what}", hint="do it in Zendesk's Admin Center")
-
-    def update_me(self, **changes: str) -> User:
-        self._refuse("change your profile")
-
-    def users(self, *, role: str | None = None, organization: str | None = None,
-              inactive: bool = False) -> builtins.list[User]:
-        self._refuse("list users")
-
-    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
-        self._refuse("add users")
-
-    def set_active(self, email: str, active: bool) -> User:
-        self._refuse("deactivate users")
-
-    def reset_password(self, email: str) -> str:
-        self._refuse("reset passwords")
-
-    def organizations(self) -> builtins.list[Organization]:
-        self._refuse("list organisations")
-
-    def add_organization(self, *, name: str, **options: Any) -> Organization:
-        self._refuse("add organisations")
-
     def departments(self) -> builtins.list[Department]:
         self._refuse("list groups")
 
-    def add_department(self, *, name: str, description: str | None = None) -> Department:
-        self._refuse("add groups")
-
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
         self._refuse("list ticket fields (name them with --option field_NAME=NUMBER)")
-
-    def add_field(self, definition: FieldDef) -> FieldDef:
-        self._refuse("add ticket fields")
 
 
 def custom_status_labels(api: Api) -> dict[int, str]:
