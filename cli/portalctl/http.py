@@ -9,6 +9,7 @@ always verified. The `portalctl.http` logger traces method, URL and status, neve
 from __future__ import annotations
 
 import email.utils
+import io
 import logging
 import random
 import time
@@ -18,11 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from portalctl import __version__
 from portalctl.config import Profile, Settings
-from portalctl.errors import InvalidInput, Unavailable
+from portalctl.errors import InvalidInput, PortalError, Unavailable
+from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
 
 log = logging.getLogger("portalctl.http")
@@ -207,3 +210,40 @@ def tuning(profile: Profile) -> tuple[RetryPolicy, float]:
     policy = RetryPolicy(retries=int(number("retries", defaults.retries)),
                          backoff=number("backoff", defaults.backoff))
     return policy, number("timeout", 30.0)
+
+
+class NoAuth(requests.auth.AuthBase):
+    """For a file a help desk serves from another host (a CDN, signed storage): its credentials stay home."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class Download(io.RawIOBase):
+    """An attachment's bytes as they arrive; a short file (a dropped connection) is an error, not a quiet save."""
+
+    def __init__(self, response: requests.Response, expected: Attachment) -> None:
+        self.response = response
+        self.raw: urllib3.HTTPResponse = response.raw
+        self.raw.decode_content = True
+        self.expected = expected
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            count = int(self.raw.readinto(buffer))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise Unavailable(f"the download of {self.expected.filename} was cut off",
+                              hint="run the command again") from exc
+        self.count += count
+        if not count and self.expected.size and self.count != self.expected.size:
+            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
+                              hint="run the command again")
+        return count
+
+    def close(self) -> None:
+        self.response.close()
+        super().close()

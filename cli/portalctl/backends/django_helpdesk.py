@@ -24,7 +24,6 @@ from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-import urllib3
 
 from portalctl.backends import helpdesk_map as hm
 from portalctl.backends.base import (
@@ -47,7 +46,7 @@ from portalctl.errors import (
     Unavailable,
     Unsupported,
 )
-from portalctl.http import new_session, origin, tuning
+from portalctl.http import Download, NoAuth, new_session, origin, tuning
 from portalctl.model import (
     PRIORITIES,
     STATES,
@@ -112,12 +111,6 @@ class TokenAuth(requests.auth.AuthBase):
     def __repr__(self) -> str:
         return "TokenAuth(<hidden>)"
 
-
-class NoAuth(requests.auth.AuthBase):
-    """For a file served from another host (a CDN, object storage): the help desk's credentials stay home."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
 
 
 class Api:
@@ -283,36 +276,6 @@ def read_uploads(uploads: Sequence[Upload]) -> builtins.list[File]:
 
 ATTACHMENT_HINT = (f"{PLATFORM} fails like this on a file type it refuses (HELPDESK_VALID_EXTENSIONS), after saving "
                    "the text: look at the ticket before repeating")
-
-
-class Download(io.RawIOBase):
-    """An attachment's bytes as they arrive; a short file (a dropped connection) is an error, not a quiet save."""
-
-    def __init__(self, response: requests.Response, expected: Attachment) -> None:
-        self.response = response
-        self.raw: urllib3.HTTPResponse = response.raw
-        self.raw.decode_content = True
-        self.expected = expected
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            count = self.raw.readinto(buffer)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unavailable(f"the download of {self.expected.filename} was cut off",
-                              hint="run the command again") from exc
-        self.count += count
-        if not count and self.expected.size and self.count != self.expected.size:
-            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
-                              hint="run the command again")
-        return count
-
-    def close(self) -> None:
-        self.response.close()
-        super().close()
 
 
 def now() -> str:

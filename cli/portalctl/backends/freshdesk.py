@@ -43,7 +43,7 @@ from portalctl.errors import (
     Unavailable,
     Unsupported,
 )
-from portalctl.http import new_session, origin, tuning
+from portalctl.http import NoAuth, new_session, origin, tuning
 from portalctl.model import (
     Article,
     Attachment,
@@ -87,12 +87,6 @@ def problem(data: Any) -> str:
     head = str(data.get("description") or data.get("message") or data.get("code") or "")
     return f"{head}: {'; '.join(parts)}" if parts and head else "; ".join(parts) or head
 
-
-class NoAuth(requests.auth.AuthBase):
-    """For attachment files served from another host (signed storage URLs): the API key stays home."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
 
 
 class KeyAuth(requests.auth.HTTPBasicAuth):

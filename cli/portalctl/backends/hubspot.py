@@ -34,7 +34,6 @@ from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 
 from portalctl.backends import hubspot_map as hs
 from portalctl.backends.base import (
@@ -57,7 +56,7 @@ from portalctl.errors import (
     Unavailable,
     Unsupported,
 )
-from portalctl.http import new_session, origin, tuning
+from portalctl.http import Download, NoAuth, new_session, origin, tuning
 from portalctl.model import (
     PRIORITIES,
     STATES,
@@ -116,12 +115,6 @@ def readable(message: str) -> str:
             message = f"{head}: " + "; ".join(str(e.get("message") or e) for e in errors)
     return " ".join(message.split())
 
-
-class NoAuth(requests.auth.AuthBase):
-    """A signed file URL on another host: the token stays home."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
 
 
 class Api:
@@ -320,36 +313,6 @@ class StatusFilter:
                                    hint=f"statuses: {', '.join(STATES)}, or a stage's label")
             self.ids |= labelled | {s.id for s in stages.values() if s.state == canonical}
         self.everything = self.ids == set(stages)
-
-
-class Download(io.RawIOBase):
-    """A file's bytes as they arrive from its signed URL; a short file (a dropped connection) is an error."""
-
-    def __init__(self, response: requests.Response, expected: Attachment) -> None:
-        self.response = response
-        self.raw: urllib3.HTTPResponse = response.raw
-        self.raw.decode_content = True
-        self.expected = expected
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            count = self.raw.readinto(buffer)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unavailable(f"the download of {self.expected.filename} was cut off",
-                              hint="run the command again") from exc
-        self.count += count
-        if not count and self.expected.size and self.count != self.expected.size:
-            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
-                              hint="run the command again")
-        return count
-
-    def close(self) -> None:
-        self.response.close()
-        super().close()
 
 
 def read_uploads(uploads: Sequence[Upload]) -> builtins.list[tuple[str, bytes]]:

@@ -48,7 +48,7 @@ from portalctl.errors import (
     Unavailable,
     Unsupported,
 )
-from portalctl.http import BearerAuth, new_session, origin, tuning
+from portalctl.http import BearerAuth, NoAuth, new_session, origin, tuning
 from portalctl.model import (
     PRIORITIES,
     STATES,
@@ -103,12 +103,6 @@ def error_text(data: Any) -> str:
         return " - ".join(p for p in parts if p) or str(data)
     return " ".join(str(data).split())
 
-
-class NoAuth(requests.auth.AuthBase):
-    """For a file served from another host (Zendesk's attachment CDN): the credentials stay home."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
 
 
 class Api:
