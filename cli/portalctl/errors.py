@@ -43,3 +43,8 @@ class Unsupported(PortalError):
     """The portal behind this profile cannot do what was asked (never a silent no-op)."""
 
     exit_code = ExitCode.ERROR
+
+
+def follow_up_hint(ticket_id: int) -> str:
+    """What to do about a closed ticket, on every backend: open a follow-up that links it."""
+    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."

@@ -45,6 +45,7 @@ from portalctl.errors import (
     StateConflict,
     Unavailable,
     Unsupported,
+    follow_up_hint,
 )
 from portalctl.http import Download, NoAuth, new_session, origin, tuning
 from portalctl.model import (
@@ -79,10 +80,6 @@ def api_root(url: str | None) -> str:
         raise InvalidInput(f"not a django-helpdesk URL: {url!r}",
                            hint="pass --url with the address django-helpdesk is served at, e.g. https://help.example.com")
     return (text[: -len("/api")] if text.endswith("/api") else text) + "/api/"
-
-
-def follow_up_hint(ticket_id: int) -> str:
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
 
 
 def field_errors(data: Any) -> str:

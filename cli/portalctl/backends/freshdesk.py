@@ -213,10 +213,6 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def follow_up_hint(ticket_id: int) -> str:
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
-
-
 class Download(io.RawIOBase):
     def __init__(self, response: requests.Response) -> None:
         self.response = response

@@ -55,6 +55,7 @@ from portalctl.errors import (
     StateConflict,
     Unavailable,
     Unsupported,
+    follow_up_hint,
 )
 from portalctl.http import Download, NoAuth, new_session, origin, tuning
 from portalctl.model import (
@@ -92,10 +93,6 @@ def api_root(url: str | None) -> str:
     if not text.startswith(("http://", "https://")):
         raise InvalidInput(f"not a HubSpot API URL: {url!r}", hint=f"pass --url {DEFAULT_URL}")
     return text
-
-
-def follow_up_hint(ticket_id: int) -> str:
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
 
 
 def now() -> str:

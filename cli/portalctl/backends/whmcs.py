@@ -51,6 +51,7 @@ from portalctl.errors import (
     StateConflict,
     Unavailable,
     Unsupported,
+    follow_up_hint,
 )
 from portalctl.http import new_session, origin, tuning
 from portalctl.model import (
@@ -87,10 +88,6 @@ def api_url(url: str | None) -> str:
     if text.endswith("/includes/api.php"):
         return text
     return text + "/includes/api.php"
-
-
-def follow_up_hint(ticket_id: int) -> str:
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
 
 
 def timestamp(value: Any) -> str:

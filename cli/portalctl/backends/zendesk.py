@@ -47,6 +47,7 @@ from portalctl.errors import (
     StateConflict,
     Unavailable,
     Unsupported,
+    follow_up_hint,
 )
 from portalctl.http import BearerAuth, NoAuth, new_session, origin, tuning
 from portalctl.model import (
@@ -79,10 +80,6 @@ def api_root(url: str | None) -> str:
         if text.endswith(suffix):
             text = text[: -len(suffix)]
     return text + "/api/v2/"
-
-
-def follow_up_hint(ticket_id: int) -> str:
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
 
 
 def error_text(data: Any) -> str:

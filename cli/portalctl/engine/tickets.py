@@ -32,7 +32,7 @@ from portalctl.engine.ticket_sql import (
     SORT_SQL,
     field_sql,
 )
-from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, follow_up_hint
 from portalctl.model import (
     PRIORITIES,
     STATE_LABELS,
@@ -64,10 +64,6 @@ def choice(value: str, allowed: Sequence[str], what: str) -> str:
     if lowered not in allowed:
         raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
     return lowered
-
-
-def follow_up_hint(ticket_id: int) -> str:
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
 
 
 class TicketService:
