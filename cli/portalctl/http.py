@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from portalctl import __version__
 from portalctl.config import Profile, Settings
-from portalctl.errors import InvalidInput, PortalError, Unavailable
+from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable
 from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
 
@@ -247,3 +247,53 @@ class Download(io.RawIOBase):
     def close(self) -> None:
         self.response.close()
         super().close()
+
+
+class JsonApi:
+    """A help desk's JSON API over one session, the base of the connectors' `Api` classes.
+
+    Every call goes through `request`: it refuses to run without credentials, keeps them from other hosts (file
+    links on a CDN), asks for JSON, and turns an HTTP failure into a portal error through the subclass's `error`.
+    """
+
+    token_hint = ""  # how to sign in, for the refusal when the profile has no credentials
+    address_hint = ""  # what to check when an answer is not JSON (usually the profile's URL)
+
+    def __init__(self, profile: Profile, root: str, *, token: str | None = None) -> None:
+        self.profile = profile
+        self.root = root
+        self.origin = origin(root)
+        policy, timeout = tuning(profile)  # PORTALCTL_RETRIES, _BACKOFF, _TIMEOUT, as for a portalctl server
+        self.session = new_session(token=token, policy=policy, timeout=timeout)
+
+    def not_signed_in(self) -> PortalError:
+        return PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=self.token_hint)
+
+    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
+        """The portal error for a failed answer; `missing` names what a 404 means, `error_hint` what a 5xx does."""
+        raise NotImplementedError
+
+    def request(self, method: str, path: str, *, missing: str | None = None, error_hint: str | None = None,
+                **options: Any) -> requests.Response:
+        """`path` under the API root, or a link the API sent."""
+        if self.session.auth is None:
+            raise self.not_signed_in()
+        url = path if path.startswith(("http://", "https://")) else self.root + path
+        if origin(url) != self.origin:
+            options["auth"] = NoAuth()
+        headers = {"Accept": "application/json", **options.pop("headers", {})}
+        response = self.session.request(method, url, headers=headers, **options)
+        if response.status_code >= 400:
+            try:
+                raise self.error(response, missing, error_hint)
+            finally:
+                response.close()
+        return response
+
+    def json(self, method: str, path: str, **options: Any) -> Any:
+        response = self.request(method, path, **options)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
+                              "than JSON", hint=self.address_hint) from exc

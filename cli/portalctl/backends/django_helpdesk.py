@@ -47,7 +47,7 @@ from portalctl.errors import (
     Unsupported,
     follow_up_hint,
 )
-from portalctl.http import Download, NoAuth, new_session, origin, tuning
+from portalctl.http import Download, JsonApi, origin
 from portalctl.model import (
     PRIORITIES,
     STATES,
@@ -110,48 +110,20 @@ class TokenAuth(requests.auth.AuthBase):
 
 
 
-class Api:
+class Api(JsonApi):
     """One help desk, one session: every call goes through `request`, which maps HTTP failures to portal errors."""
 
+    token_hint = TOKEN_HINT
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        self.profile = profile
-        self.root = api_root(profile.url)
-        self.origin = origin(self.root)
-        policy, timeout = tuning(profile)  # PORTALCTL_RETRIES, _BACKOFF, _TIMEOUT, as for a portalctl server
-        self.session = new_session(policy=policy, timeout=timeout)
+        super().__init__(profile, api_root(profile.url))
+        self.address_hint = f"is {profile.url} the address django-helpdesk is served at (its API under /api/)?"
         self.username: str | None = None
         if secret and ":" in secret:  # a DRF token never holds a colon
             self.username, password = secret.split(":", 1)
             self.session.auth = requests.auth.HTTPBasicAuth(self.username, password)
         elif secret:
             self.session.auth = TokenAuth(secret)
-
-    def request(self, method: str, path: str, *, missing: str | None = None, error_hint: str | None = None,
-                **options: Any) -> requests.Response:
-        """`path` under the API root, or a link the API sent. `missing` names what a 404 means (a ticket);
-        `error_hint` is what to say when the help desk fails with a 5xx."""
-        if self.session.auth is None:
-            raise PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=TOKEN_HINT)
-        url = path if path.startswith(("http://", "https://")) else self.root + path  # a path, or a link it sent
-        if origin(url) != self.origin:
-            options["auth"] = NoAuth()
-        headers = {"Accept": "application/json", **options.pop("headers", {})}
-        response = self.session.request(method, url, headers=headers, **options)
-        if response.status_code >= 400:
-            try:
-                raise self.error(response, missing, error_hint)
-            finally:
-                response.close()
-        return response
-
-    def json(self, method: str, path: str, **options: Any) -> Any:
-        response = self.request(method, path, **options)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
-                              "than JSON", hint=f"is {self.profile.url} the address django-helpdesk is served "
-                              "at (its API under /api/)?") from exc
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every result across DRF's pages (`count/next/previous/results`). The first page is read now, so a

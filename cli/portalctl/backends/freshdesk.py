@@ -43,7 +43,7 @@ from portalctl.errors import (
     Unavailable,
     Unsupported,
 )
-from portalctl.http import NoAuth, new_session, origin, tuning
+from portalctl.http import JsonApi, origin
 from portalctl.model import (
     Article,
     Attachment,
@@ -97,38 +97,17 @@ class KeyAuth(requests.auth.HTTPBasicAuth):
         return "KeyAuth(<hidden>)"
 
 
-class Api:
+class Api(JsonApi):
+    token_hint = TOKEN_HINT
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        self.profile = profile
-        self.root = api_root(profile.url)
-        self.origin = origin(self.root)
-        policy, timeout = tuning(profile)
-        self.session = new_session(policy=policy, timeout=timeout)
+        super().__init__(profile, api_root(profile.url))
+        self.address_hint = f"is {profile.url} your Freshdesk address?"
         if secret:
             self.session.auth = KeyAuth(secret)
 
-    def request(self, method: str, path: str, *, missing: str | None = None, **options: Any) -> requests.Response:
-        if self.session.auth is None:
-            raise PermissionDenied(f"profile {self.profile.name!r} has no API key for {self.origin}", hint=TOKEN_HINT)
-        url = path if path.startswith(("http://", "https://")) else self.root + path
-        if origin(url) != self.origin:
-            options["auth"] = NoAuth()
-        headers = {"Accept": "application/json", **options.pop("headers", {})}
-        response = self.session.request(method, url, headers=headers, **options)
-        if response.status_code >= 400:
-            try:
-                raise self.error(response, missing)
-            finally:
-                response.close()
-        return response
-
-    def json(self, method: str, path: str, **options: Any) -> Any:
-        response = self.request(method, path, **options)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
-                              "than JSON", hint=f"is {self.profile.url} your Freshdesk address?") from exc
+    def not_signed_in(self) -> PortalError:
+        return PermissionDenied(f"profile {self.profile.name!r} has no API key for {self.origin}", hint=TOKEN_HINT)
 
     def pages(self, path: str, params: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
         """Every item across pages, following the `link: <...>; rel="next"` header. The first page is read now,
@@ -151,7 +130,7 @@ class Api:
                 link = f"{self.origin}{parts.path}?{parts.query}"
             response = self.request("GET", link, **options)
 
-    def error(self, response: requests.Response, missing: str | None) -> PortalError:
+    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
         status = response.status_code
         data: Any = None
         if "json" in response.headers.get("Content-Type", ""):
@@ -177,7 +156,8 @@ class Api:
             left = response.headers.get("X-RateLimit-Remaining")
             extra = f" (rate limit remaining: {left})" if left is not None else ""
             return Unavailable(f"{where} answered HTTP {status} {response.reason} after retries{extra}",
-                               hint="Freshdesk limits API calls per minute per account; try again later")
+                               hint=error_hint or "Freshdesk limits API calls per minute per account; try again "
+                                                  "later")
         return PortalError(f"{where} answered HTTP {status}: {detail}")
 
 

@@ -57,7 +57,7 @@ from portalctl.errors import (
     Unsupported,
     follow_up_hint,
 )
-from portalctl.http import Download, NoAuth, new_session, origin, tuning
+from portalctl.http import Download, JsonApi
 from portalctl.model import (
     PRIORITIES,
     STATES,
@@ -114,41 +114,16 @@ def readable(message: str) -> str:
 
 
 
-class Api:
+class Api(JsonApi):
     """One HubSpot account, one session: every call goes through `request`, which maps failures to portal errors."""
 
+    token_hint = TOKEN_HINT
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        self.profile = profile
-        self.root = api_root(profile.url)
-        self.origin = origin(self.root)
-        self.secret = secret
-        policy, timeout = tuning(profile)
-        self.session = new_session(token=secret, policy=policy, timeout=timeout)
+        super().__init__(profile, api_root(profile.url), token=secret)
+        self.address_hint = f"is {self.root} HubSpot's API ({DEFAULT_URL})?"
 
-    def request(self, method: str, path: str, *, missing: str | None = None, **options: Any) -> requests.Response:
-        if not self.secret:
-            raise PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=TOKEN_HINT)
-        url = path if path.startswith(("http://", "https://")) else self.root + path
-        if origin(url) != self.origin:
-            options["auth"] = NoAuth()
-        headers = {"Accept": "application/json", **options.pop("headers", {})}
-        response = self.session.request(method, url, headers=headers, **options)
-        if response.status_code >= 400:
-            try:
-                raise self.error(response, missing)
-            finally:
-                response.close()
-        return response
-
-    def json(self, method: str, path: str, **options: Any) -> Any:
-        response = self.request(method, path, **options)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
-                              "than JSON", hint=f"is {self.root} HubSpot's API ({DEFAULT_URL})?") from exc
-
-    def error(self, response: requests.Response, missing: str | None) -> PortalError:
+    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
         """HubSpot's error body {"status": "error", "message", "correlationId", "category"} as a portal error."""
         status = response.status_code
         data: Any = None
@@ -183,8 +158,8 @@ class Api:
                         f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms" \
                         f"{f', {left} left' if left is not None else ''}"
             return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries){limit}",
-                               hint="HubSpot is busy or rate limiting this app; try again later "
-                                    "(PORTALCTL_RETRIES raises the retries)")
+                               hint=error_hint or "HubSpot is busy or rate limiting this app; try again later "
+                                                  "(PORTALCTL_RETRIES raises the retries)")
         return PortalError(f"{where} answered HTTP {status}: {detail}")
 
     def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,

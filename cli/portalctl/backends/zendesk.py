@@ -49,7 +49,7 @@ from portalctl.errors import (
     Unsupported,
     follow_up_hint,
 )
-from portalctl.http import BearerAuth, NoAuth, new_session, origin, tuning
+from portalctl.http import BearerAuth, JsonApi
 from portalctl.model import (
     PRIORITIES,
     STATES,
@@ -102,44 +102,23 @@ def error_text(data: Any) -> str:
 
 
 
-class Api:
+class Api(JsonApi):
+    token_hint = TOKEN_HINT
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        self.profile = profile
-        self.root = api_root(profile.url)
-        self.origin = origin(self.root)
-        policy, timeout = tuning(profile)
-        self.session = new_session(policy=policy, timeout=timeout)
+        super().__init__(profile, api_root(profile.url))
+        self.address_hint = f"is {profile.url} your Zendesk address?"
         if secret:
             if str(profile.options.get("auth", "token")).lower() == "oauth":
                 self.session.auth = BearerAuth(secret)
             elif profile.user and "@" in profile.user:
                 self.session.auth = requests.auth.HTTPBasicAuth(f"{profile.user}/token", secret)
 
-    def request(self, method: str, path: str, *, missing: str | None = None, **options: Any) -> requests.Response:
-        if self.session.auth is None:
-            if not (self.profile.user and "@" in self.profile.user):
-                raise PermissionDenied(f"profile {self.profile.name!r} has no Zendesk e-mail to sign in with",
-                                       hint=TOKEN_HINT)
-            raise PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=TOKEN_HINT)
-        url = path if path.startswith(("http://", "https://")) else self.root + path
-        if origin(url) != self.origin:
-            options["auth"] = NoAuth()
-        headers = {"Accept": "application/json", **options.pop("headers", {})}
-        response = self.session.request(method, url, headers=headers, **options)
-        if response.status_code >= 400:
-            try:
-                raise self.error(response, missing)
-            finally:
-                response.close()
-        return response
-
-    def json(self, method: str, path: str, **options: Any) -> Any:
-        response = self.request(method, path, **options)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
-                              "than JSON", hint=f"is {self.profile.url} your Zendesk address?") from exc
+    def not_signed_in(self) -> PortalError:
+        if not (self.profile.user and "@" in self.profile.user):
+            return PermissionDenied(f"profile {self.profile.name!r} has no Zendesk e-mail to sign in with",
+                                    hint=TOKEN_HINT)
+        return super().not_signed_in()
 
     def pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[int, Any]]]:
         """Every item of a cursor-paged list with the users sideloaded on its page. The first page is read now,
@@ -157,7 +136,7 @@ class Api:
                 return
             page = self.json("GET", link)
 
-    def error(self, response: requests.Response, missing: str | None) -> PortalError:
+    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
         status = response.status_code
         data: Any = None
         if "json" in response.headers.get("Content-Type", ""):
@@ -181,7 +160,7 @@ class Api:
                             hint=f"is {self.profile.url} your Zendesk address?")
         if status == 429 or status >= 500:
             return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries)",
-                               hint="Zendesk is rate limiting or failing; try again later")
+                               hint=error_hint or "Zendesk is rate limiting or failing; try again later")
         return PortalError(f"{where} answered HTTP {status}: {detail}")
 
 
