@@ -40,7 +40,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def clocked(portal: Portal, clock: FakeClock) -> Iterator[Portal]:
     """The fixture portal's file, opened with a clock the test controls."""
-    other = Portal(portal.path, clock=clock)
+    other = Portal(portal.location, clock=clock)
     yield other
     other.close()
 

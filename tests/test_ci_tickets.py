@@ -93,7 +93,7 @@ def test_empty_dedupe_key_is_refused(portal: Portal, cli: Run) -> None:
 
 def test_wait_returns_when_resolved(portal: Portal, cli: Run) -> None:
     ticket = portal.session(ANA).tickets.create(subject="Deploy blocked", body="Need DNS change")
-    timer = threading.Timer(0.5, lambda: Portal(portal.path).session(AGENT).tickets.update(
+    timer = threading.Timer(0.5, lambda: Portal(portal.location).session(AGENT).tickets.update(
         ticket.id, TicketChanges(status="resolved")))
     timer.start()
     started = time.monotonic()
@@ -109,7 +109,7 @@ def test_wait_for_a_reply_ignores_my_own_and_internal_notes(portal: Portal, cli:
     ticket = portal.session(ANA).tickets.create(subject="Question", body="?")
 
     def answer() -> None:
-        agent = Portal(portal.path).session(AGENT).tickets
+        agent = Portal(portal.location).session(AGENT).tickets
         agent.reply(ticket.id, body="internal only", internal=True)
         time.sleep(0.3)
         agent.reply(ticket.id, body="Here you go")

@@ -74,7 +74,7 @@ def count(portal: Portal, table: str = "tickets") -> int:
 
 def sql(portal: Portal, statement: str, *params: Any) -> None:
     """Change the real portal file behind the engine's back, as time passing would."""
-    with sqlite3.connect(portal.path) as conn:
+    with sqlite3.connect(portal.location) as conn:
         conn.execute(statement, params)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from portalctl.engine.calendar import parse_business_hours
-from portalctl.engine.db import transaction
+from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
 from portalctl.errors import InvalidInput, StateConflict
@@ -55,7 +54,7 @@ def bootstrap_admin(portal: Portal, *, email: str, name: str) -> None:
         )
 
 
-def user_record(row: sqlite3.Row) -> User:
+def user_record(row: Row) -> User:
     return User(
         id=row["id"], email=row["email"], name=row["name"], role=row["role"], organization=row["org"],
         active=bool(row["active"]), title=row["title"], phone=row["phone"], language=row["language"],
@@ -95,7 +94,7 @@ class AccountService:
     # --- users
     def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:
         self.actor.require_staff("list users")
-        where: list[str] = ["1"]
+        where: list[str] = ["TRUE"]
         params: list[Any] = []
         if role:
             where.append("u.role = ?")
@@ -104,7 +103,7 @@ class AccountService:
             where.append("u.org_id = ?")
             params.append(org_id(self.conn, organization))
         if not inactive:
-            where.append("u.active")
+            where.append("u.active = 1")
         rows = self.conn.execute(f"{USER_SELECT} WHERE {' AND '.join(where)} ORDER BY u.email", params)
         return [user_record(r) for r in rows]
 
@@ -120,7 +119,7 @@ class AccountService:
                     "INSERT INTO users (email, name, role, org_id, created_at) VALUES (?, ?, ?, ?, ?)",
                     (email, name.strip() or email, role, org, self.session.portal.now()),
                 )
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise StateConflict(f"a user {email} already exists") from exc
         return self._user(email)
 
@@ -189,7 +188,7 @@ class AccountService:
                     " resolution_hours, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (name, slug, *values, portal.now()),
                 )
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise StateConflict(f"an organisation {slug!r} already exists") from exc
         row = self.conn.execute(
             "SELECT o.*, 0 AS users FROM organizations o WHERE slug = ?", (slug,)
@@ -197,7 +196,7 @@ class AccountService:
         return self._org(row)
 
     @staticmethod
-    def _org(row: sqlite3.Row) -> Organization:
+    def _org(row: Row) -> Organization:
         return Organization(
             id=row["id"], name=row["name"], slug=row["slug"], shared_tickets=bool(row["shared_tickets"]),
             timezone=row["timezone"], business_hours=row["business_hours"],
@@ -215,11 +214,13 @@ class AccountService:
         try:
             with transaction(self.conn):
                 cursor = self.conn.execute(
-                    "INSERT INTO departments (name, slug, description) VALUES (?, ?, ?)", (name, slug, description)
+                    "INSERT INTO departments (name, slug, description) VALUES (?, ?, ?) RETURNING id",
+                    (name, slug, description),
                 )
-        except sqlite3.IntegrityError as exc:
+                department = Department(id=int(cursor.fetchone()[0]), name=name, slug=slug, description=description)
+        except IntegrityError as exc:
             raise StateConflict(f"a department {slug!r} already exists") from exc
-        return Department(id=int(cursor.lastrowid or 0), name=name, slug=slug, description=description)
+        return department
 
     # --- custom field definitions
     def field_defs(self, *, department: str | None = None) -> list[FieldDef]:
@@ -259,7 +260,7 @@ class AccountService:
                      json.dumps(values["choices"], ensure_ascii=False), values["pattern"],
                      int(values["customer_editable"]), dept, values["description"]),
                 )
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise StateConflict(f"a field {definition.key!r} already exists there") from exc
         return definition
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import builtins
 import json
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from portalctl.engine.db import transaction
+from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.lookups import collection_id, folder_id, slugify
-from portalctl.engine.search import match_expression
+from portalctl.engine.search import match_expression, tsquery
 from portalctl.errors import InvalidInput, NotFound, StateConflict
 from portalctl.model import Article, Collection, Folder
 
@@ -30,8 +29,20 @@ COLUMNS = (
 )
 TREE_ORDER = "c.position, c.name, f.position, f.name"  # collections and folders in the order they were made
 # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
-RANK = "bm25(articles_fts, 10.0, 1.0, 5.0)"
-SNIPPET = "snippet(articles_fts, 1, '[', ']', '…', 12)"
+SEARCH = (
+    "SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet,"
+    " bm25(articles_fts, 10.0, 1.0, 5.0) AS rank FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+    " {parents} WHERE articles_fts MATCH ?{filters} ORDER BY rank LIMIT ?"
+)
+# PostgreSQL: the same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank
+# (negated: the rank is lower-is-better, as bm25's), the snippet by ts_headline.
+PG_SEARCH = (
+    "SELECT {columns}, ts_headline('simple', a.body, q.query, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
+    " MaxFragments=1, FragmentDelimiter=…') AS snippet,"
+    " -ts_rank('{{0.1, 0.2, 0.5, 1.0}}', a.document, q.query) AS rank"
+    " FROM (SELECT to_tsquery('simple', portal_fold(?)) AS query) q JOIN articles a ON a.document @@ q.query"
+    " {parents} WHERE TRUE{filters} ORDER BY rank, a.id LIMIT ?"
+)
 EDITABLE = ("title", "body", "locale", "labels", "collection", "folder")
 LOCALE = re.compile(r"^([A-Za-z]{2,3})((?:[-_][A-Za-z0-9]{2,8})*)$")
 HEADING = re.compile(r"(?:^|\s)#{1,6}\s")
@@ -66,7 +77,7 @@ def clean_snippet(text: str) -> str:
     return " ".join(EMPHASIS.sub("", HEADING.sub(" ", text)).split())
 
 
-def article_record(row: sqlite3.Row) -> Article:
+def article_record(row: Row) -> Article:
     return Article(
         id=row["id"], title=row["title"], collection=row["collection"], folder=row["folder"], locale=row["locale"],
         labels=json.loads(row["labels"]), created_at=row["created_at"], updated_at=row["updated_at"],
@@ -97,13 +108,11 @@ class ArticleService:
         if limit < 1:
             raise InvalidInput("the limit must be at least 1")
         where, params = self._filters(collection, folder, locale)
-        sql = (
-            f"SELECT {COLUMNS}, {SNIPPET} AS snippet, {RANK} AS rank FROM articles_fts"
-            f" JOIN articles a ON a.id = articles_fts.rowid {PARENTS}"
-            f" WHERE articles_fts MATCH ?{''.join(' AND ' + w for w in where)} ORDER BY rank LIMIT ?"
-        )
-        rows: builtins.list[sqlite3.Row] = []
-        for expression in dict.fromkeys([every, match_expression(query, operator="OR")]):
+        sql = PG_SEARCH if self.session.portal.postgres else SEARCH
+        sql = sql.format(columns=COLUMNS, parents=PARENTS, filters="".join(" AND " + w for w in where))
+        words = tsquery if self.session.portal.postgres else match_expression
+        rows: builtins.list[Row] = []
+        for expression in dict.fromkeys([words(query), words(query, operator="OR")]):
             rows = self.conn.execute(sql, (expression, *params, limit)).fetchall()
             if rows:
                 break
@@ -131,8 +140,8 @@ class ArticleService:
     ) -> Iterator[Article]:
         """In tree order. Filters are checked now, so a wrong name fails before any output is written."""
         where, params = self._filters(collection, folder, locale)
-        sql = (f"SELECT {COLUMNS} FROM {TREE} WHERE {' AND '.join(where) or '1'}"
-               f" ORDER BY {TREE_ORDER}, a.title COLLATE NOCASE")
+        sql = (f"SELECT {COLUMNS} FROM {TREE} WHERE {' AND '.join(where) or 'TRUE'}"
+               f" ORDER BY {TREE_ORDER}, lower(a.title)")
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -165,9 +174,9 @@ class ArticleService:
             )
             self.conn.execute(
                 "UPDATE articles SET"
-                " helpful = (SELECT COUNT(*) FROM article_votes v WHERE v.article_id = articles.id AND v.helpful),"
+                " helpful = (SELECT COUNT(*) FROM article_votes v WHERE v.article_id = articles.id AND v.helpful = 1),"
                 " not_helpful = (SELECT COUNT(*) FROM article_votes v WHERE v.article_id = articles.id"
-                " AND NOT v.helpful) WHERE id = ?",
+                " AND v.helpful = 0) WHERE id = ?",
                 (article_id,),
             )
         return self.get(article_id)
@@ -194,7 +203,7 @@ class ArticleService:
         key = slugify(slug) if slug else None
         with transaction(self.conn):
             values["folder_id"] = self._place(collection, folder)
-            same = "a.slug = ?" if key else "a.title = ? COLLATE NOCASE"  # without a slug, a title is taken once
+            same = "a.slug = ?" if key else "lower(a.title) = lower(?)"  # without a slug, a title is taken once
             existing = self.conn.execute(
                 f"SELECT a.*, c.name AS collection, f.name AS folder FROM {TREE} WHERE a.folder_id = ? AND {same}",
                 (values["folder_id"], key or values["title"]),
@@ -211,11 +220,12 @@ class ArticleService:
             now = self.session.portal.now()
             cursor = self.conn.execute(
                 "INSERT INTO articles (folder_id, title, body, locale, labels, slug, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (values["folder_id"], values["title"], values["body"], values["locale"], values["labels"], key,
                  now, now),
             )
-        return self.get(int(cursor.lastrowid or 0))
+            article_id = int(cursor.fetchone()[0])
+        return self.get(article_id)
 
     def edit(self, article_id: int, **changes: Any) -> Article:
         """Change any of title, body, locale, labels, collection, folder (None leaves it as it is); updated_at
@@ -242,8 +252,8 @@ class ArticleService:
         return self.get(article_id)
 
     # --- helpers
-    def _row(self, article_id: int) -> sqlite3.Row:
-        row: sqlite3.Row | None = self.conn.execute(
+    def _row(self, article_id: int) -> Row:
+        row: Row | None = self.conn.execute(
             f"SELECT a.*, c.name AS collection, f.name AS folder FROM {TREE} WHERE a.id = ?", (article_id,)
         ).fetchone()
         if row is None:
@@ -264,7 +274,7 @@ class ArticleService:
             params.append(folder_id(self.conn, folder, within))
         elif folder:  # the same product folder may exist in every country: match them all
             ids = [r[0] for r in self.conn.execute(
-                "SELECT id FROM folders WHERE slug = ? OR name = ? COLLATE NOCASE", (slugify(folder), folder)
+                "SELECT id FROM folders WHERE slug = ? OR lower(name) = lower(?)", (slugify(folder), folder)
             )]
             if not ids:
                 known = [r[0] for r in self.conn.execute("SELECT DISTINCT slug FROM folders ORDER BY slug")]
@@ -273,7 +283,7 @@ class ArticleService:
             params.extend(ids)
         if locale:
             code = normal_locale(locale)
-            where.append("(a.locale = ? COLLATE NOCASE OR a.locale LIKE ?)")  # es also finds es-CO
+            where.append("(lower(a.locale) = lower(?) OR lower(a.locale) LIKE lower(?))")  # es also finds es-CO
             params.extend([code, f"{code}-%"])
         return where, params
 
@@ -298,9 +308,9 @@ class ArticleService:
             )
 
     def _insert(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(self.conn.execute(sql, params).lastrowid or 0)
+        return int(self.conn.execute(sql + " RETURNING id", params).fetchone()[0])
 
-    def _update(self, row: sqlite3.Row, values: dict[str, Any]) -> None:
+    def _update(self, row: Row, values: dict[str, Any]) -> None:
         """Write what differs; updated_at moves only when something did (a re-import of the same file is a no-op)."""
         changed = {key: value for key, value in values.items() if row[key] != value}
         if not changed:
@@ -309,7 +319,7 @@ class ArticleService:
         assignments = ", ".join(f"{key} = ?" for key in changed)
         try:
             self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*changed.values(), row["id"]))
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise StateConflict(
                 f"the target folder already has an article like #{row['id']} (same slug)",
                 hint="rename one of them first",

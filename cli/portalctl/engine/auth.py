@@ -131,10 +131,11 @@ def _insert_token(portal: Portal, user_id: int, name: str, expires_days: int) ->
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = iso(portal.clock() + timedelta(days=expires_days))
     cursor = portal.conn.execute(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id",
         (user_id, name, digest(secret), portal.now(), expires_at),
     )
-    return IssuedToken(id=int(cursor.lastrowid or 0), name=name, token=secret, expires_at=expires_at)
+    return IssuedToken(id=int(cursor.fetchone()[0]), name=name, token=secret, expires_at=expires_at)
 
 
 # --- signing in
@@ -382,8 +383,9 @@ class Idempotency:
             stale = row is not None and row["status"] is None and row["created_at"] < iso(now - STALE_CLAIM)
             if row is None or stale:
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO idempotency_keys (user_id, key, request_hash, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash,"
+                    " created_at = excluded.created_at, status = NULL, body = NULL",
                     (user_id, key, request_hash, iso(now)),
                 )
                 return None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
-import sqlite3
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from portalctl.engine.db import Row
 from portalctl.errors import InvalidInput, PermissionDenied
 from portalctl.model import FieldDef
 
@@ -94,7 +94,7 @@ def check_values(
     return result
 
 
-def field_record(row: sqlite3.Row) -> FieldDef:
+def field_record(row: Row) -> FieldDef:
     return FieldDef(
         key=row["key"], label=row["label"], type=row["type"], required=bool(row["required"]),
         choices=json.loads(row["choices"]), pattern=row["pattern"],

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 
+from portalctl.engine.db import Connection, Row
 from portalctl.errors import InvalidInput, NotFound
 
 
@@ -15,44 +15,44 @@ def slugify(text: str) -> str:
 
 
 def _named(
-    conn: sqlite3.Connection, table: str, what: str, name: str, extra: str = "", params: tuple[int, ...] = ()
+    conn: Connection, table: str, what: str, name: str, extra: str = "", params: tuple[int, ...] = ()
 ) -> int:
     row = conn.execute(
-        f"SELECT id FROM {table} WHERE (slug = ? OR name = ? COLLATE NOCASE) {extra}", (slugify(name), name, *params)
+        f"SELECT id FROM {table} WHERE (slug = ? OR lower(name) = lower(?)) {extra}", (slugify(name), name, *params)
     ).fetchone()
     if row is None:
-        known = [r[0] for r in conn.execute(f"SELECT slug FROM {table} WHERE 1 {extra} ORDER BY slug", params)]
+        known = [r[0] for r in conn.execute(f"SELECT slug FROM {table} WHERE TRUE {extra} ORDER BY slug", params)]
         raise InvalidInput(f"unknown {what} {name!r}", hint=f"known: {', '.join(known[:20]) or 'none yet'}")
     return int(row[0])
 
 
-def org_id(conn: sqlite3.Connection, name: str, *, list_known: bool = True) -> int:
+def org_id(conn: Connection, name: str, *, list_known: bool = True) -> int:
     """`list_known=False` for customers: the error must not list the portal's other client companies."""
     if list_known:
         return _named(conn, "organizations", "organisation", name)
-    row = conn.execute("SELECT id FROM organizations WHERE slug = ? OR name = ? COLLATE NOCASE",
+    row = conn.execute("SELECT id FROM organizations WHERE slug = ? OR lower(name) = lower(?)",
                        (slugify(name), name)).fetchone()
     if row is None:
         raise InvalidInput(f"unknown organisation {name!r}")
     return int(row[0])
 
 
-def department_id(conn: sqlite3.Connection, name: str) -> int:
+def department_id(conn: Connection, name: str) -> int:
     return _named(conn, "departments", "department", name)
 
 
-def collection_id(conn: sqlite3.Connection, name: str) -> int:
+def collection_id(conn: Connection, name: str) -> int:
     return _named(conn, "collections", "collection", name)
 
 
-def folder_id(conn: sqlite3.Connection, name: str, collection: int | None = None) -> int:
+def folder_id(conn: Connection, name: str, collection: int | None = None) -> int:
     if collection is None:
         return _named(conn, "folders", "folder", name)
     return _named(conn, "folders", "folder", name, "AND collection_id = ?", (collection,))
 
 
-def user_row(conn: sqlite3.Connection, email: str) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
+def user_row(conn: Connection, email: str) -> Row:
+    row: Row | None = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
     if row is None:
         raise NotFound(f"no user {email}", hint="see 'portalctl admin users list'")
     return row

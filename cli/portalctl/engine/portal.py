@@ -1,12 +1,11 @@
 """A portal file and the sessions that act on it as one user.
 
-`Portal(path).session(email)` gives a `Session` whose namespaces (tickets, articles, accounts) enforce what that
+`Portal(location).session(email)` gives a `Session` whose namespaces (tickets, articles, accounts) enforce what that
 user may see and do. The CLI's embedded backend and the server both go through here: one set of rules.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portalctl.engine.db import connect, iso, transaction, utcnow
+from portalctl.engine.db import Connection, is_postgres, iso, open_database, transaction, utcnow
 from portalctl.errors import NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -56,16 +55,21 @@ class Actor:
 
 
 class Portal:
-    """One portal file: its connection, settings and clock."""
+    """One portal: its database connection, settings, attachment store and clock.
 
-    def __init__(self, path: Path, *, create: bool = False, clock: Callable[[], datetime] = utcnow) -> None:
-        self.path = path
-        self.conn: sqlite3.Connection = connect(path, create=create)
+    `location` is the portal file, or a postgresql:// URL; attachments live in `blob_dir` (default: the folder
+    `attachments` beside the file; a PostgreSQL portal needs one named, shared by every server process).
+    """
+
+    def __init__(self, location: Path | str, *, create: bool = False, clock: Callable[[], datetime] = utcnow,
+                 blob_dir: Path | None = None) -> None:
+        self.location = location
+        self.postgres = is_postgres(location)
+        if blob_dir is None and self.postgres:
+            raise ValueError("a PostgreSQL portal needs blob_dir: where its attachments are kept")
+        self.blob_dir = blob_dir or Path(location).parent / "attachments"
+        self.conn: Connection = open_database(location, create=create)
         self.clock = clock
-
-    @property
-    def blob_dir(self) -> Path:
-        return self.path.parent / "attachments"
 
     def setting(self, key: str) -> str:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
@@ -73,7 +77,8 @@ class Portal:
 
     def set_setting(self, key: str, value: str) -> None:
         with transaction(self.conn):
-            self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+            self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
+                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
     def now(self) -> str:
         return iso(self.clock())

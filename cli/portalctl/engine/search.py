@@ -1,4 +1,7 @@
-"""Turning what a person types into a safe FTS5 query: every word a quoted prefix term, so no input is syntax."""
+"""Turning what a person types into a safe full-text query: every word a quoted prefix term, so no input is syntax.
+
+SQLite's FTS5 and PostgreSQL's tsquery spell it differently; both fold case and accents (see schema_pg.portal_fold).
+"""
 
 from __future__ import annotations
 
@@ -13,3 +16,12 @@ def match_expression(text: str, *, operator: str = "AND") -> str | None:
     if not words:
         return None
     return f" {operator} ".join(f'"{word}"*' for word in words)
+
+
+def tsquery(text: str, *, operator: str = "AND") -> str | None:
+    """PostgreSQL's `'word1':* & 'word2':*` for the words in `text`, or None (fold it with portal_fold in SQL)."""
+    words = WORD.findall(text)
+    if not words:
+        return None
+    joiner = " & " if operator == "AND" else " | "
+    return joiner.join(f"'{word}':*" for word in words)

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import builtins
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from portalctl.backends.base import ON_DUPLICATE, SORT_KEYS, TicketChanges, TicketQuery, Upload
 from portalctl.engine.attachments import BlobStore
-from portalctl.engine.db import iso, parse_iso, transaction
+from portalctl.engine.db import Row, iso, parse_iso, plus_hours, transaction, tuples
 from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, user_row
-from portalctl.engine.search import match_expression
+from portalctl.engine.search import match_expression, tsquery
 from portalctl.engine.ticket_sql import (
     FIELD_KEY,
     JSON_SELECT,
@@ -83,11 +83,11 @@ class TicketService:
         due = "status = 'resolved' AND resolved_at <= ?"
         if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
             return 0
-        closed_at = f"strftime('%Y-%m-%dT%H:%M:%SZ', resolved_at, '+{hours} hours')"
+        closed_at = plus_hours("resolved_at", hours, postgres=self.portal.postgres)
         with transaction(self.conn):
             self.conn.execute(
                 f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
-                f" json_object('after_hours', {hours}), {closed_at} FROM tickets WHERE {due}",
+                f" '{{\"after_hours\": {hours}}}', {closed_at} FROM tickets WHERE {due}",
                 (cutoff,),
             )
             cursor = self.conn.execute(
@@ -101,7 +101,7 @@ class TicketService:
     def visibility(self) -> tuple[str, builtins.list[Any]]:
         """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
         if self.actor.is_staff:
-            return "1", []
+            return "TRUE", []
         clause = "(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.ticket_id = t.id AND c.user_id = ?)"
         params: builtins.list[Any] = [self.actor.id, self.actor.id]
         if self.actor.org_shared and self.actor.org_id is not None:
@@ -109,9 +109,9 @@ class TicketService:
             params.append(self.actor.org_id)
         return clause + ")", params
 
-    def _row(self, ticket_id: int) -> sqlite3.Row:
+    def _row(self, ticket_id: int) -> Row:
         clause, params = self.visibility()
-        row: sqlite3.Row | None = self.conn.execute(
+        row: Row | None = self.conn.execute(
             f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
         ).fetchone()
         if row is None:  # not there and not yours look the same: no leak of what exists
@@ -121,25 +121,25 @@ class TicketService:
     def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
         """`after`: the (sort_value, id) of the last ticket of the previous page, for keyset paging."""
         sql, params = self._listing(LIST_SELECT, query, after)
-        cursor = self.conn.cursor()
-        cursor.row_factory = None  # tuples, unpacked by position in _stream
-        return self._stream(cursor.execute(sql, params))
+        return self._stream(tuples(self.conn, sql, params))
 
     def list_json(self, query: TicketQuery) -> Iterator[str]:
         """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by SQLite.
 
         For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
-        fraction of that. A test holds the two paths to the same output.
+        fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the object path.
         """
+        if self.portal.postgres:
+            return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
+                    for ticket in self.list(query))
         sql, params = self._listing(JSON_SELECT, query, None)
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        cursor.execute(sql, [self.portal.now(), *params])
-        return (row[0] for row in cursor)
+        return (row[0] for row in tuples(self.conn, sql, [self.portal.now(), *params]))
 
     def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
         """The listing as plain rows of export cells for `columns` (names as in CSV headers, `field:KEY` for
         custom fields), or None when a column has no SQL form here and the caller must use `list`."""
+        if self.portal.postgres:
+            return None  # ROW_SQL is SQLite's SQL
         expressions = []
         for name in columns:
             key = name.removeprefix("field:") if name.startswith("field:") else None
@@ -151,9 +151,7 @@ class TicketService:
                 return None
         select = "SELECT " + ", ".join(expressions) + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
         sql, params = self._listing(select, query, None)
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        return cursor.execute(sql, params)
+        return tuples(self.conn, sql, params)
 
     def _listing(
         self, select: str, query: TicketQuery, after: tuple[Any, int] | None
@@ -176,7 +174,7 @@ class TicketService:
             page += f" LIMIT {int(query.limit)}"
         return select.replace("FROM tickets t", f"FROM ({page}) t", 1) + f" ORDER BY {order}", params
 
-    def _stream(self, cursor: sqlite3.Cursor) -> Iterator[Ticket]:
+    def _stream(self, rows_in: Iterator[tuple[Any, ...]]) -> Iterator[Ticket]:
         """Rows in batches, with each batch's CCs in one query: memory stays flat however many match.
 
         The hot loop of every listing and export: rows are LIST_SELECT tuples unpacked by position, the clock is
@@ -184,7 +182,7 @@ class TicketService:
         empty tags and fields most tickets have.
         """
         now = self.portal.now()
-        while rows := cursor.fetchmany(BATCH):
+        while rows := builtins.list(islice(rows_in, BATCH)):
             ccs = self._ccs([row[0] for row in rows])
             for (ticket_id, subject, status, priority, type_, dept, requester, requester_name, org, assignee, tags,
                  fields, created_at, updated_at, due_at, resolved_at, closed_at, follow_up_of, dedupe_key) in rows:
@@ -249,8 +247,13 @@ class TicketService:
             expression = match_expression(query.search)
             if expression is None:
                 raise InvalidInput("--search needs at least one word")
-            where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-            params.append(expression)
+            if self.portal.postgres:
+                where.append("t.id IN (SELECT rowid FROM tickets_fts"
+                             " WHERE document @@ to_tsquery('simple', portal_fold(?)))")
+                params.append(tsquery(query.search))
+            else:
+                where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
+                params.append(expression)
         return where, params
 
     def _ccs(self, ids: Sequence[int]) -> dict[int, builtins.list[str]]:
@@ -264,7 +267,7 @@ class TicketService:
             result.setdefault(ticket_id, []).append(email)
         return result
 
-    def _ticket(self, row: sqlite3.Row, ccs: builtins.list[str]) -> Ticket:
+    def _ticket(self, row: Row, ccs: builtins.list[str]) -> Ticket:
         due = row["due_at"]
         return Ticket(
             id=row["id"], subject=row["subject"], status=row["status"], status_label=STATE_LABELS[row["status"]],
@@ -281,7 +284,7 @@ class TicketService:
         """The ticket with its conversation and attachments, as the actor may see them."""
         row = self._row(ticket_id)
         ticket = self._ticket(row, self._ccs([ticket_id]).get(ticket_id, []))
-        internal = "" if self.actor.is_staff else " AND NOT c.internal"
+        internal = "" if self.actor.is_staff else " AND c.internal = 0"
         comments = {
             r["id"]: Comment(
                 id=r["id"], author=r["email"], author_name=r["name"], author_role=r["role"], body=r["body"],
@@ -302,7 +305,7 @@ class TicketService:
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         self._row(ticket_id)
-        hidden = "" if self.actor.is_staff else " AND NOT COALESCE(c.internal, 0)"
+        hidden = "" if self.actor.is_staff else " AND COALESCE(c.internal, 0) = 0"
         rows = self.conn.execute(
             "SELECT a.* FROM attachments a LEFT JOIN comments c ON c.id = a.comment_id"
             f" WHERE a.ticket_id = ?{hidden} ORDER BY a.id",
@@ -383,34 +386,34 @@ class TicketService:
         ticket.created = duplicate is None
         return ticket
 
-    def _active_with_key(self, key: str) -> sqlite3.Row | None:
+    def _active_with_key(self, key: str) -> Row | None:
         clause, params = self.visibility()
-        row: sqlite3.Row | None = self.conn.execute(
+        row: Row | None = self.conn.execute(
             f"SELECT t.* FROM tickets t WHERE t.dedupe_key = ? AND t.status IN ('new', 'open', 'pending', 'on_hold')"
             f" AND {clause} ORDER BY t.id DESC LIMIT 1",
             (key, *params),
         ).fetchone()
         return row
 
-    def _add_to_duplicate(self, row: sqlite3.Row, body: str, stored: builtins.list[tuple[str, str, str, int]],
+    def _add_to_duplicate(self, row: Row, body: str, stored: builtins.list[tuple[str, str, str, int]],
                           now: str) -> None:
         """The repeat becomes a public comment; a ticket awaiting the reporter is open again."""
         comment_id = self._comment(row["id"], body, internal=False, now=now)
         self._store_attachments(row["id"], comment_id, stored, now)
         if row["status"] == "pending":
             self._set_status(row, "open", now)
-        self.conn.execute("UPDATE tickets_fts SET body = body || char(10) || ? WHERE rowid = ?", (body, row["id"]))
+        self.conn.execute("UPDATE tickets_fts SET body = body || ? WHERE rowid = ?", ("\n" + body, row["id"]))
 
     def _insert(
         self, *, subject: str, body: str, priority: str | None, type: str | None, dept: int | None,
-        requester: sqlite3.Row, tags: Sequence[str], values: dict[str, Any], follow_up_of: int | None,
+        requester: Row, tags: Sequence[str], values: dict[str, Any], follow_up_of: int | None,
         dedupe_key: str | None, now: str, stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str],
     ) -> int:
         """The rows of a new ticket: the ticket, its first comment and files, CCs, search text, an event."""
         cursor = self.conn.execute(
             "INSERT INTO tickets (subject, status, priority, type, department_id, requester_id, org_id, tags,"
             " fields, follow_up_of, dedupe_key, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?,"
-            " ?, ?, ?, ?, ?, ?, ?, ?)",
+            " ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 subject.strip(), choice(priority or "medium", PRIORITIES, "priority"),
                 choice(type, TICKET_TYPES, "type") if type else None, dept, requester["id"],
@@ -419,7 +422,7 @@ class TicketService:
                 self._due(now, requester["org_id"]),
             ),
         )
-        ticket_id = int(cursor.lastrowid or 0)
+        ticket_id = int(cursor.fetchone()[0])
         comment_id = self._comment(ticket_id, body, internal=False, now=now)
         self._store_attachments(ticket_id, comment_id, stored, now)
         for email in ccs:
@@ -461,8 +464,7 @@ class TicketService:
             self._store_attachments(ticket_id, comment_id, stored, now)
             self._set_status(row, new_status, now)
             if not internal:
-                self.conn.execute("UPDATE tickets_fts SET body = body || char(10) || ? WHERE rowid = ?",
-                                  (body, ticket_id))
+                self.conn.execute("UPDATE tickets_fts SET body = body || ? WHERE rowid = ?", ("\n" + body, ticket_id))
         return self.get(ticket_id)
 
     def close(self, ticket_id: int) -> Ticket:
@@ -586,12 +588,14 @@ class TicketService:
 
     def _comment(self, ticket_id: int, body: str, *, internal: bool, now: str) -> int:
         cursor = self.conn.execute(
-            "INSERT INTO comments (ticket_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO comments (ticket_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id",
             (ticket_id, self.actor.id, body, int(internal), now),
         )
+        comment_id = int(cursor.fetchone()[0])
         if not internal:  # an internal note is no activity a customer may notice (nor --updated-since match)
             self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
-        return int(cursor.lastrowid or 0)
+        return comment_id
 
     def _store_attachments(self, ticket_id: int, comment_id: int, stored: builtins.list[tuple[str, str, str, int]],
                            now: str) -> None:
@@ -609,15 +613,16 @@ class TicketService:
         row = self.conn.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
         if row is None:
             cursor = self.conn.execute(
-                "INSERT INTO users (email, name, role, created_at) VALUES (?, ?, 'customer', ?)",
+                "INSERT INTO users (email, name, role, created_at) VALUES (?, ?, 'customer', ?) RETURNING id",
                 (email, email.split("@")[0], self.portal.now()),
             )
-            user_id = int(cursor.lastrowid or 0)
+            user_id = int(cursor.fetchone()[0])
         else:
             user_id = row["id"]
-        self.conn.execute("INSERT OR IGNORE INTO ticket_ccs (ticket_id, user_id) VALUES (?, ?)", (ticket_id, user_id))
+        self.conn.execute("INSERT INTO ticket_ccs (ticket_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          (ticket_id, user_id))
 
-    def _set_status(self, row: sqlite3.Row, new: str, now: str) -> None:
+    def _set_status(self, row: Row, new: str, now: str) -> None:
         old = row["status"]
         if new == old:
             return

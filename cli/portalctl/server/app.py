@@ -1,4 +1,5 @@
-"""The app factory: API v1 under /api/v1 over one portal file, errors as problem+json, OpenAPI at /openapi.json."""
+"""The app factory: API v1 under /api/v1 over one portal (file or PostgreSQL), errors as problem+json, OpenAPI at
+/openapi.json."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     problems.log.info("stopped: every request in flight was answered")
 
 
-def create_app(db: Path, *, public_url: str, smtp_url: str | None = None) -> FastAPI:
+def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
+               blob_dir: Path | None = None) -> FastAPI:
     app = FastAPI(
         title="portalctl server",
         version=__version__,
@@ -39,7 +41,7 @@ def create_app(db: Path, *, public_url: str, smtp_url: str | None = None) -> Fas
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
-    app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url)
+    app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir)
     api = APIRouter(prefix=PREFIX, responses=ERRORS)
     api.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["server"])
     api.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],

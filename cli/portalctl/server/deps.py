@@ -1,7 +1,8 @@
 """What routes depend on: the server's settings, a portal connection per request, and the signed-in user.
 
-One SQLite connection per request, never shared: FastAPI may run a request's dependencies and handler on
-different worker threads, so a thread-local connection could be used by two requests at once.
+One database connection per request, never shared (on PostgreSQL, borrowed from a pool): FastAPI may run a
+request's dependencies and handler on different worker threads, so a thread-local connection could be used by two
+requests at once.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from portalctl.engine.portal import Portal, Session
 
 @dataclass(frozen=True)
 class ServerConfig:
-    db: Path
+    db: Path | str  # the portal file, or a postgresql:// URL
     public_url: str  # where links in mail point; never taken from a request's Host header
     smtp_url: str | None = None
+    blob_dir: Path | None = None  # attachments (default: beside the portal file)
+
+    def open(self) -> Portal:
+        return Portal(self.db, blob_dir=self.blob_dir)
 
 
 def config(request: Request) -> ServerConfig:
@@ -31,7 +36,7 @@ def config(request: Request) -> ServerConfig:
 
 
 def open_portal(request: Request) -> Iterator[Portal]:
-    portal = Portal(config(request).db)
+    portal = config(request).open()
     try:
         yield portal
     finally:

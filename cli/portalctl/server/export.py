@@ -27,7 +27,7 @@ NDJSON = "application/x-ndjson"
 )
 def export_tickets(session: SessionDep, query: Filters, settings: ConfigDep) -> StreamingResponse:
     """The same filters as GET /tickets, no paging: the whole listing in one response, in constant memory."""
-    portal = Portal(settings.db)
+    portal = settings.open()
     try:
         tickets = portal.session(session.actor.email).tickets.list_json(query)  # filters checked here, not mid-stream
     except BaseException:

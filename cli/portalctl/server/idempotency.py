@@ -70,7 +70,7 @@ class IdempotencyMiddleware:
             await self._run(scope, replay_request(body, receive), send, user_id, key)
 
     def _open(self) -> Portal:
-        return Portal(self.config.db)
+        return self.config.open()
 
     def _identify(self, token: str) -> tuple[int, str, int] | None:
         """(user id, e-mail, largest file accepted) for a valid token, else None."""

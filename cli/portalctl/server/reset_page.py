@@ -14,7 +14,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from portalctl.engine.auth import PASSWORD_MIN, confirm_password_reset
-from portalctl.engine.portal import Portal
 from portalctl.errors import PortalError
 from portalctl.server.deps import config
 
@@ -63,7 +62,7 @@ async def submit(request: Request) -> HTMLResponse:
     token, password = fields.get("token", ""), fields.get("password", "")
     if password != fields.get("repeat", ""):
         return page(form(token, "The two passwords differ."), 422)
-    portal = Portal(config(request).db)
+    portal = config(request).open()
     try:
         await run_in_threadpool(confirm_password_reset, portal, token, password)
     except PortalError as exc:

@@ -1,0 +1,147 @@
+"""The portal on PostgreSQL (psycopg 3): a connection that reads the engine's SQL as SQLite's module does.
+
+The engine writes its SQL once, in the part both databases share (placeholders `?`, `ON CONFLICT`, `RETURNING`);
+this module turns `?` into psycopg's `%s`, hands out rows that answer by position and by name like sqlite3.Row,
+and keeps one connection pool per database so a server request borrows a connection instead of opening one.
+Writers serialise on one advisory lock, as SQLite's BEGIN IMMEDIATE makes them: the rules (de-duplication above
+all) were written for writers that queue.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.rows import RowMaker
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from portalctl.engine.db import IntegrityError
+from portalctl.engine.schema_pg import MIGRATIONS
+from portalctl.errors import PortalError, Unavailable
+
+WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
+MIGRATION_LOCK = WRITE_LOCK + 1
+POOL_SIZE = 20
+_pools: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}
+_pools_lock = threading.Lock()
+PLACEHOLDER = re.compile(r"%|\?")
+
+
+class Row(tuple[Any, ...]):
+    """A result row read by position or by column name, like sqlite3.Row (and `dict(row)` works)."""
+
+    names: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self.names[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self.names)
+
+
+def row_factory(cursor: psycopg.Cursor[Any]) -> RowMaker[Row]:
+    names = {column.name: index for index, column in enumerate(cursor.description or ())}
+    kind = type("Row", (Row,), {"names": names, "__slots__": ()})
+
+    def make(values: Sequence[Any]) -> Row:
+        return kind(values)  # type: ignore[no-any-return]
+
+    return make
+
+
+@lru_cache(maxsize=512)
+def translate(sql: str) -> str:
+    """SQLite's `?` placeholders as psycopg's `%s` (and a literal % doubled)."""
+    return PLACEHOLDER.sub(lambda m: "%s" if m[0] == "?" else "%%", sql)
+
+
+class PgConnection:
+    """The slice of sqlite3.Connection the engine uses, on a pooled psycopg connection in autocommit mode."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[Any]]) -> None:
+        self.pool = pool
+        self.raw = pool.getconn()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        try:
+            if not parameters:  # without parameters psycopg reads no placeholders (nor doubled %)
+                return self.raw.execute(sql.encode(), prepare=False)
+            return self.raw.execute(translate(sql).encode(), parameters, prepare=False)
+        except psycopg.errors.IntegrityError as exc:
+            raise IntegrityError(str(exc).splitlines()[0]) from exc
+
+    def stream(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows as the server sends them, never the whole result in memory (for listings and exports)."""
+        return self.raw.cursor().stream(translate(sql).encode() if parameters else sql.encode(), parameters or None)
+
+    def begin(self) -> None:
+        self.raw.execute("BEGIN")
+        self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+    def close(self) -> None:
+        if self.raw is not None:
+            if self.in_transaction:
+                self.raw.rollback()
+            self.pool.putconn(self.raw)
+            self.raw = None  # type: ignore[assignment]
+
+
+def connect(url: str) -> PgConnection:
+    """A connection from this process's pool for `url`; the pool is made, and the schema migrated, on first use."""
+    with _pools_lock:
+        pool = _pools.get(url)
+        if pool is None:
+            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, timeout=30,
+                                  kwargs={"autocommit": True, "row_factory": row_factory},
+                                  configure=None, name="portalctl")
+            try:
+                pool.open(wait=True, timeout=15)
+            except PoolTimeout as exc:
+                pool.close()
+                raise Unavailable(f"cannot reach the PostgreSQL portal: {safe_url(url)}",
+                                  hint="is the server running and the URL right?") from exc
+            conn = PgConnection(pool)
+            try:
+                migrate(conn)
+            finally:
+                conn.close()
+            _pools[url] = pool
+    return PgConnection(pool)
+
+
+def migrate(conn: PgConnection) -> None:
+    """Apply missing migrations under a lock, so several server processes starting together migrate once."""
+    conn.execute("BEGIN")
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        version = row[0] if row else 0
+        if version > len(MIGRATIONS):
+            raise PortalError(f"this portal was written by a newer portalctl (schema {version})",
+                              hint="upgrade portalctl")
+        for number in range(version, len(MIGRATIONS)):
+            conn.raw.execute(MIGRATIONS[number])
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number + 1,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
