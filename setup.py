@@ -9,6 +9,9 @@ HERE = Path(__file__).parent
 VERSION = re.search(r'^__version__ = "([^"]+)"', (HERE / "cli/portalctl/__init__.py").read_text(), re.M)[1]
 
 SERVER = ["fastapi>=0.115", "uvicorn>=0.30"]
+# `portalctl serve --db postgresql://...`: psycopg 3 (binary wheels: no compiler or libpq needed) and its pool, so
+# a request borrows a connection instead of opening one.
+POSTGRESQL = ["psycopg[binary]>=3.2", "psycopg-pool>=3.2"]
 
 setup(
     name="portalctl",
@@ -42,6 +45,7 @@ setup(
     extras_require={
         # `portalctl serve`: FastAPI (routes, validation, OpenAPI) on uvicorn (ASGI server, graceful SIGTERM).
         "server": SERVER,
+        "postgresql": POSTGRESQL,
         "test": [
             "pytest>=8",
             "pytest-xdist>=3",
@@ -51,6 +55,7 @@ setup(
             "types-requests",
             "types-tabulate",
             *SERVER,
+            *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
         ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need into ./.venv, then lint (ruff), type-check (mypy) and run the whole suite.
-# Used by .ci/run; works from a fresh clone with only Python 3.11+ and PyPI.
+# Used by .ci/run; works from a fresh clone with only Python 3.11+, PyPI and (for PostgreSQL) Debian's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -12,6 +12,16 @@ echo "== ruff"
 .venv/bin/ruff check cli tests scripts
 echo "== mypy"
 .venv/bin/mypy cli/portalctl
+echo "== postgresql"
+# The server's tests run on SQLite and on PostgreSQL: use PORTALCTL_TEST_POSTGRES (an admin URL) when it is set,
+# else start a throwaway cluster (installing Debian's postgresql when it is missing) and stop it on exit.
+if [[ -z ${PORTALCTL_TEST_POSTGRES:-} ]]; then
+  pgdir=$(mktemp -d /tmp/portalctl-pg.XXXXXX)
+  trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+  PORTALCTL_TEST_POSTGRES=$(bash scripts/postgres.sh start "$pgdir")
+  export PORTALCTL_TEST_POSTGRES
+fi
+echo "PostgreSQL for the tests: $PORTALCTL_TEST_POSTGRES"
 echo "== pytest"
 # -n 2: the CI machine has two cores. pytest exits 5 when it collected no tests: that is a failure here.
 set +e

@@ -1,4 +1,5 @@
-"""One backend contract, two deployments: the embedded portal file, and a real `portalctl serve` process.
+"""One backend contract, three deployments: the embedded portal file, and a real `portalctl serve` process on a
+portal file and on PostgreSQL.
 
 Both deployments start from the same seeded portal and live for the whole session; each test marks what it creates
 with a unique word (searchable) so tests stay independent. Tests get `client(email)`: a portalctl.client.Client
@@ -16,36 +17,41 @@ import pytest
 from portalctl.client import Client
 from portalctl.config import Profile
 from portalctl.secrets import SecretStore
-from tests.contract.serving import PEOPLE, Deployment, ServerProcess, seed_portal, server_available
+from tests.contract.serving import PEOPLE, Deployment, ServerProcess, seed_portal
+from tests.stores import new_store
 
 ClientFor = Callable[[str], Client]
 
 
 @pytest.fixture(scope="session")
 def embedded_deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
-    db = tmp_path_factory.mktemp("embedded") / "portal.db"
-    seed_portal(db)
-    return Deployment("embedded", db)
+    store = new_store("sqlite", tmp_path_factory.mktemp("embedded"))
+    seed_portal(store)
+    return Deployment("embedded", store)
+
+
+def served(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """A seeded portal of this kind behind a real server process, for the whole session."""
+    store = new_store(kind, tmp_path_factory.mktemp(f"server-{kind}"))
+    seed_portal(store)
+    server = ServerProcess(store, store.folder / "server.log")
+    try:
+        yield Deployment("server", store, server.url, {email: server.login(email) for email in PEOPLE})
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
-def server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    if not server_available():
-        pytest.skip("the server (cli/portalctl/server, 'portalctl serve') is not in this tree yet")
-    folder = tmp_path_factory.mktemp("server")
-    seed_portal(folder / "portal.db")
-    server = ServerProcess(folder / "portal.db", folder / "server.log")
-    yield server
-    server.stop()
+def server_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    yield from served("sqlite", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def server_deployment(server_process: ServerProcess) -> Deployment:
-    db = Path(server_process.log_path.parent / "portal.db")
-    return Deployment("server", db, server_process.url, {email: server_process.login(email) for email in PEOPLE})
+def server_postgresql_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    yield from served("postgresql", tmp_path_factory)
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", "server", "server_postgresql"])
 def deployment(request: pytest.FixtureRequest) -> Deployment:
     found: Deployment = request.getfixturevalue(f"{request.param}_deployment")
     return found
@@ -64,7 +70,7 @@ def client(deployment: Deployment, home: Path) -> ClientFor:
                 store.set(name, deployment.tokens[email])
                 profile = Profile(name=name, backend="server", url=deployment.url)
             else:
-                profile = Profile(name=name, backend="embedded", db=str(deployment.db), user=email)
+                profile = Profile(name=name, backend="embedded", db=str(deployment.store.location), user=email)
             made[email] = Client(profile)
         return made[email]
 

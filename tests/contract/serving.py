@@ -17,9 +17,10 @@ from pathlib import Path
 import requests
 
 from portalctl.engine.accounts import bootstrap_admin, hash_password
-from portalctl.engine.portal import Portal
+from portalctl.engine.db import transaction
 from portalctl.model import FieldDef
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
+from tests.stores import Store
 
 PEOPLE = (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO)
 BULK_ARTICLES = 130  # more than one page of GET /articles (the backend asks for 100 at a time)
@@ -31,16 +32,16 @@ def password(email: str) -> str:
 
 @dataclass
 class Deployment:
-    """One backend under test: the portal file, and for "server" its URL and a token per person."""
+    """One backend under test: the portal's database, and for a server its URL and a token per person."""
 
     kind: str
-    db: Path
+    store: Store
     url: str | None = None
     tokens: dict[str, str] = field(default_factory=dict)
 
 
-def seed_portal(db: Path) -> None:
-    portal = Portal(db, create=True)
+def seed_portal(store: Store) -> None:
+    portal = store.open()
     try:
         bootstrap_admin(portal, email=ADMIN, name="Ada Admin")
         admin = portal.session(ADMIN)
@@ -74,7 +75,7 @@ def seed_portal(db: Path) -> None:
             articles.add(collection="Bulk", folder=f"Folder {number % 3}", title=f"Bulk article {number:03d}",
                          body=f"Filler text number {number}.", locale="en")
         portal.set_setting("max_attachment_mb", "1")
-        with portal.conn:
+        with transaction(portal.conn):
             for email in PEOPLE:
                 portal.conn.execute("UPDATE users SET password_hash = ? WHERE email = ?",
                                     (hash_password(password(email)), email))
@@ -89,18 +90,18 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`python -m portalctl serve --port N --db FILE` as a child process, ready once GET /health answers."""
+    """`python -m portalctl serve --port N --db FILE|URL` as a child process, ready once GET /health answers."""
 
-    def __init__(self, db: Path, log: Path) -> None:
+    def __init__(self, store: Store, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORTALCTL_")}
-        env["PORTALCTL_HOME"] = str(db.parent / "server-home")
+        env["PORTALCTL_HOME"] = str(store.folder / "server-home")
         env["PORTALCTL_KEYRING"] = "0"
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "portalctl", "serve", "--port", str(self.port), "--db", str(db)],
+            [sys.executable, "-m", "portalctl", "serve", "--port", str(self.port), *store.serve_args()],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
         try:
@@ -144,9 +145,3 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
-
-
-def server_available() -> bool:
-    from portalctl.cli import COMMANDS
-
-    return "serve" in COMMANDS

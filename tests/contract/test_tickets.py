@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from portalctl.backends.base import TicketChanges, TicketQuery, Upload
-from portalctl.engine.portal import Portal
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.model import STATES
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
@@ -110,7 +109,7 @@ def test_every_ticket_comes_back_without_paging_by_hand(client: ClientFor, word:
 
 def test_cursor_pages_follow_each_other(client: ClientFor, deployment: Deployment, word: str) -> None:
     """More tickets than fit one page (500): written straight into the portal file, read back page by page."""
-    portal = Portal(deployment.db)
+    portal = deployment.store.open()
     try:
         made = [portal.session(DIEGO).tickets.create(subject=f"{word} {n}", body="b").id for n in range(520)]
     finally:

@@ -1,7 +1,8 @@
 """A real `portalctl serve` process on 127.0.0.1, seeded through the engine, and HTTP clients for its users.
 
-The shared server (one per test worker) holds two client companies with tickets, internal notes and
+The shared server (one per test worker and database) holds two client companies with tickets, internal notes and
 attachments; tests that would disturb it (fuzzing, throttling of 127.0.0.1, SIGTERM) start servers of their own.
+Every server test runs twice: on a SQLite portal file and on PostgreSQL (tests/stores.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import requests
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
+from tests.stores import KINDS, Store, new_store
 
 ADMIN = "admin@support.test"
 AGENT = "agent@support.test"
@@ -50,9 +52,18 @@ class Seed:
 @dataclass
 class Server:
     url: str
-    db: Path
+    store: Store
     log: Path
     process: subprocess.Popen[bytes]
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Run SQL on the server's database behind its back (a clock moving on, a look at what is stored)."""
+        portal = self.store.open()
+        try:
+            cursor = portal.conn.execute(statement, params)
+            return list(cursor) if cursor.description else []  # type: ignore[attr-defined]
+        finally:
+            portal.close()
 
     @property
     def api(self) -> str:
@@ -111,17 +122,17 @@ def server_env(home: Path) -> dict[str, str]:
     return env
 
 
-def start_server(db: Path, *extra: str, log: Path | None = None, env: dict[str, str] | None = None) -> Server:
+def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[str, str] | None = None) -> Server:
     """`python -m portalctl serve` on a free port; returns once /api/v1/health answers."""
     port = free_port()
-    log = log or db.with_suffix(".log")
+    log = log or store.folder / "server.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db", str(db), *extra],
+            [sys.executable, "-m", "portalctl", "serve", "--port", str(port), *store.serve_args(), *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-            env={**server_env(db.parent / "home"), **(env or {})},
+            env={**server_env(store.folder / "home"), **(env or {})},
         )
-    server = Server(f"http://127.0.0.1:{port}", db, log, process)
+    server = Server(f"http://127.0.0.1:{port}", store, log, process)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -179,29 +190,35 @@ def seed_tickets(portal: Portal, files: Path) -> Seed:
     return seed
 
 
-@pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seed]:
-    folder = tmp_path_factory.mktemp("server")
-    db = folder / "portal.db"
-    portal = Portal(db, create=True)
+@pytest.fixture(scope="session", params=KINDS)
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Seed]:
+    folder = tmp_path_factory.mktemp(f"server-{request.param}")
+    store = new_store(request.param, folder)
+    portal = store.open()
     try:
         seed_people(portal)
         seed = seed_tickets(portal, folder / "files")
         portal.set_setting("max_attachment_mb", "1")  # so the 413 test needs only a 1 MB body
     finally:
         portal.close()
-    return db, seed
+    return store, seed
+
+
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A new, empty portal database of each kind, for tests that start a server of their own."""
+    return new_store(request.param, tmp_path)
 
 
 @pytest.fixture(scope="session")
-def server(seeded: tuple[Path, Seed]) -> Iterator[Server]:
+def server(seeded: tuple[Store, Seed]) -> Iterator[Server]:
     running = start_server(seeded[0])
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def seed(seeded: tuple[Path, Seed]) -> Seed:
+def seed(seeded: tuple[Store, Seed]) -> Seed:
     return seeded[1]
 
 

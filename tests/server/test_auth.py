@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
 
 import requests
 
-from portalctl.engine.portal import Portal
 from tests.server.conftest import ADMIN, AGENT, ANA, PASSWORD, TIMEOUT, Api, Server, assert_problem, set_password
 
 
@@ -18,13 +16,9 @@ def login(server: Server, email: str, password: str, client: str = "192.0.2.1", 
                          headers={"X-Forwarded-For": client}, timeout=TIMEOUT)
 
 
-def db(server: Server) -> sqlite3.Connection:
-    return sqlite3.connect(server.db, timeout=30, isolation_level=None)
-
-
 def make_user(server: Server, email: str, password: str) -> None:
     """A customer of Acme with a password, made through the engine on the server's own file."""
-    portal = Portal(server.db)
+    portal = server.store.open()
     try:
         portal.session(ADMIN).accounts.add_user(email=email, name=email.split("@")[0], organization="acme")
         set_password(portal, email, password)
@@ -38,8 +32,7 @@ def test_login_issues_a_named_expiring_token_stored_only_as_a_hash(server: Serve
     assert response.headers["Cache-Control"] == "no-store"
     body = response.json()
     assert body["name"] == "laptop" and body["user"]["email"] == AGENT and body["token"].startswith("pct_")
-    with db(server) as conn:
-        stored = conn.execute("SELECT token_hash, expires_at FROM api_tokens WHERE id = ?", (body["id"],)).fetchone()
+    [stored] = server.sql("SELECT token_hash, expires_at FROM api_tokens WHERE id = ?", (body["id"],))
     assert stored[0] != body["token"] and len(stored[0]) == 64 and stored[1] == body["expires_at"]
     me = Api(server, body["token"]).get("/me")
     assert me.status_code == 200 and me.json()["email"] == AGENT
@@ -68,8 +61,7 @@ def test_expired_and_unknown_tokens_are_refused(server: Server, as_user: Callabl
     token = as_user(AGENT).post("/auth/tokens", json={"name": "short", "expires_days": 1}).json()
     api = Api(server, token["token"])
     assert api.get("/tickets").status_code == 200
-    with db(server) as conn:
-        conn.execute("UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE id = ?", (token["id"],))
+    server.sql("UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE id = ?", (token["id"],))
     for response in (api.get("/tickets"), api.post("/tickets", json={"subject": "s", "body": "b"})):
         problem = assert_problem(response, 401, "unauthenticated")
         assert "expired" in problem["detail"]
@@ -94,8 +86,7 @@ def test_repeated_failed_logins_are_throttled_with_retry_after(server: Server) -
     # the e-mail is throttled from anywhere; another account from the same address is not (yet)
     assert login(server, ANA, PASSWORD, "198.51.100.11").status_code == 429
     assert login(server, AGENT, PASSWORD, client).status_code == 201
-    with db(server) as conn:  # the window passes
-        conn.execute("UPDATE login_attempts SET created_at = '2020-01-01T00:00:00Z' WHERE email = ?", (ANA,))
+    server.sql("UPDATE login_attempts SET created_at = '2020-01-01T00:00:00Z' WHERE email = ?", (ANA,))  # time passes
     assert login(server, ANA, PASSWORD, client).status_code == 201
 
 

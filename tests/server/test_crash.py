@@ -9,19 +9,18 @@ from pathlib import Path
 import requests
 
 from portalctl.engine.accounts import bootstrap_admin
-from portalctl.engine.portal import Portal
 from tests.server.conftest import ADMIN, PASSWORD, TIMEOUT, Api, set_password, start_server
+from tests.stores import Store
 
 WRITERS = 8
 
 
-def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
-    db = tmp_path / "portal.db"
-    portal = Portal(db, create=True)
+def test_acknowledged_writes_survive_sigkill(store: Store, tmp_path: Path) -> None:
+    portal = store.open()
     bootstrap_admin(portal, email=ADMIN, name="Admin")
     set_password(portal, ADMIN, PASSWORD)
     portal.close()
-    server = start_server(db)
+    server = start_server(store)
     token = requests.post(server.api + "/auth/login", json={"email": ADMIN, "password": PASSWORD},
                           timeout=TIMEOUT).json()["token"]
     acknowledged: list[tuple[int, str]] = []  # (ticket id, the reply's text) the server answered 2xx for
@@ -60,7 +59,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
         thread.join(timeout=15)
     assert len(acknowledged) >= 20, "the load never got going"
 
-    restarted = start_server(db, log=tmp_path / "restart.log")
+    restarted = start_server(store, log=tmp_path / "restart.log")
     try:
         api = Api(restarted, token)
         for ticket_id, text in acknowledged:

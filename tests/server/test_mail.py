@@ -8,13 +8,12 @@ import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
-from pathlib import Path
 
 import pytest
 import requests
 
-from portalctl.engine.portal import Portal
 from tests.server.conftest import ADMIN, ANA, PASSWORD, TIMEOUT, Server, free_port, seed_people, start_server
+from tests.stores import Store
 
 
 class SmtpSink(socketserver.ThreadingTCPServer):
@@ -69,14 +68,13 @@ def sink() -> Iterator[SmtpSink]:
     server.server_close()
 
 
-def serve_with_smtp(tmp_path: Path, smtp_url: str) -> Server:
-    db = tmp_path / "portal.db"
-    portal = Portal(db, create=True)
+def serve_with_smtp(store: Store, smtp_url: str) -> Server:
+    portal = store.open()
     try:
         seed_people(portal)
     finally:
         portal.close()
-    return start_server(db, "--public-url", "https://help.example.test", env={"PORTALCTL_SMTP_URL": smtp_url})
+    return start_server(store, "--public-url", "https://help.example.test", env={"PORTALCTL_SMTP_URL": smtp_url})
 
 
 def outbox(server: Server) -> list[dict[str, str]]:
@@ -87,9 +85,9 @@ def outbox(server: Server) -> list[dict[str, str]]:
     return items
 
 
-def test_reset_mail_goes_through_smtp_with_the_public_url(tmp_path: Path, sink: SmtpSink) -> None:
+def test_reset_mail_goes_through_smtp_with_the_public_url(store: Store, sink: SmtpSink) -> None:
     port = sink.server_address[1]
-    server = serve_with_smtp(tmp_path, f"smtp://mailer:s%40cret@127.0.0.1:{port}?from=help@example.test")
+    server = serve_with_smtp(store, f"smtp://mailer:s%40cret@127.0.0.1:{port}?from=help@example.test")
     try:
         answer = requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
         assert answer.status_code == 202
@@ -103,8 +101,8 @@ def test_reset_mail_goes_through_smtp_with_the_public_url(tmp_path: Path, sink: 
     assert "s%40cret" not in server.log_text() and "s@cret" not in server.log_text()
 
 
-def test_mail_is_kept_in_the_outbox_when_the_smtp_server_is_down(tmp_path: Path) -> None:
-    server = serve_with_smtp(tmp_path, f"smtp://127.0.0.1:{free_port()}")
+def test_mail_is_kept_in_the_outbox_when_the_smtp_server_is_down(store: Store) -> None:
+    server = serve_with_smtp(store, f"smtp://127.0.0.1:{free_port()}")
     try:
         requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
         [mail] = outbox(server)

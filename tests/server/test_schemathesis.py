@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 
 from portalctl.engine.auth import TokenService
-from portalctl.engine.portal import Portal
 from tests.server.conftest import ADMIN, TIMEOUT, Server, seed_people, seed_tickets, start_server
+from tests.stores import KINDS, new_store
 
 # examples per operation: about 40 operations finish in well under a minute on two cores
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 8}
@@ -27,18 +26,18 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
           checks.response_schema_conformance]
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+@pytest.fixture(scope="module", params=KINDS)
+def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     folder = tmp_path_factory.mktemp("fuzz")
-    db: Path = folder / "portal.db"
-    portal = Portal(db, create=True)
+    store = new_store(request.param, folder)
+    portal = store.open()
     try:
         seed_people(portal)
         seed_tickets(portal, folder / "files")
         token = TokenService(portal.session(ADMIN)).create(name="fuzz", expires_days=1).token
     finally:
         portal.close()
-    server = start_server(db)
+    server = start_server(store)
     yield server, token
     server.stop()
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import requests
 
-from portalctl.engine.portal import Portal
 from tests.server.conftest import TIMEOUT, Api, assert_problem, start_server
+from tests.stores import Store, new_store
 
 
-def test_serve_creates_the_portal_and_its_first_admin_then_stops_on_sigterm(tmp_path: Path) -> None:
-    db = tmp_path / "new" / "portal.db"
-    server = start_server(db, "--admin-email", "lead@example.com", log=tmp_path / "serve.log")
+def test_serve_creates_the_portal_and_its_first_admin_then_stops_on_sigterm(store: Store, tmp_path: Path) -> None:
+    """A portal file in a folder that does not exist yet, or an empty PostgreSQL database: both are set up."""
+    if store.kind == "sqlite":
+        store = replace(store, location=tmp_path / "new" / "portal.db")
+    server = start_server(store, "--admin-email", "lead@example.com", log=tmp_path / "serve.log")
     try:
         log = server.log_text()
         password = re.search(r"one-time password: (\S+)", log)
@@ -30,15 +33,15 @@ def test_serve_creates_the_portal_and_its_first_admin_then_stops_on_sigterm(tmp_
     assert status in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
     assert "stopped: every request in flight was answered" in server.log_text()  # graceful, not killed
     assert server.log_text().count(password[1]) == 1  # printed once, never logged with the sign-in
-    portal = Portal(db)
+    portal = store.open()
     try:
         assert not portal.is_empty()
     finally:
         portal.close()
 
 
-def test_serve_on_an_empty_portal_says_how_to_create_the_first_admin(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "portal.db")
+def test_serve_on_an_empty_portal_says_how_to_create_the_first_admin(store: Store) -> None:
+    server = start_server(store)
     try:
         assert "--admin-email" in server.log_text()
         health = requests.get(server.api + "/health", timeout=TIMEOUT)
@@ -50,7 +53,7 @@ def test_serve_on_an_empty_portal_says_how_to_create_the_first_admin(tmp_path: P
 
 
 def test_the_openapi_document_describes_the_versioned_api(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "portal.db")
+    server = start_server(new_store("sqlite", tmp_path))
     try:
         document = requests.get(server.url + "/openapi.json", timeout=TIMEOUT).json()
         assert requests.get(server.api + "/openapi.json", timeout=TIMEOUT).json() == document

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -53,9 +52,8 @@ def test_secrets_are_never_replayed_from_the_idempotency_store(server: Server, a
     assert first.status_code == 201
     again = agent.post("/auth/tokens", json={"name": "once", "expires_days": 1}, headers={"Idempotency-Key": key})
     assert_problem(again, 409, "state_conflict")
-    with sqlite3.connect(server.db, timeout=30) as conn:
-        stored = conn.execute("SELECT body FROM idempotency_keys WHERE key = ?", (key,)).fetchone()
-    assert stored == (None,)
+    [stored] = server.sql("SELECT body FROM idempotency_keys WHERE key = ?", (key,))
+    assert tuple(stored) == (None,)
     assert len([t for t in agent.get("/auth/tokens").json()["items"] if t["name"] == "once"]) == 1
 
 
@@ -160,8 +158,7 @@ def test_resolved_tickets_close_by_themselves_in_a_long_running_server(server: S
     ticket = agent.post("/tickets", json={"subject": "Will auto-close", "body": "x"}).json()
     resolved = agent.patch(f"/tickets/{ticket['id']}", json={"status": "resolved"}).json()
     assert resolved["status"] == "resolved"
-    with sqlite3.connect(server.db, timeout=30) as conn:  # three days pass
-        conn.execute("UPDATE tickets SET resolved_at = '2020-01-01T00:00:00Z' WHERE id = ?", (ticket["id"],))
+    server.sql("UPDATE tickets SET resolved_at = '2020-01-01T00:00:00Z' WHERE id = ?", (ticket["id"],))  # days pass
     later = agent.get(f"/tickets/{ticket['id']}").json()
     assert later["status"] == "closed" and later["closed_at"] == "2020-01-03T00:00:00Z"
     refused = assert_problem(agent.post(f"/tickets/{ticket['id']}/replies", json={"body": "late"}),

@@ -13,15 +13,23 @@ from portalctl.commands.context import message
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface; put TLS in front of it).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False),
-              help="The portal file, created if missing (default: env PORTALCTL_DB, else the data directory's).")
+@click.option("--db", "db_path", metavar="FILE|URL",
+              help="The portal file, created if missing, or a postgresql://user@host/db URL (the postgresql extra) "
+                   "(default: env PORTALCTL_DB, else the data directory's portal.db).")
+@click.option("--attachments", "blob_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where attached files are kept (default: beside the portal file; with PostgreSQL, the data "
+                   "directory's attachments: every server process of one portal must share it).")
 @click.option("--admin-email", metavar="EMAIL",
               help="When the portal has no users yet: create this first admin and print a one-time password.")
 @click.option("--public-url", metavar="URL",
               help="The address people reach the server at, for links in mail (env PORTALCTL_PUBLIC_URL; "
                    "default: http://HOST:PORT).")
-def serve(host: str, port: int, db_path: str | None, admin_email: str | None, public_url: str | None) -> None:
+def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin_email: str | None,
+          public_url: str | None) -> None:
     """Run the portal server: the embedded portal behind a versioned HTTP API (/api/v1).
+
+    The portal is a SQLite file by default; teams that run several server processes, or outgrow one file, give
+    --db a PostgreSQL URL (tables are created on first start; the role needs CREATE on the database).
 
     The OpenAPI document is at /openapi.json. Mail (password-reset links) goes through PORTALCTL_SMTP_URL
     (smtp://user:password@host:587?from=help@example.com) when it is set, else into an outbox admins read at
@@ -32,6 +40,7 @@ def serve(host: str, port: int, db_path: str | None, admin_email: str | None, pu
     Examples:
       portalctl serve --db /srv/portal/portal.db --admin-email lead@example.com
       portalctl serve --host 0.0.0.0 --port 8080 --public-url https://help.example.com
+      portalctl serve --db postgresql://portal@db.internal/portal --attachments /srv/portal/files
     """
     try:
         import uvicorn
@@ -41,15 +50,23 @@ def serve(host: str, port: int, db_path: str | None, admin_email: str | None, pu
         raise click.ClickException(
             f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
         ) from exc
-    from portalctl.config import Settings, default_db
+    from portalctl.config import Settings, data_dir, default_db
+    from portalctl.engine.db import is_postgres, safe_url
 
     settings = Settings({"db": db_path, "public_url": public_url})
-    path = Path(settings.get("db") or default_db()).expanduser().resolve()
-    prepare(path, admin_email)
+    location: Path | str = settings.get("db") or str(default_db())
+    if is_postgres(location):
+        blobs = Path(blob_dir or data_dir() / "attachments").expanduser().resolve()
+        shown = safe_url(str(location))
+    else:
+        location = Path(location).expanduser().resolve()
+        blobs = Path(blob_dir).expanduser().resolve() if blob_dir else location.parent / "attachments"
+        shown = str(location)
+    prepare(location, blobs, admin_email, shown)
     url = settings.get("public_url") or default_public_url(host, port)
     configure_logging()
-    message(f"Serving the portal at {path} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
-    app = create_app(path, public_url=url, smtp_url=settings.get("smtp_url"))
+    message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
+    app = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
 
 
@@ -64,12 +81,12 @@ def default_public_url(host: str, port: int) -> str:
     return url
 
 
-def prepare(path: Path, admin_email: str | None) -> None:
-    """Create the portal file if missing; with no users, create the first admin or say how to."""
+def prepare(location: Path | str, blob_dir: Path, admin_email: str | None, shown: str) -> None:
+    """Create the portal if missing; with no users, create the first admin or say how to."""
     from portalctl.engine.accounts import bootstrap_admin
     from portalctl.engine.portal import Portal
 
-    portal = Portal(path, create=True)
+    portal = Portal(location, create=True, blob_dir=blob_dir)
     try:
         if not portal.is_empty():
             if admin_email:
@@ -77,7 +94,7 @@ def prepare(path: Path, admin_email: str | None) -> None:
             return
         if not admin_email:
             message("This portal has no users yet. Create the first admin with:\n"
-                    f"  portalctl serve --db {path} --admin-email you@example.com")
+                    f"  portalctl serve --db {shown} --admin-email you@example.com")
             return
         email = admin_email.strip()
         bootstrap_admin(portal, email=email, name=email.split("@")[0])

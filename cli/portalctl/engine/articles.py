@@ -37,10 +37,10 @@ SEARCH = (
 # PostgreSQL: the same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank
 # (negated: the rank is lower-is-better, as bm25's), the snippet by ts_headline.
 PG_SEARCH = (
-    "SELECT {columns}, ts_headline('simple', a.body, q.query, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
+    "SELECT {columns}, ts_headline('portal', a.body, q.query, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
     " MaxFragments=1, FragmentDelimiter=…') AS snippet,"
     " -ts_rank('{{0.1, 0.2, 0.5, 1.0}}', a.document, q.query) AS rank"
-    " FROM (SELECT to_tsquery('simple', portal_fold(?)) AS query) q JOIN articles a ON a.document @@ q.query"
+    " FROM (SELECT to_tsquery('portal', ?) AS query) q JOIN articles a ON a.document @@ q.query"
     " {parents} WHERE TRUE{filters} ORDER BY rank, a.id LIMIT ?"
 )
 EDITABLE = ("title", "body", "locale", "labels", "collection", "folder")

@@ -255,7 +255,7 @@ class TokenService:
 def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None) -> None:
     """Mail a reset link to an active user. Silent for unknown addresses, so nobody can probe who has an account."""
     row = portal.conn.execute(
-        "SELECT id, email, name FROM users WHERE email = ? AND active", (email.strip(),)
+        "SELECT id, email, name FROM users WHERE email = ? AND active = 1", (email.strip(),)
     ).fetchone()
     if row is None:
         return
@@ -290,7 +290,7 @@ def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
                            hint="ask for a new one (POST /api/v1/auth/password-reset)")
     row = portal.conn.execute(
         "SELECT r.id, r.user_id, r.expires_at, r.used_at, u.email FROM password_resets r"
-        " JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND u.active",
+        " JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND u.active = 1",
         (digest(token),),
     ).fetchone()
     if row is None or row["used_at"] or row["expires_at"] <= portal.now():
@@ -355,7 +355,7 @@ def outbox(session: Session, *, limit: int = 100) -> list[Mail]:
     """Mail kept for the admins to read and pass on, newest first."""
     session.actor.require_admin("read the outbox")
     rows = session.conn.execute(
-        "SELECT id, recipient AS 'to', subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
+        "SELECT id, recipient AS \"to\", subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
     )
     return [Mail(**dict(row)) for row in rows]
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
 
 from portalctl.engine.schema import MIGRATIONS
 from portalctl.errors import PortalError, Unavailable
@@ -41,6 +42,14 @@ class Connection(Protocol):
 
 def is_postgres(location: Path | str) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 def open_database(location: Path | str, *, create: bool = False) -> Connection:

@@ -9,6 +9,7 @@ all) were written for writers that queue.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -20,13 +21,15 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from portalctl.engine.db import IntegrityError
+from portalctl.engine.db import IntegrityError, safe_url
 from portalctl.engine.schema_pg import MIGRATIONS
 from portalctl.errors import PortalError, Unavailable
 
 WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
 MIGRATION_LOCK = WRITE_LOCK + 1
 POOL_SIZE = 20
+BATCH = 500
+_cursor_numbers = itertools.count()
 _pools: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}
 _pools_lock = threading.Lock()
 PLACEHOLDER = re.compile(r"%|\?")
@@ -84,8 +87,16 @@ class PgConnection:
             raise IntegrityError(str(exc).splitlines()[0]) from exc
 
     def stream(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
-        """Rows as the server sends them, never the whole result in memory (for listings and exports)."""
-        return self.raw.cursor().stream(translate(sql).encode() if parameters else sql.encode(), parameters or None)
+        """A listing's rows fetched BATCH at a time from a server-side cursor: memory stays flat however many
+        match, and the connection is free between batches for the queries a listing makes as it goes (CCs).
+        WITH HOLD, because in autocommit mode the cursor outlives the statement's transaction."""
+        cursor = self.raw.cursor(name=f"listing_{next(_cursor_numbers)}", withhold=True)
+        cursor.itersize = BATCH
+        try:
+            cursor.execute(translate(sql).encode(), parameters or None)
+            yield from cursor
+        finally:
+            cursor.close()
 
     def begin(self) -> None:
         self.raw.execute("BEGIN")
@@ -140,8 +151,3 @@ def migrate(conn: PgConnection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-
-
-def safe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -14,9 +14,11 @@ MIGRATIONS: list[str] = [
     f"""
     CREATE EXTENSION IF NOT EXISTS citext;
     CREATE EXTENSION IF NOT EXISTS unaccent;
-    -- unaccent() is only STABLE (its dictionary could change); generated columns need an IMMUTABLE function.
-    CREATE FUNCTION portal_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
-        RETURN lower(public.unaccent('public.unaccent'::regdictionary, $1));
+    -- Words folded as FTS5's unicode61 remove_diacritics folds them: without accents, in lower case. Queries and
+    -- ts_headline use the same configuration, so "electronica" finds and highlights "electrónica".
+    CREATE TEXT SEARCH CONFIGURATION portal (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION portal ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword,
+        hword_part WITH public.unaccent, pg_catalog.simple;
 
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -145,7 +147,7 @@ MIGRATIONS: list[str] = [
         rowid INTEGER PRIMARY KEY REFERENCES tickets(id),
         subject TEXT NOT NULL,
         body TEXT NOT NULL,
-        document tsvector GENERATED ALWAYS AS (to_tsvector('simple', portal_fold(subject || ' ' || body))) STORED
+        document tsvector GENERATED ALWAYS AS (to_tsvector('portal', subject || ' ' || body)) STORED
     );
     CREATE INDEX tickets_fts_document ON tickets_fts USING gin (document);
 
@@ -177,9 +179,9 @@ MIGRATIONS: list[str] = [
         helpful INTEGER NOT NULL DEFAULT 0,
         not_helpful INTEGER NOT NULL DEFAULT 0,
         document tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('simple', portal_fold(title)), 'A')
-            || setweight(to_tsvector('simple', portal_fold(labels)), 'B')
-            || setweight(to_tsvector('simple', portal_fold(body)), 'D')
+            setweight(to_tsvector('portal', title), 'A')
+            || setweight(to_tsvector('portal', labels), 'B')
+            || setweight(to_tsvector('portal', body), 'D')
         ) STORED
     );
     CREATE INDEX articles_folder ON articles(folder_id, updated_at);
@@ -237,7 +239,7 @@ MIGRATIONS: list[str] = [
         key TEXT NOT NULL,
         request_hash TEXT NOT NULL,
         status INTEGER,
-        body TEXT,
+        body BYTEA,  -- a response's bytes (SQLite keeps them as a BLOB in its untyped column)
         created_at TEXT NOT NULL,
         PRIMARY KEY (user_id, key)
     );

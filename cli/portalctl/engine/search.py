@@ -1,6 +1,6 @@
 """Turning what a person types into a safe full-text query: every word a quoted prefix term, so no input is syntax.
 
-SQLite's FTS5 and PostgreSQL's tsquery spell it differently; both fold case and accents (see schema_pg.portal_fold).
+SQLite's FTS5 and PostgreSQL's tsquery spell it differently; both fold case and accents.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def match_expression(text: str, *, operator: str = "AND") -> str | None:
 
 
 def tsquery(text: str, *, operator: str = "AND") -> str | None:
-    """PostgreSQL's `'word1':* & 'word2':*` for the words in `text`, or None (fold it with portal_fold in SQL)."""
+    """PostgreSQL's `'word1':* & 'word2':*` for the words in `text`, or None (the 'portal' configuration folds it)."""
     words = WORD.findall(text)
     if not words:
         return None

@@ -249,7 +249,7 @@ class TicketService:
                 raise InvalidInput("--search needs at least one word")
             if self.portal.postgres:
                 where.append("t.id IN (SELECT rowid FROM tickets_fts"
-                             " WHERE document @@ to_tsquery('simple', portal_fold(?)))")
+                             " WHERE document @@ to_tsquery('portal', ?))")
                 params.append(tsquery(query.search))
             else:
                 where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")

@@ -101,7 +101,7 @@ def claim(session: Session, ids: Sequence[str]) -> list[Upload]:
         raise InvalidInput("the same upload is listed twice")
     portal = session.portal
     marks = ", ".join("?" * len(ids))
-    owned = (f"id IN ({marks}) AND user_id = ? AND NOT used AND created_at >= ?",
+    owned = (f"id IN ({marks}) AND user_id = ? AND used = 0 AND created_at >= ?",
              (*ids, session.actor.id, iso(portal.clock() - LIFETIME)))
     with transaction(portal.conn):
         rows = portal.conn.execute(f"SELECT * FROM uploads WHERE {owned[0]}", owned[1]).fetchall()
