@@ -1,12 +1,13 @@
 """Does the server hold up under a team, and does the server backend stream as fast as the embedded one?
 
     python scripts/bench/load.py [--seconds 60] [--clients 50] [--tickets 100000] [--home DIR] [--skip-load]
-                                 [--skip-export]
+                                 [--skip-export] [--postgres ADMIN_URL]
 
-Load: a real `portalctl serve` process on a fresh SQLite portal, and --clients threads (50), each its own
+Load: a real `portalctl serve` process on a fresh SQLite portal (and, with --postgres or PORTALCTL_TEST_POSTGRES,
+again on a new PostgreSQL database made with that admin URL), and --clients threads (50), each its own
 portalctl.client.Client (so its own requests session and token), for --seconds (60). Customers open a ticket,
 show it, reply to it and list their tickets; agents list the queue, show the newest ticket and answer it. Then:
-zero errors, and the portal file holds exactly the tickets and comments the clients were told were made.
+zero errors, and the portal holds exactly the tickets and comments the clients were told were made.
 Prints requests/s and p50/p99 latency of list, show, create and reply (every call is one HTTP request).
 
 Export: every one of --tickets tickets (100,000, a portal from generate.py; reused from --home when there)
@@ -23,7 +24,6 @@ import argparse
 import os
 import random
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,6 +44,7 @@ from portalctl.backends.base import TicketQuery, TicketsAPI
 from portalctl.client import Client
 from portalctl.config import Profile
 from portalctl.engine.accounts import bootstrap_admin, hash_password
+from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
 from portalctl.model import STATES, Ticket
 from portalctl.secrets import SecretStore
@@ -63,6 +64,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="export rounds per backend (default 3)")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", default=os.environ.get("PORTALCTL_TEST_POSTGRES"),
+                        help="also run the load on PostgreSQL: a URL allowed to CREATE DATABASE "
+                             "(default: env PORTALCTL_TEST_POSTGRES, as scripts/test.sh sets it)")
     return parser.parse_args()
 
 
@@ -80,8 +84,35 @@ class Served:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+@dataclass(frozen=True)
+class Store:
+    """A portal's database (a file, or a PostgreSQL URL) and the folder for its attachments and logs."""
+
+    location: Path | str
+    folder: Path
+
+    def open(self, *, create: bool = False) -> Portal:
+        return Portal(self.location, create=create, blob_dir=self.folder / "attachments")
+
+    def count(self, sql: str) -> Any:
+        portal = self.open()
+        try:
+            return portal.conn.execute(sql).fetchall()
+        finally:
+            portal.close()
+
+
+def new_postgres_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"portalctl_load_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"'.encode())
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
 @contextmanager
-def serving(db: Path, log: Path) -> Iterator[Served]:
+def serving(store: Store, log: Path) -> Iterator[Served]:
     """`python -m portalctl serve` on a free loopback port, ready once /health answers."""
     import socket
 
@@ -92,7 +123,8 @@ def serving(db: Path, log: Path) -> Iterator[Served]:
     env.update(PORTALCTL_HOME=str(log.parent / "server-home"), PORTALCTL_KEYRING="0")
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db", str(db)],
+        process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db",
+                                    str(store.location), "--attachments", str(store.folder / "attachments")],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + 60
@@ -123,10 +155,15 @@ def cpu_now() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def set_passwords(db: Path, emails: list[str]) -> None:
+def set_passwords(store: Store, emails: list[str]) -> None:
     hashed = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
-    with sqlite3.connect(db) as conn:
-        conn.executemany("UPDATE users SET password_hash = ? WHERE email = ?", [(hashed, e) for e in emails])
+    portal = store.open()
+    try:
+        with transaction(portal.conn):
+            for email in emails:
+                portal.conn.execute("UPDATE users SET password_hash = ? WHERE email = ?", (hashed, email))
+    finally:
+        portal.close()
 
 
 def server_client(url: str, email: str) -> Client:
@@ -156,8 +193,8 @@ class Tally:
         return result
 
 
-def seed_load_portal(db: Path, customers: int, agents: int) -> tuple[list[str], list[str]]:
-    portal = Portal(db, create=True)
+def seed_load_portal(store: Store, customers: int, agents: int) -> tuple[list[str], list[str]]:
+    portal = store.open(create=True)
     bootstrap_admin(portal, email="admin@load.test", name="Admin")
     accounts = portal.session("admin@load.test").accounts
     for number in range(5):
@@ -206,13 +243,14 @@ def agent_loop(client: Client, tally: Tally, deadline: float, number: int) -> No
         tally.comments += 1
 
 
-def run_load(args: argparse.Namespace, work: Path) -> bool:
-    db = work / "load" / "portal.db"
-    db.parent.mkdir(parents=True)
+def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
+    folder = work / f"load-{database}"
+    folder.mkdir(parents=True)
+    store = Store(new_postgres_database(args.postgres) if database == "postgresql" else folder / "portal.db", folder)
     agents = max(1, args.clients // 5)
-    customers, agent_emails = seed_load_portal(db, args.clients - agents, agents)
-    set_passwords(db, customers + agent_emails)
-    with serving(db, work / "load" / "server.log") as served:
+    customers, agent_emails = seed_load_portal(store, args.clients - agents, agents)
+    set_passwords(store, customers + agent_emails)
+    with serving(store, folder / "server.log") as served:
         clients = [(server_client(served.url, email), email in agent_emails) for email in customers + agent_emails]
         tallies = [Tally() for _ in clients]
         deadline = time.monotonic() + args.seconds
@@ -224,8 +262,8 @@ def run_load(args: argparse.Namespace, work: Path) -> bool:
             except Exception as exc:  # one client's failure is a finding, not the end of the run
                 tallies[index].errors.append(f"{type(exc).__name__}: {exc}")
 
-        print(f"load: {len(clients)} clients ({len(agent_emails)} agents) for {args.seconds:.0f} s on {served.url}",
-              file=sys.stderr)
+        print(f"load on {database}: {len(clients)} clients ({len(agent_emails)} agents) for {args.seconds:.0f} s"
+              f" on {served.url}", file=sys.stderr)
         started, client_cpu, server_cpu = time.perf_counter(), cpu_now(), served.cpu()
         threads = [threading.Thread(target=work_as, args=(i,)) for i in range(len(clients))]
         for thread in threads:
@@ -234,9 +272,8 @@ def run_load(args: argparse.Namespace, work: Path) -> bool:
             thread.join()
         elapsed, client_cpu, server_cpu = (time.perf_counter() - started, cpu_now() - client_cpu,
                                            served.cpu() - server_cpu)
-    with sqlite3.connect(db) as conn:
-        stored_ids = {row[0] for row in conn.execute("SELECT id FROM tickets")}
-        stored_comments = conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
+    stored_ids = {row[0] for row in store.count("SELECT id FROM tickets")}
+    stored_comments = store.count("SELECT COUNT(*) FROM comments")[0][0]
     told_ids = set().union(*(t.ticket_ids for t in tallies))
     told_comments = sum(t.comments for t in tallies)
     errors = [e for t in tallies for e in t.errors]
@@ -247,7 +284,7 @@ def run_load(args: argparse.Namespace, work: Path) -> bool:
     total = sum(len(v) for v in by_op.values())
     rows = [[op, f"{len(v):,}", f"{len(v) / elapsed:,.0f}", f"{statistics.median(v) * 1000:.1f}",
              f"{percentile(v, 99) * 1000:.1f}"] for op, v in sorted(by_op.items()) if v]
-    print(f"\nLoad: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s")
+    print(f"\nLoad on {database}: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s")
     print(table(["call", "requests", "per s", "p50 ms", "p99 ms"], rows, indent="  "))
     print(f"  CPU per request: server process {server_cpu / total * 1000:.1f} ms, clients"
           f" {client_cpu / total * 1000:.1f} ms ({os.cpu_count()} CPUs)")
@@ -287,11 +324,11 @@ def count_rows(client: Client) -> int:
 
 def run_export(args: argparse.Namespace, work: Path) -> bool:
     db = export_portal(args, work)
-    with sqlite3.connect(db) as conn:
-        admin = conn.execute("SELECT email FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").fetchone()[0]
-        expected = conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-    set_passwords(db, [admin])
-    with serving(db, work / "export-server.log") as served:
+    store = Store(db, db.parent)
+    admin = store.count("SELECT email FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")[0][0]
+    expected = store.count("SELECT COUNT(*) FROM tickets")[0][0]
+    set_passwords(store, [admin])
+    with serving(store, work / "export-server.log") as served:
         backends = {"embedded": Client(Profile(name="embedded", db=str(db), user=admin)),
                     "server": server_client(served.url, admin)}
         seconds: dict[str, list[float]] = {name: [] for name in backends}
@@ -334,7 +371,8 @@ def main() -> int:
         os.environ.pop("PORTALCTL_TOKEN", None)
         passed = True
         if not args.skip_load:
-            passed = run_load(args, work) and passed
+            for database in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
+                passed = run_load(args, work, database) and passed
         if not args.skip_export:
             passed = run_export(args, work) and passed
     return 0 if passed else 1

@@ -81,8 +81,8 @@ class PgConnection:
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:
             if not parameters:  # without parameters psycopg reads no placeholders (nor doubled %)
-                return self.raw.execute(sql.encode(), prepare=False)
-            return self.raw.execute(translate(sql).encode(), parameters, prepare=False)
+                return self.raw.execute(sql.encode())
+            return self.raw.execute(translate(sql).encode(), parameters)
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityError(str(exc).splitlines()[0]) from exc
 
