@@ -28,6 +28,7 @@ from portalctl.errors import PortalError, Unavailable
 WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
 MIGRATION_LOCK = WRITE_LOCK + 1
 POOL_SIZE = 20
+CONNECT_TIMEOUT = 10  # seconds
 BATCH = 500
 _cursor_numbers = itertools.count()
 _pools: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}
@@ -70,9 +71,9 @@ class PgConnection:
 
     dialect = "postgresql"
 
-    def __init__(self, pool: ConnectionPool[psycopg.Connection[Any]]) -> None:
-        self.pool = pool
-        self.raw = pool.getconn()
+    def __init__(self, raw: psycopg.Connection[Any], pool: ConnectionPool[psycopg.Connection[Any]] | None) -> None:
+        self.raw = raw
+        self.pool = pool  # where the connection goes back on close (None: it is closed)
 
     @property
     def in_transaction(self) -> bool:
@@ -106,31 +107,39 @@ class PgConnection:
         if self.raw is not None:
             if self.in_transaction:
                 self.raw.rollback()
-            self.pool.putconn(self.raw)
+            if self.pool is None:
+                self.raw.close()
+            else:
+                self.pool.putconn(self.raw)
             self.raw = None  # type: ignore[assignment]
 
 
 def connect(url: str) -> PgConnection:
-    """A connection from this process's pool for `url`; the pool is made, and the schema migrated, on first use."""
+    """A connection from this process's pool for `url`. The first one is made directly, so a wrong URL fails at
+    once saying why; it migrates the schema, then the pool is made."""
     with _pools_lock:
         pool = _pools.get(url)
         if pool is None:
-            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, timeout=30,
-                                  kwargs={"autocommit": True, "row_factory": row_factory},
-                                  configure=None, name="portalctl")
             try:
-                pool.open(wait=True, timeout=15)
-            except PoolTimeout as exc:
-                pool.close()
-                raise Unavailable(f"cannot reach the PostgreSQL portal: {safe_url(url)}",
-                                  hint="is the server running and the URL right?") from exc
-            conn = PgConnection(pool)
+                first = psycopg.connect(url, autocommit=True, row_factory=row_factory, connect_timeout=CONNECT_TIMEOUT)
+            except psycopg.OperationalError as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise Unavailable(f"cannot reach the PostgreSQL portal {safe_url(url)}: {reason}",
+                                  hint="is the server running, and the URL (user, host, database) right?") from exc
+            conn = PgConnection(first, None)
             try:
                 migrate(conn)
             finally:
                 conn.close()
+            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, timeout=30,
+                                  kwargs={"autocommit": True, "row_factory": row_factory}, name="portalctl")
+            try:
+                pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            except PoolTimeout as exc:
+                pool.close()
+                raise Unavailable(f"cannot reach the PostgreSQL portal {safe_url(url)}") from exc
             _pools[url] = pool
-    return PgConnection(pool)
+    return PgConnection(pool.getconn(), pool)
 
 
 def migrate(conn: PgConnection) -> None:

@@ -1,0 +1,82 @@
+"""What PostgreSQL is for: several server processes on one portal, and a wrong URL told plainly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import requests
+
+from tests.server.conftest import (
+    ANA,
+    PASSWORD,
+    PDF,
+    TIMEOUT,
+    Api,
+    free_port,
+    seed_people,
+    server_env,
+    start_server,
+)
+from tests.stores import new_store
+
+RACERS = 12
+
+
+def token(api_url: str, email: str) -> str:
+    answer = requests.post(api_url + "/auth/login", json={"email": email, "password": PASSWORD}, timeout=TIMEOUT)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["token"])
+
+
+def test_two_server_processes_share_one_portal(tmp_path: Path) -> None:
+    """Behind a load balancer: a de-duplicated CI report sent through both at once makes one ticket, and a file
+    uploaded through one downloads through the other."""
+    store = new_store("postgresql", tmp_path)
+    portal = store.open()
+    try:
+        seed_people(portal)
+    finally:
+        portal.close()
+    first, second = start_server(store, log=tmp_path / "first.log"), start_server(store, log=tmp_path / "second.log")
+    try:
+        apis = [Api(first, token(first.api, ANA)), Api(second, token(second.api, ANA))]
+        key = f"ci-{uuid.uuid4()}"
+        answers: list[requests.Response] = []
+        start = threading.Barrier(RACERS)
+
+        def report(number: int) -> None:
+            start.wait()
+            answers.append(apis[number % 2].post("/tickets", json={"subject": "Nightly build red",
+                                                                   "body": f"run {number}", "dedupe_key": key}))
+
+        threads = [threading.Thread(target=report, args=(n,)) for n in range(RACERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(a.status_code for a in answers) == [200] * (RACERS - 1) + [201]
+        [ticket_id] = {a.json()["id"] for a in answers}
+        shown = apis[1].get(f"/tickets/{ticket_id}").json()
+        assert len(shown["comments"]) == RACERS  # the first report and one comment per repeat
+
+        upload = apis[0].post("/uploads", params={"filename": "informe.pdf"}, data=PDF).json()
+        replied = apis[0].post(f"/tickets/{ticket_id}/replies", json={"body": "log", "uploads": [upload["id"]]})
+        attachment = replied.json()["attachments"][0]["id"]
+        assert apis[1].get(f"/tickets/{ticket_id}/attachments/{attachment}").content == PDF
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_an_unreachable_database_is_one_line_exit_6_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://portal:s3cret-pw@127.0.0.1:{free_port()}/portal"
+    done = subprocess.run([sys.executable, "-m", "portalctl", "serve", "--port", str(free_port()), "--db", url],
+                          capture_output=True, text=True, timeout=60, env=server_env(tmp_path / "home"),
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 6
+    assert done.stderr.startswith("Error: cannot reach the PostgreSQL portal postgresql://portal:***@127.0.0.1:")
+    assert "s3cret-pw" not in done.stdout + done.stderr
