@@ -1,4 +1,4 @@
-"""What PostgreSQL is for: several server processes on one portal, and a wrong URL told plainly."""
+"""What PostgreSQL is for: several server processes on one portal; a wrong URL told plainly; one schema on both."""
 
 from __future__ import annotations
 
@@ -80,3 +80,21 @@ def test_an_unreachable_database_is_one_line_exit_6_without_the_password(tmp_pat
     assert done.returncode == 6
     assert done.stderr.startswith("Error: cannot reach the PostgreSQL portal postgresql://portal:***@127.0.0.1:")
     assert "s3cret-pw" not in done.stdout + done.stderr
+
+
+def test_both_schemas_have_the_same_tables_and_columns(tmp_path: Path) -> None:
+    """A migration added to schema.py without its PostgreSQL counterpart in schema_pg.py fails here."""
+    sqlite, postgres = new_store("sqlite", tmp_path / "s").open(), new_store("postgresql", tmp_path / "p").open()
+    try:
+        tables = [r[0] for r in sqlite.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' ORDER BY name")]
+        on_sqlite = {t: {r[1] for r in sqlite.conn.execute(f"PRAGMA table_info({t})")} for t in tables}
+        on_postgres: dict[str, set[str]] = {}
+        for table, column in postgres.conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+                " AND table_name NOT LIKE '%fts%' AND table_name <> 'schema_version' AND column_name <> 'document'"):
+            on_postgres.setdefault(table, set()).add(column)
+    finally:
+        sqlite.close()
+        postgres.close()
+    assert on_postgres == on_sqlite
