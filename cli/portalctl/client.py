@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from portalctl.backends import open_backend
+from portalctl.backends.base import NativeState, StatesAPI, portal_states
 from portalctl.config import Profile, Settings
 
 if TYPE_CHECKING:
@@ -32,3 +33,9 @@ class Client:
     @property
     def accounts(self) -> AccountsAPI:
         return self.backend.accounts
+
+    def states(self) -> list[NativeState]:
+        """The backend's own ticket states and the canonical state each maps to (`portalctl tickets states`)."""
+        if isinstance(self.backend, StatesAPI):
+            return self.backend.states()
+        return portal_states()

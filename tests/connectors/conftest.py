@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from click.testing import Result
 
 from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
+from tests.connectors.targets import SIMULATORS, Setup, Target, make_target
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(__file__).resolve().parent / "helpdesk_site"
@@ -166,3 +168,25 @@ def hd_cli(cli: Callable[..., Result], hd_profile: Callable[..., Profile]) -> Ca
         return cli(*args, env={"PORTALCTL_PROFILE": PROFILE, **(env or {})}, input=input)
 
     return run_cli
+
+
+@pytest.fixture
+def word() -> str:
+    """A word no other test uses: tests share one django-helpdesk, and each lists only its own tickets."""
+    return "w" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, home: Path, cli: Callable[..., Result], word: str,
+           tmp_path: Path) -> Iterator[Target]:
+    """A help desk behind a saved profile (see targets.py): a test picks the kind by parametrizing `target` with
+    indirect=True (test_contract.py does, over targets.KINDS)."""
+    kind = str(request.param)
+    if kind == "django-helpdesk":
+        helpdesk: Helpdesk = request.getfixturevalue("helpdesk")
+        setup = Setup("django-helpdesk", helpdesk.url, helpdesk.token, helpdesk.admin_email,
+                      {"queue": str(helpdesk.queue)}, ("user_code", "0042"))
+        yield make_target(kind, setup, cli, word, tmp_path)
+        return
+    with SIMULATORS[kind]() as found:
+        yield make_target(kind, found, cli, word, tmp_path)

@@ -19,7 +19,6 @@ from click.testing import Result
 
 from portalctl.backends import hubspot_map as hs
 from portalctl.backends.base import TicketChanges, TicketQuery, Upload
-from portalctl.backends.hubspot import HubSpotBackend
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.errors import InvalidInput, NotFound, StateConflict, Unsupported
@@ -136,9 +135,6 @@ def test_client_create_list_show_reply_close_reopen(sim: HubSpotSim, profile: Pr
     with pytest.raises(NotFound):
         client.tickets.get(99999)
 
-    info = client.backend
-    assert isinstance(info, HubSpotBackend)
-    assert [p["label"] for p in info.pipelines()] == ["Support Pipeline", "VAI Formularios"]
     assert {d.key for d in client.accounts.field_defs()} == {"user_code", "form_numbers", "topic"}
 
 
@@ -167,8 +163,6 @@ def test_server_side_filters_and_unknown_properties(sim: HubSpotSim, profile: Pr
     # HubSpot refuses unknown properties (VALIDATION_ERROR, PROPERTY_DOESNT_EXIST): one line, exit 2
     with pytest.raises(InvalidInput, match='Property "nope" does not exist'):
         client.tickets.create(subject="x", body="y", fields={"nope": "1"})
-    with pytest.raises(Unsupported, match="HubSpot tickets have no CCs"):
-        client.tickets.create(subject="x", body="y", ccs=["boss@example.com"])
 
 
 def test_cli_flow_with_attachments_and_export(hs_cli: Cli, sim: HubSpotSim, tmp_path: Path) -> None:
@@ -205,6 +199,27 @@ def test_cli_flow_with_attachments_and_export(hs_cli: Cli, sim: HubSpotSim, tmp_
     with target.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(int(row["id"]) for row in rows) == ids
+
+
+def test_tickets_states_lists_every_pipeline_stage(hs_cli: Cli, cli: Cli, sim: HubSpotSim) -> None:
+    # "CRM API | Pipelines": GET /crm/v3/pipelines/tickets, pipelines and their stages in displayOrder
+    rows = json.loads(hs_cli("tickets", "states", "-o", "json").stdout)
+    assert [(r["pipeline"], r["id"], r["label"], r["state"]) for r in rows] == [
+        ("Support Pipeline", "1", "New", "new"), ("Support Pipeline", "2", "Waiting on contact", "pending"),
+        ("Support Pipeline", "3", "Waiting on us", "open"), ("Support Pipeline", "4", "Closed", "closed"),
+        ("VAI Formularios", "7101", "Nuevo", "new"), ("VAI Formularios", "7102", "En proceso", "open"),
+        ("VAI Formularios", "7103", "Resuelto", "resolved")]
+    table = hs_cli("tickets", "states").stdout.splitlines()
+    assert table[0].split() == ["ID", "LABEL", "STATE", "PIPELINE"] and table[-1].split() == [
+        "7103", "Resuelto", "resolved", "VAI", "Formularios"]
+    # a mapping the user changed at login shows here, which is how they check it
+    login = ("auth", "login", "--name", "remapped", "--backend", "hubspot", "--url", sim.url, "--with-token",
+             "--option", "stage.4=resolved")
+    assert cli(*login, input=TOKEN + "\n").exit_code == 0
+    remapped = json.loads(cli("tickets", "states", "-o", "json", env={"PORTALCTL_PROFILE": "remapped"}).stdout)
+    assert {r["id"]: r["state"] for r in remapped}["4"] == "resolved"
+    refused = hs_cli("tickets", "states", env={"PORTALCTL_TOKEN": "pat-na1-wrong"})
+    assert refused.exit_code == ExitCode.AUTH and "refused the token" in refused.stderr
 
 
 def test_search_beyond_10000_results_fails_up_front(sim: HubSpotSim, profile: Profile) -> None:

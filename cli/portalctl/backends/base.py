@@ -10,9 +10,20 @@ import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
-from portalctl.model import Article, Attachment, Collection, Department, FieldDef, Organization, Ticket, User
+from portalctl.model import (
+    STATE_LABELS,
+    STATES,
+    Article,
+    Attachment,
+    Collection,
+    Department,
+    FieldDef,
+    Organization,
+    Ticket,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -183,3 +194,26 @@ class Backend(Protocol):
     tickets: TicketsAPI
     articles: ArticlesAPI
     accounts: AccountsAPI
+
+
+@dataclass(frozen=True)
+class NativeState:
+    """One of a help desk's own ticket states (a HubSpot stage, a WHMCS status, a Freshdesk status number) and the
+    canonical state portalctl maps it to: what `tickets states` lists, so a user can see how filters will read."""
+
+    id: str  # what the platform calls it by: a stage id, a status number, the status name itself
+    label: str  # as the platform shows it
+    state: str  # canonical (model.STATES)
+    pipeline: str | None = None  # HubSpot: the pipeline the stage belongs to
+
+
+@runtime_checkable
+class StatesAPI(Protocol):
+    """A backend whose states are its platform's own (the connectors); the portalctl portal's are the canonical ones."""
+
+    def states(self) -> builtins.list[NativeState]: ...
+
+
+def portal_states() -> builtins.list[NativeState]:
+    """The states of the embedded portal and of a portalctl server: the canonical ones, with their labels."""
+    return [NativeState(id=state, label=STATE_LABELS[state], state=state) for state in STATES]

@@ -15,202 +15,34 @@ import builtins
 import io
 import itertools
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, cast
-from urllib.parse import urlsplit
-
-import requests
+from typing import Any, BinaryIO, cast
 
 from portalctl.backends import freshdesk_map as fm
 from portalctl.backends.base import (
-    SORT_KEYS,
     AccountsAPI,
     ArticlesAPI,
+    NativeState,
     TicketChanges,
     TicketQuery,
     TicketsAPI,
     Upload,
 )
+from portalctl.backends.connector import File, now, page_size, read_files, sort_order, sorted_here
+from portalctl.backends.freshdesk_api import Api, Download, form
+from portalctl.backends.freshdesk_kb import FreshdeskArticles
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
-from portalctl.errors import (
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    PortalError,
-    StateConflict,
-    Unavailable,
-    Unsupported,
-)
-from portalctl.http import JsonApi, origin
-from portalctl.model import (
-    Article,
-    Attachment,
-    Collection,
-    Department,
-    FieldDef,
-    Folder,
-    Ticket,
-    User,
-)
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported
+from portalctl.model import Attachment, Department, FieldDef, Ticket, User
 
 PLATFORM = fm.PLATFORM
 PAGE_SIZE = 100  # Freshdesk's maximum per_page
 EPOCH = "1970-01-01T00:00:00Z"  # without updated_since the list holds only the last 30 days' tickets
-TOKEN_HINT = ("pass your API key (Freshdesk > Profile settings > View API key): echo KEY | portalctl auth login "
-              "--backend freshdesk --url https://ACCOUNT.freshdesk.com --user EMAIL --with-token")
 SERVER_SORT = {"updated": "updated_at", "created": "created_at", "due": "due_by", "status": "status"}
 FIELD_KINDS = {"custom_text": "text", "custom_paragraph": "text", "custom_number": "number",
                "custom_decimal": "number", "custom_date": "date", "custom_dropdown": "choice",
                "custom_checkbox": "boolean"}
 CHUNK = 1 << 16
-
-
-def api_root(url: str | None) -> str:
-    text = (url or "").strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a Freshdesk URL: {url!r}", hint="pass --url https://ACCOUNT.freshdesk.com")
-    for suffix in ("/api/v2", "/api"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-    return text + "/api/v2/"
-
-
-def problem(data: Any) -> str:
-    """Freshdesk's error body ({"description", "errors": [{"field", "message", "code"}]} or {"code",
-    "message"}) as one line."""
-    if not isinstance(data, dict):
-        return str(data)
-    parts = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else str(e.get("message"))
-             for e in data.get("errors") or [] if isinstance(e, dict)]
-    head = str(data.get("description") or data.get("message") or data.get("code") or "")
-    return f"{head}: {'; '.join(parts)}" if parts and head else "; ".join(parts) or head
-
-
-
-class KeyAuth(requests.auth.HTTPBasicAuth):
-    def __init__(self, key: str) -> None:
-        super().__init__(key, "X")
-
-    def __repr__(self) -> str:
-        return "KeyAuth(<hidden>)"
-
-
-class Api(JsonApi):
-    token_hint = TOKEN_HINT
-
-    def __init__(self, profile: Profile, secret: str | None) -> None:
-        super().__init__(profile, api_root(profile.url))
-        self.address_hint = f"is {profile.url} your Freshdesk address?"
-        if secret:
-            self.session.auth = KeyAuth(secret)
-
-    def not_signed_in(self) -> PortalError:
-        return PermissionDenied(f"profile {self.profile.name!r} has no API key for {self.origin}", hint=TOKEN_HINT)
-
-    def pages(self, path: str, params: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
-        """Every item across pages, following the `link: <...>; rel="next"` header. The first page is read now,
-        so a refused key fails before a caller writes anything."""
-        first = self.request("GET", path, params=params, **options)
-        return self._walk(first, options)
-
-    def _walk(self, response: requests.Response, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            try:
-                items = response.json()
-            except ValueError as exc:
-                raise Unavailable(f"{self.origin} sent a page that is not JSON") from exc
-            yield from items if isinstance(items, list) else []
-            link = response.links.get("next", {}).get("url")
-            if not link:
-                return
-            if origin(link) != self.origin:  # a proxy that rewrote the host: stay on ours
-                parts = urlsplit(link)
-                link = f"{self.origin}{parts.path}?{parts.query}"
-            response = self.request("GET", link, **options)
-
-    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
-        status = response.status_code
-        data: Any = None
-        if "json" in response.headers.get("Content-Type", ""):
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-        detail = problem(data) if data else f"HTTP {status} {response.reason}"
-        where = f"{PLATFORM} at {self.origin}"
-        if status in (400, 409, 422):
-            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
-        if status == 401:
-            return PermissionDenied(f"{where} refused the API key: {detail}", hint=TOKEN_HINT)
-        if status == 403:
-            return PermissionDenied(f"{where} refused access: {detail}",
-                                    hint="the agent behind this API key lacks the permission (or the feature is off)")
-        if status == 404:
-            if missing:
-                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{where} has no {urlsplit(response.url).path}",
-                            hint=f"is {self.profile.url} your Freshdesk address?")
-        if status == 429 or status >= 500:
-            left = response.headers.get("X-RateLimit-Remaining")
-            extra = f" (rate limit remaining: {left})" if left is not None else ""
-            return Unavailable(f"{where} answered HTTP {status} {response.reason} after retries{extra}",
-                               hint=error_hint or "Freshdesk limits API calls per minute per account; try again "
-                                                  "later")
-        return PortalError(f"{where} answered HTTP {status}: {detail}")
-
-
-File = tuple[str, bytes]
-
-
-def read_uploads(uploads: Sequence[Upload]) -> builtins.list[File]:
-    files = []
-    for upload in uploads:
-        try:
-            files.append((upload.filename, Path(upload.path).read_bytes()))
-        except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
-    return files
-
-
-def form(payload: dict[str, Any]) -> builtins.list[tuple[str, str]]:
-    """A JSON payload as multipart form fields, the way Freshdesk reads them: `tags[]`, `custom_fields[key]`."""
-    fields: builtins.list[tuple[str, str]] = []
-    for key, value in payload.items():
-        if isinstance(value, list):
-            fields += [(f"{key}[]", str(v)) for v in value]
-        elif isinstance(value, dict):
-            fields += [(f"{key}[{k}]", str(v)) for k, v in value.items()]
-        elif isinstance(value, bool):
-            fields.append((key, str(value).lower()))
-        else:
-            fields.append((key, str(value)))
-    return fields
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Download(io.RawIOBase):
-    def __init__(self, response: requests.Response) -> None:
-        self.response = response
-        self.raw = response.raw
-        self.raw.decode_content = True
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            return int(self.raw.readinto(buffer))
-        except OSError as exc:
-            raise Unavailable("the download was cut off", hint="run the command again") from exc
-
-    def close(self) -> None:
-        self.response.close()
-        super().close()
 
 
 class FreshdeskTickets:
@@ -250,9 +82,7 @@ class FreshdeskTickets:
         return self._full(self._raw(ticket_id))
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
-        descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
-        if key not in SORT_KEYS:
-            raise InvalidInput(f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)}")
+        key, descending = sort_order(query)
         if query.organization and not str(query.organization).isdigit():
             raise InvalidInput(f"{PLATFORM} filters companies by number, not {query.organization!r}")
         states = self.statuses.codes(list(query.statuses) if query.statuses is not None else None)
@@ -297,9 +127,7 @@ class FreshdeskTickets:
         found = matching(self.api.pages("tickets", params))
         if server_sorted:
             return itertools.islice(found, query.limit)
-        ordered = sorted(found, key=lambda t: (fm.PRIORITY_CODES[t.priority] if key == "priority" else t.id, t.id),
-                         reverse=descending)
-        return iter(ordered[: query.limit] if query.limit is not None else ordered)
+        return sorted_here(found, key, descending, query.limit)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -351,7 +179,7 @@ class FreshdeskTickets:
         if not email:
             raise InvalidInput("no requester e-mail for the new ticket",
                                hint="pass --requester EMAIL, or set the profile's user: auth login --user EMAIL")
-        files = read_uploads(attachments)
+        files = read_files(attachments)
         text = body
         if follow_up_of is not None:
             self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
@@ -387,7 +215,7 @@ class FreshdeskTickets:
         status: str | None = None,
         attachments: Sequence[Upload] = (),
     ) -> Ticket:
-        files = read_uploads(attachments)
+        files = read_files(attachments)
         code = self.statuses.code(self.statuses.codes([status]).pop()) if status else None
         self._raw(ticket_id)  # NotFound before anything is sent
         if internal:
@@ -464,89 +292,6 @@ def group_id(value: str) -> int:
     return int(text)
 
 
-class FreshdeskArticles:
-    """Solutions: categories (collections) > folders > articles. Freshdesk's API has no votes for articles."""
-
-    def __init__(self, api: Api, page_size: int) -> None:
-        self.api = api
-        self.page_size = page_size
-
-    def _article(self, data: dict[str, Any], collection: str = "", folder: str = "") -> Article:
-        return Article(
-            id=int(data["id"]), title=str(data.get("title") or ""),
-            collection=collection or str(data.get("category_id") or ""),
-            folder=folder or str(data.get("folder_id") or ""), locale=str(data.get("language") or "en"),
-            labels=[str(t) for t in data.get("tags") or []],
-            created_at=fm.timestamp(data.get("created_at")) or "",
-            updated_at=fm.timestamp(data.get("updated_at")) or "",
-            helpful=int(data.get("thumbs_up") or 0), not_helpful=int(data.get("thumbs_down") or 0),
-            body=fm.plain(data, "description_text", "description") if "description" in data else None,
-        )
-
-    def search(self, query: str, *, collection: str | None = None, folder: str | None = None,
-               locale: str | None = None, limit: int = 10) -> builtins.list[Article]:
-        if not query.strip():
-            raise InvalidInput("an article search needs a word")
-        found = [self._article(a) for a in self.api.json("GET", "search/solutions", params={"term": query})]
-        found = [a for a in found if (not collection or a.collection == collection)
-                 and (not folder or a.folder == folder) and (not locale or a.locale == locale)]
-        for article in found:
-            article.body = None
-        return found[:limit]
-
-    def get(self, article_id: int) -> Article:
-        return self._article(self.api.json("GET", f"solutions/articles/{int(article_id)}",
-                                           missing=f"article #{article_id}"))
-
-    def _folders(self, category: dict[str, Any]) -> builtins.list[dict[str, Any]]:
-        return list(self.api.pages(f"solutions/categories/{category['id']}/folders", {"per_page": self.page_size}))
-
-    def _categories(self) -> builtins.list[dict[str, Any]]:
-        return list(self.api.json("GET", "solutions/categories"))
-
-    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
-             limit: int | None = None) -> Iterator[Article]:
-        def walk() -> Iterator[Article]:
-            for category in self._categories():
-                if collection and collection not in (str(category["id"]), category.get("name")):
-                    continue
-                for item in self._folders(category):
-                    if folder and folder not in (str(item["id"]), item.get("name")):
-                        continue
-                    for data in self.api.pages(f"solutions/folders/{item['id']}/articles",
-                                               {"per_page": self.page_size}):
-                        article = self._article(data, str(category["id"]), str(item["id"]))
-                        article.body = None
-                        if not locale or article.locale == locale:
-                            yield article
-
-        return itertools.islice(walk(), limit)
-
-    def collections(self) -> builtins.list[Collection]:
-        found = []
-        for category in self._categories():
-            folders = [Folder(id=int(f["id"]), name=str(f.get("name") or ""), slug=str(f["id"]),
-                              articles=int(f.get("articles_count") or 0)) for f in self._folders(category)]
-            found.append(Collection(id=int(category["id"]), name=str(category.get("name") or ""),
-                                    slug=str(category["id"]), folders=folders))
-        return found
-
-    def rate(self, article_id: int, *, helpful: bool) -> Article:
-        raise Unsupported(f"{PLATFORM}'s API has no article votes", hint="vote on the article's page in the portal")
-
-    @staticmethod
-    def _no_writing() -> NoReturn:
-        raise Unsupported(f"portalctl does not write {PLATFORM} articles yet",
-                          hint="write them in Freshdesk under Solutions")
-
-    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
-            labels: Sequence[str] = (), slug: str | None = None) -> Article:
-        self._no_writing()
-
-    def edit(self, article_id: int, **changes: Any) -> Article:
-        self._no_writing()
-
-
 def iana_zone(name: Any) -> str | None:
     """Freshdesk names zones the Rails way ("Bogota", "Eastern Time (US & Canada)"); only an IANA name ("America/
     Bogota") is passed on, so that exports otherwise follow TZ rather than fall back to UTC."""
@@ -595,16 +340,20 @@ class FreshdeskAccounts(NoAccountAdmin):
 
 class FreshdeskBackend:
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        try:
-            page_size = int(profile.options.get("page_size") or PAGE_SIZE)
-        except ValueError:
-            raise InvalidInput(f"profile {profile.name!r}: page_size must be a number") from None
-        if not 1 <= page_size <= PAGE_SIZE:
+        size = page_size(profile, PAGE_SIZE)
+        if not 1 <= size <= PAGE_SIZE:
             raise InvalidInput(f"profile {profile.name!r}: page_size must be 1 to {PAGE_SIZE} on {PLATFORM}")
         self.api = Api(profile, secret)
-        self.tickets: TicketsAPI = FreshdeskTickets(self.api, profile, page_size)
-        self.articles: ArticlesAPI = FreshdeskArticles(self.api, page_size)
+        tickets = FreshdeskTickets(self.api, profile, size)
+        self.tickets: TicketsAPI = tickets
+        self.articles: ArticlesAPI = FreshdeskArticles(self.api, size)
         self.accounts: AccountsAPI = FreshdeskAccounts(self.api)
+        self.statuses = tickets.statuses
+
+    def states(self) -> builtins.list[NativeState]:
+        """The account's status numbers (its own ones too) with the state each maps to."""
+        return [NativeState(id=str(number), label=label, state=state)
+                for number, (state, label) in self.statuses.known()]
 
 
 def open_backend(profile: Profile) -> FreshdeskBackend:

@@ -18,7 +18,7 @@ from typing import Any
 from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
 
-PLATFORM = "freshdesk"
+PLATFORM = "Freshdesk"
 OPEN, PENDING, RESOLVED, CLOSED = 2, 3, 4, 5
 DEFAULT_STATUSES: dict[int, tuple[str, str]] = {
     OPEN: ("open", "Open"), PENDING: ("pending", "Pending"), RESOLVED: ("resolved", "Resolved"),
@@ -72,6 +72,11 @@ class Statuses:
         if code not in self.table or self.overridden.get(code) is False:  # unknown, or mapped without a label
             self._learn()
         return self.table.get(code, ("open", f"Status {code}"))
+
+    def known(self) -> list[tuple[int, tuple[str, str]]]:
+        """Every status number with its (state, label): the defaults, the account's own and the profile's."""
+        self._learn()
+        return sorted(self.table.items())
 
     def code(self, canonical: str) -> int:
         """The number a change to `canonical` writes: the default one, else the first custom one for it."""

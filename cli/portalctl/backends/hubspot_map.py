@@ -217,3 +217,22 @@ def ticket(data: dict[str, Any], stages: Mapping[str, Stage], pipes: Mapping[str
         comments=conversation,
         attachments=[a for c in conversation for a in c.attachments] if conversation is not None else None,
     )
+
+
+class StatusFilter:
+    """Requested states (canonical names or a stage's own label) as the stage ids to ask HubSpot for."""
+
+    def __init__(self, names: Sequence[str] | None, stages: dict[str, Stage]) -> None:
+        self.ids: set[str] = set()
+        for name in names if names is not None else [s for s in STATES if s != "closed"]:
+            key = name.strip().casefold()
+            if key == "all":
+                self.ids |= set(stages)
+                continue
+            labelled = {s.id for s in stages.values() if s.label.casefold() == key or s.id == name.strip()}
+            canonical = canonical_state(name)
+            if canonical is None and not labelled:
+                raise InvalidInput(f"unknown status {name!r}",
+                                   hint=f"statuses: {', '.join(STATES)}, or a stage's label")
+            self.ids |= labelled | {s.id for s in stages.values() if s.state == canonical}
+        self.everything = self.ids == set(stages)

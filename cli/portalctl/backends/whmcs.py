@@ -26,288 +26,30 @@ import io
 import itertools
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-import requests
-
+from portalctl.backends import whmcs_map as wm
 from portalctl.backends.base import (
-    SORT_KEYS,
     AccountsAPI,
     ArticlesAPI,
+    NativeState,
     TicketChanges,
     TicketQuery,
     TicketsAPI,
     Upload,
 )
+from portalctl.backends.connector import sort_order, sorted_here
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
+from portalctl.backends.whmcs_api import Api, Departments, Statuses, number_option
 from portalctl.config import Profile
-from portalctl.errors import (
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    PortalError,
-    StateConflict,
-    Unavailable,
-    Unsupported,
-    follow_up_hint,
-)
-from portalctl.http import new_session, origin, tuning
-from portalctl.model import (
-    PRIORITIES,
-    STATES,
-    Attachment,
-    Comment,
-    Department,
-    FieldDef,
-    Ticket,
-    User,
-    canonical_state,
-)
+from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
+from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User, canonical_state
 
-PLATFORM = "WHMCS"
+PLATFORM = wm.PLATFORM
 PAGE_SIZE = 100  # GetTickets' limitnum (default 25 when not sent)
 ATTACHMENT_MAX_MB = 8.0  # the install's own limit applies too (PHP post_max_size, allowed file types)
 NO_KB = f"{PLATFORM}'s API has no knowledge-base action"
-CREDENTIAL_HINT = ("pass the API credential: echo IDENTIFIER:SECRET | portalctl auth login --backend whmcs --url URL "
-                   "--user CLIENT_EMAIL --with-token (WHMCS admin: Manage API Credentials)")
-AUTH_MESSAGES = ("authentication failed", "invalid ip", "invalid access key", "access denied")
-DEFAULT_STATES = {"Open": "open", "Customer-Reply": "open", "In Progress": "open", "Answered": "pending",
-                  "On Hold": "on_hold", "Closed": "closed"}
-WRITE_LABELS = {"open": "Open", "pending": "Answered", "on_hold": "On Hold", "closed": "Closed"}
-PRIORITY_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "urgent": "High"}
-KINDS = {"ticket": 1, "reply": 2, "note": 3}  # attachment ids: relatedid * 1000 + index * 10 + kind
-
-
-def api_url(url: str | None) -> str:
-    text = (url or "").strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a WHMCS URL: {url!r}", hint="pass --url with the WHMCS address, e.g. "
-                           "https://billing.example.com")
-    if text.endswith("/includes/api.php"):
-        return text
-    return text + "/includes/api.php"
-
-
-def timestamp(value: Any) -> str:
-    """A WHMCS time ("Y-m-d H:i:s", the install's clock, taken as UTC) as the portal writes times."""
-    text = str(value or "").strip()
-    if not text or text.startswith("0000"):
-        return ""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def items(data: Any, outer: str, inner: str) -> builtins.list[dict[str, Any]]:
-    """WHMCS's nested lists ({"tickets": {"ticket": [...]}}); an empty list comes back as "" or []."""
-    block = data.get(outer) if isinstance(data, dict) else None
-    if not isinstance(block, dict):
-        return []
-    rows = block.get(inner) or []
-    return [rows] if isinstance(rows, dict) else [r for r in rows if isinstance(r, dict)]
-
-
-def client_details(data: dict[str, Any]) -> dict[str, Any]:
-    """GetClientsDetails' client: a nested `client` object, `client[...]` keys (the reference's example), or the
-    top-level fields older versions send."""
-    nested = data.get("client")
-    if isinstance(nested, dict):
-        return nested
-    flat = {k[len("client["):-1]: v for k, v in data.items() if k.startswith("client[") and k.endswith("]")}
-    return flat or data
-
-
-def priority_name(label: Any) -> str:
-    return {"low": "low", "medium": "medium", "high": "high"}.get(str(label or "").strip().lower(), "medium")
-
-
-def priority_label(name: str) -> str:
-    label = PRIORITY_LABELS.get(name.strip().lower())
-    if label is None:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
-    return label
-
-
-class Api:
-    """One WHMCS install: every action goes through `call`, which maps failures to portal errors."""
-
-    def __init__(self, profile: Profile, secret: str | None) -> None:
-        self.profile = profile
-        self.url = api_url(profile.url)
-        self.origin = origin(self.url)
-        policy, timeout = tuning(profile)
-        self.session = new_session(policy=policy, timeout=timeout)
-        self._credential: tuple[str, str] | None = None
-        if secret:
-            if ":" not in secret:
-                raise PermissionDenied(f"profile {profile.name!r}: the WHMCS secret must be IDENTIFIER:SECRET",
-                                       hint=CREDENTIAL_HINT)
-            identifier, key = secret.split(":", 1)
-            self._credential = (identifier, key)
-        self.accesskey = str(profile.options.get("accesskey") or "") or None
-
-    def __repr__(self) -> str:
-        return f"Api({self.url!r}, <credentials hidden>)"
-
-    def call(self, action: str, *, missing: str | None = None, **params: Any) -> dict[str, Any]:
-        """POST one action; `missing` names what a "not found" answer means (a ticket)."""
-        if self._credential is None:
-            raise PermissionDenied(f"profile {self.profile.name!r} has no API credential for {self.origin}",
-                                   hint=CREDENTIAL_HINT)
-        form = {k: v for k, v in params.items() if v is not None}
-        form.update(identifier=self._credential[0], secret=self._credential[1], action=action, responsetype="json")
-        if self.accesskey:
-            form["accesskey"] = self.accesskey
-        response = self.session.request("POST", self.url, data=form, headers={"Accept": "application/json"})
-        try:
-            data = self._decode(response, action)
-        finally:
-            response.close()
-        if response.status_code >= 400 or data.get("result") != "success":
-            raise self.error(response.status_code, response.reason, data, missing)
-        return data
-
-    def _decode(self, response: requests.Response, action: str) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            return data
-        if response.status_code >= 400:
-            return {}
-        raise Unavailable(f"{self.origin} answered {action} with something other than JSON",
-                          hint=f"is {self.profile.url} the WHMCS address (its API at /includes/api.php)?")
-
-    def error(self, status: int, reason: str, data: dict[str, Any], missing: str | None) -> PortalError:
-        message = " ".join(str(data.get("message") or f"HTTP {status} {reason}").split())
-        where = f"{PLATFORM} at {self.origin}"
-        lowered = message.lower()
-        if status in (401, 403) or any(m in lowered for m in AUTH_MESSAGES):
-            hint = CREDENTIAL_HINT
-            if "ip" in lowered.split():
-                hint = ("allow this machine's address (WHMCS: Setup > General Settings > Security > API IP Access "
-                        "Restriction) or set the install's access key: --option accesskey=KEY")
-            return PermissionDenied(f"{where} refused the request: {message}", hint=hint)
-        if status == 429 or status >= 500:
-            return Unavailable(f"{where} answered HTTP {status} {reason} (after retries)",
-                               hint="WHMCS is busy or failing; try again later")
-        if status == 404:
-            return NotFound(f"{where} has no API at {self.url}",
-                            hint=f"is {self.profile.url} the WHMCS address (its API at /includes/api.php)?")
-        if "not found" in lowered and missing:
-            return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-        if "not found" in lowered:
-            return NotFound(f"{where}: {message}")
-        return InvalidInput(f"{PLATFORM} refused the request: {message}")
-
-    def pages(self, action: str, outer: str, inner: str, params: dict[str, Any],
-              page_size: int) -> Iterator[dict[str, Any]]:
-        """Every row across `limitstart`/`limitnum` pages; the first page is read now, so a refused credential fails
-        before a caller writes anything."""
-        first = self.call(action, limitstart=0, limitnum=page_size, **params)
-
-        def walk(page: dict[str, Any]) -> Iterator[dict[str, Any]]:
-            start = 0
-            while True:
-                rows = items(page, outer, inner)
-                yield from rows
-                start += len(rows)
-                total = int(page.get("totalresults") or 0)
-                if not rows or start >= total:
-                    return
-                page = self.call(action, limitstart=start, limitnum=page_size, **params)
-
-        return walk(first)
-
-
-class Statuses:
-    """The install's ticket statuses and their canonical states (read once, overridable by profile options)."""
-
-    def __init__(self, api: Api, profile: Profile) -> None:
-        self.api = api
-        self.overrides: dict[str, str] = {}
-        for key, value in profile.options.items():
-            if key.startswith("status."):
-                state = canonical_state(str(value))
-                if state is None:
-                    raise InvalidInput(f"profile option {key}={value!r} names no state",
-                                       hint=f"states: {', '.join(STATES)}")
-                self.overrides[key[len("status."):].strip().casefold()] = state
-        self._labels: builtins.list[str] | None = None
-
-    def labels(self) -> builtins.list[str]:
-        if self._labels is None:
-            data = self.api.call("GetSupportStatuses")
-            self._labels = [str(s.get("title")) for s in items(data, "statuses", "status") if s.get("title")]
-        return self._labels
-
-    def state(self, label: str) -> str:
-        key = label.strip().casefold()
-        if key in self.overrides:
-            return self.overrides[key]
-        for native, state in DEFAULT_STATES.items():
-            if native.casefold() == key:
-                return state
-        return canonical_state(label) or "open"
-
-    def labels_for(self, states: set[str]) -> builtins.list[str]:
-        return [label for label in self.labels() if self.state(label) in states]
-
-    def write_label(self, target: str) -> str:
-        """The native status a change to `target` (canonical or native) writes."""
-        for label in self.labels():
-            if label.casefold() == target.strip().casefold():
-                return label
-        state = canonical_state(target)
-        if state is None:
-            raise InvalidInput(f"unknown status {target!r}",
-                               hint=f"statuses: {', '.join(STATES)} or one of {', '.join(self.labels())}")
-        preferred = WRITE_LABELS.get(state)
-        if preferred and preferred in self.labels() and self.state(preferred) == state:
-            return preferred
-        for label in self.labels():
-            if self.state(label) == state:
-                return label
-        raise Unsupported(f"{PLATFORM} has no status for {state!r} on this install",
-                          hint=f"its statuses: {', '.join(self.labels())}")
-
-
-class Departments:
-    def __init__(self, api: Api) -> None:
-        self.api = api
-        self._all: builtins.list[Department] | None = None
-
-    def all(self) -> builtins.list[Department]:
-        if self._all is None:
-            data = self.api.call("GetSupportDepartments", ignore_dept_assignments="true")
-            self._all = [Department(id=int(d["id"]), name=str(d.get("name") or ""), slug=str(d["id"]),
-                                    description=None) for d in items(data, "departments", "department")]
-        return self._all
-
-    def name(self, deptid: Any) -> str:
-        """A department's name for a GetTickets row, which carries only its id."""
-        if deptid in (None, ""):
-            return ""
-        for department in self.all():
-            if str(department.id) == str(deptid):
-                return department.name
-        return str(deptid)
-
-    def resolve(self, name: str) -> int:
-        text = str(name).strip()
-        wanted = text.casefold()
-        for department in self.all():
-            if wanted in (str(department.id), department.name.casefold()):
-                return department.id
-        known = ", ".join(f"{d.id} {d.name}" for d in self.all()) or "none"
-        raise InvalidInput(f"unknown department {name!r}", hint=f"{PLATFORM} departments: {known}")
 
 
 def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
@@ -330,15 +72,6 @@ def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
     return base64.b64encode(json.dumps(files).encode()).decode("ascii")
 
 
-def sort_value(ticket: Ticket, key: str) -> Any:
-    if key == "priority":
-        return PRIORITIES.index(ticket.priority)
-    if key == "status":
-        return STATES.index(ticket.status)
-    if key == "due":
-        return ticket.due_at or ""
-    return {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id}[key]
-
 
 class WhmcsTickets:
     def __init__(self, api: Api, statuses: Statuses, departments: Departments, profile: Profile,
@@ -358,7 +91,7 @@ class WhmcsTickets:
             if not self.email:
                 raise InvalidInput("the profile names no WHMCS client",
                                    hint="set your client e-mail: portalctl auth login --backend whmcs --user EMAIL ...")
-            client = client_details(self.api.call("GetClientsDetails", email=self.email,
+            client = wm.client_details(self.api.call("GetClientsDetails", email=self.email,
                                                   missing=f"client {self.email}"))
             self._client_id = int(client.get("id") or client.get("userid") or 0)
         return self._client_id
@@ -370,65 +103,9 @@ class WhmcsTickets:
                              missing=f"ticket #{ticket_id}")
 
     def _ticket(self, data: dict[str, Any], *, full: bool) -> Ticket:
-        ticket_id = int(data.get("ticketid") or data.get("id") or 0)
         label = str(data.get("status") or "")
-        state = self.statuses.state(label)
-        created, updated = timestamp(data.get("date")), timestamp(data.get("lastreply")) or timestamp(data.get("date"))
-        comments: builtins.list[Comment] | None = None
-        if full:
-            comments = [self._reply(ticket_id, r) for r in items(data, "replies", "reply")]
-            comments += [self._note(n) for n in items(data, "notes", "note")]
-            comments.sort(key=lambda c: (c.created_at, c.internal))
-        requester = str(data.get("email") or data.get("requestor_email") or "")
-        return Ticket(
-            id=ticket_id, subject=str(data.get("subject") or ""), status=state, status_label=label,
-            priority=priority_name(data.get("priority")), type=None,
-            department=str(data.get("deptname") or self.departments.name(data.get("deptid"))) or None,
-            requester=requester, requester_name=str(data.get("name") or data.get("requestor_name") or requester),
-            organization=None, assignee=None,
-            ccs=[c.strip() for c in str(data.get("cc") or "").split(",") if c.strip()], tags=[],
-            fields={"number": str(data["tid"])} if data.get("tid") else {},
-            created_at=created, updated_at=updated, due_at=None, overdue=False, resolved_at=None,
-            closed_at=updated if state == "closed" else None, follow_up_of=None,
-            comments=comments,
-            attachments=[a for c in comments for a in c.attachments] if comments is not None else None,
-        )
-
-    @staticmethod
-    def _attachments(data: dict[str, Any], kind: str, related: int, comment_id: int,
-                     when: str) -> builtins.list[Attachment]:
-        """`attachments` [{filename, index}] (WHMCS 7.5+), else the older `attachment` "name|name" string."""
-        files = data.get("attachments")
-        if not isinstance(files, list):
-            files = [n.split("_", 1)[-1] for n in str(data.get("attachment") or "").split("|") if n]
-        found = []
-        for position, item in enumerate(files):
-            index = int(item.get("index", position)) if isinstance(item, dict) else position
-            name = str(item.get("filename") if isinstance(item, dict) else item)
-            found.append(Attachment(id=related * 1000 + index * 10 + KINDS[kind], filename=name,
-                                    content_type="application/octet-stream", size=0, sha256="",
-                                    comment_id=comment_id, created_at=when))
-        return found
-
-    def _reply(self, ticket_id: int, data: dict[str, Any]) -> Comment:
-        reply_id = int(data.get("replyid") or 0)  # 0: the ticket's opening message
-        when = timestamp(data.get("date"))
-        admin = str(data.get("admin") or "")
-        author = str(data.get("email") or data.get("requestor_email") or admin)
-        kind, related = ("ticket", ticket_id) if reply_id == 0 else ("reply", reply_id)
-        return Comment(
-            id=reply_id, author=author, author_name=admin or str(data.get("name") or author),
-            author_role="agent" if admin else "customer", body=str(data.get("message") or ""), internal=False,
-            created_at=when, attachments=self._attachments(data, kind, related, reply_id, when),
-        )
-
-    def _note(self, data: dict[str, Any]) -> Comment:
-        note_id = int(data.get("noteid") or data.get("id") or 0)
-        when = timestamp(data.get("date"))
-        admin = str(data.get("admin") or "staff")
-        return Comment(id=-note_id, author=admin, author_name=admin, author_role="agent",
-                       body=str(data.get("message") or ""), internal=True, created_at=when,
-                       attachments=self._attachments(data, "note", note_id, -note_id, when))
+        department = str(data.get("deptname") or self.departments.name(data.get("deptid"))) or None
+        return wm.ticket(data, self.statuses.state(label), department, full=full)
 
     def get(self, ticket_id: int) -> Ticket:
         return self._ticket(self._raw(ticket_id), full=True)
@@ -442,10 +119,7 @@ class WhmcsTickets:
             raise Unsupported(f"{PLATFORM} has no organisations in its ticket API", hint="leave out --org")
         if query.overdue:
             raise Unsupported(f"{PLATFORM} tickets have no due time", hint="leave out --overdue")
-        descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
-        if key not in SORT_KEYS:
-            raise InvalidInput(f"unknown sort key {key!r}",
-                               hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        key, descending = sort_order(query)
         params: dict[str, Any] = {}
         wanted_states: set[str] | None = None
         wanted_labels: set[str] = set()
@@ -502,8 +176,7 @@ class WhmcsTickets:
         found = matching(self.api.pages("GetTickets", "tickets", "ticket", params, self.page_size))
         if key == "updated" and descending:  # GetTickets' own order (last reply first): streamed
             return itertools.islice(found, query.limit)
-        ordered = sorted(found, key=lambda t: (sort_value(t, key), t.id), reverse=descending)
-        return iter(ordered[: query.limit] if query.limit is not None else ordered)
+        return sorted_here(found, key, descending, query.limit)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -511,7 +184,7 @@ class WhmcsTickets:
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
         for found in self.attachments(ticket_id):
             if found.id == attachment_id:
-                kind = {v: k for k, v in KINDS.items()}[attachment_id % 10]
+                kind = {v: k for k, v in wm.KINDS.items()}[attachment_id % 10]
                 data = self.api.call("GetTicketAttachment", relatedid=attachment_id // 1000, type=kind,
                                      index=(attachment_id % 1000) // 10,
                                      missing=f"attachment {attachment_id} of ticket #{ticket_id}")
@@ -559,7 +232,7 @@ class WhmcsTickets:
             self._raw(follow_up_of)
             message = f"Follow-up of ticket #{follow_up_of}\n\n{body}"
         params: dict[str, Any] = {"deptid": self.departments.resolve(str(chosen)), "subject": subject,
-                                  "message": message, "priority": priority_label(priority or "medium"),
+                                  "message": message, "priority": wm.priority_label(priority or "medium"),
                                   "markdown": "true", "attachments": files}
         if requester and (not self.email or requester.casefold() != self.email.casefold()):
             params.update(name=requester, email=requester)
@@ -633,7 +306,7 @@ class WhmcsTickets:
         if changes.subject is not None:
             params["subject"] = changes.subject
         if changes.priority is not None:
-            params["priority"] = priority_label(changes.priority)
+            params["priority"] = wm.priority_label(changes.priority)
         if changes.department is not None:
             params["deptid"] = self.departments.resolve(changes.department)
         if changes.status is not None:
@@ -669,14 +342,14 @@ class WhmcsAccounts(NoAccountAdmin):
         if not self.tickets.email:
             raise InvalidInput("the profile names no WHMCS client",
                                hint="pass --user with the client's e-mail in WHMCS")
-        client = client_details(self.api.call("GetClientsDetails", email=self.tickets.email,
+        client = wm.client_details(self.api.call("GetClientsDetails", email=self.tickets.email,
                                               missing=f"client {self.tickets.email}"))
         name = " ".join(str(client.get(k) or "") for k in ("firstname", "lastname")).strip()
         return User(id=int(client.get("id") or client.get("userid") or 0), email=str(client.get("email") or ""),
                     name=name or str(client.get("email") or ""), role="customer",
                     organization=str(client.get("companyname") or "") or None, active=True, title=None,
                     phone=str(client.get("phonenumber") or "") or None, language=None, timezone=None,
-                    created_at=timestamp(client.get("datecreated")))
+                    created_at=wm.timestamp(client.get("datecreated")))
 
     def departments(self) -> builtins.list[Department]:
         return list(self._departments.all())
@@ -684,19 +357,6 @@ class WhmcsAccounts(NoAccountAdmin):
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
         return []
 
-
-def number_option(profile: Profile, key: str, default: float) -> float:
-    raw = profile.options.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"profile {profile.name!r}: {key} must be a number",
-                           hint="fix it in the profile's options") from None
-    if value <= 0:
-        raise InvalidInput(f"profile {profile.name!r}: {key} must be positive")
-    return value
 
 
 class WhmcsBackend:
@@ -710,6 +370,12 @@ class WhmcsBackend:
         self.tickets: TicketsAPI = tickets
         self.articles: ArticlesAPI = NoKnowledgeBase(NO_KB, hint='read it in the WHMCS client area at /knowledgebase')
         self.accounts: AccountsAPI = WhmcsAccounts(self.api, departments, tickets, profile)
+        self.statuses = statuses
+
+    def states(self) -> builtins.list[NativeState]:
+        """The install's ticket statuses (GetSupportStatuses) with the state each maps to."""
+        return [NativeState(id=label, label=label, state=self.statuses.state(label))
+                for label in self.statuses.labels()]
 
 
 def open_backend(profile: Profile) -> WhmcsBackend:

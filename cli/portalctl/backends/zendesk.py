@@ -20,8 +20,6 @@ import builtins
 import io
 import itertools
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
@@ -29,14 +27,15 @@ import requests
 
 from portalctl.backends import zendesk_map as zm
 from portalctl.backends.base import (
-    SORT_KEYS,
     AccountsAPI,
     ArticlesAPI,
+    NativeState,
     TicketChanges,
     TicketQuery,
     TicketsAPI,
     Upload,
 )
+from portalctl.backends.connector import now, read_files, sort_order, sorted_here
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.errors import (
@@ -51,8 +50,6 @@ from portalctl.errors import (
 )
 from portalctl.http import BearerAuth, JsonApi
 from portalctl.model import (
-    PRIORITIES,
-    STATES,
     Article,
     Attachment,
     Collection,
@@ -198,30 +195,6 @@ class Download(io.RawIOBase):
         super().close()
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def read_files(uploads: Sequence[Upload]) -> builtins.list[tuple[str, bytes]]:
-    files = []
-    for upload in uploads:
-        try:
-            files.append((upload.filename, Path(upload.path).read_bytes()))
-        except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
-    return files
-
-
-def sort_value(ticket: Ticket, key: str) -> Any:
-    if key == "priority":
-        return PRIORITIES.index(ticket.priority)
-    if key == "status":
-        return STATES.index(ticket.status)
-    if key == "due":
-        return ticket.due_at or ""
-    return {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id}[key]
-
-
 class ZendeskTickets:
     def __init__(self, api: Api, labels: zm.Labels, profile: Profile, page_size: int) -> None:
         self.api = api
@@ -250,10 +223,7 @@ class ZendeskTickets:
             raise Unsupported(f"{PLATFORM}'s end-user API cannot filter by group", hint="leave out --department")
         if query.organization:
             raise Unsupported(f"{PLATFORM}'s end-user API cannot filter by organisation", hint="leave out --org")
-        descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
-        if key not in SORT_KEYS:
-            raise InvalidInput(f"unknown sort key {key!r}",
-                               hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        key, descending = sort_order(query)
         statuses = zm.native_statuses(query.statuses)
         priorities = {zm.PRIORITY_FROM_NATIVE[zm.priority_native(p)] for p in query.priorities}
         types = {t.strip().lower() for t in query.types}
@@ -288,8 +258,7 @@ class ZendeskTickets:
         found = matching(self.api.pages("requests", "requests", params))
         if key in ("updated", "created"):  # the server's order: streamed, constant memory
             return itertools.islice(found, query.limit)
-        ordered = sorted(found, key=lambda t: (sort_value(t, key), t.id), reverse=descending)
-        return iter(ordered[: query.limit] if query.limit is not None else ordered)
+        return sorted_here(found, key, descending, query.limit)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -548,6 +517,12 @@ class ZendeskBackend:
         self.tickets: TicketsAPI = ZendeskTickets(self.api, self.labels, profile, page_size)
         self.articles: ArticlesAPI = ZendeskArticles(self.api, profile)
         self.accounts: AccountsAPI = ZendeskAccounts(self.api)
+
+    def states(self) -> builtins.list[NativeState]:
+        """Zendesk's request statuses as this profile labels them (an account's custom statuses show their own
+        label on each ticket; each belongs to one of these)."""
+        return [NativeState(id=native, label=self.labels.label(native, None), state=zm.CANONICAL[native])
+                for native in zm.NATIVE.values()]
 
 
 class LazyLabels(zm.Labels):

@@ -14,6 +14,7 @@ from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.stats import stats
 from portalctl.commands.templates import variable_options
+from portalctl.commands.ticket_states import states
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
@@ -374,3 +375,4 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
 
 
 tickets.add_command(stats)
+tickets.add_command(states)

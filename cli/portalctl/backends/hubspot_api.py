@@ -1,0 +1,207 @@
+"""HubSpot's CRM v3 API over one session, and what an account defines: ticket pipelines, stages and properties."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from portalctl.backends import hubspot_map as hs
+from portalctl.config import Profile
+from portalctl.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    StateConflict,
+    Unavailable,
+    Unsupported,
+)
+from portalctl.http import JsonApi
+
+PLATFORM = hs.PLATFORM
+DEFAULT_URL = "https://api.hubapi.com"
+SEARCH_CEILING = 10_000  # "CRM API | Search": paging past 10,000 results is refused
+TOKEN_HINT = ("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
+              "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
+              "scopes tickets, files, crm.objects.contacts.read)")
+
+
+def api_root(url: str | None) -> str:
+    text = (url or DEFAULT_URL).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise InvalidInput(f"not a HubSpot API URL: {url!r}", hint=f"pass --url {DEFAULT_URL}")
+    return text
+
+
+
+def readable(message: str) -> str:
+    """HubSpot's message on one line. A validation message embeds a JSON list of per-property errors
+    ("Property values were not valid: [{...}]"): their own messages are what a person needs."""
+    head, sep, rest = message.partition(": [")
+    if sep:
+        try:
+            errors = json.loads("[" + rest)
+        except ValueError:
+            errors = None
+        if isinstance(errors, list) and all(isinstance(e, dict) for e in errors):
+            message = f"{head}: " + "; ".join(str(e.get("message") or e) for e in errors)
+    return " ".join(message.split())
+
+
+
+class Api(JsonApi):
+    """One HubSpot account, one session: every call goes through `request`, which maps failures to portal errors."""
+
+    token_hint = TOKEN_HINT
+
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        super().__init__(profile, api_root(profile.url), token=secret)
+        self.address_hint = f"is {self.root} HubSpot's API ({DEFAULT_URL})?"
+
+    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
+        """HubSpot's error body {"status": "error", "message", "correlationId", "category"} as a portal error."""
+        status = response.status_code
+        data: Any = None
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        message = readable(str(data.get("message") or "")) if isinstance(data, dict) else ""
+        category = str(data.get("category") or "") if isinstance(data, dict) else ""
+        detail = message or f"HTTP {status} {response.reason}"
+        if isinstance(data, dict) and data.get("correlationId"):
+            detail += f" (correlationId {data['correlationId']})"
+        where = f"{PLATFORM} at {self.origin}"
+        if status in (400, 422):
+            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
+        if status == 401:
+            return PermissionDenied(f"{where} refused the token: {detail}", hint=TOKEN_HINT)
+        if status == 403:
+            return PermissionDenied(f"{where} refused access ({category or 'forbidden'}): {detail}",
+                                    hint="give the private app the scopes tickets, files and crm.objects.contacts.read")
+        if status == 404:
+            if missing:
+                return NotFound(f"{missing} not found on {PLATFORM}", hint="see 'portalctl tickets list'")
+            return NotFound(f"{where} has no {urlsplit(response.url).path}", hint=f"is the URL {DEFAULT_URL}?")
+        if status == 409:
+            return StateConflict(f"{PLATFORM} refused the change: {detail}")
+        if status == 429 or status >= 500:
+            limit = ""
+            if status == 429:
+                left = response.headers.get("X-HubSpot-RateLimit-Remaining")
+                limit = f"; rate limit {response.headers.get('X-HubSpot-RateLimit-Max', '?')} per " \
+                        f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms" \
+                        f"{f', {left} left' if left is not None else ''}"
+            return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries){limit}",
+                               hint=error_hint or "HubSpot is busy or rate limiting this app; try again later "
+                                                  "(PORTALCTL_RETRIES raises the retries)")
+        return PortalError(f"{where} answered HTTP {status}: {detail}")
+
+    def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              body: dict[str, Any] | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every result across HubSpot's cursor pages (`paging.next.after`). The first page is read now, so a
+        refused token or filter fails before a caller writes anything. The search API stops at 10,000 results:
+        a search that matches more than that, when more than that is `wanted` (None: all), fails here, up front."""
+        first = self._page(method, path, params, body, None)
+        total = first.get("total")
+        if method == "POST" and isinstance(total, int) and total > SEARCH_CEILING \
+                and (wanted is None or wanted > SEARCH_CEILING):
+            raise InvalidInput(f"{PLATFORM}'s search returns at most {SEARCH_CEILING:,} tickets and this listing "
+                               f"matches {total:,}",
+                               hint="narrow it (--created-since/--created-until, --status, --department), or list "
+                                    "with --status all and no other filter, which pages without that limit")
+        return self._walk(method, path, params, body, first)
+
+    def _page(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
+              after: str | None) -> dict[str, Any]:
+        if method == "GET":
+            query = dict(params or {}, **({"after": after} if after else {}))
+            data: dict[str, Any] = self.json("GET", path, params=query)
+        else:
+            data = self.json("POST", path, json=dict(body or {}, **({"after": after} if after else {})))
+        return data
+
+    def _walk(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
+              page: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            yield from page.get("results") or []
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            page = self._page(method, path, params, body, str(after))
+
+
+class Account:
+    """What the account defines: pipelines and stages, and custom ticket properties (read once, lazily)."""
+
+    def __init__(self, api: Api, profile: Profile) -> None:
+        self.api = api
+        self.profile = profile
+        self._pipelines: list[hs.Pipeline] | None = None
+        self._properties: list[dict[str, Any]] | None = None
+
+    def pipelines(self) -> list[hs.Pipeline]:
+        if self._pipelines is None:
+            data = self.api.json("GET", "/crm/v3/pipelines/tickets")
+            self._pipelines = hs.pipelines(data, hs.stage_overrides(self.profile.options))
+            if not self._pipelines:
+                raise InvalidInput(f"the {PLATFORM} account has no ticket pipeline",
+                                   hint="create one in HubSpot: Settings > Objects > Tickets > Pipelines")
+        return self._pipelines
+
+    def stages(self) -> dict[str, hs.Stage]:
+        return {s.id: s for p in self.pipelines() for s in p.stages}
+
+    def pipes(self) -> dict[str, hs.Pipeline]:
+        return {p.id: p for p in self.pipelines()}
+
+    def pipeline(self, name: str | None) -> hs.Pipeline:
+        """A pipeline by id, label or slug; None gives the profile's pipeline option, else the first one."""
+        wanted = name or self.profile.options.get("pipeline")
+        if not wanted:
+            return self.pipelines()[0]
+        key = str(wanted).strip().casefold()
+        for pipe in self.pipelines():
+            if key in (pipe.id.casefold(), pipe.label.casefold(), pipe.slug):
+                return pipe
+        known = ", ".join(f"{p.slug} ({p.id})" for p in self.pipelines())
+        raise InvalidInput(f"unknown {PLATFORM} pipeline {wanted!r}", hint=f"pipelines: {known}")
+
+    def stage_for(self, pipe: hs.Pipeline, state: str, option: str | None = None) -> hs.Stage:
+        """The stage of `pipe` a move to canonical `state` goes to: a profile option, else the first stage mapped
+        to that state (close falls back to resolved, as VAI's pipeline ends with Resuelto)."""
+        chosen = self.profile.options.get(option) if option else None
+        if chosen:
+            for stage in pipe.stages:
+                if stage.id == str(chosen):
+                    return stage
+            raise InvalidInput(f"the profile's {option} {chosen!r} is no stage of pipeline {pipe.label!r}",
+                               hint="see the stages with: portalctl tickets states")
+        fallbacks = {"closed": ("closed", "resolved"), "resolved": ("resolved", "closed"), "open": ("open", "new"),
+                     "new": ("new", "open")}.get(state, (state,))
+        for wanted in fallbacks:
+            for stage in pipe.stages:
+                if stage.state == wanted:
+                    return stage
+        labels = ", ".join(f"{s.label} ({s.id}) = {s.state}" for s in pipe.stages)
+        raise Unsupported(f"{PLATFORM} pipeline {pipe.label!r} has no stage for {state!r}",
+                          hint=f"its stages: {labels}; map one with auth login --option stage.ID={state}")
+
+    def properties(self) -> list[dict[str, Any]]:
+        if self._properties is None:
+            data = self.api.json("GET", "/crm/v3/properties/tickets")
+            self._properties = [p for p in data.get("results") or [] if not p.get("hubspotDefined")
+                                and not p.get("hidden") and not str(p.get("name", "")).startswith("hs_")
+                                and p.get("name") not in hs.BASE_PROPERTIES]
+        return self._properties
+
+    def custom(self) -> list[str]:
+        """The custom properties tickets show: the profile's "properties" option, else the account's own."""
+        chosen = self.profile.options.get("properties")
+        if chosen:
+            return [p.strip() for p in str(chosen).split(",") if p.strip()]
+        return [str(p["name"]) for p in self.properties()]

@@ -1,0 +1,107 @@
+"""The five help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk and
+the Zendesk, Freshdesk, HubSpot and WHMCS simulators.
+
+A simulator's context manager starts it and yields its `Setup`; `make_target` turns that into a `Target`: a
+portalctl.client.Client acting through a saved profile, the CLI acting through the same profile, and what differs
+between platforms only in data (a custom field the account defines, a word that finds a knowledge-base article).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from click.testing import Result
+
+from portalctl.client import Client
+from portalctl.config import Profile, UserConfig
+from portalctl.secrets import SecretStore
+from tests.connectors import sim_freshdesk, sim_hubspot, sim_whmcs
+from tests.connectors.sim_zendesk import ZendeskSim
+
+KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs")
+PROFILE = "shared"
+PAGE_SIZE = "2"  # three tickets span two pages on every platform
+BOUNDED = {"backoff": "0.05", "timeout": "10", "page_size": PAGE_SIZE}  # every HTTP call is bounded in time
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a help desk needs in its profile, and what its account holds."""
+
+    platform: str  # as its error messages name it
+    url: str
+    secret: str
+    user: str
+    options: dict[str, str]
+    field: tuple[str, str] | None = None  # a custom field the account defines, with a valid value
+    article_query: str | None = None  # finds at least one article, where the platform has a knowledge base
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    platform: str
+    client: Client
+    run: Callable[..., Result]  # the CLI acting through the profile
+    word: str  # in every subject this test writes: a search for it lists only this test's tickets
+    field: tuple[str, str] | None
+    article_query: str | None
+    folder: Path  # for files the test writes
+
+
+@contextlib.contextmanager
+def zendesk() -> Iterator[Setup]:
+    sim = ZendeskSim()
+    sim.add_user("ana@cliente.test", "Ana Cliente", token="zd-token")
+    sim.add_article("Cómo renovar el dominio", "Pasos para renovar el dominio .co")
+    server = sim.start()
+    try:
+        yield Setup("Zendesk", sim.url, "zd-token", "ana@cliente.test",
+                    {"field_incident_status": "360005"}, ("incident_status", "abierto"), "renovar dominio")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def freshdesk() -> Iterator[Setup]:
+    with sim_freshdesk.Simulator() as sim:
+        yield Setup("Freshdesk", sim.url, sim_freshdesk.API_KEY, "cliente@acme.example", {},
+                    ("cf_user_code", "0042"), "factura")
+
+
+@contextlib.contextmanager
+def hubspot() -> Iterator[Setup]:
+    with sim_hubspot.HubSpotSim() as sim:
+        yield Setup("HubSpot", sim.url, sim_hubspot.TOKEN, "ana@vai.test", {"pipeline": "VAI Formularios"},
+                    ("user_code", "0042"))
+
+
+@contextlib.contextmanager
+def whmcs() -> Iterator[Setup]:
+    sim = sim_whmcs.WhmcsSim().start()
+    try:
+        yield Setup("WHMCS", sim.url, f"{sim_whmcs.IDENTIFIER}:{sim_whmcs.SECRET}", "ana@cliente.test",
+                    {"department": "Soporte Técnico"})
+    finally:
+        sim.stop()
+
+
+SIMULATORS = {"zendesk": zendesk, "freshdesk": freshdesk, "hubspot": hubspot, "whmcs": whmcs}
+
+
+def make_target(kind: str, setup: Setup, cli: Callable[..., Result], word: str, folder: Path) -> Target:
+    """Save the profile (its secret in the store, as `auth login` keeps it) and hand out its Client and CLI."""
+    profile = Profile(name=PROFILE, backend=kind, url=setup.url, user=setup.user,
+                      options={**BOUNDED, **setup.options})
+    UserConfig().put(profile)
+    SecretStore().set(PROFILE, setup.secret)
+
+    def run(*args: str, **options: Any) -> Result:
+        return cli(*args, env={"PORTALCTL_PROFILE": PROFILE}, **options)
+
+    return Target(kind, setup.platform, Client(profile), run, word, setup.field, setup.article_query, folder)
