@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from portalctl import __version__
 from portalctl.config import Profile, Settings
-from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
 from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
 
@@ -72,17 +72,20 @@ def retry_after(response: requests.Response) -> float | None:
 
 
 class BearerAuth(requests.auth.AuthBase):
-    """The token as an auth object: requests then never swaps in ~/.netrc, and repr() never shows it."""
+    """The token as an auth object: requests then never swaps in ~/.netrc, and repr() never shows it. A subclass
+    names another scheme (django-helpdesk's DRF says `Token`)."""
+
+    scheme = "Bearer"
 
     def __init__(self, token: str) -> None:
         self._token = token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = f"{self.scheme} {self._token}"
         return request
 
     def __repr__(self) -> str:
-        return "BearerAuth(<hidden>)"
+        return f"{type(self).__name__}(<hidden>)"
 
 
 def reason(exc: requests.RequestException) -> str:
@@ -105,6 +108,11 @@ def origin(url: str) -> str:
     """scheme://host:port of a URL: what error messages name (paths and queries add nothing there)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def status_line(response: requests.Response) -> str:
+    """"HTTP 503 Service Unavailable": what an error says when the portal sent no words of its own."""
+    return f"HTTP {response.status_code} {response.reason}"
 
 
 def plural(count: int, noun: str) -> str:
@@ -253,11 +261,19 @@ class JsonApi:
     """A help desk's JSON API over one session, the base of the connectors' `Api` classes.
 
     Every call goes through `request`: it refuses to run without credentials, keeps them from other hosts (file
-    links on a CDN), asks for JSON, and turns an HTTP failure into a portal error through the subclass's `error`.
+    links on a CDN), asks for JSON, and turns an HTTP failure into a portal error through `error`, whose wording a
+    subclass fills in (its name, its hints, how it writes errors) so every connector fails alike.
     """
 
-    token_hint = ""  # how to sign in, for the refusal when the profile has no credentials
+    platform = ""  # the help desk's name in messages
+    token_hint = ""  # how to sign in, for the refusal when the profile has no credentials (and for a 401)
     address_hint = ""  # what to check when an answer is not JSON (usually the profile's URL)
+    path_hint = ""  # what to check on a 404 for an API path (not a record); address_hint when empty
+    credential = "credentials"  # what a 401 says was refused: "the API key", "the token"
+    forbidden_hint = ""  # what a 403 usually means on this platform
+    busy_hint = ""  # what to do about a 429 or 5xx that outlasted the retries
+    invalid_statuses = frozenset({400, 422})  # how the platform refuses a request it finds invalid
+    untyped_json_errors = False  # True: an error body is read as JSON whatever its Content-Type says
 
     def __init__(self, profile: Profile, root: str, *, token: str | None = None) -> None:
         self.profile = profile
@@ -266,12 +282,61 @@ class JsonApi:
         policy, timeout = tuning(profile)  # PORTALCTL_RETRIES, _BACKOFF, _TIMEOUT, as for a portalctl server
         self.session = new_session(token=token, policy=policy, timeout=timeout)
 
+    @property
+    def where(self) -> str:
+        return f"{self.platform} at {self.origin}"
+
     def not_signed_in(self) -> PortalError:
         return PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=self.token_hint)
 
+    def describe(self, response: requests.Response, data: Any) -> str:
+        """The platform's own words for a failure, from its JSON error body `data` (None when there is none)."""
+        return status_line(response)
+
+    def special(self, response: requests.Response, data: Any, detail: str, missing: str | None) -> PortalError | None:
+        """A platform's own reading of a status, ahead of the common one (None: read it the common way)."""
+        return None
+
+    def after_retries(self, response: requests.Response) -> str:
+        """How a 429 or 5xx message ends: that the retries ran out, and any rate-limit figures the platform sent."""
+        return " (after retries)"
+
     def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
         """The portal error for a failed answer; `missing` names what a 404 means, `error_hint` what a 5xx does."""
-        raise NotImplementedError
+        status = response.status_code
+        data: Any = None
+        if self.untyped_json_errors or "json" in response.headers.get("Content-Type", ""):
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+        detail = self.describe(response, data)
+        own = self.special(response, data, detail, missing)
+        if own is not None:
+            return own
+        if status in self.invalid_statuses:
+            return InvalidInput(f"{self.platform} refused the request: {detail}")
+        if status == 401:
+            return PermissionDenied(f"{self.where} refused the {self.credential}: {detail}", hint=self.token_hint)
+        if status == 403:
+            return PermissionDenied(f"{self.where} refused access: {detail}", hint=self.forbidden_hint)
+        if status == 404:
+            if missing:
+                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
+            return NotFound(f"{self.where} has no {urlsplit(response.url).path}",
+                            hint=self.path_hint or self.address_hint)
+        if status == 429 or status >= 500:
+            return Unavailable(f"{self.where} answered {status_line(response)}{self.after_retries(response)}",
+                               hint=error_hint or self.busy_hint)
+        return PortalError(f"{self.where} answered HTTP {status}: {detail}")
+
+    def on_origin(self, link: str) -> str:
+        """A link the API sent, moved back onto our origin when a proxy rewrote its host (keeping path and query):
+        credentials go only to the origin the profile names."""
+        if origin(link) == self.origin:
+            return link
+        parts, base = urlsplit(link), urlsplit(self.root)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
     def request(self, method: str, path: str, *, missing: str | None = None, error_hint: str | None = None,
                 **options: Any) -> requests.Response:

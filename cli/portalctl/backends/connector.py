@@ -6,10 +6,10 @@ portal engine does, so `--sort` means the same thing on every backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from portalctl.backends.base import SORT_KEYS, TicketQuery, Upload
 from portalctl.config import Profile
@@ -17,11 +17,25 @@ from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, STATES, Ticket
 
 File = tuple[str, bytes]
+Page = TypeVar("Page")
+Item = TypeVar("Item")
 
 
 def now() -> str:
     """The current time as the portal writes times (what "overdue" is measured against)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def api_root(url: str | None, platform: str, example: str, api: str, typed: tuple[str, ...]) -> str:
+    """`api` under the address a user typed, whether they typed part of the API path (`typed`, stripped in that
+    order) and a trailing slash or not; anything but http(s) is refused with an `example` of what to pass."""
+    text = (url or "").strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise InvalidInput(f"not a {platform} URL: {url!r}", hint=f"pass --url {example}")
+    for suffix in typed:
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text + api
 
 
 def page_size(profile: Profile, default: int) -> int:
@@ -31,6 +45,18 @@ def page_size(profile: Profile, default: int) -> int:
     except ValueError:
         raise InvalidInput(f"profile {profile.name!r}: page_size must be a number",
                            hint="fix it in the profile's options") from None
+
+
+def follow(page: Page, items: Callable[[Page], Iterable[Item]], after: Callable[[Page], str | None],
+           fetch: Callable[[str], Page]) -> Iterator[Item]:
+    """Every item from `page` on: `after` reads where the next page is (a link, a cursor; None on the last), `fetch`
+    reads it. Callers read the first page before calling, so a refused token fails before anything is written."""
+    while True:
+        yield from items(page)
+        then = after(page)
+        if not then:
+            return
+        page = fetch(then)
 
 
 def read_files(uploads: Sequence[Upload]) -> list[File]:

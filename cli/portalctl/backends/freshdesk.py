@@ -28,11 +28,12 @@ from portalctl.backends.base import (
     Upload,
 )
 from portalctl.backends.connector import File, now, page_size, read_files, sort_order, sorted_here
-from portalctl.backends.freshdesk_api import Api, Download, form
+from portalctl.backends.freshdesk_api import Api, form
 from portalctl.backends.freshdesk_kb import FreshdeskArticles
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported
+from portalctl.http import Download
 from portalctl.model import Attachment, Department, FieldDef, Ticket, User
 
 PLATFORM = fm.PLATFORM
@@ -142,7 +143,7 @@ class FreshdeskTickets:
                 found = fm.attachment(item, comment_id)
                 response = self.api.request("GET", str(item["attachment_url"]), stream=True,
                                             missing=f"the file of attachment {attachment_id}")
-                return found, cast(BinaryIO, io.BufferedReader(Download(response), CHUNK))
+                return found, cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
         raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
                        hint=f"see 'portalctl tickets attachments {ticket_id}'")
 

@@ -1,32 +1,21 @@
-"""Freshdesk's API v2 over one session: API-key auth, `link` header pages, error bodies, multipart forms, downloads."""
+"""Freshdesk's API v2 over one session: API-key auth, `link` header pages, error bodies, multipart forms."""
 
 from __future__ import annotations
 
 import builtins
-import io
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
+from portalctl.backends.connector import api_root, follow
 from portalctl.backends.freshdesk_map import PLATFORM
 from portalctl.config import Profile
-from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
-from portalctl.http import JsonApi, origin
+from portalctl.errors import PermissionDenied, PortalError, Unavailable
+from portalctl.http import JsonApi, status_line
 
 TOKEN_HINT = ("pass your API key (Freshdesk > Profile settings > View API key): echo KEY | portalctl auth login "
               "--backend freshdesk --url https://ACCOUNT.freshdesk.com --user EMAIL --with-token")
-
-
-def api_root(url: str | None) -> str:
-    text = (url or "").strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a Freshdesk URL: {url!r}", hint="pass --url https://ACCOUNT.freshdesk.com")
-    for suffix in ("/api/v2", "/api"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-    return text + "/api/v2/"
 
 
 def problem(data: Any) -> str:
@@ -50,10 +39,16 @@ class KeyAuth(requests.auth.HTTPBasicAuth):
 
 
 class Api(JsonApi):
+    platform = PLATFORM
     token_hint = TOKEN_HINT
+    credential = "API key"
+    forbidden_hint = "the agent behind this API key lacks the permission (or the feature is off)"
+    busy_hint = "Freshdesk limits API calls per minute per account; try again later"
+    invalid_statuses = frozenset({400, 409, 422})
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        super().__init__(profile, api_root(profile.url))
+        super().__init__(profile, api_root(profile.url, PLATFORM, "https://ACCOUNT.freshdesk.com", "/api/v2/",
+                                           ("/api/v2", "/api")))
         self.address_hint = f"is {profile.url} your Freshdesk address?"
         if secret:
             self.session.auth = KeyAuth(secret)
@@ -65,53 +60,22 @@ class Api(JsonApi):
         """Every item across pages, following the `link: <...>; rel="next"` header. The first page is read now,
         so a refused key fails before a caller writes anything."""
         first = self.request("GET", path, params=params, **options)
-        return self._walk(first, options)
+        return follow(first, self._items, lambda page: page.links.get("next", {}).get("url"),
+                      lambda link: self.request("GET", self.on_origin(link), **options))
 
-    def _walk(self, response: requests.Response, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            try:
-                items = response.json()
-            except ValueError as exc:
-                raise Unavailable(f"{self.origin} sent a page that is not JSON") from exc
-            yield from items if isinstance(items, list) else []
-            link = response.links.get("next", {}).get("url")
-            if not link:
-                return
-            if origin(link) != self.origin:  # a proxy that rewrote the host: stay on ours
-                parts = urlsplit(link)
-                link = f"{self.origin}{parts.path}?{parts.query}"
-            response = self.request("GET", link, **options)
+    def _items(self, response: requests.Response) -> builtins.list[dict[str, Any]]:
+        try:
+            items = response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{self.origin} sent a page that is not JSON") from exc
+        return items if isinstance(items, list) else []
 
-    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
-        status = response.status_code
-        data: Any = None
-        if "json" in response.headers.get("Content-Type", ""):
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-        detail = problem(data) if data else f"HTTP {status} {response.reason}"
-        where = f"{PLATFORM} at {self.origin}"
-        if status in (400, 409, 422):
-            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
-        if status == 401:
-            return PermissionDenied(f"{where} refused the API key: {detail}", hint=TOKEN_HINT)
-        if status == 403:
-            return PermissionDenied(f"{where} refused access: {detail}",
-                                    hint="the agent behind this API key lacks the permission (or the feature is off)")
-        if status == 404:
-            if missing:
-                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{where} has no {urlsplit(response.url).path}",
-                            hint=f"is {self.profile.url} your Freshdesk address?")
-        if status == 429 or status >= 500:
-            left = response.headers.get("X-RateLimit-Remaining")
-            extra = f" (rate limit remaining: {left})" if left is not None else ""
-            return Unavailable(f"{where} answered HTTP {status} {response.reason} after retries{extra}",
-                               hint=error_hint or "Freshdesk limits API calls per minute per account; try again "
-                                                  "later")
-        return PortalError(f"{where} answered HTTP {status}: {detail}")
+    def describe(self, response: requests.Response, data: Any) -> str:
+        return problem(data) if data else status_line(response)
 
+    def after_retries(self, response: requests.Response) -> str:
+        left = response.headers.get("X-RateLimit-Remaining")
+        return " after retries" + (f" (rate limit remaining: {left})" if left is not None else "")
 
 
 def form(payload: dict[str, Any]) -> builtins.list[tuple[str, str]]:
@@ -127,24 +91,3 @@ def form(payload: dict[str, Any]) -> builtins.list[tuple[str, str]]:
         else:
             fields.append((key, str(value)))
     return fields
-
-
-
-class Download(io.RawIOBase):
-    def __init__(self, response: requests.Response) -> None:
-        self.response = response
-        self.raw = response.raw
-        self.raw.decode_content = True
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            return int(self.raw.readinto(buffer))
-        except OSError as exc:
-            raise Unavailable("the download was cut off", hint="run the command again") from exc
-
-    def close(self) -> None:
-        self.response.close()
-        super().close()

@@ -7,14 +7,14 @@ import builtins
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from portalctl.backends import helpdesk_map as hm
+from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
-from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
-from portalctl.http import JsonApi, origin
+from portalctl.errors import InvalidInput
+from portalctl.http import BearerAuth, JsonApi, status_line
 from portalctl.model import Department, FieldDef
 
 PLATFORM = hm.PLATFORM
@@ -23,15 +23,6 @@ TOKEN_HINT = ("pass a token: echo TOKEN | portalctl auth login --backend django-
 FIELD_KINDS = {"string": "text", "email": "text", "url": "text", "integer": "number", "decimal": "number",
                "float": "number", "date": "date", "datetime": "date", "choice": "choice",
                "multiple choice": "multichoice", "boolean": "boolean"}
-
-
-def api_root(url: str | None) -> str:
-    """`<url>/api/` for the address a user typed, with or without `/api` and a trailing slash."""
-    text = (url or "").strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a django-helpdesk URL: {url!r}",
-                           hint="pass --url with the address django-helpdesk is served at, e.g. https://help.example.com")
-    return (text[: -len("/api")] if text.endswith("/api") else text) + "/api/"
 
 
 def field_errors(data: Any) -> str:
@@ -47,29 +38,26 @@ def field_errors(data: Any) -> str:
     return str(data)
 
 
-class TokenAuth(requests.auth.AuthBase):
-    """DRF's token scheme; as an auth object requests never swaps in ~/.netrc, and repr() never shows it."""
+class TokenAuth(BearerAuth):
+    """DRF's token scheme."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Token {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "TokenAuth(<hidden>)"
-
+    scheme = "Token"
 
 
 class Api(JsonApi):
     """One help desk, one session: every call goes through `request`, which maps HTTP failures to portal errors."""
 
+    platform = PLATFORM
     token_hint = TOKEN_HINT
+    invalid_statuses = frozenset({400})
+    forbidden_hint = "its API serves staff users only: tick 'Staff status' for the account in the Django admin"
+    busy_hint = "the help desk is busy or failing; try again later"
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        super().__init__(profile, api_root(profile.url))
+        super().__init__(profile, api_root(profile.url, PLATFORM, "with the address django-helpdesk is served at, "
+                                           "e.g. https://help.example.com", "/api/", ("/api",)))
         self.address_hint = f"is {profile.url} the address django-helpdesk is served at (its API under /api/)?"
+        self.path_hint = f"is {profile.url} where django-helpdesk is served (its API under /api/)?"
         self.username: str | None = None
         if secret and ":" in secret:  # a DRF token never holds a colon
             self.username, password = secret.split(":", 1)
@@ -81,47 +69,11 @@ class Api(JsonApi):
         """Every result across DRF's pages (`count/next/previous/results`). The first page is read now, so a
         refused token fails before a caller writes anything."""
         first = self.json("GET", path, params=params)
-        return self._walk(first)
+        return follow(first, lambda page: page.get("results") or [], lambda page: page.get("next"),
+                      lambda link: self.json("GET", self.on_origin(link)))
 
-    def _walk(self, page: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            yield from page.get("results") or []
-            link = page.get("next")
-            if not link:
-                return
-            parts = urlsplit(link)
-            if origin(link) != self.origin:  # a proxy that rewrote Host: keep the path, stay on our origin
-                base = urlsplit(self.root)
-                link = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
-            page = self.json("GET", link)
-
-    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
-        status = response.status_code
-        data: Any = None
-        if "json" in response.headers.get("Content-Type", ""):
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-        detail = field_errors(data) if data else f"HTTP {status} {response.reason}"
-        where = f"{PLATFORM} at {self.origin}"
-        if status == 400:
-            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
-        if status == 401:
-            return PermissionDenied(f"{where} refused the credentials: {detail}", hint=TOKEN_HINT)
-        if status == 403:
-            return PermissionDenied(f"{where} refused access: {detail}",
-                                    hint="its API serves staff users only: tick 'Staff status' for the account in "
-                                         "the Django admin")
-        if status == 404:
-            if missing:
-                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{where} has no {urlsplit(response.url).path}",
-                            hint=f"is {self.profile.url} where django-helpdesk is served (its API under /api/)?")
-        if status == 429 or status >= 500:
-            return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries)",
-                               hint=error_hint or "the help desk is busy or failing; try again later")
-        return PortalError(f"{where} answered HTTP {status}: {detail}")
+    def describe(self, response: requests.Response, data: Any) -> str:
+        return field_errors(data) if data else status_line(response)
 
 
 class Queues:

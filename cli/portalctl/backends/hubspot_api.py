@@ -5,22 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from portalctl.backends import hubspot_map as hs
+from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
-from portalctl.errors import (
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    PortalError,
-    StateConflict,
-    Unavailable,
-    Unsupported,
-)
-from portalctl.http import JsonApi
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, StateConflict, Unsupported
+from portalctl.http import JsonApi, status_line
 
 PLATFORM = hs.PLATFORM
 DEFAULT_URL = "https://api.hubapi.com"
@@ -28,13 +20,6 @@ SEARCH_CEILING = 10_000  # "CRM API | Search": paging past 10,000 results is ref
 TOKEN_HINT = ("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
               "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
               "scopes tickets, files, crm.objects.contacts.read)")
-
-
-def api_root(url: str | None) -> str:
-    text = (url or DEFAULT_URL).strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a HubSpot API URL: {url!r}", hint=f"pass --url {DEFAULT_URL}")
-    return text
 
 
 
@@ -56,50 +41,47 @@ def readable(message: str) -> str:
 class Api(JsonApi):
     """One HubSpot account, one session: every call goes through `request`, which maps failures to portal errors."""
 
+    platform = PLATFORM
     token_hint = TOKEN_HINT
+    credential = "token"
+    untyped_json_errors = True
+    busy_hint = "HubSpot is busy or rate limiting this app; try again later (PORTALCTL_RETRIES raises the retries)"
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        super().__init__(profile, api_root(profile.url), token=secret)
+        super().__init__(profile, api_root(profile.url or DEFAULT_URL, f"{PLATFORM} API", DEFAULT_URL, "", ()),
+                         token=secret)
         self.address_hint = f"is {self.root} HubSpot's API ({DEFAULT_URL})?"
+        self.path_hint = f"is the URL {DEFAULT_URL}?"
 
-    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
-        """HubSpot's error body {"status": "error", "message", "correlationId", "category"} as a portal error."""
-        status = response.status_code
-        data: Any = None
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+    def describe(self, response: requests.Response, data: Any) -> str:
+        """HubSpot's error body {"status": "error", "message", "correlationId", "category"}: the message, and the
+        id HubSpot's support asks for."""
         message = readable(str(data.get("message") or "")) if isinstance(data, dict) else ""
-        category = str(data.get("category") or "") if isinstance(data, dict) else ""
-        detail = message or f"HTTP {status} {response.reason}"
+        detail = message or status_line(response)
         if isinstance(data, dict) and data.get("correlationId"):
             detail += f" (correlationId {data['correlationId']})"
-        where = f"{PLATFORM} at {self.origin}"
-        if status in (400, 422):
-            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
-        if status == 401:
-            return PermissionDenied(f"{where} refused the token: {detail}", hint=TOKEN_HINT)
+        return detail
+
+    def special(self, response: requests.Response, data: Any, detail: str, missing: str | None) -> PortalError | None:
+        """A 403 names HubSpot's category (a missing scope), a 409 is a conflict, a missing record is HubSpot's."""
+        status = response.status_code
         if status == 403:
-            return PermissionDenied(f"{where} refused access ({category or 'forbidden'}): {detail}",
+            category = str(data.get("category") or "") if isinstance(data, dict) else ""
+            return PermissionDenied(f"{self.where} refused access ({category or 'forbidden'}): {detail}",
                                     hint="give the private app the scopes tickets, files and crm.objects.contacts.read")
-        if status == 404:
-            if missing:
-                return NotFound(f"{missing} not found on {PLATFORM}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{where} has no {urlsplit(response.url).path}", hint=f"is the URL {DEFAULT_URL}?")
+        if status == 404 and missing:
+            return NotFound(f"{missing} not found on {PLATFORM}", hint="see 'portalctl tickets list'")
         if status == 409:
             return StateConflict(f"{PLATFORM} refused the change: {detail}")
-        if status == 429 or status >= 500:
-            limit = ""
-            if status == 429:
-                left = response.headers.get("X-HubSpot-RateLimit-Remaining")
-                limit = f"; rate limit {response.headers.get('X-HubSpot-RateLimit-Max', '?')} per " \
-                        f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms" \
-                        f"{f', {left} left' if left is not None else ''}"
-            return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries){limit}",
-                               hint=error_hint or "HubSpot is busy or rate limiting this app; try again later "
-                                                  "(PORTALCTL_RETRIES raises the retries)")
-        return PortalError(f"{where} answered HTTP {status}: {detail}")
+        return None
+
+    def after_retries(self, response: requests.Response) -> str:
+        if response.status_code != 429:
+            return " (after retries)"
+        left = response.headers.get("X-HubSpot-RateLimit-Remaining")
+        return (f" (after retries); rate limit {response.headers.get('X-HubSpot-RateLimit-Max', '?')} per "
+                f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms"
+                f"{f', {left} left' if left is not None else ''}")
 
     def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,
               body: dict[str, Any] | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:
@@ -114,7 +96,8 @@ class Api(JsonApi):
                                f"matches {total:,}",
                                hint="narrow it (--created-since/--created-until, --status, --department), or list "
                                     "with --status all and no other filter, which pages without that limit")
-        return self._walk(method, path, params, body, first)
+        return follow(first, lambda page: page.get("results") or [], self._after,
+                      lambda after: self._page(method, path, params, body, after))
 
     def _page(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
               after: str | None) -> dict[str, Any]:
@@ -125,14 +108,10 @@ class Api(JsonApi):
             data = self.json("POST", path, json=dict(body or {}, **({"after": after} if after else {})))
         return data
 
-    def _walk(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
-              page: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            yield from page.get("results") or []
-            after = ((page.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return
-            page = self._page(method, path, params, body, str(after))
+    @staticmethod
+    def _after(page: dict[str, Any]) -> str | None:
+        after = ((page.get("paging") or {}).get("next") or {}).get("after")
+        return str(after) if after else None
 
 
 class Account:

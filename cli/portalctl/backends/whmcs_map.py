@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from portalctl.backends.connector import api_root
 from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, Attachment, Comment, Ticket
 
@@ -21,13 +22,8 @@ KINDS = {"ticket": 1, "reply": 2, "note": 3}  # attachment ids: relatedid * 1000
 
 
 def api_url(url: str | None) -> str:
-    text = (url or "").strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a WHMCS URL: {url!r}", hint="pass --url with the WHMCS address, e.g. "
-                           "https://billing.example.com")
-    if text.endswith("/includes/api.php"):
-        return text
-    return text + "/includes/api.php"
+    return api_root(url, PLATFORM, "with the WHMCS address, e.g. https://billing.example.com", "/includes/api.php",
+                    ("/includes/api.php",))
 
 
 def timestamp(value: Any) -> str:

@@ -21,7 +21,6 @@ import io
 import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, cast
-from urllib.parse import urlsplit
 
 import requests
 
@@ -35,7 +34,7 @@ from portalctl.backends.base import (
     TicketsAPI,
     Upload,
 )
-from portalctl.backends.connector import now, read_files, sort_order, sorted_here
+from portalctl.backends.connector import api_root, follow, now, read_files, sort_order, sorted_here
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.errors import (
@@ -44,11 +43,10 @@ from portalctl.errors import (
     PermissionDenied,
     PortalError,
     StateConflict,
-    Unavailable,
     Unsupported,
     follow_up_hint,
 )
-from portalctl.http import BearerAuth, JsonApi
+from portalctl.http import BearerAuth, Download, JsonApi, status_line
 from portalctl.model import (
     Article,
     Attachment,
@@ -67,16 +65,6 @@ TOKEN_HINT = ("sign in with an API token: echo TOKEN | portalctl auth login --ba
               "Zendesk API), or an OAuth token with --option auth=oauth")
 REOPEN_TEXT = "Reopening this request."
 CHUNK = 1 << 16
-
-
-def api_root(url: str | None) -> str:
-    text = (url or "").strip().rstrip("/")
-    if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a Zendesk URL: {url!r}", hint="pass --url https://SUBDOMAIN.zendesk.com")
-    for suffix in ("/api/v2", "/api"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-    return text + "/api/v2/"
 
 
 def error_text(data: Any) -> str:
@@ -100,10 +88,14 @@ def error_text(data: Any) -> str:
 
 
 class Api(JsonApi):
+    platform = PLATFORM
     token_hint = TOKEN_HINT
+    forbidden_hint = "your Zendesk role cannot do this (end users see only their own requests)"
+    busy_hint = "Zendesk is rate limiting or failing; try again later"
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        super().__init__(profile, api_root(profile.url))
+        super().__init__(profile, api_root(profile.url, PLATFORM, "https://SUBDOMAIN.zendesk.com", "/api/v2/",
+                                           ("/api/v2", "/api")))
         self.address_hint = f"is {profile.url} your Zendesk address?"
         if secret:
             if str(profile.options.get("auth", "token")).lower() == "oauth":
@@ -121,78 +113,20 @@ class Api(JsonApi):
         """Every item of a cursor-paged list with the users sideloaded on its page. The first page is read now,
         so a refused token fails before a caller writes anything."""
         first = self.json("GET", path, params=params)
-        return self._walk(first, key)
+        return follow(first, lambda page: self._items(page, key), self._next, lambda link: self.json("GET", link))
 
-    def _walk(self, page: dict[str, Any], key: str) -> Iterator[tuple[dict[str, Any], dict[int, Any]]]:
-        while True:
-            users = {int(u["id"]): u for u in page.get("users") or []}
-            for item in page.get(key) or []:
-                yield item, users
-            link = (page.get("links") or {}).get("next")
-            if not (page.get("meta") or {}).get("has_more") or not link:
-                return
-            page = self.json("GET", link)
+    @staticmethod
+    def _items(page: dict[str, Any], key: str) -> Iterator[tuple[dict[str, Any], dict[int, Any]]]:
+        users = {int(u["id"]): u for u in page.get("users") or []}
+        return ((item, users) for item in page.get(key) or [])
 
-    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
-        status = response.status_code
-        data: Any = None
-        if "json" in response.headers.get("Content-Type", ""):
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-        detail = error_text(data) if data else (error_text(response.text[:300]) or f"HTTP {status} {response.reason}")
-        where = f"{PLATFORM} at {self.origin}"
-        if status in (400, 422):
-            return InvalidInput(f"{PLATFORM} refused the request: {detail}")
-        if status == 401:
-            return PermissionDenied(f"{where} refused the credentials: {detail}", hint=TOKEN_HINT)
-        if status == 403:
-            return PermissionDenied(f"{where} refused access: {detail}",
-                                    hint="your Zendesk role cannot do this (end users see only their own requests)")
-        if status == 404:
-            if missing:
-                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{where} has no {urlsplit(response.url).path}",
-                            hint=f"is {self.profile.url} your Zendesk address?")
-        if status == 429 or status >= 500:
-            return Unavailable(f"{where} answered HTTP {status} {response.reason} (after retries)",
-                               hint=error_hint or "Zendesk is rate limiting or failing; try again later")
-        return PortalError(f"{where} answered HTTP {status}: {detail}")
+    @staticmethod
+    def _next(page: dict[str, Any]) -> str | None:
+        link = (page.get("links") or {}).get("next")
+        return str(link) if link and (page.get("meta") or {}).get("has_more") else None
 
-
-class Download(io.RawIOBase):
-    """An attachment's bytes as they arrive; a short file (a dropped connection) is an error, not a quiet save."""
-
-    def __init__(self, response: requests.Response, expected: Attachment) -> None:
-        self.response = response
-        self.chunks = response.iter_content(CHUNK)
-        self.pending = b""
-        self.expected = expected
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if not self.pending:
-            try:
-                self.pending = next(self.chunks, b"")
-            except requests.RequestException as exc:
-                raise Unavailable(f"the download of {self.expected.filename} was cut off",
-                                  hint="run the command again") from exc
-        count = min(len(buffer), len(self.pending))
-        buffer[:count] = self.pending[:count]
-        self.pending = self.pending[count:]
-        self.count += count
-        if not count and self.expected.size and self.count != self.expected.size:
-            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
-                              hint="run the command again")
-        return count
-
-    def close(self) -> None:
-        self.response.close()
-        super().close()
+    def describe(self, response: requests.Response, data: Any) -> str:
+        return error_text(data) if data else (error_text(response.text[:300]) or status_line(response))
 
 
 class ZendeskTickets:
