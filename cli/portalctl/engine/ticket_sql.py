@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from portalctl.formulas import neutralise_sql
 from portalctl.model import PRIORITIES, STATE_LABELS, STATES, Ticket
 
 SELECT = (
@@ -50,29 +51,39 @@ JSON_SELECT = (
     + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
 )
 
-# Export columns as SQLite computes them (lists joined with ", ", overdue as yes/no), for CSV exports that skip
-# building Ticket objects: ~6 us a ticket of a 100,000-ticket export. A test holds them to the object path's CSV.
-_JOINED_CCS = ("(SELECT group_concat(email, ', ') FROM (SELECT u.email FROM ticket_ccs c JOIN users u"
-               " ON u.id = c.user_id WHERE c.ticket_id = t.id ORDER BY u.email))")
+# Export cells as SQLite computes them, for CSV exports that skip building Ticket objects: lists joined with ", ",
+# flags as yes/no, and every cell that can hold user text (subjects, names, e-mails, slugs, tags, custom fields,
+# dedupe keys) neutralised as portalctl/formulas.py says, so the rows go to csv.writer untouched. Ids, states, state
+# labels, ISO times and yes/no never begin with a formula character. A test holds the cells to the object path's CSV
+# byte for byte. Python per cell was most of the export's own time; these cost SQLite a comparison a cell.
+_JOINED_VALUES = "(SELECT " + neutralise_sql("group_concat(value, ', ')") + " FROM json_each({}))"
+# The IN test probes ticket_ccs's primary key: only the few tickets with CCs run the sorted subquery.
+_JOINED_CCS = ("CASE WHEN t.id IN (SELECT ticket_id FROM ticket_ccs) THEN (SELECT "
+               + neutralise_sql("group_concat(email, ', ')") + " FROM (SELECT u.email FROM ticket_ccs c JOIN users u"
+               " ON u.id = c.user_id WHERE c.ticket_id = t.id ORDER BY u.email)) END")
+_JOINED_TAGS = "CASE t.tags WHEN '[]' THEN NULL ELSE " + _JOINED_VALUES.format("t.tags") + " END"  # json_each if any
 ROW_SQL = {
-    "id": "t.id", "subject": "t.subject", "status": "t.status", "status_label": _LABEL, "priority": "t.priority",
-    "type": "t.type", "department": "d.slug", "organization": "o.slug", "requester": "r.email",
-    "requester_name": "r.name", "assignee": "a.email", "ccs": _JOINED_CCS,
-    "tags": "(SELECT group_concat(value, ', ') FROM json_each(t.tags))", "created_at": "t.created_at",
-    "updated_at": "t.updated_at", "due_at": "t.due_at",
+    "id": "t.id", "subject": neutralise_sql("t.subject"), "status": "t.status", "status_label": _LABEL,
+    "priority": "t.priority", "type": "t.type", "department": neutralise_sql("d.slug"),
+    "organization": neutralise_sql("o.slug"), "requester": neutralise_sql("r.email"),
+    "requester_name": neutralise_sql("r.name"), "assignee": neutralise_sql("a.email"), "ccs": _JOINED_CCS,
+    "tags": _JOINED_TAGS, "created_at": "t.created_at", "updated_at": "t.updated_at", "due_at": "t.due_at",
     "overdue": "CASE WHEN t.due_at < '{now}' AND t.status IN " + repr(LATE_STATES) + " THEN 'yes' ELSE 'no' END",
     "resolved_at": "t.resolved_at", "closed_at": "t.closed_at", "follow_up_of": "t.follow_up_of",
-    "dedupe_key": "t.dedupe_key",
+    "dedupe_key": neutralise_sql("t.dedupe_key"),
 }
 FIELD_KEY = re.compile(r"^\w+$")
 
 
 def field_sql(key: str) -> str:
-    """A custom field's cell: yes/no for booleans, a joined list for multichoice, else the value."""
+    """A custom field's cell: yes/no for booleans, a joined list for multichoice, text neutralised, numbers as
+    numbers (-3 is a number to a spreadsheet, not a formula). A missing key costs one JSON lookup, not two."""
     path = f"'$.\"{key}\"'"
-    return (f"CASE json_type(t.fields, {path}) WHEN 'true' THEN 'yes' WHEN 'false' THEN 'no'"
-            f" WHEN 'array' THEN (SELECT group_concat(value, ', ') FROM json_each(t.fields, {path}))"
-            f" ELSE json_extract(t.fields, {path}) END")
+    value = f"json_extract(t.fields, {path})"
+    items = _JOINED_VALUES.format(f"t.fields, {path}")
+    return (f"CASE ifnull(json_type(t.fields, {path}), 'null') WHEN 'text' THEN {neutralise_sql(value)}"
+            f" WHEN 'null' THEN NULL WHEN 'true' THEN 'yes' WHEN 'false' THEN 'no' WHEN 'array' THEN {items}"
+            f" ELSE {value} END")
 
 
 def sort_value(ticket: Ticket, key: str) -> Any:

@@ -136,8 +136,9 @@ class TicketService:
         return (row[0] for row in tuples(self.conn, sql, [self.portal.now(), *params]))
 
     def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
-        """The listing as plain rows of export cells for `columns` (names as in CSV headers, `field:KEY` for
-        custom fields), or None when a column has no SQL form here and the caller must use `list`."""
+        """The listing as plain rows of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom
+        fields), user text already neutralised against formulas (ROW_SQL), or None when a column has no SQL form
+        here and the caller must use `list`."""
         if self.portal.postgres:
             return None  # ROW_SQL is SQLite's SQL
         expressions = []

@@ -2,8 +2,9 @@
 
 `export()` drives one export: it opens the writer for the format on temporary files beside the targets (or on
 stdout), feeds it one record at a time with that record's comments when asked, shows progress on a terminal,
-and renames the files into place only when everything was written. Nothing here holds more than one record (and
-Excel's first rows, to size its columns), so memory does not grow with the number of tickets.
+and renames the files into place only when everything was written. Nothing here holds more than one record (or a
+batch of ready CSV rows, and Excel's first rows, to size its columns), so memory does not grow with the number of
+tickets.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from portalctl.formulas import FORMULA_PREFIXES, neutralise
 from portalctl.model import Comment
 from portalctl.output.atomic import atomic_paths
 from portalctl.output.columns import COMMENT_COLUMNS, Column, CommentRow, RowReader
 from portalctl.output.render import flat
-from portalctl.output.safe import FORMULA_PREFIXES, neutralise
 from portalctl.output.summary import Tally
 
 FORMATS = ("csv", "xlsx", "jsonl", "json")
@@ -149,19 +151,14 @@ class CsvTable:
 
 
 class CsvRows(CsvTable):
-    """CSV from rows the backend already shaped (lists joined, flags as yes/no): only neutralising is left."""
-
-    def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
-        super().__init__(stream, columns)
-        self.neutral = sorted(self.texts + self.lists + self.loose)
+    """CSV from the backend's ready rows (`list_rows`): lists joined, flags as yes/no and user text neutralised by
+    SQLite, so they go to csv.writer as they are, a batch at a time, without Python per row or per cell."""
 
     def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
-        values = list(record)
-        for index in self.neutral:
-            value = values[index]
-            if value.__class__ is str and value and value[0] in UNSAFE:
-                values[index] = "'" + value
-        self.writer.writerow(values)
+        self.writer.writerow(record)
+
+    def write_batch(self, rows: Sequence[Any]) -> None:
+        self.writer.writerows(rows)
 
 
 class CsvWriter(CsvTable):
@@ -260,6 +257,9 @@ class Progress:
 
 
 # --- the run ------------------------------------------------------------------------------------------------------
+ROWS_BATCH = 200  # ready CSV rows held at a time; Progress redraws at most every 200 records anyway
+
+
 def open_writer(spec: ExportSpec, paths: Sequence[Path], stack: contextlib.ExitStack) -> Writer:
     """The writer for `spec.fmt` on `paths` (temporary files), or on stdout when there are none."""
     if spec.fmt == "xlsx":
@@ -284,7 +284,13 @@ def pump(records: Iterable[Any], writer: Writer, comments_of: Callable[[Any], Se
     count = 0
     write = writer.write
     try:
-        if comments_of is None and not progress.enabled:  # the common case, kept to one call per record
+        if isinstance(writer, CsvRows):  # ready rows (never with comments): csv.writer loops over a batch in C
+            rows = iter(records)
+            while batch := list(islice(rows, ROWS_BATCH)):
+                writer.write_batch(batch)
+                count += len(batch)
+                progress.tick(count)
+        elif comments_of is None and not progress.enabled:  # the common case, kept to one call per record
             for count, record in enumerate(records, 1):  # noqa: B007 (count is read after the loop)
                 write(record, None)
         else:

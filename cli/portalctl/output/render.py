@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from portalctl.errors import InvalidInput
-from portalctl.output.safe import neutralise
+from portalctl.formulas import neutralise
 
 FORMATS = ("table", "json", "jsonl", "csv", "yaml")
 STATE_COLOURS = {"new": "cyan", "open": "yellow", "pending": "magenta", "on_hold": "blue", "resolved": "green",

@@ -32,10 +32,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from portalctl.formulas import FORMULA_PREFIXES
 from portalctl.model import Comment
 from portalctl.output.columns import COMMENT_COLUMNS, Column, CommentRow, RowReader
 from portalctl.output.render import flat
-from portalctl.output.safe import FORMULA_PREFIXES
 from portalctl.output.summary import Tally
 
 SIZING_ROWS = 50  # column widths come from the header and this many first rows
