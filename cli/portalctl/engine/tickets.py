@@ -1,4 +1,4 @@
-"""Tickets: the lifecycle and visibility rules of the portal (GUIDE section 3).
+"""Tickets: the lifecycle rules of the portal (GUIDE section 3); who sees what is in ticket_reads.py.
 
 - a customer reply on pending or resolved reopens the ticket; an agent reply sets pending unless told otherwise;
 - internal notes never reach customers (not in show, attachments or search);
@@ -11,68 +11,27 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
-from itertools import islice
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
-from portalctl.backends.base import ON_DUPLICATE, SORT_KEYS, TicketChanges, TicketQuery, Upload
-from portalctl.engine.attachments import BlobStore
-from portalctl.engine.db import Row, iso, parse_iso, plus_hours, transaction, tuples
+from portalctl.backends.base import ON_DUPLICATE, TicketChanges, Upload
+from portalctl.engine.db import Row, iso, parse_iso, plus_hours, transaction
 from portalctl.engine.fields import check_values, field_record
-from portalctl.engine.lookups import check_email, department_id, org_id, user_row
-from portalctl.engine.search import match_expression, tsquery
-from portalctl.engine.ticket_sql import (
-    FIELD_KEY,
-    JSON_SELECT,
-    LATE_STATES,
-    LIST_SELECT,
-    ROW_SQL,
-    SELECT,
-    SORT_SQL,
-    field_sql,
-)
-from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, follow_up_hint
-from portalctl.model import (
-    PRIORITIES,
-    STATE_LABELS,
-    STATES,
-    TICKET_TYPES,
-    Attachment,
-    Comment,
-    FieldDef,
-    Ticket,
-    canonical_state,
-)
+from portalctl.engine.lookups import check_email, department_id, user_row
+from portalctl.engine.ticket_reads import TicketReader, choice, state
+from portalctl.errors import InvalidInput, PermissionDenied, StateConflict, follow_up_hint
+from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
 if TYPE_CHECKING:
     from portalctl.engine.portal import Session
 
-BATCH = 500
-_json = json.JSONDecoder().raw_decode  # what json.loads calls, without its checks: this JSON is our own
 
+class TicketService(TicketReader):
+    """The ticket lifecycle rules, acting as the session's user."""
 
-def state(name: str) -> str:
-    canonical = canonical_state(name)
-    if canonical is None:
-        raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)} (or native names)")
-    return canonical
-
-
-def choice(value: str, allowed: Sequence[str], what: str) -> str:
-    lowered = value.strip().lower()
-    if lowered not in allowed:
-        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
-    return lowered
-
-
-class TicketService:
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self.portal = session.portal
-        self.conn = session.conn
-        self.actor = session.actor
-        self.blobs = BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
+        super().__init__(session)
         self.auto_close()
 
     # --- rules that run on their own
@@ -96,234 +55,6 @@ class TicketService:
                 (cutoff,),
             )
         return cursor.rowcount
-
-    # --- reading
-    def visibility(self) -> tuple[str, builtins.list[Any]]:
-        """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
-        if self.actor.is_staff:
-            return "TRUE", []
-        clause = "(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.ticket_id = t.id AND c.user_id = ?)"
-        params: builtins.list[Any] = [self.actor.id, self.actor.id]
-        if self.actor.org_shared and self.actor.org_id is not None:
-            clause += " OR t.org_id = ?"
-            params.append(self.actor.org_id)
-        return clause + ")", params
-
-    def _row(self, ticket_id: int) -> Row:
-        clause, params = self.visibility()
-        row: Row | None = self.conn.execute(
-            f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
-        ).fetchone()
-        if row is None:  # not there and not yours look the same: no leak of what exists
-            raise NotFound(f"no ticket #{ticket_id}", hint="see 'portalctl tickets list'")
-        return row
-
-    def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
-        """`after`: the (sort_value, id) of the last ticket of the previous page, for keyset paging."""
-        sql, params = self._listing(LIST_SELECT, query, after)
-        return self._stream(tuples(self.conn, sql, params))
-
-    def list_json(self, query: TicketQuery) -> Iterator[str]:
-        """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by SQLite.
-
-        For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
-        fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the object path.
-        """
-        if self.portal.postgres:
-            return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
-                    for ticket in self.list(query))
-        sql, params = self._listing(JSON_SELECT, query, None)
-        return (row[0] for row in tuples(self.conn, sql, [self.portal.now(), *params]))
-
-    def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
-        """The listing as plain rows of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom
-        fields), user text already neutralised against formulas (ROW_SQL), or None when a column has no SQL form
-        here and the caller must use `list`."""
-        if self.portal.postgres:
-            return None  # ROW_SQL is SQLite's SQL
-        expressions = []
-        for name in columns:
-            key = name.removeprefix("field:") if name.startswith("field:") else None
-            if key is not None and FIELD_KEY.match(key):
-                expressions.append(field_sql(key))
-            elif name in ROW_SQL:  # "{now}" is our own ISO time, never user text
-                expressions.append(ROW_SQL[name].replace("{now}", self.portal.now()))
-            else:
-                return None
-        select = "SELECT " + ", ".join(expressions) + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
-        sql, params = self._listing(select, query, None)
-        return tuples(self.conn, sql, params)
-
-    def _listing(
-        self, select: str, query: TicketQuery, after: tuple[Any, int] | None
-    ) -> tuple[str, builtins.list[Any]]:
-        where, params = self._filters(query)
-        descending = query.sort.startswith("-")
-        key = query.sort.lstrip("-+")
-        if key not in SORT_KEYS:
-            raise InvalidInput(
-                f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)"
-            )
-        if after is not None:
-            where.append(f"({SORT_SQL[key]}, t.id) {'<' if descending else '>'} (?, ?)")
-            params.extend(after)
-        order = f"{SORT_SQL[key]} {'DESC' if descending else 'ASC'}, t.id {'DESC' if descending else 'ASC'}"
-        # Pick the page from `tickets` alone, then join names: SQLite then stops at the limit instead of joining
-        # and sorting every match (30 ms -> 0.5 ms for a page of 100,000 tickets).
-        page = f"SELECT t.* FROM tickets t WHERE {' AND '.join(where)} ORDER BY {order}"
-        if query.limit is not None:
-            page += f" LIMIT {int(query.limit)}"
-        return select.replace("FROM tickets t", f"FROM ({page}) t", 1) + f" ORDER BY {order}", params
-
-    def _stream(self, rows_in: Iterator[tuple[Any, ...]]) -> Iterator[Ticket]:
-        """Rows in batches, with each batch's CCs in one query: memory stays flat however many match.
-
-        The hot loop of every listing and export: rows are LIST_SELECT tuples unpacked by position, the clock is
-        read once (every ticket's overdue is judged at the same moment), and the JSON parser is skipped for the
-        empty tags and fields most tickets have.
-        """
-        now = self.portal.now()
-        while rows := builtins.list(islice(rows_in, BATCH)):
-            ccs = self._ccs([row[0] for row in rows])
-            for (ticket_id, subject, status, priority, type_, dept, requester, requester_name, org, assignee, tags,
-                 fields, created_at, updated_at, due_at, resolved_at, closed_at, follow_up_of, dedupe_key) in rows:
-                yield Ticket(
-                    id=ticket_id, subject=subject, status=status, status_label=STATE_LABELS[status],
-                    priority=priority, type=type_, department=dept, requester=requester,
-                    requester_name=requester_name, organization=org, assignee=assignee,
-                    ccs=ccs.get(ticket_id, []), tags=[] if tags == "[]" else _json(tags)[0],
-                    fields={} if fields == "{}" else _json(fields)[0], created_at=created_at,
-                    updated_at=updated_at, due_at=due_at,
-                    overdue=bool(due_at and status in LATE_STATES and due_at < now), resolved_at=resolved_at,
-                    closed_at=closed_at, follow_up_of=follow_up_of, dedupe_key=dedupe_key,
-                )
-
-    def _filters(self, query: TicketQuery) -> tuple[builtins.list[str], builtins.list[Any]]:
-        clause, params = self.visibility()
-        where = [clause]
-
-        def any_of(column: str, values: Sequence[Any]) -> None:
-            where.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
-
-        statuses = [state(s) for s in query.statuses] if query.statuses else [s for s in STATES if s != "closed"]
-        if set(statuses) != set(STATES):
-            any_of("t.status", statuses)
-        if query.priorities:
-            any_of("t.priority", [choice(p, PRIORITIES, "priority") for p in query.priorities])
-        if query.types:
-            any_of("t.type", [choice(t, TICKET_TYPES, "type") for t in query.types])
-        if query.departments:
-            any_of("t.department_id", [department_id(self.conn, d) for d in query.departments])
-        if query.requester:
-            # Customers get an empty list for an unknown address, so they cannot probe who has an account.
-            found = self.conn.execute("SELECT id FROM users WHERE email = ?", (query.requester.strip(),)).fetchone()
-            if found is None and self.actor.is_staff:
-                user_row(self.conn, query.requester)  # raises NotFound with a hint
-            where.append("t.requester_id = ?")
-            params.append(found["id"] if found else -1)
-        if query.organization:
-            where.append("t.org_id = ?")
-            params.append(org_id(self.conn, query.organization, list_known=self.actor.is_staff))
-        for column, op, value in (
-            ("created_at", ">=", query.created_since),
-            ("created_at", "<", query.created_until),
-            ("updated_at", ">=", query.updated_since),
-        ):
-            if value:
-                where.append(f"t.{column} {op} ?")
-                params.append(value)
-        if query.overdue:
-            any_of("t.status", LATE_STATES)
-            where.append("t.due_at < ?")
-            params.append(self.portal.now())
-        if query.mine:
-            if self.actor.is_staff:
-                where.append("(t.assignee_id = ? OR t.requester_id = ?)")
-                params.extend([self.actor.id, self.actor.id])
-            else:
-                where.append("t.requester_id = ?")
-                params.append(self.actor.id)
-        if query.search:
-            expression = match_expression(query.search)
-            if expression is None:
-                raise InvalidInput("--search needs at least one word")
-            if self.portal.postgres:
-                where.append("t.id IN (SELECT rowid FROM tickets_fts"
-                             " WHERE document @@ to_tsquery('portal', ?))")
-                params.append(tsquery(query.search))
-            else:
-                where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-                params.append(expression)
-        return where, params
-
-    def _ccs(self, ids: Sequence[int]) -> dict[int, builtins.list[str]]:
-        result: dict[int, builtins.list[str]] = {}
-        rows = self.conn.execute(
-            f"SELECT c.ticket_id, u.email FROM ticket_ccs c JOIN users u ON u.id = c.user_id"
-            f" WHERE c.ticket_id IN ({', '.join('?' * len(ids))}) ORDER BY u.email",
-            list(ids),
-        )
-        for ticket_id, email in rows:
-            result.setdefault(ticket_id, []).append(email)
-        return result
-
-    def _ticket(self, row: Row, ccs: builtins.list[str]) -> Ticket:
-        due = row["due_at"]
-        return Ticket(
-            id=row["id"], subject=row["subject"], status=row["status"], status_label=STATE_LABELS[row["status"]],
-            priority=row["priority"], type=row["type"], department=row["dept"], requester=row["requester"],
-            requester_name=row["requester_name"], organization=row["org"], assignee=row["assignee"], ccs=ccs,
-            tags=json.loads(row["tags"]), fields=json.loads(row["fields"]), created_at=row["created_at"],
-            updated_at=row["updated_at"], due_at=due,
-            overdue=bool(due and row["status"] in LATE_STATES and due < self.portal.now()),
-            resolved_at=row["resolved_at"], closed_at=row["closed_at"], follow_up_of=row["follow_up_of"],
-            dedupe_key=row["dedupe_key"],
-        )
-
-    def get(self, ticket_id: int) -> Ticket:
-        """The ticket with its conversation and attachments, as the actor may see them."""
-        row = self._row(ticket_id)
-        ticket = self._ticket(row, self._ccs([ticket_id]).get(ticket_id, []))
-        internal = "" if self.actor.is_staff else " AND c.internal = 0"
-        comments = {
-            r["id"]: Comment(
-                id=r["id"], author=r["email"], author_name=r["name"], author_role=r["role"], body=r["body"],
-                internal=bool(r["internal"]), created_at=r["created_at"],
-            )
-            for r in self.conn.execute(
-                "SELECT c.*, u.email, u.name, u.role FROM comments c JOIN users u ON u.id = c.author_id"
-                f" WHERE c.ticket_id = ?{internal} ORDER BY c.id",
-                (ticket_id,),
-            )
-        }
-        ticket.attachments = self.attachments(ticket_id)
-        for attachment in ticket.attachments:
-            if attachment.comment_id in comments:
-                comments[attachment.comment_id].attachments.append(attachment)
-        ticket.comments = list(comments.values())
-        return ticket
-
-    def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
-        self._row(ticket_id)
-        hidden = "" if self.actor.is_staff else " AND COALESCE(c.internal, 0) = 0"
-        rows = self.conn.execute(
-            "SELECT a.* FROM attachments a LEFT JOIN comments c ON c.id = a.comment_id"
-            f" WHERE a.ticket_id = ?{hidden} ORDER BY a.id",
-            (ticket_id,),
-        )
-        return [
-            Attachment(id=r["id"], filename=r["filename"], content_type=r["content_type"], size=r["size"],
-                       sha256=r["sha256"], comment_id=r["comment_id"], created_at=r["created_at"])
-            for r in rows
-        ]
-
-    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
-        for attachment in self.attachments(ticket_id):
-            if attachment.id == attachment_id:
-                return attachment, self.blobs.open(attachment.sha256)
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
 
     # --- writing
     def create(
