@@ -98,3 +98,35 @@ def test_both_schemas_have_the_same_tables_and_columns(tmp_path: Path) -> None:
         sqlite.close()
         postgres.close()
     assert on_postgres == on_sqlite
+
+
+def test_more_concurrent_requests_than_pooled_connections_all_succeed(tmp_path: Path) -> None:
+    """Each POST holds two pooled connections for a moment; 60 at once (the pool has 40) must queue, not deadlock
+    until the pool gives up."""
+    store = new_store("postgresql", tmp_path)
+    portal = store.open()
+    try:
+        seed_people(portal)
+    finally:
+        portal.close()
+    server = start_server(store)
+    try:
+        api = Api(server, token(server.api, ANA))
+        statuses: list[int] = []
+        start = threading.Barrier(60)
+
+        def create(number: int) -> None:
+            start.wait()
+            answer = api.post("/tickets", json={"subject": f"Pedido {number}", "body": "x"},
+                              headers={"Idempotency-Key": str(uuid.uuid4())})
+            statuses.append(answer.status_code)
+
+        threads = [threading.Thread(target=create, args=(n,)) for n in range(60)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [201] * 60
+        assert len(api.get("/tickets", params={"limit": 100}).json()["items"]) == 60
+    finally:
+        server.stop()

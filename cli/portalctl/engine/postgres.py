@@ -27,7 +27,7 @@ from portalctl.errors import PortalError, Unavailable
 
 WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
 MIGRATION_LOCK = WRITE_LOCK + 1
-POOL_SIZE = 20
+POOL_SIZE = 40  # per process; the server lets POOL_SIZE // 2 requests in at a time (server/concurrency.py)
 CONNECT_TIMEOUT = 10  # seconds
 BATCH = 500
 _cursor_numbers = itertools.count()
@@ -139,7 +139,11 @@ def connect(url: str) -> PgConnection:
                 pool.close()
                 raise Unavailable(f"cannot reach the PostgreSQL portal {safe_url(url)}") from exc
             _pools[url] = pool
-    return PgConnection(pool.getconn(), pool)
+    try:
+        return PgConnection(pool.getconn(), pool)
+    except PoolTimeout as exc:
+        raise Unavailable("the PostgreSQL portal is busy: no free connection within 30 s",
+                          hint="retry in a moment") from exc
 
 
 def migrate(conn: PgConnection) -> None:

@@ -13,9 +13,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from portalctl import __version__
+from portalctl.engine.db import is_postgres
 from portalctl.server import accounts, articles, auth, export, problems, reset_page, tickets, uploads
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
+from portalctl.server.concurrency import ConcurrencyLimitMiddleware
 from portalctl.server.deps import PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
 from portalctl.server.schemas import Health
@@ -54,6 +56,10 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
     app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
     app.add_middleware(AccessLogMiddleware)
+    if is_postgres(db):  # outermost: a request waiting for a slot holds no connection
+        from portalctl.engine.postgres import POOL_SIZE
+
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=POOL_SIZE // 2)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -1,0 +1,27 @@
+"""A ceiling on requests in progress, for a portal whose database connections come from a pool (PostgreSQL).
+
+A request holds up to two pooled connections: its route's for the whole request, and a second for a moment (the
+idempotency record as the response goes out, or the export's stream). Connections are held across awaits, so
+they are bounded by requests in progress, not by worker threads: with more requests than half the pool, every
+connection can end up held by a request waiting for its second. Requests past the ceiling wait their turn here,
+holding nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class ConcurrencyLimitMiddleware:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
