@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from portalctl.output.atomic import atomic_paths
 from portalctl.output.columns import ARTICLE_FIELDS, TICKET_FIELDS, article_columns, parse_columns, ticket_columns
 from portalctl.output.exporters import FORMATS, STDOUT_FORMATS, ExportSpec, format_for
 from portalctl.output.exporters import export as run_export
-from portalctl.output.localtime import reader_zone
+from portalctl.output.localtime import user_zone
 from portalctl.output.summary import Tally
 from portalctl.terminal import color_enabled
 
@@ -47,15 +47,6 @@ def _file_options(function: F, columns_help: str) -> F:
     ]):
         function = option(function)
     return function
-
-
-def user_zone(client: Any) -> tuple[tzinfo, str]:
-    """The acting user's timezone (their profile), else TZ, else UTC: how dates are shown in spreadsheets."""
-    try:
-        timezone = client.accounts.me().timezone
-    except PortalError:  # a platform without profiles
-        timezone = None
-    return reader_zone(timezone)
 
 
 def resolve_target(target: Path, fmt: str | None, *, comments: bool, bom: bool) -> tuple[Path | None, str]:

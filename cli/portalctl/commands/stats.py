@@ -12,9 +12,9 @@ import click
 
 from portalctl.backends.base import TicketQuery
 from portalctl.commands.context import Output, app, output_options
-from portalctl.commands.export import user_zone
 from portalctl.commands.filters import ticket_filters
 from portalctl.model import STATES, canonical_state
+from portalctl.output.localtime import user_zone
 from portalctl.output.render import STATE_COLOURS
 from portalctl.output.summary import DIMENSIONS, Tally
 from portalctl.terminal import color_enabled, is_tty

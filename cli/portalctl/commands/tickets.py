@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -12,9 +13,7 @@ from portalctl.backends.base import ON_DUPLICATE, TicketChanges, TicketQuery, Up
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
-from portalctl.commands.stats import stats
 from portalctl.commands.templates import variable_options
-from portalctl.commands.ticket_states import states
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
@@ -43,7 +42,23 @@ def report(output: Output, ticket: Ticket, text: str) -> None:
         output.one(ticket)
 
 
-@click.group()
+LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states"}
+
+
+class TicketsGroup(click.Group):
+    """Loads LAZY_COMMANDS only when asked for: their modules would cost every listing ~4 ms."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            command: click.Command = getattr(importlib.import_module(LAZY_COMMANDS[name]), name)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=TicketsGroup)
 def tickets() -> None:
     """Open, follow, answer and close tickets.
 
@@ -372,7 +387,3 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
                            hint="run again with a longer --timeout")
         time.sleep(min(interval, remaining))
         ticket = client.tickets.get(ticket_id)
-
-
-tickets.add_command(stats)
-tickets.add_command(states)

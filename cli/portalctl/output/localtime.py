@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from typing import Any
+
+from portalctl.errors import PortalError
 
 
 @lru_cache(maxsize=8)
@@ -47,3 +50,12 @@ def month_of(stamp: str, zone: tzinfo) -> str:
         return stamp[:7]
     local = datetime.fromisoformat(stamp).astimezone(zone)
     return f"{local.year:04d}-{local.month:02d}"
+
+
+def user_zone(client: Any) -> tuple[tzinfo, str]:
+    """The acting user's timezone (their profile), else TZ, else UTC: how dates are shown in spreadsheets."""
+    try:
+        timezone = client.accounts.me().timezone
+    except PortalError:  # a platform without profiles
+        timezone = None
+    return reader_zone(timezone)
