@@ -69,8 +69,6 @@ def translate(sql: str) -> str:
 class PgConnection:
     """The slice of sqlite3.Connection the engine uses, on a pooled psycopg connection in autocommit mode."""
 
-    dialect = "postgresql"
-
     def __init__(self, raw: psycopg.Connection[Any], pool: ConnectionPool[psycopg.Connection[Any]] | None) -> None:
         self.raw = raw
         self.pool = pool  # where the connection goes back on close (None: it is closed)
