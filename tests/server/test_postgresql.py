@@ -21,7 +21,7 @@ from tests.server.conftest import (
     server_env,
     start_server,
 )
-from tests.stores import new_store
+from tests.stores import Store, new_store
 
 RACERS = 12
 
@@ -32,15 +32,21 @@ def token(api_url: str, email: str) -> str:
     return str(answer.json()["token"])
 
 
-def test_two_server_processes_share_one_portal(tmp_path: Path) -> None:
-    """Behind a load balancer: a de-duplicated CI report sent through both at once makes one ticket, and a file
-    uploaded through one downloads through the other."""
-    store = new_store("postgresql", tmp_path)
+def seeded_postgres(folder: Path) -> Store:
+    """A new PostgreSQL portal with the seeded people (passwords set)."""
+    store = new_store("postgresql", folder)
     portal = store.open()
     try:
         seed_people(portal)
     finally:
         portal.close()
+    return store
+
+
+def test_two_server_processes_share_one_portal(tmp_path: Path) -> None:
+    """Behind a load balancer: a de-duplicated CI report sent through both at once makes one ticket, and a file
+    uploaded through one downloads through the other."""
+    store = seeded_postgres(tmp_path)
     first, second = start_server(store, log=tmp_path / "first.log"), start_server(store, log=tmp_path / "second.log")
     try:
         apis = [Api(first, token(first.api, ANA)), Api(second, token(second.api, ANA))]
@@ -103,12 +109,7 @@ def test_both_schemas_have_the_same_tables_and_columns(tmp_path: Path) -> None:
 def test_more_concurrent_requests_than_pooled_connections_all_succeed(tmp_path: Path) -> None:
     """Each POST holds two pooled connections for a moment; 60 at once (the pool has 40) must queue, not deadlock
     until the pool gives up."""
-    store = new_store("postgresql", tmp_path)
-    portal = store.open()
-    try:
-        seed_people(portal)
-    finally:
-        portal.close()
+    store = seeded_postgres(tmp_path)
     server = start_server(store)
     try:
         api = Api(server, token(server.api, ANA))

@@ -51,13 +51,19 @@ class Row(tuple[Any, ...]):
 
 
 def row_factory(cursor: psycopg.Cursor[Any]) -> RowMaker[Row]:
-    names = {column.name: index for index, column in enumerate(cursor.description or ())}
-    kind = type("Row", (Row,), {"names": names, "__slots__": ()})
+    kind = row_class(tuple(column.name for column in cursor.description or ()))
 
     def make(values: Sequence[Any]) -> Row:
-        return kind(values)  # type: ignore[no-any-return]
+        return kind(values)
 
     return make
+
+
+@lru_cache(maxsize=512)
+def row_class(names: tuple[str, ...]) -> type[Row]:
+    """One Row class per column list, made once: the engine runs the same few hundred statements again and again."""
+    made: type[Row] = type("Row", (Row,), {"names": {name: i for i, name in enumerate(names)}, "__slots__": ()})
+    return made
 
 
 @lru_cache(maxsize=512)
