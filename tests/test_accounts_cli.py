@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import Result
 
 from portalctl.config import UserConfig, default_db
+from portalctl.contract import TicketDraft
 from portalctl.engine.accounts import verify_password
 from portalctl.engine.portal import Portal
 from tests.conftest import ADMIN, AGENT, ANA, BOB
@@ -60,7 +61,7 @@ def test_customers_and_agents_cannot_administer(portal: Portal, cli: Run) -> Non
 
 
 def test_deactivated_user_keeps_history_but_cannot_act(portal: Portal, cli: Run) -> None:
-    ticket = portal.session(BOB).tickets.create(subject="Printer", body="Jammed")
+    ticket = portal.session(BOB).tickets.create(TicketDraft(subject="Printer", body="Jammed"))
     needs_yes = cli("admin", "users", "deactivate", BOB, user=ADMIN)
     assert needs_yes.exit_code == 2
     assert "--yes" in needs_yes.stderr

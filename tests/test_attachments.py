@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from portalctl.backends.base import Upload
+from portalctl.contract import TicketDraft, Upload
 from portalctl.engine.attachments import safe_name, sniff
 from portalctl.engine.portal import Portal, Session
 from portalctl.errors import InvalidInput, NotFound
@@ -62,8 +62,9 @@ def counts(portal: Portal) -> tuple[int, int, int]:
 
 def open_with(session: Session, *paths: Path, **options: Any) -> Ticket:
     uploads = [Upload(filename=p.name, path=p) for p in paths]
-    return session.tickets.create(subject="Formulario corregido", body="Adjunto el PDF", attachments=uploads,
-                                  **options)
+    return session.tickets.create(TicketDraft(subject="Formulario corregido", body="Adjunto el PDF",
+                                              attachments=uploads,
+                                  **options))
 
 
 # --- what is accepted, by content ----------------------------------------------------------------------------
@@ -172,7 +173,7 @@ class TestStorage:
         assert len(blob_files(portal)) == 1
 
     def test_a_reply_carries_its_attachments_in_the_conversation(self, tmp_path: Path, as_user: AsUser) -> None:
-        ticket = as_user(ANA).tickets.create(subject="Formulario", body="Va sin adjunto")
+        ticket = as_user(ANA).tickets.create(TicketDraft(subject="Formulario", body="Va sin adjunto"))
         reply = as_user(AGENT).tickets.reply(ticket.id, body="Le envío el PDF",
                                              attachments=[Upload("form.pdf", make_file(tmp_path, "form.pdf", PDF))])
         comments = reply.comments or []
@@ -186,14 +187,14 @@ class TestStorage:
     )
     def test_stored_names_are_safe(self, tmp_path: Path, as_user: AsUser, given: str, kept: str) -> None:
         path = make_file(tmp_path, "upload.pdf", PDF)
-        ticket = as_user(ANA).tickets.create(subject="s", body="b", attachments=[Upload(given, path)])
+        ticket = as_user(ANA).tickets.create(TicketDraft(subject="s", body="b", attachments=[Upload(given, path)]))
         assert [a.filename for a in ticket.attachments or []] == [kept]
         assert safe_name(given) == kept
 
     def test_a_failed_reply_attachment_leaves_the_ticket_as_it_was(
         self, tmp_path: Path, portal: Portal, as_user: AsUser
     ) -> None:
-        ticket = as_user(ANA).tickets.create(subject="s", body="b")
+        ticket = as_user(ANA).tickets.create(TicketDraft(subject="s", body="b"))
         as_user(AGENT).tickets.reply(ticket.id, body="¿Algo más?")
         before = counts(portal)
         with pytest.raises(InvalidInput, match="not accepted"):
@@ -207,8 +208,8 @@ class TestInternalAttachments:
     @pytest.fixture
     def ticket(self, tmp_path: Path, as_user: AsUser) -> Ticket:
         ticket = as_user(ANA).tickets.create(
-            subject="Aduana", body="Adjunto factura",
-            attachments=[Upload("factura.pdf", make_file(tmp_path, "factura.pdf", PDF))],
+            TicketDraft(subject="Aduana", body="Adjunto factura",
+            attachments=[Upload("factura.pdf", make_file(tmp_path, "factura.pdf", PDF))])
         )
         as_user(AGENT).tickets.reply(
             ticket.id, body="Informe interno", internal=True,
@@ -287,7 +288,7 @@ class TestAttachCommand:
     def test_a_reply_with_a_forbidden_file_fails_and_adds_nothing(
         self, tmp_path: Path, portal: Portal, as_user: AsUser, cli: Cli
     ) -> None:
-        ticket = as_user(ANA).tickets.create(subject="s", body="b")
+        ticket = as_user(ANA).tickets.create(TicketDraft(subject="s", body="b"))
         path = make_file(tmp_path, "report.pdf", PE_EXE)
         result = cli("tickets", "reply", str(ticket.id), "--body", "Aquí va", "--attach", str(path), user=ANA)
         assert result.exit_code == ExitCode.USAGE

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portalctl.backends.base import TicketChanges, TicketQuery
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.calendar import add_business_hours, parse_business_hours
 from portalctl.engine.db import iso
 from portalctl.engine.portal import Portal
@@ -141,20 +141,21 @@ class TestAddBusinessHours:
 class TestDueTimePerOrganisation:
     def test_acme_counts_on_madrid_time(self, clocked: Portal) -> None:
         # Monday 08:00 CET: counting starts at 09:00; 9 + 9 + 6 h -> Wednesday 15:00 CET = 14:00 UTC
-        ticket = clocked.session(ANA).tickets.create(subject="Factura", body="Rechazada")
+        ticket = clocked.session(ANA).tickets.create(TicketDraft(subject="Factura", body="Rechazada"))
         assert ticket.due_at == "2025-03-05T14:00:00Z"
 
     def test_globex_counts_on_bogota_time(self, clocked: Portal) -> None:
         # Monday 02:00 COT: counting starts at 09:00; 9 + 9 + 6 h -> Wednesday 15:00 COT = 20:00 UTC
-        ticket = clocked.session(CARLA).tickets.create(subject="Factura", body="Rechazada")
+        ticket = clocked.session(CARLA).tickets.create(TicketDraft(subject="Factura", body="Rechazada"))
         assert ticket.due_at == "2025-03-05T20:00:00Z"
 
     def test_someone_without_organisation_gets_the_portals_calendar(self, clocked: Portal) -> None:
-        ticket = clocked.session(ADMIN).tickets.create(subject="Copia de seguridad", body="Falló")
+        ticket = clocked.session(ADMIN).tickets.create(TicketDraft(subject="Copia de seguridad", body="Falló"))
         assert ticket.due_at == "2025-03-05T15:00:00Z"  # portal default: UTC, mon-fri 09:00-18:00, 24 h
 
     def test_an_agent_opening_for_a_customer_uses_the_customers_calendar(self, clocked: Portal) -> None:
-        ticket = clocked.session(AGENT).tickets.create(subject="Llamada", body="Por teléfono", requester=CARLA)
+        ticket = clocked.session(AGENT).tickets.create(TicketDraft(subject="Llamada", body="Por teléfono",
+                                                                   requester=CARLA))
         assert ticket.due_at == "2025-03-05T20:00:00Z"
 
     def test_an_organisation_with_its_own_hours_holidays_and_target(self, clocked: Portal, clock: FakeClock) -> None:
@@ -163,7 +164,7 @@ class TestDueTimePerOrganisation:
                                   holidays=["2025-03-04"], resolution_hours=8)
         accounts.add_user(email="irene@initech.test", name="Irene", organization="initech")
         clock.set("2025-03-03T12:00:00Z")  # Monday 13:00 in Madrid
-        ticket = clocked.session("irene@initech.test").tickets.create(subject="VPN", body="Caída")
+        ticket = clocked.session("irene@initech.test").tickets.create(TicketDraft(subject="VPN", body="Caída"))
         # 1 h on Monday, Tuesday is a holiday, 5 h on Wednesday, 2 h on Thursday -> 11:00 CET = 10:00 UTC
         assert ticket.due_at == "2025-03-06T10:00:00Z"
 
@@ -197,7 +198,7 @@ class TestOverdue:
         return {t.id for t in portal.session(AGENT).tickets.list(TicketQuery(overdue=True, limit=None))}
 
     def test_a_ticket_is_overdue_only_after_its_due_time(self, clocked: Portal, clock: FakeClock) -> None:
-        ticket = clocked.session(ANA).tickets.create(subject="Factura", body="Rechazada")
+        ticket = clocked.session(ANA).tickets.create(TicketDraft(subject="Factura", body="Rechazada"))
         clock.set("2025-03-05T13:59:59Z")
         assert self.overdue_ids(clocked) == set()
         assert clocked.session(ANA).tickets.get(ticket.id).overdue is False
@@ -210,10 +211,10 @@ class TestOverdue:
     ) -> None:
         clocked.set_setting("auto_close_hours", "240")  # keep the resolved ticket resolved for this test
         customer = clocked.session(ANA).tickets
-        late = customer.create(subject="Sin respuesta", body="...")
-        waiting = customer.create(subject="Esperando al cliente", body="...")
-        done = customer.create(subject="Resuelto", body="...")
-        on_hold = customer.create(subject="En espera", body="...")
+        late = customer.create(TicketDraft(subject="Sin respuesta", body="..."))
+        waiting = customer.create(TicketDraft(subject="Esperando al cliente", body="..."))
+        done = customer.create(TicketDraft(subject="Resuelto", body="..."))
+        on_hold = customer.create(TicketDraft(subject="En espera", body="..."))
         agent = clocked.session(AGENT).tickets
         agent.reply(waiting.id, body="¿Nos envía el PDF?")
         agent.update(done.id, TicketChanges(status="resolved"))
@@ -224,8 +225,8 @@ class TestOverdue:
         assert listed == {late.id: True, waiting.id: False, done.id: False, on_hold.id: False}
 
     def test_overdue_tickets_sort_by_due_time(self, clocked: Portal, clock: FakeClock) -> None:
-        globex = clocked.session(CARLA).tickets.create(subject="Bogotá", body="...")  # due 20:00 UTC
-        acme = clocked.session(ANA).tickets.create(subject="Madrid", body="...")  # due 14:00 UTC
+        globex = clocked.session(CARLA).tickets.create(TicketDraft(subject="Bogotá", body="..."))  # due 20:00 UTC
+        acme = clocked.session(ANA).tickets.create(TicketDraft(subject="Madrid", body="..."))  # due 14:00 UTC
         clock.moment += timedelta(days=3)
         listed = clocked.session(AGENT).tickets.list(TicketQuery(overdue=True, sort="due", limit=None))
         assert [t.id for t in listed] == [acme.id, globex.id]

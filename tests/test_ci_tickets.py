@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from portalctl.backends.base import TicketChanges
 from portalctl.config import Profile, UserConfig
+from portalctl.contract import TicketChanges, TicketDraft
 from portalctl.engine.portal import Portal
 from portalctl.exitcodes import ExitCode
 from tests.conftest import AGENT, ANA, BOB
@@ -92,7 +92,7 @@ def test_empty_dedupe_key_is_refused(portal: Portal, cli: Run) -> None:
 
 
 def test_wait_returns_when_resolved(portal: Portal, cli: Run) -> None:
-    ticket = portal.session(ANA).tickets.create(subject="Deploy blocked", body="Need DNS change")
+    ticket = portal.session(ANA).tickets.create(TicketDraft(subject="Deploy blocked", body="Need DNS change"))
     timer = threading.Timer(0.5, lambda: Portal(portal.location).session(AGENT).tickets.update(
         ticket.id, TicketChanges(status="resolved")))
     timer.start()
@@ -106,7 +106,7 @@ def test_wait_returns_when_resolved(portal: Portal, cli: Run) -> None:
 
 
 def test_wait_for_a_reply_ignores_my_own_and_internal_notes(portal: Portal, cli: Run) -> None:
-    ticket = portal.session(ANA).tickets.create(subject="Question", body="?")
+    ticket = portal.session(ANA).tickets.create(TicketDraft(subject="Question", body="?"))
 
     def answer() -> None:
         agent = Portal(portal.location).session(AGENT).tickets
@@ -124,7 +124,7 @@ def test_wait_for_a_reply_ignores_my_own_and_internal_notes(portal: Portal, cli:
 
 
 def test_wait_times_out_with_its_own_exit_code(portal: Portal, cli: Run) -> None:
-    ticket = portal.session(ANA).tickets.create(subject="Slow", body="x")
+    ticket = portal.session(ANA).tickets.create(TicketDraft(subject="Slow", body="x"))
     result = cli("tickets", "wait", str(ticket.id), "--until", "closed", "--interval", "0.05", "--timeout", "0.2",
                  user=ANA)
     assert result.exit_code == ExitCode.TIMED_OUT

@@ -27,8 +27,8 @@ import openpyxl
 import pytest
 from click.testing import Result
 
-from portalctl.backends.base import TicketChanges, TicketQuery
 from portalctl.config import default_db
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
 from portalctl.exitcodes import ExitCode
 from portalctl.model import STATES, FieldDef, Ticket
@@ -67,7 +67,7 @@ def clocked(when: datetime) -> Portal:
 def create_at(when: datetime, user: str, **values: Any) -> Ticket:
     portal = clocked(when)
     try:
-        return portal.session(user).tickets.create(**values)
+        return portal.session(user).tickets.create(TicketDraft(**values))
     finally:
         portal.close()
 
@@ -112,20 +112,21 @@ def tickets(portal: Portal, as_user: AsUser, fields: None) -> list[Ticket]:
     """Tickets of both client companies in several states, with fields, tags, CCs and an internal note."""
     ana = as_user(ANA).tickets
     agent = as_user(AGENT).tickets
-    first = ana.create(subject="Factura 5412 rechazada", body="El valor FOB no cuadra", priority="high",
+    first = ana.create(TicketDraft(subject="Factura 5412 rechazada", body="El valor FOB no cuadra", priority="high",
                        fields={"user_code": "0042", "channel": "web", "forms": "5412,5413", "amount": "12.5",
-                               "deadline": "2025-03-01"}, ccs=[BOB])
+                               "deadline": "2025-03-01"}, ccs=[BOB]))
     agent.update(first.id, TicketChanges(add_tags=["factura", "urgente"], department="soporte-administrativo"))
     agent.reply(first.id, body="Revisando con aduanas", internal=True)
     agent.reply(first.id, body="¿Puede enviar el PDF corregido?")
     ana.reply(first.id, body="Adjunto el PDF")
-    second = ana.create(subject="VPN caída desde las 9:00", body="No conecta", priority="urgent",
-                        department="soporte-web")
+    second = ana.create(TicketDraft(subject="VPN caída desde las 9:00", body="No conecta", priority="urgent",
+                        department="soporte-web"))
     agent.update(second.id, TicketChanges(status="resolved"))
-    closed = as_user(BOB).tickets.create(subject="Alta de usuario", body="Para María", priority="low")
+    closed = as_user(BOB).tickets.create(TicketDraft(subject="Alta de usuario", body="Para María", priority="low"))
     agent.close(closed.id)
-    as_user(CARLA).tickets.create(subject="Certificado SSL caducado", body="El navegador avisa")
-    as_user(DIEGO).tickets.create(subject="Migración del correo", body="A Outlook", fields={"user_code": "7777"})
+    as_user(CARLA).tickets.create(TicketDraft(subject="Certificado SSL caducado", body="El navegador avisa"))
+    as_user(DIEGO).tickets.create(TicketDraft(subject="Migración del correo", body="A Outlook",
+                                              fields={"user_code": "7777"}))
     return portal_tickets(as_user)
 
 
@@ -345,7 +346,8 @@ class TestFormulaNeutralisation:
         """Subjects are stripped by the portal, so tab and CR arrive through a custom field and a reply."""
         made = []
         for text in HOSTILE:
-            ticket = as_user(ANA).tickets.create(subject=text.strip() or "x", body=text, fields={"note": text})
+            ticket = as_user(ANA).tickets.create(TicketDraft(subject=text.strip() or "x", body=text,
+                                                             fields={"note": text}))
             as_user(AGENT).tickets.reply(ticket.id, body=text)
             made.append(ticket)
         return made
@@ -379,7 +381,7 @@ class TestFormulaNeutralisation:
         assert all(b"<f>" not in xml and b"<f " not in xml for xml in sheets)
 
     def test_control_characters_excel_refuses_are_dropped(self, as_user: AsUser, fields: None, cli: Cli) -> None:
-        as_user(ANA).tickets.create(subject="Bell", body="x", fields={"note": "a\x07b\x00c <&> d"})
+        as_user(ANA).tickets.create(TicketDraft(subject="Bell", body="x", fields={"note": "a\x07b\x00c <&> d"}))
         ok(cli("export", "tickets", "-o", "c.xlsx"))
         sheet = openpyxl.load_workbook("c.xlsx")["Tickets"]
         assert sheet.cell(2, [c.value for c in sheet[1]].index("Note") + 1).value == "abc <&> d"
@@ -416,7 +418,7 @@ class TestVisibility:
 
 class TestIncremental:
     def test_only_what_changed_since_the_last_successful_run(self, portal: Portal, as_user: AsUser, cli: Cli) -> None:
-        made = [as_user(ANA).tickets.create(subject=f"Ticket {n}", body="x") for n in range(3)]
+        made = [as_user(ANA).tickets.create(TicketDraft(subject=f"Ticket {n}", body="x")) for n in range(3)]
         state = Path("state.json")
         next_second()
         first = ok(cli("export", "tickets", "-o", "run1.csv", "--incremental", str(state)))
@@ -438,7 +440,7 @@ class TestIncremental:
 
     def test_a_failed_export_does_not_advance_the_state(self, portal: Portal, as_user: AsUser, cli: Cli,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-        made = as_user(ANA).tickets.create(subject="Old", body="x")
+        made = as_user(ANA).tickets.create(TicketDraft(subject="Old", body="x"))
         state = Path("state.json")
         next_second()
         ok(cli("export", "tickets", "-o", "t.csv", "--incremental", str(state)))
@@ -495,7 +497,7 @@ def fail_after(monkeypatch: pytest.MonkeyPatch, target: Any, name: str, rows: in
 def many(portal: Portal, as_user: AsUser) -> int:
     portal.conn.execute("PRAGMA synchronous = OFF")  # a fixture: speed over durability
     for n in range(300):
-        as_user(ANA).tickets.create(subject=f"Ticket {n}", body="x" * 200)
+        as_user(ANA).tickets.create(TicketDraft(subject=f"Ticket {n}", body="x" * 200))
     return 300
 
 
@@ -569,7 +571,7 @@ class TestInterrupted:
         create = as_user(ANA).tickets.create
         agent = as_user(AGENT).tickets
         for n in range(self.TICKETS):
-            ticket = create(subject=f"Ticket {n}", body="Texto de la consulta " * 40)
+            ticket = create(TicketDraft(subject=f"Ticket {n}", body="Texto de la consulta " * 40))
             if n % 2:
                 agent.reply(ticket.id, body="Respuesta del equipo " * 40)
         target = Path.cwd() / "big.csv"
@@ -703,7 +705,7 @@ class TestNightlyScript:
     def test_each_night_exports_what_changed_and_a_bad_night_changes_nothing(
         self, portal: Portal, as_user: AsUser, tmp_path: Path
     ) -> None:
-        made = [as_user(ANA).tickets.create(subject=f"Ticket {n}", body="x") for n in range(2)]
+        made = [as_user(ANA).tickets.create(TicketDraft(subject=f"Ticket {n}", body="x")) for n in range(2)]
         next_second()
         first = self.run(tmp_path)
         assert first.returncode == 0, first.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from portalctl.backends.base import TicketChanges
+from portalctl.contract import TicketChanges, TicketDraft
 from portalctl.engine.portal import Portal
 from portalctl.engine.tickets import TicketService
 from portalctl.model import FieldDef
@@ -24,12 +24,12 @@ def fill(portal: Portal) -> None:
     accounts.add_field(FieldDef("urgent", "Urgent", "boolean", False, [], None, True, None, None))
     accounts.add_field(FieldDef("amount", "Amount", "number", False, [], None, True, None, None))
     ana, agent = portal.session(ANA).tickets, portal.session(AGENT).tickets
-    ana.create(subject="=HYPERLINK(\"http://x\")", body="a", fields={"code": "+0042", "forms": "5412,=5413",
+    ana.create(TicketDraft(subject="=HYPERLINK(\"http://x\")", body="a", fields={"code": "+0042", "forms": "5412,=5413",
                                                                      "urgent": "yes", "amount": "12.5"},
-               tags=["ci", "@ops"], ccs=[BOB, CARLA])
-    plain = ana.create(subject="Plain, with a comma", body="b", fields={"urgent": "no", "amount": "3"})
+               tags=["ci", "@ops"], ccs=[BOB, CARLA]))
+    plain = ana.create(TicketDraft(subject="Plain, with a comma", body="b", fields={"urgent": "no", "amount": "3"}))
     agent.update(plain.id, TicketChanges(assignee=AGENT, status="resolved"))
-    late = ana.create(subject="-late\tone\r", body="c", department="soporte-web", priority="urgent")
+    late = ana.create(TicketDraft(subject="-late\tone\r", body="c", department="soporte-web", priority="urgent"))
     portal.conn.execute("UPDATE tickets SET due_at = '2000-01-01T00:00:00Z' WHERE id = ?", (late.id,))
 
 
@@ -78,8 +78,9 @@ def test_every_cell_of_user_text_is_neutralised(portal: Portal, cli: Callable[..
     accounts.add_user(email="-cc@evil.test", name="Cc", organization="acme")
     accounts.add_user(email="+agent@evil.test", name="Agent", role="agent")
     ticket = portal.session("=eve@evil.test").tickets.create(
-        subject="Plain", body="x", department="soporte-web", ccs=["-cc@evil.test", BOB], tags=["=sum", "ok"],
-        fields={"code": "+0042", "forms": "=5413,5412", "amount": "-3"}, dedupe_key="@key")
+        TicketDraft(subject="Plain", body="x", department="soporte-web", ccs=["-cc@evil.test", BOB],
+                    tags=["=sum", "ok"], fields={"code": "+0042", "forms": "=5413,5412", "amount": "-3"},
+                    dedupe_key="@key"))
     portal.session(ADMIN).tickets.update(ticket.id, TicketChanges(assignee="+agent@evil.test"))
     # slugs the portal makes are safe; other tools writing the file may not be
     portal.conn.execute("UPDATE departments SET slug = '-web' WHERE slug = 'soporte-web'")
@@ -98,7 +99,7 @@ def test_every_cell_of_user_text_is_neutralised(portal: Portal, cli: Callable[..
 def test_a_column_without_sql_falls_back_to_objects(portal: Portal) -> None:
     fill(portal)
     tickets = portal.session(ADMIN).tickets
-    from portalctl.backends.base import TicketQuery
+    from portalctl.contract import TicketQuery
 
     assert tickets.list_rows(TicketQuery(limit=None), ["id", "fields"]) is None
     assert tickets.list_rows(TicketQuery(limit=None), ["field:bad-key"]) is None

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from click.testing import Result
 
-from portalctl.backends.base import TicketChanges, TicketQuery
 from portalctl.commands.stats import BLOCKS, bar
 from portalctl.config import default_db
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
 from portalctl.model import STATES, Ticket
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
@@ -54,7 +54,7 @@ def counts(cli: Cli, *args: str, user: str = ADMIN, env: dict[str, str] | None =
 def create_at(when: datetime, user: str, **values: Any) -> Ticket:
     portal = Portal(default_db(), clock=lambda: when)
     try:
-        return portal.session(user).tickets.create(**values)
+        return portal.session(user).tickets.create(TicketDraft(**values))
     finally:
         portal.close()
 
@@ -64,12 +64,13 @@ def spread(portal: Portal, as_user: AsUser) -> list[Ticket]:
     """Tickets of both companies across states, priorities and departments."""
     agent = as_user(AGENT).tickets
     made = [
-        as_user(ANA).tickets.create(subject="Factura", body="x", priority="high", department="soporte-administrativo"),
-        as_user(ANA).tickets.create(subject="VPN", body="x", priority="urgent", department="soporte-web"),
-        as_user(BOB).tickets.create(subject="Alta", body="x", priority="low"),
-        as_user(CARLA).tickets.create(subject="SSL", body="x", department="soporte-web"),
-        as_user(DIEGO).tickets.create(subject="Correo", body="x"),
-        as_user(DIEGO).tickets.create(subject="Dominio", body="x", priority="high"),
+        as_user(ANA).tickets.create(TicketDraft(subject="Factura", body="x", priority="high",
+                                                department="soporte-administrativo")),
+        as_user(ANA).tickets.create(TicketDraft(subject="VPN", body="x", priority="urgent", department="soporte-web")),
+        as_user(BOB).tickets.create(TicketDraft(subject="Alta", body="x", priority="low")),
+        as_user(CARLA).tickets.create(TicketDraft(subject="SSL", body="x", department="soporte-web")),
+        as_user(DIEGO).tickets.create(TicketDraft(subject="Correo", body="x")),
+        as_user(DIEGO).tickets.create(TicketDraft(subject="Dominio", body="x", priority="high")),
     ]
     agent.reply(made[0].id, body="¿PDF?")  # pending
     agent.update(made[1].id, TicketChanges(status="resolved"))

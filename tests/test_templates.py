@@ -315,7 +315,7 @@ class TestValidateAndRender:
             str(folder / "files" / "a.txt"), str(work / "b.txt")]
 
 
-class TestCreateArguments:
+class TestDraft:
     def ticket(self, **changes: Any) -> RenderedTicket:
         base = RenderedTicket(template=Path("t.yaml"), subject="s", body="b", priority="high", type=None,
                               department="importaciones", tags=["ci"], ccs=["a@x.test"], fields={"forms": "1"},
@@ -326,7 +326,7 @@ class TestCreateArguments:
         extra = tmp_path / "x.pdf"
         ticket = self.ticket(subject="new", priority="urgent", tags=["nightly", "ci"], ccs=["b@x.test"],
                              fields={"forms": "2", "subtopic": "CRE"}, attachments=[extra], on_duplicate="skip")
-        arguments = ticket.create_arguments()
+        arguments = vars(ticket.draft())
         assert {k: arguments[k] for k in ("subject", "body", "priority", "department", "tags", "ccs", "fields",
                                           "dedupe_key", "on_duplicate")} == {
             "subject": "new", "body": "b", "priority": "urgent", "department": "importaciones",
@@ -340,9 +340,9 @@ class TestCreateArguments:
                               department=None, tags=[], ccs=[], fields={}, attachments=[], dedupe_key=None,
                               on_duplicate="reply")
         with pytest.raises(InvalidInput, match=r"t\.yaml: the template gives no subject") as caught:
-            bare.create_arguments()
+            bare.draft()
         assert caught.value.hint == "add subject: to it, or pass --subject"
-        assert bare.override(subject="from a flag").create_arguments()["subject"] == "from a flag"
+        assert bare.override(subject="from a flag").draft().subject == "from a flag"
 
 
 # --- the examples --------------------------------------------------------------------------------------------------
@@ -392,7 +392,7 @@ class TestExamples:
                                          "SUBTOPIC": "IAG", "REQUIREMENT": "Rectificación"})
         portal = Portal(default_db())
         try:
-            created = portal.session(MARTA).tickets.create(**ticket.create_arguments())
+            created = portal.session(MARTA).tickets.create(ticket.draft())
         finally:
             portal.close()
         shown = json.loads(ok(cli("tickets", "show", str(created.id), "-o", "json", user=MARTA)).stdout)
@@ -410,7 +410,7 @@ class TestExamples:
         portal = Portal(default_db())
         try:
             with pytest.raises(InvalidInput, match="field user_code"):
-                portal.session(MARTA).tickets.create(**ticket.create_arguments())
+                portal.session(MARTA).tickets.create(ticket.draft())
         finally:
             portal.close()
 
@@ -422,13 +422,13 @@ class TestExamples:
         portal = Portal(default_db())
         try:
             tickets = portal.session(INES).tickets
-            first = tickets.create(**render_ticket(path, cli_vars={"SERVICE": "www.hostalnorte.example"})
-                                   .create_arguments())
-            again = tickets.create(**render_ticket(path, cli_vars={"SERVICE": "www.hostalnorte.example"})
-                                   .create_arguments())
-            other = tickets.create(**render_ticket(path, cli_vars={"SERVICE": "mail.hostalnorte.example",
+            first = tickets.create(render_ticket(path, cli_vars={"SERVICE": "www.hostalnorte.example"})
+                                   .draft())
+            again = tickets.create(render_ticket(path, cli_vars={"SERVICE": "www.hostalnorte.example"})
+                                   .draft())
+            other = tickets.create(render_ticket(path, cli_vars={"SERVICE": "mail.hostalnorte.example",
                                                                    "DEPARTMENT": "soporte-paginas-web"})
-                                   .create_arguments())
+                                   .draft())
         finally:
             portal.close()
         assert (first.created, again.created, other.created) == (True, False, True)

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from portalctl.backends.base import TicketChanges
+from portalctl.contract import TicketChanges, TicketDraft
 from portalctl.engine.portal import Portal, Session
 from portalctl.exitcodes import ExitCode
 from portalctl.model import FieldDef, Ticket
@@ -57,7 +57,7 @@ def shown(cli: Cli, ticket_id: int, user: str = AGENT) -> dict[str, Any]:
 
 def make(as_user: AsUser, user: str = ANA, subject: str = "Factura 5412 rechazada",
          body: str = "El valor FOB no cuadra", **options: Any) -> Ticket:
-    return as_user(user).tickets.create(subject=subject, body=body, **options)
+    return as_user(user).tickets.create(TicketDraft(subject=subject, body=body, **options))
 
 
 def set_status(as_user: AsUser, ticket_id: int, status: str) -> None:

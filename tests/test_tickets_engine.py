@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from portalctl.backends.base import TicketChanges, TicketQuery
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.exitcodes import ExitCode
@@ -55,7 +55,7 @@ def clocked(portal: Portal, clock: FakeClock) -> Iterator[Portal]:
 
 def open_ticket(session: Session, subject: str = "Factura 5412 rechazada", body: str = "El valor FOB no cuadra",
                 **options: Any) -> Ticket:
-    return session.tickets.create(subject=subject, body=body, **options)
+    return session.tickets.create(TicketDraft(subject=subject, body=body, **options))
 
 
 def stored(portal: Portal, ticket_id: int) -> dict[str, Any]:

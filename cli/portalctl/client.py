@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from portalctl.backends import open_backend
-from portalctl.backends.base import NativeState, StatesAPI, portal_states
 from portalctl.config import Profile, Settings
+from portalctl.contract import NativeState, StatesAPI, portal_states
 
 if TYPE_CHECKING:
-    from portalctl.backends.base import AccountsAPI, ArticlesAPI, Backend, TicketsAPI
+    from portalctl.contract import AccountsAPI, ArticlesAPI, Backend, TicketsAPI
 
 
 class Client:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from portalctl.backends.base import TicketChanges
+from portalctl.contract import TicketChanges, TicketDraft
 from portalctl.engine.portal import Portal, Session
 from portalctl.model import FieldDef
 
@@ -111,7 +111,7 @@ def load_tickets(portal: Portal) -> None:
     for days_ago, customer, ticket, steps in stories:
         opened = real_clock() - timedelta(days=days_ago)
         portal.clock = lambda opened=opened: opened  # type: ignore[misc]
-        created = customer.tickets.create(**ticket)  # type: ignore[arg-type]
+        created = customer.tickets.create(TicketDraft(**ticket))  # type: ignore[arg-type]
         for step in steps:
             kind, _, text = step.partition(":")
             if kind == "agent":

@@ -33,8 +33,8 @@ from typing import Any, NoReturn
 
 import yaml
 
-from portalctl.backends.base import ON_DUPLICATE, Upload
 from portalctl.config import ENV_PREFIX, config_dir
+from portalctl.contract import ON_DUPLICATE, TicketDraft, Upload
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.model import PRIORITIES, TICKET_TYPES
 
@@ -223,17 +223,17 @@ class RenderedTicket:
             attachments=list(dict.fromkeys([*self.attachments, *attachments])),
         )
 
-    def create_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for `TicketsAPI.create`; by now a subject and a body must be known."""
+    def draft(self) -> TicketDraft:
+        """The ticket to open (`TicketsAPI.create`); by now a subject and a body must be known."""
         for name, flag in (("subject", "--subject"), ("body", "--body or --body-file")):
             if not (getattr(self, name) or "").strip():
                 fail(self.template, None, f"the template gives no {name}", hint=f"add {name}: to it, or pass {flag}")
-        return {
-            "subject": self.subject, "body": self.body, "priority": self.priority, "type": self.type,
-            "department": self.department, "ccs": self.ccs, "fields": self.fields, "tags": self.tags,
-            "attachments": [Upload(filename=path.name, path=path) for path in self.attachments],
-            "dedupe_key": self.dedupe_key, "on_duplicate": self.on_duplicate,
-        }
+        return TicketDraft(
+            subject=self.subject or "", body=self.body or "", priority=self.priority, type=self.type,
+            department=self.department, ccs=self.ccs, fields=self.fields, tags=self.tags,
+            attachments=[Upload(filename=path.name, path=path) for path in self.attachments],
+            dedupe_key=self.dedupe_key, on_duplicate=self.on_duplicate,
+        )
 
 
 def substitute(text: str, variables: Mapping[str, str], gap: Callable[[str, int], str]) -> str:

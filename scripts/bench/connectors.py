@@ -43,9 +43,9 @@ def main() -> int:
         os.environ["PORTALCTL_HOME"] = home
         os.environ["PORTALCTL_KEYRING"] = "0"
 
-        from portalctl.backends.base import TicketQuery
         from portalctl.client import Client
         from portalctl.config import Profile
+        from portalctl.contract import TicketQuery
         from portalctl.secrets import SecretStore
         from tests.connectors.sim_zendesk import ZendeskSim
 

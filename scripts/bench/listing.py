@@ -75,9 +75,9 @@ def missing_command(failure: Failure) -> bool:
 def explain(home: Path) -> str:
     """Replay the statements `tickets list --limit 50` runs, timing each and showing SQLite's plan for it."""
     os.environ["PORTALCTL_HOME"] = str(home)
-    from portalctl.backends.base import TicketQuery
     from portalctl.backends.embedded import open_backend
     from portalctl.config import Settings
+    from portalctl.contract import TicketQuery
 
     session = open_backend(Settings().profile())
     conn = session.conn

@@ -40,9 +40,9 @@ from typing import Any, TypeVar
 import requests
 from benchlib import table
 
-from portalctl.backends.base import TicketQuery, TicketsAPI
 from portalctl.client import Client
 from portalctl.config import Profile
+from portalctl.contract import TicketDraft, TicketQuery, TicketsAPI
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
@@ -219,8 +219,8 @@ def customer_loop(client: Client, tally: Tally, deadline: float, number: int) ->
     round_ = 0
     while time.monotonic() < deadline:
         round_ += 1
-        ticket = tally.timed("create", tickets.create, subject=f"Load {number}-{round_}: la VPN no conecta",
-                             body="Desde esta mañana no conecta.")
+        draft = TicketDraft(subject=f"Load {number}-{round_}: la VPN no conecta", body="Desde esta mañana no conecta.")
+        ticket = tally.timed("create", tickets.create, draft)
         tally.ticket_ids.add(ticket.id)
         tally.comments += 1
         tally.timed("show", tickets.get, ticket.id)

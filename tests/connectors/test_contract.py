@@ -20,7 +20,7 @@ import pytest
 from _pytest.mark import ParameterSet
 from click.testing import Result
 
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.engine.portal import Portal
 from portalctl.errors import NotFound, StateConflict, Unsupported, follow_up_hint
 from portalctl.exitcodes import ExitCode
@@ -56,7 +56,7 @@ def refused(target: Target, action: Callable[[], object]) -> None:
 
 
 def new_ticket(target: Target, what: str, **options: Any) -> Ticket:
-    made = target.client.tickets.create(subject=f"{target.word} {what}", body=f"Body of {what}", **options)
+    made = target.client.tickets.create(TicketDraft(subject=f"{target.word} {what}", body=f"Body of {what}", **options))
     assert made.created is True
     return made
 
@@ -72,9 +72,9 @@ def lifecycle(target: Target, supported: bool) -> None:
     assert supported, "every connector creates, lists, shows and exports tickets"
     tickets = target.client.tickets
     fields = dict([target.field]) if target.field else None
-    first = tickets.create(subject=f"{target.word} Factura rechazada", body="La DIAN rechaza la factura.",
+    first = tickets.create(TicketDraft(subject=f"{target.word} Factura rechazada", body="La DIAN rechaza la factura.",
                            priority="high", ccs=[BOSS] if able(target, CC_CREATE) else (), fields=fields,
-                           attachments=[pdf_file(target, "factura.pdf")])
+                           attachments=[pdf_file(target, "factura.pdf")]))
     assert first.created is True and first.priority == "high" and first.status in ("new", "open")
     assert first.ccs == ([BOSS] if able(target, CC_CREATE) else [])
     assert first.fields.items() >= (fields or {}).items()

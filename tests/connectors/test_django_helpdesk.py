@@ -17,9 +17,9 @@ import pytest
 from click.testing import Result
 
 from portalctl.backends import helpdesk_map as hm
-from portalctl.backends.base import TicketQuery
 from portalctl.client import Client
 from portalctl.config import Profile
+from portalctl.contract import TicketDraft, TicketQuery
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.exitcodes import ExitCode
 from tests.connectors.conftest import PROFILE, Helpdesk
@@ -213,12 +213,12 @@ def test_basic_auth_and_a_queue_slug(helpdesk: Helpdesk, home: Path, word: str) 
     profile = Profile(name="basic", backend="django-helpdesk", url=helpdesk.url + "/api/",
                       user=helpdesk.admin_email, options={"queue": str(helpdesk.queue)})
     client = Client(profile)
-    first = client.tickets.create(subject=f"{word} basic", body="through Basic auth")
+    first = client.tickets.create(TicketDraft(subject=f"{word} basic", body="through Basic auth"))
     assert first.department == helpdesk.queue_slug
-    by_slug = client.tickets.create(subject=f"{word} by slug", body="b", department="Soporte Web")
+    by_slug = client.tickets.create(TicketDraft(subject=f"{word} by slug", body="b", department="Soporte Web"))
     assert by_slug.department == helpdesk.queue_slug
     found = client.tickets.list(TicketQuery(search=word, sort="id", limit=None))
     assert [t.id for t in found] == [first.id, by_slug.id]
     assert helpdesk.queue_slug in [d.slug for d in client.accounts.departments()]
     with pytest.raises(InvalidInput, match="unknown queue 'nowhere'"):
-        client.tickets.create(subject="x", body="y", department="nowhere")
+        client.tickets.create(TicketDraft(subject="x", body="y", department="nowhere"))

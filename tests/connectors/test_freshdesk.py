@@ -21,9 +21,9 @@ import pytest
 from click.testing import Result
 
 from portalctl.backends import freshdesk_map as fm
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
@@ -109,16 +109,16 @@ def test_client_create_list_show_reply_close_reopen(client: Callable[..., Client
     pdf = tmp_path / "factura.pdf"
     pdf.write_bytes(b"%PDF-1.4 factura" * 100)
     # Create a ticket (#create_ticket): attachments only as multipart attachments[]; cc_emails, tags, custom_fields.
-    created = fresh.tickets.create(subject="Factura rechazada", body="La DIAN la rechazó.\nAdjunto el PDF.",
+    created = fresh.tickets.create(TicketDraft(subject="Factura rechazada", body="La DIAN la rechazó.\nAdjunto el PDF.",
                                    priority="high", ccs=["jefe@acme.example"], tags=["dian"], type="incident",
-                                   fields={"cf_user_code": "0042"}, attachments=[Upload("factura.pdf", pdf)])
+                                   fields={"cf_user_code": "0042"}, attachments=[Upload("factura.pdf", pdf)]))
     assert created.created is True
     assert (created.status, created.status_label, created.priority, created.type) == ("open", "Open", "high",
                                                                                        "incident")
     assert created.ccs == ["jefe@acme.example"] and created.tags == ["dian"]
     assert created.fields == {"cf_user_code": "0042"} and created.requester == REQUESTER
     assert [(a.filename, a.size) for a in created.attachments or []] == [("factura.pdf", pdf.stat().st_size)]
-    others = [fresh.tickets.create(subject=f"Otro {n}", body="b", priority="low").id for n in range(4)]
+    others = [fresh.tickets.create(TicketDraft(subject=f"Otro {n}", body="b", priority="low")).id for n in range(4)]
 
     # List all tickets (#list_all_tickets, #pagination): per_page 2 -> three pages followed by the link header.
     everything = list(fresh.tickets.list(TicketQuery(sort="id", limit=None)))
@@ -155,7 +155,7 @@ def test_list_reaches_tickets_older_than_thirty_days(client: Callable[..., Clien
     # List all tickets (#list_all_tickets): "By default, only tickets that have been created within the past 30
     # days will be returned. For older tickets, use the updated_since filter."
     old = sim.seed_ticket(subject="Antiguo", email=REQUESTER, created=datetime.now(UTC) - timedelta(days=90))
-    new = client().tickets.create(subject="Nuevo", body="b").id
+    new = client().tickets.create(TicketDraft(subject="Nuevo", body="b")).id
     assert [t.id for t in client().tickets.list(TicketQuery(sort="id", limit=None))] == [old, new]
     assert [t.id for t in client().tickets.list(TicketQuery(requester="otro@x.example", limit=None))] == []
 
@@ -183,7 +183,7 @@ def test_custom_statuses_from_the_account_and_profile_options(client: Callable[.
 def test_update_tags_group_assignee_and_fields(client: Callable[..., Client]) -> None:
     # Update a ticket (#update_ticket): PUT subject, priority, type, group_id, responder_id, tags, custom_fields.
     tickets = client().tickets
-    number = tickets.create(subject="Cambiar", body="b", tags=["a", "b"]).id
+    number = tickets.create(TicketDraft(subject="Cambiar", body="b", tags=["a", "b"])).id
     changed = tickets.update(number, TicketChanges(subject="Cambiado", priority="urgent", type="question",
                                                    department="41", assignee="9001", fields={"cf_country": "España"},
                                                    add_tags=["c"], remove_tags=["a"]))
@@ -204,7 +204,7 @@ def test_update_tags_group_assignee_and_fields(client: Callable[..., Client]) ->
 def test_validation_errors_come_back_in_one_line(client: Callable[..., Client]) -> None:
     # Error handling (#error): 400 {"description": "Validation failed", "errors": [{"field","message","code"}]}.
     with pytest.raises(InvalidInput) as caught:
-        client().tickets.create(subject="x", body="y", fields={"cf_nope": "1"})
+        client().tickets.create(TicketDraft(subject="x", body="y", fields={"cf_nope": "1"}))
     assert caught.value.message == ("Freshdesk refused the request: Validation failed: cf_nope: "
                                     "Unexpected/invalid field in request")
     with pytest.raises(NotFound, match="ticket #4242 not found"):
@@ -312,7 +312,7 @@ def test_missing_key_and_dedupe_are_errors(sim: Simulator, home: Path) -> None:
     SecretStore().set("nokey", API_KEY)
     with pytest.raises(Unsupported, match="dedupe key"):
         Client(Profile(name="nokey", backend="freshdesk", url=sim.url)).tickets.create(
-            subject="x", body="y", dedupe_key="k")
+            TicketDraft(subject="x", body="y", dedupe_key="k"))
 
 
 def test_unreachable_portal_is_unavailable(home: Path) -> None:

@@ -18,9 +18,9 @@ import pytest
 from click.testing import Result
 
 from portalctl.backends import hubspot_map as hs
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, StateConflict, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
@@ -101,13 +101,13 @@ def test_client_create_list_show_reply_close_reopen(sim: HubSpotSim, profile: Pr
     pdf = tmp_path / "formulario-5412.pdf"
     pdf.write_bytes(b"%PDF-1.4 corrected form\n" * 100)
     client = Client(profile)
-    first = client.tickets.create(subject="Cambio en formulario 5412", body="Corregir el valor FOB",
+    first = client.tickets.create(TicketDraft(subject="Cambio en formulario 5412", body="Corregir el valor FOB",
                                   priority="high", fields={"user_code": "0042", "form_numbers": "5412"},
-                                  attachments=[Upload(pdf.name, pdf)])
+                                  attachments=[Upload(pdf.name, pdf)]))
     assert (first.status, first.status_label, first.department) == ("new", "Nuevo", "vai-formularios")
     assert first.fields == {"user_code": "0042", "form_numbers": "5412"} and first.created is True
     assert [a.filename for a in first.attachments or []] == ["formulario-5412.pdf"]
-    others = [client.tickets.create(subject=f"Consulta {n}", body="b").id for n in range(6)]
+    others = [client.tickets.create(TicketDraft(subject=f"Consulta {n}", body="b")).id for n in range(6)]
 
     # cursor paging (paging.next.after), "CRM API | Tickets"/"CRM API | Search": 7 tickets in pages of 3
     found = list(client.tickets.list(TicketQuery(sort="id", limit=None, statuses=["all"])))
@@ -140,13 +140,13 @@ def test_client_create_list_show_reply_close_reopen(sim: HubSpotSim, profile: Pr
 
 def test_server_side_filters_and_unknown_properties(sim: HubSpotSim, profile: Profile) -> None:
     client = Client(profile)
-    urgent = client.tickets.create(subject="Aduana bloqueada", body="urgente", priority="urgent")
-    support = client.tickets.create(subject="Password", body="reset", department="Support Pipeline",
-                                    requester="ana@vai.test")  # associated contact (ticket -> contact type 16)
+    urgent = client.tickets.create(TicketDraft(subject="Aduana bloqueada", body="urgente", priority="urgent"))
+    support = client.tickets.create(TicketDraft(subject="Password", body="reset", department="Support Pipeline",
+                                    requester="ana@vai.test"))  # associated contact (ticket -> contact type 16)
     assert (support.status_label, support.department) == ("New", "support-pipeline")
     assert (support.requester, support.requester_name) == ("ana@vai.test", "Ana Importadora")
     with pytest.raises(InvalidInput, match=r"no contact with e-mail 'nobody@vai\.test'"):
-        client.tickets.create(subject="x", body="y", requester="nobody@vai.test")
+        client.tickets.create(TicketDraft(subject="x", body="y", requester="nobody@vai.test"))
     client.tickets.close(support.id)  # the default pipeline's Closed stage
     by_priority = client.tickets.list(TicketQuery(priorities=["urgent"], limit=None))
     assert [t.id for t in by_priority] == [urgent.id]
@@ -162,7 +162,7 @@ def test_server_side_filters_and_unknown_properties(sim: HubSpotSim, profile: Pr
         client.tickets.update(urgent.id, TicketChanges(department="vai-formularios", status="pending"))
     # HubSpot refuses unknown properties (VALIDATION_ERROR, PROPERTY_DOESNT_EXIST): one line, exit 2
     with pytest.raises(InvalidInput, match='Property "nope" does not exist'):
-        client.tickets.create(subject="x", body="y", fields={"nope": "1"})
+        client.tickets.create(TicketDraft(subject="x", body="y", fields={"nope": "1"}))
 
 
 def test_cli_flow_with_attachments_and_export(hs_cli: Cli, sim: HubSpotSim, tmp_path: Path) -> None:
@@ -225,7 +225,7 @@ def test_tickets_states_lists_every_pipeline_stage(hs_cli: Cli, cli: Cli, sim: H
 def test_search_beyond_10000_results_fails_up_front(sim: HubSpotSim, profile: Profile) -> None:
     # "CRM API | Search": the search endpoints page through at most 10,000 results
     client = Client(profile)
-    made = client.tickets.create(subject="uno", body="b")
+    made = client.tickets.create(TicketDraft(subject="uno", body="b"))
     sim.reported_total = 12_000
     with pytest.raises(InvalidInput, match="at most 10,000 tickets and this listing matches 12,000"):
         client.tickets.list(TicketQuery(priorities=["medium"], limit=None))

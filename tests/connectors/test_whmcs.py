@@ -19,9 +19,9 @@ from click.testing import Result
 
 from portalctl.backends import whmcs, whmcs_api
 from portalctl.backends import whmcs_map as wm
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
@@ -85,8 +85,9 @@ def test_statuses_priorities_and_attachment_ids_map(sim: WhmcsSim, home: Path) -
 def test_create_list_show_reply_close_reopen(client: Client, sim: WhmcsSim, tmp_path: Path) -> None:
     pdf = tmp_path / "factura.pdf"
     pdf.write_bytes(b"%PDF-1.4 " + os.urandom(3000))
-    first = client.tickets.create(subject="Factura duplicada", body="Me cobraron dos veces", priority="urgent",
-                                  attachments=[Upload("factura.pdf", pdf)])
+    first = client.tickets.create(TicketDraft(subject="Factura duplicada", body="Me cobraron dos veces",
+                                              priority="urgent",
+                                  attachments=[Upload("factura.pdf", pdf)]))
     assert (first.status, first.status_label, first.priority, first.department) == (
         "open", "Open", "high", "Soporte Técnico")
     assert first.requester == CLIENT and first.fields["number"] and first.created is True
@@ -95,7 +96,7 @@ def test_create_list_show_reply_close_reopen(client: Client, sim: WhmcsSim, tmp_
     assert (opened["clientid"], opened["priority"], opened["deptid"], opened["responsetype"]) == (
         "7", "High", "1", "json")
 
-    others = [client.tickets.create(subject=f"Caso {n}", body="b", department="2").id for n in range(6)]
+    others = [client.tickets.create(TicketDraft(subject=f"Caso {n}", body="b", department="2")).id for n in range(6)]
     # GetTickets pages with limitstart/limitnum (page_size 3 -> 3 requests for 7 tickets), newest reply first
     before = len(sim.calls)
     listed = list(client.tickets.list(TicketQuery(limit=None)))
@@ -136,7 +137,7 @@ def test_create_list_show_reply_close_reopen(client: Client, sim: WhmcsSim, tmp_
 
 
 def test_ccs_departments_and_the_client(client: Client, sim: WhmcsSim) -> None:
-    ticket = client.tickets.create(subject="x", body="y")
+    ticket = client.tickets.create(TicketDraft(subject="x", body="y"))
     # CCs through UpdateTicket's cc (https://developers.whmcs.com/api-reference/updateticket/), which replaces the
     # list: one is removed whatever its case; OpenTicket takes none, so a new ticket's CCs cost a second call
     assert client.tickets.cc(ticket.id, add=["boss@example.com", "it@example.com"]).ccs == [
@@ -146,7 +147,7 @@ def test_ccs_departments_and_the_client(client: Client, sim: WhmcsSim) -> None:
     with pytest.raises(Unsupported, match="tags"):
         client.tickets.update(ticket.id, TicketChanges(add_tags=["vip"]))
     with pytest.raises(InvalidInput, match="unknown department 'nowhere'"):
-        client.tickets.create(subject="x", body="y", department="nowhere")
+        client.tickets.create(TicketDraft(subject="x", body="y", department="nowhere"))
     assert [d.name for d in client.accounts.departments()] == ["Soporte Técnico", "Facturación"]
     me = client.accounts.me()
     assert (me.email, me.name, me.role, me.organization) == (CLIENT, "Ana Pérez", "customer", "Cliente SA")
@@ -166,9 +167,9 @@ def test_api_errors_map_to_portal_errors(sim: WhmcsSim, home: Path) -> None:
     with pytest.raises(NotFound, match="ticket #404 not found"):  # "Ticket ID Not Found" (updateticket reference)
         good.tickets.get(404)
     with pytest.raises(InvalidInput, match="Message is required"):  # result=error with a message, in one line
-        good.tickets.create(subject="x", body="")  # openticket reference: "Message is required"
+        good.tickets.create(TicketDraft(subject="x", body=""))  # openticket reference: "Message is required"
     with pytest.raises(InvalidInput, match="unknown status 'Bogus'"):  # checked against GetSupportStatuses first
-        good.tickets.update(good.tickets.create(subject="x", body="y").id, TicketChanges(status="Bogus"))
+        good.tickets.update(good.tickets.create(TicketDraft(subject="x", body="y")).id, TicketChanges(status="Bogus"))
     with pytest.raises(InvalidInput, match=r"Invalid Ticket Status\. Valid statuses are"):  # updateticket reference
         good.api.call("UpdateTicket", ticketid=1, status="Bogus")
     # "Authentication Failed" is PermissionDenied whatever HTTP status carries it
@@ -191,12 +192,12 @@ def test_api_errors_map_to_portal_errors(sim: WhmcsSim, home: Path) -> None:
 
 
 def test_429_is_retried_with_and_without_retry_after(client: Client, sim: WhmcsSim) -> None:
-    client.tickets.create(subject="busy", body="b")
+    client.tickets.create(TicketDraft(subject="busy", body="b"))
     sim.fail_next(2)  # no Retry-After: backoff (0.01 s here)
     assert [t.subject for t in client.tickets.list(TicketQuery())] == ["busy"]
     sim.fail_next(1, retry_after="1")
     started = time.monotonic()
-    assert client.tickets.create(subject="after wait", body="b").subject == "after wait"
+    assert client.tickets.create(TicketDraft(subject="after wait", body="b")).subject == "after wait"
     assert time.monotonic() - started >= 1.0
     assert [c["action"] for c in sim.calls].count("OpenTicket") == 2  # a 429 is refused before any work
     sim.fail_next(50)

@@ -19,9 +19,9 @@ import pytest
 from click.testing import Result
 
 from portalctl.backends import zendesk_map as zm
-from portalctl.backends.base import TicketQuery, Upload
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
+from portalctl.contract import TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.ratelimit import Pacer, read_budget
@@ -83,13 +83,13 @@ def test_states_and_priorities_map_both_ways() -> None:
 
 def test_create_list_show_reply_close_and_follow_up(client: Client, sim: ZendeskSim, tmp_path: Path) -> None:
     (tmp_path / "log.txt").write_bytes(b"line 1\nline 2\n")
-    first = client.tickets.create(subject="Factura rechazada", body="La DIAN rechaza la factura",
+    first = client.tickets.create(TicketDraft(subject="Factura rechazada", body="La DIAN rechaza la factura",
                                   priority="high", ccs=["jefe@cliente.test"], fields={"incident_status": "abierto"},
-                                  attachments=[Upload("log.txt", tmp_path / "log.txt")])
+                                  attachments=[Upload("log.txt", tmp_path / "log.txt")]))
     assert first.created and (first.status, first.priority, first.requester) == ("open", "high", EMAIL)
     assert first.ccs == ["jefe@cliente.test"] and first.fields == {"incident_status": "abierto"}
     assert [a.filename for a in first.attachments or []] == ["log.txt"]
-    others = [client.tickets.create(subject=f"Pedido {n}", body="x").id for n in range(6)]
+    others = [client.tickets.create(TicketDraft(subject=f"Pedido {n}", body="x")).id for n in range(6)]
 
     # Cursor paging, 3 per page here ("Paginating through lists using cursor pagination"): 7 requests, 3 pages.
     listed = list(client.tickets.list(TicketQuery(sort="id", limit=None)))
@@ -118,7 +118,7 @@ def test_create_list_show_reply_close_and_follow_up(client: Client, sim: Zendesk
     assert f"--follow-up-of {first.id}" in (refused.value.hint or "")
     with pytest.raises(StateConflict):
         client.tickets.reply(first.id, body="one more")
-    follow = client.tickets.create(subject="Sigue fallando", body="otra vez", follow_up_of=first.id)
+    follow = client.tickets.create(TicketDraft(subject="Sigue fallando", body="otra vez", follow_up_of=first.id))
     assert follow.follow_up_of == first.id  # via_followup_source_id
 
     sim.requests[others[0]]["can_be_solved_by_me"] = False  # Zendesk would ignore solved: true
@@ -191,7 +191,7 @@ def test_auth_login_then_attachments_come_back_byte_for_byte(cli: Cli, sim: Zend
 def test_429_with_and_without_retry_after_is_retried(client: Client, sim: ZendeskSim, retry_after: int | None,
                                                      plain: bool) -> None:
     # "Rate limits": 429 with Retry-After; some bodies are text/plain and some lack Retry-After.
-    made = client.tickets.create(subject="s", body="b")
+    made = client.tickets.create(TicketDraft(subject="s", body="b"))
     sim.fail_next(2, retry_after=retry_after, plain=plain)
     started = time.monotonic()
     assert client.tickets.get(made.id).id == made.id

@@ -30,9 +30,9 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from portalctl.backends.base import TicketQuery
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
+from portalctl.contract import TicketDraft, TicketQuery
 from portalctl.errors import PermissionDenied, StateConflict, Unavailable
 from portalctl.exitcodes import ExitCode
 from portalctl.model import STATES
@@ -117,7 +117,7 @@ def test_a_create_retried_after_a_dropped_answer_makes_one_ticket(
     proxy: DroppingProxy, server_deployment: Deployment, home: Path, word: str
 ) -> None:
     client = server_client(proxy.url, server_deployment.tokens[ANA], **FAST)
-    created = client.tickets.create(subject=f"{word} build failed", body="job 311")
+    created = client.tickets.create(TicketDraft(subject=f"{word} build failed", body="job 311"))
     assert proxy.dropped.is_set() and proxy.creates == 2  # the answer was lost, and the POST was sent again
     agent = server_client(server_deployment.url or "", server_deployment.tokens[AGENT], name="agent")
     found = list(agent.tickets.list(TicketQuery(search=word, statuses=list(STATES))))
@@ -247,10 +247,10 @@ def test_a_retried_post_sends_the_same_idempotency_key(stub: Callable[..., Stub]
     created = {**TICKET, "comments": [], "attachments": [], "created": True}
     server = stub([(503, {}, busy(503, "unavailable")), (502, {}, busy(502, "unavailable")), (201, {}, created)])
     client = server_client(server.url, "tok", **FAST)
-    assert client.tickets.create(subject="s", body="b").id == 1
+    assert client.tickets.create(TicketDraft(subject="s", body="b")).id == 1
     keys = {key for *_, key in server.seen}
     assert len(server.seen) == 3 and len(keys) == 1 and None not in keys
-    client.tickets.create(subject="s", body="b")
+    client.tickets.create(TicketDraft(subject="s", body="b"))
     assert server.seen[-1][3] not in keys  # a new logical call gets a new key
 
 
@@ -427,7 +427,8 @@ def test_a_real_process_lists_tickets_with_the_token_from_the_environment(
     server_deployment: Deployment, home: Path, word: str
 ) -> None:
     url = server_deployment.url or ""
-    server_client(url, server_deployment.tokens[CARLA], name="carla").tickets.create(subject=word, body="b")
+    server_client(url, server_deployment.tokens[CARLA], name="carla").tickets.create(TicketDraft(subject=word,
+                                                                                                 body="b"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTALCTL_")}
     env.update(PORTALCTL_HOME=str(home), PORTALCTL_KEYRING="0", PORTALCTL_TOKEN=server_deployment.tokens[CARLA])
     login = subprocess.run([sys.executable, "-m", "portalctl", "--no-input", "auth", "login", "--name", "ci",
@@ -449,7 +450,7 @@ def test_the_debug_trace_never_holds_a_secret(server_deployment: Deployment, hom
         with pytest.raises(PermissionDenied):
             server_client(server_deployment.url or "", token + "x", name="bad").accounts.me()
         with pytest.raises(StateConflict):
-            client.tickets.reopen(client.tickets.create(subject="trace", body="b").id)
+            client.tickets.reopen(client.tickets.create(TicketDraft(subject="trace", body="b")).id)
     assert f"GET {server_deployment.url}/api/v1/me -> 200" in caplog.text
     assert "/api/v1/me -> 401" in caplog.text
     assert token not in caplog.text and "Bearer" not in caplog.text and "Idempotency" not in caplog.text

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.model import STATES
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
@@ -32,8 +32,8 @@ def ids(client: ClientFor, email: str, word: str, **query: Any) -> list[int]:
 
 def test_create_and_show(client: ClientFor, word: str) -> None:
     created = client(ANA).tickets.create(
-        subject=f"VPN caída {word}", body="Desde las 9:00 no conecta.", priority="high", type="incident",
-        department="Soporte Web", tags=["VPN", "urgente"], ccs=[BOB], fields={"user_code": "0042"},
+        TicketDraft(subject=f"VPN caída {word}", body="Desde las 9:00 no conecta.", priority="high", type="incident",
+        department="Soporte Web", tags=["VPN", "urgente"], ccs=[BOB], fields={"user_code": "0042"})
     )
     assert created.created is True
     assert (created.status, created.priority, created.type, created.department) == ("new", "high", "incident",
@@ -52,26 +52,27 @@ def test_create_and_show(client: ClientFor, word: str) -> None:
 def test_create_checks_input_like_the_engine(client: ClientFor, word: str) -> None:
     tickets = client(ANA).tickets
     with pytest.raises(InvalidInput, match="subject is empty"):
-        tickets.create(subject="  ", body="x")
+        tickets.create(TicketDraft(subject="  ", body="x"))
     with pytest.raises(InvalidInput, match="priority") as bad:
-        tickets.create(subject=word, body="x", priority="whenever")
+        tickets.create(TicketDraft(subject=word, body="x", priority="whenever"))
     assert bad.value.hint and "urgent" in bad.value.hint
     with pytest.raises(InvalidInput, match="user_code") as pattern:
-        tickets.create(subject=word, body="x", fields={"user_code": "42"})
+        tickets.create(TicketDraft(subject=word, body="x", fields={"user_code": "42"}))
     assert pattern.value.hint == "the 4-digit VAI user code"
     with pytest.raises(InvalidInput, match="unknown field"):
-        tickets.create(subject=word, body="x", fields={"colour": "red"})
+        tickets.create(TicketDraft(subject=word, body="x", fields={"colour": "red"}))
     with pytest.raises(PermissionDenied):
-        tickets.create(subject=word, body="x", requester=BOB)
+        tickets.create(TicketDraft(subject=word, body="x", requester=BOB))
     assert ids(client, AGENT, word, statuses=list(STATES)) == []
 
 
 def test_filters(client: ClientFor, word: str) -> None:
     ana, carla = client(ANA).tickets, client(CARLA).tickets
-    low = ana.create(subject=f"{word} one", body="b", priority="low", type="question")
-    high = ana.create(subject=f"{word} two", body="b", priority="high", type="incident", department="soporte-web")
-    other = carla.create(subject=f"{word} three", body="b", priority="high")
-    closed = ana.create(subject=f"{word} four", body="b")
+    low = ana.create(TicketDraft(subject=f"{word} one", body="b", priority="low", type="question"))
+    high = ana.create(TicketDraft(subject=f"{word} two", body="b", priority="high", type="incident",
+                                  department="soporte-web"))
+    other = carla.create(TicketDraft(subject=f"{word} three", body="b", priority="high"))
+    closed = ana.create(TicketDraft(subject=f"{word} four", body="b"))
     client(AGENT).tickets.close(closed.id)
 
     assert set(ids(client, AGENT, word)) == {low.id, high.id, other.id}  # closed is hidden by default
@@ -99,7 +100,7 @@ def test_filters(client: ClientFor, word: str) -> None:
 
 
 def test_every_ticket_comes_back_without_paging_by_hand(client: ClientFor, word: str) -> None:
-    made = [client(ANA).tickets.create(subject=f"{word} {n}", body="b").id for n in range(120)]
+    made = [client(ANA).tickets.create(TicketDraft(subject=f"{word} {n}", body="b")).id for n in range(120)]
     listed = ids(client, AGENT, word, limit=None, sort="id")
     assert listed == made
     assert ids(client, ANA, word, limit=100, sort="-id") == made[::-1][:100]
@@ -111,7 +112,8 @@ def test_cursor_pages_follow_each_other(client: ClientFor, deployment: Deploymen
     """More tickets than fit one page (500): written straight into the portal file, read back page by page."""
     portal = deployment.store.open()
     try:
-        made = [portal.session(DIEGO).tickets.create(subject=f"{word} {n}", body="b").id for n in range(520)]
+        made = [portal.session(DIEGO).tickets.create(TicketDraft(subject=f"{word} {n}",
+                                                                 body="b")).id for n in range(520)]
     finally:
         portal.close()
     assert ids(client, CARLA, word, limit=510, sort="id") == made[:510]
@@ -120,7 +122,7 @@ def test_cursor_pages_follow_each_other(client: ClientFor, deployment: Deploymen
 
 
 def test_replies_move_the_state_like_the_portal_rules(client: ClientFor, word: str) -> None:
-    ticket = client(ANA).tickets.create(subject=word, body="¿Me ayudan?")
+    ticket = client(ANA).tickets.create(TicketDraft(subject=word, body="¿Me ayudan?"))
     agent, ana = client(AGENT).tickets, client(ANA).tickets
     assert agent.reply(ticket.id, body="¿Qué navegador usa?").status == "pending"
     assert ana.reply(ticket.id, body="Firefox").status == "open"
@@ -140,7 +142,7 @@ def test_replies_move_the_state_like_the_portal_rules(client: ClientFor, word: s
 
 
 def test_internal_notes_never_reach_customers(client: ClientFor, word: str, tmp_path: Path) -> None:
-    ticket = client(CARLA).tickets.create(subject=word, body="help")
+    ticket = client(CARLA).tickets.create(TicketDraft(subject=word, body="help"))
     note = tmp_path / "internal.pdf"
     note.write_bytes(PDF)
     client(AGENT).tickets.reply(ticket.id, body=f"secret {word}note", internal=True,
@@ -157,7 +159,7 @@ def test_internal_notes_never_reach_customers(client: ClientFor, word: str, tmp_
 
 
 def test_close_reopen_and_closed_is_final(client: ClientFor, word: str) -> None:
-    ticket = client(ANA).tickets.create(subject=word, body="b")
+    ticket = client(ANA).tickets.create(TicketDraft(subject=word, body="b"))
     agent, ana = client(AGENT).tickets, client(ANA).tickets
     with pytest.raises(StateConflict, match="not resolved"):
         ana.reopen(ticket.id)
@@ -172,12 +174,12 @@ def test_close_reopen_and_closed_is_final(client: ClientFor, word: str) -> None:
         with pytest.raises(StateConflict) as refused:
             attempt()
         assert refused.value.hint and refused.value.hint.startswith("open a follow-up")
-    follow_up = ana.create(subject=f"{word} again", body="b", follow_up_of=ticket.id)
+    follow_up = ana.create(TicketDraft(subject=f"{word} again", body="b", follow_up_of=ticket.id))
     assert follow_up.follow_up_of == ticket.id
 
 
 def test_update(client: ClientFor, word: str) -> None:
-    ticket = client(ANA).tickets.create(subject=word, body="b", tags=["a"])
+    ticket = client(ANA).tickets.create(TicketDraft(subject=word, body="b", tags=["a"]))
     changed = client(AGENT).tickets.update(ticket.id, TicketChanges(
         subject=f"{word} renamed", priority="urgent", type="problem", department="soporte-administrativo",
         status="on_hold", assignee=AGENT, fields={"country": "CO"}, add_tags=["b", "c"], remove_tags=["a"],
@@ -200,7 +202,7 @@ def test_update(client: ClientFor, word: str) -> None:
 
 
 def test_cc_lets_someone_follow_and_removing_it_stops_that(client: ClientFor, word: str) -> None:
-    ticket = client(ANA).tickets.create(subject=word, body="b")
+    ticket = client(ANA).tickets.create(TicketDraft(subject=word, body="b"))
     with pytest.raises(NotFound):
         client(CARLA).tickets.get(ticket.id)
     assert client(ANA).tickets.cc(ticket.id, add=[CARLA]).ccs == [CARLA]
@@ -219,8 +221,8 @@ def test_attachments_round_trip(client: ClientFor, word: str, tmp_path: Path) ->
     pdf, png = tmp_path / "formulario 5412.pdf", tmp_path / "captura.png"
     pdf.write_bytes(PDF * 300)  # ~25 KB: more than one read chunk on the way back
     png.write_bytes(PNG)
-    ticket = client(ANA).tickets.create(subject=word, body="adjunto", attachments=[
-        Upload(pdf.name, pdf), Upload(png.name, png)])
+    ticket = client(ANA).tickets.create(TicketDraft(subject=word, body="adjunto", attachments=[
+        Upload(pdf.name, pdf), Upload(png.name, png)]))
     listed = client(AGENT).tickets.attachments(ticket.id)
     assert [(a.filename, a.content_type, a.size) for a in listed] == [
         ("formulario 5412.pdf", "application/pdf", len(PDF) * 300), ("captura.png", "image/png", len(PNG))]
@@ -246,7 +248,7 @@ def test_attachment_from_a_pipe(client: ClientFor, word: str, tmp_path: Path) ->
     os.mkfifo(fifo)
     writer = threading.Thread(target=fifo.write_bytes, args=(PDF,))
     writer.start()
-    ticket = client(ANA).tickets.create(subject=word, body="b", attachments=[Upload("piped.pdf", fifo)])
+    ticket = client(ANA).tickets.create(TicketDraft(subject=word, body="b", attachments=[Upload("piped.pdf", fifo)]))
     writer.join()
     [stored] = client(ANA).tickets.attachments(ticket.id)
     assert (stored.filename, stored.size, stored.sha256) == ("piped.pdf", len(PDF), hashlib.sha256(PDF).hexdigest())
@@ -258,18 +260,18 @@ def test_attachments_are_checked_by_content_and_size(client: ClientFor, word: st
     large.write_bytes(PDF + b"0" * 1_100_000)  # the seeded portal allows 1 MB
     tickets = client(ANA).tickets
     with pytest.raises(InvalidInput, match="checked by content") as refused:
-        tickets.create(subject=word, body="b", attachments=[Upload(disguised.name, disguised)])
+        tickets.create(TicketDraft(subject=word, body="b", attachments=[Upload(disguised.name, disguised)]))
     assert refused.value.hint and "PDF" in refused.value.hint
     with pytest.raises(InvalidInput, match="limit"):
-        tickets.create(subject=word, body="b", attachments=[Upload(large.name, large)])
+        tickets.create(TicketDraft(subject=word, body="b", attachments=[Upload(large.name, large)]))
     with pytest.raises(InvalidInput, match="cannot read"):
-        tickets.create(subject=word, body="b", attachments=[Upload("gone.pdf", tmp_path / "gone.pdf")])
+        tickets.create(TicketDraft(subject=word, body="b", attachments=[Upload("gone.pdf", tmp_path / "gone.pdf")]))
     assert ids(client, AGENT, word, statuses=list(STATES)) == []
 
 
 def test_organisations_cannot_see_each_other(client: ClientFor, word: str) -> None:
-    ana_ticket = client(ANA).tickets.create(subject=f"{word} acme", body="confidencial")
-    carla_ticket = client(CARLA).tickets.create(subject=f"{word} globex", body="confidencial")
+    ana_ticket = client(ANA).tickets.create(TicketDraft(subject=f"{word} acme", body="confidencial"))
+    carla_ticket = client(CARLA).tickets.create(TicketDraft(subject=f"{word} globex", body="confidencial"))
     for email, ticket_id in ((CARLA, ana_ticket.id), (BOB, ana_ticket.id), (ANA, carla_ticket.id)):
         with pytest.raises(NotFound, match=f"#{ticket_id}"):
             client(email).tickets.get(ticket_id)
@@ -289,17 +291,17 @@ def test_organisations_cannot_see_each_other(client: ClientFor, word: str) -> No
 
 def test_dedupe_keys(client: ClientFor, word: str) -> None:
     tickets = client(AGENT).tickets
-    first = tickets.create(subject=f"{word} build red", body="job 1", dedupe_key=word)
-    again = tickets.create(subject=f"{word} build red", body="job 2", dedupe_key=word)
+    first = tickets.create(TicketDraft(subject=f"{word} build red", body="job 1", dedupe_key=word))
+    again = tickets.create(TicketDraft(subject=f"{word} build red", body="job 2", dedupe_key=word))
     assert (first.created, again.created, again.id) == (True, False, first.id)
     assert [c.body for c in again.comments or []] == ["job 1", "job 2"]
-    skipped = tickets.create(subject=word, body="job 3", dedupe_key=word, on_duplicate="skip")
+    skipped = tickets.create(TicketDraft(subject=word, body="job 3", dedupe_key=word, on_duplicate="skip"))
     assert (skipped.created, skipped.id, len(skipped.comments or [])) == (False, first.id, 2)
-    forced = tickets.create(subject=word, body="job 4", dedupe_key=word, on_duplicate="new")
+    forced = tickets.create(TicketDraft(subject=word, body="job 4", dedupe_key=word, on_duplicate="new"))
     assert forced.created is True and forced.id != first.id and forced.dedupe_key == word
     tickets.close(first.id)
     tickets.close(forced.id)
-    fresh = tickets.create(subject=word, body="job 5", dedupe_key=word)
+    fresh = tickets.create(TicketDraft(subject=word, body="job 5", dedupe_key=word))
     assert fresh.created is True and fresh.id not in (first.id, forced.id)
     with pytest.raises(InvalidInput, match="on-duplicate"):
-        tickets.create(subject=word, body="b", dedupe_key=word, on_duplicate="merge")
+        tickets.create(TicketDraft(subject=word, body="b", dedupe_key=word, on_duplicate="merge"))

@@ -166,7 +166,7 @@ def seed_people(portal: Portal) -> None:
 
 
 def seed_tickets(portal: Portal, files: Path) -> Seed:
-    from portalctl.backends.base import Upload
+    from portalctl.contract import TicketDraft, Upload
 
     files.mkdir(exist_ok=True)
     (files / "factura.pdf").write_bytes(PDF)
@@ -175,12 +175,13 @@ def seed_tickets(portal: Portal, files: Path) -> Seed:
     internal = Upload("nota-interna.pdf", files / "nota-interna.pdf")
     seed = Seed()
     agent = portal.session(AGENT).tickets
-    acme = portal.session(ANA).tickets.create(subject="ACME-SUBJECT pedimento", body="Formulario 123",
-                                              attachments=[public])
+    acme = portal.session(ANA).tickets.create(TicketDraft(subject="ACME-SUBJECT pedimento", body="Formulario 123",
+                                              attachments=[public]))
     agent.reply(acme.id, body="INTERNAL-ACME-NOTE check the customs record", internal=True, attachments=[internal])
     agent.reply(acme.id, body="We are on it")
-    globex = portal.session(CARLA).tickets.create(subject="GLOBEX-SECRET factura", body="GLOBEX-BODY confidencial",
-                                                  attachments=[public])
+    globex = portal.session(CARLA).tickets.create(TicketDraft(subject="GLOBEX-SECRET factura",
+                                                              body="GLOBEX-BODY confidencial",
+                                                  attachments=[public]))
     agent.reply(globex.id, body="INTERNAL-GLOBEX-NOTE", internal=True, attachments=[internal])
     seed.acme_ticket, seed.globex_ticket = acme.id, globex.id
     acme_files = agent.attachments(acme.id)

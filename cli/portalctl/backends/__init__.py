@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from portalctl.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from portalctl.backends.base import Backend
     from portalctl.config import Profile
+    from portalctl.contract import Backend
 
 # kind -> module with `open_backend(profile) -> Backend`
 KINDS: dict[str, str] = {

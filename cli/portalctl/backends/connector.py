@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from portalctl.backends.base import SORT_KEYS, TicketQuery, Upload
 from portalctl.config import Profile
+from portalctl.contract import SORT_KEYS, TicketQuery, Upload
 from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, STATES, Ticket
 

@@ -16,23 +16,24 @@ from __future__ import annotations
 import builtins
 import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import helpdesk_map as hm
-from portalctl.backends.base import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-)
 from portalctl.backends.connector import File, now, page_size, read_files, sort_order, sorted_here
 from portalctl.backends.helpdesk_api import Api, Queues, field_defs
 from portalctl.backends.refusals import NoKnowledgeBase
 from portalctl.config import Profile
+from portalctl.contract import (
+    AccountsAPI,
+    ArticlesAPI,
+    NativeState,
+    TicketChanges,
+    TicketDraft,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.http import Download
 from portalctl.model import Attachment, Department, FieldDef, Organization, Ticket, User, canonical_state
@@ -146,7 +147,7 @@ class HelpdeskTickets:
 
     # -- writing -------------------------------------------------------------------------------------------------
 
-    def _custom_fields(self, values: dict[str, str]) -> dict[str, str]:
+    def _custom_fields(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Custom fields as the API's `custom_<name>` keys. DRF ignores keys it does not know, so an unknown name
         is refused here rather than dropped."""
         if not values:
@@ -171,45 +172,30 @@ class HelpdeskTickets:
         else:
             self.api.request("POST", "followups/", json=data)
 
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
-        if type:
+    def create(self, draft: TicketDraft) -> Ticket:
+        if draft.type:
             raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if ccs:
+        if draft.ccs:
             raise Unsupported(NO_CC, hint="add CCs on the ticket's page in django-helpdesk")
-        if tags:
+        if draft.tags:
             raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag")
-        if dedupe_key:
+        if draft.dedupe_key:
             raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
-        files = read_uploads(attachments)
-        queue = department or self.default_queue
+        files = read_uploads(draft.attachments)
+        queue = draft.department or self.default_queue
         if not queue:
             raise InvalidInput("no queue to open the ticket in",
                                hint="pass --department QUEUE (its number or slug), or set the profile's queue option")
-        payload: dict[str, Any] = {"queue": self.queues.resolve(str(queue)), "title": subject, "description": body,
-                                   "priority": hm.priority_code(priority or "medium"),
-                                   **self._custom_fields(fields or {})}
-        submitter = requester or self.email
+        payload: dict[str, Any] = {"queue": self.queues.resolve(str(queue)), "title": draft.subject,
+                                   "description": draft.body,
+                                   "priority": hm.priority_code(draft.priority or "medium"),
+                                   **self._custom_fields(draft.fields or {})}
+        submitter = draft.requester or self.email
         if submitter:
             payload["submitter_email"] = submitter
-        if follow_up_of is not None:
-            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
-            payload["description"] = f"{hm.follow_up_line(follow_up_of)}\n\n{body}"
+        if draft.follow_up_of is not None:
+            self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
+            payload["description"] = f"{hm.follow_up_line(draft.follow_up_of)}\n\n{draft.body}"
         if files:  # the create call takes one file; any others go in a follow-up
             form = {k: str(v) for k, v in payload.items()}
             data = self.api.json("POST", "tickets/", data=form, files=[("attachment", files[0])],

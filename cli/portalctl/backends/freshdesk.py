@@ -18,20 +18,21 @@ from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import freshdesk_map as fm
-from portalctl.backends.base import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-)
 from portalctl.backends.connector import File, now, page_size, read_files, sort_order, sorted_here
 from portalctl.backends.freshdesk_api import Api, form
 from portalctl.backends.freshdesk_kb import FreshdeskArticles
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
+from portalctl.contract import (
+    AccountsAPI,
+    ArticlesAPI,
+    NativeState,
+    TicketChanges,
+    TicketDraft,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported
 from portalctl.http import Download
 from portalctl.model import Attachment, Department, FieldDef, Ticket, User
@@ -157,47 +158,31 @@ class FreshdeskTickets:
             data = self.api.json(method, path, json=payload, missing=missing)
         return cast(dict[str, Any], data)
 
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
-        if dedupe_key:
+    def create(self, draft: TicketDraft) -> Ticket:
+        if draft.dedupe_key:
             raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
-        email = requester or self.email
+        email = draft.requester or self.email
         if not email:
             raise InvalidInput("no requester e-mail for the new ticket",
                                hint="pass --requester EMAIL, or set the profile's user: auth login --user EMAIL")
-        files = read_files(attachments)
-        text = body
-        if follow_up_of is not None:
-            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
-            text = f"{fm.follow_up_line(follow_up_of)}\n\n{body}"
-        payload: dict[str, Any] = {"email": email, "subject": subject, "description": fm.html_body(text),
-                                   "status": fm.OPEN, "priority": fm.priority_code(priority or "medium"),
+        files = read_files(draft.attachments)
+        text = draft.body
+        if draft.follow_up_of is not None:
+            self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
+            text = f"{fm.follow_up_line(draft.follow_up_of)}\n\n{draft.body}"
+        payload: dict[str, Any] = {"email": email, "subject": draft.subject, "description": fm.html_body(text),
+                                   "status": fm.OPEN, "priority": fm.priority_code(draft.priority or "medium"),
                                    "source": fm.SOURCE_PORTAL}
-        if ccs:
-            payload["cc_emails"] = list(ccs)
-        if tags:
-            payload["tags"] = list(tags)
-        if type:
-            payload["type"] = fm.ticket_type(type)
-        if department:
-            payload["group_id"] = group_id(department)
-        if fields:
-            payload["custom_fields"] = dict(fields)
+        if draft.ccs:
+            payload["cc_emails"] = list(draft.ccs)
+        if draft.tags:
+            payload["tags"] = list(draft.tags)
+        if draft.type:
+            payload["type"] = fm.ticket_type(draft.type)
+        if draft.department:
+            payload["group_id"] = group_id(draft.department)
+        if draft.fields:
+            payload["custom_fields"] = dict(draft.fields)
         data = self._send("POST", "tickets", payload, files)
         created = self.get(int(data["id"]))
         created.created = True

@@ -32,19 +32,20 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import hubspot_map as hs
-from portalctl.backends.base import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-)
 from portalctl.backends.connector import page_size, read_files, sort_order, sorted_here
 from portalctl.backends.hubspot_api import Account, Api
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
+from portalctl.contract import (
+    AccountsAPI,
+    ArticlesAPI,
+    NativeState,
+    TicketChanges,
+    TicketDraft,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.http import Download
 from portalctl.model import STATES, Attachment, Comment, Department, FieldDef, Ticket, User, canonical_state
@@ -236,40 +237,25 @@ class HubSpotTickets:
         pid = str((data.get("properties") or {}).get("hs_pipeline") or "")
         return self.account.pipes().get(pid) or self.account.pipeline(None)
 
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
-        for what, given, hint in (("tickets have no type", type, "--type"), ("tickets have no CCs", ccs, "--cc"),
-                                  ("tickets have no tags", tags, "--tag"),
-                                  ("cannot find a ticket by a dedupe key", dedupe_key, "--dedupe-key")):
+    def create(self, draft: TicketDraft) -> Ticket:
+        for what, given, hint in (("tickets have no type", draft.type, "--type"),
+                                  ("tickets have no CCs", draft.ccs, "--cc"),
+                                  ("tickets have no tags", draft.tags, "--tag"),
+                                  ("cannot find a ticket by a dedupe key", draft.dedupe_key, "--dedupe-key")):
             if given:
                 raise Unsupported(f"{PLATFORM} {what}", hint=f"leave out {hint}")
-        files = read_files(attachments)
-        pipe = self.account.pipeline(department)
+        files = read_files(draft.attachments)
+        pipe = self.account.pipeline(draft.department)
         stage = self.account.stage_for(pipe, "new", "new_stage")
-        content = body
-        if follow_up_of is not None:
-            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
-            content = f"{hs.follow_up_line(follow_up_of)}\n\n{body}"
-        props = {**(fields or {}), "subject": subject, "content": content, "hs_pipeline": pipe.id,
-                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": hs.priority_native(priority or "medium")}
+        content = draft.body
+        if draft.follow_up_of is not None:
+            self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
+            content = f"{hs.follow_up_line(draft.follow_up_of)}\n\n{draft.body}"
+        props = {**(draft.fields or {}), "subject": draft.subject, "content": content, "hs_pipeline": pipe.id,
+                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": hs.priority_native(draft.priority or "medium")}
         payload: dict[str, Any] = {"properties": props}
-        if requester:
-            payload["associations"] = [{"to": {"id": self._contact_id(requester)}, "types": [
+        if draft.requester:
+            payload["associations"] = [{"to": {"id": self._contact_id(draft.requester)}, "types": [
                 {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": TICKET_TO_CONTACT}]}]
         data = self.api.json("POST", "/crm/v3/objects/tickets", json=payload)
         ticket_id = int(data["id"])

@@ -27,8 +27,8 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from portalctl.backends.base import TicketChanges, TicketQuery, Upload
 from portalctl.config import Profile
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import (
     InvalidInput,
     NotFound,
@@ -314,28 +314,13 @@ class ServerTickets:
     def __init__(self, transport: Transport) -> None:
         self.t = transport
 
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
+    def create(self, draft: TicketDraft) -> Ticket:
         payload = given({
-            "subject": subject, "body": body, "priority": priority, "type": type, "department": department,
-            "ccs": list(ccs), "fields": fields or {}, "tags": list(tags),
-            "uploads": [self.t.upload(u) for u in attachments], "follow_up_of": follow_up_of,
-            "requester": requester, "dedupe_key": dedupe_key, "on_duplicate": on_duplicate,
+            "subject": draft.subject, "body": draft.body, "priority": draft.priority, "type": draft.type,
+            "department": draft.department, "ccs": list(draft.ccs), "fields": dict(draft.fields),
+            "tags": list(draft.tags), "uploads": [self.t.upload(u) for u in draft.attachments],
+            "follow_up_of": draft.follow_up_of, "requester": draft.requester, "dedupe_key": draft.dedupe_key,
+            "on_duplicate": draft.on_duplicate,
         })
         return ticket(self.t.json("POST", "/tickets", body=payload))
 

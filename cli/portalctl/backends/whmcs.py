@@ -30,19 +30,20 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import whmcs_map as wm
-from portalctl.backends.base import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-)
 from portalctl.backends.connector import sort_order, sorted_here
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.backends.whmcs_api import Api, Departments, Statuses, number_option
 from portalctl.config import Profile
+from portalctl.contract import (
+    AccountsAPI,
+    ArticlesAPI,
+    NativeState,
+    TicketChanges,
+    TicketDraft,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+)
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User, canonical_state
 
@@ -196,57 +197,41 @@ class WhmcsTickets:
 
     # -- writing -------------------------------------------------------------------------------------------------
 
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
-        if type:
+    def create(self, draft: TicketDraft) -> Ticket:
+        if draft.type:
             raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if tags:
+        if draft.tags:
             raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag")
-        if fields:
+        if draft.fields:
             raise Unsupported(f"{PLATFORM} custom fields are not supported by this connector",
                               hint="leave out --field; set them on the ticket in WHMCS")
-        if dedupe_key:
+        if draft.dedupe_key:
             raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
-        files = read_uploads(attachments, self.max_mb)
-        chosen = department or self.default_department
+        files = read_uploads(draft.attachments, self.max_mb)
+        chosen = draft.department or self.default_department
         if not chosen:
             raise InvalidInput("no department to open the ticket in",
                                hint="pass --department NAME (or its id), or set the profile's department option")
-        message = body
-        if follow_up_of is not None:
-            self._raw(follow_up_of)
-            message = f"Follow-up of ticket #{follow_up_of}\n\n{body}"
-        params: dict[str, Any] = {"deptid": self.departments.resolve(str(chosen)), "subject": subject,
-                                  "message": message, "priority": wm.priority_label(priority or "medium"),
+        message = draft.body
+        if draft.follow_up_of is not None:
+            self._raw(draft.follow_up_of)
+            message = f"Follow-up of ticket #{draft.follow_up_of}\n\n{draft.body}"
+        params: dict[str, Any] = {"deptid": self.departments.resolve(str(chosen)), "subject": draft.subject,
+                                  "message": message, "priority": wm.priority_label(draft.priority or "medium"),
                                   "markdown": "true", "attachments": files}
-        if requester and (not self.email or requester.casefold() != self.email.casefold()):
-            params.update(name=requester, email=requester)
+        if draft.requester and (not self.email or draft.requester.casefold() != self.email.casefold()):
+            params.update(name=draft.requester, email=draft.requester)
         else:
             params["clientid"] = self.client_id()
         data = self.api.call("OpenTicket", **params)
-        if ccs:  # OpenTicket takes no CCs; UpdateTicket does
+        if draft.ccs:  # OpenTicket takes no CCs; UpdateTicket does
             try:
-                self.api.call("UpdateTicket", ticketid=int(data["id"]), cc=",".join(ccs))
+                self.api.call("UpdateTicket", ticketid=int(data["id"]), cc=",".join(draft.ccs))
             except PortalError as exc:
                 raise builtins.type(exc)(f"ticket #{data['id']} was created, but its CCs were not set: {exc.message}",
                                          hint=f"add them: portalctl tickets cc {data['id']} --add EMAIL") from exc
         created = self.get(int(data["id"]))
-        created.follow_up_of = follow_up_of
+        created.follow_up_of = draft.follow_up_of
         created.created = True
         return created
 

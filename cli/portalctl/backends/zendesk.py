@@ -25,18 +25,19 @@ from typing import Any, BinaryIO, cast
 import requests
 
 from portalctl.backends import zendesk_map as zm
-from portalctl.backends.base import (
+from portalctl.backends.connector import api_root, follow, now, read_files, sort_order, sorted_here
+from portalctl.backends.refusals import NoAccountAdmin
+from portalctl.config import Profile
+from portalctl.contract import (
     AccountsAPI,
     ArticlesAPI,
     NativeState,
     TicketChanges,
+    TicketDraft,
     TicketQuery,
     TicketsAPI,
     Upload,
 )
-from portalctl.backends.connector import api_root, follow, now, read_files, sort_order, sorted_here
-from portalctl.backends.refusals import NoAccountAdmin
-from portalctl.config import Profile
 from portalctl.errors import (
     InvalidInput,
     NotFound,
@@ -226,46 +227,30 @@ class ZendeskTickets:
             comment["uploads"] = self._upload(files)
         return comment
 
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
-        if department:
+    def create(self, draft: TicketDraft) -> Ticket:
+        if draft.department:
             raise Unsupported(f"{PLATFORM} end users cannot choose a group", hint="leave out --department")
-        if tags:
+        if draft.tags:
             raise Unsupported(f"{PLATFORM} end users cannot set tags", hint="leave out --tag")
-        if requester:
+        if draft.requester:
             raise Unsupported(f"{PLATFORM}'s Requests API opens requests as you", hint="leave out --requester")
-        if dedupe_key:
+        if draft.dedupe_key:
             raise Unsupported(f"{PLATFORM} cannot find a request by a dedupe key", hint="leave out --dedupe-key")
-        custom = [{"id": self.labels.field_id(k), "value": v} for k, v in (fields or {}).items()]
-        files = read_files(attachments)
-        request: dict[str, Any] = {"subject": subject}
-        if priority:
-            request["priority"] = zm.priority_native(priority)
-        if type:
-            request["type"] = type.strip().lower()
-        if ccs:
-            request["collaborators"] = list(ccs)
+        custom = [{"id": self.labels.field_id(k), "value": v} for k, v in (draft.fields or {}).items()]
+        files = read_files(draft.attachments)
+        request: dict[str, Any] = {"subject": draft.subject}
+        if draft.priority:
+            request["priority"] = zm.priority_native(draft.priority)
+        if draft.type:
+            request["type"] = draft.type.strip().lower()
+        if draft.ccs:
+            request["collaborators"] = list(draft.ccs)
         if custom:
             request["custom_fields"] = custom
-        if follow_up_of is not None:
-            self._raw(follow_up_of)  # NotFound for a wrong number, before anything is made
-            request["via_followup_source_id"] = int(follow_up_of)
-        request["comment"] = self._comment(body, files)
+        if draft.follow_up_of is not None:
+            self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
+            request["via_followup_source_id"] = int(draft.follow_up_of)
+        request["comment"] = self._comment(draft.body, files)
         data = self.api.json("POST", "requests", json={"request": request})
         created = self.get(int(data["request"]["id"]))
         created.created = True

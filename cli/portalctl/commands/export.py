@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from portalctl.backends.base import TicketQuery
 from portalctl.commands.context import app, message
 from portalctl.commands.filters import ticket_filters
+from portalctl.contract import TicketQuery, listed_states
 from portalctl.errors import InvalidInput, PortalError
-from portalctl.model import STATES, Comment, Ticket, canonical_state
+from portalctl.model import STATES, Comment, Ticket
 from portalctl.output.atomic import atomic_paths
 from portalctl.output.columns import ARTICLE_FIELDS, TICKET_FIELDS, article_columns, parse_columns, ticket_columns
 from portalctl.output.exporters import FORMATS, STDOUT_FORMATS, ExportSpec, format_for
@@ -23,6 +23,7 @@ from portalctl.output.exporters import export as run_export
 from portalctl.output.localtime import user_zone
 from portalctl.output.summary import Tally
 from portalctl.terminal import color_enabled
+from portalctl.times import now_iso
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATE_VERSION = 1
@@ -121,9 +122,7 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
       portalctl export tickets -o delta.jsonl --incremental state.json     # nightly: only what changed
     """
     path, chosen = resolve_target(target, fmt, comments=include_comments, bom=bom)
-    if query.statuses is None:
-        query.statuses = list(STATES)
-    query.limit = limit
+    query = query.but(statuses=query.statuses or list(STATES), limit=limit)
     started, since = None, None
     if state_file is not None:
         if query.updated_since:
@@ -131,8 +130,8 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
         if limit is not None:
             raise click.UsageError("--limit with --incremental would skip the tickets past the limit for good")
         since = read_state(state_file)
-        query.updated_since = since
-        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # before the query: nothing slips between runs
+        query = query.but(updated_since=since)
+        started = now_iso()  # before the query: nothing slips between runs
     client = app().client
     try:
         definitions = client.accounts.field_defs()
@@ -144,7 +143,7 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
         fmt=chosen, target=path, columns=ticket_columns(definitions, wanted), noun="tickets",
         zone=zone, zone_name=zone_name, columns_chosen=wanted is not None, record_fields=TICKET_FIELDS,
         comments=include_comments, bom=bom,
-        tally=Tally(zone, [canonical_state(s) or s for s in query.statuses]) if chosen == "xlsx" else None,
+        tally=Tally(zone, listed_states(query.statuses)) if chosen == "xlsx" else None,
     )
     # filters are checked here, before any file is touched
     records: Iterable[Any] | None = None
@@ -238,7 +237,7 @@ def write_state(path: Path, started: str, count: int, target: Path | None) -> No
     state = {
         "version": STATE_VERSION,
         "updated_since": started,
-        "last_run": {"started_at": started, "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "last_run": {"started_at": started, "finished_at": now_iso(),
                      "tickets": count, "file": str(target.resolve()) if target is not None else "-"},
     }
     with atomic_paths([path]) as (temp,):

@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
-from portalctl.backends.base import TicketQuery
 from portalctl.commands.params import When
-from portalctl.model import PRIORITIES, STATES, TICKET_TYPES
+from portalctl.contract import TicketQuery, expand_all
+from portalctl.model import PRIORITIES, TICKET_TYPES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,10 +42,7 @@ def ticket_filters(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         values = {name: kwargs.pop(name) for name in NAMES}
-        statuses = list(values.pop("statuses")) or None
-        if statuses and any(s.lower() == "all" for s in statuses):
-            statuses = list(STATES)
-        kwargs["query"] = TicketQuery(statuses=statuses, limit=None, **values)
+        kwargs["query"] = TicketQuery(statuses=expand_all(values.pop("statuses")), limit=None, **values)
         return function(*args, **kwargs)
 
     decorated: Any = wrapper

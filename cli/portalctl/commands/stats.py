@@ -10,10 +10,9 @@ import sys
 
 import click
 
-from portalctl.backends.base import TicketQuery
 from portalctl.commands.context import Output, app, output_options
 from portalctl.commands.filters import ticket_filters
-from portalctl.model import STATES, canonical_state
+from portalctl.contract import TicketQuery, listed_states
 from portalctl.output.localtime import user_zone
 from portalctl.output.render import STATE_COLOURS
 from portalctl.output.summary import DIMENSIONS, Tally
@@ -44,9 +43,7 @@ def stats(query: TicketQuery, by: str, output: Output) -> None:
     """
     client = app().client
     zone, zone_name = user_zone(client)
-    shown = [canonical_state(s) or s for s in query.statuses] if query.statuses else [
-        s for s in STATES if s != "closed"]
-    tally = Tally(zone, shown)
+    tally = Tally(zone, listed_states(query.statuses))
     for ticket in client.tickets.list(query):
         tally.add(ticket)
     rows = tally.rows(by)

@@ -9,12 +9,12 @@ from typing import IO, Any
 
 import click
 
-from portalctl.backends.base import ON_DUPLICATE, TicketChanges, TicketQuery, Upload
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
+from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
 
@@ -121,19 +121,20 @@ def create(
         if dry_run:
             output.one(spec.to_dict())
             return
-        arguments = spec.create_arguments()
+        draft = spec.draft()
     else:
         if dry_run or var_pairs or vars_files:
             raise click.UsageError("--dry-run, --var and --vars-file go with --template")
-        arguments = {
-            "subject": ctx.require(subject, "--subject", "Subject"),
-            "body": ctx.require(body_text(body, body_file), "--body or --body-file", "Description"),
-            "priority": priority, "type": type_, "department": department, "ccs": cc,
-            "fields": key_values(field_pairs, "--field"), "tags": tag, "attachments": uploads(attach),
-            "dedupe_key": dedupe_key, "on_duplicate": on_duplicate or "reply",
-        }
-    ticket = ctx.client.tickets.create(**arguments, follow_up_of=follow_up_of, requester=requester)
-    dedupe_key, on_duplicate = arguments["dedupe_key"], arguments["on_duplicate"]
+        draft = TicketDraft(
+            subject=ctx.require(subject, "--subject", "Subject"),
+            body=ctx.require(body_text(body, body_file), "--body or --body-file", "Description"),
+            priority=priority, type=type_, department=department, ccs=cc,
+            fields=key_values(field_pairs, "--field"), tags=tag, attachments=uploads(attach),
+            dedupe_key=dedupe_key, on_duplicate=on_duplicate or "reply",
+        )
+    draft = draft.but(follow_up_of=follow_up_of, requester=requester)
+    ticket = ctx.client.tickets.create(draft)
+    dedupe_key, on_duplicate = draft.dedupe_key, draft.on_duplicate
     if ticket.created:
         due = f" (due {ticket.due_at})" if ticket.due_at else ""
         text = f"Created ticket #{ticket.id}: {ticket.subject}{due}"
@@ -157,7 +158,7 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
       portalctl tickets list --overdue --sort due
       portalctl tickets list --all --updated-since 7d -o jsonl > week.jsonl
     """
-    query.limit = None if all_ else limit
+    query = query.but(limit=None if all_ else limit)
     count = output.many(app().client.tickets.list(query))
     if count == 0 and output.fmt == "table":
         message("No tickets match.")

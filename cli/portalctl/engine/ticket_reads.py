@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from portalctl.backends.base import SORT_KEYS, TicketQuery
+from portalctl.contract import LATE_STATES, TicketQuery, choice, is_overdue, listed_states, sort_order
 from portalctl.engine.attachments import BlobStore
 from portalctl.engine.db import Row, tuples
 from portalctl.engine.lookups import department_id, org_id, user_row
@@ -23,7 +23,6 @@ from portalctl.engine.search import match_expression, tsquery
 from portalctl.engine.ticket_sql import (
     FIELD_KEY,
     JSON_SELECT,
-    LATE_STATES,
     LIST_SELECT,
     ROW_SQL,
     SELECT,
@@ -31,36 +30,13 @@ from portalctl.engine.ticket_sql import (
     field_sql,
 )
 from portalctl.errors import InvalidInput, NotFound
-from portalctl.model import (
-    PRIORITIES,
-    STATE_LABELS,
-    STATES,
-    TICKET_TYPES,
-    Attachment,
-    Comment,
-    Ticket,
-    canonical_state,
-)
+from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, Ticket
 
 if TYPE_CHECKING:
     from portalctl.engine.portal import Session
 
 BATCH = 500
 _json = json.JSONDecoder().raw_decode  # what json.loads calls, without its checks: this JSON is our own
-
-
-def state(name: str) -> str:
-    canonical = canonical_state(name)
-    if canonical is None:
-        raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)} (or native names)")
-    return canonical
-
-
-def choice(value: str, allowed: Sequence[str], what: str) -> str:
-    lowered = value.strip().lower()
-    if lowered not in allowed:
-        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
-    return lowered
 
 
 class TicketReader:
@@ -133,12 +109,7 @@ class TicketReader:
         self, select: str, query: TicketQuery, after: tuple[Any, int] | None
     ) -> tuple[str, builtins.list[Any]]:
         where, params = self._filters(query)
-        descending = query.sort.startswith("-")
-        key = query.sort.lstrip("-+")
-        if key not in SORT_KEYS:
-            raise InvalidInput(
-                f"unknown sort key {key!r}", hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)"
-            )
+        key, descending = sort_order(query.sort)
         if after is not None:
             where.append(f"({SORT_SQL[key]}, t.id) {'<' if descending else '>'} (?, ?)")
             params.extend(after)
@@ -169,7 +140,7 @@ class TicketReader:
                     ccs=ccs.get(ticket_id, []), tags=[] if tags == "[]" else _json(tags)[0],
                     fields={} if fields == "{}" else _json(fields)[0], created_at=created_at,
                     updated_at=updated_at, due_at=due_at,
-                    overdue=bool(due_at and status in LATE_STATES and due_at < now), resolved_at=resolved_at,
+                    overdue=is_overdue(due_at, status, now), resolved_at=resolved_at,
                     closed_at=closed_at, follow_up_of=follow_up_of, dedupe_key=dedupe_key,
                 )
 
@@ -181,7 +152,7 @@ class TicketReader:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
 
-        statuses = [state(s) for s in query.statuses] if query.statuses else [s for s in STATES if s != "closed"]
+        statuses = listed_states(query.statuses)
         if set(statuses) != set(STATES):
             any_of("t.status", statuses)
         if query.priorities:
@@ -251,7 +222,7 @@ class TicketReader:
             requester_name=row["requester_name"], organization=row["org"], assignee=row["assignee"], ccs=ccs,
             tags=json.loads(row["tags"]), fields=json.loads(row["fields"]), created_at=row["created_at"],
             updated_at=row["updated_at"], due_at=due,
-            overdue=bool(due and row["status"] in LATE_STATES and due < self.portal.now()),
+            overdue=is_overdue(due, row["status"], self.portal.now()),
             resolved_at=row["resolved_at"], closed_at=row["closed_at"], follow_up_of=row["follow_up_of"],
             dedupe_key=row["dedupe_key"],
         )

@@ -6,10 +6,10 @@ Kept apart from the rules in tickets.py: this is how tickets are read fast, not 
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from portalctl.contract import LATE_STATES
 from portalctl.formulas import neutralise_sql
-from portalctl.model import PRIORITIES, STATE_LABELS, STATES, Ticket
+from portalctl.model import STATE_LABELS
 
 SELECT = (
     "SELECT t.*, r.email AS requester, r.name AS requester_name, o.slug AS org, a.email AS assignee,"
@@ -26,7 +26,6 @@ SORT_SQL = {
     " WHEN 'resolved' THEN 4 ELSE 5 END",
     "priority": "CASE t.priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 ELSE 3 END",
 }
-LATE_STATES = ("new", "open")  # overdue counts the team's time only, not time spent waiting on the customer
 # Listings name their columns and read rows as plain tuples by position: sqlite3.Row's lookup by name, 20 times
 # a ticket, was most of what a 100,000-ticket export spent in Python.
 LIST_SELECT = (
@@ -85,9 +84,3 @@ def field_sql(key: str) -> str:
             f" WHEN 'null' THEN NULL WHEN 'true' THEN 'yes' WHEN 'false' THEN 'no' WHEN 'array' THEN {items}"
             f" ELSE {value} END")
 
-
-def sort_value(ticket: Ticket, key: str) -> Any:
-    """What SORT_SQL orders `ticket` by: where a keyset page that ends with it resumes."""
-    values = {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id, "due": ticket.due_at,
-              "status": STATES.index(ticket.status), "priority": PRIORITIES.index(ticket.priority)}
-    return values[key]

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from portalctl.backends.base import ON_DUPLICATE, TicketChanges, Upload
+from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of
 from portalctl.engine.db import Row, iso, parse_iso, plus_hours, transaction
 from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.lookups import check_email, department_id, user_row
-from portalctl.engine.ticket_reads import TicketReader, choice, state
+from portalctl.engine.ticket_reads import TicketReader
 from portalctl.errors import InvalidInput, PermissionDenied, StateConflict, follow_up_hint
 from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
@@ -57,63 +57,46 @@ class TicketService(TicketReader):
         return cursor.rowcount
 
     # --- writing
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        fields: dict[str, str] | None = None,
-        tags: Sequence[str] = (),
-        attachments: Sequence[Upload] = (),
-        follow_up_of: int | None = None,
-        requester: str | None = None,
-        dedupe_key: str | None = None,
-        on_duplicate: str = "reply",
-    ) -> Ticket:
+    def create(self, draft: TicketDraft) -> Ticket:
         """Open a ticket; with a dedupe key that an active ticket carries, reply to it or skip instead.
 
         The look-up and the insert share one write transaction, so racing pipelines end with one ticket.
         """
-        if on_duplicate not in ON_DUPLICATE:
-            raise InvalidInput(f"unknown --on-duplicate {on_duplicate!r}", hint=f"one of: {', '.join(ON_DUPLICATE)}")
-        if dedupe_key is not None and not dedupe_key.strip():
+        if draft.on_duplicate not in ON_DUPLICATE:
+            raise InvalidInput(f"unknown --on-duplicate {draft.on_duplicate!r}",
+                               hint=f"one of: {', '.join(ON_DUPLICATE)}")
+        if draft.dedupe_key is not None and not draft.dedupe_key.strip():
             raise InvalidInput("the dedupe key is empty")
-        if not subject.strip():
+        if not draft.subject.strip():
             raise InvalidInput("the subject is empty", hint="pass --subject TEXT")
-        if not body.strip():
+        if not draft.body.strip():
             raise InvalidInput("the body is empty", hint="pass --body TEXT or --body-file FILE")
-        if requester and requester.lower() != self.actor.email.lower():
+        if draft.requester and draft.requester.lower() != self.actor.email.lower():
             self.actor.require_staff("open tickets for someone else")
-            requester_row = user_row(self.conn, requester)
+            requester_row = user_row(self.conn, draft.requester)
             if not requester_row["active"]:
-                raise InvalidInput(f"{requester} is deactivated")
+                raise InvalidInput(f"{draft.requester} is deactivated")
         else:
             requester_row = user_row(self.conn, self.actor.email)
-        dept = department_id(self.conn, department) if department else None
+        dept = department_id(self.conn, draft.department) if draft.department else None
         values = check_values(
-            self._field_defs(dept), fields or {}, customer=not self.actor.is_staff, creating=True
+            self._field_defs(dept), draft.fields or {}, customer=not self.actor.is_staff, creating=True
         )
-        if follow_up_of is not None:
-            self._row(follow_up_of)
-        cc_emails = [check_email(e) for e in ccs]
+        if draft.follow_up_of is not None:
+            self._row(draft.follow_up_of)
+        cc_emails = [check_email(e) for e in draft.ccs]
         now = self.portal.now()
-        stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in attachments]
+        stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in draft.attachments]
         with transaction(self.conn):
-            duplicate = self._active_with_key(dedupe_key) if dedupe_key and on_duplicate != "new" else None
+            wanted = draft.dedupe_key if draft.on_duplicate != "new" else None
+            duplicate = self._active_with_key(wanted) if wanted else None
             if duplicate is not None:
-                if on_duplicate == "reply":
-                    self._add_to_duplicate(duplicate, body, stored, now)
+                if draft.on_duplicate == "reply":
+                    self._add_to_duplicate(duplicate, draft.body, stored, now)
                 ticket_id = duplicate["id"]
             else:
-                ticket_id = self._insert(
-                    subject=subject, body=body, priority=priority, type=type, dept=dept, requester=requester_row,
-                    tags=tags, values=values, follow_up_of=follow_up_of, dedupe_key=dedupe_key, now=now,
-                    stored=stored, ccs=cc_emails,
-                )
+                ticket_id = self._insert(draft, dept=dept, requester=requester_row, values=values, now=now,
+                                         stored=stored, ccs=cc_emails)
         ticket = self.get(ticket_id)
         ticket.created = duplicate is None
         return ticket
@@ -137,9 +120,8 @@ class TicketService(TicketReader):
         self.conn.execute("UPDATE tickets_fts SET body = body || ? WHERE rowid = ?", ("\n" + body, row["id"]))
 
     def _insert(
-        self, *, subject: str, body: str, priority: str | None, type: str | None, dept: int | None,
-        requester: Row, tags: Sequence[str], values: dict[str, Any], follow_up_of: int | None,
-        dedupe_key: str | None, now: str, stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str],
+        self, draft: TicketDraft, *, dept: int | None, requester: Row, values: dict[str, Any], now: str,
+        stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str],
     ) -> int:
         """The rows of a new ticket: the ticket, its first comment and files, CCs, search text, an event."""
         cursor = self.conn.execute(
@@ -147,20 +129,22 @@ class TicketService(TicketReader):
             " fields, follow_up_of, dedupe_key, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?,"
             " ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
-                subject.strip(), choice(priority or "medium", PRIORITIES, "priority"),
-                choice(type, TICKET_TYPES, "type") if type else None, dept, requester["id"],
-                requester["org_id"], json.dumps(_tags(tags), ensure_ascii=False),
-                json.dumps(values, ensure_ascii=False), follow_up_of, dedupe_key, now, now,
+                draft.subject.strip(), choice(draft.priority or "medium", PRIORITIES, "priority"),
+                choice(draft.type, TICKET_TYPES, "type") if draft.type else None, dept, requester["id"],
+                requester["org_id"], json.dumps(_tags(draft.tags), ensure_ascii=False),
+                json.dumps(values, ensure_ascii=False), draft.follow_up_of, draft.dedupe_key, now, now,
                 self._due(now, requester["org_id"]),
             ),
         )
         ticket_id = int(cursor.fetchone()[0])
-        comment_id = self._comment(ticket_id, body, internal=False, now=now)
+        comment_id = self._comment(ticket_id, draft.body, internal=False, now=now)
         self._store_attachments(ticket_id, comment_id, stored, now)
         for email in ccs:
             self._add_cc(ticket_id, email)
-        self.conn.execute("INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)", (ticket_id, subject, body))
-        self._event(ticket_id, "created", {"follow_up_of": follow_up_of} if follow_up_of else {}, now)
+        self.conn.execute("INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)",
+                          (ticket_id, draft.subject, draft.body))
+        follow_up = {"follow_up_of": draft.follow_up_of} if draft.follow_up_of else {}
+        self._event(ticket_id, "created", follow_up, now)
         return ticket_id
 
     def reply(
@@ -182,7 +166,7 @@ class TicketService(TicketReader):
             self.actor.require_staff("write internal notes")
         if status is not None:
             self.actor.require_staff("set the status while replying")
-            new_status = state(status)
+            new_status = state_of(status)
         elif internal:
             new_status = row["status"]
         elif self.actor.is_staff:
@@ -268,7 +252,7 @@ class TicketService(TicketReader):
                     )
                 self._event(ticket_id, "updated", {k: v for k, v in sets.items() if k != "updated_at"}, now)
             if changes.status:
-                self._set_status(row, state(changes.status), now)
+                self._set_status(row, state_of(changes.status), now)
         return self.get(ticket_id)
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:

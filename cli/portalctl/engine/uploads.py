@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portalctl.backends.base import Upload
+from portalctl.contract import Upload
 from portalctl.engine.attachments import ALLOWED, BlobStore, safe_name, sniff
 from portalctl.engine.db import iso, transaction
 from portalctl.errors import InvalidInput, NotFound

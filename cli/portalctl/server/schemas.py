@@ -6,11 +6,13 @@ model's `to_dict()` names. Request bodies reject unknown keys: a typo is an erro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from portalctl.contract import TicketDraft, Upload
 from portalctl.engine.auth import PASSWORD_MAX, TOKEN_DAYS_MAX
 from portalctl.model import User
 
@@ -163,6 +165,15 @@ class TicketIn(Strict):
     requester: str | None = None
     dedupe_key: str | None = None
     on_duplicate: str = "reply"
+
+    def draft(self, files: Sequence[Upload]) -> TicketDraft:
+        """The ticket to open, with the claimed uploads (`files`) in place of their ids."""
+        return TicketDraft(
+            subject=self.subject, body=self.body, priority=self.priority, type=self.type,
+            department=self.department, ccs=self.ccs, fields=self.fields, tags=self.tags, attachments=files,
+            follow_up_of=self.follow_up_of, requester=self.requester, dedupe_key=self.dedupe_key,
+            on_duplicate=self.on_duplicate,
+        )
 
 
 class ReplyIn(Strict):

@@ -10,12 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from portalctl.backends.base import TicketChanges, TicketQuery
+from portalctl.contract import TicketChanges, TicketQuery, expand_all, sort_order, sort_value
 from portalctl.engine import uploads
 from portalctl.engine.db import iso
-from portalctl.engine.ticket_sql import sort_value
 from portalctl.errors import InvalidInput
-from portalctl.model import STATES, Ticket
+from portalctl.model import Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep
 from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
 
@@ -53,9 +52,8 @@ def ticket_filters(
     = "-updated",
 ) -> TicketQuery:
     """The listing filters shared by GET /tickets and GET /export/tickets."""
-    statuses = list(STATES) if status and any(s.lower() == "all" for s in status) else status or None
     return TicketQuery(
-        statuses=statuses, priorities=priority or (), types=type or (), departments=department or (),
+        statuses=expand_all(status), priorities=priority or (), types=type or (), departments=department or (),
         requester=requester, organization=organization, created_since=moment(created_since, "created_since"),
         created_until=moment(created_until, "created_until"), updated_since=moment(updated_since, "updated_since"),
         search=search, overdue=overdue, mine=mine, sort=sort, limit=None,
@@ -66,7 +64,7 @@ Filters = Annotated[TicketQuery, Depends(ticket_filters)]
 
 
 def encode_cursor(sort: str, ticket: Ticket) -> str:
-    position = {"sort": sort, "value": sort_value(ticket, sort.lstrip("-+")), "id": ticket.id}
+    position = {"sort": sort, "value": sort_value(ticket, sort_order(sort)[0]), "id": ticket.id}
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
@@ -93,9 +91,8 @@ def list_tickets(
     cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page.")] = None,
 ) -> Page[Ticket]:
     """Tickets you may see, a page at a time."""
-    query.limit = limit + 1  # one more tells whether there is a next page
     after = decode_cursor(cursor, query.sort) if cursor else None
-    found = list(session.tickets.list(query, after=after))
+    found = list(session.tickets.list(query.but(limit=limit + 1), after=after))  # one more: is there a next page
     page = found[:limit]
     next_cursor = encode_cursor(query.sort, page[-1]) if len(found) > limit else None
     return Page(items=page, next_cursor=next_cursor)
@@ -107,12 +104,7 @@ def list_tickets(
 def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ticket:
     files = uploads.claim(session, body.uploads)
     try:
-        ticket = session.tickets.create(
-            subject=body.subject, body=body.body, priority=body.priority, type=body.type,
-            department=body.department, ccs=body.ccs, fields=body.fields, tags=body.tags, attachments=files,
-            follow_up_of=body.follow_up_of, requester=body.requester, dedupe_key=body.dedupe_key,
-            on_duplicate=body.on_duplicate,
-        )
+        ticket = session.tickets.create(body.draft(files))
     except BaseException:
         uploads.release(session, body.uploads)
         raise

@@ -1,0 +1,372 @@
+"""The contract every backend meets, and the meaning of a ticket query, written once.
+
+A backend is anything with `tickets`, `articles` and `accounts` attributes that satisfy the protocols below
+(the embedded engine's `Session` does, structurally). What a platform cannot do raises `Unsupported`.
+
+This module sits at the bottom of the package, beside the model: the engine, the backends, the server and the
+commands all read their value types (`TicketQuery`, `TicketDraft`, `TicketChanges`, `Upload`) and the query's rules
+(which states a listing means, how it sorts, which tickets a filter keeps) from here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol, runtime_checkable
+
+from portalctl.errors import InvalidInput
+from portalctl.model import (
+    PRIORITIES,
+    STATE_LABELS,
+    STATES,
+    TICKET_TYPES,
+    Article,
+    Attachment,
+    Collection,
+    Department,
+    FieldDef,
+    Organization,
+    Ticket,
+    User,
+    canonical_state,
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to attach, read from disk only after its size is checked."""
+
+    filename: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Listing filters. Empty means no filter; `statuses=None` means every state but closed (`listed_states`)."""
+
+    statuses: Sequence[str] | None = None
+    priorities: Sequence[str] = ()
+    types: Sequence[str] = ()
+    departments: Sequence[str] = ()
+    requester: str | None = None
+    organization: str | None = None
+    created_since: str | None = None
+    created_until: str | None = None
+    updated_since: str | None = None
+    search: str | None = None
+    overdue: bool = False
+    mine: bool = False
+    sort: str = "-updated"
+    limit: int | None = 30
+
+    def but(self, **changes: Any) -> TicketQuery:
+        """This query with some fields changed (queries are values: one caller's change never leaks to another)."""
+        return replace(self, **changes)
+
+
+SORT_KEYS = ("updated", "created", "priority", "due", "id", "status")
+ON_DUPLICATE = ("reply", "skip", "new")
+LATE_STATES = ("new", "open")  # overdue counts the team's time only, not time spent waiting on the customer
+LISTED_BY_DEFAULT = tuple(s for s in STATES if s != "closed")
+
+
+def expand_all(statuses: Sequence[str] | None) -> builtins.list[str] | None:
+    """`--status all` (anywhere in the list) as every state; otherwise the names as given (None stays None)."""
+    if not statuses:
+        return None
+    if any(s.strip().lower() == "all" for s in statuses):
+        return builtins.list(STATES)
+    return builtins.list(statuses)
+
+
+def state_of(name: str) -> str:
+    """The canonical state a canonical or native name stands for; an unknown name is refused."""
+    canonical = canonical_state(name)
+    if canonical is None:
+        raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)} (or native names)")
+    return canonical
+
+
+def listed_states(statuses: Sequence[str] | None) -> builtins.list[str]:
+    """The canonical states a listing shows: every state but closed when none is named, `all` for every state."""
+    named = expand_all(statuses)
+    if named is None:
+        return builtins.list(LISTED_BY_DEFAULT)
+    return builtins.list(dict.fromkeys(state_of(s) for s in named))
+
+
+def choice(value: str, allowed: Sequence[str], what: str) -> str:
+    """`value` as one of `allowed` (case-insensitive), else refused naming the choices."""
+    lowered = value.strip().lower()
+    if lowered not in allowed:
+        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
+    return lowered
+
+
+def sort_order(sort: str) -> tuple[str, bool]:
+    """The sort key and whether it is descending (`-updated`); an unknown key is refused before any work."""
+    descending, key = sort.startswith("-"), sort.lstrip("-+")
+    if key not in SORT_KEYS:
+        raise InvalidInput(f"unknown sort key {key!r}",
+                           hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+    return key, descending
+
+
+def sort_value(ticket: Ticket, key: str) -> Any:
+    """What `key` orders a ticket by, on every backend (state and priority by their rank, a missing due time
+    first); also where a keyset page that ends with this ticket resumes."""
+    if key == "priority":
+        return PRIORITIES.index(ticket.priority)
+    if key == "status":
+        return STATES.index(ticket.status)
+    if key == "due":
+        return ticket.due_at or ""
+    return {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id}[key]
+
+
+def sorted_tickets(found: Iterable[Ticket], sort: str, limit: int | None) -> Iterator[Ticket]:
+    """Every match ordered by `sort` (ties by id) and cut to `limit`: for orders a platform cannot sort by."""
+    key, descending = sort_order(sort)
+    ordered = sorted(found, key=lambda t: (sort_value(t, key), t.id), reverse=descending)
+    return iter(ordered[:limit] if limit is not None else ordered)
+
+
+def is_overdue(due_at: str | None, state: str, now: str) -> bool:
+    """Past its due time while the team owes an answer (ISO times compare as text)."""
+    return bool(due_at and state in LATE_STATES and due_at < now)
+
+
+def folded(text: str) -> str:
+    """Text without accents or case, as searches compare it ("facturación" finds "facturacion")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def search_words(query: TicketQuery) -> builtins.list[str]:
+    """The query's search words, folded; a search with no word in it is refused."""
+    if query.search is None:
+        return []
+    words = folded(query.search).split()
+    if not words:
+        raise InvalidInput("--search needs at least one word")
+    return words
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """A query's filters for backends that filter on the client: built once (choices checked, text folded), then
+    called per ticket. `states=None` leaves the state to the caller (a platform that matches native statuses)."""
+
+    states: frozenset[str] | None
+    priorities: frozenset[str]
+    types: frozenset[str]
+    departments: frozenset[str]
+    requester: str
+    created_since: str | None
+    created_until: str | None
+    updated_since: str | None
+    overdue: bool
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, query: TicketQuery, *, me: str | None = None, states: bool = True) -> TicketFilter:
+        """`me`: the profile's own e-mail, what `--mine` keeps (as the requester)."""
+        requester = query.requester or (me if query.mine else None) or ""
+        return cls(
+            states=frozenset(listed_states(query.statuses)) if states else None,
+            priorities=frozenset(choice(p, PRIORITIES, "priority") for p in query.priorities),
+            types=frozenset(choice(t, TICKET_TYPES, "type") for t in query.types),
+            departments=frozenset(d.strip().casefold() for d in query.departments),
+            requester=requester.strip().casefold(), created_since=query.created_since,
+            created_until=query.created_until, updated_since=query.updated_since, overdue=query.overdue,
+            words=tuple(search_words(query)),
+        )
+
+    def __call__(self, ticket: Ticket, text: str | None = None) -> bool:
+        """Whether `ticket` matches; `text` is what a search reads (folded), the subject when not given."""
+        return ((self.states is None or ticket.status in self.states)
+                and (not self.priorities or ticket.priority in self.priorities)
+                and (not self.types or (ticket.type or "") in self.types)
+                and (not self.departments or (ticket.department or "").casefold() in self.departments)
+                and (not self.requester or ticket.requester.casefold() == self.requester)
+                and (not self.created_since or ticket.created_at >= self.created_since)
+                and (not self.created_until or ticket.created_at < self.created_until)
+                and (not self.updated_since or ticket.updated_at >= self.updated_since)
+                and (not self.overdue or ticket.overdue)
+                and (not self.words or all(w in (text if text is not None else folded(ticket.subject))
+                                           for w in self.words)))
+
+
+def matches(query: TicketQuery, ticket: Ticket, *, me: str | None = None) -> bool:
+    """Whether `ticket` is one `query` lists (for one ticket; build a TicketFilter once for many)."""
+    return TicketFilter.of(query, me=me)(ticket)
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """A ticket to open: what `create()` takes on every backend, what a template renders to, and what the
+    server's request body maps to. None leaves a field to the portal's default."""
+
+    subject: str
+    body: str
+    priority: str | None = None
+    type: str | None = None
+    department: str | None = None
+    ccs: Sequence[str] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    tags: Sequence[str] = ()
+    attachments: Sequence[Upload] = ()
+    follow_up_of: int | None = None
+    requester: str | None = None
+    dedupe_key: str | None = None
+    on_duplicate: str = "reply"
+
+    def but(self, **changes: Any) -> TicketDraft:
+        return replace(self, **changes)
+
+
+@dataclass
+class TicketChanges:
+    """Fields `tickets update` may change; None leaves a field as it is."""
+
+    subject: str | None = None
+    priority: str | None = None
+    type: str | None = None
+    department: str | None = None
+    status: str | None = None
+    assignee: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+
+
+class TicketsAPI(Protocol):
+    def create(self, draft: TicketDraft) -> Ticket: ...
+
+    def list(self, query: TicketQuery) -> Iterator[Ticket]: ...
+
+    def get(self, ticket_id: int) -> Ticket: ...
+
+    def reply(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = False,
+        status: str | None = None,
+        attachments: Sequence[Upload] = (),
+    ) -> Ticket: ...
+
+    def close(self, ticket_id: int) -> Ticket: ...
+
+    def reopen(self, ticket_id: int) -> Ticket: ...
+
+    def update(self, ticket_id: int, changes: TicketChanges) -> Ticket: ...
+
+    def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket: ...
+
+    def attachments(self, ticket_id: int) -> builtins.list[Attachment]: ...
+
+    def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]: ...
+
+
+class ArticlesAPI(Protocol):
+    def search(
+        self,
+        query: str,
+        *,
+        collection: str | None = None,
+        folder: str | None = None,
+        locale: str | None = None,
+        limit: int = 10,
+    ) -> builtins.list[Article]: ...
+
+    def get(self, article_id: int) -> Article: ...
+
+    def list(
+        self,
+        *,
+        collection: str | None = None,
+        folder: str | None = None,
+        locale: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Article]: ...
+
+    def collections(self) -> builtins.list[Collection]: ...
+
+    def rate(self, article_id: int, *, helpful: bool) -> Article: ...
+
+    def add(
+        self,
+        *,
+        collection: str,
+        folder: str,
+        title: str,
+        body: str,
+        locale: str = "en",
+        labels: Sequence[str] = (),
+        slug: str | None = None,
+    ) -> Article: ...
+
+    def edit(self, article_id: int, **changes: Any) -> Article: ...
+
+
+class AccountsAPI(Protocol):
+    def me(self) -> User: ...
+
+    def update_me(self, **changes: str) -> User: ...
+
+    def users(
+        self, *, role: str | None = None, organization: str | None = None, inactive: bool = False
+    ) -> builtins.list[User]: ...
+
+    def add_user(
+        self, *, email: str, name: str, role: str = "customer", organization: str | None = None
+    ) -> User: ...
+
+    def set_active(self, email: str, active: bool) -> User: ...
+
+    def reset_password(self, email: str) -> str: ...
+
+    def organizations(self) -> builtins.list[Organization]: ...
+
+    def add_organization(self, *, name: str, **options: Any) -> Organization: ...
+
+    def departments(self) -> builtins.list[Department]: ...
+
+    def add_department(self, *, name: str, description: str | None = None) -> Department: ...
+
+    def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]: ...
+
+    def add_field(self, definition: FieldDef) -> FieldDef: ...
+
+
+class Backend(Protocol):
+    tickets: TicketsAPI
+    articles: ArticlesAPI
+    accounts: AccountsAPI
+
+
+@dataclass(frozen=True)
+class NativeState:
+    """One of a help desk's own ticket states (a HubSpot stage, a WHMCS status, a Freshdesk status number) and the
+    canonical state portalctl maps it to: what `tickets states` lists, so a user can see how filters will read."""
+
+    id: str  # what the platform calls it by: a stage id, a status number, the status name itself
+    label: str  # as the platform shows it
+    state: str  # canonical (model.STATES)
+    pipeline: str | None = None  # HubSpot: the pipeline the stage belongs to
+
+
+@runtime_checkable
+class StatesAPI(Protocol):
+    """A backend whose states are its platform's own (the connectors); the portalctl portal's are the canonical ones."""
+
+    def states(self) -> builtins.list[NativeState]: ...
+
+
+def portal_states() -> builtins.list[NativeState]:
+    """The states of the embedded portal and of a portalctl server: the canonical ones, with their labels."""
+    return [NativeState(id=state, label=STATE_LABELS[state], state=state) for state in STATES]
