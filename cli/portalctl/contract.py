@@ -157,13 +157,15 @@ def search_words(query: TicketQuery) -> builtins.list[str]:
 @dataclass(frozen=True)
 class TicketFilter:
     """A query's filters for backends that filter on the client: built once (choices checked, text folded), then
-    called per ticket. `states=None` leaves the state to the caller (a platform that matches native statuses)."""
+    called per ticket. A connector whose platform applied a filter itself, or reads it in its own vocabulary,
+    replaces that part (`but(states=None)`: the caller matches native statuses)."""
 
     states: frozenset[str] | None
     priorities: frozenset[str]
     types: frozenset[str]
     departments: frozenset[str]
-    requester: str
+    requester: str  # folded e-mail; "" for any
+    mine: str | None  # --mine: the profile's own e-mail, folded ("" when it has none: nothing matches)
     created_since: str | None
     created_until: str | None
     updated_since: str | None
@@ -171,26 +173,31 @@ class TicketFilter:
     words: tuple[str, ...]
 
     @classmethod
-    def of(cls, query: TicketQuery, *, me: str | None = None, states: bool = True) -> TicketFilter:
+    def of(cls, query: TicketQuery, *, me: str | None = None) -> TicketFilter:
         """`me`: the profile's own e-mail, what `--mine` keeps (as the requester)."""
-        requester = query.requester or (me if query.mine else None) or ""
         return cls(
-            states=frozenset(listed_states(query.statuses)) if states else None,
+            states=frozenset(listed_states(query.statuses)),
             priorities=frozenset(choice(p, PRIORITIES, "priority") for p in query.priorities),
             types=frozenset(choice(t, TICKET_TYPES, "type") for t in query.types),
             departments=frozenset(d.strip().casefold() for d in query.departments),
-            requester=requester.strip().casefold(), created_since=query.created_since,
+            requester=(query.requester or "").strip().casefold(),
+            mine=(me or "").casefold() if query.mine else None, created_since=query.created_since,
             created_until=query.created_until, updated_since=query.updated_since, overdue=query.overdue,
             words=tuple(search_words(query)),
         )
 
+    def but(self, **changes: Any) -> TicketFilter:
+        return replace(self, **changes)
+
     def __call__(self, ticket: Ticket, text: str | None = None) -> bool:
         """Whether `ticket` matches; `text` is what a search reads (folded), the subject when not given."""
+        requester = ticket.requester.casefold()
         return ((self.states is None or ticket.status in self.states)
                 and (not self.priorities or ticket.priority in self.priorities)
                 and (not self.types or (ticket.type or "") in self.types)
                 and (not self.departments or (ticket.department or "").casefold() in self.departments)
-                and (not self.requester or ticket.requester.casefold() == self.requester)
+                and (not self.requester or requester == self.requester)
+                and (self.mine is None or requester == self.mine)
                 and (not self.created_since or ticket.created_at >= self.created_since)
                 and (not self.created_until or ticket.created_at < self.created_until)
                 and (not self.updated_since or ticket.updated_at >= self.updated_since)

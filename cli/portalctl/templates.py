@@ -27,7 +27,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -37,6 +37,7 @@ from portalctl.config import ENV_PREFIX, config_dir
 from portalctl.contract import ON_DUPLICATE, TicketDraft, Upload
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.model import PRIORITIES, TICKET_TYPES
+from portalctl.times import now_iso
 
 MAX_BYTES = 1 << 20
 STR = "tag:yaml.org,2002:str"
@@ -440,8 +441,7 @@ def builtin_variables() -> dict[str, str]:
         user = getpass.getuser()
     except OSError:  # no login name and no password entry (some containers)
         user = ""
-    now = datetime.now(UTC)
-    return {"today": date.today().isoformat(), "now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return {"today": date.today().isoformat(), "now": now_iso(),
             "hostname": socket.gethostname(), "user": user}
 
 

@@ -21,7 +21,7 @@ from click.testing import Result
 from portalctl.backends import zendesk_map as zm
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
-from portalctl.contract import TicketDraft, TicketQuery, Upload
+from portalctl.contract import TicketDraft, TicketQuery, Upload, listed_states
 from portalctl.errors import InvalidInput, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.ratelimit import Pacer, read_budget
@@ -71,14 +71,16 @@ def zd_cli(cli: Cli, sim: ZendeskSim, home: Path) -> Cli:
 
 def test_states_and_priorities_map_both_ways() -> None:
     # States: "Requests" (status: new, open, pending, hold, solved, closed); custom statuses keep their category.
-    assert zm.native_statuses(None) == ["new", "open", "pending", "hold", "solved"]
-    assert zm.native_statuses(["on_hold", "Resuelta", "esperando su respuesta"]) == ["hold", "solved", "pending"]
+    # (which states a listing means is the contract's rule; Zendesk's own names map onto them)
+    assert [zm.NATIVE[s] for s in listed_states(None)] == ["new", "open", "pending", "hold", "solved"]
+    named = listed_states(["on_hold", "Resuelta", "esperando su respuesta", "hold", "solved"])
+    assert [zm.NATIVE[s] for s in named] == ["hold", "solved", "pending"]
     assert zm.priority_native("medium") == "normal"
     labels = zm.Labels({"label_pending": "Esperando su respuesta"}, {77: "Waiting on parts"})
     assert labels.label("pending", None) == "Esperando su respuesta"
     assert labels.label("open", 77) == "Waiting on parts" and labels.label("hold", None) == "On-hold"
     with pytest.raises(InvalidInput, match="unknown status"):
-        zm.native_statuses(["frozen"])
+        listed_states(["frozen"])
 
 
 def test_create_list_show_reply_close_and_follow_up(client: Client, sim: ZendeskSim, tmp_path: Path) -> None:

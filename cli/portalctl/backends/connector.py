@@ -1,29 +1,106 @@
-"""What the help-desk connectors do alike: read a profile's page size, read uploads, order a listing here.
+"""What every help-desk connector shares, so that a new connector is its API calls and its mapping, nothing more.
 
-A platform's API sorts by some keys only; for the others a connector reads every match and sorts it the way the
-portal engine does, so `--sort` means the same thing on every backend.
+`Connector` is a connector's backend: it reads the profile's page size and secret, and `open_backend` builds it
+from a saved profile. `ConnectorTickets` is the base of its tickets namespace: it refuses what the platform cannot
+do (naming the platform), filters a listing here with the contract's `TicketFilter` where the platform's API
+cannot, and orders what the platform cannot sort the way the portal engine does, so `--sort` and every filter mean
+the same thing on every backend.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from portalctl.config import Profile
-from portalctl.contract import SORT_KEYS, TicketQuery, Upload
-from portalctl.errors import InvalidInput
-from portalctl.model import PRIORITIES, STATES, Ticket
+from portalctl.contract import TicketDraft, TicketFilter, TicketQuery, Upload, sorted_tickets
+from portalctl.errors import InvalidInput, Unsupported
+from portalctl.model import Ticket
 
 File = tuple[str, bytes]
 Page = TypeVar("Page")
 Item = TypeVar("Item")
+Row = TypeVar("Row")
+C = TypeVar("C", bound="Connector")
 
 
-def now() -> str:
-    """The current time as the portal writes times (what "overdue" is measured against)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+class Connector:
+    """A help desk's backend: the `tickets`, `articles` and `accounts` namespaces over one API client.
+
+    A subclass names its platform and its page sizes, and builds its namespaces in `__init__(profile, secret)`.
+    """
+
+    platform: ClassVar[str] = ""
+    page_default: ClassVar[int] = 100
+    page_max: ClassVar[int | None] = None  # the platform's largest page, where its API sets one
+
+    @classmethod
+    def open_backend(cls: type[C], profile: Profile) -> C:
+        """The backend for a saved profile, with its secret from PORTALCTL_TOKEN, the keyring or the credentials
+        file (None when there is none: the first call then says how to sign in)."""
+        from portalctl.secrets import SecretStore
+
+        return cls(profile, SecretStore().get(profile.name))
+
+    def __init__(self, profile: Profile, secret: str | None) -> None:
+        self.profile = profile
+
+    def page_size(self) -> int:
+        """The profile's page_size option (tests make pages small), else the platform's default."""
+        try:
+            size = int(float(self.profile.options.get("page_size") or self.page_default))
+        except ValueError:
+            raise InvalidInput(f"profile {self.profile.name!r}: page_size must be a number",
+                               hint="fix it in the profile's options") from None
+        if size < 1 or (self.page_max is not None and size > self.page_max):
+            most = f" to {self.page_max}" if self.page_max is not None else " or more"
+            raise InvalidInput(f"profile {self.profile.name!r}: page_size must be 1{most} on {self.platform}")
+        return size
+
+
+class ConnectorTickets:
+    """The base of a connector's tickets namespace."""
+
+    platform: ClassVar[str] = ""
+    noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk)
+
+    def __init__(self, profile: Profile, page_size: int) -> None:
+        self.page_size = page_size
+        self.email = profile.user if profile.user and "@" in profile.user else None  # who --mine means
+
+    def refuse(self, *checks: tuple[str, Any, str]) -> None:
+        """Refuse, naming the platform, the first (what it cannot do, the value given, the flag to leave out)
+        whose value was given: never a silent no-op."""
+        for what, given, flag in checks:
+            if given:
+                joint = "" if what.startswith("'") else " "  # "Zendesk's end-user API ...", "Zendesk tickets ..."
+                raise Unsupported(f"{self.platform}{joint}{what}", hint=f"leave out {flag}")
+
+    def refuse_draft(self, draft: TicketDraft, *checks: tuple[str, Any, str]) -> None:
+        """`refuse` for a new ticket; no platform finds an active ticket by a dedupe key (a portalctl portal's
+        feature), so that is always refused."""
+        self.refuse(*checks, (f"cannot find a {self.noun} by a dedupe key", draft.dedupe_key, "--dedupe-key"))
+
+    def needs_email(self, query: TicketQuery, hint: str) -> None:
+        """`--mine` means the profile's own e-mail: refuse it when the profile has none."""
+        if query.mine and not self.email:
+            raise InvalidInput(f"--mine needs your e-mail on {self.platform}", hint=hint)
+
+    def matcher(self, query: TicketQuery) -> TicketFilter:
+        """The query's filters as the contract reads them, with --mine meaning this profile's e-mail."""
+        return TicketFilter.of(query, me=self.email)
+
+    @staticmethod
+    def listing(rows: Iterable[Row], build: Callable[[Row], Ticket], keep: Callable[[Row, Ticket], bool],
+                query: TicketQuery, *, streamed: bool) -> Iterator[Ticket]:
+        """The tickets of `rows` that `keep` keeps, cut to the query's limit. `streamed`: the platform already
+        orders them as the query sorts (constant memory); otherwise every match is read and ordered here."""
+        found = (ticket for row in rows for ticket in (build(row),) if keep(row, ticket))
+        if streamed:
+            return itertools.islice(found, query.limit)
+        return sorted_tickets(found, query.sort, query.limit)
 
 
 def api_root(url: str | None, platform: str, example: str, api: str, typed: tuple[str, ...]) -> str:
@@ -36,15 +113,6 @@ def api_root(url: str | None, platform: str, example: str, api: str, typed: tupl
         if text.endswith(suffix):
             text = text[: -len(suffix)]
     return text + api
-
-
-def page_size(profile: Profile, default: int) -> int:
-    """The profile's page_size option (tests make pages small), else the platform's own maximum."""
-    try:
-        return int(profile.options.get("page_size") or default)
-    except ValueError:
-        raise InvalidInput(f"profile {profile.name!r}: page_size must be a number",
-                           hint="fix it in the profile's options") from None
 
 
 def follow(page: Page, items: Callable[[Page], Iterable[Item]], after: Callable[[Page], str | None],
@@ -69,29 +137,3 @@ def read_files(uploads: Sequence[Upload]) -> list[File]:
         except OSError as exc:
             raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
     return files
-
-
-def sort_order(query: TicketQuery) -> tuple[str, bool]:
-    """The query's sort key and whether it is descending; an unknown key is refused before any request."""
-    descending, key = query.sort.startswith("-"), query.sort.lstrip("-+")
-    if key not in SORT_KEYS:
-        raise InvalidInput(f"unknown sort key {key!r}",
-                           hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
-    return key, descending
-
-
-def sort_value(ticket: Ticket, key: str) -> Any:
-    """What `key` orders by, as the engine orders it (a missing due time first)."""
-    if key == "priority":
-        return PRIORITIES.index(ticket.priority)
-    if key == "status":
-        return STATES.index(ticket.status)
-    if key == "due":
-        return ticket.due_at or ""
-    return {"updated": ticket.updated_at, "created": ticket.created_at, "id": ticket.id}[key]
-
-
-def sorted_here(found: Iterable[Ticket], key: str, descending: bool, limit: int | None) -> Iterator[Ticket]:
-    """Every match, ordered here (ties by id) and cut to `limit`: for the orders a platform cannot sort by."""
-    ordered = sorted(found, key=lambda t: (sort_value(t, key), t.id), reverse=descending)
-    return iter(ordered[:limit] if limit is not None else ordered)

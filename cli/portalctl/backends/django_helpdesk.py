@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import builtins
 import io
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import helpdesk_map as hm
-from portalctl.backends.connector import File, now, page_size, read_files, sort_order, sorted_here
+from portalctl.backends.connector import Connector, ConnectorTickets, File, read_files
 from portalctl.backends.helpdesk_api import Api, Queues, field_defs
 from portalctl.backends.refusals import NoKnowledgeBase
 from portalctl.config import Profile
@@ -33,10 +32,12 @@ from portalctl.contract import (
     TicketQuery,
     TicketsAPI,
     Upload,
+    sort_order,
 )
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.http import Download
 from portalctl.model import Attachment, Department, FieldDef, Organization, Ticket, User, canonical_state
+from portalctl.times import now_iso
 
 PLATFORM = hm.PLATFORM
 PAGE_SIZE = 100  # the API sets no maximum; each page costs the server a pass over every matching ticket
@@ -60,13 +61,14 @@ ATTACHMENT_HINT = (f"{PLATFORM} fails like this on a file type it refuses (HELPD
 
 
 
-class HelpdeskTickets:
+class HelpdeskTickets(ConnectorTickets):
+    platform = PLATFORM
+
     def __init__(self, api: Api, queues: Queues, profile: Profile, page_size: int) -> None:
+        super().__init__(profile, page_size)
         self.api = api
         self.queues = queues
-        self.page_size = page_size
         self.default_queue = profile.options.get("queue")
-        self.email = profile.user if profile.user and "@" in profile.user else None
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -75,7 +77,7 @@ class HelpdeskTickets:
         return data
 
     def _ticket(self, data: dict[str, Any], *, full: bool, moment: str | None = None) -> Ticket:
-        return hm.ticket(data, self.queues.slug(int(data["queue"])), moment or now(), full=full)
+        return hm.ticket(data, self.queues.slug(int(data["queue"])), moment or now_iso(), full=full)
 
     def get(self, ticket_id: int) -> Ticket:
         return self._ticket(self._raw(ticket_id), full=True)
@@ -83,53 +85,32 @@ class HelpdeskTickets:
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. Only the state narrows on the server; the first page is read before this
         returns, so a bad filter or token fails before an export touches its file."""
-        if query.types:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if query.organization:
-            raise Unsupported(f"{PLATFORM} has no organisations", hint="leave out --org")
-        key, descending = sort_order(query)
+        self.refuse(("tickets have no type", query.types, "--type"),
+                    ("has no organisations", query.organization, "--org"))
+        key, descending = sort_order(query.sort)
         statuses = hm.StatusFilter(query.statuses)
-        priorities = {hm.priority_name(hm.priority_code(p)) for p in query.priorities}
         queue_ids = {self.queues.resolve(d) for d in query.departments}
-        words = hm.folded(query.search).split() if query.search is not None else []
-        if query.search is not None and not words:
-            raise InvalidInput("--search needs at least one word")
-        if query.mine and not self.email:
-            raise InvalidInput("--mine needs your e-mail on the help desk",
-                               hint="set it with: portalctl auth login --backend django-helpdesk --user EMAIL ...")
+        self.needs_email(query, hint="set it with: portalctl auth login --backend django-helpdesk --user EMAIL ...")
+        # States (native codes and the on-hold flag) and queues (by number or slug) are read from the row.
+        match = self.matcher(query).but(states=None, departments=frozenset())
         codes = statuses.server_codes()
         if not codes:
             return iter(())
         params: dict[str, Any] = {"page_size": self.page_size}
         if not statuses.everything():
             params["status"] = ",".join(str(c) for c in sorted(codes))
-        moment = now()
-        requester = (query.requester or "").strip().casefold()
+        moment = now_iso()
 
         def keep(row: dict[str, Any], ticket: Ticket) -> bool:
-            submitter = ticket.requester.casefold()
             return (statuses.matches(int(row["status"]), bool(row.get("on_hold")))
-                    and (not priorities or ticket.priority in priorities)
                     and (not queue_ids or int(row["queue"]) in queue_ids)
-                    and (not requester or submitter == requester)
-                    and (not query.mine or submitter == (self.email or "").casefold())
-                    and (not query.created_since or ticket.created_at >= query.created_since)
-                    and (not query.created_until or ticket.created_at < query.created_until)
-                    and (not query.updated_since or ticket.updated_at >= query.updated_since)
-                    and (not query.overdue or ticket.overdue)
-                    and (not words or all(w in text for text in [hm.search_text(row)] for w in words)))
+                    and match(ticket, hm.search_text(row) if match.words else None))
 
-        def matching(rows: Iterator[dict[str, Any]]) -> Iterator[Ticket]:
-            for row in rows:
-                ticket = self._ticket(row, full=False, moment=moment)
-                if keep(row, ticket):
-                    yield ticket
-
-        found = matching(self.api.pages("tickets/", params))
-        if key == "id" and not descending:  # the API's own order: streamed, in constant memory
-            return itertools.islice(found, query.limit)
-        # Any other order is made here, so every match is read first (tickets without their conversations).
-        return sorted_here(found, key, descending, query.limit)
+        # The API's own order is by id: streamed, in constant memory. Any other order is made here, so every match
+        # is read first (tickets without their conversations).
+        return self.listing(self.api.pages("tickets/", params),
+                            lambda row: self._ticket(row, full=False, moment=moment), keep, query,
+                            streamed=key == "id" and not descending)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -173,14 +154,10 @@ class HelpdeskTickets:
             self.api.request("POST", "followups/", json=data)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        if draft.type:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
+        self.refuse(("tickets have no type", draft.type, "--type"))
         if draft.ccs:
             raise Unsupported(NO_CC, hint="add CCs on the ticket's page in django-helpdesk")
-        if draft.tags:
-            raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag")
-        if draft.dedupe_key:
-            raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
+        self.refuse_draft(draft, ("tickets have no tags", draft.tags, "--tag"))
         files = read_uploads(draft.attachments)
         queue = draft.department or self.default_queue
         if not queue:
@@ -379,9 +356,13 @@ class HelpdeskAccounts:
                           hint="add them in the Django admin under Custom fields")
 
 
-class HelpdeskBackend:
+class HelpdeskBackend(Connector):
+    platform = PLATFORM
+    page_default = PAGE_SIZE
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        size = page_size(profile, PAGE_SIZE)
+        super().__init__(profile, secret)
+        size = self.page_size()
         self.api = Api(profile, secret)
         queues = Queues(self.api, size)
         self.tickets: TicketsAPI = HelpdeskTickets(self.api, queues, profile, size)
@@ -395,7 +376,4 @@ class HelpdeskBackend:
         return [*coded, NativeState(id="on_hold", label=label, state=state)]
 
 
-def open_backend(profile: Profile) -> HelpdeskBackend:
-    from portalctl.secrets import SecretStore
-
-    return HelpdeskBackend(profile, SecretStore().get(profile.name))
+open_backend = HelpdeskBackend.open_backend

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import builtins
 import io
-import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import freshdesk_map as fm
-from portalctl.backends.connector import File, now, page_size, read_files, sort_order, sorted_here
+from portalctl.backends.connector import Connector, ConnectorTickets, File, read_files
 from portalctl.backends.freshdesk_api import Api, form
 from portalctl.backends.freshdesk_kb import FreshdeskArticles
 from portalctl.backends.refusals import NoAccountAdmin
@@ -32,10 +31,14 @@ from portalctl.contract import (
     TicketQuery,
     TicketsAPI,
     Upload,
+    folded,
+    sort_order,
+    state_of,
 )
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported
 from portalctl.http import Download
 from portalctl.model import Attachment, Department, FieldDef, Ticket, User
+from portalctl.times import normal_iso, now_iso
 
 PLATFORM = fm.PLATFORM
 PAGE_SIZE = 100  # Freshdesk's maximum per_page
@@ -47,12 +50,13 @@ FIELD_KINDS = {"custom_text": "text", "custom_paragraph": "text", "custom_number
 CHUNK = 1 << 16
 
 
-class FreshdeskTickets:
+class FreshdeskTickets(ConnectorTickets):
+    platform = PLATFORM
+
     def __init__(self, api: Api, profile: Profile, page_size: int) -> None:
+        super().__init__(profile, page_size)
         self.api = api
-        self.page_size = page_size
         self.statuses = fm.Statuses(profile.options, self._status_labels)
-        self.email = profile.user if profile.user and "@" in profile.user else None
 
     def _status_labels(self) -> dict[int, str]:
         """The account's status labels: the status ticket field's choices, {"number": [agent label, customer
@@ -78,58 +82,41 @@ class FreshdeskTickets:
     def _full(self, data: dict[str, Any]) -> Ticket:
         conversations = list(self.api.pages(f"tickets/{int(data['id'])}/conversations",
                                             {"per_page": self.page_size}))
-        return fm.ticket(data, self.statuses, now(), conversations=conversations)
+        return fm.ticket(data, self.statuses, now_iso(), conversations=conversations)
 
     def get(self, ticket_id: int) -> Ticket:
         return self._full(self._raw(ticket_id))
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
-        key, descending = sort_order(query)
+        """Tickets matching `query`: requester or company, update time and the order on the server (by
+        updated_since from the epoch: without it the list holds only the last 30 days), the rest here."""
+        key, descending = sort_order(query.sort)
         if query.organization and not str(query.organization).isdigit():
             raise InvalidInput(f"{PLATFORM} filters companies by number, not {query.organization!r}")
-        states = self.statuses.codes(list(query.statuses) if query.statuses is not None else None)
-        priorities = {fm.priority_name(fm.priority_code(p)) for p in query.priorities}
-        types = {fm.type_name(fm.ticket_type(t)) for t in query.types}
-        groups = {str(d) for d in query.departments}
-        words = fm.folded(query.search).split() if query.search is not None else []
-        if query.search is not None and not words:
-            raise InvalidInput("--search needs at least one word")
-        if query.mine and not self.email:
-            raise InvalidInput("--mine needs your e-mail", hint="set it with: portalctl auth login --user EMAIL ...")
+        self.needs_email(query, hint="set it with: portalctl auth login --user EMAIL ...")
+        # Freshdesk names types as the account does (an account's own type goes as typed); the requester, --mine
+        # and the company are narrowed on the server.
+        match = self.matcher(query.but(types=())).but(
+            types=frozenset(fm.type_name(fm.ticket_type(t)) for t in query.types), requester="", mine=None)
         params: dict[str, Any] = {"per_page": self.page_size, "updated_since": query.updated_since or EPOCH}
         requester = query.requester or (self.email if query.mine else None)
         if requester:
             params["email"] = requester
         elif query.organization:
             params["company_id"] = query.organization
-        params["include"] = "requester,stats,description" if words else "requester,stats"
+        params["include"] = "requester,stats,description" if match.words else "requester,stats"
         server_sorted = key in SERVER_SORT
         if server_sorted:
             params["order_by"] = SERVER_SORT[key]
             params["order_type"] = "desc" if descending else "asc"
-        moment = now()
+        moment = now_iso()
 
-        def keep(row: dict[str, Any], ticket: Ticket) -> bool:
-            text = fm.folded(f"{row.get('subject') or ''}\n{fm.plain(row, 'description_text', 'description')}")
-            return (ticket.status in states
-                    and (not priorities or ticket.priority in priorities)
-                    and (not types or ticket.type in types)
-                    and (not groups or (ticket.department or "") in groups)
-                    and (not query.created_since or ticket.created_at >= query.created_since)
-                    and (not query.created_until or ticket.created_at < query.created_until)
-                    and (not query.overdue or ticket.overdue)
-                    and all(w in text for w in words))
+        def text(row: dict[str, Any]) -> str:
+            return folded(f"{row.get('subject') or ''}\n{fm.plain(row, 'description_text', 'description')}")
 
-        def matching(rows: Iterator[dict[str, Any]]) -> Iterator[Ticket]:
-            for row in rows:
-                ticket = fm.ticket(row, self.statuses, moment)
-                if keep(row, ticket):
-                    yield ticket
-
-        found = matching(self.api.pages("tickets", params))
-        if server_sorted:
-            return itertools.islice(found, query.limit)
-        return sorted_here(found, key, descending, query.limit)
+        return self.listing(self.api.pages("tickets", params), lambda row: fm.ticket(row, self.statuses, moment),
+                            lambda row, ticket: match(ticket, text(row) if match.words else None), query,
+                            streamed=server_sorted)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -159,8 +146,7 @@ class FreshdeskTickets:
         return cast(dict[str, Any], data)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        if draft.dedupe_key:
-            raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
+        self.refuse_draft(draft)
         email = draft.requester or self.email
         if not email:
             raise InvalidInput("no requester e-mail for the new ticket",
@@ -202,7 +188,7 @@ class FreshdeskTickets:
         attachments: Sequence[Upload] = (),
     ) -> Ticket:
         files = read_files(attachments)
-        code = self.statuses.code(self.statuses.codes([status]).pop()) if status else None
+        code = self.statuses.code(state_of(status)) if status else None
         self._raw(ticket_id)  # NotFound before anything is sent
         if internal:
             self._send("POST", f"tickets/{ticket_id}/notes", {"body": fm.html_body(body), "private": True}, files,
@@ -254,7 +240,7 @@ class FreshdeskTickets:
                 raise InvalidInput(f"{PLATFORM} takes the agent's number, not {changes.assignee!r}",
                                    hint="'none' unassigns")
         if changes.status is not None:
-            patch["status"] = self.statuses.code(self.statuses.codes([changes.status]).pop())
+            patch["status"] = self.statuses.code(state_of(changes.status))
         if changes.fields:
             patch["custom_fields"] = dict(changes.fields)
         if changes.add_tags or changes.remove_tags:
@@ -300,7 +286,7 @@ class FreshdeskAccounts(NoAccountAdmin):
                     active=bool(contact.get("active", True)), title=contact.get("job_title"),
                     phone=contact.get("phone"), language=contact.get("language"),
                     timezone=iana_zone(contact.get("time_zone")),
-                    created_at=fm.timestamp(data.get("created_at")) or "")
+                    created_at=normal_iso(data.get("created_at")) or "")
 
     def departments(self) -> builtins.list[Department]:
         return [Department(id=int(g["id"]), name=str(g.get("name") or ""), slug=str(g["id"]),
@@ -324,11 +310,13 @@ class FreshdeskAccounts(NoAccountAdmin):
         return found
 
 
-class FreshdeskBackend:
+class FreshdeskBackend(Connector):
+    platform = PLATFORM
+    page_default = page_max = PAGE_SIZE
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        size = page_size(profile, PAGE_SIZE)
-        if not 1 <= size <= PAGE_SIZE:
-            raise InvalidInput(f"profile {profile.name!r}: page_size must be 1 to {PAGE_SIZE} on {PLATFORM}")
+        super().__init__(profile, secret)
+        size = self.page_size()
         self.api = Api(profile, secret)
         tickets = FreshdeskTickets(self.api, profile, size)
         self.tickets: TicketsAPI = tickets
@@ -342,7 +330,4 @@ class FreshdeskBackend:
                 for number, (state, label) in self.statuses.known()]
 
 
-def open_backend(profile: Profile) -> FreshdeskBackend:
-    from portalctl.secrets import SecretStore
-
-    return FreshdeskBackend(profile, SecretStore().get(profile.name))
+open_backend = FreshdeskBackend.open_backend

@@ -11,6 +11,7 @@ from portalctl.backends import freshdesk_map as fm
 from portalctl.backends.freshdesk_api import Api
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.model import Article, Collection, Folder
+from portalctl.times import normal_iso
 
 PLATFORM = fm.PLATFORM
 
@@ -28,8 +29,8 @@ class FreshdeskArticles:
             collection=collection or str(data.get("category_id") or ""),
             folder=folder or str(data.get("folder_id") or ""), locale=str(data.get("language") or "en"),
             labels=[str(t) for t in data.get("tags") or []],
-            created_at=fm.timestamp(data.get("created_at")) or "",
-            updated_at=fm.timestamp(data.get("updated_at")) or "",
+            created_at=normal_iso(data.get("created_at")) or "",
+            updated_at=normal_iso(data.get("updated_at")) or "",
             helpful=int(data.get("thumbs_up") or 0), not_helpful=int(data.get("thumbs_down") or 0),
             body=fm.plain(data, "description_text", "description") if "description" in data else None,
         )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from portalctl.contract import is_overdue
 from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
+from portalctl.times import normal_iso
 
 PLATFORM = "Freshdesk"
 OPEN, PENDING, RESOLVED, CLOSED = 2, 3, 4, 5
@@ -29,7 +29,6 @@ PRIORITY_CODES = {name: code for code, name in PRIORITY_NAMES.items()}
 SOURCE_PORTAL = 2
 FOLLOW_UP = re.compile(r"\AFollow-up of ticket #(\d+)\b")
 TYPES = {"question": "Question", "incident": "Incident", "problem": "Problem", "task": "Feature Request"}
-LATE_STATES = ("new", "open")
 
 
 class Statuses:
@@ -88,18 +87,6 @@ class Statuses:
         raise InvalidInput(f"{PLATFORM} has no status for {canonical!r} on this account",
                            hint="map one with: portalctl auth login ... --option status.NUMBER=" + canonical)
 
-    def codes(self, names: list[str] | tuple[str, ...] | None) -> set[str]:
-        """Canonical states a listing asks for (None: every state but closed)."""
-        wanted = set()
-        for name in names if names is not None else [s for s in STATES if s != "closed"]:
-            if name == "all":
-                return set(STATES)
-            canonical = canonical_state(name)
-            if canonical is None:
-                raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)}")
-            wanted.add(canonical)
-        return wanted
-
 
 def priority_name(code: int) -> str:
     return PRIORITY_NAMES.get(code, "medium")
@@ -126,17 +113,6 @@ def type_name(value: str | None) -> str | None:
     return value
 
 
-def timestamp(value: str | None) -> str | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def folded(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 def html_body(text: str) -> str:
@@ -159,7 +135,7 @@ def attachment(data: Mapping[str, Any], comment_id: int | None) -> Attachment:
     return Attachment(
         id=int(data["id"]), filename=str(data.get("name") or "attachment"),
         content_type=str(data.get("content_type") or "application/octet-stream"), size=int(data.get("size") or 0),
-        sha256="", comment_id=comment_id, created_at=timestamp(data.get("created_at")) or "",
+        sha256="", comment_id=comment_id, created_at=normal_iso(data.get("created_at")) or "",
     )
 
 
@@ -171,7 +147,7 @@ def comment(data: Mapping[str, Any], requester_id: Any, requester: str) -> Comme
         id=int(data["id"]), author=author, author_name=author,
         author_role="customer" if from_customer else "agent",
         body=plain(data, "body_text", "body"), internal=bool(data.get("private")),
-        created_at=timestamp(data.get("created_at")) or "",
+        created_at=normal_iso(data.get("created_at")) or "",
         attachments=[attachment(a, int(data["id"])) for a in data.get("attachments") or []],
     )
 
@@ -180,7 +156,7 @@ def ticket(data: Mapping[str, Any], statuses: Statuses, now: str, *, requester: 
            conversations: list[dict[str, Any]] | None = None) -> Ticket:
     """A ticket from GET /api/v2/tickets(/id); `conversations` adds the conversation (the description first)."""
     canonical, label = statuses.state(int(data.get("status") or OPEN))
-    due = timestamp(data.get("due_by"))
+    due = normal_iso(data.get("due_by"))
     description = plain(data, "description_text", "description")
     linked = FOLLOW_UP.match(description)
     who = requester or str((data.get("requester") or {}).get("email") or data.get("requester_id") or "")
@@ -189,7 +165,7 @@ def ticket(data: Mapping[str, Any], statuses: Statuses, now: str, *, requester: 
     if conversations is not None:
         opening = Comment(
             id=0, author=who, author_name=who, author_role="customer", body=description, internal=False,
-            created_at=timestamp(data.get("created_at")) or "",
+            created_at=normal_iso(data.get("created_at")) or "",
             attachments=[attachment(a, 0) for a in data.get("attachments") or []],
         )
         comments = [opening] + [comment(c, data.get("requester_id"), who) for c in conversations]
@@ -204,9 +180,9 @@ def ticket(data: Mapping[str, Any], statuses: Statuses, now: str, *, requester: 
         assignee=None if data.get("responder_id") is None else str(data["responder_id"]),
         ccs=[str(c) for c in data.get("cc_emails") or []], tags=[str(t) for t in data.get("tags") or []],
         fields={k: v for k, v in (data.get("custom_fields") or {}).items() if v not in (None, "")},
-        created_at=timestamp(data.get("created_at")) or "", updated_at=timestamp(data.get("updated_at")) or "",
-        due_at=due, overdue=bool(due and canonical in LATE_STATES and due < now),
-        resolved_at=timestamp(stats.get("resolved_at")) if canonical in ("resolved", "closed") else None,
-        closed_at=timestamp(stats.get("closed_at")) if canonical == "closed" else None,
+        created_at=normal_iso(data.get("created_at")) or "", updated_at=normal_iso(data.get("updated_at")) or "",
+        due_at=due, overdue=is_overdue(due, canonical, now),
+        resolved_at=normal_iso(stats.get("resolved_at")) if canonical in ("resolved", "closed") else None,
+        closed_at=normal_iso(stats.get("closed_at")) if canonical == "closed" else None,
         follow_up_of=int(linked[1]) if linked else None, comments=comments, attachments=attachments,
     )

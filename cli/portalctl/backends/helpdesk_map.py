@@ -9,13 +9,13 @@ one (a PATCH writes none, so the connector follows each with an internal note).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
+from portalctl.contract import LISTED_BY_DEFAULT, folded, is_overdue
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
+from portalctl.times import normal_iso
 
 PLATFORM = "django-helpdesk"
 OPEN, REOPENED, RESOLVED, CLOSED, DUPLICATE = 1, 2, 3, 4, 5
@@ -26,7 +26,6 @@ FINAL = (CLOSED, DUPLICATE)
 NATIVE_FILTERS = {"reopened": REOPENED, "duplicate": DUPLICATE}
 PRIORITY_NAMES = {1: "urgent", 2: "high", 3: "medium", 4: "low", 5: "low"}
 PRIORITY_CODES = {"urgent": 1, "high": 2, "medium": 3, "low": 4}
-LATE_STATES = ("new", "open")  # as the engine: overdue counts only time the team owes an answer
 FOLLOW_UP = re.compile(r"\AFollow-up of ticket #(\d+)\b")
 CUSTOM = "custom_"
 
@@ -56,7 +55,7 @@ class StatusFilter:
     def __init__(self, names: Sequence[str] | None) -> None:
         self.states: set[str] = set()
         self.codes: set[int] = set()  # native names: exactly these codes
-        for name in names if names is not None else [s for s in STATES if s != "closed"]:
+        for name in names if names is not None else LISTED_BY_DEFAULT:
             native = NATIVE_FILTERS.get(name.strip().lower())
             if native is not None:
                 self.codes.add(native)
@@ -97,19 +96,6 @@ def new_status(target: str, current: int) -> int | None:
     return None if current == code or (code == CLOSED and current in FINAL) else code
 
 
-def timestamp(value: str | None) -> str | None:
-    """An API time as the portal writes times (ISO UTC to the second), so filters compare them as text."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def folded(text: str) -> str:
-    """Lower case without accents: how --search compares words ("facturacion" finds "Facturación")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 def follow_up_line(ticket_id: int) -> str:
@@ -122,7 +108,7 @@ def attachment(data: dict[str, Any], followup: dict[str, Any]) -> Attachment:
         id=int(data["id"]), filename=str(data.get("filename") or "attachment"),
         content_type=str(data.get("mime_type") or "application/octet-stream"), size=int(data.get("size") or 0),
         sha256="",  # django-helpdesk keeps no digest
-        comment_id=int(followup["id"]), created_at=timestamp(followup.get("date")) or "",
+        comment_id=int(followup["id"]), created_at=normal_iso(followup.get("date")) or "",
     )
 
 
@@ -138,7 +124,7 @@ def comment(data: dict[str, Any], submitter: str) -> Comment:
         text = f"Status: {STATUSES[data['new_status']][1]}"
     return Comment(
         id=int(data["id"]), author=author, author_name=name, author_role=role, body=text,
-        internal=not data.get("public", False), created_at=timestamp(data.get("date")) or "",
+        internal=not data.get("public", False), created_at=normal_iso(data.get("date")) or "",
         attachments=[attachment(a, data) for a in data.get("followupattachment_set") or []],
     )
 
@@ -148,7 +134,7 @@ def last_change(followups: Iterable[dict[str, Any]], codes: Sequence[int]) -> st
     when = None
     for followup in followups:
         if followup.get("new_status") in codes:
-            when = timestamp(followup.get("date"))
+            when = normal_iso(followup.get("date"))
     return when
 
 
@@ -157,9 +143,9 @@ def ticket(data: dict[str, Any], department: str | None, now: str, *, full: bool
     code, on_hold = int(data["status"]), bool(data.get("on_hold"))
     canonical, label = state(code, on_hold)
     followups = data.get("followup_set") or []
-    times = [t for t in (timestamp(f.get("date")) for f in followups) if t]
+    times = [t for t in (normal_iso(f.get("date")) for f in followups) if t]
     submitter = str(data.get("submitter_email") or "")
-    due = timestamp(data.get("due_date"))
+    due = normal_iso(data.get("due_date"))
     linked = FOLLOW_UP.match(data.get("description") or "")
     comments = [comment(f, submitter) for f in followups] if full else None
     return Ticket(
@@ -169,7 +155,7 @@ def ticket(data: dict[str, Any], department: str | None, now: str, *, full: bool
         assignee=None if data.get("assigned_to") is None else str(data["assigned_to"]), ccs=[], tags=[],
         fields={k[len(CUSTOM):]: v for k, v in data.items() if k.startswith(CUSTOM) and v not in (None, "")},
         created_at=min(times, default=""), updated_at=max(times, default=""), due_at=due,
-        overdue=bool(due and canonical in LATE_STATES and due < now),
+        overdue=is_overdue(due, canonical, now),
         resolved_at=last_change(followups, (RESOLVED,)) if canonical in ("resolved", "closed") else None,
         closed_at=last_change(followups, FINAL) if canonical == "closed" else None,
         follow_up_of=int(linked[1]) if linked else None,

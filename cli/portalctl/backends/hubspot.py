@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import builtins
 import io
-import itertools
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import hubspot_map as hs
-from portalctl.backends.connector import page_size, read_files, sort_order, sorted_here
+from portalctl.backends.connector import Connector, ConnectorTickets, read_files
 from portalctl.backends.hubspot_api import Account, Api
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
@@ -45,6 +44,7 @@ from portalctl.contract import (
     TicketQuery,
     TicketsAPI,
     Upload,
+    sort_order,
 )
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.http import Download
@@ -69,11 +69,13 @@ def now() -> str:
 
 
 
-class HubSpotTickets:
-    def __init__(self, api: Api, account: Account, page_size: int) -> None:
+class HubSpotTickets(ConnectorTickets):
+    platform = PLATFORM
+
+    def __init__(self, api: Api, account: Account, profile: Profile, page_size: int) -> None:
+        super().__init__(profile, page_size)
         self.api = api
         self.account = account
-        self.page_size = page_size
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -139,15 +141,12 @@ class HubSpotTickets:
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`: HubSpot's search narrows state, priority, pipeline, times and words; the
         first page is read before this returns, so a bad filter or token fails before an export touches its file."""
-        for what, given, hint in (("tickets have no type", query.types, "--type"),
-                                  ("has no organisations on tickets", query.organization, "--org"),
-                                  ("tickets have no requester portalctl can filter on", query.requester,
-                                   "--requester"),
-                                  ("tickets have no due time", query.overdue, "--overdue"),
-                                  ("cannot tell which tickets are yours", query.mine, "--mine")):
-            if given:
-                raise Unsupported(f"{PLATFORM} {what}", hint=f"leave out {hint}")
-        key, descending = sort_order(query)
+        self.refuse(("tickets have no type", query.types, "--type"),
+                    ("has no organisations on tickets", query.organization, "--org"),
+                    ("tickets have no requester portalctl can filter on", query.requester, "--requester"),
+                    ("tickets have no due time", query.overdue, "--overdue"),
+                    ("cannot tell which tickets are yours", query.mine, "--mine"))
+        key, descending = sort_order(query.sort)
         stages = self.account.stages()
         statuses = hs.StatusFilter(query.statuses, stages)
         if not statuses.ids:
@@ -186,10 +185,7 @@ class HubSpotTickets:
             params = {"limit": self.page_size, "properties": ",".join(self._properties()), "archived": "false"}
             rows = self.api.pages("GET", "/crm/v3/objects/tickets", params=params)
             streamed = key == "id" and not descending  # the list endpoint's own order
-        found = (self._ticket(row) for row in rows)
-        if streamed:
-            return itertools.islice(found, query.limit)
-        return sorted_here(found, key, descending, query.limit)
+        return self.listing(rows, self._ticket, lambda row, ticket: True, query, streamed=streamed)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -238,12 +234,8 @@ class HubSpotTickets:
         return self.account.pipes().get(pid) or self.account.pipeline(None)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        for what, given, hint in (("tickets have no type", draft.type, "--type"),
-                                  ("tickets have no CCs", draft.ccs, "--cc"),
-                                  ("tickets have no tags", draft.tags, "--tag"),
-                                  ("cannot find a ticket by a dedupe key", draft.dedupe_key, "--dedupe-key")):
-            if given:
-                raise Unsupported(f"{PLATFORM} {what}", hint=f"leave out {hint}")
+        self.refuse_draft(draft, ("tickets have no type", draft.type, "--type"),
+                          ("tickets have no CCs", draft.ccs, "--cc"), ("tickets have no tags", draft.tags, "--tag"))
         files = read_files(draft.attachments)
         pipe = self.account.pipeline(draft.department)
         stage = self.account.stage_for(pipe, "new", "new_stage")
@@ -396,11 +388,15 @@ class HubSpotAccounts(NoAccountAdmin):
         return found
 
 
-class HubSpotBackend:
+class HubSpotBackend(Connector):
+    platform = PLATFORM
+    page_default = PAGE_SIZE
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
+        super().__init__(profile, secret)
         self.api = Api(profile, secret)
         self.account = Account(self.api, profile)
-        self.tickets: TicketsAPI = HubSpotTickets(self.api, self.account, page_size(profile, PAGE_SIZE))
+        self.tickets: TicketsAPI = HubSpotTickets(self.api, self.account, profile, self.page_size())
         self.articles: ArticlesAPI = NoKnowledgeBase(
             NO_KB, hint="read the knowledge base in the browser, on the portal's help site"
         )
@@ -412,7 +408,4 @@ class HubSpotBackend:
                 for p in self.account.pipelines() for s in p.stages]
 
 
-def open_backend(profile: Profile) -> HubSpotBackend:
-    from portalctl.secrets import SecretStore
-
-    return HubSpotBackend(profile, SecretStore().get(profile.name))
+open_backend = HubSpotBackend.open_backend

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from portalctl.contract import LISTED_BY_DEFAULT
 from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
+from portalctl.times import iso, normal_iso
 
 PLATFORM = "HubSpot"
 # The default pipeline's stage labels (HubSpot's "Support Pipeline"); other labels go through model.STATE_ALIASES.
@@ -36,7 +38,6 @@ class Stage:
     id: str
     label: str
     pipeline: str
-    pipeline_label: str
     order: int
     ticket_state: str  # OPEN or CLOSED, as HubSpot says
     state: str  # canonical
@@ -85,7 +86,7 @@ def pipelines(data: dict[str, Any], overrides: Mapping[str, str]) -> list[Pipeli
             continue
         pid, plabel = str(raw["id"]), str(raw.get("label") or raw["id"])
         stages = tuple(
-            Stage(id=str(s["id"]), label=str(s.get("label") or s["id"]), pipeline=pid, pipeline_label=plabel,
+            Stage(id=str(s["id"]), label=str(s.get("label") or s["id"]), pipeline=pid,
                   order=int(s.get("displayOrder") or 0),
                   ticket_state=str((s.get("metadata") or {}).get("ticketState") or "OPEN").upper(),
                   state=stage_state(str(s.get("label") or ""),
@@ -116,12 +117,8 @@ def timestamp(value: Any) -> str | None:
         return None
     text = str(value)
     if text.isdigit():
-        moment = datetime.fromtimestamp(int(text) / 1000, UTC)
-    else:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(datetime.fromtimestamp(int(text) / 1000, UTC))
+    return normal_iso(text)
 
 
 def millis(iso: str) -> str:
@@ -224,7 +221,7 @@ class StatusFilter:
 
     def __init__(self, names: Sequence[str] | None, stages: dict[str, Stage]) -> None:
         self.ids: set[str] = set()
-        for name in names if names is not None else [s for s in STATES if s != "closed"]:
+        for name in names if names is not None else LISTED_BY_DEFAULT:
             key = name.strip().casefold()
             if key == "all":
                 self.ids |= set(stages)

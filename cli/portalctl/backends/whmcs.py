@@ -23,18 +23,18 @@ from __future__ import annotations
 import base64
 import builtins
 import io
-import itertools
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from portalctl.backends import whmcs_map as wm
-from portalctl.backends.connector import sort_order, sorted_here
+from portalctl.backends.connector import Connector, ConnectorTickets
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.backends.whmcs_api import Api, Departments, Statuses, number_option
 from portalctl.config import Profile
 from portalctl.contract import (
+    LISTED_BY_DEFAULT,
     AccountsAPI,
     ArticlesAPI,
     NativeState,
@@ -43,6 +43,7 @@ from portalctl.contract import (
     TicketQuery,
     TicketsAPI,
     Upload,
+    sort_order,
 )
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User, canonical_state
@@ -74,16 +75,17 @@ def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
 
 
 
-class WhmcsTickets:
+class WhmcsTickets(ConnectorTickets):
+    platform = PLATFORM
+
     def __init__(self, api: Api, statuses: Statuses, departments: Departments, profile: Profile,
                  page_size: int, max_mb: float) -> None:
+        super().__init__(profile, page_size)
         self.api = api
         self.statuses = statuses
         self.departments = departments
-        self.page_size = page_size
         self.max_mb = max_mb
         self.default_department = profile.options.get("department")
-        self.email = profile.user if profile.user and "@" in profile.user else None
         self._client_id: int | None = None
 
     def client_id(self) -> int:
@@ -114,18 +116,15 @@ class WhmcsTickets:
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. One department, one native status, the requester and (with --mine) the client
         narrow on the server; everything else is filtered here over the pages."""
-        if query.types:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if query.organization:
-            raise Unsupported(f"{PLATFORM} has no organisations in its ticket API", hint="leave out --org")
-        if query.overdue:
-            raise Unsupported(f"{PLATFORM} tickets have no due time", hint="leave out --overdue")
-        key, descending = sort_order(query)
+        self.refuse(("tickets have no type", query.types, "--type"),
+                    ("has no organisations in its ticket API", query.organization, "--org"),
+                    ("tickets have no due time", query.overdue, "--overdue"))
+        key, descending = sort_order(query.sort)
         params: dict[str, Any] = {}
         wanted_states: set[str] | None = None
         wanted_labels: set[str] = set()
         if query.statuses is None:
-            wanted_states = set(STATES) - {"closed"}
+            wanted_states = set(LISTED_BY_DEFAULT)
         elif not any(s.strip().lower() == "all" for s in query.statuses):
             wanted_states = set()
             natives = {label.casefold(): label for label in self.statuses.labels()}
@@ -149,35 +148,23 @@ class WhmcsTickets:
         dept_ids = {self.departments.resolve(d) for d in query.departments}
         if len(dept_ids) == 1:
             params["deptid"] = next(iter(dept_ids))
-        requester = (query.requester or "").strip().casefold()  # GetTickets' email matches non-clients only
         if query.mine:
             params["clientid"] = self.client_id()
-        words = query.search.casefold().split() if query.search is not None else []
-        if query.search is not None and not words:
-            raise InvalidInput("--search needs at least one word")
-        priorities = {p.lower() if p.lower() != "urgent" else "high" for p in query.priorities}
+        # Statuses and departments are read from the row; WHMCS has no urgent (it reads as high); GetTickets' email
+        # matches non-clients only, so the requester is matched here, and --mine on the server (clientid).
+        match = self.matcher(query).but(states=None, departments=frozenset(), mine=None)
+        match = match.but(priorities=frozenset("high" if p == "urgent" else p for p in match.priorities))
         check_status = wanted_states is not None or bool(wanted_labels)
 
         def keep(row: dict[str, Any], ticket: Ticket) -> bool:
             return ((not check_status or str(row.get("status") or "") in wanted_labels)
                     and (not dept_ids or int(row.get("deptid") or 0) in dept_ids)
-                    and (not priorities or ticket.priority in priorities)
-                    and (not requester or ticket.requester.casefold() == requester)
-                    and (not query.created_since or ticket.created_at >= query.created_since)
-                    and (not query.created_until or ticket.created_at < query.created_until)
-                    and (not query.updated_since or ticket.updated_at >= query.updated_since)
-                    and all(w in ticket.subject.casefold() for w in words))
+                    and match(ticket))
 
-        def matching(rows: Iterator[dict[str, Any]]) -> Iterator[Ticket]:
-            for row in rows:
-                ticket = self._ticket(row, full=False)
-                if keep(row, ticket):
-                    yield ticket
-
-        found = matching(self.api.pages("GetTickets", "tickets", "ticket", params, self.page_size))
-        if key == "updated" and descending:  # GetTickets' own order (last reply first): streamed
-            return itertools.islice(found, query.limit)
-        return sorted_here(found, key, descending, query.limit)
+        # GetTickets' own order is the last reply first: streamed.
+        return self.listing(self.api.pages("GetTickets", "tickets", "ticket", params, self.page_size),
+                            lambda row: self._ticket(row, full=False), keep, query,
+                            streamed=key == "updated" and descending)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -198,15 +185,11 @@ class WhmcsTickets:
     # -- writing -------------------------------------------------------------------------------------------------
 
     def create(self, draft: TicketDraft) -> Ticket:
-        if draft.type:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if draft.tags:
-            raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag")
+        self.refuse(("tickets have no type", draft.type, "--type"), ("tickets have no tags", draft.tags, "--tag"))
         if draft.fields:
             raise Unsupported(f"{PLATFORM} custom fields are not supported by this connector",
                               hint="leave out --field; set them on the ticket in WHMCS")
-        if draft.dedupe_key:
-            raise Unsupported(f"{PLATFORM} cannot find a ticket by a dedupe key", hint="leave out --dedupe-key")
+        self.refuse_draft(draft)
         files = read_uploads(draft.attachments, self.max_mb)
         chosen = draft.department or self.default_department
         if not chosen:
@@ -344,9 +327,13 @@ class WhmcsAccounts(NoAccountAdmin):
 
 
 
-class WhmcsBackend:
+class WhmcsBackend(Connector):
+    platform = PLATFORM
+    page_default = PAGE_SIZE
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        page_size = int(number_option(profile, "page_size", PAGE_SIZE))
+        super().__init__(profile, secret)
+        page_size = self.page_size()
         max_mb = number_option(profile, "attachment_max_mb", ATTACHMENT_MAX_MB)
         self.api = Api(profile, secret)
         statuses = Statuses(self.api, profile)
@@ -363,7 +350,4 @@ class WhmcsBackend:
                 for label in self.statuses.labels()]
 
 
-def open_backend(profile: Profile) -> WhmcsBackend:
-    from portalctl.secrets import SecretStore
-
-    return WhmcsBackend(profile, SecretStore().get(profile.name))
+open_backend = WhmcsBackend.open_backend

@@ -6,12 +6,12 @@ attachments by the message they hang on and their index there; a portal attachme
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from portalctl.backends.connector import api_root
 from portalctl.errors import InvalidInput
 from portalctl.model import PRIORITIES, Attachment, Comment, Ticket
+from portalctl.times import iso, parse_iso
 
 PLATFORM = "WHMCS"
 DEFAULT_STATES = {"Open": "open", "Customer-Reply": "open", "In Progress": "open", "Answered": "pending",
@@ -32,12 +32,9 @@ def timestamp(value: Any) -> str:
     if not text or text.startswith("0000"):
         return ""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return iso(parse_iso(text))
     except ValueError:
         return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def items(data: Any, outer: str, inner: str) -> list[dict[str, Any]]:

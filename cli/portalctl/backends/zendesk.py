@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, cast
 import requests
 
 from portalctl.backends import zendesk_map as zm
-from portalctl.backends.connector import api_root, follow, now, read_files, sort_order, sorted_here
+from portalctl.backends.connector import Connector, ConnectorTickets, api_root, follow, read_files
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.contract import (
@@ -37,9 +37,10 @@ from portalctl.contract import (
     TicketQuery,
     TicketsAPI,
     Upload,
+    sort_order,
+    state_of,
 )
 from portalctl.errors import (
-    InvalidInput,
     NotFound,
     PermissionDenied,
     PortalError,
@@ -49,6 +50,7 @@ from portalctl.errors import (
 )
 from portalctl.http import BearerAuth, Download, JsonApi, status_line
 from portalctl.model import (
+    STATES,
     Article,
     Attachment,
     Collection,
@@ -58,6 +60,7 @@ from portalctl.model import (
     Ticket,
     User,
 )
+from portalctl.times import normal_iso, now_iso
 
 PLATFORM = zm.PLATFORM
 PAGE_SIZE = 100  # Zendesk's maximum page[size]
@@ -130,12 +133,14 @@ class Api(JsonApi):
         return error_text(data) if data else (error_text(response.text[:300]) or status_line(response))
 
 
-class ZendeskTickets:
+class ZendeskTickets(ConnectorTickets):
+    platform = PLATFORM
+    noun = "request"
+
     def __init__(self, api: Api, labels: zm.Labels, profile: Profile, page_size: int) -> None:
+        super().__init__(profile, page_size)
         self.api = api
         self.labels = labels
-        self.page_size = page_size
-        self.email = profile.user if profile.user and "@" in profile.user else None
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -150,50 +155,23 @@ class ZendeskTickets:
         for item, more in self.api.pages(f"requests/{int(ticket_id)}/comments", "comments",
                                          {"page[size]": PAGE_SIZE, "include": "users"}):
             comments.append(zm.comment(item, {**users, **more}))
-        return zm.ticket(request, users, self.labels, now(), comments)
+        return zm.ticket(request, users, self.labels, now_iso(), comments)
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Your requests matching `query`: the state and the order on the server, the rest here."""
-        if query.departments:
-            raise Unsupported(f"{PLATFORM}'s end-user API cannot filter by group", hint="leave out --department")
-        if query.organization:
-            raise Unsupported(f"{PLATFORM}'s end-user API cannot filter by organisation", hint="leave out --org")
-        key, descending = sort_order(query)
-        statuses = zm.native_statuses(query.statuses)
-        priorities = {zm.PRIORITY_FROM_NATIVE[zm.priority_native(p)] for p in query.priorities}
-        types = {t.strip().lower() for t in query.types}
-        words = zm.folded(query.search).split() if query.search is not None else []
-        if query.search is not None and not words:
-            raise InvalidInput("--search needs at least one word")
+        self.refuse(("'s end-user API cannot filter by group", query.departments, "--department"),
+                    ("'s end-user API cannot filter by organisation", query.organization, "--org"))
+        key, descending = sort_order(query.sort)
+        match = self.matcher(query)
         params: dict[str, Any] = {"page[size]": self.page_size, "include": "users",
-                                  "status": ",".join(statuses),
+                                  "status": ",".join(zm.NATIVE[s] for s in STATES if s in (match.states or ())),
                                   "sort_by": "created_at" if key == "created" else "updated_at",
                                   "sort_order": "desc" if descending else "asc"}
-        moment = now()
-        requester = (query.requester or "").strip().casefold()
-
-        def keep(row: dict[str, Any], ticket: Ticket) -> bool:
-            return (row.get("status") in statuses
-                    and (not priorities or ticket.priority in priorities)
-                    and (not types or (ticket.type or "") in types)
-                    and (not requester or ticket.requester.casefold() == requester)
-                    and (not query.mine or ticket.requester.casefold() == (self.email or "").casefold())
-                    and (not query.created_since or ticket.created_at >= query.created_since)
-                    and (not query.created_until or ticket.created_at < query.created_until)
-                    and (not query.updated_since or ticket.updated_at >= query.updated_since)
-                    and (not query.overdue or ticket.overdue)
-                    and (not words or all(w in zm.search_text(row) for w in words)))
-
-        def matching(rows: Iterator[tuple[dict[str, Any], dict[int, Any]]]) -> Iterator[Ticket]:
-            for row, users in rows:
-                ticket = zm.ticket(row, users, self.labels, moment)
-                if keep(row, ticket):
-                    yield ticket
-
-        found = matching(self.api.pages("requests", "requests", params))
-        if key in ("updated", "created"):  # the server's order: streamed, constant memory
-            return itertools.islice(found, query.limit)
-        return sorted_here(found, key, descending, query.limit)
+        moment = now_iso()
+        rows = self.api.pages("requests", "requests", params)
+        return self.listing(rows, lambda row: zm.ticket(row[0], row[1], self.labels, moment),
+                            lambda row, ticket: match(ticket, zm.search_text(row[0])), query,
+                            streamed=key in ("updated", "created"))  # the server's order: constant memory
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -203,7 +181,7 @@ class ZendeskTickets:
                                       {"page[size]": PAGE_SIZE}):
             for data in item.get("attachments") or []:
                 if int(data["id"]) == attachment_id:
-                    found = zm.attachment(data, int(item["id"]), zm.timestamp(item.get("created_at")) or "")
+                    found = zm.attachment(data, int(item["id"]), normal_iso(item.get("created_at")) or "")
                     response = self.api.request("GET", str(data["content_url"]), stream=True,
                                                 missing=f"the file of attachment {attachment_id}")
                     return found, cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
@@ -228,14 +206,9 @@ class ZendeskTickets:
         return comment
 
     def create(self, draft: TicketDraft) -> Ticket:
-        if draft.department:
-            raise Unsupported(f"{PLATFORM} end users cannot choose a group", hint="leave out --department")
-        if draft.tags:
-            raise Unsupported(f"{PLATFORM} end users cannot set tags", hint="leave out --tag")
-        if draft.requester:
-            raise Unsupported(f"{PLATFORM}'s Requests API opens requests as you", hint="leave out --requester")
-        if draft.dedupe_key:
-            raise Unsupported(f"{PLATFORM} cannot find a request by a dedupe key", hint="leave out --dedupe-key")
+        self.refuse_draft(draft, ("end users cannot choose a group", draft.department, "--department"),
+                          ("end users cannot set tags", draft.tags, "--tag"),
+                          ("'s Requests API opens requests as you", draft.requester, "--requester"))
         custom = [{"id": self.labels.field_id(k), "value": v} for k, v in (draft.fields or {}).items()]
         files = read_files(draft.attachments)
         request: dict[str, Any] = {"subject": draft.subject}
@@ -273,7 +246,7 @@ class ZendeskTickets:
     ) -> Ticket:
         if internal:
             raise Unsupported(f"{PLATFORM} end users cannot write internal notes", hint="leave out --internal")
-        target = zm.native_statuses([status])[0] if status else None
+        target = zm.NATIVE[state_of(status)] if status else None
         if target not in (None, "solved"):
             raise Unsupported(f"{PLATFORM} end users can only mark a request solved, not {status!r}",
                               hint="leave out --status, or pass --status resolved")
@@ -311,7 +284,7 @@ class ZendeskTickets:
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        if changes.status and zm.native_statuses([changes.status])[0] == "solved" and not any(
+        if changes.status and zm.NATIVE[state_of(changes.status)] == "solved" and not any(
                 (changes.subject, changes.priority, changes.type, changes.department, changes.assignee,
                  changes.fields, changes.add_tags, changes.remove_tags)):
             return self.close(ticket_id)
@@ -334,7 +307,7 @@ def article(data: dict[str, Any]) -> Article:
         id=int(data["id"]), title=str(data.get("title") or ""), collection="",
         folder=str(data.get("section_id") or ""), locale=str(data.get("locale") or ""),
         labels=[str(x) for x in data.get("label_names") or []],
-        created_at=zm.timestamp(data.get("created_at")) or "", updated_at=zm.timestamp(data.get("updated_at")) or "",
+        created_at=normal_iso(data.get("created_at")) or "", updated_at=normal_iso(data.get("updated_at")) or "",
         helpful=(count + total) // 2, not_helpful=(count - total) // 2, body=data.get("body"),
         snippet=data.get("snippet"),
     )
@@ -405,7 +378,7 @@ class ZendeskAccounts(NoAccountAdmin):
                     role=role, organization=None if data.get("organization_id") is None
                     else str(data["organization_id"]), active=bool(data.get("active", True)), title=None,
                     phone=data.get("phone"), language=data.get("locale"), timezone=data.get("time_zone"),
-                    created_at=zm.timestamp(data.get("created_at")) or "")
+                    created_at=normal_iso(data.get("created_at")) or "")
 
     def departments(self) -> builtins.list[Department]:
         self._refuse("list groups")
@@ -424,16 +397,15 @@ def custom_status_labels(api: Api) -> dict[int, str]:
             for s in data.get("custom_statuses") or []}
 
 
-class ZendeskBackend:
+class ZendeskBackend(Connector):
+    platform = PLATFORM
+    page_default = page_max = PAGE_SIZE
+
     def __init__(self, profile: Profile, secret: str | None) -> None:
-        try:
-            page_size = min(PAGE_SIZE, int(profile.options.get("page_size") or PAGE_SIZE))
-        except ValueError:
-            raise InvalidInput(f"profile {profile.name!r}: page_size must be a number",
-                               hint="fix it in the profile's options") from None
+        super().__init__(profile, secret)
         self.api = Api(profile, secret)
         self.labels = LazyLabels(self.api, profile)
-        self.tickets: TicketsAPI = ZendeskTickets(self.api, self.labels, profile, page_size)
+        self.tickets: TicketsAPI = ZendeskTickets(self.api, self.labels, profile, self.page_size())
         self.articles: ArticlesAPI = ZendeskArticles(self.api, profile)
         self.accounts: AccountsAPI = ZendeskAccounts(self.api)
 
@@ -459,7 +431,4 @@ class LazyLabels(zm.Labels):
         return super().label(status, custom_status_id)
 
 
-def open_backend(profile: Profile) -> ZendeskBackend:
-    from portalctl.secrets import SecretStore
-
-    return ZendeskBackend(profile, SecretStore().get(profile.name))
+open_backend = ZendeskBackend.open_backend

@@ -8,13 +8,13 @@ Zendesk's default. Priorities: Zendesk's "normal" is the portal's "medium".
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
+from portalctl.contract import folded, is_overdue
 from portalctl.errors import InvalidInput
-from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
+from portalctl.model import PRIORITIES, Attachment, Comment, Ticket
+from portalctl.times import normal_iso
 
 PLATFORM = "Zendesk"
 NATIVE = {"new": "new", "open": "open", "pending": "pending", "on_hold": "hold", "resolved": "solved",
@@ -24,24 +24,7 @@ DEFAULT_LABELS = {"new": "New", "open": "Open", "pending": "Awaiting your reply"
                   "solved": "Solved", "closed": "Closed"}
 PRIORITY_TO_NATIVE = {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"}
 PRIORITY_FROM_NATIVE = {native: canonical for canonical, native in PRIORITY_TO_NATIVE.items()}
-LATE_STATES = ("new", "open")
 
-
-def native_statuses(names: Sequence[str] | None) -> list[str]:
-    """Zendesk status values for canonical or native names; None means every state but closed."""
-    if names is None:
-        return [NATIVE[s] for s in STATES if s != "closed"]
-    found: list[str] = []
-    for name in names:
-        key = name.strip().lower()
-        if key == "all":
-            return [NATIVE[s] for s in STATES]
-        canonical = CANONICAL.get(key) or canonical_state(key)
-        if canonical is None:
-            raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)}")
-        if NATIVE[canonical] not in found:
-            found.append(NATIVE[canonical])
-    return found
 
 
 def priority_native(name: str) -> str:
@@ -51,17 +34,6 @@ def priority_native(name: str) -> str:
     return native
 
 
-def timestamp(value: Any) -> str | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def folded(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 class Labels:
@@ -117,7 +89,7 @@ def attachment(data: dict[str, Any], comment_id: int | None, created_at: str) ->
 
 def comment(data: dict[str, Any], users: Mapping[int, dict[str, Any]]) -> Comment:
     author = users.get(int(data.get("author_id") or 0), {})
-    created = timestamp(data.get("created_at")) or ""
+    created = normal_iso(data.get("created_at")) or ""
     role = "customer" if author.get("role", "end-user") == "end-user" else "agent"
     return Comment(
         id=int(data["id"]), author=str(author.get("email") or f"user:{data.get('author_id')}"),
@@ -135,8 +107,8 @@ def ticket(data: dict[str, Any], users: Mapping[int, dict[str, Any]], labels: La
     requester = users.get(int(data.get("requester_id") or 0), {})
     ccs = [str(users.get(int(i), {}).get("email") or f"user:{i}")
            for i in (data.get("email_cc_ids") or data.get("collaborator_ids") or [])]
-    due = timestamp(data.get("due_at"))
-    updated = timestamp(data.get("updated_at")) or ""
+    due = normal_iso(data.get("due_at"))
+    updated = normal_iso(data.get("updated_at")) or ""
     return Ticket(
         id=int(data["id"]), subject=str(data.get("subject") or ""), status=canonical,
         status_label=labels.label(native, data.get("custom_status_id")),
@@ -147,8 +119,8 @@ def ticket(data: dict[str, Any], users: Mapping[int, dict[str, Any]], labels: La
         organization=None if data.get("organization_id") is None else str(data["organization_id"]),
         assignee=None if data.get("assignee_id") is None else f"user:{data['assignee_id']}", ccs=ccs, tags=[],
         fields=labels.fields(data.get("custom_fields")),
-        created_at=timestamp(data.get("created_at")) or "", updated_at=updated, due_at=due,
-        overdue=bool(due and canonical in LATE_STATES and due < now),
+        created_at=normal_iso(data.get("created_at")) or "", updated_at=updated, due_at=due,
+        overdue=is_overdue(due, canonical, now),
         resolved_at=updated if canonical == "resolved" else None,
         closed_at=updated if canonical == "closed" else None,
         follow_up_of=data.get("followup_source_id"), comments=comments,

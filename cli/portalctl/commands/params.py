@@ -8,6 +8,8 @@ from typing import IO, Any
 
 import click
 
+from portalctl.times import iso
+
 RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -33,7 +35,7 @@ class When(click.ParamType):  # type: ignore[type-arg]
                     moment = moment.replace(tzinfo=UTC)
         except ValueError:
             self.fail(f"{text!r} is not a date (YYYY-MM-DD), a date-time or a span like 7d", param, ctx)
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(moment)
 
 
 class Duration(click.ParamType):  # type: ignore[type-arg]
