@@ -256,15 +256,8 @@ class TicketsAPI(Protocol):
 
     def get(self, ticket_id: int) -> Ticket: ...
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket: ...
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket: ...
 
     def close(self, ticket_id: int) -> Ticket: ...
 

@@ -49,8 +49,8 @@ def test_states_and_priorities_map_both_ways() -> None:
         ("closed", "Duplicate"),
     ]
     assert hm.state(2, True) == ("on_hold", "Reopened - On Hold")
-    assert [hm.priority_name(code) for code in (1, 2, 3, 4, 5)] == ["urgent", "high", "medium", "low", "low"]
-    assert [hm.priority_code(name) for name in ("urgent", "high", "medium", "low")] == [1, 2, 3, 4]
+    assert [hm.PRIORITY.name(code) for code in (1, 2, 3, 4, 5)] == ["urgent", "high", "medium", "low", "low"]
+    assert [hm.PRIORITY.code(name) for name in ("urgent", "high", "medium", "low")] == [1, 2, 3, 4]
     assert hm.StatusFilter(None).server_codes() == {1, 2, 3}  # every state but closed
     assert hm.StatusFilter(["duplicate"]).server_codes() == {5}
     assert hm.StatusFilter(["pending"]).server_codes() == set()  # django-helpdesk has no such state

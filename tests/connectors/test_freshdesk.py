@@ -95,8 +95,8 @@ def test_states_and_priorities_map_both_ways() -> None:
         ("open", "Open"), ("pending", "Pending"), ("resolved", "Resolved"), ("closed", "Closed"),
         ("on_hold", "Waiting on third party"), ("open", "Status 7")]
     assert [statuses.code(s) for s in ("open", "pending", "resolved", "closed", "on_hold")] == [2, 3, 4, 5, 6]
-    assert [fm.priority_name(c) for c in (1, 2, 3, 4)] == ["low", "medium", "high", "urgent"]
-    assert fm.priority_code("Urgent") == 4
+    assert [fm.PRIORITY.name(c) for c in (1, 2, 3, 4)] == ["low", "medium", "high", "urgent"]
+    assert fm.PRIORITY.code("Urgent") == 4
     with pytest.raises(InvalidInput, match="has no status for 'on_hold'"):
         fm.Statuses({}).code("on_hold")
     with pytest.raises(InvalidInput, match="NUMBER=STATE"):

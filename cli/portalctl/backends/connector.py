@@ -10,14 +10,24 @@ the same thing on every backend.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from portalctl.config import Profile
-from portalctl.contract import TicketDraft, TicketFilter, TicketQuery, Upload, sorted_tickets
+from portalctl.contract import (
+    AccountsAPI,
+    ArticlesAPI,
+    TicketDraft,
+    TicketFilter,
+    TicketQuery,
+    TicketsAPI,
+    Upload,
+    sorted_tickets,
+)
 from portalctl.errors import InvalidInput, Unsupported
-from portalctl.model import Ticket
+from portalctl.model import PRIORITIES, Ticket
 
 File = tuple[str, bytes]
 Page = TypeVar("Page")
@@ -26,12 +36,38 @@ Row = TypeVar("Row")
 C = TypeVar("C", bound="Connector")
 
 
+@dataclass(frozen=True)
+class Priorities:
+    """A platform's numbered priorities: the canonical name of each number it sends, and the number to send for a
+    canonical name (a name not in `codes` is refused, naming the choices)."""
+
+    names: Mapping[int, str]
+    codes: Mapping[str, int]
+
+    @classmethod
+    def of(cls, names: Mapping[int, str]) -> Priorities:
+        """One number per name, both ways."""
+        return cls(names, {name: code for code, name in names.items()})
+
+    def name(self, code: int) -> str:
+        return self.names.get(code, "medium")
+
+    def code(self, name: str) -> int:
+        code = self.codes.get(name.strip().lower())
+        if code is None:
+            raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+        return code
+
+
 class Connector:
     """A help desk's backend: the `tickets`, `articles` and `accounts` namespaces over one API client.
 
     A subclass names its platform and its page sizes, and builds its namespaces in `__init__(profile, secret)`.
     """
 
+    tickets: TicketsAPI
+    articles: ArticlesAPI
+    accounts: AccountsAPI
     platform: ClassVar[str] = ""
     page_default: ClassVar[int] = 100
     page_max: ClassVar[int | None] = None  # the platform's largest page, where its API sets one
@@ -46,6 +82,7 @@ class Connector:
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         self.profile = profile
+        self.size = self.page_size()  # checked now: a bad option fails before any request
 
     def page_size(self) -> int:
         """The profile's page_size option (tests make pages small), else the platform's default."""
@@ -66,7 +103,10 @@ class ConnectorTickets:
     platform: ClassVar[str] = ""
     noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk)
 
-    def __init__(self, profile: Profile, page_size: int) -> None:
+    api: Any  # the platform's API client (each connector's own class)
+
+    def __init__(self, api: Any, profile: Profile, page_size: int) -> None:
+        self.api = api
         self.page_size = page_size
         self.email = profile.user if profile.user and "@" in profile.user else None  # who --mine means
 

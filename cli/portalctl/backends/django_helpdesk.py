@@ -23,17 +23,7 @@ from portalctl.backends.connector import Connector, ConnectorTickets, File, read
 from portalctl.backends.helpdesk_api import Api, Queues, field_defs
 from portalctl.backends.refusals import NoKnowledgeBase
 from portalctl.config import Profile
-from portalctl.contract import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketDraft,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-    sort_order,
-)
+from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.http import Download
 from portalctl.model import Attachment, Department, FieldDef, Organization, Ticket, User, canonical_state
@@ -63,10 +53,10 @@ ATTACHMENT_HINT = (f"{PLATFORM} fails like this on a file type it refuses (HELPD
 
 class HelpdeskTickets(ConnectorTickets):
     platform = PLATFORM
+    api: Api
 
     def __init__(self, api: Api, queues: Queues, profile: Profile, page_size: int) -> None:
-        super().__init__(profile, page_size)
-        self.api = api
+        super().__init__(api, profile, page_size)
         self.queues = queues
         self.default_queue = profile.options.get("queue")
 
@@ -165,7 +155,7 @@ class HelpdeskTickets(ConnectorTickets):
                                hint="pass --department QUEUE (its number or slug), or set the profile's queue option")
         payload: dict[str, Any] = {"queue": self.queues.resolve(str(queue)), "title": draft.subject,
                                    "description": draft.body,
-                                   "priority": hm.priority_code(draft.priority or "medium"),
+                                   "priority": hm.PRIORITY.code(draft.priority or "medium"),
                                    **self._custom_fields(draft.fields or {})}
         submitter = draft.requester or self.email
         if submitter:
@@ -199,15 +189,8 @@ class HelpdeskTickets(ConnectorTickets):
             raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
         return data
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         data = self._open_for_change(ticket_id, "it takes no more replies")
         code = hm.new_status(status, int(data["status"])) if status else None
         self._follow_up(ticket_id, comment=body, public=not internal, status=code, files=read_uploads(attachments))
@@ -235,16 +218,14 @@ class HelpdeskTickets(ConnectorTickets):
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        if changes.type:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if changes.add_tags or changes.remove_tags:
-            raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag and --untag")
+        self.refuse(("tickets have no type", changes.type, "--type"),
+                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
         data = self._open_for_change(ticket_id, "it cannot change")
         patch: dict[str, Any] = self._custom_fields(changes.fields)
         if changes.subject is not None:
             patch["title"] = changes.subject
         if changes.priority is not None:
-            patch["priority"] = hm.priority_code(changes.priority)
+            patch["priority"] = hm.PRIORITY.code(changes.priority)
         if changes.department is not None:
             patch["queue"] = self.queues.resolve(changes.department)
         if changes.assignee is not None:
@@ -272,7 +253,7 @@ class HelpdeskTickets(ConnectorTickets):
             elif key == "queue":
                 said.append(f"queue: {self.queues.slug(value)}")
             elif key == "priority":
-                said.append(f"priority: {hm.priority_name(value)}")
+                said.append(f"priority: {hm.PRIORITY.name(value)}")
             elif key == "assigned_to":
                 said.append(f"assignee: {'nobody' if value is None else f'user {value}'}")
             elif key == "on_hold":
@@ -362,12 +343,12 @@ class HelpdeskBackend(Connector):
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, secret)
-        size = self.page_size()
+        size = self.size
         self.api = Api(profile, secret)
         queues = Queues(self.api, size)
-        self.tickets: TicketsAPI = HelpdeskTickets(self.api, queues, profile, size)
-        self.articles: ArticlesAPI = NoKnowledgeBase(NO_KB, hint="read it in the browser at the help desk's /kb/ page")
-        self.accounts: AccountsAPI = HelpdeskAccounts(self.api, queues, profile)
+        self.tickets = HelpdeskTickets(self.api, queues, profile, size)
+        self.articles = NoKnowledgeBase(NO_KB, hint="read it in the browser at the help desk's /kb/ page")
+        self.accounts = HelpdeskAccounts(self.api, queues, profile)
 
     def states(self) -> builtins.list[NativeState]:
         """django-helpdesk's status codes, then its on-hold flag (which stands apart from the status)."""

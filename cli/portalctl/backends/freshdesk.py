@@ -23,13 +23,10 @@ from portalctl.backends.freshdesk_kb import FreshdeskArticles
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
 from portalctl.contract import (
-    AccountsAPI,
-    ArticlesAPI,
     NativeState,
     TicketChanges,
     TicketDraft,
     TicketQuery,
-    TicketsAPI,
     Upload,
     folded,
     sort_order,
@@ -52,10 +49,10 @@ CHUNK = 1 << 16
 
 class FreshdeskTickets(ConnectorTickets):
     platform = PLATFORM
+    api: Api
 
     def __init__(self, api: Api, profile: Profile, page_size: int) -> None:
-        super().__init__(profile, page_size)
-        self.api = api
+        super().__init__(api, profile, page_size)
         self.statuses = fm.Statuses(profile.options, self._status_labels)
 
     def _status_labels(self) -> dict[int, str]:
@@ -157,7 +154,7 @@ class FreshdeskTickets(ConnectorTickets):
             self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
             text = f"{fm.follow_up_line(draft.follow_up_of)}\n\n{draft.body}"
         payload: dict[str, Any] = {"email": email, "subject": draft.subject, "description": fm.html_body(text),
-                                   "status": fm.OPEN, "priority": fm.priority_code(draft.priority or "medium"),
+                                   "status": fm.OPEN, "priority": fm.PRIORITY.code(draft.priority or "medium"),
                                    "source": fm.SOURCE_PORTAL}
         if draft.ccs:
             payload["cc_emails"] = list(draft.ccs)
@@ -178,15 +175,8 @@ class FreshdeskTickets(ConnectorTickets):
         data = self._raw(ticket_id)
         return data, self.statuses.state(int(data.get("status") or fm.OPEN))[0]
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         files = read_files(attachments)
         code = self.statuses.code(state_of(status)) if status else None
         self._raw(ticket_id)  # NotFound before anything is sent
@@ -225,7 +215,7 @@ class FreshdeskTickets(ConnectorTickets):
         if changes.subject is not None:
             patch["subject"] = changes.subject
         if changes.priority is not None:
-            patch["priority"] = fm.priority_code(changes.priority)
+            patch["priority"] = fm.PRIORITY.code(changes.priority)
         if changes.type is not None:
             patch["type"] = fm.ticket_type(changes.type)
         if changes.department is not None:
@@ -316,12 +306,12 @@ class FreshdeskBackend(Connector):
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, secret)
-        size = self.page_size()
+        size = self.size
         self.api = Api(profile, secret)
         tickets = FreshdeskTickets(self.api, profile, size)
-        self.tickets: TicketsAPI = tickets
-        self.articles: ArticlesAPI = FreshdeskArticles(self.api, size)
-        self.accounts: AccountsAPI = FreshdeskAccounts(self.api)
+        self.tickets = tickets
+        self.articles = FreshdeskArticles(self.api, size)
+        self.accounts = FreshdeskAccounts(self.api)
         self.statuses = tickets.statuses
 
     def states(self) -> builtins.list[NativeState]:

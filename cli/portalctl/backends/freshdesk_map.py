@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from portalctl.backends.connector import Priorities
 from portalctl.contract import is_overdue
 from portalctl.errors import InvalidInput
-from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
+from portalctl.model import STATES, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import normal_iso
 
 PLATFORM = "Freshdesk"
@@ -24,8 +25,7 @@ DEFAULT_STATUSES: dict[int, tuple[str, str]] = {
     OPEN: ("open", "Open"), PENDING: ("pending", "Pending"), RESOLVED: ("resolved", "Resolved"),
     CLOSED: ("closed", "Closed"),
 }
-PRIORITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
-PRIORITY_CODES = {name: code for code, name in PRIORITY_NAMES.items()}
+PRIORITY = Priorities.of({1: "low", 2: "medium", 3: "high", 4: "urgent"})
 SOURCE_PORTAL = 2
 FOLLOW_UP = re.compile(r"\AFollow-up of ticket #(\d+)\b")
 TYPES = {"question": "Question", "incident": "Incident", "problem": "Problem", "task": "Feature Request"}
@@ -88,15 +88,6 @@ class Statuses:
                            hint="map one with: portalctl auth login ... --option status.NUMBER=" + canonical)
 
 
-def priority_name(code: int) -> str:
-    return PRIORITY_NAMES.get(code, "medium")
-
-
-def priority_code(name: str) -> int:
-    code = PRIORITY_CODES.get(name.strip().lower())
-    if code is None:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
-    return code
 
 
 def ticket_type(name: str) -> str:
@@ -173,7 +164,7 @@ def ticket(data: Mapping[str, Any], statuses: Statuses, now: str, *, requester: 
     stats = data.get("stats") or {}
     return Ticket(
         id=int(data["id"]), subject=str(data.get("subject") or ""), status=canonical, status_label=label,
-        priority=priority_name(int(data.get("priority") or 1)), type=type_name(data.get("type")),
+        priority=PRIORITY.name(int(data.get("priority") or 1)), type=type_name(data.get("type")),
         department=None if data.get("group_id") is None else str(data["group_id"]),
         requester=who, requester_name=who,
         organization=None if data.get("company_id") is None else str(data["company_id"]),

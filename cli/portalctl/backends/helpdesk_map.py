@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from portalctl.backends.connector import Priorities
 from portalctl.contract import LISTED_BY_DEFAULT, folded, is_overdue
 from portalctl.errors import InvalidInput, Unsupported
-from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
+from portalctl.model import STATES, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import normal_iso
 
 PLATFORM = "django-helpdesk"
@@ -24,8 +25,8 @@ STATUSES = {OPEN: ("open", "Open"), REOPENED: ("open", "Reopened"), RESOLVED: ("
 FINAL = (CLOSED, DUPLICATE)
 # Native names that pick out one code more narrowly than their canonical state does.
 NATIVE_FILTERS = {"reopened": REOPENED, "duplicate": DUPLICATE}
-PRIORITY_NAMES = {1: "urgent", 2: "high", 3: "medium", 4: "low", 5: "low"}
-PRIORITY_CODES = {"urgent": 1, "high": 2, "medium": 3, "low": 4}
+PRIORITY = Priorities(names={1: "urgent", 2: "high", 3: "medium", 4: "low", 5: "low"},
+                      codes={"urgent": 1, "high": 2, "medium": 3, "low": 4})
 FOLLOW_UP = re.compile(r"\AFollow-up of ticket #(\d+)\b")
 CUSTOM = "custom_"
 
@@ -38,15 +39,6 @@ def state(code: int, on_hold: bool) -> tuple[str, str]:
     return canonical, label
 
 
-def priority_name(code: int) -> str:
-    return PRIORITY_NAMES.get(code, "medium")
-
-
-def priority_code(name: str) -> int:
-    code = PRIORITY_CODES.get(name.strip().lower())
-    if code is None:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
-    return code
 
 
 class StatusFilter:
@@ -150,7 +142,7 @@ def ticket(data: dict[str, Any], department: str | None, now: str, *, full: bool
     comments = [comment(f, submitter) for f in followups] if full else None
     return Ticket(
         id=int(data["id"]), subject=str(data.get("title") or ""), status=canonical, status_label=label,
-        priority=priority_name(int(data.get("priority") or 3)), type=None, department=department,
+        priority=PRIORITY.name(int(data.get("priority") or 3)), type=None, department=department,
         requester=submitter, requester_name=submitter, organization=None,
         assignee=None if data.get("assigned_to") is None else str(data["assigned_to"]), ccs=[], tags=[],
         fields={k[len(CUSTOM):]: v for k, v in data.items() if k.startswith(CUSTOM) and v not in (None, "")},

@@ -35,17 +35,7 @@ from portalctl.backends.connector import Connector, ConnectorTickets, read_files
 from portalctl.backends.hubspot_api import Account, Api
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
-from portalctl.contract import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketDraft,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-    sort_order,
-)
+from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
 from portalctl.http import Download
 from portalctl.model import STATES, Attachment, Comment, Department, FieldDef, Ticket, User, canonical_state
@@ -71,10 +61,10 @@ def now() -> str:
 
 class HubSpotTickets(ConnectorTickets):
     platform = PLATFORM
+    api: Api
 
     def __init__(self, api: Api, account: Account, profile: Profile, page_size: int) -> None:
-        super().__init__(profile, page_size)
-        self.api = api
+        super().__init__(api, profile, page_size)
         self.account = account
 
     # -- reading -------------------------------------------------------------------------------------------------
@@ -263,15 +253,8 @@ class HubSpotTickets(ConnectorTickets):
         created.created = True
         return created
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         if not internal:
             raise Unsupported(PUBLIC_REPLY, hint=f"add it as a note: portalctl tickets reply {ticket_id} --internal "
                                                  "--body ...; answer the customer from HubSpot's inbox")
@@ -396,11 +379,11 @@ class HubSpotBackend(Connector):
         super().__init__(profile, secret)
         self.api = Api(profile, secret)
         self.account = Account(self.api, profile)
-        self.tickets: TicketsAPI = HubSpotTickets(self.api, self.account, profile, self.page_size())
-        self.articles: ArticlesAPI = NoKnowledgeBase(
+        self.tickets = HubSpotTickets(self.api, self.account, profile, self.size)
+        self.articles = NoKnowledgeBase(
             NO_KB, hint="read the knowledge base in the browser, on the portal's help site"
         )
-        self.accounts: AccountsAPI = HubSpotAccounts(self.api, self.account, profile)
+        self.accounts = HubSpotAccounts(self.api, self.account, profile)
 
     def states(self) -> builtins.list[NativeState]:
         """Every stage of every ticket pipeline, in HubSpot's order, with the state it maps to."""

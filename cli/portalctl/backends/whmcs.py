@@ -35,13 +35,10 @@ from portalctl.backends.whmcs_api import Api, Departments, Statuses, number_opti
 from portalctl.config import Profile
 from portalctl.contract import (
     LISTED_BY_DEFAULT,
-    AccountsAPI,
-    ArticlesAPI,
     NativeState,
     TicketChanges,
     TicketDraft,
     TicketQuery,
-    TicketsAPI,
     Upload,
     sort_order,
 )
@@ -77,11 +74,11 @@ def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
 
 class WhmcsTickets(ConnectorTickets):
     platform = PLATFORM
+    api: Api
 
     def __init__(self, api: Api, statuses: Statuses, departments: Departments, profile: Profile,
                  page_size: int, max_mb: float) -> None:
-        super().__init__(profile, page_size)
-        self.api = api
+        super().__init__(api, profile, page_size)
         self.statuses = statuses
         self.departments = departments
         self.max_mb = max_mb
@@ -218,15 +215,8 @@ class WhmcsTickets(ConnectorTickets):
         created.created = True
         return created
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         label = self.statuses.write_label(status) if status else None
         files = read_uploads(attachments, self.max_mb)
         if internal:
@@ -260,10 +250,8 @@ class WhmcsTickets(ConnectorTickets):
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        if changes.type:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
-        if changes.add_tags or changes.remove_tags:
-            raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag and --untag")
+        self.refuse(("tickets have no type", changes.type, "--type"),
+                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
         if changes.fields:
             raise Unsupported(f"{PLATFORM} custom fields are not supported by this connector",
                               hint="set them on the ticket in WHMCS")
@@ -333,15 +321,15 @@ class WhmcsBackend(Connector):
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, secret)
-        page_size = self.page_size()
+        page_size = self.size
         max_mb = number_option(profile, "attachment_max_mb", ATTACHMENT_MAX_MB)
         self.api = Api(profile, secret)
         statuses = Statuses(self.api, profile)
         departments = Departments(self.api)
         tickets = WhmcsTickets(self.api, statuses, departments, profile, page_size, max_mb)
-        self.tickets: TicketsAPI = tickets
-        self.articles: ArticlesAPI = NoKnowledgeBase(NO_KB, hint='read it in the WHMCS client area at /knowledgebase')
-        self.accounts: AccountsAPI = WhmcsAccounts(self.api, departments, tickets, profile)
+        self.tickets = tickets
+        self.articles = NoKnowledgeBase(NO_KB, hint='read it in the WHMCS client area at /knowledgebase')
+        self.accounts = WhmcsAccounts(self.api, departments, tickets, profile)
         self.statuses = statuses
 
     def states(self) -> builtins.list[NativeState]:

@@ -28,18 +28,7 @@ from portalctl.backends import zendesk_map as zm
 from portalctl.backends.connector import Connector, ConnectorTickets, api_root, follow, read_files
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
-from portalctl.contract import (
-    AccountsAPI,
-    ArticlesAPI,
-    NativeState,
-    TicketChanges,
-    TicketDraft,
-    TicketQuery,
-    TicketsAPI,
-    Upload,
-    sort_order,
-    state_of,
-)
+from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order, state_of
 from portalctl.errors import (
     NotFound,
     PermissionDenied,
@@ -135,11 +124,11 @@ class Api(JsonApi):
 
 class ZendeskTickets(ConnectorTickets):
     platform = PLATFORM
+    api: Api
     noun = "request"
 
     def __init__(self, api: Api, labels: zm.Labels, profile: Profile, page_size: int) -> None:
-        super().__init__(profile, page_size)
-        self.api = api
+        super().__init__(api, profile, page_size)
         self.labels = labels
 
     # -- reading -------------------------------------------------------------------------------------------------
@@ -235,15 +224,8 @@ class ZendeskTickets(ConnectorTickets):
             raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
         return request
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         if internal:
             raise Unsupported(f"{PLATFORM} end users cannot write internal notes", hint="leave out --internal")
         target = zm.NATIVE[state_of(status)] if status else None
@@ -405,9 +387,9 @@ class ZendeskBackend(Connector):
         super().__init__(profile, secret)
         self.api = Api(profile, secret)
         self.labels = LazyLabels(self.api, profile)
-        self.tickets: TicketsAPI = ZendeskTickets(self.api, self.labels, profile, self.page_size())
-        self.articles: ArticlesAPI = ZendeskArticles(self.api, profile)
-        self.accounts: AccountsAPI = ZendeskAccounts(self.api)
+        self.tickets = ZendeskTickets(self.api, self.labels, profile, self.size)
+        self.articles = ZendeskArticles(self.api, profile)
+        self.accounts = ZendeskAccounts(self.api)
 
     def states(self) -> builtins.list[NativeState]:
         """Zendesk's request statuses as this profile labels them (an account's custom statuses show their own
