@@ -48,3 +48,9 @@ class Unsupported(PortalError):
 def follow_up_hint(ticket_id: int) -> str:
     """What to do about a closed ticket, on every backend: open a follow-up that links it."""
     return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+
+
+def no_attachment(ticket_id: int, attachment_id: int) -> NotFound:
+    """The one answer, on every backend, for an attachment a ticket does not have (or the user may not see)."""
+    return NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
+                    hint=f"see 'portalctl tickets attachments {ticket_id}'")

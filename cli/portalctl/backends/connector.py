@@ -9,11 +9,12 @@ the same thing on every backend.
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, Generic, TypeVar, cast
 
 from portalctl.config import Profile
 from portalctl.contract import (
@@ -27,13 +28,16 @@ from portalctl.contract import (
     sorted_tickets,
 )
 from portalctl.errors import InvalidInput, Unsupported
-from portalctl.model import PRIORITIES, Ticket
+from portalctl.http import Download, JsonApi
+from portalctl.model import PRIORITIES, Attachment, Ticket
 
 File = tuple[str, bytes]
+CHUNK = 1 << 16  # read size of downloads
 Page = TypeVar("Page")
 Item = TypeVar("Item")
 Row = TypeVar("Row")
 C = TypeVar("C", bound="Connector")
+A = TypeVar("A")  # the platform's API client
 
 
 @dataclass(frozen=True)
@@ -97,15 +101,13 @@ class Connector:
         return size
 
 
-class ConnectorTickets:
+class ConnectorTickets(Generic[A]):
     """The base of a connector's tickets namespace."""
 
     platform: ClassVar[str] = ""
     noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk)
 
-    api: Any  # the platform's API client (each connector's own class)
-
-    def __init__(self, api: Any, profile: Profile, page_size: int) -> None:
+    def __init__(self, api: A, profile: Profile, page_size: int) -> None:
         self.api = api
         self.page_size = page_size
         self.email = profile.user if profile.user and "@" in profile.user else None  # who --mine means
@@ -131,6 +133,12 @@ class ConnectorTickets:
     def matcher(self, query: TicketQuery) -> TicketFilter:
         """The query's filters as the contract reads them, with --mine meaning this profile's e-mail."""
         return TicketFilter.of(query, me=self.email)
+
+    def fetch(self, url: str, found: Attachment) -> BinaryIO:
+        """An attachment's bytes from the link the platform gave, streamed and checked for length as they come."""
+        api = cast(JsonApi, self.api)  # the connectors that download files speak JSON over HTTP
+        response = api.request("GET", url, stream=True, missing=f"the file of attachment {found.id}")
+        return cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
 
     @staticmethod
     def listing(rows: Iterable[Row], build: Callable[[Row], Ticket], keep: Callable[[Row, Ticket], bool],

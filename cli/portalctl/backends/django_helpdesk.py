@@ -14,9 +14,8 @@ sort run here over the pages it sends. It has no queue listing, no CCs, no tags,
 from __future__ import annotations
 
 import builtins
-import io
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from portalctl.backends import helpdesk_map as hm
 from portalctl.backends.connector import Connector, ConnectorTickets, File, read_files
@@ -24,8 +23,7 @@ from portalctl.backends.helpdesk_api import Api, Queues, field_defs
 from portalctl.backends.refusals import NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
-from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
-from portalctl.http import Download
+from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
 from portalctl.model import Attachment, Department, FieldDef, Organization, Ticket, User, canonical_state
 from portalctl.times import now_iso
 
@@ -51,9 +49,8 @@ ATTACHMENT_HINT = (f"{PLATFORM} fails like this on a file type it refuses (HELPD
 
 
 
-class HelpdeskTickets(ConnectorTickets):
+class HelpdeskTickets(ConnectorTickets[Api]):
     platform = PLATFORM
-    api: Api
 
     def __init__(self, api: Api, queues: Queues, profile: Profile, page_size: int) -> None:
         super().__init__(api, profile, page_size)
@@ -110,11 +107,8 @@ class HelpdeskTickets(ConnectorTickets):
             for item in followup.get("followupattachment_set") or []:
                 if int(item["id"]) == attachment_id:
                     found = hm.attachment(item, followup)
-                    response = self.api.request("GET", str(item["file"]), stream=True,
-                                                missing=f"the file of attachment {attachment_id}")
-                    return found, cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+                    return found, self.fetch(str(item["file"]), found)
+        raise no_attachment(ticket_id, attachment_id)
 
     # -- writing -------------------------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ dedupe keys, no article votes or article writing, no user administration: those 
 from __future__ import annotations
 
 import builtins
-import io
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
@@ -32,8 +31,7 @@ from portalctl.contract import (
     sort_order,
     state_of,
 )
-from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported
-from portalctl.http import Download
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported, no_attachment
 from portalctl.model import Attachment, Department, FieldDef, Ticket, User
 from portalctl.times import normal_iso, now_iso
 
@@ -47,9 +45,8 @@ FIELD_KINDS = {"custom_text": "text", "custom_paragraph": "text", "custom_number
 CHUNK = 1 << 16
 
 
-class FreshdeskTickets(ConnectorTickets):
+class FreshdeskTickets(ConnectorTickets[Api]):
     platform = PLATFORM
-    api: Api
 
     def __init__(self, api: Api, profile: Profile, page_size: int) -> None:
         super().__init__(api, profile, page_size)
@@ -126,11 +123,8 @@ class FreshdeskTickets(ConnectorTickets):
         for comment_id, item in entries:
             if int(item["id"]) == attachment_id:
                 found = fm.attachment(item, comment_id)
-                response = self.api.request("GET", str(item["attachment_url"]), stream=True,
-                                            missing=f"the file of attachment {attachment_id}")
-                return found, cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+                return found, self.fetch(str(item["attachment_url"]), found)
+        raise no_attachment(ticket_id, attachment_id)
 
     def _send(self, method: str, path: str, payload: dict[str, Any], files: Sequence[File],
               missing: str | None = None) -> dict[str, Any]:

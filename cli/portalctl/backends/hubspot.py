@@ -24,11 +24,10 @@ listings); `--requester EMAIL` associates an existing contact. No CCs, tags, tic
 from __future__ import annotations
 
 import builtins
-import io
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from portalctl.backends import hubspot_map as hs
 from portalctl.backends.connector import Connector, ConnectorTickets, read_files
@@ -36,8 +35,7 @@ from portalctl.backends.hubspot_api import Account, Api
 from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
-from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
-from portalctl.http import Download
+from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
 from portalctl.model import STATES, Attachment, Comment, Department, FieldDef, Ticket, User, canonical_state
 
 PLATFORM = hs.PLATFORM
@@ -59,9 +57,8 @@ def now() -> str:
 
 
 
-class HubSpotTickets(ConnectorTickets):
+class HubSpotTickets(ConnectorTickets[Api]):
     platform = PLATFORM
-    api: Api
 
     def __init__(self, api: Api, account: Account, profile: Profile, page_size: int) -> None:
         super().__init__(api, profile, page_size)
@@ -185,11 +182,8 @@ class HubSpotTickets(ConnectorTickets):
             if found.id == attachment_id:
                 signed = self.api.json("GET", f"/files/v3/files/{attachment_id}/signed-url",
                                        missing=f"file {attachment_id}")
-                response = self.api.request("GET", str(signed["url"]), stream=True,
-                                            missing=f"the file of attachment {attachment_id}")
-                return found, cast(BinaryIO, io.BufferedReader(Download(response, found), 1 << 16))
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+                return found, self.fetch(str(signed["url"]), found)
+        raise no_attachment(ticket_id, attachment_id)
 
     # -- writing -------------------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from portalctl.contract import (
     Upload,
     sort_order,
 )
-from portalctl.errors import InvalidInput, NotFound, PortalError, StateConflict, Unsupported, follow_up_hint
+from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
 from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User, canonical_state
 
 PLATFORM = wm.PLATFORM
@@ -72,9 +72,8 @@ def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
 
 
 
-class WhmcsTickets(ConnectorTickets):
+class WhmcsTickets(ConnectorTickets[Api]):
     platform = PLATFORM
-    api: Api
 
     def __init__(self, api: Api, statuses: Statuses, departments: Departments, profile: Profile,
                  page_size: int, max_mb: float) -> None:
@@ -176,8 +175,7 @@ class WhmcsTickets(ConnectorTickets):
                 content = base64.b64decode(str(data.get("data") or ""))
                 found.size = len(content)
                 return found, cast(BinaryIO, io.BytesIO(content))
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+        raise no_attachment(ticket_id, attachment_id)
 
     # -- writing -------------------------------------------------------------------------------------------------
 

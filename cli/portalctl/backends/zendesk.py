@@ -17,10 +17,9 @@ open a follow-up (`via_followup_source_id`).
 from __future__ import annotations
 
 import builtins
-import io
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 import requests
 
@@ -36,19 +35,10 @@ from portalctl.errors import (
     StateConflict,
     Unsupported,
     follow_up_hint,
+    no_attachment,
 )
-from portalctl.http import BearerAuth, Download, JsonApi, status_line
-from portalctl.model import (
-    STATES,
-    Article,
-    Attachment,
-    Collection,
-    Department,
-    FieldDef,
-    Folder,
-    Ticket,
-    User,
-)
+from portalctl.http import BearerAuth, JsonApi, status_line
+from portalctl.model import STATES, Article, Attachment, Collection, Department, FieldDef, Folder, Ticket, User
 from portalctl.times import normal_iso, now_iso
 
 PLATFORM = zm.PLATFORM
@@ -122,9 +112,8 @@ class Api(JsonApi):
         return error_text(data) if data else (error_text(response.text[:300]) or status_line(response))
 
 
-class ZendeskTickets(ConnectorTickets):
+class ZendeskTickets(ConnectorTickets[Api]):
     platform = PLATFORM
-    api: Api
     noun = "request"
 
     def __init__(self, api: Api, labels: zm.Labels, profile: Profile, page_size: int) -> None:
@@ -171,11 +160,8 @@ class ZendeskTickets(ConnectorTickets):
             for data in item.get("attachments") or []:
                 if int(data["id"]) == attachment_id:
                     found = zm.attachment(data, int(item["id"]), normal_iso(item.get("created_at")) or "")
-                    response = self.api.request("GET", str(data["content_url"]), stream=True,
-                                                missing=f"the file of attachment {attachment_id}")
-                    return found, cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+                    return found, self.fetch(str(data["content_url"]), found)
+        raise no_attachment(ticket_id, attachment_id)
 
     # -- writing -------------------------------------------------------------------------------------------------
 
