@@ -228,27 +228,27 @@ class Api(JsonApi):
 
 class ServerTickets:
     def __init__(self, api: Api) -> None:
-        self.t = api
+        self.api = api
 
     def create(self, draft: TicketDraft) -> Ticket:
         payload = given({
             "subject": draft.subject, "body": draft.body, "priority": draft.priority, "type": draft.type,
             "department": draft.department, "ccs": list(draft.ccs), "fields": dict(draft.fields),
-            "tags": list(draft.tags), "uploads": [self.t.upload(u) for u in draft.attachments],
+            "tags": list(draft.tags), "uploads": [self.api.upload(u) for u in draft.attachments],
             "follow_up_of": draft.follow_up_of, "requester": draft.requester, "dedupe_key": draft.dedupe_key,
             "on_duplicate": draft.on_duplicate,
         })
-        return ticket(self.t.json("POST", "/tickets", json=payload))
+        return ticket(self.api.json("POST", "/tickets", json=payload))
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         params = ticket_params(query)
         if query.limit is None:
             return self._export(params)
-        return (ticket(item) for item in self.t.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
+        return (ticket(item) for item in self.api.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
 
     def _export(self, params: builtins.list[tuple[str, str]]) -> Iterator[Ticket]:
         """Every match in one streamed NDJSON answer (the request is sent now, so filters fail early)."""
-        response = self.t.request("GET", "/export/tickets", params=params, stream=True)
+        response = self.api.request("GET", "/export/tickets", params=params, stream=True)
         return self._lines(response)
 
     def _lines(self, response: requests.Response) -> Iterator[Ticket]:
@@ -278,10 +278,10 @@ class ServerTickets:
                                   hint="run the command again") from exc
             except ValueError as exc:
                 raise Unavailable(f"the portal sent a ticket listing that is not NDJSON (after {count} tickets)",
-                                  hint=f"is {self.t.url} a portalctl server ('portalctl serve')?") from exc
+                                  hint=f"is {self.api.url} a portalctl server ('portalctl serve')?") from exc
 
     def get(self, ticket_id: int) -> Ticket:
-        return ticket(self.t.json("GET", f"/tickets/{segment(ticket_id)}"))
+        return ticket(self.api.json("GET", f"/tickets/{segment(ticket_id)}"))
 
     def reply(
         self,
@@ -293,25 +293,25 @@ class ServerTickets:
         attachments: Sequence[Upload] = (),
     ) -> Ticket:
         payload = given({"body": body, "internal": internal, "status": status,
-                         "uploads": [self.t.upload(u) for u in attachments]})
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/replies", json=payload))
+                         "uploads": [self.api.upload(u) for u in attachments]})
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/replies", json=payload))
 
     def close(self, ticket_id: int) -> Ticket:
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/close"))
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/close"))
 
     def reopen(self, ticket_id: int) -> Ticket:
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/reopen"))
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/reopen"))
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
         payload = {key: value for key, value in asdict(changes).items() if value not in (None, (), [], {})}
-        return ticket(self.t.json("PATCH", f"/tickets/{segment(ticket_id)}", json=payload))
+        return ticket(self.api.json("PATCH", f"/tickets/{segment(ticket_id)}", json=payload))
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/ccs",
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/ccs",
                                   json={"add": list(add), "remove": list(remove)}))
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
-        return [attachment(a) for a in self.t.items(f"/tickets/{segment(ticket_id)}/attachments")]
+        return [attachment(a) for a in self.api.items(f"/tickets/{segment(ticket_id)}/attachments")]
 
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
         for found in self.attachments(ticket_id):
@@ -320,7 +320,7 @@ class ServerTickets:
         else:
             raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
                            hint=f"see 'portalctl tickets attachments {ticket_id}'")
-        response = self.t.request(
+        response = self.api.request(
             "GET", f"/tickets/{segment(ticket_id)}/attachments/{segment(attachment_id)}", stream=True
         )
         return found, io.BufferedReader(Download(response, found), CHUNK)
@@ -328,7 +328,7 @@ class ServerTickets:
 
 class ServerArticles:
     def __init__(self, api: Api) -> None:
-        self.t = api
+        self.api = api
 
     def search(
         self,
@@ -340,10 +340,10 @@ class ServerArticles:
         limit: int = 10,
     ) -> builtins.list[Article]:
         params = {"q": query, "collection": collection, "folder": folder, "locale": locale, "limit": limit}
-        return [record(Article, a) for a in self.t.items("/articles/search", params)]
+        return [record(Article, a) for a in self.api.items("/articles/search", params)]
 
     def get(self, article_id: int) -> Article:
-        return record(Article, self.t.json("GET", f"/articles/{segment(article_id)}"))
+        return record(Article, self.api.json("GET", f"/articles/{segment(article_id)}"))
 
     def list(
         self,
@@ -355,13 +355,13 @@ class ServerArticles:
     ) -> Iterator[Article]:
         params = [(key, value) for key, value in (("collection", collection), ("folder", folder),
                                                   ("locale", locale)) if value]
-        return (record(Article, a) for a in self.t.pages("/articles", params, limit, ARTICLE_PAGE))
+        return (record(Article, a) for a in self.api.pages("/articles", params, limit, ARTICLE_PAGE))
 
     def collections(self) -> builtins.list[Collection]:
-        return [collection(c) for c in self.t.items("/collections")]
+        return [collection(c) for c in self.api.items("/collections")]
 
     def rate(self, article_id: int, *, helpful: bool) -> Article:
-        return record(Article, self.t.json("POST", f"/articles/{segment(article_id)}/votes",
+        return record(Article, self.api.json("POST", f"/articles/{segment(article_id)}/votes",
                                            json={"helpful": helpful}))
 
     def add(
@@ -377,80 +377,80 @@ class ServerArticles:
     ) -> Article:
         payload = given({"collection": collection, "folder": folder, "title": title, "body": body,
                          "locale": locale, "labels": label_list(labels), "slug": slug})
-        return record(Article, self.t.json("POST", "/articles", json=payload))
+        return record(Article, self.api.json("POST", "/articles", json=payload))
 
     def edit(self, article_id: int, **changes: Any) -> Article:
         payload = given(changes)
         if "labels" in payload:
             payload["labels"] = label_list(payload["labels"])
-        return record(Article, self.t.json("PATCH", f"/articles/{segment(article_id)}", json=payload))
+        return record(Article, self.api.json("PATCH", f"/articles/{segment(article_id)}", json=payload))
 
 
 class ServerAccounts:
     def __init__(self, api: Api) -> None:
-        self.t = api
+        self.api = api
 
     def me(self) -> User:
-        return record(User, self.t.json("GET", "/me"))
+        return record(User, self.api.json("GET", "/me"))
 
     def update_me(self, **changes: str) -> User:
-        return record(User, self.t.json("PATCH", "/me", json=changes))
+        return record(User, self.api.json("PATCH", "/me", json=changes))
 
     def users(
         self, *, role: str | None = None, organization: str | None = None, inactive: bool = False
     ) -> builtins.list[User]:
         params = {"role": role, "organization": organization, "inactive": "true" if inactive else None}
-        return [record(User, u) for u in self.t.items("/users", params)]
+        return [record(User, u) for u in self.api.items("/users", params)]
 
     def add_user(
         self, *, email: str, name: str, role: str = "customer", organization: str | None = None
     ) -> User:
         body = given({"email": email, "name": name, "role": role, "organization": organization})
-        return record(User, self.t.json("POST", "/users", json=body))
+        return record(User, self.api.json("POST", "/users", json=body))
 
     def set_active(self, email: str, active: bool) -> User:
         action = "reactivate" if active else "deactivate"
-        return record(User, self.t.json("POST", f"/users/{segment(email)}/{action}"))
+        return record(User, self.api.json("POST", f"/users/{segment(email)}/{action}"))
 
     def reset_password(self, email: str) -> str:
-        return str(self.t.json("POST", f"/users/{segment(email)}/temporary-password")["password"])
+        return str(self.api.json("POST", f"/users/{segment(email)}/temporary-password")["password"])
 
     def organizations(self) -> builtins.list[Organization]:
-        return [record(Organization, o) for o in self.t.items("/organizations")]
+        return [record(Organization, o) for o in self.api.items("/organizations")]
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
-        return record(Organization, self.t.json("POST", "/organizations", json=given({"name": name, **options})))
+        return record(Organization, self.api.json("POST", "/organizations", json=given({"name": name, **options})))
 
     def departments(self) -> builtins.list[Department]:
-        return [record(Department, d) for d in self.t.items("/departments")]
+        return [record(Department, d) for d in self.api.items("/departments")]
 
     def add_department(self, *, name: str, description: str | None = None) -> Department:
         body = given({"name": name, "description": description})
-        return record(Department, self.t.json("POST", "/departments", json=body))
+        return record(Department, self.api.json("POST", "/departments", json=body))
 
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
-        return [record(FieldDef, f) for f in self.t.items("/fields", {"department": department})]
+        return [record(FieldDef, f) for f in self.api.items("/fields", {"department": department})]
 
     def add_field(self, definition: FieldDef) -> FieldDef:
-        return record(FieldDef, self.t.json("POST", "/fields", json=definition.to_dict()))
+        return record(FieldDef, self.api.json("POST", "/fields", json=definition.to_dict()))
 
 
 class ServerTokens:
     """The signed-in user's API tokens (a server-only namespace: the embedded portal has no tokens)."""
 
     def __init__(self, api: Api) -> None:
-        self.t = api
+        self.api = api
 
     def list(self) -> builtins.list[dict[str, Any]]:
-        return self.t.items("/auth/tokens")
+        return self.api.items("/auth/tokens")
 
     def create(self, *, name: str, expires_days: int) -> dict[str, Any]:
-        result: dict[str, Any] = self.t.json("POST", "/auth/tokens",
+        result: dict[str, Any] = self.api.json("POST", "/auth/tokens",
                                              json={"name": name, "expires_days": expires_days})
         return result
 
     def revoke(self, token_id: str) -> None:
-        self.t.request("DELETE", f"/auth/tokens/{segment(token_id)}", idempotent=True).close()
+        self.api.request("DELETE", f"/auth/tokens/{segment(token_id)}", idempotent=True).close()
 
 
 class ServerBackend:
