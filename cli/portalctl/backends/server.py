@@ -112,7 +112,8 @@ def collection(data: dict[str, Any]) -> Collection:
 
 def error_class(code: object, status: int) -> type[PortalError]:
     """The portalctl.errors class for a problem's `code`, else for a bare status (a proxy's page): a busy or absent
-    portal (429, 502-504) is Unavailable, any other status is the class answered with it, or PortalError.
+    portal (429, 502-504) is Unavailable, 400 Bad Request is InvalidInput, any other status is the class answered
+    with it, or PortalError.
 
     The engine's refinements (401 Unauthenticated, 413, 415, 429) are imported here, on the error path only, so the
     classes know every code the server sends; a command then gets the public class each refines.
@@ -121,7 +122,10 @@ def error_class(code: object, status: int) -> type[PortalError]:
 
     found = errors.by_code(code)
     if found is None:
-        found = Unavailable if status in RETRY_STATUSES else errors.by_status(status) or PortalError
+        if status in RETRY_STATUSES:
+            found = Unavailable
+        else:
+            found = errors.by_status(status) or (InvalidInput if status == 400 else PortalError)
     return errors.public(found)
 
 
