@@ -7,8 +7,11 @@ project file (.portalctl.toml, searched upwards) > user config (config.json in t
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import random
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,28 @@ def default_db() -> Path:
     return data_dir() / "portal.db"
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait for a portal's answer, and how often and how long to wait before giving up on a portal
+    that is busy or away (every networked backend's session follows it)."""
+
+    retries: int = 4
+    backoff: float = 0.5  # the first wait (without Retry-After); it doubles on each retry
+    backoff_max: float = 10.0  # no single wait grows beyond this
+    retry_after_max: float = 120.0  # a server that asks for a longer pause gets an error, not a hung command
+    timeout: float = 30.0  # seconds to wait for an answer, on each attempt
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds before retry number `attempt + 1`: what the server asked for, or a jittered exponential step.
+
+        Jitter spreads clients that failed together (50 pipelines after a restart) so they do not return together.
+        """
+        if retry_after is not None:
+            return retry_after + random.uniform(0, min(1.0, self.backoff))
+        step = min(self.backoff_max, self.backoff * 2.0**attempt)
+        return step / 2 + random.uniform(0, step / 2)
+
+
 @dataclass
 class Profile:
     """A named way to reach a portal: the backend kind, where it is, and who acts."""
@@ -51,6 +76,12 @@ class Profile:
     db: str | None = None  # embedded: the portal file (default: the data directory's portal.db)
     user: str | None = None  # the acting user's e-mail (embedded) or login name
     options: dict[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def retry(self) -> RetryPolicy:
+        """Retries, backoff and timeout, resolved once, when a backend first needs them (a bad value then fails
+        the command that goes to the network, not every command)."""
+        return retry_policy(Settings(), self.options)
 
     def db_path(self) -> Path:
         return Path(self.db).expanduser() if self.db else default_db()
@@ -163,6 +194,22 @@ class Settings:
             self._project = project_settings()
         return self._project.get(key)
 
+    def number(self, key: str, options: Mapping[str, Any], default: float) -> float:
+        """A non-negative number: this setting (PORTALCTL_<KEY>...), else the profile's option, else `default`."""
+        raw = self.get(key)
+        if raw in (None, ""):
+            raw = options.get(key)
+        if raw in (None, ""):
+            return default
+        try:
+            value = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"{key} must be a number, not {raw!r}",
+                               hint=f"fix PORTALCTL_{key.upper()} or the profile's {key!r} option") from exc
+        if value < 0:
+            raise InvalidInput(f"{key} cannot be negative")
+        return value
+
     def profile(self) -> Profile:
         """The profile this command acts through, with per-setting overrides applied."""
         name = self.get("profile") or self.user_config.current
@@ -172,3 +219,12 @@ class Settings:
             if value:
                 setattr(profile, key, value)
         return profile
+
+
+def retry_policy(settings: Settings, options: Mapping[str, Any]) -> RetryPolicy:
+    """PORTALCTL_RETRIES, _BACKOFF and _TIMEOUT (flags, environment, .env, project file), then the profile's
+    options of those names, then the defaults."""
+    defaults = RetryPolicy()
+    return RetryPolicy(retries=int(settings.number("retries", options, defaults.retries)),
+                       backoff=settings.number("backoff", options, defaults.backoff),
+                       timeout=settings.number("timeout", options, defaults.timeout))

@@ -1,6 +1,8 @@
 """Typed failures shared by every layer. Each carries its exit code and a hint saying what to do next.
 
-The engine and backends raise these; only the command line turns them into messages and exit codes.
+The engine and backends raise these; only the command line turns them into messages and exit codes. Each class
+also declares the HTTP status and problem `code` a portalctl server answers with: the server's problem table and
+the server backend's reading of it are both derived from these classes (`by_code`, `by_status`, `public`).
 """
 
 from portalctl.exitcodes import ExitCode
@@ -8,6 +10,8 @@ from portalctl.exitcodes import ExitCode
 
 class PortalError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
+    status: int = 503  # e.g. a portal file written by a newer portalctl: the portal cannot serve this
+    code: str = "unavailable"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -17,32 +21,75 @@ class PortalError(Exception):
 
 class InvalidInput(PortalError):
     exit_code = ExitCode.USAGE
+    status = 422
+    code = "invalid_input"
 
 
 class NotFound(PortalError):
     exit_code = ExitCode.NOT_FOUND
+    status = 404
+    code = "not_found"
 
 
 class PermissionDenied(PortalError):
     exit_code = ExitCode.AUTH
+    status = 403
+    code = "permission_denied"
 
 
 class StateConflict(PortalError):
     exit_code = ExitCode.CONFLICT
+    status = 409
+    code = "state_conflict"
 
 
 class Unavailable(PortalError):
     exit_code = ExitCode.UNAVAILABLE
+    status = 503
+    code = "unavailable"
 
 
 class TimedOut(PortalError):
     exit_code = ExitCode.TIMED_OUT
+    status = 504
+    code = "timed_out"
 
 
 class Unsupported(PortalError):
-    """The portal behind this profile cannot do what was asked (never a silent no-op)."""
+    """The portal behind this profile cannot do what was asked (never a silent no-op). Its status and code are
+    PortalError's (it declares none, so `by_code("unavailable")` stays Unavailable)."""
 
     exit_code = ExitCode.ERROR
+
+
+def declared() -> list[type[PortalError]]:
+    """PortalError and every subclass imported so far that declares its own status and code, most derived first:
+    a refinement (the engine's Unauthenticated, 401) comes before the class it refines (PermissionDenied, 403)."""
+    found, pending = [], [PortalError]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "code" in vars(cls):
+            found.append(cls)
+    return sorted(found, key=lambda cls: len(cls.__mro__), reverse=True)
+
+
+def by_code(code: object) -> type[PortalError] | None:
+    """The class a problem `code` stands for (None: no class imported here declares it)."""
+    return next((cls for cls in declared() if cls.code == code), None)
+
+
+def by_status(status: int) -> type[PortalError] | None:
+    """The most specific class answered with this HTTP status (None: no class imported here declares it)."""
+    return next((cls for cls in declared() if cls.status == status), None)
+
+
+def public(cls: type[PortalError]) -> type[PortalError]:
+    """The class of this module that `cls` is or refines: what a client raises, as commands know only these."""
+    for base in cls.__mro__:
+        if base.__module__ == __name__ and issubclass(base, PortalError):
+            return base
+    return PortalError
 
 
 def follow_up_hint(ticket_id: int) -> str:

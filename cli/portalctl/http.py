@@ -1,20 +1,22 @@
 """The one HTTP session every networked backend uses: pooled, timed out, retried with care, never leaking secrets.
 
 Retries (bounded exponential backoff with jitter, or exactly what `Retry-After` asks) happen only where repeating
-the request cannot do the work twice: safe methods, a POST that carries an `Idempotency-Key` (the server replays
-its first answer), and a 429 of any method (the server refused it before doing anything). TLS certificates are
-always verified. The `portalctl.http` logger traces method, URL and status, never headers or bodies.
+the request cannot do the work twice: safe methods (GET, HEAD, OPTIONS), a request its caller declares idempotent
+(a PUT that sets fields; not Zendesk's PUT that adds a comment, whatever HTTP says of PUT), a POST that carries an
+`Idempotency-Key` (the server replays its first answer), and a 429 of any method (the server refused it before
+doing anything). TLS certificates are always verified. The `portalctl.http` logger traces method, URL and status,
+never headers or bodies.
 """
 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import io
 import logging
-import random
 import time
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,7 +25,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from portalctl import __version__
-from portalctl.config import Profile, Settings
+from portalctl.config import Profile, RetryPolicy
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
 from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
@@ -32,28 +34,9 @@ log = logging.getLogger("portalctl.http")
 
 USER_AGENT = f"portalctl/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to wait before giving up on a portal that is busy or away."""
-
-    retries: int = 4
-    backoff: float = 0.5  # the first wait (without Retry-After); it doubles on each retry
-    backoff_max: float = 10.0  # no single wait grows beyond this
-    retry_after_max: float = 120.0  # a server that asks for a longer pause gets an error, not a hung command
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds before retry number `attempt + 1`: what the server asked for, or a jittered exponential step.
-
-        Jitter spreads clients that failed together (50 pipelines after a restart) so they do not return together.
-        """
-        if retry_after is not None:
-            return retry_after + random.uniform(0, min(1.0, self.backoff))
-        step = min(self.backoff_max, self.backoff * 2.0**attempt)
-        return step / 2 + random.uniform(0, step / 2)
+UNSURE_HINT = "the change may or may not have been made: look before repeating it"
 
 
 def retry_after(response: requests.Response) -> float | None:
@@ -119,30 +102,37 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def repeatable(method: str, headers: Mapping[str, str], idempotent: bool) -> bool:
+    """Whether sending a request again cannot do its work twice: a safe method, one its caller declares idempotent
+    (setting fields to values, deleting a thing), or a POST the server deduplicates by its Idempotency-Key."""
+    return method.upper() in SAFE_METHODS or idempotent or IDEMPOTENCY_HEADER in headers
+
+
 class PortalSession(requests.Session):
     """A requests session whose every call gets a timeout and the retry policy (zenpy's one-method rule)."""
 
-    def __init__(self, *, token: str | None, timeout: tuple[float, float], policy: RetryPolicy) -> None:
+    def __init__(self, *, token: str | None, policy: RetryPolicy, connect_timeout: float = 5.0) -> None:
         super().__init__()
         self.headers["User-Agent"] = USER_AGENT
         self.auth = BearerAuth(token) if token else None
         self.verify = True
-        self.default_timeout = timeout
+        self.connect_timeout = connect_timeout
         self.policy = policy
         self.pacer = Pacer()  # slows down before the portal's rate limit, from its rate-limit headers
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        """Send, retrying what is safe to retry. Connection failures that outlast the retries raise Unavailable;
-        an HTTP error status is returned for the caller to interpret."""
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, idempotent: bool = False,
+                **kwargs: Any) -> requests.Response:
+        """Send, retrying what is safe to retry (`idempotent`: the caller knows repeating this one does no harm).
+        Connection failures that outlast the retries raise Unavailable; an HTTP error status is returned for the
+        caller to interpret."""
         verb = method.decode() if isinstance(method, bytes) else method
         verb = verb.upper()
         target = url.decode() if isinstance(url, bytes) else url
-        kwargs.setdefault("timeout", self.default_timeout)
-        headers: Mapping[str, str] = kwargs.get("headers") or {}
-        repeatable = verb in SAFE_METHODS or IDEMPOTENCY_HEADER in headers
+        kwargs.setdefault("timeout", (self.connect_timeout, self.policy.timeout))
+        again = repeatable(verb, kwargs.get("headers") or {}, idempotent)
         body: Any = kwargs.get("data")
         rewind = body.tell() if hasattr(body, "seek") and hasattr(body, "tell") else None
         attempt = 0
@@ -160,19 +150,19 @@ class PortalSession(requests.Session):
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 never_sent = isinstance(exc, requests.ConnectTimeout) or "refused" in str(exc).lower()
                 log.debug("%s %s -> %s", verb, target, type(exc).__name__)
-                if (repeatable or never_sent) and attempt < self.policy.retries:
+                if (again or never_sent) and attempt < self.policy.retries:
                     self._pause(attempt, None)
                     attempt += 1
                     continue
                 hint = "check the URL and that the portal is running, then try again"
-                if not repeatable and not never_sent:
-                    hint = "the change may or may not have been made: look before repeating it"
+                if not again and not never_sent:
+                    hint = UNSURE_HINT
                 raise Unavailable(f"cannot reach {origin(target)}: {reason(exc)} ({plural(attempt + 1, 'attempt')})",
                                   hint=hint) from exc
             log.debug("%s %s -> %s", verb, target, response.status_code)
             self.pacer.observe(response.headers)
             status = response.status_code
-            if status in RETRY_STATUSES and (repeatable or status == 429) and attempt < self.policy.retries:
+            if status in RETRY_STATUSES and (again or status == 429) and attempt < self.policy.retries:
                 wait = retry_after(response)
                 if wait is None or wait <= self.policy.retry_after_max:
                     response.close()
@@ -187,37 +177,9 @@ class PortalSession(requests.Session):
         time.sleep(seconds)
 
 
-def new_session(
-    *, token: str | None = None, timeout: float = 30.0, connect_timeout: float = 5.0,
-    policy: RetryPolicy | None = None,
-) -> PortalSession:
+def new_session(*, policy: RetryPolicy, token: str | None = None) -> PortalSession:
     """The session a backend keeps for its life: one connection pool, one policy, the token (if any) attached."""
-    return PortalSession(token=token, timeout=(connect_timeout, timeout), policy=policy or RetryPolicy())
-
-
-def tuning(profile: Profile) -> tuple[RetryPolicy, float]:
-    """Retries, backoff and timeout: flags/env/.env/project (PORTALCTL_RETRIES...), then the profile, then defaults."""
-    settings = Settings()
-    defaults = RetryPolicy()
-
-    def number(key: str, default: float) -> float:
-        raw = settings.get(key)
-        if raw in (None, ""):
-            raw = profile.options.get(key)
-        if raw in (None, ""):
-            return default
-        try:
-            value = float(raw)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"{key} must be a number, not {raw!r}",
-                               hint=f"fix PORTALCTL_{key.upper()} or the profile's {key!r} option") from exc
-        if value < 0:
-            raise InvalidInput(f"{key} cannot be negative")
-        return value
-
-    policy = RetryPolicy(retries=int(number("retries", defaults.retries)),
-                         backoff=number("backoff", defaults.backoff))
-    return policy, number("timeout", 30.0)
+    return PortalSession(token=token, policy=policy)
 
 
 class NoAuth(requests.auth.AuthBase):
@@ -228,7 +190,8 @@ class NoAuth(requests.auth.AuthBase):
 
 
 class Download(io.RawIOBase):
-    """An attachment's bytes as they arrive; a short file (a dropped connection) is an error, not a quiet save."""
+    """An attachment's bytes as they arrive. A short file (a dropped connection) or, where the portal stored one, a
+    sha256 that does not match is an error at the end, not a quiet save."""
 
     def __init__(self, response: requests.Response, expected: Attachment) -> None:
         self.response = response
@@ -236,6 +199,7 @@ class Download(io.RawIOBase):
         self.raw.decode_content = True
         self.expected = expected
         self.count = 0
+        self.digest = hashlib.sha256() if expected.sha256 else None
 
     def readable(self) -> bool:
         return True
@@ -247,10 +211,19 @@ class Download(io.RawIOBase):
             raise Unavailable(f"the download of {self.expected.filename} was cut off",
                               hint="run the command again") from exc
         self.count += count
-        if not count and self.expected.size and self.count != self.expected.size:
-            raise PortalError(f"{self.expected.filename} arrived with {self.count} of {self.expected.size} bytes",
-                              hint="run the command again")
+        if count and self.digest is not None:
+            self.digest.update(memoryview(buffer)[:count])
+        if not count:
+            self.check()
         return count
+
+    def check(self) -> None:
+        name, size = self.expected.filename, self.expected.size
+        if size and self.count != size:
+            raise PortalError(f"{name} arrived with {self.count} of {size} bytes", hint="run the command again")
+        if self.digest is not None and self.digest.hexdigest() != self.expected.sha256:
+            raise PortalError(f"{name} arrived damaged (its sha256 does not match the portal's)",
+                              hint="run the command again")
 
     def close(self) -> None:
         self.response.close()
@@ -274,13 +247,14 @@ class JsonApi:
     busy_hint = ""  # what to do about a 429 or 5xx that outlasted the retries
     invalid_statuses = frozenset({400, 422})  # how the platform refuses a request it finds invalid
     untyped_json_errors = False  # True: an error body is read as JSON whatever its Content-Type says
+    needs_credentials = True  # False: calls go out without them too (a portalctl server's sign-in)
+    idempotency_keys = False  # True: the API replays a POST's answer by its Idempotency-Key, so each POST has one
 
     def __init__(self, profile: Profile, root: str, *, token: str | None = None) -> None:
         self.profile = profile
         self.root = root
         self.origin = origin(root)
-        policy, timeout = tuning(profile)  # PORTALCTL_RETRIES, _BACKOFF, _TIMEOUT, as for a portalctl server
-        self.session = new_session(token=token, policy=policy, timeout=timeout)
+        self.session = new_session(token=token, policy=profile.retry)
 
     @property
     def where(self) -> str:
@@ -301,8 +275,10 @@ class JsonApi:
         """How a 429 or 5xx message ends: that the retries ran out, and any rate-limit figures the platform sent."""
         return " (after retries)"
 
-    def error(self, response: requests.Response, missing: str | None, error_hint: str | None) -> PortalError:
-        """The portal error for a failed answer; `missing` names what a 404 means, `error_hint` what a 5xx does."""
+    def error(self, response: requests.Response, missing: str | None, error_hint: str | None,
+              unsure: bool = False) -> PortalError:
+        """The portal error for a failed answer; `missing` names what a 404 means, `error_hint` what a 5xx does,
+        `unsure` that the request was not repeated because it may have done its work already."""
         status = response.status_code
         data: Any = None
         if self.untyped_json_errors or "json" in response.headers.get("Content-Type", ""):
@@ -326,8 +302,9 @@ class JsonApi:
             return NotFound(f"{self.where} has no {urlsplit(response.url).path}",
                             hint=self.path_hint or self.address_hint)
         if status == 429 or status >= 500:
+            hint = error_hint or (UNSURE_HINT if unsure and status != 429 else self.busy_hint)
             return Unavailable(f"{self.where} answered {status_line(response)}{self.after_retries(response)}",
-                               hint=error_hint or self.busy_hint)
+                               hint=hint)
         return PortalError(f"{self.where} answered HTTP {status}: {detail}")
 
     def on_origin(self, link: str) -> str:
@@ -339,18 +316,21 @@ class JsonApi:
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
     def request(self, method: str, path: str, *, missing: str | None = None, error_hint: str | None = None,
-                **options: Any) -> requests.Response:
-        """`path` under the API root, or a link the API sent."""
-        if self.session.auth is None:
+                idempotent: bool = False, **options: Any) -> requests.Response:
+        """`path` under the API root, or a link the API sent. `idempotent`: sending it twice does no more than
+        sending it once (it sets fields to values, deletes a thing), so it may be retried like a GET."""
+        if self.session.auth is None and self.needs_credentials:
             raise self.not_signed_in()
         url = path if path.startswith(("http://", "https://")) else self.root + path
         if origin(url) != self.origin:
             options["auth"] = NoAuth()
         headers = {"Accept": "application/json", **options.pop("headers", {})}
-        response = self.session.request(method, url, headers=headers, **options)
+        if self.idempotency_keys and method == "POST":
+            headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())  # one per logical call, resent by every retry
+        response = self.session.request(method, url, headers=headers, idempotent=idempotent, **options)
         if response.status_code >= 400:
             try:
-                raise self.error(response, missing, error_hint)
+                raise self.error(response, missing, error_hint, unsure=not repeatable(method, headers, idempotent))
             finally:
                 response.close()
         return response

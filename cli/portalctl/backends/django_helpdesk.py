@@ -190,7 +190,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         self._follow_up(ticket_id, comment=body, public=not internal, status=code, files=read_uploads(attachments))
         hold = hold_flag(status, data)
         if hold is not None:
-            self.api.request("PATCH", f"tickets/{ticket_id}/", json={"on_hold": hold})
+            self.api.request("PATCH", f"tickets/{ticket_id}/", json={"on_hold": hold}, idempotent=True)
         return self.get(ticket_id)
 
     def close(self, ticket_id: int) -> Ticket:
@@ -231,7 +231,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         if not patch and changes.status is None:
             raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
         if patch:
-            self.api.request("PATCH", f"tickets/{ticket_id}/", json=patch)
+            self.api.request("PATCH", f"tickets/{ticket_id}/", json=patch, idempotent=True)
         if patch or code is not None:
             # A PATCH leaves no trace in django-helpdesk's history and does not move the ticket's last change (what
             # --updated-since and incremental exports read): an internal note says what changed. A new state goes

@@ -185,7 +185,7 @@ class FreshdeskTickets(ConnectorTickets[Api]):
         return self.get(ticket_id)
 
     def _put(self, ticket_id: int, payload: dict[str, Any]) -> None:
-        self.api.request("PUT", f"tickets/{ticket_id}", json=payload, missing=f"ticket #{ticket_id}")
+        self.api.request("PUT", f"tickets/{ticket_id}", json=payload, missing=f"ticket #{ticket_id}", idempotent=True)
 
     def close(self, ticket_id: int) -> Ticket:
         _, state = self._current(ticket_id)

@@ -208,7 +208,7 @@ class HubSpotTickets(ConnectorTickets[Api]):
 
     def _patch(self, ticket_id: int, props: dict[str, Any]) -> None:
         self.api.request("PATCH", f"/crm/v3/objects/tickets/{int(ticket_id)}", json={"properties": props},
-                         missing=f"ticket #{ticket_id}")
+                         missing=f"ticket #{ticket_id}", idempotent=True)
 
     def _stage(self, data: dict[str, Any]) -> hs.Stage | None:
         return self.account.stages().get(str((data.get("properties") or {}).get("hs_pipeline_stage") or ""))

@@ -4,7 +4,8 @@ It speaks the same model as the embedded backend and raises the same errors: the
 problem+json with a stable `code`, and they come back here as the portalctl.errors class they started as, with the
 server's detail and hint. Every POST carries an Idempotency-Key (one per logical call, kept across its retries), so
 a create retried after a dropped connection never makes a second ticket. Listings are generators that follow
-`next_cursor`; `limit=None` streams the NDJSON export instead, with no paging round trips.
+`next_cursor`; `limit=None` streams the NDJSON export instead, with no paging round trips. The HTTP under it is
+the connectors' (portalctl.http: JsonApi, its session and retries, Download).
 """
 
 from __future__ import annotations
@@ -13,40 +14,24 @@ import builtins
 import codecs
 import contextlib
 import dataclasses
-import hashlib
 import io
+import itertools
 import json
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from typing import IO, Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
 import requests
-import urllib3
 
+from portalctl import errors
+from portalctl.backends.connector import follow
 from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
-from portalctl.errors import (
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    PortalError,
-    StateConflict,
-    TimedOut,
-    Unavailable,
-)
-from portalctl.http import (
-    IDEMPOTENCY_HEADER,
-    RETRY_STATUSES,
-    RetryPolicy,
-    new_session,
-    origin,
-    retry_after,
-    tuning,
-)
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
+from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
 from portalctl.model import (
     Article,
     Attachment,
@@ -65,26 +50,6 @@ API_PREFIX = "/api/v1"
 TICKET_PAGE_MAX = 500  # the API's largest page
 ARTICLE_PAGE = 100
 CHUNK = 1 << 16
-
-# problem+json `code` -> the error class the engine raised on the other side.
-CODES: dict[str, type[PortalError]] = {
-    "invalid_input": InvalidInput,
-    "payload_too_large": InvalidInput,
-    "unsupported_media_type": InvalidInput,
-    "unauthenticated": PermissionDenied,
-    "permission_denied": PermissionDenied,
-    "not_found": NotFound,
-    "state_conflict": StateConflict,
-    "rate_limited": Unavailable,
-    "unavailable": Unavailable,
-    "timed_out": TimedOut,
-}
-# For answers without a problem document (a proxy's HTML page, a wrong URL): by status.
-STATUSES: dict[int, type[PortalError]] = {
-    400: InvalidInput, 401: PermissionDenied, 403: PermissionDenied, 404: NotFound, 409: StateConflict,
-    413: InvalidInput, 415: InvalidInput, 422: InvalidInput, 429: Unavailable, 502: Unavailable,
-    503: Unavailable, 504: Unavailable,
-}
 
 R = TypeVar("R", bound=Record)
 _FIELD_NAMES: dict[type[Record], frozenset[str]] = {}
@@ -145,33 +110,23 @@ def collection(data: dict[str, Any]) -> Collection:
     return item
 
 
-def problem(response: requests.Response, url: str) -> PortalError:
-    """The portalctl error an error response stands for, with the server's words where it sent any."""
-    data: dict[str, Any] = {}
-    if "json" in response.headers.get("Content-Type", ""):
-        try:
-            parsed = response.json()
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            data = parsed
-    status = response.status_code
-    cls = CODES.get(str(data.get("code")), STATUSES.get(status, PortalError))
-    detail = data.get("detail") or data.get("title") or f"the portal answered HTTP {status} {response.reason}"
-    hint = data.get("hint")
-    if hint is None:
-        if status == 401:
-            hint = f"sign in again: portalctl auth login --url {url} (or set PORTALCTL_TOKEN)"
-        elif status == 429:
-            wait = retry_after(response)
-            hint = f"the portal asks to wait {wait:.0f} s; try again then" if wait else "try again in a minute"
-        elif status in RETRY_STATUSES:
-            hint = "the portal is busy or down; try again later"
-        elif status == 404 and "code" not in data:
-            hint = f"is {url} a portalctl server ('portalctl serve')?"
-    if status in RETRY_STATUSES:
-        detail = f"{detail} (HTTP {status}, after retries)"
-    return cls(str(detail), hint=hint)
+def error_class(code: object, status: int) -> type[PortalError]:
+    """The portalctl.errors class for a problem's `code`, else for a bare status (a proxy's page): a busy or absent
+    portal (429, 502-504) is Unavailable, 400 Bad Request is InvalidInput, any other status is the class answered
+    with it, or PortalError.
+
+    The engine's refinements (401 Unauthenticated, 413, 415, 429) are imported here, on the error path only, so the
+    classes know every code the server sends; a command then gets the public class each refines.
+    """
+    from portalctl.engine import auth, uploads  # noqa: F401
+
+    found = errors.by_code(code)
+    if found is None:
+        if status in RETRY_STATUSES:
+            found = Unavailable
+        else:
+            found = errors.by_status(status) or (InvalidInput if status == 400 else PortalError)
+    return errors.public(found)
 
 
 def given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -203,64 +158,59 @@ def ticket_params(query: TicketQuery) -> builtins.list[tuple[str, str]]:
     return params
 
 
-class Transport:
-    """One portal, one session: every call goes through `call`, which adds the Idempotency-Key and maps errors."""
+class Api(JsonApi):
+    """A portalctl server's API v1: errors arrive as problem+json and leave as the class they started as, every
+    POST carries an Idempotency-Key, and calls without a token go out (signing in is one)."""
 
-    def __init__(self, url: str, token: str | None, *, policy: RetryPolicy, timeout: float) -> None:
+    needs_credentials = False
+    idempotency_keys = True
+
+    def __init__(self, profile: Profile, url: str, token: str | None) -> None:
+        super().__init__(profile, api_base(url), token=token)
         self.url = url.strip().rstrip("/")
-        self.base = api_base(url)
-        self.session = new_session(token=token, timeout=timeout, policy=policy)
+        self.address_hint = f"is {self.url} a portalctl server ('portalctl serve')?"
 
-    def call(
-        self, method: str, path: str, *, params: Any = None, body: Any = None, data: Any = None,
-        stream: bool = False,
-    ) -> requests.Response:
-        headers = {"Accept": "application/json"}
-        if method == "POST":
-            headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())  # one per logical call, resent by every retry
-        if data is not None:
-            headers["Content-Type"] = "application/octet-stream"
-        response = self.session.request(method, self.base + path, params=params, json=body, data=data,
-                                        headers=headers, stream=stream)
-        if response.status_code >= 400:
-            try:
-                raise problem(response, self.url)
-            finally:
-                response.close()
-        return response
+    def describe(self, response: requests.Response, data: Any) -> str:
+        problem = data if isinstance(data, dict) else {}
+        return str(problem.get("detail") or problem.get("title") or f"the portal answered {status_line(response)}")
 
-    def json(self, method: str, path: str, **options: Any) -> Any:
-        response = self.call(method, path, **options)
-        if response.status_code == 204 or not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise Unavailable(f"{origin(self.base)} answered {method} {path} with something other than JSON",
-                              hint=f"is {self.url} a portalctl server ('portalctl serve')?") from exc
+    def special(self, response: requests.Response, data: Any, detail: str, missing: str | None) -> PortalError:
+        """Every failure is read here: the problem's code names the class, its hint stands, or one is given."""
+        problem = data if isinstance(data, dict) else {}
+        status = response.status_code
+        hint = problem.get("hint")
+        if hint is None:
+            hint = self.hint(response, "code" in problem)
+        if status in RETRY_STATUSES:
+            detail = f"{detail} (HTTP {status}, after retries)"
+        return error_class(problem.get("code"), status)(detail, hint=hint)
+
+    def hint(self, response: requests.Response, problem: bool) -> str | None:
+        """What to do about a failure the server sent no hint for."""
+        status = response.status_code
+        if status == 401:
+            return f"sign in again: portalctl auth login --url {self.url} (or set PORTALCTL_TOKEN)"
+        if status == 429:
+            wait = retry_after(response)
+            return f"the portal asks to wait {wait:.0f} s; try again then" if wait else "try again in a minute"
+        if status in RETRY_STATUSES:
+            return "the portal is busy or down; try again later"
+        if status == 404 and not problem:
+            return self.address_hint
+        return None
 
     def items(self, path: str, params: Any = None) -> builtins.list[Any]:
         return list(self.json("GET", path, params=params)["items"])
 
     def pages(self, path: str, params: builtins.list[tuple[str, str]], limit: int | None,
               page_size: int) -> Iterator[Any]:
-        """Items across pages. The first page is fetched now, so a bad filter fails before anything is written."""
-        first = self.json("GET", path, params=[*params, ("limit", str(min(limit or page_size, page_size)))])
-        return self._rest(first, path, params, limit, page_size)
-
-    def _rest(self, page: Any, path: str, params: builtins.list[tuple[str, str]], limit: int | None,
-              page_size: int) -> Iterator[Any]:
-        remaining = limit
-        while True:
-            items = page["items"] if remaining is None else page["items"][:remaining]
-            yield from items
-            if remaining is not None:
-                remaining -= len(items)
-            cursor = page.get("next_cursor")
-            if not cursor or not items or (remaining is not None and remaining <= 0):
-                return
-            size = page_size if remaining is None else min(remaining, page_size)
-            page = self.json("GET", path, params=[*params, ("limit", str(size)), ("cursor", cursor)])
+        """Items across pages, following `next_cursor`. The first page is fetched now, so a bad filter fails before
+        anything is written."""
+        size = [("limit", str(min(limit or page_size, page_size)))]
+        first = self.json("GET", path, params=[*params, *size])
+        found = follow(first, lambda page: page["items"], lambda page: page.get("next_cursor"),
+                       lambda cursor: self.json("GET", path, params=[*params, *size, ("cursor", cursor)]))
+        return found if limit is None else itertools.islice(found, limit)
 
     def upload(self, upload: Upload) -> str:
         """POST /uploads, streamed from disk; a pipe is spooled first, so a retry can send it again."""
@@ -275,64 +225,34 @@ class Transport:
                 shutil.copyfileobj(source, spool, CHUNK)
                 spool.seek(0)
                 source = spool
-            result = self.json("POST", "/uploads", params={"filename": upload.filename}, data=source)
+            result = self.json("POST", "/uploads", params={"filename": upload.filename}, data=source,
+                               headers={"Content-Type": "application/octet-stream"})
         return str(result["id"])
 
 
-class Download(io.RawIOBase):
-    """An attachment's bytes as they arrive; at the end the sha256 is checked against what the portal stored."""
-
-    def __init__(self, response: requests.Response, expected: Attachment) -> None:
-        self.response = response
-        self.raw: urllib3.HTTPResponse = response.raw
-        self.raw.decode_content = True
-        self.expected = expected
-        self.digest = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            count = self.raw.readinto(buffer)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unavailable(f"the download of {self.expected.filename} was cut off",
-                              hint="run the command again") from exc
-        if count:
-            self.digest.update(memoryview(buffer)[:count])
-        elif self.digest.hexdigest() != self.expected.sha256:
-            raise PortalError(f"{self.expected.filename} arrived damaged (its sha256 does not match the portal's)",
-                              hint="run the command again")
-        return count
-
-    def close(self) -> None:
-        self.response.close()
-        super().close()
-
-
 class ServerTickets:
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, api: Api) -> None:
+        self.api = api
 
     def create(self, draft: TicketDraft) -> Ticket:
         payload = given({
             "subject": draft.subject, "body": draft.body, "priority": draft.priority, "type": draft.type,
             "department": draft.department, "ccs": list(draft.ccs), "fields": dict(draft.fields),
-            "tags": list(draft.tags), "uploads": [self.t.upload(u) for u in draft.attachments],
+            "tags": list(draft.tags), "uploads": [self.api.upload(u) for u in draft.attachments],
             "follow_up_of": draft.follow_up_of, "requester": draft.requester, "dedupe_key": draft.dedupe_key,
             "on_duplicate": draft.on_duplicate,
         })
-        return ticket(self.t.json("POST", "/tickets", body=payload))
+        return ticket(self.api.json("POST", "/tickets", json=payload))
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         params = ticket_params(query)
         if query.limit is None:
             return self._export(params)
-        return (ticket(item) for item in self.t.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
+        return (ticket(item) for item in self.api.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
 
     def _export(self, params: builtins.list[tuple[str, str]]) -> Iterator[Ticket]:
         """Every match in one streamed NDJSON answer (the request is sent now, so filters fail early)."""
-        response = self.t.call("GET", "/export/tickets", params=params, stream=True)
+        response = self.api.request("GET", "/export/tickets", params=params, stream=True)
         return self._lines(response)
 
     def _lines(self, response: requests.Response) -> Iterator[Ticket]:
@@ -362,10 +282,10 @@ class ServerTickets:
                                   hint="run the command again") from exc
             except ValueError as exc:
                 raise Unavailable(f"the portal sent a ticket listing that is not NDJSON (after {count} tickets)",
-                                  hint=f"is {self.t.url} a portalctl server ('portalctl serve')?") from exc
+                                  hint=f"is {self.api.url} a portalctl server ('portalctl serve')?") from exc
 
     def get(self, ticket_id: int) -> Ticket:
-        return ticket(self.t.json("GET", f"/tickets/{segment(ticket_id)}"))
+        return ticket(self.api.json("GET", f"/tickets/{segment(ticket_id)}"))
 
     def reply(
         self,
@@ -377,25 +297,25 @@ class ServerTickets:
         attachments: Sequence[Upload] = (),
     ) -> Ticket:
         payload = given({"body": body, "internal": internal, "status": status,
-                         "uploads": [self.t.upload(u) for u in attachments]})
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/replies", body=payload))
+                         "uploads": [self.api.upload(u) for u in attachments]})
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/replies", json=payload))
 
     def close(self, ticket_id: int) -> Ticket:
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/close"))
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/close"))
 
     def reopen(self, ticket_id: int) -> Ticket:
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/reopen"))
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/reopen"))
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
         payload = {key: value for key, value in asdict(changes).items() if value not in (None, (), [], {})}
-        return ticket(self.t.json("PATCH", f"/tickets/{segment(ticket_id)}", body=payload))
+        return ticket(self.api.json("PATCH", f"/tickets/{segment(ticket_id)}", json=payload))
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        return ticket(self.t.json("POST", f"/tickets/{segment(ticket_id)}/ccs",
-                                  body={"add": list(add), "remove": list(remove)}))
+        return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/ccs",
+                                  json={"add": list(add), "remove": list(remove)}))
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
-        return [attachment(a) for a in self.t.items(f"/tickets/{segment(ticket_id)}/attachments")]
+        return [attachment(a) for a in self.api.items(f"/tickets/{segment(ticket_id)}/attachments")]
 
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
         for found in self.attachments(ticket_id):
@@ -404,15 +324,15 @@ class ServerTickets:
         else:
             raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
                            hint=f"see 'portalctl tickets attachments {ticket_id}'")
-        response = self.t.call(
+        response = self.api.request(
             "GET", f"/tickets/{segment(ticket_id)}/attachments/{segment(attachment_id)}", stream=True
         )
         return found, io.BufferedReader(Download(response, found), CHUNK)
 
 
 class ServerArticles:
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, api: Api) -> None:
+        self.api = api
 
     def search(
         self,
@@ -424,10 +344,10 @@ class ServerArticles:
         limit: int = 10,
     ) -> builtins.list[Article]:
         params = {"q": query, "collection": collection, "folder": folder, "locale": locale, "limit": limit}
-        return [record(Article, a) for a in self.t.items("/articles/search", params)]
+        return [record(Article, a) for a in self.api.items("/articles/search", params)]
 
     def get(self, article_id: int) -> Article:
-        return record(Article, self.t.json("GET", f"/articles/{segment(article_id)}"))
+        return record(Article, self.api.json("GET", f"/articles/{segment(article_id)}"))
 
     def list(
         self,
@@ -439,14 +359,14 @@ class ServerArticles:
     ) -> Iterator[Article]:
         params = [(key, value) for key, value in (("collection", collection), ("folder", folder),
                                                   ("locale", locale)) if value]
-        return (record(Article, a) for a in self.t.pages("/articles", params, limit, ARTICLE_PAGE))
+        return (record(Article, a) for a in self.api.pages("/articles", params, limit, ARTICLE_PAGE))
 
     def collections(self) -> builtins.list[Collection]:
-        return [collection(c) for c in self.t.items("/collections")]
+        return [collection(c) for c in self.api.items("/collections")]
 
     def rate(self, article_id: int, *, helpful: bool) -> Article:
-        return record(Article, self.t.json("POST", f"/articles/{segment(article_id)}/votes",
-                                           body={"helpful": helpful}))
+        return record(Article, self.api.json("POST", f"/articles/{segment(article_id)}/votes",
+                                           json={"helpful": helpful}))
 
     def add(
         self,
@@ -461,101 +381,98 @@ class ServerArticles:
     ) -> Article:
         payload = given({"collection": collection, "folder": folder, "title": title, "body": body,
                          "locale": locale, "labels": label_list(labels), "slug": slug})
-        return record(Article, self.t.json("POST", "/articles", body=payload))
+        return record(Article, self.api.json("POST", "/articles", json=payload))
 
     def edit(self, article_id: int, **changes: Any) -> Article:
         payload = given(changes)
         if "labels" in payload:
             payload["labels"] = label_list(payload["labels"])
-        return record(Article, self.t.json("PATCH", f"/articles/{segment(article_id)}", body=payload))
+        return record(Article, self.api.json("PATCH", f"/articles/{segment(article_id)}", json=payload))
 
 
 class ServerAccounts:
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, api: Api) -> None:
+        self.api = api
 
     def me(self) -> User:
-        return record(User, self.t.json("GET", "/me"))
+        return record(User, self.api.json("GET", "/me"))
 
     def update_me(self, **changes: str) -> User:
-        return record(User, self.t.json("PATCH", "/me", body=changes))
+        return record(User, self.api.json("PATCH", "/me", json=changes))
 
     def users(
         self, *, role: str | None = None, organization: str | None = None, inactive: bool = False
     ) -> builtins.list[User]:
         params = {"role": role, "organization": organization, "inactive": "true" if inactive else None}
-        return [record(User, u) for u in self.t.items("/users", params)]
+        return [record(User, u) for u in self.api.items("/users", params)]
 
     def add_user(
         self, *, email: str, name: str, role: str = "customer", organization: str | None = None
     ) -> User:
         body = given({"email": email, "name": name, "role": role, "organization": organization})
-        return record(User, self.t.json("POST", "/users", body=body))
+        return record(User, self.api.json("POST", "/users", json=body))
 
     def set_active(self, email: str, active: bool) -> User:
         action = "reactivate" if active else "deactivate"
-        return record(User, self.t.json("POST", f"/users/{segment(email)}/{action}"))
+        return record(User, self.api.json("POST", f"/users/{segment(email)}/{action}"))
 
     def reset_password(self, email: str) -> str:
-        return str(self.t.json("POST", f"/users/{segment(email)}/temporary-password")["password"])
+        return str(self.api.json("POST", f"/users/{segment(email)}/temporary-password")["password"])
 
     def organizations(self) -> builtins.list[Organization]:
-        return [record(Organization, o) for o in self.t.items("/organizations")]
+        return [record(Organization, o) for o in self.api.items("/organizations")]
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
-        return record(Organization, self.t.json("POST", "/organizations", body=given({"name": name, **options})))
+        return record(Organization, self.api.json("POST", "/organizations", json=given({"name": name, **options})))
 
     def departments(self) -> builtins.list[Department]:
-        return [record(Department, d) for d in self.t.items("/departments")]
+        return [record(Department, d) for d in self.api.items("/departments")]
 
     def add_department(self, *, name: str, description: str | None = None) -> Department:
         body = given({"name": name, "description": description})
-        return record(Department, self.t.json("POST", "/departments", body=body))
+        return record(Department, self.api.json("POST", "/departments", json=body))
 
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
-        return [record(FieldDef, f) for f in self.t.items("/fields", {"department": department})]
+        return [record(FieldDef, f) for f in self.api.items("/fields", {"department": department})]
 
     def add_field(self, definition: FieldDef) -> FieldDef:
-        return record(FieldDef, self.t.json("POST", "/fields", body=definition.to_dict()))
+        return record(FieldDef, self.api.json("POST", "/fields", json=definition.to_dict()))
 
 
 class ServerTokens:
     """The signed-in user's API tokens (a server-only namespace: the embedded portal has no tokens)."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, api: Api) -> None:
+        self.api = api
 
     def list(self) -> builtins.list[dict[str, Any]]:
-        return self.t.items("/auth/tokens")
+        return self.api.items("/auth/tokens")
 
     def create(self, *, name: str, expires_days: int) -> dict[str, Any]:
-        result: dict[str, Any] = self.t.json("POST", "/auth/tokens",
-                                             body={"name": name, "expires_days": expires_days})
+        result: dict[str, Any] = self.api.json("POST", "/auth/tokens",
+                                             json={"name": name, "expires_days": expires_days})
         return result
 
     def revoke(self, token_id: str) -> None:
-        self.t.call("DELETE", f"/auth/tokens/{segment(token_id)}").close()
+        self.api.request("DELETE", f"/auth/tokens/{segment(token_id)}", idempotent=True).close()
 
 
 class ServerBackend:
-    """The namespaces of the Backend protocol, plus `tokens`, over one Transport."""
+    """The namespaces of the Backend protocol, plus `tokens`, over one Api."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-        self.tickets = ServerTickets(transport)
-        self.articles = ServerArticles(transport)
-        self.accounts = ServerAccounts(transport)
-        self.tokens = ServerTokens(transport)
-
-
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.tickets = ServerTickets(api)
+        self.articles = ServerArticles(api)
+        self.accounts = ServerAccounts(api)
+        self.tokens = ServerTokens(api)
 
 def connect(profile: Profile, token: str | None) -> ServerBackend:
     """A backend for `profile` acting with `token` (None: only the unauthenticated calls will work)."""
     if not profile.url:
         raise InvalidInput(f"profile {profile.name!r} has no portal URL",
                            hint="run 'portalctl auth login --url URL' for it")
-    policy, timeout = tuning(profile)
-    return ServerBackend(Transport(profile.url, token, policy=policy, timeout=timeout))
+    return ServerBackend(Api(profile, profile.url, token))
 
 
 def open_backend(profile: Profile) -> ServerBackend:
@@ -578,8 +495,8 @@ def login(backend: ServerBackend, *, email: str, password: str, token_name: str,
 
     A throttled sign-in is not slept on: a person is waiting, so the error says how long to wait instead.
     """
-    session = backend.transport.session
+    session = backend.api.session
     session.policy = dataclasses.replace(session.policy, retry_after_max=0.0)
     body = given({"email": email, "password": password, "token_name": token_name, "new_password": new_password})
-    result: dict[str, Any] = backend.transport.json("POST", "/auth/login", body=body)
+    result: dict[str, Any] = backend.api.json("POST", "/auth/login", json=body)
     return result

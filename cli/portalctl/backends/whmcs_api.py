@@ -11,7 +11,7 @@ import requests
 from portalctl.backends.whmcs_map import DEFAULT_STATES, PLATFORM, WRITE_LABELS, api_url, items
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable, Unsupported
-from portalctl.http import new_session, origin, tuning
+from portalctl.http import new_session, origin
 from portalctl.model import STATES, Department, canonical_state
 
 CREDENTIAL_HINT = ("pass the API credential: echo IDENTIFIER:SECRET | portalctl auth login --backend whmcs --url URL "
@@ -26,8 +26,7 @@ class Api:
         self.profile = profile
         self.url = api_url(profile.url)
         self.origin = origin(self.url)
-        policy, timeout = tuning(profile)
-        self.session = new_session(policy=policy, timeout=timeout)
+        self.session = new_session(policy=profile.retry)
         self._credential: tuple[str, str] | None = None
         if secret:
             if ":" not in secret:

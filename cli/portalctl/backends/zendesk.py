@@ -237,7 +237,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
         if request.get("status") == "solved":
             raise StateConflict(f"ticket #{ticket_id} is already solved")
         self._check_solvable(ticket_id, request)
-        self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"solved": True}})
+        self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"solved": True}}, idempotent=True)
         return self.get(ticket_id)
 
     def reopen(self, ticket_id: int) -> Ticket:
@@ -265,7 +265,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
         self._open_for_change(ticket_id, "its CCs cannot change")
         if add:
             self.api.request("PUT", f"requests/{int(ticket_id)}",
-                             json={"request": {"additional_collaborators": list(add)}})
+                             json={"request": {"additional_collaborators": list(add)}}, idempotent=True)
         return self.get(ticket_id)
 
 

@@ -49,9 +49,15 @@ log = logging.getLogger("portalctl.server")
 class Unauthenticated(PermissionDenied):
     """No valid credentials: the server answers 401 (a wrong role is PermissionDenied, 403)."""
 
+    status = 401
+    code = "unauthenticated"
+
 
 class RateLimited(Unavailable):
     """Too many attempts; `retry_after` says in how many seconds the next one is considered."""
+
+    status = 429
+    code = "rate_limited"
 
     def __init__(self, message: str, retry_after: int, hint: str | None = None) -> None:
         super().__init__(message, hint)

@@ -27,11 +27,17 @@ LIFETIME = timedelta(hours=24)
 
 
 class PayloadTooLarge(InvalidInput):
-    """Larger than the portal's attachment limit (HTTP 413)."""
+    """Larger than the portal's attachment limit."""
+
+    status = 413
+    code = "payload_too_large"
 
 
 class UnsupportedType(InvalidInput):
-    """A type the portal does not accept, judged by content (HTTP 415)."""
+    """A type the portal does not accept, judged by content."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Every failure as `application/problem+json` (RFC 9457) with a stable `code` clients can switch on.
 
-Engine errors keep their message and hint; the `server` backend maps the codes back to the same error classes.
+Engine errors keep their message and hint, and are sent with the status and code their class declares
+(portalctl.errors); the `server` backend maps the codes back to the same error classes.
 """
 
 from __future__ import annotations
@@ -24,41 +25,25 @@ from portalctl.errors import (
     StateConflict,
     TimedOut,
     Unavailable,
+    by_status,
 )
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://portalctl.dev/problems/"
 log = logging.getLogger("portalctl.server")
 
-# Most specific first: the first class an error is an instance of decides its status and code.
-ERRORS: list[tuple[type[PortalError], int, str]] = [
-    (Unauthenticated, 401, "unauthenticated"),
-    (RateLimited, 429, "rate_limited"),
-    (PayloadTooLarge, 413, "payload_too_large"),
-    (UnsupportedType, 415, "unsupported_media_type"),
-    (InvalidInput, 422, "invalid_input"),
-    (NotFound, 404, "not_found"),
-    (PermissionDenied, 403, "permission_denied"),
-    (StateConflict, 409, "state_conflict"),
-    (TimedOut, 504, "timed_out"),
-    (Unavailable, 503, "unavailable"),
-    (PortalError, 503, "unavailable"),  # e.g. a portal file written by a newer portalctl
-]
-CODES_BY_STATUS = {400: "invalid_input", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
-                   405: "method_not_allowed", 409: "state_conflict", 413: "payload_too_large",
-                   415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited", 503: "unavailable"}
 TITLES = {
-    "invalid_input": "Invalid input",
-    "unauthenticated": "Authentication required",
-    "permission_denied": "Permission denied",
-    "not_found": "Not found",
+    InvalidInput.code: "Invalid input",
+    Unauthenticated.code: "Authentication required",
+    PermissionDenied.code: "Permission denied",
+    NotFound.code: "Not found",
     "method_not_allowed": "Method not allowed",
-    "state_conflict": "Conflict with the current state",
-    "payload_too_large": "Payload too large",
-    "unsupported_media_type": "Unsupported media type",
-    "rate_limited": "Too many requests",
-    "unavailable": "Portal unavailable",
-    "timed_out": "Timed out",
+    StateConflict.code: "Conflict with the current state",
+    PayloadTooLarge.code: "Payload too large",
+    UnsupportedType.code: "Unsupported media type",
+    RateLimited.code: "Too many requests",
+    Unavailable.code: "Portal unavailable",
+    TimedOut.code: "Timed out",
     "internal_error": "Internal server error",
 }
 
@@ -81,14 +66,24 @@ def problem(status: int, code: str, detail: str, hint: str | None = None,
     return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def code_for(status: int) -> str:
+    """The problem code of an HTTP error the framework raised (no such route, a body too large...): the code of
+    the error class answered with that status, else a generic one."""
+    if status == 405:
+        return "method_not_allowed"  # a routing failure no portal error stands for
+    cls = by_status(status)
+    if cls is not None:
+        return cls.code
+    return InvalidInput.code if status < 500 else Unavailable.code
+
+
 def from_portal_error(exc: PortalError) -> JSONResponse:
-    status, code = next((s, c) for cls, s, c in ERRORS if isinstance(exc, cls))
     headers = {}
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    return problem(status, code, exc.message, exc.hint, headers)
+    return problem(exc.status, exc.code, exc.message, exc.hint, headers)
 
 
 async def _portal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -100,28 +95,30 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return problem(400, "invalid_input", "the request body is not valid JSON", "send a JSON object")
+        return problem(400, InvalidInput.code, "the request body is not valid JSON", "send a JSON object")
     if any(tuple(e.get("loc", ())) == ("body",) for e in errors):
-        return problem(422, "invalid_input", "the request body must be a JSON object",
+        return problem(InvalidInput.status, InvalidInput.code, "the request body must be a JSON object",
                        "send JSON with 'Content-Type: application/json'")
     parts = []
     for error in errors[:3]:
         where = ".".join(str(p) for p in error.get("loc", ())[1:])  # after the source (body, query, path...)
         parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return problem(422, "invalid_input", "; ".join(parts) + more, "see the API reference at /openapi.json")
+    return problem(InvalidInput.status, InvalidInput.code, "; ".join(parts) + more,
+                   "see the API reference at /openapi.json")
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = CODES_BY_STATUS.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "unavailable")
+    code = code_for(exc.status_code)
     detail = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
     return problem(exc.status_code, code, detail, headers=dict(exc.headers or {}))
 
 
 async def _bad_text(request: Request, exc: Exception) -> JSONResponse:
     """Text SQLite cannot store (lone surrogates) or a number out of its range: the client's input, not a crash."""
-    return problem(422, "invalid_input", f"a value cannot be stored: {exc}", "send valid UTF-8 text and 64-bit numbers")
+    return problem(InvalidInput.status, InvalidInput.code, f"a value cannot be stored: {exc}",
+                   "send valid UTF-8 text and 64-bit numbers")
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -142,5 +139,5 @@ def install(app: FastAPI) -> None:
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for these error statuses, all with the Problem schema."""
     schema = {"$ref": "#/components/schemas/Problem"}
-    return {status: {"description": TITLES[CODES_BY_STATUS[status]], "content": {MEDIA_TYPE: {"schema": schema}}}
+    return {status: {"description": TITLES[code_for(status)], "content": {MEDIA_TYPE: {"schema": schema}}}
             for status in statuses}
