@@ -370,3 +370,17 @@ class StatesAPI(Protocol):
 def portal_states() -> builtins.list[NativeState]:
     """The states of the embedded portal and of a portalctl server: the canonical ones, with their labels."""
     return [NativeState(id=state, label=STATE_LABELS[state], state=state) for state in STATES]
+
+
+@runtime_checkable
+class TicketRowsAPI(Protocol):
+    """Tickets that can also be listed ready-made, without Ticket objects (the embedded portal): the exports'
+    fast paths. Both say what `list` says, byte for byte."""
+
+    def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
+        """Rows of CSV cells for `columns` (portalctl/cells.py's rules), or None when a column has no fast form."""
+        ...
+
+    def list_json(self, query: TicketQuery) -> Iterator[str]:
+        """Each ticket as the JSON text of `Ticket.to_dict()`."""
+        ...

@@ -1,5 +1,5 @@
 """Spreadsheet formula neutralisation (OWASP "CSV injection"): the one rule for CSV and Excel cells, in Python and
-as SQL for the cells the embedded portal computes (engine/ticket_sql.py)."""
+as SQL for the cells the embedded portal computes (cells.csv_sql, used by engine/ticket_sql.py)."""
 
 from typing import Any
 

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import click
 
 from portalctl.commands.context import app, message
-from portalctl.commands.filters import ticket_filters
-from portalctl.contract import TicketQuery, listed_states
+from portalctl.commands.filters import filter_options
+from portalctl.contract import TicketQuery, TicketRowsAPI, listed_states
 from portalctl.errors import InvalidInput, PortalError
 from portalctl.model import STATES, Comment, Ticket
 from portalctl.output.atomic import atomic_paths
@@ -94,7 +94,7 @@ def export() -> None:
 
 
 @export.command("tickets")
-@ticket_filters
+@filter_options(default_states="all, closed included")
 @file_options("Columns to export, in this order: the ticket's JSON field names and field:KEY for a custom field "
               "(default: all but status_label, fields and dedupe_key).")
 @click.option("--include-comments", is_flag=True,
@@ -147,9 +147,8 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     )
     # filters are checked here, before any file is touched
     records: Iterable[Any] | None = None
-    list_rows = getattr(client.tickets, "list_rows", None)  # the embedded portal's fast path for CSV
-    if chosen == "csv" and not include_comments and list_rows is not None:
-        records = list_rows(query, [c.name for c in spec.columns])
+    if chosen == "csv" and not include_comments and isinstance(client.tickets, TicketRowsAPI):  # the fast path
+        records = client.tickets.list_rows(query, [c.name for c in spec.columns])
         spec.rows = records is not None
     if records is None:
         records = client.tickets.list(query)
@@ -206,12 +205,6 @@ def articles(collection: str | None, folder: str | None, locale: str | None, wit
     except OSError as exc:
         raise failed_write(path, exc) from exc
     message(f"Exported {count} articles to {path if path is not None else 'stdout'}")
-
-
-# The filters are shared with `tickets list`, whose default is every state but closed; say what ours is.
-for _param in tickets.params:
-    if _param.name == "statuses" and isinstance(_param, click.Option) and _param.help:
-        _param.help = _param.help.replace("default: all but closed", "default: all, closed included")
 
 
 # --- incremental state --------------------------------------------------------------------------------------------

@@ -15,9 +15,6 @@ from portalctl.model import PRIORITIES, TICKET_TYPES
 F = TypeVar("F", bound=Callable[..., Any])
 
 OPTIONS = [
-    click.option("--status", "statuses", multiple=True, metavar="STATE",
-                 help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: all but "
-                      "closed). Repeatable."),
     click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES), help="Repeatable."),
     click.option("--type", "types", multiple=True, type=click.Choice(TICKET_TYPES), help="Repeatable."),
     click.option("--department", "departments", multiple=True, metavar="NAME", help="Repeatable."),
@@ -36,16 +33,26 @@ NAMES = ("statuses", "priorities", "types", "departments", "requester", "organiz
          "created_until", "updated_since", "search", "overdue", "mine", "sort")
 
 
-def ticket_filters(function: F) -> F:
-    """Adds the filter options and hands the command one `query: TicketQuery` (limit left to the command)."""
+def filter_options(*, default_states: str) -> Callable[[F], F]:
+    """The filter options, --status's help naming the states the command takes when none is given; the command
+    gets one `query: TicketQuery` (limit left to the command)."""
+    status = click.option("--status", "statuses", multiple=True, metavar="STATE",
+                          help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: "
+                               f"{default_states}). Repeatable.")
 
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name) for name in NAMES}
-        kwargs["query"] = TicketQuery(statuses=expand_all(values.pop("statuses")), limit=None, **values)
-        return function(*args, **kwargs)
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name in NAMES}
+            kwargs["query"] = TicketQuery(statuses=expand_all(values.pop("statuses")), limit=None, **values)
+            return function(*args, **kwargs)
 
-    decorated: Any = wrapper
-    for option in reversed(OPTIONS):
-        decorated = option(decorated)
-    return decorated  # type: ignore[no-any-return]
+        decorated: Any = wrapper
+        for option in reversed([status, *OPTIONS]):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+ticket_filters = filter_options(default_states="all but closed")  # `tickets list` and `tickets stats`

@@ -7,8 +7,9 @@ import textwrap
 
 import click
 
+from portalctl.cells import flat
 from portalctl.model import Ticket
-from portalctl.output.render import STATE_COLOURS, flat
+from portalctl.output.render import STATE_COLOURS
 from portalctl.terminal import color_enabled
 
 

@@ -21,13 +21,11 @@ from portalctl.engine.db import Row, tuples
 from portalctl.engine.lookups import department_id, org_id, user_row
 from portalctl.engine.search import match_expression, tsquery
 from portalctl.engine.ticket_sql import (
-    FIELD_KEY,
-    JSON_SELECT,
     LIST_SELECT,
-    ROW_SQL,
     SELECT,
     SORT_SQL,
-    field_sql,
+    json_select,
+    row_select,
 )
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, Ticket
@@ -83,8 +81,8 @@ class TicketReader:
         if self.portal.postgres:
             return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
                     for ticket in self.list(query))
-        sql, params = self._listing(JSON_SELECT, query, None)
-        return (row[0] for row in tuples(self.conn, sql, [self.portal.now(), *params]))
+        sql, params = self._listing(json_select(self.portal.now()), query, None)
+        return (row[0] for row in tuples(self.conn, sql, params))
 
     def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
         """The listing as plain rows of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom
@@ -92,16 +90,9 @@ class TicketReader:
         here and the caller must use `list`."""
         if self.portal.postgres:
             return None  # ROW_SQL is SQLite's SQL
-        expressions = []
-        for name in columns:
-            key = name.removeprefix("field:") if name.startswith("field:") else None
-            if key is not None and FIELD_KEY.match(key):
-                expressions.append(field_sql(key))
-            elif name in ROW_SQL:  # "{now}" is our own ISO time, never user text
-                expressions.append(ROW_SQL[name].replace("{now}", self.portal.now()))
-            else:
-                return None
-        select = "SELECT " + ", ".join(expressions) + LIST_SELECT[LIST_SELECT.index(" FROM tickets t"):]
+        select = row_select(columns, self.portal.now())
+        if select is None:
+            return None
         sql, params = self._listing(select, query, None)
         return tuples(self.conn, sql, params)
 

@@ -1,4 +1,5 @@
-"""The columns an export can hold, and reading a record's values for them quickly.
+"""Which columns an export holds, and reading a record's values for them quickly (the columns and their kinds are
+declared in portalctl/cells.py).
 
 Tabular exports (CSV, Excel) need their columns before the first row: a write-only Excel sheet cannot grow a
 column later. Custom fields therefore come from the portal's field definitions, one column per key
@@ -8,74 +9,16 @@ column later. Custom fields therefore come from the portal's field definitions, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from portalctl.cells import ARTICLE_COLUMNS, TICKET_COLUMNS, Column, field_column
 from portalctl.errors import InvalidInput
 from portalctl.model import Article, Comment, FieldDef, Ticket
 
-# kinds: int, number, text, enum (a fixed vocabulary), time (ISO UTC), date, bool, list, map (a dict), any.
-# Custom field values are typed by their definition but come from any backend: "any" copes with whatever arrives.
-FIELD_KINDS = {"date": "date"}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str  # what --columns and CSV headers call it
-    label: str  # the Excel header
-    attr: str  # the record attribute it reads
-    kind: str
-    key: str | None = None  # for custom fields: the key inside record.fields
-
-
-def _columns(spec: str) -> list[Column]:
-    result = []
-    for line in spec.strip().splitlines():
-        name, kind, label = line.split(None, 2)
-        result.append(Column(name, label, name, kind))
-    return result
-
-
-TICKET_COLUMNS = _columns("""
-id             int    ID
-subject        text   Subject
-status         enum   Status
-status_label   text   Status label
-priority       enum   Priority
-type           enum   Type
-department     text   Department
-organization   text   Organization
-requester      text   Requester
-requester_name text   Requester name
-assignee       text   Assignee
-ccs            list   CCs
-tags           list   Tags
-created_at     time   Created
-updated_at     time   Updated
-due_at         time   Due
-overdue        bool   Overdue
-resolved_at    time   Resolved
-closed_at      time   Closed
-follow_up_of   int    Follow-up of
-fields         map    Fields
-dedupe_key     text   Dedupe key
-""")
 TICKET_OPTIONAL = ("status_label", "fields", "dedupe_key")  # selectable with --columns, not exported by default
 
-ARTICLE_COLUMNS = _columns("""
-id          int   ID
-title       text  Title
-collection  text  Collection
-folder      text  Folder
-locale      enum  Locale
-labels      list  Labels
-created_at  time  Created
-updated_at  time  Updated
-helpful     int   Helpful votes
-not_helpful int   Not helpful votes
-body        text  Body
-""")
 ARTICLE_OPTIONAL = ("body",)
 
 
@@ -96,24 +39,6 @@ class CommentRow(NamedTuple):
     def of(cls, ticket_id: int, comment: Comment) -> CommentRow:
         return cls(ticket_id, comment.id, comment.created_at, comment.author, comment.author_name,
                    comment.author_role, comment.internal, comment.body, [a.filename for a in comment.attachments])
-
-
-COMMENT_COLUMNS = _columns("""
-ticket_id   int   Ticket
-id          int   Comment
-created_at  time  Created
-author      text  Author
-author_name text  Author name
-author_role enum  Role
-internal    bool  Internal note
-body        text  Body
-attachments list  Attachments
-""")
-
-
-def field_column(definition: FieldDef) -> Column:
-    return Column(f"field:{definition.key}", definition.label or definition.key, "fields",
-                  FIELD_KINDS.get(definition.type, "any"), definition.key)
 
 
 def ticket_columns(definitions: Sequence[FieldDef], wanted: Sequence[str] | None) -> list[Column]:

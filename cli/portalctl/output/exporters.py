@@ -10,7 +10,6 @@ tickets.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import sys
 import time
@@ -21,11 +20,11 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from portalctl.formulas import FORMULA_PREFIXES, neutralise
+from portalctl.cells import COMMENT_COLUMNS, CSV_CELLS, Column
 from portalctl.model import Comment
 from portalctl.output.atomic import atomic_paths
-from portalctl.output.columns import COMMENT_COLUMNS, Column, CommentRow, RowReader
-from portalctl.output.render import flat
+from portalctl.output.columns import CommentRow, RowReader
+from portalctl.output.render import csv_table
 from portalctl.output.summary import Tally
 
 FORMATS = ("csv", "xlsx", "jsonl", "json")
@@ -80,68 +79,12 @@ def format_for(target: Path | None, fmt: str | None) -> str | None:
     return EXTENSIONS.get(target.suffix.lower())
 
 
-# --- CSV ----------------------------------------------------------------------------------------------------------
-UNSAFE = frozenset(FORMULA_PREFIXES)
-
-
-def csv_any(value: Any) -> Any:
-    """A custom field's value in a CSV cell: numbers stay numbers, text is neutralised."""
-    if isinstance(value, str):
-        return neutralise(value)
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, list):
-        return neutralise(", ".join(str(item) for item in value))
-    return neutralise(flat(value))
-
-
-class CsvTable:
-    """Rows of one CSV file: a header, then each record's values converted by column kind.
-
-    This is the hot loop of a 100,000-ticket export, so cells are converted inline, by kind, rather than through a
-    function call per cell: ints, fixed words (enum) and ISO times pass untouched; text is neutralised; lists are
-    joined; custom fields (any type) take the text path when they hold text, as they mostly do.
-    """
+# --- CSV ---------------------------------------------------------------------------------------------------------
+class CsvFile:
+    """One CSV file: its header is written at once, so an export of nothing still names its columns."""
 
     def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
-        # CRLF as RFC 4180 says; it also makes the writer quote a field holding a lone CR, which a "\n"
-        # terminator would leave bare for a reader to split the row at.
-        self.writer = csv.writer(stream, lineterminator="\r\n")
-        self.read = RowReader(columns)
-        kinds = [c.kind for c in columns]
-        self.texts = [i for i, kind in enumerate(kinds) if kind == "text"]
-        self.lists = [i for i, kind in enumerate(kinds) if kind == "list"]
-        self.loose = [i for i, kind in enumerate(kinds) if kind in ("any", "number", "date")]
-        self.flags = [i for i, kind in enumerate(kinds) if kind == "bool"]
-        self.maps = [i for i, kind in enumerate(kinds) if kind == "map"]
-        self.writer.writerow([c.name for c in columns])
-
-    def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
-        values = self.read(record)
-        for index in self.texts:
-            value = values[index]
-            if value and value[0] in UNSAFE:
-                values[index] = "'" + value
-        for index in self.lists:
-            value = values[index]
-            if value:
-                value = ", ".join(value) if isinstance(value[0], str) else ", ".join(map(str, value))
-                values[index] = "'" + value if value[0] in UNSAFE else value
-            else:
-                values[index] = ""
-        for index in self.loose:
-            value = values[index]
-            if value.__class__ is str:
-                if value and value[0] in UNSAFE:
-                    values[index] = "'" + value
-            elif value is not None:
-                values[index] = csv_any(value)
-        for index in self.flags:
-            value = values[index]
-            values[index] = "" if value is None else ("yes" if value else "no")
-        for index in self.maps:
-            values[index] = neutralise(flat(values[index]))
-        self.writer.writerow(values)
+        self.writer = csv_table(stream, [c.name for c in columns])
 
     def close(self) -> None:
         pass
@@ -150,9 +93,28 @@ class CsvTable:
         pass
 
 
-class CsvRows(CsvTable):
-    """CSV from the backend's ready rows (`list_rows`): lists joined, flags as yes/no and user text neutralised by
-    SQLite, so they go to csv.writer as they are, a batch at a time, without Python per row or per cell."""
+class CsvTable(CsvFile):
+    """Records as CSV rows: each value made a cell by its column's kind (cells.CSV_CELLS).
+
+    This is the hot loop of a 100,000-ticket export from objects, so only the columns whose kind needs it are
+    converted, each with its kind's own function: ids, fixed words and ISO times go to csv.writer as they are.
+    """
+
+    def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
+        super().__init__(stream, columns)
+        self.read = RowReader(columns)
+        self.cells = [(index, cell) for index, c in enumerate(columns) if (cell := CSV_CELLS[c.kind]) is not None]
+
+    def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
+        values = self.read(record)
+        for index, cell in self.cells:
+            values[index] = cell(values[index])
+        self.writer.writerow(values)
+
+
+class CsvRows(CsvFile):
+    """CSV from the backend's ready rows (`list_rows`): SQLite made their cells by the same rules (cells.csv_sql),
+    so they go to csv.writer as they are, a batch at a time, without Python per row or per cell."""
 
     def write(self, record: Any, comments: Sequence[Comment] | None = None) -> None:
         self.writer.writerow(record)

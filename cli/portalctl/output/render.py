@@ -1,7 +1,7 @@
 """Printing records: one function per format, streaming where the format allows it.
 
 Records arrive as dicts (a model record's `to_dict()`); `columns` picks and orders fields. JSON keeps every field
-and its type; table and CSV flatten lists and dicts for reading.
+and its type; table and CSV cells follow portalctl/cells.py (`flat`, `csv_cell`), as the exports' do.
 """
 
 from __future__ import annotations
@@ -10,26 +10,25 @@ import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from portalctl.cells import csv_cell, flat
 from portalctl.errors import InvalidInput
-from portalctl.formulas import neutralise
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 FORMATS = ("table", "json", "jsonl", "csv", "yaml")
 STATE_COLOURS = {"new": "cyan", "open": "yellow", "pending": "magenta", "on_hold": "blue", "resolved": "green",
                  "closed": "bright_black"}
 
 
-def flat(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(flat(item) for item in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={flat(v)}" for k, v in value.items())
-    return str(value)
+def csv_table(stream: IO[str], header: Sequence[str]) -> Writer:
+    """A CSV writer that has written its header row. CRLF ends rows as RFC 4180 says; it also makes the writer
+    quote a field holding a lone CR, which a bare LF terminator would leave for a reader to split the row at."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(header)
+    return writer
 
 
 def pick(record: dict[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
@@ -52,7 +51,7 @@ def render(
     first = next(iterator, None)
     if first is None:
         if fmt == "csv" and columns:  # an empty nightly export still has its header row
-            csv.writer(stream, lineterminator="\r\n").writerow(columns)
+            csv_table(stream, columns)
         return writer(iter(()), stream, color)
     unknown = [c for c in columns or () if c not in first]
     if unknown:
@@ -96,9 +95,8 @@ def _csv(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
     count = 0
     for row in rows:
         if writer is None:
-            writer = csv.writer(stream, lineterminator="\r\n")  # RFC 4180; a bare CR in a cell is then quoted
-            writer.writerow(list(row))
-        writer.writerow([neutralise(flat(v)) for v in row.values()])
+            writer = csv_table(stream, list(row))
+        writer.writerow([csv_cell(v) for v in row.values()])  # the exports' CSV rule (cells.py)
         count += 1
     return count
 

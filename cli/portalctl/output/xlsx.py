@@ -26,27 +26,22 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from portalctl.cells import COMMENT_COLUMNS, Column, flat
 from portalctl.formulas import FORMULA_PREFIXES
 from portalctl.model import Comment
-from portalctl.output.columns import COMMENT_COLUMNS, Column, CommentRow, RowReader
-from portalctl.output.render import flat
+from portalctl.output.columns import CommentRow, RowReader
 from portalctl.output.summary import Tally
+from portalctl.output.xlsx_style import DATE_FORMAT, DATETIME_FORMAT, header_cell
+from portalctl.output.xlsx_summary import write_summary
 
 SIZING_ROWS = 50  # column widths come from the header and this many first rows
 MAX_WIDTH = 60
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell
-HEADER_FONT = Font(bold=True, color="1F3864")
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-HEADER_BORDER = Border(bottom=Side(style="thin", color="8EA9DB"))
-HEADER_ALIGN = Alignment(vertical="center")
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
 KIND_WIDTHS = {"time": 17, "date": 11, "bool": 6}
 EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (1900 date system)
 UNSAFE = frozenset(FORMULA_PREFIXES)
@@ -58,12 +53,6 @@ XML_TEXT.update({code: None for code in [*range(0, 9), 11, 12, *range(14, 32), 0
 NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # translate() is slow: only when needed
 EPOCH_UTC = EPOCH.replace(tzinfo=UTC)
 ZERO = timedelta(0)
-
-
-def header_cell(ws: WriteOnlyWorksheet, text: str) -> Cell:
-    cell = WriteOnlyCell(ws, value=text)
-    cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_BORDER, HEADER_ALIGN
-    return cell
 
 
 def style_id(ws: WriteOnlyWorksheet, **style: Any) -> int:
@@ -121,7 +110,7 @@ class CellXml:
 
     def items(self, ref: str, value: Any) -> str:
         if isinstance(value, list):
-            return self.text(ref, ", ".join(str(item) for item in value))
+            return self.text(ref, flat(value))
         return self.any(ref, value)
 
     def any(self, ref: str, value: Any) -> str:
@@ -132,6 +121,7 @@ class CellXml:
         return self.text(ref, value if isinstance(value, str) else flat(value))
 
     def encoder(self, kind: str) -> Callable[[str, Any], str]:
+        """The cell of a value of `kind` (cells.KINDS)."""
         return {
             "int": self.number, "number": self.number, "bool": self.number, "enum": self.text, "text": self.text,
             "time": self.time, "date": self.day, "list": self.items, "map": self.any, "any": self.any,
@@ -143,8 +133,7 @@ def shown_width(kind: str, value: Any) -> int:
         return 0
     if kind in KIND_WIDTHS:
         return KIND_WIDTHS[kind]
-    text = ", ".join(map(str, value)) if isinstance(value, list) else flat(value)
-    return max((len(line) for line in text.splitlines()), default=0)
+    return max((len(line) for line in flat(value).splitlines()), default=0)
 
 
 class DataSheet:
@@ -224,8 +213,6 @@ class XlsxWriter:
         for sheet in self.sheets:
             sheet.finish()
         if self.summary is not None and self.tally is not None:
-            from portalctl.output.xlsx_summary import write_summary
-
             write_summary(self.summary, self.tally, self.zone, self.zone_name)
         skeleton = io.BytesIO()
         self.wb.save(skeleton)  # small: headers, styles, summary, charts

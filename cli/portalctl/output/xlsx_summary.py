@@ -12,7 +12,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from portalctl.output.summary import Tally
-from portalctl.output.xlsx import DATETIME_FORMAT, header_cell
+from portalctl.output.xlsx_style import DATETIME_FORMAT, header_cell
 
 SECTIONS = (("state", "State"), ("priority", "Priority"), ("department", "Department"), ("month", "Month"))
 CHART_COLUMN = "D"
