@@ -9,10 +9,11 @@ from portalctl.exitcodes import ExitCode
 class PortalError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, about: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.about = about  # the input the error is about, e.g. "subject": the command line words its hint from it
 
 
 class InvalidInput(PortalError):

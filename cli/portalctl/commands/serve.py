@@ -51,7 +51,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
             f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
         ) from exc
     from portalctl.config import Settings, data_dir, default_db
-    from portalctl.engine.db import is_postgres, safe_url
+    from portalctl.engine.db import safe_url
+    from portalctl.engine.dialect import is_postgres
 
     settings = Settings({"db": db_path, "public_url": public_url})
     location: Path | str = settings.get("db") or str(default_db())

@@ -19,7 +19,6 @@ from portalctl.contract import LATE_STATES, TicketQuery, choice, is_overdue, lis
 from portalctl.engine.attachments import BlobStore
 from portalctl.engine.db import Row, tuples
 from portalctl.engine.lookups import department_id, org_id, user_row
-from portalctl.engine.search import match_expression, tsquery
 from portalctl.engine.ticket_sql import (
     FIELD_KEY,
     JSON_SELECT,
@@ -80,7 +79,7 @@ class TicketReader:
         For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
         fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the object path.
         """
-        if self.portal.postgres:
+        if not self.portal.dialect.sqlite_fast_paths:
             return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
                     for ticket in self.list(query))
         sql, params = self._listing(JSON_SELECT, query, None)
@@ -90,7 +89,7 @@ class TicketReader:
         """The listing as plain rows of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom
         fields), user text already neutralised against formulas (ROW_SQL), or None when a column has no SQL form
         here and the caller must use `list`."""
-        if self.portal.postgres:
+        if not self.portal.dialect.sqlite_fast_paths:
             return None  # ROW_SQL is SQLite's SQL
         expressions = []
         for name in columns:
@@ -191,16 +190,11 @@ class TicketReader:
                 where.append("t.requester_id = ?")
                 params.append(self.actor.id)
         if query.search:
-            expression = match_expression(query.search)
+            expression = self.portal.dialect.search_words(query.search)
             if expression is None:
                 raise InvalidInput("--search needs at least one word")
-            if self.portal.postgres:
-                where.append("t.id IN (SELECT rowid FROM tickets_fts"
-                             " WHERE document @@ to_tsquery('portal', ?))")
-                params.append(tsquery(query.search))
-            else:
-                where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-                params.append(expression)
+            where.append(self.portal.dialect.ticket_search)
+            params.append(expression)
         return where, params
 
     def _ccs(self, ids: Sequence[int]) -> dict[int, builtins.list[str]]:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of
-from portalctl.engine.db import Row, iso, parse_iso, plus_hours, transaction
+from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.lookups import check_email, department_id, user_row
 from portalctl.engine.ticket_reads import TicketReader
@@ -42,7 +42,7 @@ class TicketService(TicketReader):
         due = "status = 'resolved' AND resolved_at <= ?"
         if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
             return 0
-        closed_at = plus_hours("resolved_at", hours, postgres=self.portal.postgres)
+        closed_at = self.portal.dialect.plus_hours("resolved_at", hours)
         with transaction(self.conn):
             self.conn.execute(
                 f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"

@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from portalctl import __version__
-from portalctl.engine.db import is_postgres
+from portalctl.engine.dialect import is_postgres
 from portalctl.server import accounts, articles, auth, export, problems, reset_page, tickets, uploads
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
