@@ -16,6 +16,7 @@ import pytest
 
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
+from portalctl.engine.tickets import TicketService, auto_close
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.exitcodes import ExitCode
 from portalctl.model import FieldDef, Ticket
@@ -248,9 +249,11 @@ class TestAutoClose:
         assert resolved.resolved_at == "2025-03-03T11:00:00Z"
 
         clock.advance(hours=47, minutes=59)
+        auto_close(clocked)
         assert clocked.session(ANA).tickets.get(ticket.id).status == "resolved"
 
         clock.advance(hours=5)  # nobody looked for a while: it closed at the end of the grace period, not now
+        auto_close(clocked)
         after = clocked.session(ANA).tickets.get(ticket.id)
         assert after.status == "closed"
         assert after.closed_at == "2025-03-05T11:00:00Z"
@@ -261,6 +264,7 @@ class TestAutoClose:
         ticket = open_ticket(clocked.session(ANA))
         clocked.session(AGENT).tickets.update(ticket.id, TicketChanges(status="resolved"))
         clock.advance(hours=24)
+        auto_close(clocked)
         after = clocked.session(AGENT).tickets.get(ticket.id)
         assert after.status == "closed"
         assert after.closed_at == "2025-03-04T09:00:00Z"
@@ -272,6 +276,7 @@ class TestAutoClose:
         clocked.session(AGENT).tickets.update(reopened.id, TicketChanges(status="resolved"))
         clocked.session(ANA).tickets.reply(reopened.id, body="No está resuelto")  # back to open
         clock.advance(days=30)
+        auto_close(clocked)
         agent = clocked.session(AGENT).tickets
         assert agent.get(pending.id).status == "pending"
         assert agent.get(reopened.id).status == "open"
@@ -280,8 +285,18 @@ class TestAutoClose:
         ticket = open_ticket(clocked.session(ANA))
         clocked.session(AGENT).tickets.update(ticket.id, TicketChanges(status="resolved"))
         clock.advance(hours=49)
+        auto_close(clocked)
         with pytest.raises(StateConflict, match="closed"):
             clocked.session(ANA).tickets.reply(ticket.id, body="¡Espere!")
+
+    def test_opening_a_ticket_service_writes_nothing(self, clocked: Portal, clock: FakeClock) -> None:
+        ticket = open_ticket(clocked.session(ANA))
+        clocked.session(AGENT).tickets.update(ticket.id, TicketChanges(status="resolved"))
+        clock.advance(days=3)
+        changes_before = clocked.conn.execute("SELECT total_changes()").fetchone()[0]
+        TicketService(clocked.session(ANA))
+        assert clocked.conn.execute("SELECT total_changes()").fetchone()[0] == changes_before
+        assert clocked.session(AGENT).tickets.get(ticket.id).status == "resolved"  # until auto-close runs
 
 
 # --- internal notes ------------------------------------------------------------------------------------------

@@ -24,37 +24,35 @@ from portalctl.errors import InvalidInput, PermissionDenied, StateConflict, foll
 from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
 if TYPE_CHECKING:
-    from portalctl.engine.portal import Session
+    from portalctl.engine.portal import Portal
+
+
+def auto_close(portal: Portal) -> int:
+    """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended.
+
+    A write the front ends run where it shows: the CLI when it opens the embedded portal, `portalctl serve` on a
+    timer. Never on reading: a look at a ticket does not change it."""
+    hours = int(portal.setting("auto_close_hours"))
+    cutoff = iso(portal.clock() - timedelta(hours=hours))
+    due = "status = 'resolved' AND resolved_at <= ?"
+    if not portal.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
+        return 0
+    closed_at = portal.dialect.plus_hours("resolved_at", hours)
+    with transaction(portal.conn):
+        portal.conn.execute(
+            f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
+            f" '{{\"after_hours\": {hours}}}', {closed_at} FROM tickets WHERE {due}",
+            (cutoff,),
+        )
+        cursor = portal.conn.execute(
+            f"UPDATE tickets SET status = 'closed', closed_at = {closed_at}, updated_at = {closed_at} WHERE {due}",
+            (cutoff,),
+        )
+    return cursor.rowcount
 
 
 class TicketService(TicketReader):
     """The ticket lifecycle rules, acting as the session's user."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
-        self.auto_close()
-
-    # --- rules that run on their own
-    def auto_close(self) -> int:
-        """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended."""
-        hours = int(self.portal.setting("auto_close_hours"))
-        cutoff = iso(self.portal.clock() - timedelta(hours=hours))
-        due = "status = 'resolved' AND resolved_at <= ?"
-        if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
-            return 0
-        closed_at = self.portal.dialect.plus_hours("resolved_at", hours)
-        with transaction(self.conn):
-            self.conn.execute(
-                f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
-                f" '{{\"after_hours\": {hours}}}', {closed_at} FROM tickets WHERE {due}",
-                (cutoff,),
-            )
-            cursor = self.conn.execute(
-                f"UPDATE tickets SET status = 'closed', closed_at = {closed_at}, updated_at = {closed_at}"
-                f" WHERE {due}",
-                (cutoff,),
-            )
-        return cursor.rowcount
 
     # --- writing
     def create(self, draft: TicketDraft) -> Ticket:
