@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from portalctl.commands.hints import cli_hint
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
 from portalctl.engine.tickets import TicketService, auto_close
@@ -218,7 +219,7 @@ class TestClosedIsFinal:
         with pytest.raises(StateConflict) as caught:
             action(as_user(user), closed.id)
         assert caught.value.exit_code == ExitCode.CONFLICT
-        assert f"--follow-up-of {closed.id}" in (caught.value.hint or "")
+        assert f"--follow-up-of {closed.id}" in (cli_hint(caught.value) or "")
         assert stored(portal, closed.id) == before
         assert comment_count(portal, closed.id) == 1
 
@@ -529,7 +530,7 @@ class TestCustomFields:
     def test_a_missing_required_field_names_the_flag_to_pass(self, as_user: AsUser) -> None:
         with pytest.raises(InvalidInput) as caught:
             open_ticket(as_user(ANA))
-        assert caught.value.hint == "pass --field user_code=VALUE"
+        assert cli_hint(caught.value) == "pass --field user_code=VALUE"
 
     def test_a_customer_may_edit_customer_editable_fields(self, as_user: AsUser) -> None:
         ticket = open_ticket(as_user(ANA), fields={"user_code": "0042", "country": "ES"})

@@ -248,3 +248,14 @@ def test_parallel_reads_and_writes_each_get_their_own_connection(server: Server,
     with ThreadPoolExecutor(8) as pool:
         results = [status for statuses in pool.map(work, range(16)) for status in statuses]
     assert results.count(201) == 32 and results.count(200) == 64
+
+
+def test_problems_name_the_input_they_are_about_but_no_command_line_flag(server: Server,
+                                                                         as_user: Callable[[str], Api]) -> None:
+    agent = as_user(AGENT)
+    empty = assert_problem(agent.post("/tickets", json={"subject": "  ", "body": "x"}), 422, "invalid_input")
+    assert empty["about"] == "subject" and empty["hint"] is None
+    ticket = agent.post("/tickets", json={"subject": "Closed soon", "body": "x"}).json()
+    agent.post(f"/tickets/{ticket['id']}/close")
+    refused = assert_problem(agent.post(f"/tickets/{ticket['id']}/close"), 409, "state_conflict")
+    assert refused["about"] == f"ticket:{ticket['id']}" and "--" not in refused["hint"]

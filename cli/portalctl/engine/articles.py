@@ -89,7 +89,7 @@ class ArticleService:
         """Best matches first. Every word is a prefix term; all must match, or, if none match that way, any."""
         dialect = self.session.portal.dialect
         if dialect.search_words(query) is None:
-            raise InvalidInput("the search needs at least one word", hint='e.g. portalctl articles search "factura"')
+            raise InvalidInput("the search needs at least one word", about="search")
         if limit < 1:
             raise InvalidInput("the limit must be at least 1")
         where, params = self._filters(collection, folder, locale)
@@ -196,7 +196,7 @@ class ArticleService:
                 raise StateConflict(
                     f"{existing['collection']} > {existing['folder']} already has an article titled"
                     f" {existing['title']!r} (#{existing['id']})",
-                    hint=f"change it with 'portalctl admin articles edit {existing['id']}'",
+                    hint=f"change article {existing['id']} instead", about=f"article:{existing['id']}",
                 )
             if existing is not None:
                 self._update(existing, values)
@@ -241,7 +241,7 @@ class ArticleService:
             f"SELECT a.*, c.name AS collection, f.name AS folder FROM {TREE} WHERE a.id = ?", (article_id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"no article {article_id}", hint="find one with 'portalctl articles search WORDS'")
+            raise NotFound(f"no article {article_id}", about="article")
         return row
 
     def _filters(

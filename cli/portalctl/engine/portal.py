@@ -92,9 +92,10 @@ class Portal:
             (email,),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no user {email} in this portal", hint="see 'portalctl admin users list'")
+            raise NotFound(f"no user {email} in this portal", about="user")
         if not row["active"]:
-            raise PermissionDenied(f"user {email} is deactivated", hint="an admin can run 'admin users reactivate'")
+            raise PermissionDenied(f"user {email} is deactivated", hint="an admin can reactivate the account",
+                                   about="user")
         actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]))
         return Session(self, actor)
 

@@ -65,7 +65,7 @@ class TicketReader:
             f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
         ).fetchone()
         if row is None:  # not there and not yours look the same: no leak of what exists
-            raise NotFound(f"no ticket #{ticket_id}", hint="see 'portalctl tickets list'")
+            raise NotFound(f"no ticket #{ticket_id}", about="ticket")
         return row
 
     def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
@@ -262,5 +262,4 @@ class TicketReader:
         for attachment in self.attachments(ticket_id):
             if attachment.id == attachment_id:
                 return attachment, self.blobs.open(attachment.sha256)
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}", about=f"attachments:{ticket_id}")
