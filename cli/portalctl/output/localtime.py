@@ -34,16 +34,6 @@ def reader_zone(user_timezone: str | None) -> tuple[tzinfo, str]:
     return zone_named(user_timezone or os.environ.get("TZ"))
 
 
-def to_local(stamp: str | None, zone: tzinfo) -> datetime | None:
-    """'2025-03-01T09:30:00Z' as a naive datetime on the wall clock of `zone`."""
-    if not stamp:
-        return None
-    moment = datetime.fromisoformat(stamp)
-    if zone is UTC:
-        return moment.replace(tzinfo=None)
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
 def month_of(stamp: str, zone: tzinfo) -> str:
     """YYYY-MM of a UTC stamp in `zone`. Days 2-27 are in the same month in every zone, so most skip the maths."""
     if zone is UTC or "02" <= stamp[8:10] <= "27":
