@@ -32,6 +32,10 @@ class Dialect(ABC):
     def connect(self, location: Path | str, *, create: bool) -> Connection:
         """A connection to the portal at `location`, migrated to the current schema."""
 
+    def request_slots(self) -> int | None:
+        """How many server requests may use the database at once (None: no limit beyond the server's own)."""
+        return None
+
     @abstractmethod
     def blob_dir(self, location: Path | str) -> Path:
         """Where attachments are kept when no folder is named."""
@@ -88,6 +92,12 @@ class PostgreSQL(Dialect):
             raise Unavailable(f"PostgreSQL needs the postgresql extra ({exc.name} is missing)",
                               hint="pip install 'portalctl[server,postgresql]'") from exc
         return postgres.connect(str(location))
+
+    def request_slots(self) -> int:
+        """Half the connection pool: a request waiting for a slot then holds no connection."""
+        from portalctl.engine.postgres import POOL_SIZE
+
+        return POOL_SIZE // 2
 
     def blob_dir(self, location: Path | str) -> Path:
         raise ValueError("a PostgreSQL portal needs blob_dir: where its attachments are kept")

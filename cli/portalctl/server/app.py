@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from portalctl import __version__
-from portalctl.engine.dialect import is_postgres
+from portalctl.engine.dialect import dialect_for
 from portalctl.engine.tickets import auto_close
 from portalctl.server import accounts, articles, auth, export, problems, reset_page, tickets, uploads
 from portalctl.server.accesslog import AccessLogMiddleware
@@ -80,10 +80,9 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
     app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
     app.add_middleware(AccessLogMiddleware)
-    if is_postgres(db):  # outermost: a request waiting for a slot holds no connection
-        from portalctl.engine.postgres import POOL_SIZE
-
-        app.add_middleware(ConcurrencyLimitMiddleware, limit=POOL_SIZE // 2)
+    slots = dialect_for(db).request_slots()
+    if slots is not None:  # outermost: a request waiting for a slot holds no connection
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=slots)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 
