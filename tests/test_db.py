@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portalctl.engine.db import connect
 from portalctl.engine.schema import MIGRATIONS
+from portalctl.engine.sqlite import connect
 from portalctl.errors import PortalError
 
 

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from portalctl.commands.hints import cli_hint
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
+from portalctl.engine.tickets import TicketService, auto_close
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.exitcodes import ExitCode
 from portalctl.model import FieldDef, Ticket
@@ -217,7 +219,7 @@ class TestClosedIsFinal:
         with pytest.raises(StateConflict) as caught:
             action(as_user(user), closed.id)
         assert caught.value.exit_code == ExitCode.CONFLICT
-        assert f"--follow-up-of {closed.id}" in (caught.value.hint or "")
+        assert f"--follow-up-of {closed.id}" in (cli_hint(caught.value) or "")
         assert stored(portal, closed.id) == before
         assert comment_count(portal, closed.id) == 1
 
@@ -248,9 +250,11 @@ class TestAutoClose:
         assert resolved.resolved_at == "2025-03-03T11:00:00Z"
 
         clock.advance(hours=47, minutes=59)
+        auto_close(clocked)
         assert clocked.session(ANA).tickets.get(ticket.id).status == "resolved"
 
         clock.advance(hours=5)  # nobody looked for a while: it closed at the end of the grace period, not now
+        auto_close(clocked)
         after = clocked.session(ANA).tickets.get(ticket.id)
         assert after.status == "closed"
         assert after.closed_at == "2025-03-05T11:00:00Z"
@@ -261,6 +265,7 @@ class TestAutoClose:
         ticket = open_ticket(clocked.session(ANA))
         clocked.session(AGENT).tickets.update(ticket.id, TicketChanges(status="resolved"))
         clock.advance(hours=24)
+        auto_close(clocked)
         after = clocked.session(AGENT).tickets.get(ticket.id)
         assert after.status == "closed"
         assert after.closed_at == "2025-03-04T09:00:00Z"
@@ -272,6 +277,7 @@ class TestAutoClose:
         clocked.session(AGENT).tickets.update(reopened.id, TicketChanges(status="resolved"))
         clocked.session(ANA).tickets.reply(reopened.id, body="No está resuelto")  # back to open
         clock.advance(days=30)
+        auto_close(clocked)
         agent = clocked.session(AGENT).tickets
         assert agent.get(pending.id).status == "pending"
         assert agent.get(reopened.id).status == "open"
@@ -280,8 +286,18 @@ class TestAutoClose:
         ticket = open_ticket(clocked.session(ANA))
         clocked.session(AGENT).tickets.update(ticket.id, TicketChanges(status="resolved"))
         clock.advance(hours=49)
+        auto_close(clocked)
         with pytest.raises(StateConflict, match="closed"):
             clocked.session(ANA).tickets.reply(ticket.id, body="¡Espere!")
+
+    def test_opening_a_ticket_service_writes_nothing(self, clocked: Portal, clock: FakeClock) -> None:
+        ticket = open_ticket(clocked.session(ANA))
+        clocked.session(AGENT).tickets.update(ticket.id, TicketChanges(status="resolved"))
+        clock.advance(days=3)
+        changes_before = clocked.conn.execute("SELECT total_changes()").fetchone()[0]
+        TicketService(clocked.session(ANA))
+        assert clocked.conn.execute("SELECT total_changes()").fetchone()[0] == changes_before
+        assert clocked.session(AGENT).tickets.get(ticket.id).status == "resolved"  # until auto-close runs
 
 
 # --- internal notes ------------------------------------------------------------------------------------------
@@ -514,7 +530,7 @@ class TestCustomFields:
     def test_a_missing_required_field_names_the_flag_to_pass(self, as_user: AsUser) -> None:
         with pytest.raises(InvalidInput) as caught:
             open_ticket(as_user(ANA))
-        assert caught.value.hint == "pass --field user_code=VALUE"
+        assert cli_hint(caught.value) == "pass --field user_code=VALUE"
 
     def test_a_customer_may_edit_customer_editable_fields(self, as_user: AsUser) -> None:
         ticket = open_ticket(as_user(ANA), fields={"user_code": "0042", "country": "ES"})

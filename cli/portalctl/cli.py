@@ -66,12 +66,13 @@ class RootGroup(click.Group):
             formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
 
     def invoke(self, ctx: click.Context) -> Any:
+        from portalctl.commands.hints import cli_hint
         from portalctl.errors import PortalError
 
         try:
             return super().invoke(ctx)
         except PortalError as exc:
-            raise PortalClickError(exc.message, exc.hint, int(exc.exit_code)) from exc
+            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code)) from exc
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)

@@ -13,10 +13,11 @@ class PortalError(Exception):
     status: int = 503  # e.g. a portal file written by a newer portalctl: the portal cannot serve this
     code: str = "unavailable"
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, about: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.about = about  # the input the error is about, e.g. "subject": the command line words its hint from it
 
 
 class InvalidInput(PortalError):
@@ -99,5 +100,4 @@ def follow_up_hint(ticket_id: int) -> str:
 
 def no_attachment(ticket_id: int, attachment_id: int) -> NotFound:
     """The one answer, on every backend, for an attachment a ticket does not have (or the user may not see)."""
-    return NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                    hint=f"see 'portalctl tickets attachments {ticket_id}'")
+    return NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}", about=f"attachments:{ticket_id}")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 STATES = ("new", "open", "pending", "on_hold", "resolved", "closed")
-ACTIVE_STATES = ("new", "open", "pending", "on_hold")
 PRIORITIES = ("low", "medium", "high", "urgent")
 TICKET_TYPES = ("question", "incident", "problem", "task")
 ROLES = ("customer", "agent", "admin")

@@ -35,6 +35,7 @@ DIEGO = "diego@globex.test"
 PASSWORD = "correct horse battery"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 TIMEOUT = 15  # seconds for any one HTTP call
+AUTO_CLOSE_SECONDS = 0.2  # the shared server's auto-close timer (10 minutes in production), so tests need not wait
 
 
 @dataclass
@@ -213,7 +214,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
 
 @pytest.fixture(scope="session")
 def server(seeded: tuple[Store, Seed]) -> Iterator[Server]:
-    running = start_server(seeded[0])
+    running = start_server(seeded[0], env={"PORTALCTL_AUTO_CLOSE_SECONDS": str(AUTO_CLOSE_SECONDS)})
     yield running
     running.stop()
 

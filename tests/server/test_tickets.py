@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.server.conftest import ADMIN, AGENT, ANA, CARLA, PDF, TIMEOUT, Api, Seed, Server, assert_problem
+from tests.server.conftest import (
+    ADMIN,
+    AGENT,
+    ANA,
+    AUTO_CLOSE_SECONDS,
+    CARLA,
+    PDF,
+    TIMEOUT,
+    Api,
+    Seed,
+    Server,
+    assert_problem,
+)
 
 
 def count(api: Api, subject: str) -> int:
@@ -159,6 +172,10 @@ def test_resolved_tickets_close_by_themselves_in_a_long_running_server(server: S
     resolved = agent.patch(f"/tickets/{ticket['id']}", json={"status": "resolved"}).json()
     assert resolved["status"] == "resolved"
     server.sql("UPDATE tickets SET resolved_at = '2020-01-01T00:00:00Z' WHERE id = ?", (ticket["id"],))  # days pass
+    deadline = time.monotonic() + 10
+    while server.sql("SELECT status FROM tickets WHERE id = ?", (ticket["id"],))[0][0] != "closed":  # no request
+        assert time.monotonic() < deadline, "the server's auto-close timer did not close the ticket"
+        time.sleep(AUTO_CLOSE_SECONDS)
     later = agent.get(f"/tickets/{ticket['id']}").json()
     assert later["status"] == "closed" and later["closed_at"] == "2020-01-03T00:00:00Z"
     refused = assert_problem(agent.post(f"/tickets/{ticket['id']}/replies", json={"body": "late"}),
@@ -231,3 +248,14 @@ def test_parallel_reads_and_writes_each_get_their_own_connection(server: Server,
     with ThreadPoolExecutor(8) as pool:
         results = [status for statuses in pool.map(work, range(16)) for status in statuses]
     assert results.count(201) == 32 and results.count(200) == 64
+
+
+def test_problems_name_the_input_they_are_about_but_no_command_line_flag(server: Server,
+                                                                         as_user: Callable[[str], Api]) -> None:
+    agent = as_user(AGENT)
+    empty = assert_problem(agent.post("/tickets", json={"subject": "  ", "body": "x"}), 422, "invalid_input")
+    assert empty["about"] == "subject" and empty["hint"] is None
+    ticket = agent.post("/tickets", json={"subject": "Closed soon", "body": "x"}).json()
+    agent.post(f"/tickets/{ticket['id']}/close")
+    refused = assert_problem(agent.post(f"/tickets/{ticket['id']}/close"), 409, "state_conflict")
+    assert refused["about"] == f"ticket:{ticket['id']}" and "--" not in refused["hint"]

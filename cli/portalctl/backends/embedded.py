@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from portalctl.config import Profile
 from portalctl.engine.portal import Portal, Session
+from portalctl.engine.tickets import auto_close
 from portalctl.errors import PortalError
 
 
 def open_backend(profile: Profile) -> Session:
+    """The session a command acts through. Opening it runs the rule no one runs by hand: resolved tickets whose
+    grace period has passed close (once per command, before it reads anything)."""
     portal = Portal(profile.db_path())
     email = profile.user or first_admin(portal)
-    return portal.session(email)
+    session = portal.session(email)
+    auto_close(portal)
+    return session
 
 
 def first_admin(portal: Portal) -> str:

@@ -30,7 +30,7 @@ from portalctl import errors
 from portalctl.backends.connector import follow
 from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
-from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
+from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable, no_attachment
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
 from portalctl.model import (
     Article,
@@ -183,7 +183,9 @@ class Api(JsonApi):
             hint = self.hint(response, "code" in problem)
         if status in RETRY_STATUSES:
             detail = f"{detail} (HTTP {status}, after retries)"
-        return error_class(problem.get("code"), status)(detail, hint=hint)
+        about = problem.get("about")  # what the error is about: the CLI words its own hint from it
+        error = error_class(problem.get("code"), status)
+        return error(detail, hint=hint, about=about if isinstance(about, str) else None)
 
     def hint(self, response: requests.Response, problem: bool) -> str | None:
         """What to do about a failure the server sent no hint for."""
@@ -322,8 +324,7 @@ class ServerTickets:
             if found.id == attachment_id:
                 break
         else:
-            raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                           hint=f"see 'portalctl tickets attachments {ticket_id}'")
+            raise no_attachment(ticket_id, attachment_id)
         response = self.api.request(
             "GET", f"/tickets/{segment(ticket_id)}/attachments/{segment(attachment_id)}", stream=True
         )

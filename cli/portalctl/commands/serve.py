@@ -33,8 +33,9 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
 
     The OpenAPI document is at /openapi.json. Mail (password-reset links) goes through PORTALCTL_SMTP_URL
     (smtp://user:password@host:587?from=help@example.com) when it is set, else into an outbox admins read at
-    /api/v1/admin/outbox. Behind a reverse proxy on this machine, client addresses (for sign-in throttling) come
-    from X-Forwarded-For. Stop with Ctrl-C or SIGTERM; requests in flight finish first.
+    /api/v1/admin/outbox. Resolved tickets close when their grace period has passed: the server looks at start-up
+    and every 10 minutes (PORTALCTL_AUTO_CLOSE_SECONDS). Behind a reverse proxy on this machine, client addresses
+    (for sign-in throttling) come from X-Forwarded-For. Stop with Ctrl-C or SIGTERM; requests in flight finish first.
 
     \b
     Examples:
@@ -51,7 +52,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
             f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
         ) from exc
     from portalctl.config import Settings, data_dir, default_db
-    from portalctl.engine.db import is_postgres, safe_url
+    from portalctl.engine.db import safe_url
+    from portalctl.engine.dialect import is_postgres
 
     settings = Settings({"db": db_path, "public_url": public_url})
     location: Path | str = settings.get("db") or str(default_db())
@@ -66,8 +68,22 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     url = settings.get("public_url") or default_public_url(host, port)
     configure_logging()
     message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
-    app = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs)
+    app = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs,
+                     auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")))
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
+
+
+def auto_close_seconds(setting: str | float | None) -> float:
+    """How often resolved tickets past their grace period are closed: PORTALCTL_AUTO_CLOSE_SECONDS, else 600."""
+    from portalctl.server.deps import AUTO_CLOSE_EVERY
+
+    try:
+        seconds = float(setting or AUTO_CLOSE_EVERY)
+    except ValueError:
+        seconds = 0
+    if not seconds > 0:
+        raise click.BadParameter(f"PORTALCTL_AUTO_CLOSE_SECONDS must be a number of seconds above 0, not {setting!r}")
+    return seconds
 
 
 def default_public_url(host: str, port: int) -> str:

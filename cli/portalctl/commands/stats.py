@@ -1,6 +1,6 @@
 """`portalctl tickets stats`: how many tickets by state, priority, department or month, as data or a bar chart.
 
-Mounted in the `tickets` group (commands/tickets.py: `tickets.add_command(stats)`).
+A subcommand of `tickets`, loaded only when it runs (commands/tickets.py: LAZY_COMMANDS).
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ def stats(query: TicketQuery, by: str, output: Output) -> None:
     """Count tickets by state, priority, department or month.
 
     Takes every `tickets list` filter, with the same default: every state but closed (pass --status all to
-    count closed tickets too). On a terminal it draws a bar chart; with -o json, jsonl, csv or yaml (or piped)
-    it prints rows of key and count. States and priorities come in lifecycle order with zeros shown; months in
-    time order, empty months included.
+    count closed tickets too). On a terminal, in the table format without --columns, it draws a bar chart;
+    otherwise (piped, --columns, -o json, jsonl, csv or yaml) it prints rows of key and count. States and
+    priorities come in lifecycle order with zeros shown, departments by name, months in time order with empty
+    months included.
 
     \b
     Examples:

@@ -1,6 +1,6 @@
 """`portalctl tickets states`: the help desk's own ticket states and the canonical state each maps to.
 
-Mounted in the `tickets` group (commands/tickets.py: `tickets.add_command(states)`).
+A subcommand of `tickets`, loaded only when it runs (commands/tickets.py: LAZY_COMMANDS).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ def states(output: Output) -> None:
 
     Each row is a state as the help desk names it (its id and label) and the canonical state it maps to:
     new, open, pending, on_hold, resolved or closed, the names --status takes everywhere (a native label
-    works too). On HubSpot the rows are the stages of every ticket pipeline, with the pipeline each belongs
-    to; on WHMCS the install's statuses; on Freshdesk the account's status numbers. A mapping that reads
-    wrong can be changed in the profile (see README: "Help desks you already have").
+    works too). On the embedded portal and a portalctl server the rows are the canonical states themselves;
+    on HubSpot the stages of every ticket pipeline, with the pipeline each belongs to; on Zendesk its request
+    statuses; on django-helpdesk its status codes and the on-hold flag; on Freshdesk the account's status
+    numbers; on WHMCS the install's statuses. A mapping that reads wrong can be changed in the profile (see
+    README: "Help desks you already have").
 
     \b
     Examples:

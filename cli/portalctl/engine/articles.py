@@ -1,7 +1,8 @@
 """The knowledge base: collections (e.g. countries) > folders (e.g. products) > articles, with votes and search.
 
-Everyone may read, search and rate; only agents and admins write. Search is one FTS5 query: accent-insensitive
-(the index folds diacritics), ranked by bm25 with titles weighted above labels above bodies, with a snippet.
+Everyone may read, search and rate; only agents and admins write. Search is one full-text query (the portal's
+dialect spells it: FTS5 on SQLite, tsvector on PostgreSQL): accent-insensitive (the index folds diacritics), ranked
+with titles weighted above labels above bodies, with a snippet.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.lookups import collection_id, folder_id, slugify
-from portalctl.engine.search import match_expression, tsquery
 from portalctl.errors import InvalidInput, NotFound, StateConflict
 from portalctl.model import Article, Collection, Folder
 
@@ -28,21 +28,6 @@ COLUMNS = (
     " c.name AS collection, f.name AS folder"
 )
 TREE_ORDER = "c.position, c.name, f.position, f.name"  # collections and folders in the order they were made
-# bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
-SEARCH = (
-    "SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet,"
-    " bm25(articles_fts, 10.0, 1.0, 5.0) AS rank FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-    " {parents} WHERE articles_fts MATCH ?{filters} ORDER BY rank LIMIT ?"
-)
-# PostgreSQL: the same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank
-# (negated: the rank is lower-is-better, as bm25's), the snippet by ts_headline.
-PG_SEARCH = (
-    "SELECT {columns}, ts_headline('portal', a.body, q.query, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4,"
-    " MaxFragments=1, FragmentDelimiter=…') AS snippet,"
-    " -ts_rank('{{0.1, 0.2, 0.5, 1.0}}', a.document, q.query) AS rank"
-    " FROM (SELECT to_tsquery('portal', ?) AS query) q JOIN articles a ON a.document @@ q.query"
-    " {parents} WHERE TRUE{filters} ORDER BY rank, a.id LIMIT ?"
-)
 EDITABLE = ("title", "body", "locale", "labels", "collection", "folder")
 LOCALE = re.compile(r"^([A-Za-z]{2,3})((?:[-_][A-Za-z0-9]{2,8})*)$")
 HEADING = re.compile(r"(?:^|\s)#{1,6}\s")
@@ -102,17 +87,16 @@ class ArticleService:
         limit: int = 10,
     ) -> builtins.list[Article]:
         """Best matches first. Every word is a prefix term; all must match, or, if none match that way, any."""
-        every = match_expression(query)
-        if every is None:
-            raise InvalidInput("the search needs at least one word", hint='e.g. portalctl articles search "factura"')
+        dialect = self.session.portal.dialect
+        if dialect.search_words(query) is None:
+            raise InvalidInput("the search needs at least one word", about="search")
         if limit < 1:
             raise InvalidInput("the limit must be at least 1")
         where, params = self._filters(collection, folder, locale)
-        sql = PG_SEARCH if self.session.portal.postgres else SEARCH
-        sql = sql.format(columns=COLUMNS, parents=PARENTS, filters="".join(" AND " + w for w in where))
-        words = tsquery if self.session.portal.postgres else match_expression
+        sql = dialect.article_search.format(columns=COLUMNS, parents=PARENTS,
+                                            filters="".join(" AND " + w for w in where))
         rows: builtins.list[Row] = []
-        for expression in dict.fromkeys([words(query), words(query, operator="OR")]):
+        for expression in dict.fromkeys([dialect.search_words(query), dialect.search_words(query, operator="OR")]):
             rows = self.conn.execute(sql, (expression, *params, limit)).fetchall()
             if rows:
                 break
@@ -212,7 +196,7 @@ class ArticleService:
                 raise StateConflict(
                     f"{existing['collection']} > {existing['folder']} already has an article titled"
                     f" {existing['title']!r} (#{existing['id']})",
-                    hint=f"change it with 'portalctl admin articles edit {existing['id']}'",
+                    hint=f"change article {existing['id']} instead", about=f"article:{existing['id']}",
                 )
             if existing is not None:
                 self._update(existing, values)
@@ -257,7 +241,7 @@ class ArticleService:
             f"SELECT a.*, c.name AS collection, f.name AS folder FROM {TREE} WHERE a.id = ?", (article_id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"no article {article_id}", hint="find one with 'portalctl articles search WORDS'")
+            raise NotFound(f"no article {article_id}", about="article")
         return row
 
     def _filters(

@@ -1,7 +1,8 @@
-"""Opening the portal's database (a SQLite file, or PostgreSQL for a server), migrations, and the clock.
+"""What the engine asks of the portal's database, whichever it is, and the clock.
 
-The engine speaks to either through `Connection`: sqlite3's own connection (nothing in between on the hot paths
-of the embedded portal) or portalctl.engine.postgres.PgConnection, which reads the same SQL.
+The engine speaks to either database through `Connection`: sqlite.SQLiteConnection (sqlite3's own) or
+postgres.PgConnection, which reads the same SQL. Where the SQL itself differs, the portal's dialect says it
+(engine/dialect.py); this module sits below all three and imports none of them.
 """
 
 from __future__ import annotations
@@ -9,15 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
-
-from portalctl.engine.schema import MIGRATIONS
-from portalctl.errors import PortalError, Unavailable
-
-if TYPE_CHECKING:
-    from portalctl.engine.postgres import PgConnection
 
 Row: TypeAlias = Any  # sqlite3.Row or postgres.Row: by position and by column name
 IntegrityError = sqlite3.IntegrityError  # a refused row, on either database (postgres.PgConnection raises it too)
@@ -32,16 +26,18 @@ class Cursor(Protocol):
 
 
 class Connection(Protocol):
-    """What the engine asks of a database connection: sqlite3.Connection and postgres.PgConnection both are one."""
+    """What the engine asks of a database connection: sqlite.SQLiteConnection and postgres.PgConnection are one."""
 
     @property
     def in_transaction(self) -> bool: ...
     def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+    def begin(self) -> None:
+        """Begin a write transaction, waiting for the portal's write lock (writers queue, never interleave)."""
+
+    def stream(self, sql: str, parameters: Sequence[Any] = ..., /) -> Iterator[tuple[Any, ...]]:
+        """A listing's rows as tuples, fetched as they are read, so memory stays flat however many match."""
+
     def close(self) -> None: ...
-
-
-def is_postgres(location: Path | str) -> bool:
-    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
 def safe_url(url: str) -> str:
@@ -52,33 +48,9 @@ def safe_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
-def open_database(location: Path | str, *, create: bool = False) -> Connection:
-    """The portal at `location`: a SQLite file path, or a postgresql:// URL (the `postgresql` extra)."""
-    if is_postgres(location):
-        try:
-            from portalctl.engine import postgres
-        except ImportError as exc:
-            raise Unavailable(f"PostgreSQL needs the postgresql extra ({exc.name} is missing)",
-                              hint="pip install 'portalctl[server,postgresql]'") from exc
-        return postgres.connect(str(location))
-    return connect(Path(location), create=create)
-
-
 def tuples(conn: Connection, sql: str, parameters: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """A listing's rows as plain tuples, streamed: sqlite3 steps its cursor, PostgreSQL sends rows as it finds them."""
-    if isinstance(conn, sqlite3.Connection):
-        cursor = conn.cursor()
-        cursor.row_factory = None  # tuples: sqlite3.Row's lookups by name cost more than the rest of a listing
-        return cursor.execute(sql, parameters)
-    return postgres(conn).stream(sql, parameters)
-
-
-def postgres(conn: Connection) -> PgConnection:
-    """`conn` as the PostgreSQL connection it is, for what only PostgreSQL's side does."""
-    from portalctl.engine.postgres import PgConnection
-
-    assert isinstance(conn, PgConnection)
-    return conn
+    """A listing's rows as plain tuples, streamed (each connection knows how: see Connection.stream)."""
+    return conn.stream(sql, parameters)
 
 
 def utcnow() -> datetime:
@@ -94,63 +66,15 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def plus_hours(column: str, hours: int, *, postgres: bool) -> str:
-    """SQL for the ISO time in `column` plus `hours`, in the same ISO form (the databases' date functions differ)."""
-    if postgres:
-        return (f"to_char(({column})::timestamptz AT TIME ZONE 'UTC' + make_interval(hours => {int(hours)}),"
-                " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {column}, '+{int(hours)} hours')"
-
-
-def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
-    """Open (and migrate) the portal at `path`; refuse a missing file unless `create`."""
-    if not create and not path.exists():
-        raise PortalError(
-            f"no portal at {path}",
-            hint="run 'portalctl init' to create one (or 'portalctl demo' for a guided tour)",
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        raise Unavailable(f"cannot open the portal at {path}: {exc}", hint="is it a portalctl portal file?") from exc
-    return conn
-
-
-def migrate(conn: sqlite3.Connection) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise PortalError(
-            f"this portal was written by a newer portalctl (schema {version})", hint="upgrade portalctl"
-        )
-    for number in range(version, len(MIGRATIONS)):
-        try:
-            conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
-                continue  # another process applied this migration first
-            raise
-
-
 class transaction:
-    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK: writers take the lock up front, so racing writers queue (on PostgreSQL
-    they queue on one advisory lock)."""
+    """BEGIN ... COMMIT/ROLLBACK: writers take the lock up front, so racing writers queue (SQLite's BEGIN IMMEDIATE;
+    on PostgreSQL one advisory lock)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def __enter__(self) -> Connection:
-        if isinstance(self.conn, sqlite3.Connection):
-            self.conn.execute("BEGIN IMMEDIATE")
-        else:
-            postgres(self.conn).begin()
+        self.conn.begin()
         return self.conn
 
     def __exit__(self, exc_type: object, *_: object) -> None:

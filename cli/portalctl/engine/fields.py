@@ -26,7 +26,7 @@ def coerce(definition: FieldDef, raw: Any) -> Any:
         if definition.pattern and not re.fullmatch(definition.pattern, value):
             raise InvalidInput(
                 f"field {key}: {value!r} does not match the pattern {definition.pattern}",
-                hint=definition.description or f"see 'portalctl admin fields list' for {key}",
+                hint=definition.description, about=None if definition.description else f"field_pattern:{key}",
             )
         return value
     if kind == "number":
@@ -73,7 +73,7 @@ def check_values(
     if unknown:
         raise InvalidInput(
             f"unknown field {', '.join(unknown)}",
-            hint=f"fields here: {', '.join(by_key) or 'none defined'} (see 'portalctl admin fields list')",
+            hint=f"fields here: {', '.join(by_key) or 'none defined'}", about="fields",
         )
     if customer and not creating:
         locked = sorted(k for k in values if not by_key[k].customer_editable)
@@ -88,9 +88,7 @@ def check_values(
     if creating:
         missing = [d.key for d in definitions if d.required and result.get(d.key) in (None, "", [])]
         if missing:
-            raise InvalidInput(
-                f"missing required field {', '.join(missing)}", hint=f"pass --field {missing[0]}=VALUE"
-            )
+            raise InvalidInput(f"missing required field {', '.join(missing)}", about=f"field:{missing[0]}")
     return result
 
 

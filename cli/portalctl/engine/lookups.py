@@ -54,7 +54,7 @@ def folder_id(conn: Connection, name: str, collection: int | None = None) -> int
 def user_row(conn: Connection, email: str) -> Row:
     row: Row | None = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"no user {email}", hint="see 'portalctl admin users list'")
+        raise NotFound(f"no user {email}", about="user")
     return row
 
 

@@ -13,7 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portalctl.engine.db import Connection, is_postgres, iso, open_database, transaction, utcnow
+from portalctl.engine.db import Connection, iso, transaction, utcnow
+from portalctl.engine.dialect import dialect_for
 from portalctl.errors import NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -64,11 +65,9 @@ class Portal:
     def __init__(self, location: Path | str, *, create: bool = False, clock: Callable[[], datetime] = utcnow,
                  blob_dir: Path | None = None) -> None:
         self.location = location
-        self.postgres = is_postgres(location)
-        if blob_dir is None and self.postgres:
-            raise ValueError("a PostgreSQL portal needs blob_dir: where its attachments are kept")
-        self.blob_dir = blob_dir or Path(location).parent / "attachments"
-        self.conn: Connection = open_database(location, create=create)
+        self.dialect = dialect_for(location)  # what differs between SQLite and PostgreSQL
+        self.blob_dir = blob_dir or self.dialect.blob_dir(location)
+        self.conn: Connection = self.dialect.connect(location, create=create)
         self.clock = clock
 
     def setting(self, key: str) -> str:
@@ -93,9 +92,10 @@ class Portal:
             (email,),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no user {email} in this portal", hint="see 'portalctl admin users list'")
+            raise NotFound(f"no user {email} in this portal", about="user")
         if not row["active"]:
-            raise PermissionDenied(f"user {email} is deactivated", hint="an admin can run 'admin users reactivate'")
+            raise PermissionDenied(f"user {email} is deactivated", hint="an admin can reactivate the account",
+                                   about="user")
         actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]))
         return Session(self, actor)
 

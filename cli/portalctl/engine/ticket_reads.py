@@ -19,7 +19,6 @@ from portalctl.contract import LATE_STATES, TicketQuery, choice, is_overdue, lis
 from portalctl.engine.attachments import BlobStore
 from portalctl.engine.db import Row, tuples
 from portalctl.engine.lookups import department_id, org_id, user_row
-from portalctl.engine.search import match_expression, tsquery
 from portalctl.engine.ticket_sql import (
     LIST_SELECT,
     SELECT,
@@ -27,7 +26,7 @@ from portalctl.engine.ticket_sql import (
     json_select,
     row_select,
 )
-from portalctl.errors import InvalidInput, NotFound
+from portalctl.errors import InvalidInput, NotFound, no_attachment
 from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, Ticket
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ class TicketReader:
             f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
         ).fetchone()
         if row is None:  # not there and not yours look the same: no leak of what exists
-            raise NotFound(f"no ticket #{ticket_id}", hint="see 'portalctl tickets list'")
+            raise NotFound(f"no ticket #{ticket_id}", about="ticket")
         return row
 
     def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
@@ -78,7 +77,7 @@ class TicketReader:
         For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
         fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the object path.
         """
-        if self.portal.postgres:
+        if not self.portal.dialect.sqlite_fast_paths:
             return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
                     for ticket in self.list(query))
         sql, params = self._listing(json_select(self.portal.now()), query, None)
@@ -88,7 +87,7 @@ class TicketReader:
         """The listing as plain rows of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom
         fields), user text already neutralised against formulas (ROW_SQL), or None when a column has no SQL form
         here and the caller must use `list`."""
-        if self.portal.postgres:
+        if not self.portal.dialect.sqlite_fast_paths:
             return None  # ROW_SQL is SQLite's SQL
         select = row_select(columns, self.portal.now())
         if select is None:
@@ -182,16 +181,11 @@ class TicketReader:
                 where.append("t.requester_id = ?")
                 params.append(self.actor.id)
         if query.search:
-            expression = match_expression(query.search)
+            expression = self.portal.dialect.search_words(query.search)
             if expression is None:
                 raise InvalidInput("--search needs at least one word")
-            if self.portal.postgres:
-                where.append("t.id IN (SELECT rowid FROM tickets_fts"
-                             " WHERE document @@ to_tsquery('portal', ?))")
-                params.append(tsquery(query.search))
-            else:
-                where.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-                params.append(expression)
+            where.append(self.portal.dialect.ticket_search)
+            params.append(expression)
         return where, params
 
     def _ccs(self, ids: Sequence[int]) -> dict[int, builtins.list[str]]:
@@ -259,5 +253,4 @@ class TicketReader:
         for attachment in self.attachments(ticket_id):
             if attachment.id == attachment_id:
                 return attachment, self.blobs.open(attachment.sha256)
-        raise NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}",
-                       hint=f"see 'portalctl tickets attachments {ticket_id}'")
+        raise no_attachment(ticket_id, attachment_id)

@@ -16,45 +16,49 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of
-from portalctl.engine.db import Row, iso, parse_iso, plus_hours, transaction
+from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.lookups import check_email, department_id, user_row
 from portalctl.engine.ticket_reads import TicketReader
-from portalctl.errors import InvalidInput, PermissionDenied, StateConflict, follow_up_hint
+from portalctl.errors import InvalidInput, PermissionDenied, StateConflict
 from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
 if TYPE_CHECKING:
-    from portalctl.engine.portal import Session
+    from portalctl.engine.portal import Portal
+
+
+def auto_close(portal: Portal) -> int:
+    """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended.
+
+    A write the front ends run where it shows: the CLI when it opens the embedded portal, `portalctl serve` on a
+    timer. Never on reading: a look at a ticket does not change it."""
+    hours = int(portal.setting("auto_close_hours"))
+    cutoff = iso(portal.clock() - timedelta(hours=hours))
+    due = "status = 'resolved' AND resolved_at <= ?"
+    if not portal.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
+        return 0
+    closed_at = portal.dialect.plus_hours("resolved_at", hours)
+    with transaction(portal.conn):
+        portal.conn.execute(
+            f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
+            f" '{{\"after_hours\": {hours}}}', {closed_at} FROM tickets WHERE {due}",
+            (cutoff,),
+        )
+        cursor = portal.conn.execute(
+            f"UPDATE tickets SET status = 'closed', closed_at = {closed_at}, updated_at = {closed_at} WHERE {due}",
+            (cutoff,),
+        )
+    return cursor.rowcount
+
+
+def closed(ticket_id: int, message: str) -> StateConflict:
+    """The refusal of a change to a closed ticket: closed is final, the way on is a follow-up that links it."""
+    return StateConflict(message, hint=f"open a follow-up ticket with follow_up_of {ticket_id}",
+                         about=f"ticket:{ticket_id}")
 
 
 class TicketService(TicketReader):
     """The ticket lifecycle rules, acting as the session's user."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
-        self.auto_close()
-
-    # --- rules that run on their own
-    def auto_close(self) -> int:
-        """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended."""
-        hours = int(self.portal.setting("auto_close_hours"))
-        cutoff = iso(self.portal.clock() - timedelta(hours=hours))
-        due = "status = 'resolved' AND resolved_at <= ?"
-        if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
-            return 0
-        closed_at = plus_hours("resolved_at", hours, postgres=self.portal.postgres)
-        with transaction(self.conn):
-            self.conn.execute(
-                f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
-                f" '{{\"after_hours\": {hours}}}', {closed_at} FROM tickets WHERE {due}",
-                (cutoff,),
-            )
-            cursor = self.conn.execute(
-                f"UPDATE tickets SET status = 'closed', closed_at = {closed_at}, updated_at = {closed_at}"
-                f" WHERE {due}",
-                (cutoff,),
-            )
-        return cursor.rowcount
 
     # --- writing
     def create(self, draft: TicketDraft) -> Ticket:
@@ -68,9 +72,9 @@ class TicketService(TicketReader):
         if draft.dedupe_key is not None and not draft.dedupe_key.strip():
             raise InvalidInput("the dedupe key is empty")
         if not draft.subject.strip():
-            raise InvalidInput("the subject is empty", hint="pass --subject TEXT")
+            raise InvalidInput("the subject is empty", about="subject")
         if not draft.body.strip():
-            raise InvalidInput("the body is empty", hint="pass --body TEXT or --body-file FILE")
+            raise InvalidInput("the body is empty", about="body")
         if draft.requester and draft.requester.lower() != self.actor.email.lower():
             self.actor.require_staff("open tickets for someone else")
             requester_row = user_row(self.conn, draft.requester)
@@ -158,10 +162,9 @@ class TicketService(TicketReader):
     ) -> Ticket:
         row = self._row(ticket_id)
         if not body.strip():
-            raise InvalidInput("the reply is empty", hint="pass --body TEXT or --body-file FILE")
+            raise InvalidInput("the reply is empty", about="body")
         if row["status"] == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed; it takes no more replies",
-                                hint=follow_up_hint(ticket_id))
+            raise closed(ticket_id, f"ticket #{ticket_id} is closed; it takes no more replies")
         if internal:
             self.actor.require_staff("write internal notes")
         if status is not None:
@@ -186,7 +189,7 @@ class TicketService(TicketReader):
     def close(self, ticket_id: int) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is already closed", hint=follow_up_hint(ticket_id))
+            raise closed(ticket_id, f"ticket #{ticket_id} is already closed")
         with transaction(self.conn):
             self._set_status(row, "closed", self.portal.now())
         return self.get(ticket_id)
@@ -194,7 +197,7 @@ class TicketService(TicketReader):
     def reopen(self, ticket_id: int) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed, and closed is final", hint=follow_up_hint(ticket_id))
+            raise closed(ticket_id, f"ticket #{ticket_id} is closed, and closed is final")
         if row["status"] != "resolved":
             raise StateConflict(f"ticket #{ticket_id} is not resolved (it is {row['status']}); nothing to reopen")
         with transaction(self.conn):
@@ -212,9 +215,9 @@ class TicketService(TicketReader):
         if not self.actor.is_staff and asked:
             raise PermissionDenied(f"you may not edit {', '.join(asked)}", hint="ask your support team to change it")
         if row["status"] == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed and cannot change", hint=follow_up_hint(ticket_id))
+            raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
         if not asked and not changes.fields:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+            raise InvalidInput("nothing to change", about="changes")
         sets: dict[str, Any] = {}
         if changes.subject is not None:
             if not changes.subject.strip():
@@ -258,7 +261,7 @@ class TicketService(TicketReader):
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed and cannot change", hint=follow_up_hint(ticket_id))
+            raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
         current = self._ccs([ticket_id]).get(ticket_id, [])
         missing = [e for e in remove if e.lower() not in {c.lower() for c in current}]
         if missing:

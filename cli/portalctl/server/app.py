@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,12 +14,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from portalctl import __version__
-from portalctl.engine.db import is_postgres
+from portalctl.engine.dialect import dialect_for
+from portalctl.engine.tickets import auto_close
 from portalctl.server import accounts, articles, auth, export, problems, reset_page, tickets, uploads
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
-from portalctl.server.deps import PortalDep, ServerConfig
+from portalctl.server.deps import AUTO_CLOSE_EVERY, PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
 from portalctl.server.schemas import Health
 
@@ -29,13 +31,34 @@ ERRORS = problems.documented(400, 401, 403, 404, 409, 413, 422, 429, 503)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    timer = asyncio.create_task(auto_close_on_a_timer(app.state.config))
     yield
+    timer.cancel()
     # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
     problems.log.info("stopped: every request in flight was answered")
 
 
+async def auto_close_on_a_timer(config: ServerConfig) -> None:
+    """Close resolved tickets whose grace period has passed: at start-up, then every `config.auto_close_every`
+    seconds. A write of its own, never a side effect of a request."""
+    while True:
+        try:
+            await asyncio.to_thread(close_resolved_tickets, config)
+        except Exception:  # a busy or unreachable database: the next round tries again
+            problems.log.exception("auto-close failed; trying again in %s s", config.auto_close_every)
+        await asyncio.sleep(config.auto_close_every)
+
+
+def close_resolved_tickets(config: ServerConfig) -> None:
+    portal = config.open()
+    try:
+        auto_close(portal)
+    finally:
+        portal.close()
+
+
 def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
-               blob_dir: Path | None = None) -> FastAPI:
+               blob_dir: Path | None = None, auto_close_every: float = AUTO_CLOSE_EVERY) -> FastAPI:
     app = FastAPI(
         title="portalctl server",
         version=__version__,
@@ -43,7 +66,8 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
-    app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir)
+    app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir,
+                                    auto_close_every=auto_close_every)
     api = APIRouter(prefix=PREFIX, responses=ERRORS)
     api.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["server"])
     api.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
@@ -56,10 +80,9 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
     app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
     app.add_middleware(AccessLogMiddleware)
-    if is_postgres(db):  # outermost: a request waiting for a slot holds no connection
-        from portalctl.engine.postgres import POOL_SIZE
-
-        app.add_middleware(ConcurrencyLimitMiddleware, limit=POOL_SIZE // 2)
+    slots = dialect_for(db).request_slots()
+    if slots is not None:  # outermost: a request waiting for a slot holds no connection
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=slots)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 

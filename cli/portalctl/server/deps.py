@@ -18,6 +18,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, Unauthenticated, authenticate
 from portalctl.engine.portal import Portal, Session
 
+AUTO_CLOSE_EVERY = 600.0  # seconds between runs of the auto-close rule (env PORTALCTL_AUTO_CLOSE_SECONDS)
+
 
 @dataclass(frozen=True)
 class ServerConfig:
@@ -25,6 +27,7 @@ class ServerConfig:
     public_url: str  # where links in mail point; never taken from a request's Host header
     smtp_url: str | None = None
     blob_dir: Path | None = None  # attachments (default: beside the portal file)
+    auto_close_every: float = AUTO_CLOSE_EVERY
 
     def open(self) -> Portal:
         return Portal(self.db, blob_dir=self.blob_dir)

@@ -1,7 +1,8 @@
 """Every failure as `application/problem+json` (RFC 9457) with a stable `code` clients can switch on.
 
-Engine errors keep their message and hint, and are sent with the status and code their class declares
-(portalctl.errors); the `server` backend maps the codes back to the same error classes.
+Engine errors keep their message, hint (never one naming a CLI flag: the CLI words those) and `about`, and are sent
+with the status and code their class declares (portalctl.errors); the `server` backend maps the codes back to the
+same error classes.
 """
 
 from __future__ import annotations
@@ -57,12 +58,13 @@ class Problem(BaseModel):
     detail: str
     code: str
     hint: str | None = None
+    about: str | None = None  # the input the error is about, e.g. "subject" or "field:user_code"
 
 
 def problem(status: int, code: str, detail: str, hint: str | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+            headers: dict[str, str] | None = None, about: str | None = None) -> JSONResponse:
     body = Problem(type=TYPE_BASE + code, title=TITLES.get(code, code), status=status, detail=detail, code=code,
-                   hint=hint)
+                   hint=hint, about=about)
     return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -83,7 +85,7 @@ def from_portal_error(exc: PortalError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    return problem(exc.status, exc.code, exc.message, exc.hint, headers)
+    return problem(exc.status, exc.code, exc.message, exc.hint, headers, exc.about)
 
 
 async def _portal_error(request: Request, exc: Exception) -> JSONResponse:
