@@ -239,14 +239,17 @@ class Progress:
     def __init__(self, noun: str, stream: IO[str] | None) -> None:
         self.noun = noun
         self.stream = stream
-        self.enabled = stream is not None
         self.shown = 0.0
 
+    @property
+    def enabled(self) -> bool:
+        return self.stream is not None
+
     def tick(self, count: int) -> None:
-        if not self.enabled or count % 200:
+        if self.stream is None or count % 200:
             return
         now = time.monotonic()
-        if self.stream is not None and now - self.shown >= 0.1:
+        if now - self.shown >= 0.1:
             self.shown = now
             self.stream.write(f"\r  {count:,} {self.noun} exported…")
             self.stream.flush()
