@@ -85,6 +85,17 @@ class TestListing:
         assert io.out.getvalue() == "" and io.err.getvalue() == "No tickets match.\n"
 
 
+class TestArticle:
+    def test_markdown_is_rendered_at_the_terminal_width_and_left_as_written_on_a_pipe(self, portal: Portal,
+                                                                                     cli: Cli) -> None:
+        portal.session(ADMIN).articles.add(collection="Colombia", folder="Facturación", title="Factura electrónica",
+                                           body="# Pasos\n\n" + "Abra el portal de la DIAN y firme. " * 6, locale="es")
+        rendered = run(cli, IOStreams.fake(tty=True, width=40, color=False), "articles", "show", "1").out.getvalue()
+        assert "# Pasos" not in rendered and "Pasos" in rendered
+        assert max(len(click.unstyle(line)) for line in rendered.splitlines()[3:]) == 40  # wrapped to the width
+        assert "# Pasos" in run(cli, IOStreams.fake(), "articles", "show", "1").out.getvalue()
+
+
 class TestStats:
     def test_a_bar_chart_on_a_terminal_fitted_to_its_width(self, opened: int, cli: Cli) -> None:
         narrow = run(cli, IOStreams.fake(tty=True, width=40, color=False), "tickets", "stats").out.getvalue()

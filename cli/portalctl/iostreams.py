@@ -2,8 +2,9 @@
 
 Commands and renderers reach stdin, stdout, stderr and the current time only through an `IOStreams`, so a test
 can hand in a fake one ("a 60-column colour terminal at 2026-12-04 10:00 UTC") and read what was written, without
-a real terminal (httpie's `Environment`, gh's `iostreams.Test()`). Click's prompts are the one exception: they
-read and echo through click's own streams; the I/O object only decides whether they are offered.
+a real terminal (httpie's `Environment`, gh's `iostreams.Test()`). What click does itself is the one exception:
+its prompts, its usage errors and `-` file arguments (click.File) use click's own streams; the I/O object only
+decides whether a prompt is offered.
 """
 
 from __future__ import annotations
