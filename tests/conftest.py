@@ -13,6 +13,7 @@ from portalctl.cli import root
 from portalctl.config import default_db
 from portalctl.engine.accounts import bootstrap_admin
 from portalctl.engine.portal import Portal, Session
+from portalctl.iostreams import IOStreams
 
 ADMIN = "admin@support.test"
 AGENT = "agent@support.test"
@@ -60,14 +61,16 @@ def as_user(portal: Portal) -> Callable[[str], Session]:
 
 @pytest.fixture
 def cli(home: Path) -> Callable[..., Result]:
-    """Run portalctl through click's runner; `user=` acts as that portal user (PORTALCTL_USER)."""
+    """Run portalctl through click's runner; `user=` acts as that portal user (PORTALCTL_USER), `io=` on a fake
+    terminal (IOStreams.fake: read what the command wrote from it, not from the result)."""
 
     def run(
-        *args: str, input: str | bytes | None = None, user: str | None = None, env: dict[str, str] | None = None
+        *args: str, input: str | bytes | None = None, user: str | None = None, env: dict[str, str] | None = None,
+        io: IOStreams | None = None,
     ) -> Result:
         runner = CliRunner()
         environ = {"PORTALCTL_USER": user} if user else {}
         environ.update(env or {})
-        return runner.invoke(root, list(args), input=input, env=environ, catch_exceptions=False)
+        return runner.invoke(root, list(args), input=input, env=environ, catch_exceptions=False, obj=io)
 
     return run

@@ -23,6 +23,7 @@ from portalctl.commands.stats import BLOCKS, bar
 from portalctl.config import default_db
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
+from portalctl.iostreams import IOStreams
 from portalctl.model import STATES, Ticket
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
 
@@ -149,12 +150,11 @@ class TestOutput:
         assert table.splitlines()[0].split() == ["KEY", "COUNT"]
         assert "█" not in table
 
-    def test_a_bar_chart_on_a_terminal(self, spread: list[Ticket], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-        import portalctl.commands.stats as module
-
-        monkeypatch.setattr(module, "is_tty", lambda stream: True)
+    def test_a_bar_chart_on_a_terminal(self, spread: list[Ticket], cli: Cli) -> None:
         expected = counts(cli, "--status", "all")
-        chart = ok(cli("tickets", "stats", "--status", "all", env={"COLUMNS": "60", "NO_COLOR": "1"})).stdout
+        terminal = IOStreams.fake(tty=True, width=60, color=False)
+        ok(cli("tickets", "stats", "--status", "all", io=terminal))
+        chart = terminal.out.getvalue()
         lines = chart.splitlines()
         assert lines[0] == "Tickets by state"
         assert lines[-1].split() == ["total", str(sum(expected.values()))]

@@ -8,12 +8,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from portalctl import __version__
 from portalctl.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from portalctl.iostreams import IOStreams
 
 # name -> (module, attribute, one-line help shown by `portalctl --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -34,20 +37,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 class PortalClickError(click.ClickException):
     """A PortalError as click shows it: one line of what went wrong, one of what to do next."""
 
-    def __init__(self, message: str, hint: str | None, exit_code: int) -> None:
+    def __init__(self, message: str, hint: str | None, exit_code: int, io: IOStreams) -> None:
         super().__init__(message)
         self.hint = hint
         self.exit_code = exit_code  # type: ignore[misc]
+        self.io = io  # the failed command's: a test's fake stderr gets the error too
 
     def show(self, file: Any = None) -> None:
-        from portalctl.terminal import color_enabled
-
-        stream = file or sys.stderr
-        colour = color_enabled(stream)
-        click.echo(click.style("Error: ", fg="red", bold=True) if colour else "Error: ", file=stream, nl=False)
-        click.echo(self.message, file=stream)
-        if self.hint:
-            click.echo(f"Hint: {self.hint}", file=stream)
+        stream = file or self.io.err
+        colour = stream is self.io.err and self.io.err_color
+        stream.write(click.style("Error: ", fg="red", bold=True) if colour else "Error: ")
+        stream.write(f"{self.message}\n" + (f"Hint: {self.hint}\n" if self.hint else ""))
+        stream.flush()
 
 
 class RootGroup(click.Group):
@@ -72,9 +73,9 @@ class RootGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PortalError as exc:
-            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code)) from exc
+            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx)) from exc
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            io_of(ctx).echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:
             quiet_stdout()  # the reader (`| head`) has all it wants: stop without a message
@@ -85,8 +86,18 @@ class RootGroup(click.Group):
             if ctx.obj and ctx.obj.debug:
                 raise
             raise PortalClickError(
-                f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR
+                f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR,
+                io_of(ctx),
             ) from exc
+
+
+def io_of(ctx: click.Context) -> IOStreams:
+    """The I/O object of this run; the process's own if the root callback never ran."""
+    from portalctl.iostreams import IOStreams
+
+    if isinstance(ctx.obj, IOStreams):
+        return ctx.obj
+    return ctx.obj.io if ctx.obj is not None else IOStreams.system()
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -110,12 +121,15 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -
       portalctl tickets list --status open -o json
     """
     from portalctl.commands.context import AppContext
+    from portalctl.iostreams import IOStreams
 
-    ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug)
+    # tests pass a fake I/O object as `obj` (CliRunner.invoke(root, args, obj=IOStreams.fake(...)))
+    io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
+    ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, io=io)
     if debug:
         import logging
 
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(io.err)
         handler.setFormatter(logging.Formatter("debug: %(message)s"))
         http_log = logging.getLogger("portalctl.http")
         http_log.addHandler(handler)

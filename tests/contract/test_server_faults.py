@@ -35,6 +35,7 @@ from portalctl.config import Profile, UserConfig
 from portalctl.contract import TicketDraft, TicketQuery
 from portalctl.errors import PermissionDenied, StateConflict, Unavailable
 from portalctl.exitcodes import ExitCode
+from portalctl.iostreams import IOStreams
 from portalctl.model import STATES
 from portalctl.secrets import SecretStore
 from tests.conftest import ADMIN, AGENT, ANA, CARLA
@@ -337,7 +338,7 @@ def test_login_with_a_bad_token_saves_nothing(server_deployment: Deployment, cli
 
 def test_login_with_a_password_on_a_terminal(server_deployment: Deployment, cli: Cli,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("portalctl.commands.context.can_prompt", lambda no_input: True)
+    monkeypatch.setattr(IOStreams, "can_prompt", lambda self, no_input: True)
     wrong = cli("auth", "login", "--url", server_deployment.url or "", "--user", ANA, input="guess\n")
     assert wrong.exit_code == ExitCode.AUTH and "wrong e-mail or password" in wrong.stderr
     result = cli("auth", "login", "--url", server_deployment.url or "", "--user", ANA, input=password(ANA) + "\n")
@@ -353,7 +354,7 @@ def test_a_temporary_password_is_replaced_while_signing_in(server_deployment: De
     email = f"{word}@globex.test"
     admin.accounts.add_user(email=email, name="New Globex", organization="globex")
     temporary = admin.accounts.reset_password(email)
-    monkeypatch.setattr("portalctl.commands.context.can_prompt", lambda no_input: True)
+    monkeypatch.setattr(IOStreams, "can_prompt", lambda self, no_input: True)
     chosen = "a-new-long-password-2025"
     result = cli("auth", "login", "--name", "new", "--url", server_deployment.url or "", "--user", email,
                  input=f"{temporary}\n{chosen}\n{chosen}\n")
@@ -371,7 +372,7 @@ def test_a_throttled_sign_in_says_how_long_to_wait(stub: Callable[..., Stub], cl
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     throttled = busy(429, "rate_limited") | {"detail": "too many failed sign-ins; wait before trying again"}
     server = stub([(429, {"Retry-After": "40"}, throttled)])
-    monkeypatch.setattr("portalctl.commands.context.can_prompt", lambda no_input: True)
+    monkeypatch.setattr(IOStreams, "can_prompt", lambda self, no_input: True)
     result = cli("auth", "login", "--url", server.url, "--user", ANA, input="secret-password\n")
     assert result.exit_code == ExitCode.UNAVAILABLE and len(server.seen) == 1
     assert "too many failed sign-ins" in result.stderr and "wait 40 s" in result.stderr

@@ -108,7 +108,7 @@ def users_reset_password(email: str, yes: bool) -> None:
     app().confirm(f"Replace the password of {email}?", yes)
     temporary = app().client.accounts.reset_password(email)
     message(f"Temporary password for {email} (shown once; they must change it at next sign-in):")
-    click.echo(temporary)
+    app().io.echo(temporary)
 
 
 # --- organisations

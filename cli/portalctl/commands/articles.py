@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.iostreams import IOStreams
 from portalctl.model import Article, Collection
-from portalctl.terminal import color_enabled, is_tty
 
 SEARCH_COLUMNS = ("id", "title", "collection", "folder", "snippet")
 LIST_COLUMNS = ("id", "title", "collection", "folder", "locale", "updated_at")
@@ -78,27 +76,26 @@ def show(article_id: int, raw: bool, output: Output) -> None:
     """
     article = app().client.articles.get(article_id)
     if raw:
-        click.echo((article.body or "").rstrip("\n"))
+        output.io.echo((article.body or "").rstrip("\n"))
         return
     output.one(article, table=show_article)
 
 
-def show_article(article: Article) -> None:
-    colour = color_enabled(sys.stdout)
-    title = f"#{article.id} {article.title}"
-    click.echo(click.style(title, bold=True) if colour else title)
-    click.echo(f"{article.collection} > {article.folder} · {article.locale} · updated {article.updated_at}")
+def show_article(article: Article, io: IOStreams) -> None:
+    io.echo(io.style(f"#{article.id} {article.title}", bold=True))
+    io.echo(f"{article.collection} > {article.folder} · {article.locale} · updated {article.updated_at}")
     labels = f" · labels: {', '.join(article.labels)}" if article.labels else ""
-    click.echo(f"Helpful: {article.helpful} · Not helpful: {article.not_helpful}{labels}")
-    click.echo()
+    io.echo(f"Helpful: {article.helpful} · Not helpful: {article.not_helpful}{labels}")
+    io.echo()
     body = (article.body or "").rstrip("\n")
-    if not is_tty(sys.stdout):
-        click.echo(body)
+    if not io.out_tty:
+        io.echo(body)
         return
     from rich.console import Console
     from rich.markdown import Markdown
 
-    Console(no_color=not colour, highlight=False).print(Markdown(body))
+    Console(file=io.out, width=io.width, force_terminal=True, no_color=not io.color, highlight=False).print(
+        Markdown(body))
 
 
 @articles.command("list")
@@ -138,18 +135,16 @@ def collections(output: Output) -> None:
     elif not tree:
         message("The knowledge base is empty; an admin can add articles with 'portalctl admin articles import'.")
     else:
-        show_tree(tree)
+        show_tree(tree, output.io)
 
 
-def show_tree(tree: list[Collection]) -> None:
-    colour = color_enabled(sys.stdout)
+def show_tree(tree: list[Collection], io: IOStreams) -> None:
     for collection in tree:
-        heading = f"{collection.name} ({collection.slug})"
-        click.echo(click.style(heading, bold=True) if colour else heading)
+        io.echo(io.style(f"{collection.name} ({collection.slug})", bold=True))
         width = max((len(f"{f.name} ({f.slug})") for f in collection.folders), default=0)
         for folder in collection.folders:
             count = f"{folder.articles} article{'' if folder.articles == 1 else 's'}"
-            click.echo(f"  {f'{folder.name} ({folder.slug})':<{width}}  {count}")
+            io.echo(f"  {f'{folder.name} ({folder.slug})':<{width}}  {count}")
 
 
 @articles.command()
@@ -175,6 +170,6 @@ def rate(article_id: int, helpful: bool | None, output: Output) -> None:
 def report(output: Output, article: Article) -> None:
     """After a change, as `tickets` does: the id on a plain table (for scripts), else the record."""
     if output.fmt == "table" and not output.columns_flag:
-        click.echo(article.id)
+        output.io.echo(article.id)
     else:
         output.one(article)

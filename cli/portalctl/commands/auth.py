@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -86,7 +85,7 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
 
 
 def read_token() -> str:
-    token = sys.stdin.readline().strip()
+    token = app().io.stdin.readline().strip()
     if not token:
         raise click.UsageError("--with-token read an empty line from stdin")
     return token
@@ -256,7 +255,7 @@ def create_token(name: str, expires: str) -> None:
       portalctl auth token create --name ci --expires 90d | gh secret set PORTALCTL_TOKEN
     """
     created = server_tokens().create(name=name, expires_days=days(expires))
-    click.echo(created["token"])
+    app().io.echo(created["token"])
     message(f"Created token {created['name']!r} (id {created['id']}), expires {created['expires_at']}. "
             "It is shown only this once: store it as a secret (e.g. PORTALCTL_TOKEN).")
 

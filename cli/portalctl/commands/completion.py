@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from portalctl.commands.context import app
+
 SHELLS = ("bash", "zsh", "fish")
 
 
@@ -24,4 +26,4 @@ def completion(shell: str) -> None:
 
     cls = get_completion_class(shell)
     assert cls is not None  # every name in SHELLS is one click knows
-    click.echo(cls(root, {}, "portalctl", "_PORTALCTL_COMPLETE").source())
+    app().io.echo(cls(root, {}, "portalctl", "_PORTALCTL_COMPLETE").source())

@@ -1,17 +1,16 @@
-"""What every command shares: the global options, the client, and how records reach stdout."""
+"""What every command shares: the global options, the client, the I/O object, and how records reach stdout."""
 
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import click
 
+from portalctl.iostreams import IOStreams
 from portalctl.output.render import FORMATS, render, render_one
-from portalctl.terminal import can_prompt, color_enabled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,6 +20,7 @@ class AppContext:
     profile: str | None = None
     no_input: bool = False
     debug: bool = False
+    io: IOStreams = field(default_factory=IOStreams.system)
     _client: Any = field(default=None, repr=False)
 
     @property
@@ -35,7 +35,7 @@ class AppContext:
 
     @property
     def interactive(self) -> bool:
-        return can_prompt(self.no_input)
+        return self.io.can_prompt(self.no_input)
 
     def require(self, value: Any, flag: str, prompt: str, **prompt_options: Any) -> Any:
         """A required value: prompted for on a TTY, else an error naming the flag to pass."""
@@ -82,7 +82,7 @@ def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs["output"] = Output(kwargs.pop("output") or "table", kwargs.pop("columns"), default_columns)
+            kwargs["output"] = Output(kwargs.pop("output") or "table", kwargs.pop("columns"), default_columns, app().io)
             return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -95,6 +95,7 @@ class Output:
     fmt: str
     columns_flag: str | None
     default_columns: Sequence[str]
+    io: IOStreams
 
     @property
     def columns(self) -> list[str] | None:
@@ -104,17 +105,17 @@ class Output:
 
     def many(self, records: Iterable[Any]) -> int:
         rows = (r.to_dict() if hasattr(r, "to_dict") else r for r in records)
-        return render(rows, self.fmt, sys.stdout, columns=self.columns, color=color_enabled(sys.stdout))
+        return render(rows, self.fmt, self.io.out, columns=self.columns, color=self.io.color)
 
-    def one(self, record: Any, table: Callable[[Any], None] | None = None) -> None:
-        """One record; `table` draws the human view (e.g. a ticket with its conversation)."""
+    def one(self, record: Any, table: Callable[[Any, IOStreams], None] | None = None) -> None:
+        """One record; `table` draws the human view (e.g. a ticket with its conversation) on the I/O object."""
         if self.fmt == "table" and table is not None:
-            table(record)
+            table(record, self.io)
             return
         data = record.to_dict() if hasattr(record, "to_dict") else record
         if self.columns_flag:
             data = {c: data.get(c) for c in self.columns or []}
-        render_one(data, self.fmt, sys.stdout, color=color_enabled(sys.stdout))
+        render_one(data, self.fmt, self.io.out, color=self.io.color)
 
 
 def limit_options(function: F) -> F:
@@ -128,4 +129,4 @@ def limit_options(function: F) -> F:
 
 def message(text: str) -> None:
     """A human message: stderr, so stdout stays data."""
-    click.echo(text, err=True)
+    app().io.echo(text, err=True)

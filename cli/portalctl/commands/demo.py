@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from portalctl.commands.context import app
 from portalctl.demo_data import AGENTS, DOMAIN
+from portalctl.iostreams import IOStreams
 
 ADMIN = f"admin@{DOMAIN}"
 CUSTOMER = "marta@andina.example"
@@ -113,9 +115,8 @@ def demo(keep: bool) -> None:
       portalctl demo --keep     # then: PORTALCTL_HOME=<printed dir> portalctl tickets list
     """
     from portalctl.cli import root
-    from portalctl.terminal import color_enabled
 
-    colour = color_enabled()
+    io = app().io
     with throwaway_home(keep) as home:
         pdf = home / "factura-5413.pdf"
         pdf.write_bytes(PDF)
@@ -125,24 +126,23 @@ def demo(keep: bool) -> None:
         workbook = Path(tempfile.gettempdir()) / "portalctl-demo-tickets.xlsx"  # outlives the demo, to open it
         for step, (caption, args) in enumerate(tour(pdf, workbook), start=1):
             if caption:
-                click.echo()
-                click.echo(click.style(f"# {caption}", fg="cyan") if colour else f"# {caption}")
-            line = "$ portalctl " + " ".join(shlex.quote(a) for a in args)
-            click.echo(click.style(line, bold=True) if colour else line)
-            run(root, args, step)
-        click.echo()
+                io.echo()
+                io.echo(io.style(f"# {caption}", fg="cyan"))
+            io.echo(io.style("$ portalctl " + " ".join(shlex.quote(a) for a in args), bold=True))
+            run(root, args, step, io)
+        io.echo()
         if keep:
-            click.echo(f"The demo portal is kept in {home}: PORTALCTL_HOME={shlex.quote(str(home))} portalctl ...")
-        click.echo(f"The Excel export is {workbook}")
-        click.echo("Tour done. Your own portal: portalctl init   ·   help: portalctl --help")
+            io.echo(f"The demo portal is kept in {home}: PORTALCTL_HOME={shlex.quote(str(home))} portalctl ...")
+        io.echo(f"The Excel export is {workbook}")
+        io.echo("Tour done. Your own portal: portalctl init   ·   help: portalctl --help")
 
 
-def run(root: click.Group, args: list[str], step: int) -> None:
-    """Run one step in this process; a refusal the tour expects is shown, anything else stops it."""
+def run(root: click.Group, args: list[str], step: int, io: IOStreams) -> None:
+    """Run one step in this process, on the tour's I/O; a refusal the tour expects is shown, anything else stops it."""
     try:
-        root.main(args=args, prog_name="portalctl", standalone_mode=False)
+        root.main(args=args, prog_name="portalctl", standalone_mode=False, obj=io)
     except click.ClickException as exc:
-        exc.show()
-        click.echo(f"(exit code {exc.exit_code})", err=True)
+        exc.show(io.err)
+        io.echo(f"(exit code {exc.exit_code})", err=True)
         if exc.exit_code != 5:
             raise click.ClickException(f"the demo stopped at step {step}") from exc

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -22,8 +21,7 @@ from portalctl.output.exporters import FORMATS, STDOUT_FORMATS, ExportSpec, form
 from portalctl.output.exporters import export as run_export
 from portalctl.output.localtime import user_zone
 from portalctl.output.summary import Tally
-from portalctl.terminal import color_enabled
-from portalctl.times import now_iso
+from portalctl.times import iso
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATE_VERSION = 1
@@ -65,8 +63,10 @@ def resolve_target(target: Path, fmt: str | None, *, comments: bool, bom: bool) 
     return path, chosen
 
 
-def progress_wanted() -> bool:
-    return color_enabled(sys.stderr)  # a terminal, and neither NO_COLOR nor TERM=dumb
+def progress_stream() -> IO[str] | None:
+    """stderr when a person watches it: a terminal that takes control codes (neither NO_COLOR nor TERM=dumb)."""
+    io = app().io
+    return io.err if io.err_color else None
 
 
 def failed_write(target: Path | None, exc: OSError) -> PortalError:
@@ -131,7 +131,7 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
             raise click.UsageError("--limit with --incremental would skip the tickets past the limit for good")
         since = read_state(state_file)
         query = query.but(updated_since=since)
-        started = now_iso()  # before the query: nothing slips between runs
+        started = iso(app().io.now())  # before the query: nothing slips between runs
     client = app().client
     try:
         definitions = client.accounts.field_defs()
@@ -141,8 +141,8 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     wanted = parse_columns(columns)
     spec = ExportSpec(
         fmt=chosen, target=path, columns=ticket_columns(definitions, wanted), noun="tickets",
-        zone=zone, zone_name=zone_name, columns_chosen=wanted is not None, record_fields=TICKET_FIELDS,
-        comments=include_comments, bom=bom,
+        zone=zone, zone_name=zone_name, exported_at=app().io.now(), columns_chosen=wanted is not None,
+        record_fields=TICKET_FIELDS, comments=include_comments, bom=bom,
         tally=Tally(zone, listed_states(query.statuses)) if chosen == "xlsx" else None,
     )
     # filters are checked here, before any file is touched
@@ -157,8 +157,8 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
         return client.tickets.get(ticket.id).comments or []
 
     try:
-        count = run_export(records, spec, comments_of=comments_of if include_comments else None,
-                           progress=progress_wanted())
+        count = run_export(records, spec, app().io.out, comments_of=comments_of if include_comments else None,
+                           progress=progress_stream())
     except BrokenPipeError:
         raise  # `| head` read what it wanted: the root command stops quietly
     except OSError as exc:
@@ -196,10 +196,11 @@ def articles(collection: str | None, folder: str | None, locale: str | None, wit
     needs_body = with_body or any(c.name == "body" for c in chosen_columns)
     fields = ARTICLE_FIELDS if needs_body else tuple(f for f in ARTICLE_FIELDS if f != "body")
     spec = ExportSpec(fmt=chosen, target=path, columns=chosen_columns, noun="articles", zone=zone,
-                      zone_name=zone_name, columns_chosen=wanted is not None, record_fields=fields, bom=bom)
+                      zone_name=zone_name, exported_at=app().io.now(), columns_chosen=wanted is not None,
+                      record_fields=fields, bom=bom)
     records: Iterator[Any] = (client.articles.get(a.id) for a in listed) if needs_body else listed
     try:
-        count = run_export(records, spec, progress=progress_wanted())
+        count = run_export(records, spec, app().io.out, progress=progress_stream())
     except BrokenPipeError:
         raise  # `| head` read what it wanted: the root command stops quietly
     except OSError as exc:
@@ -230,7 +231,7 @@ def write_state(path: Path, started: str, count: int, target: Path | None) -> No
     state = {
         "version": STATE_VERSION,
         "updated_since": started,
-        "last_run": {"started_at": started, "finished_at": now_iso(),
+        "last_run": {"started_at": started, "finished_at": iso(app().io.now()),
                      "tickets": count, "file": str(target.resolve()) if target is not None else "-"},
     }
     with atomic_paths([path]) as (temp,):

@@ -8,6 +8,7 @@ from typing import IO, Any
 
 import click
 
+from portalctl.commands.context import app
 from portalctl.times import iso
 
 RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -17,7 +18,7 @@ SPAN_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class When(click.ParamType):  # type: ignore[type-arg]
-    """A moment: YYYY-MM-DD, an ISO date-time, or a span back from now (30m, 24h, 7d, 2w). Gives ISO UTC."""
+    """A moment: YYYY-MM-DD, an ISO date-time, or a span back from now (the I/O object's clock). Gives ISO UTC."""
 
     name = "WHEN"
 
@@ -26,7 +27,7 @@ class When(click.ParamType):  # type: ignore[type-arg]
         match = RELATIVE.match(text)
         try:
             if match:
-                moment = datetime.now(UTC) - timedelta(**{UNITS[match[2]]: int(match[1])})
+                moment = app(ctx).io.now() - timedelta(**{UNITS[match[2]]: int(match[1])})
             elif len(text) == 10:
                 moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
             else:

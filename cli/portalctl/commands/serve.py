@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 import click
 
-from portalctl.commands.context import message
+from portalctl.commands.context import app, message
 
 
 @click.command()
@@ -66,11 +67,11 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
         shown = str(location)
     prepare(location, blobs, admin_email, shown)
     url = settings.get("public_url") or default_public_url(host, port)
-    configure_logging()
+    configure_logging(app().io.err)
     message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
-    app = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs,
-                     auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")))
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
+    asgi = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs,
+                      auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")))
+    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
 
 
 def auto_close_seconds(setting: str | float | None) -> float:
@@ -121,12 +122,11 @@ def prepare(location: Path | str, blob_dir: Path, admin_email: str | None, shown
         portal.close()
 
 
-def configure_logging() -> None:
+def configure_logging(stream: IO[str]) -> None:
     """The access log and server warnings as plain lines on stderr."""
     import logging
-    import sys
 
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
     server_log = logging.getLogger("portalctl.server")
     server_log.addHandler(handler)

@@ -5,18 +5,15 @@ A subcommand of `tickets`, loaded only when it runs (commands/tickets.py: LAZY_C
 
 from __future__ import annotations
 
-import shutil
-import sys
-
 import click
 
 from portalctl.commands.context import Output, app, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.contract import TicketQuery, listed_states
+from portalctl.iostreams import IOStreams
 from portalctl.output.localtime import user_zone
 from portalctl.output.render import STATE_COLOURS
 from portalctl.output.summary import DIMENSIONS, Tally
-from portalctl.terminal import color_enabled, is_tty
 
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character cell
 MAX_BAR = 50
@@ -48,9 +45,9 @@ def stats(query: TicketQuery, by: str, output: Output) -> None:
     for ticket in client.tickets.list(query):
         tally.add(ticket)
     rows = tally.rows(by)
-    if output.fmt == "table" and not output.columns_flag and is_tty(sys.stdout):
+    if output.fmt == "table" and not output.columns_flag and output.io.out_tty:
         title = f"Tickets by {by}" + (f" created ({zone_name})" if by == "month" else "")
-        click.echo(bar_chart(rows, title, by, color_enabled(sys.stdout)))
+        output.io.echo(bar_chart(rows, title, by, output.io))
         return
     output.many({"key": key, "count": count} for key, count in rows)
 
@@ -63,21 +60,19 @@ def bar(count: int, most: int, width: int) -> str:
     return "█" * (eighths // 8) + (BLOCKS[eighths % 8] if eighths % 8 else "")
 
 
-def bar_chart(rows: list[tuple[str, int]], title: str, by: str, colour: bool) -> str:
+def bar_chart(rows: list[tuple[str, int]], title: str, by: str, io: IOStreams) -> str:
     """Labels, bars and counts, fitted to the terminal's width, with the total underneath."""
     total = sum(count for _, count in rows)
     if not rows:
         return f"{title}\n  (no tickets)\ntotal  0"
     label_width = max(len(key) for key, _ in [*rows, ("total", 0)])
     count_width = len(f"{max(total, 1):,}")
-    columns = shutil.get_terminal_size((80, 24)).columns
-    width = max(10, min(MAX_BAR, columns - label_width - count_width - 6))
+    width = max(10, min(MAX_BAR, (io.width or 80) - label_width - count_width - 6))
     most = max(count for _, count in rows)
-    lines = [click.style(title, bold=True) if colour else title]
+    lines = [io.style(title, bold=True)]
     for key, count in rows:
-        drawn = bar(count, most, width).ljust(width)
-        if colour:
-            drawn = click.style(drawn, fg=STATE_COLOURS.get(key, "cyan") if by == "state" else "cyan")
+        colour = STATE_COLOURS.get(key, "cyan") if by == "state" else "cyan"
+        drawn = io.style(bar(count, most, width).ljust(width), fg=colour)
         lines.append(f"{key.ljust(label_width)}  {drawn}  {count:>{count_width},}")
     lines.append(f"{'total'.ljust(label_width)}  {' ' * width}  {total:>{count_width},}")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from portalctl.commands.context import Output, message, output_options
+from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
 from portalctl.errors import InvalidInput
 
@@ -94,7 +94,7 @@ def show(ref: str) -> None:
     from portalctl.templates import find_template
 
     path = find_template(ref)
-    click.echo(path.read_text(encoding="utf-8"), nl=False)
+    app().io.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
 @templates.command()
@@ -150,6 +150,6 @@ def render(ref: str, var_pairs: tuple[str, ...], vars_files: tuple[str, ...], fm
 
     ticket = render_ticket(ref, cli_vars=key_values(var_pairs, "--var"), vars_files=vars_files)
     if fmt == "json":
-        click.echo(json.dumps(ticket.to_dict(), indent=2, ensure_ascii=False))
+        app().io.echo(json.dumps(ticket.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(ticket.to_yaml(), nl=False)
+        app().io.echo(ticket.to_yaml(), nl=False)

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 
-import click
-
 from portalctl.cells import flat
+from portalctl.iostreams import IOStreams
 from portalctl.model import Ticket
 from portalctl.output.render import STATE_COLOURS
-from portalctl.terminal import color_enabled
 
 
-def show_ticket(ticket: Ticket) -> None:
-    colour = color_enabled(sys.stdout)
-
-    def style(text: str, **options: object) -> str:
-        return click.style(text, **options) if colour else text  # type: ignore[arg-type]
-
+def show_ticket(ticket: Ticket, io: IOStreams) -> None:
+    style, echo = io.style, io.echo
     status = style(ticket.status_label, fg=STATE_COLOURS.get(ticket.status), bold=True)
-    click.echo(style(f"#{ticket.id} {ticket.subject}", bold=True))
-    click.echo(f"{status} · {ticket.priority} priority · opened {ticket.created_at} by {ticket.requester_name}"
-               f" <{ticket.requester}>")
+    echo(style(f"#{ticket.id} {ticket.subject}", bold=True))
+    echo(f"{status} · {ticket.priority} priority · opened {ticket.created_at} by {ticket.requester_name}"
+         f" <{ticket.requester}>")
     due = ticket.due_at or "-"
     if ticket.overdue:
         due += style("  OVERDUE", fg="red", bold=True)
@@ -35,15 +28,15 @@ def show_ticket(ticket: Ticket) -> None:
     ]
     shown = [(label, value) for label, value in rows if value not in (None, [], "")]
     width = max(len(label) for label, _ in shown) + 2
-    click.echo()
+    echo()
     for label, value in shown:
-        click.echo(f"  {label + ':':<{width}}{flat(value)}")
+        echo(f"  {label + ':':<{width}}{flat(value)}")
     for comment in ticket.comments or []:
-        click.echo()
+        echo()
         note = style(" [internal note]", fg="yellow", bold=True) if comment.internal else ""
-        click.echo(style(f"── {comment.author_name} <{comment.author}> · {comment.created_at}", dim=True) + note)
+        echo(style(f"── {comment.author_name} <{comment.author}> · {comment.created_at}", dim=True) + note)
         for line in comment.body.rstrip().splitlines() or [""]:
-            click.echo(textwrap.indent(line, "   ") if line else "")
+            echo(textwrap.indent(line, "   ") if line else "")
         for attachment in comment.attachments:
-            click.echo(f"   attachment [{attachment.id}] {attachment.filename} ({attachment.content_type},"
-                       f" {attachment.size} bytes)")
+            echo(f"   attachment [{attachment.id}] {attachment.filename} ({attachment.content_type},"
+                 f" {attachment.size} bytes)")

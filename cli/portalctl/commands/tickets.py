@@ -37,7 +37,7 @@ def report(output: Output, ticket: Ticket, text: str) -> None:
     """After a change: a sentence on stderr; the ticket id (table) or the ticket (other formats) on stdout."""
     message(text)
     if output.fmt == "table" and not output.columns_flag:
-        click.echo(ticket.id)
+        output.io.echo(ticket.id)
     else:
         output.one(ticket)
 
@@ -313,7 +313,7 @@ def download(ticket_id: int, attachment_id: int, directory: Path, force: bool) -
     with source:
         target = save(attachment, source, directory, force)
     message(f"Saved {attachment.filename} ({attachment.size} bytes)")
-    click.echo(str(target))
+    app().io.echo(target)
 
 
 def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> Path:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -50,6 +49,7 @@ class ExportSpec:
     noun: str  # "tickets", "articles": progress and the sheet's name
     zone: tzinfo
     zone_name: str
+    exported_at: datetime  # the I/O object's clock when the export started (Excel's Summary sheet)
     columns_chosen: bool = False  # JSON: only these columns, not the whole record
     record_fields: Sequence[str] = ()  # JSON: the record's documented fields, in order
     comments: bool = False
@@ -196,44 +196,49 @@ class JsonWriter(JsonlWriter):
 
 # --- progress -----------------------------------------------------------------------------------------------------
 class Progress:
-    """A running count on stderr, redrawn at most ten times a second; silent unless stderr is a terminal."""
+    """A running count on `stream` (stderr when it is a terminal), redrawn at most ten times a second; else silent."""
 
-    def __init__(self, noun: str, enabled: bool) -> None:
+    def __init__(self, noun: str, stream: IO[str] | None) -> None:
         self.noun = noun
-        self.enabled = enabled
+        self.stream = stream
         self.shown = 0.0
 
+    @property
+    def enabled(self) -> bool:
+        return self.stream is not None
+
     def tick(self, count: int) -> None:
-        if not self.enabled or count % 200:
+        if self.stream is None or count % 200:
             return
         now = time.monotonic()
         if now - self.shown >= 0.1:
             self.shown = now
-            sys.stderr.write(f"\r  {count:,} {self.noun} exported…")
-            sys.stderr.flush()
+            self.stream.write(f"\r  {count:,} {self.noun} exported…")
+            self.stream.flush()
 
     def done(self) -> None:
-        if self.enabled and self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+        if self.stream is not None and self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 # --- the run ------------------------------------------------------------------------------------------------------
 ROWS_BATCH = 200  # ready CSV rows held at a time; Progress redraws at most every 200 records anyway
 
 
-def open_writer(spec: ExportSpec, paths: Sequence[Path], stack: contextlib.ExitStack) -> Writer:
+def open_writer(spec: ExportSpec, paths: Sequence[Path], stack: contextlib.ExitStack, stdout: IO[str]) -> Writer:
     """The writer for `spec.fmt` on `paths` (temporary files), or on stdout when there are none."""
     if spec.fmt == "xlsx":
         from portalctl.output.xlsx import XlsxWriter
 
         return XlsxWriter(paths[0], spec.columns, sheet=spec.noun.capitalize(), zone=spec.zone,
-                          zone_name=spec.zone_name, comments=spec.comments, tally=spec.tally)
+                          zone_name=spec.zone_name, comments=spec.comments, tally=spec.tally,
+                          exported_at=spec.exported_at)
     encoding = "utf-8-sig" if spec.bom else "utf-8"
     streams: list[IO[str]] = [
         stack.enter_context(open(path, "w", encoding=encoding, newline=""))  # noqa: SIM115 (the stack closes it)
         for path in paths
-    ] or [sys.stdout]
+    ] or [stdout]
     if spec.fmt == "csv" and len(streams) > 1:
         return CsvWriter(streams[0], spec.columns, streams[1])
     if spec.fmt == "csv":
@@ -268,14 +273,17 @@ def pump(records: Iterable[Any], writer: Writer, comments_of: Callable[[Any], Se
     return count
 
 
-def export(records: Iterable[Any], spec: ExportSpec, *, comments_of: Callable[[Any], Sequence[Comment]] | None = None,
-           progress: bool = False) -> int:
-    """Write every record; returns how many. The targets change only if the whole export succeeds."""
+def export(records: Iterable[Any], spec: ExportSpec, stdout: IO[str], *,
+           comments_of: Callable[[Any], Sequence[Comment]] | None = None, progress: IO[str] | None = None) -> int:
+    """Write every record (to `stdout` when there is no target); returns how many; progress goes to `progress`.
+
+    The targets change only if the whole export succeeds.
+    """
     meter = Progress(spec.noun, progress)
     if spec.target is None:
         with contextlib.ExitStack() as stack:
-            count = pump(records, open_writer(spec, [], stack), comments_of, meter)
-            sys.stdout.flush()
+            count = pump(records, open_writer(spec, [], stack, stdout), comments_of, meter)
+            stdout.flush()
         return count
     with atomic_paths(spec.targets) as paths, contextlib.ExitStack() as stack:
-        return pump(records, open_writer(spec, paths, stack), comments_of, meter)
+        return pump(records, open_writer(spec, paths, stack, stdout), comments_of, meter)

@@ -189,8 +189,9 @@ class DataSheet:
 
 class XlsxWriter:
     def __init__(self, path: Path, columns: Sequence[Column], *, sheet: str, zone: tzinfo, zone_name: str,
-                 comments: bool, tally: Tally | None) -> None:
+                 comments: bool, tally: Tally | None, exported_at: datetime) -> None:
         self.path = path
+        self.exported_at = exported_at  # the Summary sheet's "Exported" time
         self.zone, self.zone_name = zone, zone_name
         self.wb = Workbook(write_only=True)
         self.sheets = [DataSheet(self.wb, sheet, columns, zone, zone_name, path.parent)]
@@ -213,7 +214,7 @@ class XlsxWriter:
         for sheet in self.sheets:
             sheet.finish()
         if self.summary is not None and self.tally is not None:
-            write_summary(self.summary, self.tally, self.zone, self.zone_name)
+            write_summary(self.summary, self.tally, self.zone, self.zone_name, self.exported_at)
         skeleton = io.BytesIO()
         self.wb.save(skeleton)  # small: headers, styles, summary, charts
         try:

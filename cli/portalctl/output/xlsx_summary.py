@@ -5,7 +5,7 @@ The counts were gathered while the ticket rows streamed (a Tally), so the sheet 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -18,12 +18,12 @@ SECTIONS = (("state", "State"), ("priority", "Priority"), ("department", "Depart
 CHART_COLUMN = "D"
 
 
-def write_summary(ws: WriteOnlyWorksheet, tally: Tally, zone: tzinfo, zone_name: str) -> None:
+def write_summary(ws: WriteOnlyWorksheet, tally: Tally, zone: tzinfo, zone_name: str, exported_at: datetime) -> None:
     """Rows: the total, when, then one two-column table per dimension; charts to the right of the tables."""
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 17
     ws.append([header_cell(ws, "Tickets"), tally.total])
-    exported = WriteOnlyCell(ws, value=datetime.now(UTC).astimezone(zone).replace(tzinfo=None, microsecond=0))
+    exported = WriteOnlyCell(ws, value=exported_at.astimezone(zone).replace(tzinfo=None, microsecond=0))
     exported.number_format = DATETIME_FORMAT
     ws.append([f"Exported ({zone_name})", exported])
     ws.append([])
