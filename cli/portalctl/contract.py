@@ -273,42 +273,20 @@ class TicketsAPI(Protocol):
 
 
 class ArticlesAPI(Protocol):
-    def search(
-        self,
-        query: str,
-        *,
-        collection: str | None = None,
-        folder: str | None = None,
-        locale: str | None = None,
-        limit: int = 10,
-    ) -> builtins.list[Article]: ...
+    def search(self, query: str, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+               limit: int = 10) -> builtins.list[Article]: ...
 
     def get(self, article_id: int) -> Article: ...
 
-    def list(
-        self,
-        *,
-        collection: str | None = None,
-        folder: str | None = None,
-        locale: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Article]: ...
+    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+             limit: int | None = None) -> Iterator[Article]: ...
 
     def collections(self) -> builtins.list[Collection]: ...
 
     def rate(self, article_id: int, *, helpful: bool) -> Article: ...
 
-    def add(
-        self,
-        *,
-        collection: str,
-        folder: str,
-        title: str,
-        body: str,
-        locale: str = "en",
-        labels: Sequence[str] = (),
-        slug: str | None = None,
-    ) -> Article: ...
+    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
+            labels: Sequence[str] = (), slug: str | None = None) -> Article: ...
 
     def edit(self, article_id: int, **changes: Any) -> Article: ...
 

@@ -13,6 +13,16 @@ class PortalError(Exception):
     status: int = 503  # e.g. a portal file written by a newer portalctl: the portal cannot serve this
     code: str = "unavailable"
 
+    def __init_subclass__(cls, *, exit_code: ExitCode | None = None, status: int | None = None,
+                          code: str | None = None) -> None:
+        """`class NotFound(PortalError, exit_code=..., status=404, code="not_found")`: what a kind of failure means
+        to the command line and to HTTP, declared where the class is."""
+        super().__init_subclass__()
+        if exit_code is not None:
+            cls.exit_code = exit_code
+        if status is not None and code is not None:
+            cls.status, cls.code = status, code
+
     def __init__(self, message: str, hint: str | None = None, *, about: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -20,47 +30,33 @@ class PortalError(Exception):
         self.about = about  # the input the error is about, e.g. "subject": the command line words its hint from it
 
 
-class InvalidInput(PortalError):
-    exit_code = ExitCode.USAGE
-    status = 422
-    code = "invalid_input"
+class InvalidInput(PortalError, exit_code=ExitCode.USAGE, status=422, code="invalid_input"):
+    pass
 
 
-class NotFound(PortalError):
-    exit_code = ExitCode.NOT_FOUND
-    status = 404
-    code = "not_found"
+class NotFound(PortalError, exit_code=ExitCode.NOT_FOUND, status=404, code="not_found"):
+    pass
 
 
-class PermissionDenied(PortalError):
-    exit_code = ExitCode.AUTH
-    status = 403
-    code = "permission_denied"
+class PermissionDenied(PortalError, exit_code=ExitCode.AUTH, status=403, code="permission_denied"):
+    pass
 
 
-class StateConflict(PortalError):
-    exit_code = ExitCode.CONFLICT
-    status = 409
-    code = "state_conflict"
+class StateConflict(PortalError, exit_code=ExitCode.CONFLICT, status=409, code="state_conflict"):
+    pass
 
 
-class Unavailable(PortalError):
-    exit_code = ExitCode.UNAVAILABLE
-    status = 503
-    code = "unavailable"
+class Unavailable(PortalError, exit_code=ExitCode.UNAVAILABLE, status=503, code="unavailable"):
+    pass
 
 
-class TimedOut(PortalError):
-    exit_code = ExitCode.TIMED_OUT
-    status = 504
-    code = "timed_out"
+class TimedOut(PortalError, exit_code=ExitCode.TIMED_OUT, status=504, code="timed_out"):
+    pass
 
 
 class Unsupported(PortalError):
     """The portal behind this profile cannot do what was asked (never a silent no-op). Its status and code are
     PortalError's (it declares none, so `by_code("unavailable")` stays Unavailable)."""
-
-    exit_code = ExitCode.ERROR
 
 
 def declared() -> list[type[PortalError]]:

@@ -2,16 +2,7 @@
 
 Every file is read and checked before anything is written, so one bad file names itself and imports nothing.
 The slug (default: the file name without .md) makes a re-import update the same articles instead of adding copies.
-
-    ---
-    title: Cómo emitir una factura electrónica
-    collection: Colombia
-    folder: Facturación electrónica
-    locale: es
-    labels: [factura, DIAN]
-    ---
-    # Cómo emitir una factura electrónica
-    ...
+The front matter's keys are documented in 'portalctl admin articles import --help'.
 """
 
 from __future__ import annotations

@@ -198,21 +198,10 @@ class RenderedTicket:
         """The ticket as YAML, multi-line text as `|` blocks so a body reads as it will appear in the ticket."""
         return yaml.dump(self.to_dict(), Dumper=BlockDumper, allow_unicode=True, sort_keys=False)
 
-    def override(
-        self,
-        *,
-        subject: str | None = None,
-        body: str | None = None,
-        priority: str | None = None,
-        type: str | None = None,
-        department: str | None = None,
-        ccs: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        fields: Mapping[str, str] | None = None,
-        attachments: Sequence[Path] = (),
-        dedupe_key: str | None = None,
-        on_duplicate: str | None = None,
-    ) -> RenderedTicket:
+    def override(self, *, subject: str | None = None, body: str | None = None, priority: str | None = None,
+                 type: str | None = None, department: str | None = None, ccs: Sequence[str] = (),
+                 tags: Sequence[str] = (), fields: Mapping[str, str] | None = None, attachments: Sequence[Path] = (),
+                 dedupe_key: str | None = None, on_duplicate: str | None = None) -> RenderedTicket:
         """Command-line flags over the template: a value given replaces the template's, a field given replaces
         that field, and tags, CCs and attachments given are added to the template's."""
         given: dict[str, Any] = {"subject": subject, "body": body, "priority": priority, "type": type,
@@ -420,11 +409,8 @@ def _check(template: TicketTemplate) -> None:
 # --- variables ----------------------------------------------------------------------------------------------------
 
 
-def gather_variables(
-    cli_vars: Mapping[str, str] | None = None,
-    vars_files: Sequence[str] = (),
-    environ: Mapping[str, str] | None = None,
-) -> dict[str, str]:
+def gather_variables(cli_vars: Mapping[str, str] | None = None, vars_files: Sequence[str] = (),
+                     environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every variable a template may use: --var over --vars-file (later files over earlier) over the environment
     over the built-ins. portalctl's own PORTALCTL_* settings (a token among them) are never template variables, so a
     template from a cloned project cannot copy them into a ticket."""

@@ -289,15 +289,8 @@ class ServerTickets:
     def get(self, ticket_id: int) -> Ticket:
         return ticket(self.api.json("GET", f"/tickets/{segment(ticket_id)}"))
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         payload = given({"body": body, "internal": internal, "status": status,
                          "uploads": [self.api.upload(u) for u in attachments]})
         return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/replies", json=payload))
@@ -335,29 +328,16 @@ class ServerArticles:
     def __init__(self, api: Api) -> None:
         self.api = api
 
-    def search(
-        self,
-        query: str,
-        *,
-        collection: str | None = None,
-        folder: str | None = None,
-        locale: str | None = None,
-        limit: int = 10,
-    ) -> builtins.list[Article]:
+    def search(self, query: str, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+               limit: int = 10) -> builtins.list[Article]:
         params = {"q": query, "collection": collection, "folder": folder, "locale": locale, "limit": limit}
         return [record(Article, a) for a in self.api.items("/articles/search", params)]
 
     def get(self, article_id: int) -> Article:
         return record(Article, self.api.json("GET", f"/articles/{segment(article_id)}"))
 
-    def list(
-        self,
-        *,
-        collection: str | None = None,
-        folder: str | None = None,
-        locale: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Article]:
+    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+             limit: int | None = None) -> Iterator[Article]:
         params = [(key, value) for key, value in (("collection", collection), ("folder", folder),
                                                   ("locale", locale)) if value]
         return (record(Article, a) for a in self.api.pages("/articles", params, limit, ARTICLE_PAGE))
@@ -369,17 +349,8 @@ class ServerArticles:
         return record(Article, self.api.json("POST", f"/articles/{segment(article_id)}/votes",
                                            json={"helpful": helpful}))
 
-    def add(
-        self,
-        *,
-        collection: str,
-        folder: str,
-        title: str,
-        body: str,
-        locale: str = "en",
-        labels: Sequence[str] = (),
-        slug: str | None = None,
-    ) -> Article:
+    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
+            labels: Sequence[str] = (), slug: str | None = None) -> Article:
         payload = given({"collection": collection, "folder": folder, "title": title, "body": body,
                          "locale": locale, "labels": label_list(labels), "slug": slug})
         return record(Article, self.api.json("POST", "/articles", json=payload))

@@ -77,15 +77,8 @@ class ArticleService:
         self.actor = session.actor
 
     # --- reading
-    def search(
-        self,
-        query: str,
-        *,
-        collection: str | None = None,
-        folder: str | None = None,
-        locale: str | None = None,
-        limit: int = 10,
-    ) -> builtins.list[Article]:
+    def search(self, query: str, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+               limit: int = 10) -> builtins.list[Article]:
         """Best matches first. Every word is a prefix term; all must match, or, if none match that way, any."""
         dialect = self.session.portal.dialect
         if dialect.search_words(query) is None:
@@ -114,14 +107,8 @@ class ArticleService:
         article.body = row["body"]
         return article
 
-    def list(
-        self,
-        *,
-        collection: str | None = None,
-        folder: str | None = None,
-        locale: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Article]:
+    def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
+             limit: int | None = None) -> Iterator[Article]:
         """In tree order. Filters are checked now, so a wrong name fails before any output is written."""
         where, params = self._filters(collection, folder, locale)
         sql = (f"SELECT {COLUMNS} FROM {TREE} WHERE {' AND '.join(where) or 'TRUE'}"
@@ -166,17 +153,8 @@ class ArticleService:
         return self.get(article_id)
 
     # --- writing (staff)
-    def add(
-        self,
-        *,
-        collection: str,
-        folder: str,
-        title: str,
-        body: str,
-        locale: str = "en",
-        labels: Sequence[str] = (),
-        slug: str | None = None,
-    ) -> Article:
+    def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
+            labels: Sequence[str] = (), slug: str | None = None) -> Article:
         """A new article, its collection and folder made if missing. With a `slug` already in that folder, the
         article is updated instead, so importing the same files twice changes nothing."""
         self.actor.require_staff("add articles")

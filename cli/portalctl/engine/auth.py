@@ -46,18 +46,12 @@ LAST_USED_STEP = timedelta(minutes=1)  # last_used_at moves at most this often: 
 log = logging.getLogger("portalctl.server")
 
 
-class Unauthenticated(PermissionDenied):
+class Unauthenticated(PermissionDenied, status=401, code="unauthenticated"):
     """No valid credentials: the server answers 401 (a wrong role is PermissionDenied, 403)."""
 
-    status = 401
-    code = "unauthenticated"
 
-
-class RateLimited(Unavailable):
+class RateLimited(Unavailable, status=429, code="rate_limited"):
     """Too many attempts; `retry_after` says in how many seconds the next one is considered."""
-
-    status = 429
-    code = "rate_limited"
 
     def __init__(self, message: str, retry_after: int, hint: str | None = None) -> None:
         super().__init__(message, hint)

@@ -123,10 +123,8 @@ class TicketService(TicketReader):
             self._set_status(row, "open", now)
         self.conn.execute("UPDATE tickets_fts SET body = body || ? WHERE rowid = ?", ("\n" + body, row["id"]))
 
-    def _insert(
-        self, draft: TicketDraft, *, dept: int | None, requester: Row, values: dict[str, Any], now: str,
-        stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str],
-    ) -> int:
+    def _insert(self, draft: TicketDraft, *, dept: int | None, requester: Row, values: dict[str, Any], now: str,
+                stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str]) -> int:
         """The rows of a new ticket: the ticket, its first comment and files, CCs, search text, an event."""
         cursor = self.conn.execute(
             "INSERT INTO tickets (subject, status, priority, type, department_id, requester_id, org_id, tags,"
@@ -151,15 +149,8 @@ class TicketService(TicketReader):
         self._event(ticket_id, "created", follow_up, now)
         return ticket_id
 
-    def reply(
-        self,
-        ticket_id: int,
-        *,
-        body: str,
-        internal: bool = False,
-        status: str | None = None,
-        attachments: Sequence[Upload] = (),
-    ) -> Ticket:
+    def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
+              attachments: Sequence[Upload] = ()) -> Ticket:
         row = self._row(ticket_id)
         if not body.strip():
             raise InvalidInput("the reply is empty", about="body")

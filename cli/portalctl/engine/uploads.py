@@ -26,18 +26,12 @@ if TYPE_CHECKING:
 LIFETIME = timedelta(hours=24)
 
 
-class PayloadTooLarge(InvalidInput):
+class PayloadTooLarge(InvalidInput, status=413, code="payload_too_large"):
     """Larger than the portal's attachment limit."""
 
-    status = 413
-    code = "payload_too_large"
 
-
-class UnsupportedType(InvalidInput):
+class UnsupportedType(InvalidInput, status=415, code="unsupported_media_type"):
     """A type the portal does not accept, judged by content."""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 @dataclass
