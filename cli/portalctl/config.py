@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -61,9 +60,9 @@ class RetryPolicy:
         Jitter spreads clients that failed together (50 pipelines after a restart) so they do not return together.
         """
         if retry_after is not None:
-            return retry_after + random.uniform(0, min(1.0, self.backoff))
+            return retry_after + jitter(min(1.0, self.backoff))
         step = min(self.backoff_max, self.backoff * 2.0**attempt)
-        return step / 2 + random.uniform(0, step / 2)
+        return step / 2 + jitter(step / 2)
 
 
 @dataclass
@@ -228,3 +227,10 @@ def retry_policy(settings: Settings, options: Mapping[str, Any]) -> RetryPolicy:
     return RetryPolicy(retries=int(settings.number("retries", options, defaults.retries)),
                        backoff=settings.number("backoff", options, defaults.backoff),
                        timeout=settings.number("timeout", options, defaults.timeout))
+
+
+def jitter(most: float) -> float:
+    """A random pause of up to `most` seconds (random is imported here: only a retry needs it, not start-up)."""
+    import random
+
+    return random.uniform(0, most)

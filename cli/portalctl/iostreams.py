@@ -49,13 +49,11 @@ class IOStreams:
     @classmethod
     def system(cls) -> IOStreams:
         """The running process's streams, read now: CliRunner swaps sys.stdout per invocation."""
-        import shutil
-
         out_tty = is_tty(sys.stdout)
         return cls(
             stdin=sys.stdin, out=sys.stdout, err=sys.stderr,
             stdin_tty=is_tty(sys.stdin), out_tty=out_tty, err_tty=is_tty(sys.stderr),
-            width=shutil.get_terminal_size((80, 24)).columns if out_tty else None,
+            width=terminal_width() if out_tty else None,
             color_allowed="NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb",
             ci=os.environ.get("CI", "").lower() in ("1", "true", "yes"),
         )
@@ -101,3 +99,18 @@ class IOStreams:
     def style(self, text: str, **styles: Any) -> str:
         """`text` in click's styles when stdout shows colour, else as it is."""
         return click.style(text, **styles) if self.color else text
+
+
+def terminal_width() -> int:
+    """The terminal's columns (COLUMNS first, as shutil reads it; 80 when the size cannot be read). shutil itself
+    is not imported for this: it pulls in the compression modules, a few ms of every command's start-up."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (OSError, ValueError):
+            columns = 0
+    return columns or 80
