@@ -31,27 +31,27 @@ class PortalError(Exception):
 
 
 class InvalidInput(PortalError, exit_code=ExitCode.USAGE, status=422, code="invalid_input"):
-    pass
+    """Bad usage or input: a value the portal refuses (exit 2, HTTP 422)."""
 
 
 class NotFound(PortalError, exit_code=ExitCode.NOT_FOUND, status=404, code="not_found"):
-    pass
+    """No such record, or one the user may not see: both answer alike, so nothing leaks (exit 3, 404)."""
 
 
 class PermissionDenied(PortalError, exit_code=ExitCode.AUTH, status=403, code="permission_denied"):
-    pass
+    """Signed in, but not allowed to do this; or not signed in where no finer class says so (exit 4)."""
 
 
 class StateConflict(PortalError, exit_code=ExitCode.CONFLICT, status=409, code="state_conflict"):
-    pass
+    """The ticket's state forbids it, e.g. a reply to a closed ticket (exit 5, 409)."""
 
 
 class Unavailable(PortalError, exit_code=ExitCode.UNAVAILABLE, status=503, code="unavailable"):
-    pass
+    """The portal cannot be reached or is busy, after the retries (exit 6, 503)."""
 
 
 class TimedOut(PortalError, exit_code=ExitCode.TIMED_OUT, status=504, code="timed_out"):
-    pass
+    """`tickets wait` gave up before the ticket reached the state (exit 7, 504)."""
 
 
 class Unsupported(PortalError):
