@@ -27,8 +27,8 @@ from portalctl.backends import zendesk_map as zm
 from portalctl.backends.connector import Connector, ConnectorTickets, api_root, follow, read_files
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
-from portalctl.engine.attachments import sniff
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, state_of
+from portalctl.engine.attachments import sniff
 from portalctl.errors import (
     NotFound,
     PermissionDenied,
