@@ -12,7 +12,12 @@ Behaviour follows Freshdesk's public API reference (https://developers.freshdesk
   header `<...page=N+1>; rel="next"` while more pages exist.
 - List all tickets (#list_all_tickets): filters email, requester_id, company_id, updated_since; order_by created_at
   (default), due_by, updated_at, status; order_type desc (default) or asc; include=description|requester|stats; by
-  default only tickets created in the past 30 days are returned (use updated_since for older ones).
+  default only tickets created in the past 30 days are returned (use updated_since for older ones); pages past the
+  300th answer 400 {"description": "Validation failed", "errors": [{"field": "page", "message": "You cannot access
+  tickets beyond the 300th page. Please provide a smaller page number.", "code": "invalid_value"}]} (the body a
+  Freshdesk account answers, kept in airbytehq/airbyte's source-freshdesk tests, PAGE_LIMIT_300TH_REACHED; the
+  cap of 300 pages is confirmed by Freshworks staff, community.freshworks.com/api-and-webhooks-11406/
+  api-freshdesk-40750), while the `link` header still offers the next page.
 - Create a ticket (#create_ticket): one of email/requester_id is required; subject, description, status (2-5),
   priority (1-4), source, cc_emails, tags, type, group_id, custom_fields; attachments only as multipart
   `attachments[]` (with arrays as `cc_emails[]`, custom fields as `custom_fields[name]`); 201 with the ticket.
@@ -41,6 +46,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 API_KEY = "sim-freshdesk-key"
+LAST_TICKETS_PAGE = 300
 AGENT = {"id": 9001, "contact": {"name": "Ana Agent", "email": "ana@support.example", "active": True,
                                  "job_title": "Support", "language": "es", "time_zone": "Bogota"}}
 CUSTOM_FIELDS = ("cf_user_code", "cf_country")
@@ -478,5 +484,8 @@ class Simulator:
         if "company_id" in query:
             rows = [t for t in rows if str(t["company_id"]) == query["company_id"]]
         rows.sort(key=lambda t: (t[order_by], t["id"]), reverse=order_type == "desc")
+        if int(query.get("page") or 1) > LAST_TICKETS_PAGE:
+            raise Fail(*validation(("page", "You cannot access tickets beyond the 300th page. Please provide a "
+                                            "smaller page number.", "invalid_value")))
         shown = [self._ticket_json(t, includes, listing=True) for t in rows]
         return self.paged(shown, query, "/tickets")

@@ -9,7 +9,12 @@ It follows the WHMCS developer documentation (https://developers.whmcs.com/api/ 
 - GetTickets pages with `limitstart`/`limitnum` (default 25) and returns `totalresults`, `startnumber`,
   `numreturned`, `tickets.ticket[]` (https://developers.whmcs.com/api-reference/gettickets/);
 - GetTicket (ticketid or ticketnum) returns `replies.reply[]` (the opening message first) and `notes.note[]`
-  (https://developers.whmcs.com/api-reference/getticket/);
+  (https://developers.whmcs.com/api-reference/getticket/); a reply or note without files carries
+  `"attachments": [[]]` and `"attachment": ""`, and every one carries `attachments_removed` (the files were deleted
+  from storage: the names stay, the bytes are gone), as that page's example response shows (WHMCS 7.10+);
+- GetTickets keeps to the departments the API user's admin is assigned to unless
+  `ignore_dept_assignments` is true ("Pass as true to not adhere to the departments the API user is a member of",
+  https://developers.whmcs.com/api-reference/gettickets/); `assigned_departments` sets them (None: all);
 - OpenTicket, AddTicketReply, AddTicketNote take `attachments` as base64 JSON [{name, data}]
   (https://developers.whmcs.com/api-reference/openticket/, .../addticketreply/, .../addticketnote/);
 - GetTicketAttachment (relatedid, type ticket|reply|note, index) returns filename and base64 data
@@ -69,6 +74,7 @@ class ApiError(Exception):
 class WhmcsSim:
     def __init__(self, *, accesskey: str | None = None) -> None:
         self.accesskey = accesskey
+        self.assigned_departments: set[int] | None = None  # the API user's admin departments (None: all)
         self.auth_failure_status = 403
         self.tickets: dict[int, SimTicket] = {}
         self.files: dict[tuple[str, int], list[tuple[str, bytes]]] = {}
@@ -192,10 +198,27 @@ class WhmcsSim:
         return [{"filename": name, "index": index} for index, (name, _) in enumerate(stored)]
 
     def attached(self, form: dict[str, str], kind: str, related: int) -> dict[str, Any]:
-        """`attachments` [{filename, index}] and the older `attachment` string (stored names joined with |)."""
+        """`attachments` [{filename, index}] and the older `attachment` string (stored names joined with |); no
+        files is `[[]]`, as the GetTicket reference's example shows."""
         files = self.attachments(form, kind, related)
-        return {"attachments": files,
+        return {"attachments": files or [[]], "attachments_removed": False,
                 "attachment": "|".join(f"{100000 + i}_{f['filename']}" for i, f in enumerate(files))}
+
+    def remove_files(self, kind: str, related: int) -> None:
+        """Delete a message's files from storage as an admin's clean-up does: GetTicket keeps the names and says
+        `attachments_removed: true`; GetTicketAttachment finds nothing."""
+        self.files.pop((kind, related), None)
+        for t in self.tickets.values():
+            for entry in t.replies + t.notes:
+                key = ("note", entry.get("noteid")) if "noteid" in entry else (
+                    ("ticket", t.id) if entry.get("replyid") == 0 else ("reply", entry.get("replyid")))
+                if key == (kind, related):
+                    entry["attachments_removed"] = True
+
+    def visible(self, form: dict[str, str], t: SimTicket) -> bool:
+        """Whether the API user's department assignments let it see `t`."""
+        ignore = str(form.get("ignore_dept_assignments") or "").lower() in ("1", "true")
+        return ignore or self.assigned_departments is None or t.deptid in self.assigned_departments
 
     @staticmethod
     def priority(form: dict[str, str]) -> str:
@@ -258,7 +281,7 @@ class WhmcsSim:
     def do_GetTickets(self, form: dict[str, str]) -> dict[str, Any]:
         start = int(form.get("limitstart") or 0)
         count = int(form.get("limitnum") or 25)
-        rows = list(self.tickets.values())
+        rows = [t for t in self.tickets.values() if self.visible(form, t)]
         if form.get("deptid"):
             rows = [t for t in rows if t.deptid == int(form["deptid"])]
         if form.get("clientid"):

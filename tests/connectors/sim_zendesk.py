@@ -13,8 +13,11 @@ What it follows (Zendesk developer documentation):
   / errors", developer.zendesk.com/api-reference/introduction/requests/);
 - paging: cursor `page[size]` (at most 100) and `page[after]`, answered with `meta.has_more`, `meta.after_cursor`,
   `links.next` ("Paginating through lists using cursor pagination", developer.zendesk.com/api-reference/
-  introduction/pagination/);
-- uploads: POST /api/v2/uploads?filename= with the raw bytes -> {"upload": {"token", "attachment"}} ("Ticket
+  introduction/pagination/); List Requests with cursor paging ignores `sort_by`/`sort_order` (they order offset
+  pages only: a user's report confirmed by Zendesk Developer Advocacy, support.zendesk.com/hc/community/posts/
+  8403358233882), so its cursor pages come in id order here, not newest first;
+- uploads: POST /api/v2/uploads?filename= with the raw bytes -> {"upload": {"token", "attachment"}}; the
+  attachment's `content_type` is the request's Content-Type, which must name the file's real MIME type ("Ticket
   attachments: Upload files", developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/);
 - Help Center: GET /help_center/articles/search?query= -> {"results", "next_page"}, POST /articles/{id}/up|down
   ("Help Center API: Search", "Votes", developer.zendesk.com/api-reference/help_center/help-center-api/);
@@ -58,6 +61,7 @@ class ZendeskSim:
     articles: dict[int, dict[str, Any]] = field(default_factory=dict)
     custom_statuses: list[dict[str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    drops: int = 0  # the next writes are done, and then their answers are lost (a dropped connection)
     auto_assign: bool = True
     limit: int = 700  # requests per window (Zendesk Enterprise: 700 a minute)
     window: float = 60.0
@@ -130,6 +134,10 @@ class ZendeskSim:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, headers, payload = sim.handle(method, self.path, dict(self.headers.items()), body)
+                if method != "GET" and sim.drops and status < 400:
+                    sim.drops -= 1
+                    self.close_connection = True  # committed, but the client never hears of it
+                    return
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -261,7 +269,7 @@ class ZendeskSim:
                 page["users"] = [self.users[u] for u in {c["author_id"] for c in page["comments"]}]
                 return 200, page
             case ("POST", ["uploads"]):
-                return 201, self.upload(query, body)
+                return 201, self.upload(query, body, headers.get("Content-Type") or "")
             case ("GET", ["help_center", "articles", "search"]):
                 if not query.get("query"):
                     raise ApiError(400, {"error": "InvalidSearchQuery", "description": "query is required"})
@@ -321,7 +329,10 @@ class ZendeskSim:
             raise ApiError(400, {"error": "InvalidValue", "description": f"sort_by {key} is not valid"})
         mine = [r for r in self.requests.values()
                 if (r["requester_id"] == me or me in r["collaborator_ids"]) and r["status"] in statuses]
-        mine.sort(key=lambda r: (r[key], r["id"]), reverse=query.get("sort_order", "desc") == "desc")
+        if "page[size]" in query:  # cursor paging: sort_by/sort_order are not applied
+            mine.sort(key=lambda r: r["id"])
+        else:
+            mine.sort(key=lambda r: (r[key], r["id"]), reverse=query.get("sort_order", "desc") == "desc")
         page = self.page(mine, query, "/api/v2/requests")
         page["requests"] = page.pop("items")
         if "users" in (query.get("include") or ""):
@@ -403,14 +414,14 @@ class ZendeskSim:
         request["updated_at"] = when
         return {"request": request}
 
-    def upload(self, query: dict[str, str], body: bytes) -> dict[str, Any]:
+    def upload(self, query: dict[str, str], body: bytes, content_type: str) -> dict[str, Any]:
         name = query.get("filename")
         if not name:
             raise ApiError(400, {"error": "InvalidValue", "description": "filename is required"})
         aid = self.new_id()
         self.files[aid] = body
         attachment = {"id": aid, "file_name": name, "content_url": f"{self.url}/attachments/token/x/{aid}",
-                      "content_type": "application/binary", "size": len(body)}
+                      "content_type": content_type.split(";")[0].strip(), "size": len(body)}
         token = f"tok{aid}"
         self.uploads[token] = [attachment]
         return {"upload": {"token": token, "attachment": attachment, "attachments": [attachment]}}

@@ -340,3 +340,21 @@ def test_live_freshdesk_read_only(home: Path, monkeypatch: pytest.MonkeyPatch) -
         ticket = client.tickets.get(int(wanted) if wanted else first[0].id)
         assert ticket.comments is not None and ticket.status in ("open", "pending", "resolved", "closed",
                                                                    "on_hold", "new")
+
+
+def test_a_listing_past_the_300th_page_is_walked_by_update_time(sim: Simulator, client: Callable[..., Client]) -> None:
+    """List Tickets refuses pages past the 300th with a 400 ("You cannot access tickets beyond the 300th page",
+    invalid_value on `page`: the body airbytehq/airbyte's source-freshdesk tests keep; the cap confirmed by
+    Freshworks staff at community.freshworks.com/api-and-webhooks-11406/api-freshdesk-40750). An export of any size
+    still lists every ticket once: the walk restarts from the last `updated_since` it reached. Pages of one ticket
+    here, so 305 tickets need 305 pages; four share the update time where page 300 ends."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    ids = [sim.seed_ticket(subject=f"Caso {n}", email=REQUESTER, created=start + timedelta(minutes=n))
+           for n in range(305)]
+    for rid in ids[298:302]:
+        sim.state.tickets[rid]["updated_at"] = sim.state.tickets[ids[298]]["updated_at"]
+    listed = [t.id for t in client(page_size="1").tickets.list(TicketQuery(statuses=["open"], limit=None))]
+    assert sorted(listed) == sorted(ids) and len(listed) == len(set(listed))
+    oldest_first = [t.id for t in client(page_size="1").tickets.list(TicketQuery(statuses=["open"], sort="updated",
+                                                                                 limit=None))]
+    assert oldest_first[:298] == ids[:298] and set(oldest_first[298:302]) == set(ids[298:302])

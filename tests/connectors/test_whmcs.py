@@ -281,3 +281,34 @@ def test_live_read_only_list_and_show() -> None:
     if tickets:
         shown = backend.tickets.get(tickets[0].id)
         assert shown.id == tickets[0].id and shown.comments is not None
+
+
+def test_a_message_without_files_lists_no_attachment(client: Client, sim: WhmcsSim, tmp_path: Path) -> None:
+    """GetTicket's reference example (https://developers.whmcs.com/api-reference/getticket/, WHMCS 7.10+) writes a
+    reply or note without files as `"attachments": [[]]`; that inner `[]` is no file. Files an admin deleted keep
+    their names with `attachments_removed: true` (the first reply of the same example): nothing to download."""
+    pdf = tmp_path / "contrato.pdf"
+    pdf.write_bytes(b"%PDF-1.4 contrato")
+    ticket = client.tickets.create(TicketDraft(subject="Alta", body="Sin adjuntos"))
+    client.tickets.reply(ticket.id, body="Con adjunto", attachments=[Upload("contrato.pdf", pdf)])
+    client.tickets.reply(ticket.id, body="Nota sin adjuntos", internal=True)
+    raw = sim.do_GetTicket({"ticketid": str(ticket.id)})
+    assert raw["replies"]["reply"][0]["attachments"] == [[]]  # the simulator answers as the reference shows
+    assert [a.filename for a in client.tickets.attachments(ticket.id)] == ["contrato.pdf"]
+
+    reply_id = raw["replies"]["reply"][1]["replyid"]
+    sim.remove_files("reply", reply_id)
+    assert client.tickets.attachments(ticket.id) == []
+
+
+def test_listings_see_every_department_whatever_the_api_user_is_assigned(client: Client, sim: WhmcsSim) -> None:
+    """GetTickets honours the API user's department assignments unless `ignore_dept_assignments` is true ("Pass as
+    true to not adhere to the departments the API user is a member of",
+    https://developers.whmcs.com/api-reference/gettickets/): without it a ticket in another department would be
+    missing from listings and exports without an error."""
+    support = client.tickets.create(TicketDraft(subject="Soporte", body="b", department="1"))
+    billing = client.tickets.create(TicketDraft(subject="Factura", body="b", department="2"))
+    sim.assigned_departments = {1}
+    assert {t.id for t in client.tickets.list(TicketQuery(limit=None))} == {support.id, billing.id}
+    only_billing = list(client.tickets.list(TicketQuery(departments=["Facturación"], limit=None)))
+    assert [t.id for t in only_billing] == [billing.id]

@@ -239,3 +239,39 @@ def test_live_read_only_list_and_show(home: Path) -> None:
     tickets = list(client.tickets.list(TicketQuery(statuses=["all"], limit=3)))
     if tickets:
         assert client.tickets.get(tickets[0].id).id == tickets[0].id
+
+
+def test_newest_requests_are_the_newest_though_cursor_pages_ignore_sort(client: Client, sim: ZendeskSim) -> None:
+    """List Requests with cursor paging (`page[size]`) does not apply `sort_by`/`sort_order` (reported on
+    support.zendesk.com/hc/community/posts/8403358233882 and confirmed there by Zendesk Developer Advocacy; the
+    simulator pages in id order): the default listing, the newest first, must still show the newest."""
+    ids = [client.tickets.create(TicketDraft(subject=f"Caso {n}", body="x")).id for n in range(5)]
+    for day, rid in zip((3, 1, 9, 2, 7), ids, strict=True):  # updated in neither id order
+        sim.requests[rid]["updated_at"] = f"2026-12-0{day}T10:00:00Z"
+    newest = [t.id for t in client.tickets.list(TicketQuery(limit=2))]
+    assert newest == [ids[2], ids[4]]
+    by_created = [t.id for t in client.tickets.list(TicketQuery(sort="-created", limit=None))]
+    assert by_created == ids[::-1]
+
+
+def test_uploads_carry_the_files_real_type(client: Client, sim: ZendeskSim, tmp_path: Path) -> None:
+    """Upload Files: the Content-Type header must name the file's real MIME type, which Zendesk keeps as the
+    attachment's `content_type` ("Ticket attachments: Upload files",
+    developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/); not `application/binary`."""
+    pdf = tmp_path / "factura.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    ticket = client.tickets.create(TicketDraft(subject="Factura", body="adjunta",
+                                               attachments=[Upload("factura.pdf", pdf)]))
+    assert [(a.filename, a.content_type) for a in ticket.attachments or []] == [("factura.pdf", "application/pdf")]
+
+
+def test_a_reply_whose_answer_is_lost_is_not_sent_twice(client: Client, sim: ZendeskSim) -> None:
+    """PUT /api/v2/requests/{id} with a `comment` adds a comment each time it is sent ("Requests: Update Request",
+    developer.zendesk.com/api-reference/ticketing/tickets/ticket-requests/), so a reply whose answer never came is
+    not repeated: one comment, and an error that says the reply may have been made."""
+    ticket = client.tickets.create(TicketDraft(subject="Caso", body="primero"))
+    sim.drops = 1
+    with pytest.raises(Unavailable) as lost:
+        client.tickets.reply(ticket.id, body="segundo")
+    assert "may or may not" in (lost.value.hint or "")
+    assert [c["body"] for c in sim.comments[ticket.id]] == ["primero", "segundo"]

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, cast
 
 from portalctl.backends import freshdesk_map as fm
 from portalctl.backends.connector import Connector, ConnectorTickets, File, read_files
-from portalctl.backends.freshdesk_api import Api, form
+from portalctl.backends.freshdesk_api import LAST_PAGE, Api, form
 from portalctl.backends.freshdesk_kb import FreshdeskArticles
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
@@ -99,18 +99,23 @@ class FreshdeskTickets(ConnectorTickets[Api]):
         elif query.organization:
             params["company_id"] = query.organization
         params["include"] = "requester,stats,description" if match.words else "requester,stats"
-        server_sorted = key in SERVER_SORT
+        # Pages past the 300th are refused: a listing that may need them walks by update time (see Api.tickets)
+        # and is ordered here unless it asked for that order.
+        server_sorted = key in SERVER_SORT and query.limit is not None and query.limit <= LAST_PAGE * self.page_size
         if server_sorted:
             params["order_by"] = SERVER_SORT[key]
             params["order_type"] = "desc" if descending else "asc"
+            rows = self.api.pages("tickets", params)
+        else:
+            rows = self.api.tickets(params)
         moment = now_iso()
 
         def text(row: dict[str, Any]) -> str:
             return folded(f"{row.get('subject') or ''}\n{fm.plain(row, 'description_text', 'description')}")
 
-        return self.listing(self.api.pages("tickets", params), lambda row: fm.ticket(row, self.statuses, moment),
+        return self.listing(rows, lambda row: fm.ticket(row, self.statuses, moment),
                             lambda row, ticket: match(ticket, text(row) if match.words else None), query,
-                            streamed=server_sorted)
+                            streamed=server_sorted or (key == "updated" and not descending))
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []

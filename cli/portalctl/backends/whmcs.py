@@ -116,7 +116,9 @@ class WhmcsTickets(ConnectorTickets[Api]):
                     ("has no organisations in its ticket API", query.organization, "--org"),
                     ("tickets have no due time", query.overdue, "--overdue"))
         key, descending = sort_order(query.sort)
-        params: dict[str, Any] = {}
+        # Without it GetTickets keeps to the departments the API user's admin is assigned to, and tickets in the
+        # others vanish from listings without an error (https://developers.whmcs.com/api-reference/gettickets/).
+        params: dict[str, Any] = {"ignore_dept_assignments": "true"}
         wanted_states: set[str] | None = None
         wanted_labels: set[str] = set()
         if query.statuses is None:

@@ -93,12 +93,19 @@ def ticket(data: dict[str, Any], state: str, department: str | None, *, full: bo
 
 
 def attachments(data: dict[str, Any], kind: str, related: int, comment_id: int, when: str) -> list[Attachment]:
-    """`attachments` [{filename, index}] (WHMCS 7.5+), else the older `attachment` "name|name" string."""
+    """`attachments` [{filename, index}] (WHMCS 7.10+), else the older `attachment` "name|name" string.
+
+    A message without files says `"attachments": [[]]` (GetTicket's documented example), and one whose files an
+    admin deleted keeps their names with `attachments_removed: true`: neither is a file anyone can download."""
+    if str(data.get("attachments_removed")).lower() in ("true", "1"):
+        return []
     files = data.get("attachments")
     if not isinstance(files, list):
         files = [n.split("_", 1)[-1] for n in str(data.get("attachment") or "").split("|") if n]
     found = []
     for position, item in enumerate(files):
+        if isinstance(item, list | dict) and not item:
+            continue
         index = int(item.get("index", position)) if isinstance(item, dict) else position
         name = str(item.get("filename") if isinstance(item, dict) else item)
         found.append(Attachment(id=related * 1000 + index * 10 + KINDS[kind], filename=name,

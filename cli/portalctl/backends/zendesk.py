@@ -27,7 +27,8 @@ from portalctl.backends import zendesk_map as zm
 from portalctl.backends.connector import Connector, ConnectorTickets, api_root, follow, read_files
 from portalctl.backends.refusals import NoAccountAdmin
 from portalctl.config import Profile
-from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order, state_of
+from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, state_of
+from portalctl.engine.attachments import sniff
 from portalctl.errors import (
     NotFound,
     PermissionDenied,
@@ -136,20 +137,18 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return zm.ticket(request, users, self.labels, now_iso(), comments)
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
-        """Your requests matching `query`: the state and the order on the server, the rest here."""
+        """Your requests matching `query`: the state on the server, the rest and the order here."""
         self.refuse(("'s end-user API cannot filter by group", query.departments, "--department"),
                     ("'s end-user API cannot filter by organisation", query.organization, "--org"))
-        key, descending = sort_order(query.sort)
         match = self.matcher(query)
+        # With cursor paging List Requests ignores sort_by/sort_order (they order offset pages, which stop at 10,000
+        # records), so a user's requests are all read and ordered here: "newest" means newest.
         params: dict[str, Any] = {"page[size]": self.page_size, "include": "users",
-                                  "status": ",".join(zm.NATIVE[s] for s in STATES if s in (match.states or ())),
-                                  "sort_by": "created_at" if key == "created" else "updated_at",
-                                  "sort_order": "desc" if descending else "asc"}
+                                  "status": ",".join(zm.NATIVE[s] for s in STATES if s in (match.states or ()))}
         moment = now_iso()
         rows = self.api.pages("requests", "requests", params)
         return self.listing(rows, lambda row: zm.ticket(row[0], row[1], self.labels, moment),
-                            lambda row, ticket: match(ticket, zm.search_text(row[0])), query,
-                            streamed=key in ("updated", "created"))  # the server's order: constant memory
+                            lambda row, ticket: match(ticket, zm.search_text(row[0])), query, streamed=False)
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return self.get(ticket_id).attachments or []
@@ -166,11 +165,12 @@ class ZendeskTickets(ConnectorTickets[Api]):
     # -- writing -------------------------------------------------------------------------------------------------
 
     def _upload(self, files: Sequence[tuple[str, bytes]]) -> builtins.list[str]:
-        """Each file to POST /uploads?filename=; the tokens go in the comment's `uploads`."""
+        """Each file to POST /uploads?filename= typed by its content (Zendesk keeps the Content-Type sent as the
+        file's type); the tokens go in the comment's `uploads`."""
         tokens = []
         for name, content in files:
             data = self.api.json("POST", "uploads", params={"filename": name}, data=content,
-                                 headers={"Content-Type": "application/binary"})
+                                 headers={"Content-Type": sniff(content[:8192], name)})
             tokens.append(str(data["upload"]["token"]))
         return tokens
 
