@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from portalctl.engine.db import Connection
+from portalctl.engine.dialect import SQLite
 from portalctl.engine.schema import MIGRATIONS
-from portalctl.engine.sqlite import connect
 from portalctl.errors import PortalError
+
+
+def connect(path: Path, *, create: bool = False) -> Connection:
+    """The portal file at `path`, opened as the embedded portal opens it."""
+    return SQLite().connect(path, create=create)
 
 
 def test_new_portal_is_wal_and_at_the_latest_schema(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_an_unreachable_database_is_one_line_exit_6_without_the_password(tmp_pat
 
 
 def test_both_schemas_have_the_same_tables_and_columns(tmp_path: Path) -> None:
-    """A migration added to schema.py without its PostgreSQL counterpart in schema_pg.py fails here."""
+    """A difference in the dialects' schema terms that adds or loses a column on one database fails here."""
     sqlite, postgres = new_store("sqlite", tmp_path / "s").open(), new_store("postgresql", tmp_path / "p").open()
     try:
         tables = [r[0] for r in sqlite.conn.execute(

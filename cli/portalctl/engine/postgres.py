@@ -22,11 +22,13 @@ from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from portalctl.engine.db import IntegrityError, safe_url
-from portalctl.engine.schema_pg import MIGRATIONS
 from portalctl.errors import PortalError, Unavailable
 
 WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
 MIGRATION_LOCK = WRITE_LOCK + 1
+# schema_version counts schema.MIGRATIONS from the third on: PostgreSQL's first migration was their 1-3 in one, so
+# a database at version v has the first v + 2 (version 0: none).
+VERSIONS_BEFORE_FIRST = 2
 POOL_SIZE = 40  # per process; the server lets POOL_SIZE // 2 requests in at a time (server/concurrency.py)
 CONNECT_TIMEOUT = 10  # seconds
 BATCH = 500
@@ -118,9 +120,9 @@ class PgConnection:
             self.raw = None  # type: ignore[assignment]
 
 
-def connect(url: str) -> PgConnection:
+def connect(url: str, migrations: Sequence[str]) -> PgConnection:
     """A connection from this process's pool for `url`. The first one is made directly, so a wrong URL fails at
-    once saying why; it migrates the schema, then the pool is made."""
+    once saying why; it brings the schema up to `migrations` (dialect.PostgreSQL's), then the pool is made."""
     with _pools_lock:
         pool = _pools.get(url)
         if pool is None:
@@ -132,7 +134,7 @@ def connect(url: str) -> PgConnection:
                                   hint="is the server running, and the URL (user, host, database) right?") from exc
             conn = PgConnection(first, None)
             try:
-                migrate(conn)
+                migrate(conn, migrations)
             finally:
                 conn.close()
             pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=False, timeout=30,
@@ -150,7 +152,7 @@ def connect(url: str) -> PgConnection:
                           hint="retry in a moment") from exc
 
 
-def migrate(conn: PgConnection) -> None:
+def migrate(conn: PgConnection, migrations: Sequence[str]) -> None:
     """Apply missing migrations under a lock, so several server processes starting together migrate once."""
     conn.execute("BEGIN")
     try:
@@ -158,12 +160,14 @@ def migrate(conn: PgConnection) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
         version = row[0] if row else 0
-        if version > len(MIGRATIONS):
+        applied = version + VERSIONS_BEFORE_FIRST if version else 0
+        if applied > len(migrations):
             raise PortalError(f"this portal was written by a newer portalctl (schema {version})",
                               hint="upgrade portalctl")
-        for number in range(version, len(MIGRATIONS)):
-            conn.raw.execute(MIGRATIONS[number])
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number + 1,))
+        for number in range(applied, len(migrations)):
+            conn.raw.execute(migrations[number].encode())
+            if number >= VERSIONS_BEFORE_FIRST:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number + 1 - VERSIONS_BEFORE_FIRST,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -1,12 +1,38 @@
-"""The embedded portal's SQLite schema, as numbered migrations applied in order (PRAGMA user_version)."""
+"""The portal's schema, written once for SQLite and PostgreSQL, as numbered migrations applied in order.
+
+Each migration is SQL that both databases read, with a few `{term}`s that each database's dialect (dialect.py,
+`Dialect.schema_terms`) fills in where they differ:
+- `{id}`: the integer id a row gets when none is given (INTEGER PRIMARY KEY; an identity column);
+- `{citext}` and `{nocase}`: text compared without case (TEXT ... COLLATE NOCASE; CITEXT);
+- `{bytes}`: a column that holds bytes (TEXT, which on SQLite keeps a BLOB as it is; BYTEA);
+- `{setup}`, `{tickets_fts}`, `{articles_fts}`: whole statements for full-text search (FTS5 tables and triggers;
+  tsvector columns, GIN indexes and the `portal` text-search configuration).
+Times are ISO text with a trailing Z and flags 0/1 integers on both, so values read back the same from either.
+A literal brace is doubled (`'{{}}'`), as in any str.format template.
+
+SQLite records how many migrations a file has in PRAGMA user_version (sqlite.py); PostgreSQL in its schema_version
+table, counted from migration 3 on (postgres.py): its first migration was this list's 1-3 in one.
+
+How to add a migration: append a string to MIGRATIONS; never edit one that has shipped, since files and databases
+already carry it. Write it once, using the terms above where the databases differ; a difference no term covers
+becomes a new term, with its SQL in both dialects. The schema parity test (tests/server/test_postgresql.py) then
+compares the tables and columns the two databases end up with.
+A migration written the old way on another branch (SQLite's text in schema.py, its counterpart in schema_pg.py)
+ports as its SQLite text with `INTEGER PRIMARY KEY` ids written `{id}` (and the other terms likewise); schema_pg's
+migration N is this list's N + 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
 
 MIGRATIONS: list[str] = [
     # 1: the whole first schema.
-    """
+    """{setup}
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
     CREATE TABLE organizations (
-        id INTEGER PRIMARY KEY,
+        id {id},
         name TEXT NOT NULL,
         slug TEXT NOT NULL UNIQUE,
         shared_tickets INTEGER NOT NULL DEFAULT 0,
@@ -18,8 +44,8 @@ MIGRATIONS: list[str] = [
     );
 
     CREATE TABLE users (
-        id INTEGER PRIMARY KEY,
-        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        id {id},
+        email {citext} NOT NULL UNIQUE{nocase},
         name TEXT NOT NULL,
         role TEXT NOT NULL CHECK (role IN ('customer', 'agent', 'admin')),
         org_id INTEGER REFERENCES organizations(id),
@@ -32,14 +58,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX users_org ON users(org_id);
 
     CREATE TABLE departments (
-        id INTEGER PRIMARY KEY,
+        id {id},
         name TEXT NOT NULL,
         slug TEXT NOT NULL UNIQUE,
         description TEXT
     );
 
     CREATE TABLE field_defs (
-        id INTEGER PRIMARY KEY,
+        id {id},
         key TEXT NOT NULL,
         label TEXT NOT NULL,
         type TEXT NOT NULL,
@@ -53,7 +79,7 @@ MIGRATIONS: list[str] = [
     );
 
     CREATE TABLE tickets (
-        id INTEGER PRIMARY KEY,
+        id {id},
         subject TEXT NOT NULL,
         status TEXT NOT NULL,
         priority TEXT NOT NULL,
@@ -63,7 +89,7 @@ MIGRATIONS: list[str] = [
         org_id INTEGER REFERENCES organizations(id),
         assignee_id INTEGER REFERENCES users(id),
         tags TEXT NOT NULL DEFAULT '[]',
-        fields TEXT NOT NULL DEFAULT '{}',
+        fields TEXT NOT NULL DEFAULT '{{}}',
         follow_up_of INTEGER REFERENCES tickets(id),
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
@@ -91,7 +117,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX ticket_ccs_user ON ticket_ccs(user_id);
 
     CREATE TABLE comments (
-        id INTEGER PRIMARY KEY,
+        id {id},
         ticket_id INTEGER NOT NULL REFERENCES tickets(id),
         author_id INTEGER NOT NULL REFERENCES users(id),
         body TEXT NOT NULL,
@@ -101,7 +127,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX comments_ticket ON comments(ticket_id, id);
 
     CREATE TABLE attachments (
-        id INTEGER PRIMARY KEY,
+        id {id},
         ticket_id INTEGER NOT NULL REFERENCES tickets(id),
         comment_id INTEGER REFERENCES comments(id),
         filename TEXT NOT NULL,
@@ -113,26 +139,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX attachments_ticket ON attachments(ticket_id);
 
     CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
+        id {id},
         ticket_id INTEGER NOT NULL REFERENCES tickets(id),
         actor_id INTEGER REFERENCES users(id),
         kind TEXT NOT NULL,
-        detail TEXT NOT NULL DEFAULT '{}',
+        detail TEXT NOT NULL DEFAULT '{{}}',
         created_at TEXT NOT NULL
     );
     CREATE INDEX events_ticket ON events(ticket_id);
 
     -- Public text of each ticket (subject and public comments: never internal notes), for --search.
-    CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, body, tokenize = 'unicode61 remove_diacritics 2');
+    {tickets_fts}
 
     CREATE TABLE collections (
-        id INTEGER PRIMARY KEY,
+        id {id},
         name TEXT NOT NULL,
         slug TEXT NOT NULL UNIQUE,
         position INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE folders (
-        id INTEGER PRIMARY KEY,
+        id {id},
         collection_id INTEGER NOT NULL REFERENCES collections(id),
         name TEXT NOT NULL,
         slug TEXT NOT NULL,
@@ -140,7 +166,7 @@ MIGRATIONS: list[str] = [
         UNIQUE (collection_id, slug)
     );
     CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
+        id {id},
         folder_id INTEGER NOT NULL REFERENCES folders(id),
         title TEXT NOT NULL,
         body TEXT NOT NULL,
@@ -161,22 +187,7 @@ MIGRATIONS: list[str] = [
         helpful INTEGER NOT NULL,
         PRIMARY KEY (article_id, user_id)
     );
-    CREATE VIRTUAL TABLE articles_fts USING fts5(
-        title, body, labels, content = 'articles', content_rowid = 'id',
-        tokenize = 'unicode61 remove_diacritics 2'
-    );
-    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, body, labels) VALUES (new.id, new.title, new.body, new.labels);
-    END;
-    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, body, labels)
-        VALUES ('delete', old.id, old.title, old.body, old.labels);
-    END;
-    CREATE TRIGGER articles_au AFTER UPDATE OF title, body, labels ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, body, labels)
-        VALUES ('delete', old.id, old.title, old.body, old.labels);
-        INSERT INTO articles_fts(rowid, title, body, labels) VALUES (new.id, new.title, new.body, new.labels);
-    END;
+    {articles_fts}
     """,
     # 2: de-duplication keys, so a retried or repeated CI report lands on one ticket.
     """
@@ -187,7 +198,7 @@ MIGRATIONS: list[str] = [
     # resets, mail kept for the admin when no SMTP server is configured, idempotent POSTs, staged uploads.
     """
     CREATE TABLE api_tokens (
-        id INTEGER PRIMARY KEY,
+        id {id},
         user_id INTEGER NOT NULL REFERENCES users(id),
         name TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE,
@@ -199,8 +210,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX api_tokens_user ON api_tokens(user_id);
 
     CREATE TABLE login_attempts (
-        id INTEGER PRIMARY KEY,
-        email TEXT NOT NULL COLLATE NOCASE,
+        id {id},
+        email {citext} NOT NULL{nocase},
         client TEXT NOT NULL,
         created_at TEXT NOT NULL
     );
@@ -208,7 +219,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX login_attempts_client ON login_attempts(client, created_at);
 
     CREATE TABLE password_resets (
-        id INTEGER PRIMARY KEY,
+        id {id},
         user_id INTEGER NOT NULL REFERENCES users(id),
         token_hash TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL,
@@ -218,7 +229,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX password_resets_user ON password_resets(user_id, created_at);
 
     CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
+        id {id},
         recipient TEXT NOT NULL,
         subject TEXT NOT NULL,
         body TEXT NOT NULL,
@@ -230,7 +241,7 @@ MIGRATIONS: list[str] = [
         key TEXT NOT NULL,
         request_hash TEXT NOT NULL,
         status INTEGER,
-        body TEXT,
+        body {bytes},
         created_at TEXT NOT NULL,
         PRIMARY KEY (user_id, key)
     );
@@ -248,3 +259,8 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+
+def render(terms: Mapping[str, str]) -> list[str]:
+    """MIGRATIONS in one database's SQL, its dialect's `terms` filled in."""
+    return [migration.format_map(terms) for migration in MIGRATIONS]

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from portalctl.engine.schema import MIGRATIONS
 from portalctl.errors import PortalError, Unavailable
 
 
@@ -30,8 +29,9 @@ class SQLiteConnection(sqlite3.Connection):
         return cursor.execute(sql, parameters)
 
 
-def connect(path: Path, *, create: bool = False) -> SQLiteConnection:
-    """Open (and migrate) the portal at `path`; refuse a missing file unless `create`."""
+def connect(path: Path, migrations: Sequence[str], *, create: bool = False) -> SQLiteConnection:
+    """Open the portal at `path` and bring it up to `migrations` (dialect.SQLite's); refuse a missing file unless
+    `create`."""
     if not create and not path.exists():
         raise PortalError(f"no portal at {path}", about="portal")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,21 +42,22 @@ def connect(path: Path, *, create: bool = False) -> SQLiteConnection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
+        migrate(conn, migrations)
     except sqlite3.DatabaseError as exc:
         raise Unavailable(f"cannot open the portal at {path}: {exc}", hint="is it a portalctl portal file?") from exc
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> None:
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> None:
+    """Apply the migrations the file lacks; PRAGMA user_version counts those it has."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
+    if version > len(migrations):
         raise PortalError(
             f"this portal was written by a newer portalctl (schema {version})", hint="upgrade portalctl"
         )
-    for number in range(version, len(MIGRATIONS)):
+    for number in range(version, len(migrations)):
         try:
-            conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+            conn.executescript(f"BEGIN IMMEDIATE; {migrations[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
         except sqlite3.Error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
