@@ -102,7 +102,9 @@ class WhmcsSim:
         return [c.get("action", "") for c in self.calls]
 
     def now(self) -> str:
-        self.clock += 1
+        """The install's clock: real time, and at least a second past its last answer (messages keep their order,
+        and a change made after an export started is stamped after it, as on a real install)."""
+        self.clock = max(self.clock + 1, int((datetime.now(UTC) - START).total_seconds()))
         return (START + timedelta(seconds=self.clock)).strftime("%Y-%m-%d %H:%M:%S")
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
