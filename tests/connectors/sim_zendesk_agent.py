@@ -207,8 +207,13 @@ def limited(sim: ZendeskSim) -> None:
                        {"Retry-After": str(wait)})
 
 
+def key(item: dict[str, Any]) -> str:
+    """Where a ticket stands in the export: update time, then id (a cursor is this, encoded)."""
+    return f"{item['updated_at']}|{item['id']:012d}"
+
+
 def position(item: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(f"{item['updated_at']}|{item['id']:012d}".encode()).decode()
+    return base64.urlsafe_b64encode(key(item).encode()).decode()
 
 
 def export(sim: ZendeskSim, query: dict[str, str]) -> dict[str, Any]:
@@ -224,8 +229,8 @@ def export(sim: ZendeskSim, query: dict[str, str]) -> dict[str, Any]:
     else:
         raise ApiError(400, {"error": "InvalidValue", "description": "start_time or cursor is required"})
     settled = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - sim.export_lag))
-    ready = sorted((t for t in sim.requests.values() if t["updated_at"] <= settled), key=position)
-    keyed = [t for t in ready if f"{t['updated_at']}|{t['id']:012d}" > after]
+    ready = sorted((t for t in sim.requests.values() if t["updated_at"] <= settled), key=key)
+    keyed = [t for t in ready if key(t) > after]
     chunk = keyed[:size]
     cursor = position(chunk[-1]) if chunk else base64.urlsafe_b64encode(after.encode()).decode()
     out: dict[str, Any] = {"tickets": [view(sim, t) for t in chunk], "after_cursor": cursor,
