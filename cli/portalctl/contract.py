@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -361,4 +361,24 @@ class TicketRowsAPI(Protocol):
 
     def list_json(self, query: TicketQuery) -> Iterator[str]:
         """Each ticket as the JSON text of `Ticket.to_dict()`."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChangeFeed:
+    """What changed since a saved position: the tickets (read once, as they stream) and, once they are all read,
+    where the next run resumes (a plain dict the export keeps in its state file)."""
+
+    tickets: Iterator[Ticket]
+    position: Callable[[], dict[str, Any]]
+
+
+@runtime_checkable
+class IncrementalAPI(Protocol):
+    """Tickets a platform can export by its own change feed (Zendesk's cursor-based incremental export): cheaper and
+    more complete than filtering a listing by updated time, and resumable exactly where the last run stopped."""
+
+    def changes(self, query: TicketQuery, position: dict[str, Any] | None) -> ChangeFeed:
+        """The tickets `query` matches that changed since `position` (what an earlier feed's `position()` gave; when
+        None or another account's, since query.updated_since, else from the beginning)."""
         ...

@@ -108,7 +108,9 @@ class WhmcsSim:
         return [c.get("action", "") for c in self.calls]
 
     def now(self) -> str:
-        self.clock += 1
+        """The install's clock: real time, and at least a second past its last answer (messages keep their order,
+        and a change made after an export started is stamped after it, as on a real install)."""
+        self.clock = max(self.clock + 1, int((datetime.now(UTC) - START).total_seconds()))
         return (START + timedelta(seconds=self.clock)).strftime("%Y-%m-%d %H:%M:%S")
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
@@ -233,6 +235,17 @@ class WhmcsSim:
                 "status": t.status, "priority": t.priority, "admin": "", "attachment": "", "lastreply": t.lastreply,
                 "flag": 0, "service": ""}
 
+    def listed(self, t: SimTicket) -> dict[str, Any]:
+        """A GetTickets row: a client's ticket keeps its submitter in requestor_name/_email/_type and owner_name
+        (https://developers.whmcs.com/api-reference/gettickets/), its name and email columns empty (they hold a
+        guest's, who is no client)."""
+        row = self.row(t)
+        row.update(requestor_name=t.name, requestor_email=t.email, requestor_type="Owner" if t.userid else "Guest",
+                   owner_name=t.name if t.userid else "")
+        if t.userid:
+            row.update(name="", email="")
+        return row
+
     # -- actions ------------------------------------------------------------------------------------------------
 
     def do_GetSupportStatuses(self, form: dict[str, str]) -> dict[str, Any]:
@@ -243,6 +256,11 @@ class WhmcsSim:
     def do_GetSupportDepartments(self, form: dict[str, str]) -> dict[str, Any]:
         rows = [{"id": i, "name": n, "awaitingreply": 0, "opentickets": 0} for i, n in DEPARTMENTS.items()]
         return {"totalresults": len(rows), "departments": {"department": rows}}
+
+    def do_GetAdminDetails(self, form: dict[str, str]) -> dict[str, Any]:
+        """The API credential's admin (https://developers.whmcs.com/api-reference/getadmindetails/)."""
+        return {"adminid": 1, "name": "API Admin", "notes": "", "signature": "",
+                "allowedpermissions": "List Support Tickets,Open New Ticket,View Support Ticket", "departments": "1,2"}
 
     def do_GetClientsDetails(self, form: dict[str, str]) -> dict[str, Any]:
         for client in CLIENTS.values():
@@ -298,7 +316,7 @@ class WhmcsSim:
         rows.sort(key=lambda t: (t.lastreply, t.id), reverse=True)
         page = rows[start: start + count]
         return {"totalresults": len(rows), "startnumber": start, "numreturned": len(page),
-                "tickets": {"ticket": [self.row(t) for t in page]}}
+                "tickets": {"ticket": [self.listed(t) for t in page]}}
 
     def do_GetTicket(self, form: dict[str, str]) -> dict[str, Any]:
         t = self.ticket(form)

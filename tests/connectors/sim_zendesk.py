@@ -66,6 +66,10 @@ class ZendeskSim:
     limit: int = 700  # requests per window (Zendesk Enterprise: 700 a minute)
     window: float = 60.0
     enforce: bool = False  # answer 429 past the limit
+    export_limit: int = 10  # incremental exports: requests per export_window, enforced always (sim_zendesk_agent.py)
+    export_window: float = 60.0
+    export_lag: float = 60.0  # the export leaves out the changes of the last minute
+    tags: dict[int, list[str]] = field(default_factory=dict)  # ticket tags (the Tickets API shows them)
     hits: int = 0
     count_429: int = 0
     log: list[str] = field(default_factory=list)
@@ -201,6 +205,8 @@ class ZendeskSim:
                 status, data = self.route(method, target, headers, body)
             except ApiError as exc:
                 status, data = exc.status, exc.body
+                limits.update(exc.headers)
+                self.count_429 += status == 429
             if isinstance(data, bytes):
                 return status, {"Content-Type": "application/octet-stream", **limits}, data
             return self.reply(status, data, limits)
@@ -287,6 +293,10 @@ class ZendeskSim:
                 article["vote_sum"] += 1 if direction == "up" else -1
                 return 200, {"vote": {"id": self.new_id(), "value": 1 if direction == "up" else -1,
                                       "item_id": article["id"], "item_type": "Article"}}
+        if self.users[me]["role"] != "end-user":  # agents and admins: the Tickets, Search and export APIs
+            from tests.connectors.sim_zendesk_agent import agent_route
+
+            return agent_route(self, method, segments, query, payload, me)
         raise ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
 
     # -- behaviour ---------------------------------------------------------------------------------------------
@@ -428,7 +438,8 @@ class ZendeskSim:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
+        self.headers = headers or {}

@@ -24,6 +24,7 @@ from tests.connectors.sim_zendesk import ZendeskSim
 
 KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs")
 PROFILE = "shared"
+TEAM = "team"
 PAGE_SIZE = "2"  # three tickets span two pages on every platform
 BOUNDED = {"backoff": "0.05", "timeout": "10", "page_size": PAGE_SIZE}  # every HTTP call is bounded in time
 
@@ -39,6 +40,17 @@ class Setup:
     options: dict[str, str]
     field: tuple[str, str] | None = None  # a custom field the account defines, with a valid value
     article_query: str | None = None  # finds at least one article, where the platform has a knowledge base
+    team: Team | None = None  # the support team's own profile, where it differs from `user`'s
+
+
+@dataclass(frozen=True)
+class Team:
+    """What the support team's profile changes: who signs in and the options (Zendesk: an agent's token; WHMCS: no
+    client, the whole install)."""
+
+    user: str | None
+    secret: str
+    options: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -51,17 +63,21 @@ class Target:
     field: tuple[str, str] | None
     article_query: str | None
     folder: Path  # for files the test writes
+    team: Client  # the support team's view of the same help desk (the same profile where the platform has one view)
+    team_run: Callable[..., Result]
 
 
 @contextlib.contextmanager
 def zendesk() -> Iterator[Setup]:
-    sim = ZendeskSim()
+    sim = ZendeskSim(export_lag=0.0)  # the export's one-minute lag is held in test_zendesk_agent.py
     sim.add_user("ana@cliente.test", "Ana Cliente", token="zd-token")
+    sim.tokens["agent@acme.zendesk.test"] = "zd-agent-token"
     sim.add_article("Cómo renovar el dominio", "Pasos para renovar el dominio .co")
     server = sim.start()
     try:
         yield Setup("Zendesk", sim.url, "zd-token", "ana@cliente.test",
-                    {"field_incident_status": "360005"}, ("incident_status", "abierto"), "renovar dominio")
+                    {"field_incident_status": "360005"}, ("incident_status", "abierto"), "renovar dominio",
+                    Team("agent@acme.zendesk.test", "zd-agent-token", {"field_incident_status": "360005"}))
     finally:
         server.shutdown()
         server.server_close()
@@ -85,8 +101,9 @@ def hubspot() -> Iterator[Setup]:
 def whmcs() -> Iterator[Setup]:
     sim = sim_whmcs.WhmcsSim().start()
     try:
-        yield Setup("WHMCS", sim.url, f"{sim_whmcs.IDENTIFIER}:{sim_whmcs.SECRET}", "ana@cliente.test",
-                    {"department": "Soporte Técnico"})
+        secret = f"{sim_whmcs.IDENTIFIER}:{sim_whmcs.SECRET}"
+        yield Setup("WHMCS", sim.url, secret, "ana@cliente.test", {"department": "Soporte Técnico"},
+                    team=Team(None, secret, {"department": "Soporte Técnico"}))
     finally:
         sim.stop()
 
@@ -95,13 +112,20 @@ SIMULATORS = {"zendesk": zendesk, "freshdesk": freshdesk, "hubspot": hubspot, "w
 
 
 def make_target(kind: str, setup: Setup, cli: Callable[..., Result], word: str, folder: Path) -> Target:
-    """Save the profile (its secret in the store, as `auth login` keeps it) and hand out its Client and CLI."""
-    profile = Profile(name=PROFILE, backend=kind, url=setup.url, user=setup.user,
-                      options={**BOUNDED, **setup.options})
+    """Save the profiles (secrets in the store, as `auth login` keeps them) and hand out their Clients and CLIs."""
+    client, run = saved(kind, setup.url, PROFILE, setup.user, setup.secret, setup.options, cli)
+    team, team_run = (client, run) if setup.team is None else saved(
+        kind, setup.url, TEAM, setup.team.user, setup.team.secret, setup.team.options, cli)
+    return Target(kind, setup.platform, client, run, word, setup.field, setup.article_query, folder, team, team_run)
+
+
+def saved(kind: str, url: str, name: str, user: str | None, secret: str, options: dict[str, str],
+          cli: Callable[..., Result]) -> tuple[Client, Callable[..., Result]]:
+    profile = Profile(name=name, backend=kind, url=url, user=user, options={**BOUNDED, **options})
     UserConfig().put(profile)
-    SecretStore().set(PROFILE, setup.secret)
+    SecretStore().set(name, secret)
 
-    def run(*args: str, **options: Any) -> Result:
-        return cli(*args, env={"PORTALCTL_PROFILE": PROFILE}, **options)
+    def run(*args: str, **more: Any) -> Result:
+        return cli(*args, env={"PORTALCTL_PROFILE": name}, **more)
 
-    return Target(kind, setup.platform, Client(profile), run, word, setup.field, setup.article_query, folder)
+    return Client(profile), run

@@ -259,12 +259,63 @@ def departments(target: Target, supported: bool) -> None:
         assert made.department in {d.slug for d in found} | {d.name for d in found}
 
 
+def team_list(target: Target, supported: bool) -> None:
+    """The support team lists and shows a customer's ticket, requester included (a customer's profile sees only its
+    own; the team's sees every requester's)."""
+    made = new_ticket(target, "team view")
+    if not supported:
+        return refused(target, lambda: list(target.team.tickets.list(TicketQuery(search=target.word))))
+    listed = {t.id: t for t in target.team.tickets.list(TicketQuery(search=target.word, statuses=list(STATES)))}
+    assert made.id in listed and listed[made.id].requester == made.requester
+    shown = target.team.tickets.get(made.id)
+    assert shown.subject == made.subject and shown.requester == made.requester
+    if target.team is not target.client:  # another profile: the customer's e-mail shows, not the team's
+        assert made.requester == target.client.accounts.me().email
+
+
+def team_work(target: Target, supported: bool) -> None:
+    """An internal note and a priority change by the team (what a customer sees of a note: test_zendesk_agent.py)."""
+    made = new_ticket(target, "team work", priority="low")
+    team = target.team.tickets
+    if not supported:
+        return refused(target, lambda: team.reply(made.id, body="psst", internal=True))
+    noted = team.reply(made.id, body="Revisar con contabilidad", internal=True)
+    assert [(c.body, c.internal) for c in noted.comments or []][-1] == ("Revisar con contabilidad", True)
+    assert team.update(made.id, TicketChanges(priority="high")).priority == "high"
+    assert target.client.tickets.get(made.id).priority == "high"
+
+
+def team_incremental(target: Target, supported: bool) -> None:
+    """Two nightly runs: the first exports this test's tickets, the second the ticket opened between them."""
+    state, first_file, second_file = (target.folder / name for name in ("state.json", "one.csv", "two.csv"))
+    old = new_ticket(target, "before")
+
+    def run(out: Any) -> set[int]:
+        result = target.team_run("export", "tickets", "-o", str(out), "--search", target.word, "--incremental",
+                                 str(state))
+        assert result.exit_code == 0, result.output
+        with out.open(newline="", encoding="utf-8") as handle:
+            return {int(row["id"]) for row in csv.DictReader(handle)}
+
+    if not supported:
+        return refused(target, lambda: run(first_file))
+    assert run(first_file) == {old.id}
+    new = new_ticket(target, "after")
+    second = run(second_file)
+    assert new.id in second
+    if "position" in json.loads(state.read_text()):  # the platform's own feed resumes exactly where it stopped
+        assert second == {new.id}
+
+
 CHECKS: dict[str, Callable[[Target, bool], None]] = {
     LIFECYCLE: lifecycle, REPLY: reply, INTERNAL: internal_note, CLOSE: close, REOPEN: reopen,
     "`tickets update`": update, "attachments: `--attach`, `tickets attachments`, `tickets download`": attachments,
     "custom fields: `--field`": custom_fields, CC_CREATE: cc_on_create, CC_ADD: cc_add, CC_REMOVE: cc_remove,
     "`--tag`": tags, "`--type`": types, "`articles search`, `articles show`": articles, "`articles rate`": rate,
     "`admin departments`": departments, "`tickets states`": states,
+    "team view: `tickets list` shows every customer's tickets, each with its requester": team_list,
+    "team view: `tickets reply --internal`, `tickets update`": team_work,
+    "team view: `export tickets --incremental` (what changed since the last run)": team_incremental,
 }
 
 

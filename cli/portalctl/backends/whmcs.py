@@ -1,9 +1,11 @@
 """The WHMCS connector: support tickets through the WHMCS API (`POST <url>/includes/api.php`).
 
 Profile: backend "whmcs", url the WHMCS address (where /includes/api.php lives), user the client's e-mail (tickets
-are opened as that client), options {"department": id or name for new tickets, "accesskey": the install's API
-access key where it uses one instead of an IP allow-list, "page_size": n, "attachment_max_mb": n,
-"status.<WHMCS status>": canonical state}. The secret is the API credential as "IDENTIFIER:SECRET" (Configuration >
+are opened as that client; without it the profile is the support team's admin view: every client's tickets, each
+showing its requester, public replies from `admin_username` or the API user), options {"department": id or
+name for new tickets, "accesskey": the install's API access key where it uses one instead of an IP allow-list,
+"admin_username": the admin a team reply is from, "page_size": n, "attachment_max_mb": n, "status.<WHMCS status>":
+canonical state}. The secret is the API credential as "IDENTIFIER:SECRET" (Configuration >
 System Settings > Manage API Credentials; the admin role needs API access).
 
 Statuses are read from the install (GetSupportStatuses) and mapped: Open, Customer-Reply, In Progress -> open;
@@ -83,17 +85,26 @@ class WhmcsTickets(ConnectorTickets[Api]):
         self.max_mb = max_mb
         self.default_department = profile.options.get("department")
         self._client_id: int | None = None
+        self.admin_username = str(profile.options.get("admin_username") or "") or None
 
     def client_id(self) -> int:
         """The WHMCS client the profile acts as (GetClientsDetails by e-mail)."""
         if self._client_id is None:
             if not self.email:
-                raise InvalidInput("the profile names no WHMCS client",
-                                   hint="set your client e-mail: portalctl auth login --backend whmcs --user EMAIL ...")
+                raise InvalidInput("the profile names no WHMCS client (it sees the whole install as the team)",
+                                   hint="open a ticket for a client with --requester EMAIL, or sign in as the "
+                                        "client: portalctl auth login --backend whmcs --user EMAIL ...")
             client = wm.client_details(self.api.call("GetClientsDetails", email=self.email,
                                                   missing=f"client {self.email}"))
             self._client_id = int(client.get("id") or client.get("userid") or 0)
         return self._client_id
+
+    def author(self) -> dict[str, Any]:
+        """Who a public reply is from: the profile's client, or (the admin view, a profile without --user) the
+        support team: AddTicketReply's `adminusername` from the admin_username option, else the API user."""
+        if self.email:
+            return {"clientid": self.client_id()}
+        return {"adminusername": self.admin_username} if self.admin_username else {}
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -226,9 +237,8 @@ class WhmcsTickets(ConnectorTickets[Api]):
             if label:
                 self.api.call("UpdateTicket", ticketid=int(ticket_id), status=label, missing=f"ticket #{ticket_id}")
         else:
-            self.api.call("AddTicketReply", ticketid=int(ticket_id), message=body, markdown="true",
-                          clientid=self.client_id(), status=label, attachments=files,
-                          missing=f"ticket #{ticket_id}")
+            self.api.call("AddTicketReply", ticketid=int(ticket_id), message=body, markdown="true", status=label,
+                          attachments=files, missing=f"ticket #{ticket_id}", **self.author())
         return self.get(ticket_id)
 
     def close(self, ticket_id: int) -> Ticket:
@@ -294,10 +304,13 @@ class WhmcsAccounts(NoAccountAdmin):
         self.profile = profile
 
     def me(self) -> User:
-        """The client the profile acts as (checks the credential and the e-mail)."""
+        """The client the profile acts as (checks the credential and the e-mail); without a client, the API
+        credential's admin (GetAdminDetails, https://developers.whmcs.com/api-reference/getadmindetails/)."""
         if not self.tickets.email:
-            raise InvalidInput("the profile names no WHMCS client",
-                               hint="pass --user with the client's e-mail in WHMCS")
+            admin = self.api.call("GetAdminDetails")
+            return User(id=int(admin.get("adminid") or 0), email="", name=str(admin.get("name") or "API admin"),
+                        role="admin", organization=None, active=True, title=None, phone=None, language=None,
+                        timezone=None, created_at="")
         client = wm.client_details(self.api.call("GetClientsDetails", email=self.tickets.email,
                                               missing=f"client {self.tickets.email}"))
         name = " ".join(str(client.get(k) or "") for k in ("firstname", "lastname")).strip()

@@ -77,6 +77,7 @@ def ticket(data: dict[str, Any], state: str, department: str | None, *, full: bo
         comments = [reply(ticket_id, r) for r in items(data, "replies", "reply")]
         comments += [note(n) for n in items(data, "notes", "note")]
         comments.sort(key=lambda c: (c.created_at, c.internal))
+    # GetTickets rows leave name and email empty on a client's ticket: the submitter is in requestor_* there
     requester = str(data.get("email") or data.get("requestor_email") or "")
     return Ticket(
         id=ticket_id, subject=str(data.get("subject") or ""), status=state, status_label=str(data.get("status") or ""),

@@ -30,6 +30,7 @@ from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, state_of
 from portalctl.engine.attachments import sniff
 from portalctl.errors import (
+    InvalidInput,
     NotFound,
     PermissionDenied,
     PortalError,
@@ -48,6 +49,7 @@ TOKEN_HINT = ("sign in with an API token: echo TOKEN | portalctl auth login --ba
               "https://SUBDOMAIN.zendesk.com --user EMAIL --with-token (Admin Center > Apps and integrations > "
               "Zendesk API), or an OAuth token with --option auth=oauth")
 REOPEN_TEXT = "Reopening this request."
+ROLES = ("end-user", "agent", "admin")
 CHUNK = 1 << 16
 
 
@@ -116,6 +118,7 @@ class Api(JsonApi):
 class ZendeskTickets(ConnectorTickets[Api]):
     platform = PLATFORM
     noun = "request"
+    resource = "requests"  # the API's path for them: an agent reads "tickets"
 
     def __init__(self, api: Api, labels: zm.Labels, profile: Profile, page_size: int) -> None:
         super().__init__(api, profile, page_size)
@@ -154,7 +157,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return self.get(ticket_id).attachments or []
 
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
-        for item, _ in self.api.pages(f"requests/{int(ticket_id)}/comments", "comments",
+        for item, _ in self.api.pages(f"{self.resource}/{int(ticket_id)}/comments", "comments",
                                       {"page[size]": PAGE_SIZE}):
             for data in item.get("attachments") or []:
                 if int(data["id"]) == attachment_id:
@@ -373,9 +376,27 @@ class ZendeskBackend(Connector):
         super().__init__(profile, secret)
         self.api = Api(profile, secret)
         self.labels = LazyLabels(self.api, profile)
-        self.tickets = ZendeskTickets(self.api, self.labels, profile, self.size)
+        self.role = str(profile.options.get("role") or "").strip().lower() or None
+        if self.role not in (None, *ROLES):
+            raise InvalidInput(f"profile {profile.name!r}: role must be one of {', '.join(ROLES)}",
+                               hint="agents and admins read every ticket: --option role=agent")
+        self._tickets: ZendeskTickets | None = None
         self.articles = ZendeskArticles(self.api, profile)
         self.accounts = ZendeskAccounts(self.api)
+
+    @property
+    def tickets(self) -> ZendeskTickets:  # type: ignore[override]  # chosen on first use, then fixed
+        """The Requests API for an end user, the Tickets API (zendesk_agent.py) for an agent or admin: the profile's
+        role option, else the token's own role (GET /users/me, asked once, on first use)."""
+        if self._tickets is None:
+            role = self.role or self.accounts.me().role
+            if role in ("agent", "admin"):
+                from portalctl.backends.zendesk_agent import AgentTickets
+
+                self._tickets = AgentTickets(self.api, self.labels, self.profile, self.size)
+            else:
+                self._tickets = ZendeskTickets(self.api, self.labels, self.profile, self.size)
+        return self._tickets
 
     def states(self) -> builtins.list[NativeState]:
         """Zendesk's request statuses as this profile labels them (an account's custom statuses show their own

@@ -12,7 +12,7 @@ import click
 
 from portalctl.commands.context import app, message
 from portalctl.commands.filters import filter_options
-from portalctl.contract import TicketQuery, TicketRowsAPI, listed_states
+from portalctl.contract import ChangeFeed, IncrementalAPI, TicketQuery, TicketRowsAPI, listed_states
 from portalctl.errors import InvalidInput, PortalError
 from portalctl.model import STATES, Comment, Ticket
 from portalctl.output.atomic import atomic_paths
@@ -123,13 +123,13 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     """
     path, chosen = resolve_target(target, fmt, comments=include_comments, bom=bom)
     query = query.but(statuses=query.statuses or list(STATES), limit=limit)
-    started, since = None, None
+    started, since, position = None, None, None
     if state_file is not None:
         if query.updated_since:
             raise click.UsageError("pass --incremental or --updated-since, not both")
         if limit is not None:
             raise click.UsageError("--limit with --incremental would skip the tickets past the limit for good")
-        since = read_state(state_file)
+        since, position = read_state(state_file)
         query = query.but(updated_since=since)
         started = iso(app().io.now())  # before the query: nothing slips between runs
     client = app().client
@@ -147,7 +147,11 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     )
     # filters are checked here, before any file is touched
     records: Iterable[Any] | None = None
-    if chosen == "csv" and not include_comments and isinstance(client.tickets, TicketRowsAPI):  # the fast path
+    feed: ChangeFeed | None = None
+    if state_file is not None and isinstance(client.tickets, IncrementalAPI):  # the platform's own change feed
+        feed = client.tickets.changes(query, position)
+        records = feed.tickets
+    elif chosen == "csv" and not include_comments and isinstance(client.tickets, TicketRowsAPI):  # the fast path
         records = client.tickets.list_rows(query, [c.name for c in spec.columns])
         spec.rows = records is not None
     if records is None:
@@ -164,7 +168,7 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     except OSError as exc:
         raise failed_write(path, exc) from exc
     if state_file is not None and started is not None:
-        write_state(state_file, started, count, path)
+        write_state(state_file, started, count, path, feed.position() if feed is not None else None)
     written = str(path) if path is not None else "stdout"
     extra = f"; comments in {spec.targets[1]}" if len(spec.targets) > 1 else ""
     if state_file is not None:
@@ -209,24 +213,30 @@ def articles(collection: str | None, folder: str | None, locale: str | None, wit
 
 
 # --- incremental state --------------------------------------------------------------------------------------------
-def read_state(path: Path) -> str | None:
-    """The moment the last successful export started, or None (no state yet: export everything)."""
+def read_state(path: Path) -> tuple[str | None, dict[str, Any] | None]:
+    """The moment the last successful export started, or None (no state yet: export everything), and where the
+    platform's change feed stopped, where a backend keeps one (IncrementalAPI)."""
     if not path.parent.is_dir():
         raise InvalidInput(f"no directory {path.parent} for the state file", hint="create it first")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None
+        return None, None
     try:
-        since = json.loads(text)["updated_since"]
+        state = json.loads(text)
+        since = state["updated_since"]
         datetime.fromisoformat(since)
+        position = state.get("position")
+        if position is not None and not isinstance(position, dict):
+            raise TypeError("position")
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"{path} is not a portalctl export state file",
                            hint="delete it to export every ticket once; the next success writes it again") from exc
-    return str(since)
+    return str(since), position
 
 
-def write_state(path: Path, started: str, count: int, target: Path | None) -> None:
+def write_state(path: Path, started: str, count: int, target: Path | None,
+                position: dict[str, Any] | None = None) -> None:
     """Record where the next run starts, atomically: a crash here leaves the previous state (a repeat, not a gap)."""
     state = {
         "version": STATE_VERSION,
@@ -234,5 +244,7 @@ def write_state(path: Path, started: str, count: int, target: Path | None) -> No
         "last_run": {"started_at": started, "finished_at": iso(app().io.now()),
                      "tickets": count, "file": str(target.resolve()) if target is not None else "-"},
     }
+    if position is not None:
+        state["position"] = position
     with atomic_paths([path]) as (temp,):
         temp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
