@@ -21,6 +21,7 @@ ALLOWED = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/zip", "text/plain", "text/csv",
 }
+NAME_MAX = 255  # bytes in a file name on Linux, macOS and Windows file systems
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (doc, xls)
 # Executables (PE, ELF, Mach-O) are refused whatever their size; filetype needs longer headers for some of them.
 EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa")
@@ -61,9 +62,15 @@ def _office_zip(filename: str) -> str:
 
 
 def safe_name(filename: str) -> str:
-    """A file name that cannot escape a directory or hide control characters."""
+    """A file name that cannot escape a directory or hide control characters, and that fits a file system (at most
+    255 bytes, its extension kept) whatever length another portal stored."""
     name = unicodedata.normalize("NFC", Path(filename.replace("\\", "/")).name)
     name = re.sub(r"[\x00-\x1f\x7f/:*?\"<>|]", "_", name).strip(" .")
+    if len(name.encode("utf-8")) > NAME_MAX:
+        stem, suffix = os.path.splitext(name)
+        suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+        room = NAME_MAX - len(suffix.encode("utf-8"))
+        name = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .") + suffix
     return name or "attachment"
 
 
