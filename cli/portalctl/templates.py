@@ -309,9 +309,12 @@ def read_text(path: Path, source: Path | str, line: int | None = None) -> str:
 
 def compose(text: str, path: Path | str) -> yaml.Node | None:
     """The document's node tree (no Python objects are built), or an error naming the file and line."""
-    loader = NoAliasLoader(text)
     try:
-        node: yaml.Node | None = loader.get_single_node()
+        loader = NoAliasLoader(text)  # its reader refuses control characters here, at once
+        try:
+            node: yaml.Node | None = loader.get_single_node()
+        finally:
+            loader.dispose()
         return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -320,12 +323,15 @@ def compose(text: str, path: Path | str) -> yaml.Node | None:
         fail(path, mark.line + 1 if mark else None, f"not valid YAML: {what}", hint=hint)
     except yaml.reader.ReaderError as exc:
         fail(path, text.count("\n", 0, exc.position) + 1,
-             f"has a control character ({ord(exc.character):#04x}) that YAML does not allow",
+             f"has a control character ({code_point(exc.character):#04x}) that YAML does not allow",
              hint="remove it, or write it as an escape such as \"\\x01\" inside double quotes")
     except RecursionError:
         fail(path, None, "is nested too deeply to be a template")
-    finally:
-        loader.dispose()
+
+
+def code_point(character: str | int) -> int:
+    """yaml's ReaderError gives the character, or its code point for text it decoded itself."""
+    return character if isinstance(character, int) else ord(character)
 
 
 class NoAliasLoader(yaml.SafeLoader):
