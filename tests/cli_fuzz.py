@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,12 +92,10 @@ def arguments(command: click.Command, paths: list[str]) -> st.SearchStrategy[lis
     return st.tuples(*parts).map(lambda lists: [word for part in lists for word in part])
 
 
-def is_unexpected(result: object) -> bool:
-    exit_code = getattr(result, "exit_code")
-    exception = getattr(result, "exception")
-    if exception is not None and not isinstance(exception, SystemExit):
+def is_unexpected(result: Result) -> bool:
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
         return True
-    return exit_code == 1 and "unexpected" in getattr(result, "stderr")
+    return result.exit_code == 1 and "unexpected" in result.stderr
 
 
 def fuzz(folder: Path, max_examples: int) -> Tally:

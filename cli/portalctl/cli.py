@@ -91,7 +91,8 @@ class RootGroup(click.Group):
         except UnicodeError as exc:
             if ctx.obj and ctx.obj.debug:
                 raise
-            raise PortalClickError(not_text(exc, ctx.meta.get(ARGV, [])), "use UTF-8 text (check the locale of the shell or script)", ExitCode.USAGE,
+            raise PortalClickError(not_text(exc, ctx.meta.get(ARGV, [])),
+                                   "use UTF-8 text (check the locale of the shell or script)", ExitCode.USAGE,
                                    io_of(ctx)) from exc
         except Exception as exc:
             if ctx.obj and ctx.obj.debug:
@@ -113,7 +114,7 @@ def not_text(exc: UnicodeError, argv: list[str]) -> str:
         if not (equals and flag.startswith("--")):
             flag = argv[index - 1] if index and argv[index - 1].startswith("-") else f"the argument {index + 1}"
         return f"{flag} is not UTF-8 text (it has the byte {bad:#04x})"
-    return f"the input is not UTF-8 text ({exc.reason})"
+    return f"the input is not UTF-8 text ({getattr(exc, 'reason', exc)})"
 
 
 def io_of(ctx: click.Context) -> IOStreams:

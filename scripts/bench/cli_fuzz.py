@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for tests.cli_fuzz
 
-from tests.cli_fuzz import fuzz  # noqa: E402
+from tests.cli_fuzz import fuzz
 
 
 def main() -> None:

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
+from portalctl.demo_data import sample_pdf
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.model import STATES
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
 from tests.contract.conftest import ClientFor
 from tests.contract.serving import Deployment
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = sample_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 ELF_EXE = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + b"\x00" * 100
 

@@ -15,7 +15,7 @@ import click
 
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
-from portalctl.errors import InvalidInput
+from portalctl.errors import InvalidInput, PortalError
 
 F = TypeVar("F", bound=Callable[..., Any])
 LIST_COLUMNS = ("name", "source", "description")

@@ -29,6 +29,18 @@ TEXT_EXTENSIONS = {".txt": "text/plain", ".log": "text/plain", ".md": "text/plai
                    ".json": "text/plain", ".xml": "text/plain"}
 
 
+class UnsupportedType(InvalidInput):
+    """A type the portal does not accept, judged by content (the first bytes, then the structure)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+def refused_type(filename: str, content_type: str) -> UnsupportedType:
+    return UnsupportedType(f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
+                           hint="attach PDF, images, Office documents, ZIP or plain text")
+
+
 def sniff(head: bytes, filename: str) -> str:
     """The content type from the first bytes; text only where the bytes are really text."""
     import filetype
@@ -96,10 +108,7 @@ class BlobStore:
             head = handle.read(8192)
             content_type = sniff(head, filename)
             if content_type not in ALLOWED:
-                raise InvalidInput(
-                    f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
-                    hint="attach PDF, images, Office documents, ZIP or plain text",
-                )
+                raise refused_type(filename, content_type)
             self.root.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             size = 0
@@ -114,6 +123,12 @@ class BlobStore:
                         digest.update(chunk)
                         out.write(chunk)
                         chunk = handle.read(1 << 20)
+                from portalctl.engine.filechecks import structure_problem
+
+                problem = structure_problem(Path(tmp_name), content_type)
+                if problem is not None:
+                    raise UnsupportedType(f"{filename} starts like {content_type} but is not one: {problem}",
+                                          hint="attach the file itself, not a renamed or damaged copy")
                 sha = digest.hexdigest()
                 target = self.path(sha)
                 target.parent.mkdir(exist_ok=True)
