@@ -135,7 +135,7 @@ class TestTypeByStructure:
                                                             as_user: AsUser) -> None:
         for width, height in ((10_000, 10_000), (100_000, 100_000)):  # 10^8 and 10^10 pixels in 70 bytes
             bomb = make_file(tmp_path, "bomb.png", png_bomb(width, height))
-            with pytest.raises(UnsupportedType, match="declared size .*is over the 50,000,000-pixel limit"):
+            with pytest.raises(UnsupportedType, match=r"declared size .*is over the 50,000,000-pixel limit"):
                 open_with(as_user(ANA), bomb)
         assert counts(portal) == (0, 0, 0)
 

@@ -215,7 +215,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
 
 @pytest.fixture(scope="session")
 def server(seeded: tuple[Store, Seed]) -> Iterator[Server]:
-    running = start_server(seeded[0], env={"PORTALCTL_AUTO_CLOSE_SECONDS": str(AUTO_CLOSE_SECONDS)})
+    # as behind a reverse proxy on this machine: tests sign in from their own X-Forwarded-For addresses
+    running = start_server(seeded[0], "--trusted-proxy", "127.0.0.1",
+                           env={"PORTALCTL_AUTO_CLOSE_SECONDS": str(AUTO_CLOSE_SECONDS)})
     yield running
     running.stop()
 

@@ -2,8 +2,8 @@
 with `%PDF` in front. Each check reads a bounded part of the file and decompresses nothing large, so a hostile
 file cannot make the check itself slow or large:
 
-- PDF: the header, then the trailer: `%%EOF` in the last KiB, after a `startxref` whose offset points at a cross-
-  reference table (`xref`) or stream (`N G obj`) inside the file. This is what a PDF reader reads first; parsing the
+- PDF: the trailer in the last KiB, `startxref` and `%%EOF`, whose offset points at a cross-reference table
+  (`xref`) or stream (`N G obj`) inside the file. This is what a PDF reader reads first; parsing the
   whole object graph (pypdf) would cost time in proportion to a 95 MB file for no stronger answer about stowaways.
 - images (PNG, JPEG, GIF, WebP): Pillow reads the declared size, refuses more than MAX_PIXELS before decoding
   (a decompression bomb), checks the structure (`verify`), and decodes images up to DECODE_PIXELS in full.
@@ -14,6 +14,7 @@ file cannot make the check itself slow or large:
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is refused unread (a decom
 DECODE_PIXELS = 16_000_000  # decoded in full up to this size (64 MB as RGBA); larger ones are verified only
 MAX_ZIP_ENTRIES = 10_000
 TAIL = 1024
-STARTXREF = re.compile(rb"startxref\s+(\d{1,12})\s+%%EOF\s*$")
+STARTXREF = re.compile(rb"startxref\s+(\d{1,12})\s+%%EOF")
 XREF_AT = re.compile(rb"\s*(xref|\d{1,10}\s+\d{1,5}\s+obj)")
 OFFICE_PARTS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/document.xml",
@@ -47,7 +48,9 @@ def _pdf(path: Path) -> str | None:
     size = path.stat().st_size
     with path.open("rb") as handle:
         handle.seek(max(0, size - TAIL))
-        match = STARTXREF.search(handle.read(TAIL).rstrip(b"\x00"))
+        match = None
+        for match in STARTXREF.finditer(handle.read(TAIL)):  # the last one: readers tolerate bytes after it
+            pass
         if match is None:
             return "it has no PDF trailer (startxref and %%EOF at its end)"
         offset = int(match[1])
@@ -63,7 +66,8 @@ def _image(path: Path) -> str | None:
     from PIL import Image  # imported here: only attachments need it
 
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings(), Image.open(path) as image:
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limit below is the one that counts
             width, height = image.size
             if width * height > MAX_PIXELS:
                 return f"its declared size ({width}x{height}) is over the {MAX_PIXELS:,}-pixel limit"
