@@ -48,9 +48,8 @@ def _pdf(path: Path) -> str | None:
     size = path.stat().st_size
     with path.open("rb") as handle:
         handle.seek(max(0, size - TAIL))
-        match = None
-        for match in STARTXREF.finditer(handle.read(TAIL)):  # the last one: readers tolerate bytes after it
-            pass
+        # the last one: readers tolerate bytes after it
+        match = next(reversed(list(STARTXREF.finditer(handle.read(TAIL)))), None)
         if match is None:
             return "it has no PDF trailer (startxref and %%EOF at its end)"
         offset = int(match[1])
@@ -66,15 +65,16 @@ def _image(path: Path) -> str | None:
     from PIL import Image  # imported here: only attachments need it
 
     try:
-        with warnings.catch_warnings(), Image.open(path) as image:
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limit below is the one that counts
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                return f"its declared size ({width}x{height}) is over the {MAX_PIXELS:,}-pixel limit"
-            image.verify()
-        if width * height <= DECODE_PIXELS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS is the limit that counts
             with Image.open(path) as image:
-                image.load()
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    return f"its declared size ({width}x{height}) is over the {MAX_PIXELS:,}-pixel limit"
+                image.verify()
+            if width * height <= DECODE_PIXELS:
+                with Image.open(path) as image:
+                    image.load()
     except Image.DecompressionBombError:  # Pillow's own, far larger, limit: refused before it decodes too
         return f"its declared size is over the {MAX_PIXELS:,}-pixel limit"
     except (OSError, ValueError, SyntaxError) as exc:
