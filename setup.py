@@ -37,6 +37,9 @@ setup(
         "keyring>=24",
         # filetype: attachment types are checked by magic bytes, not by name.
         "filetype>=1.2",
+        # Pillow: an attached image must decode with its declared size (a renamed file or a decompression bomb
+        # is refused); imported only when a file is attached.
+        "pillow>=10",
         # rich: renders knowledge-base Markdown readably in a terminal.
         "rich>=13",
         # tzdata: IANA zones for business-hour calendars where the OS has none.

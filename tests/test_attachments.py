@@ -8,7 +8,9 @@ import hashlib
 import io
 import json
 import shutil
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ import pytest
 from click.testing import Result
 
 from portalctl.contract import TicketDraft, Upload
-from portalctl.engine.attachments import safe_name, sniff
+from portalctl.demo_data import sample_pdf
+from portalctl.engine.attachments import UnsupportedType, safe_name, sniff
 from portalctl.engine.portal import Portal, Session
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.exitcodes import ExitCode
@@ -27,8 +30,7 @@ from tests.conftest import AGENT, ANA, BOB, CARLA
 AsUser = Callable[[str], Session]
 Cli = Callable[..., Result]
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+PDF = sample_pdf()
 PE_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run"
 ELF_EXE = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + b"\x00" * 100
 
@@ -37,6 +39,44 @@ def make_file(folder: Path, name: str, content: bytes) -> Path:
     path = folder / name
     path.write_bytes(content)
     return path
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def zip_of(*names: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "text")
+    return buffer.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    from openpyxl import Workbook
+
+    book, buffer = Workbook(), io.BytesIO()
+    book.active.append(["form", "value"])  # type: ignore[union-attr]
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A small PNG whose header declares `width` x `height` (its CRC fixed up): a decompression bomb's shape."""
+    png = bytearray(image_bytes("PNG", (1, 1)))
+    png[16:24] = struct.pack(">II", width, height)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    return bytes(png)
+
+
+# A legacy Office (OLE2) header: magic, CLSID, minor/major version 3, byte order FFFE, 512-byte sectors.
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff\x09\x00" + b"\x00" * 1000
+PNG = image_bytes("PNG")
 
 
 def docx_bytes() -> bytes:
@@ -70,6 +110,45 @@ def open_with(session: Session, *paths: Path, **options: Any) -> Ticket:
 # --- what is accepted, by content ----------------------------------------------------------------------------
 
 
+class TestTypeByStructure:
+    """The first bytes name a type; the file must then have that type's structure."""
+
+    @pytest.mark.parametrize(("name", "content", "problem"), [
+        ("report.pdf", b"%PDF-1.7\n" + ELF_EXE, "it has no PDF trailer"),
+        ("report.pdf", b"%PDF-1.7\n" + ELF_EXE + b"\nstartxref\n9\n%%EOF\n", "does not point at a cross-reference"),
+        ("photo.png", PNG[:60], "does not decode as an image"),
+        ("scan.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + ELF_EXE, "does not decode as an image"),
+        ("form.docx", b"PK\x03\x04" + ELF_EXE, "is not a readable zip archive"),
+        ("form.docx", zip_of("notes.txt"), "lacks the parts of its Office type"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + ELF_EXE, "is not a valid OLE2 compound file"),
+    ])
+    def test_a_file_that_only_starts_like_an_allowed_type_is_refused(
+        self, tmp_path: Path, portal: Portal, as_user: AsUser, name: str, content: bytes, problem: str
+    ) -> None:
+        with pytest.raises(UnsupportedType, match=problem) as caught:
+            open_with(as_user(ANA), make_file(tmp_path, name, content))
+        assert str(caught.value).startswith(f"{name} starts like ") and caught.value.status == 415
+        assert counts(portal) == (0, 0, 0)
+        assert blob_files(portal) == []
+
+    def test_a_decompression_bomb_is_refused_from_its_header(self, tmp_path: Path, portal: Portal,
+                                                            as_user: AsUser) -> None:
+        for width, height in ((10_000, 10_000), (100_000, 100_000)):  # 10^8 and 10^10 pixels in 70 bytes
+            bomb = make_file(tmp_path, "bomb.png", png_bomb(width, height))
+            with pytest.raises(UnsupportedType, match=r"declared size .*is over the 50,000,000-pixel limit"):
+                open_with(as_user(ANA), bomb)
+        assert counts(portal) == (0, 0, 0)
+
+    def test_the_elf_with_a_pdf_prefix_is_refused_on_the_command_line(self, tmp_path: Path, portal: Portal,
+                                                                     cli: Cli) -> None:
+        fake = make_file(tmp_path, "factura.pdf", b"%PDF-1.4\n" + ELF_EXE)
+        result = cli("tickets", "create", "--subject", "s", "--body", "b", "--attach", str(fake), user=ANA)
+        assert result.exit_code == ExitCode.USAGE
+        assert "factura.pdf starts like application/pdf but is not one" in result.stderr
+        assert counts(portal) == (0, 0, 0)
+
+
+
 class TestTypeByContent:
     def test_a_real_pdf_is_accepted_and_its_sha256_kept(self, tmp_path: Path, portal: Portal, as_user: AsUser) -> None:
         ticket = open_with(as_user(ANA), make_file(tmp_path, "report.pdf", PDF))
@@ -85,9 +164,10 @@ class TestTypeByContent:
         ("name", "content", "expected"),
         [
             ("photo.png", PNG, "image/png"),
-            ("scan.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40, "image/jpeg"),
+            ("scan.jpg", image_bytes("JPEG"), "image/jpeg"),
             ("form.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "application/vnd.ms-excel"),
+            ("book.xlsx", xlsx_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("old.xls", OLE, "application/vnd.ms-excel"),
             ("notes.txt", "Valor FOB corregido: 1.250,50 €\n".encode(), "text/plain"),
             ("data.csv", b"form,value\n5412,100\n", "text/csv"),
         ],
@@ -153,7 +233,8 @@ class TestSizeLimit:
 
     def test_a_file_at_the_limit_is_accepted(self, tmp_path: Path, portal: Portal, as_user: AsUser) -> None:
         portal.set_setting("max_attachment_mb", "1")
-        exact = make_file(tmp_path, "exact.pdf", PDF + b"0" * (1_000_000 - len(PDF)))
+        padded = sample_pdf(1_000_000 - len(PDF))
+        exact = make_file(tmp_path, "exact.pdf", sample_pdf(1_000_000 - len(PDF) - (len(padded) - 1_000_000)))
         [attachment] = open_with(as_user(ANA), exact).attachments or []
         assert attachment.size == 1_000_000
 

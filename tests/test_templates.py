@@ -87,11 +87,44 @@ class TestVariables:
 
     def test_precedence_var_then_vars_file_then_environment_then_built_ins(self, home: Path, cli: Cli) -> None:
         work = home.parent / "work"
-        path = write(work, "t.yaml", "subject: ${A}/${B}/${C}/${today}\n")
+        path = write(work, "t.yaml", "variables: [A, B, C, {name: D, default: declared}, today]\n"
+                                     "subject: ${A}/${B}/${C}/${D}/${today}\n")
         vars_file = write(work, "vars.yaml", "A: from-file\nB: from-file\n")
         env = {"A": "from-env", "B": "from-env", "C": "from-env", "today": "from-env"}
         data = rendered(cli, str(path), "--var", "A=from-var", "--vars-file", str(vars_file), env=env)
-        assert data["subject"] == "from-var/from-file/from-env/from-env"
+        assert data["subject"] == "from-var/from-file/from-env/declared/from-env"
+        assert rendered(cli, str(path), "--var", "D=given", env=env)["subject"].endswith("/given/from-env")
+
+    def test_an_undeclared_environment_variable_is_never_copied_into_the_ticket(self, home: Path, cli: Cli) -> None:
+        path = write(home.parent / "work", "t.yaml", "subject: CI failed\nbody: |\n  log\n  token ${GITHUB_TOKEN}\n")
+        result = cli("templates", "render", str(path), env={"GITHUB_TOKEN": "ghp_s3cret"})
+        error = refused(result, ExitCode.USAGE, f"{path}:4: key 'body': variable 'GITHUB_TOKEN' is not set",
+                        "does not declare it", "variables: [GITHUB_TOKEN]")
+        assert "ghp_s3cret" not in error + result.stdout
+        created = cli("--no-input", "tickets", "create", "--template", str(path), env={"GITHUB_TOKEN": "ghp_s3cret"})
+        refused(created, ExitCode.USAGE, "GITHUB_TOKEN")
+        with_default = write(home.parent / "work", "d.yaml", "subject: t ${GITHUB_TOKEN:-none}\nbody: b\n")
+        assert rendered(cli, str(with_default), env={"GITHUB_TOKEN": "ghp_s3cret"})["subject"] == "t none"
+
+    def test_declared_variables_have_defaults_and_show_lists_them(self, home: Path, cli: Cli) -> None:
+        path = write(home.parent / "work", "t.yaml",
+                     "variables:\n  - {name: SERVICE, description: what is down}\n"
+                     "  - {name: LEVEL, default: high}\nsubject: ${SERVICE} ${LEVEL}\nbody: b\n")
+        assert rendered(cli, str(path), env={"SERVICE": "www"})["subject"] == "www high"
+        assert rendered(cli, str(path), env={"SERVICE": "www", "LEVEL": "low"})["subject"] == "www low"
+        shown = ok(cli("templates", "show", str(path)))
+        assert shown.stdout == path.read_text(encoding="utf-8")
+        assert "SERVICE: what is down" in shown.stderr and "LEVEL (default: high)" in shown.stderr
+
+    @pytest.mark.parametrize(("declaration", "fragment"), [
+        ("variables: {A: 1}", "key 'variables' must be a list"),
+        ("variables: [{name: A, dflt: 1}]", "unknown key 'dflt' under variables"),
+        ("variables: [A, A]", "'A' is declared twice"),
+        ("variables: [PORTALCTL_TOKEN]", "'PORTALCTL_TOKEN' is not a variable name"),
+    ])
+    def test_bad_declarations_name_the_line(self, home: Path, cli: Cli, declaration: str, fragment: str) -> None:
+        path = write(home.parent / "work", "t.yaml", f"subject: s\n{declaration}\n")
+        refused(cli("templates", "validate", str(path)), ExitCode.USAGE, f"{path}:2", fragment)
 
     def test_portalctl_settings_are_not_template_variables(self, home: Path, cli: Cli) -> None:
         path = write(home.parent / "work", "t.yaml", "subject: leak ${PORTALCTL_TOKEN}\n")

@@ -23,6 +23,7 @@ import yaml
 from click.testing import Result
 
 from portalctl.contract import TicketChanges, TicketDraft
+from portalctl.demo_data import sample_pdf
 from portalctl.engine.portal import Portal, Session
 from portalctl.exitcodes import ExitCode
 from portalctl.model import FieldDef, Ticket
@@ -848,7 +849,7 @@ class TestRealProcess:
     def test_an_attachment_piped_through_dev_stdin_is_stored_whole_or_refused(self, tmp_path: Path) -> None:
         home = tmp_path / "home"
         assert portalctl(home, "init", "--email", "lead@example.com").returncode == 0
-        pdf = b"%PDF-1.7\n" + b"0" * 20_000 + b"\n%%EOF\n"
+        pdf = sample_pdf(20_000)
         result = subprocess.run(
             [sys.executable, "-m", "portalctl", "tickets", "create", "--subject", "Log", "--body", "adjunto",
              "--attach", "/dev/stdin", "-o", "json"],

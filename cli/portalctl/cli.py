@@ -18,6 +18,8 @@ from portalctl.exitcodes import ExitCode
 if TYPE_CHECKING:
     from portalctl.iostreams import IOStreams
 
+ARGV = "portalctl.argv"  # ctx.meta key: the words the command line was given
+
 # name -> (module, attribute, one-line help shown by `portalctl --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "tickets": ("portalctl.commands.tickets", "tickets", "Open, follow, answer and close tickets."),
@@ -66,6 +68,10 @@ class RootGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[ARGV] = list(args)  # kept to name the option whose value was not text, should one not be
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         from portalctl.commands.hints import cli_hint
         from portalctl.errors import PortalError
@@ -82,6 +88,12 @@ class RootGroup(click.Group):
             ctx.exit(ExitCode.OK)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except UnicodeError as exc:
+            if ctx.obj and ctx.obj.debug:
+                raise
+            raise PortalClickError(not_text(exc, ctx.meta.get(ARGV, [])),
+                                   "use UTF-8 text (check the locale of the shell or script)", ExitCode.USAGE,
+                                   io_of(ctx)) from exc
         except Exception as exc:
             if ctx.obj and ctx.obj.debug:
                 raise
@@ -89,6 +101,20 @@ class RootGroup(click.Group):
                 f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR,
                 io_of(ctx),
             ) from exc
+
+
+def not_text(exc: UnicodeError, argv: list[str]) -> str:
+    """What was not UTF-8 text. Python keeps a command-line word's undecodable bytes as lone surrogates (so file
+    names with any bytes work); such a word reaching text storage is the user's input to name, with its option."""
+    for index, word in enumerate(argv):
+        bad = next((ord(ch) - 0xDC00 for ch in word if "\udc80" <= ch <= "\udcff"), None)
+        if bad is None:
+            continue
+        flag, equals, _ = word.partition("=")
+        if not (equals and flag.startswith("--")):
+            flag = argv[index - 1] if index and argv[index - 1].startswith("-") else f"the argument {index + 1}"
+        return f"{flag} is not UTF-8 text (it has the byte {bad:#04x})"
+    return f"the input is not UTF-8 text ({getattr(exc, 'reason', exc)})"
 
 
 def io_of(ctx: click.Context) -> IOStreams:

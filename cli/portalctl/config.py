@@ -147,7 +147,12 @@ def dotenv_values() -> dict[str, str]:
         return {}
     from dotenv import dotenv_values as parse
 
-    return {k: v for k, v in parse(path).items() if k.startswith(ENV_PREFIX) and v is not None}
+    try:
+        values = parse(path, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
+                           hint="save it as UTF-8, or remove it") from exc
+    return {k: v for k, v in values.items() if k.startswith(ENV_PREFIX) and v is not None}
 
 
 def project_settings() -> dict[str, Any]:
@@ -159,6 +164,9 @@ def project_settings() -> dict[str, Any]:
         if path.is_file():
             try:
                 return tomllib.loads(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"{path} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
+                                   hint="TOML files are UTF-8: save it as UTF-8") from exc
             except tomllib.TOMLDecodeError as exc:
                 raise InvalidInput(f"{path}: {exc}", hint="fix the TOML syntax") from exc
     return {}

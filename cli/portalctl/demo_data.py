@@ -125,3 +125,22 @@ def load_tickets(portal: Portal) -> None:
             elif kind == "close":
                 customer.tickets.close(created.id)
     portal.clock = real_clock
+
+
+def sample_pdf(padding: int = 0) -> bytes:
+    """A small valid PDF (one blank page; a cross-reference table its trailer points at), `padding` bytes of
+    comment longer: the demo's attachment, and what tests attach where a real PDF is needed."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    if padding:
+        out += b"%" + b"0" * max(0, padding - 2) + b"\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

@@ -9,9 +9,10 @@ Files over 1 MiB are refused before parsing.
 
 Variables: `${NAME}`, `${NAME:-default}` (the default also applies when NAME is empty, as in the shell) and `$${`
 for a literal `${`. Every string is substituted (list items, field values, the body file's text) except
-`description`, which describes the template itself. Values come from, strongest first: --var, --vars-file (a YAML
-mapping or a .env file), the environment (but not PORTALCTL_* settings), and the built-ins `today`, `now`,
-`hostname` and `user`.
+`description` and `variables`, which describe the template itself. Values come from, strongest first: --var,
+--vars-file (a YAML mapping or a .env file), the environment, the defaults under `variables:`, and the built-ins
+`today`, `now`, `hostname` and `user`. The environment is read only for the names a template declares under
+`variables:` (never PORTALCTL_* settings): a template from a cloned project cannot copy $GITHUB_TOKEN into a ticket.
 
 Templates are found by path, else by name in ./.portalctl/templates/ and then in the user config directory.
 """
@@ -45,7 +46,8 @@ NULL = "tag:yaml.org,2002:null"
 SUBSTITUTED = ("subject", "body", "body_file", "priority", "type", "department", "dedupe_key", "on_duplicate")
 LISTS = ("tags", "ccs", "attachments")
 KNOWN_KEYS = ("subject", "body", "body_file", "priority", "type", "department", "tags", "ccs", "fields",
-              "attachments", "dedupe_key", "on_duplicate", "description")
+              "attachments", "dedupe_key", "on_duplicate", "description", "variables")
+VARIABLE_KEYS = ("name", "default", "description")
 CHOICES: dict[str, Sequence[str]] = {"priority": PRIORITIES, "type": TICKET_TYPES, "on_duplicate": ON_DUPLICATE}
 VARIABLE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
 SYNTAX_HINT = "write ${NAME} or ${NAME:-default}; write $${ for a literal ${"
@@ -56,6 +58,21 @@ SUFFIXES = (".yaml", ".yml")
 
 def fail(path: Path | str, line: int | None, message: str, hint: str | None = None) -> NoReturn:
     raise InvalidInput(f"{path}:{line}: {message}" if line else f"{path}: {message}", hint=hint)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A variable the template reads from the environment, with its default and what it is for."""
+
+    name: str
+    default: str | None = None
+    description: str | None = None
+
+
+class Variables(dict[str, str]):
+    """A template's values; `undeclared` names what only the environment has (never read, but worth naming)."""
+
+    undeclared: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -77,6 +94,7 @@ class TicketTemplate:
     dedupe_key: str | None = None
     on_duplicate: str = "reply"
     description: str | None = None
+    variables: list[Declared] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict, repr=False)
     blocks: set[str] = field(default_factory=set, repr=False)  # `|` scalars: a variable's line is counted inside
 
@@ -95,9 +113,12 @@ class TicketTemplate:
 
         def gap(name: str, offset: int) -> str:
             message = f"{self.where(key, text, offset, file)}: key {key!r}: variable {name!r} is not set"
+            hint = f"pass --var {name}=VALUE or --vars-file, or write ${{{name}:-default}} in the template"
+            if name in getattr(variables, "undeclared", ()):
+                message += " (the environment has it, but the template does not declare it)"
+                hint = f"to read it from the environment, declare it in the template: variables: [{name}]; or {hint}"
             if found is None:
-                raise InvalidInput(message, hint=f"pass --var {name}=VALUE or --vars-file, set it in the "
-                                                 f"environment, or write ${{{name}:-default}} in the template")
+                raise InvalidInput(message, hint=hint)
             found.append(message)
             return ""
 
@@ -118,8 +139,22 @@ class TicketTemplate:
                 raise InvalidInput(f"{self.where(key, text, match.start(), file)}: key {key!r}: malformed "
                                    f"variable reference {text[match.start():][:24]!r}", hint=SYNTAX_HINT)
 
-    def missing(self, variables: Mapping[str, str]) -> list[str]:
+    def values(self, given: Mapping[str, str], environ: Mapping[str, str] | None = None) -> Variables:
+        """The built-ins, under the declared defaults, under the environment's declared names, under `given`."""
+        environment = os.environ if environ is None else environ
+        values = Variables(builtin_variables())
+        for declared in self.variables:
+            if declared.name in environment and not declared.name.startswith(ENV_PREFIX):
+                values[declared.name] = environment[declared.name]
+            elif declared.default is not None:
+                values[declared.name] = declared.default
+        values.update(given)
+        values.undeclared = frozenset(name for name in environment if name not in values)
+        return values
+
+    def missing(self, given: Mapping[str, str], environ: Mapping[str, str] | None = None) -> list[str]:
         """Every reference with no value and no default (`validate` reports them as warnings)."""
+        variables = self.values(given, environ)
         found: list[str] = []
         for key, text in self.texts():
             self.expand(key, text, variables, found=found)
@@ -128,8 +163,9 @@ class TicketTemplate:
             self.expand("body_file", self.body_text(path), variables, file=path, found=found)
         return found
 
-    def render(self, variables: Mapping[str, str]) -> RenderedTicket:
-        """The ticket this template describes once `variables` are filled in; choices and files are checked."""
+    def render(self, given: Mapping[str, str], environ: Mapping[str, str] | None = None) -> RenderedTicket:
+        """The ticket this template describes once its variables are filled in; choices and files are checked."""
+        variables = self.values(given, environ)
         out = {key: self.expand(key, text, variables) for key, text in self.texts()}
         for key, choices in CHOICES.items():
             if key in out and out[key] not in choices:
@@ -262,19 +298,29 @@ def read_text(path: Path, source: Path | str, line: int | None = None) -> str:
 
 def compose(text: str, path: Path | str) -> yaml.Node | None:
     """The document's node tree (no Python objects are built), or an error naming the file and line."""
-    loader = NoAliasLoader(text)
     try:
-        node: yaml.Node | None = loader.get_single_node()
+        loader = NoAliasLoader(text)  # its reader refuses control characters here, at once
+        try:
+            node: yaml.Node | None = loader.get_single_node()
+        finally:
+            loader.dispose()
         return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = ", ".join(part for part in (exc.context, exc.problem) if part)
         hint = "inside [ ] or { }, put values that use ${...} in quotes" if "${" in text else None
         fail(path, mark.line + 1 if mark else None, f"not valid YAML: {what}", hint=hint)
+    except yaml.reader.ReaderError as exc:
+        fail(path, text.count("\n", 0, exc.position) + 1,
+             f"has a control character ({code_point(exc.character):#04x}) that YAML does not allow",
+             hint="remove it, or write it as an escape such as \"\\x01\" inside double quotes")
     except RecursionError:
         fail(path, None, "is nested too deeply to be a template")
-    finally:
-        loader.dispose()
+
+
+def code_point(character: str | int) -> int:
+    """yaml's ReaderError gives the character, or its code point for text it decoded itself."""
+    return character if isinstance(character, int) else ord(character)
 
 
 class NoAliasLoader(yaml.SafeLoader):
@@ -349,6 +395,8 @@ def load_template(path: Path) -> TicketTemplate:
         template.lines[key] = line
         if key == "fields":
             template.fields = _fields(node, path, line, template.lines)
+        elif key == "variables":
+            template.variables = _declared(node, path, line)
         elif key in LISTS:
             setattr(template, key, _strings(node, path, key, line, template.lines))
         else:
@@ -377,6 +425,35 @@ def _strings(node: yaml.Node, path: Path, key: str, line: int, lines: dict[str, 
         items.append(_string(item, path, f"{key}[{index}]"))
         lines[f"{key}[{index}]"] = line_of(item)
     return items
+
+
+def _declared(node: yaml.Node, path: Path, line: int) -> list[Declared]:
+    """`variables:` a list of NAME, or of mappings with name, default and description."""
+    if not isinstance(node, yaml.SequenceNode):
+        fail(path, line, f"key 'variables' must be a list, not {describe(node)}",
+             hint="write one '- name: NAME' (with default: and description:) or '- NAME' per line")
+    found: dict[str, Declared] = {}
+    for item in node.value:
+        if is_string(item):
+            entry = {"name": item.value}
+        elif isinstance(item, yaml.MappingNode):
+            entry = {}
+            for key, key_line, value in mapping(item, path, "variable key"):
+                if key not in VARIABLE_KEYS:
+                    fail(path, key_line, f"unknown key {key!r} under variables (known: {', '.join(VARIABLE_KEYS)})")
+                if not isinstance(value, yaml.ScalarNode) or value.tag == NULL:
+                    fail(path, line_of(value), f"key 'variables.{key}' must be a single value, not {describe(value)}")
+                entry[key] = str(value.value)
+        else:
+            fail(path, line_of(item), f"a variable is a NAME or a mapping with name:, not {describe(item)}")
+        name = entry.get("name", "")
+        if not NAME.fullmatch(name) or name.startswith(ENV_PREFIX):
+            fail(path, line_of(item), f"variables: {name!r} is not a variable name",
+                 hint=f"use letters, digits and _ (and not the {ENV_PREFIX} prefix of portalctl's settings)")
+        if name in found:
+            fail(path, line_of(item), f"variables: {name!r} is declared twice")
+        found[name] = Declared(name, entry.get("default"), entry.get("description"))
+    return list(found.values())
 
 
 def _fields(node: yaml.Node, path: Path, line: int, lines: dict[str, int]) -> dict[str, str]:
@@ -409,13 +486,10 @@ def _check(template: TicketTemplate) -> None:
 # --- variables ----------------------------------------------------------------------------------------------------
 
 
-def gather_variables(cli_vars: Mapping[str, str] | None = None, vars_files: Sequence[str] = (),
-                     environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every variable a template may use: --var over --vars-file (later files over earlier) over the environment
-    over the built-ins. portalctl's own PORTALCTL_* settings (a token among them) are never template variables, so a
-    template from a cloned project cannot copy them into a ticket."""
-    environment = os.environ if environ is None else environ
-    merged = {**builtin_variables(), **{k: v for k, v in environment.items() if not k.startswith(ENV_PREFIX)}}
+def gather_variables(cli_vars: Mapping[str, str] | None = None, vars_files: Sequence[str] = ()) -> dict[str, str]:
+    """The values given for a template: --var over --vars-file (later files over earlier). The environment and the
+    built-ins are the template's to add (`TicketTemplate.values`): it reads only the names it declares."""
+    merged: dict[str, str] = {}
     for name in vars_files:
         merged.update(read_vars_file(name))
     merged.update(cli_vars or {})

@@ -21,6 +21,7 @@ from _pytest.mark import ParameterSet
 from click.testing import Result
 
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
+from portalctl.demo_data import sample_pdf
 from portalctl.engine.portal import Portal
 from portalctl.errors import NotFound, StateConflict, Unsupported, follow_up_hint
 from portalctl.exitcodes import ExitCode
@@ -39,7 +40,7 @@ CC_CREATE = "`--cc` on `tickets create`"
 CC_ADD = "`tickets cc --add`"
 CC_REMOVE = "`tickets cc --remove`"
 BOSS = "jefe@cliente.test"
-PDF = b"%PDF-1.4\n" + bytes(range(256)) * 12
+PDF = sample_pdf(3072)
 
 
 def able(target: Target, label: str) -> bool:

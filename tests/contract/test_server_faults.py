@@ -33,6 +33,7 @@ from click.testing import Result
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.contract import TicketDraft, TicketQuery
+from portalctl.demo_data import sample_pdf
 from portalctl.errors import PermissionDenied, StateConflict, Unavailable
 from portalctl.exitcodes import ExitCode
 from portalctl.iostreams import IOStreams
@@ -404,7 +405,7 @@ def test_the_cli_attaches_downloads_and_exports_through_the_server(server_deploy
     assert cli("auth", "login", "--url", server_deployment.url or "", "--with-token",
                input=server_deployment.tokens[ANA] + "\n").exit_code == 0
     form = tmp_path / "formulario.pdf"
-    form.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 400 + b"\n%%EOF\n")
+    form.write_bytes(sample_pdf(102_400))
     created = cli("tickets", "create", "--subject", f"{word} formulario", "--body-file", "-", "--attach", str(form),
                   "-o", "json", input="Adjunto el formulario corregido.\n")
     assert created.exit_code == 0, created.stderr

@@ -7,21 +7,32 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
+from portalctl.demo_data import sample_pdf
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.model import STATES
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
 from tests.contract.conftest import ClientFor
 from tests.contract.serving import Deployment
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+PDF = sample_pdf()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# a real 1x1 grey PNG: attachments must decode as what their first bytes claim
+PNG = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+       + png_chunk(b"IDAT", zlib.compress(b"\x00\x80")) + png_chunk(b"IEND", b""))
 ELF_EXE = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + b"\x00" * 100
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from portalctl.demo_data import sample_pdf
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
@@ -33,7 +34,7 @@ BOB = "bob@acme.test"
 CARLA = "carla@globex.test"  # Globex: shares tickets within the organisation
 DIEGO = "diego@globex.test"
 PASSWORD = "correct horse battery"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = sample_pdf()
 TIMEOUT = 15  # seconds for any one HTTP call
 AUTO_CLOSE_SECONDS = 0.2  # the shared server's auto-close timer (10 minutes in production), so tests need not wait
 
@@ -214,7 +215,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
 
 @pytest.fixture(scope="session")
 def server(seeded: tuple[Store, Seed]) -> Iterator[Server]:
-    running = start_server(seeded[0], env={"PORTALCTL_AUTO_CLOSE_SECONDS": str(AUTO_CLOSE_SECONDS)})
+    # as behind a reverse proxy on this machine: tests sign in from their own X-Forwarded-For addresses
+    running = start_server(seeded[0], "--trusted-proxy", "127.0.0.1",
+                           env={"PORTALCTL_AUTO_CLOSE_SECONDS": str(AUTO_CLOSE_SECONDS)})
     yield running
     running.stop()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from portalctl.commands.admin_articles import articles as admin_articles
-from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
 from portalctl.model import FIELD_TYPES, ROLES, FieldDef
 
 USER_COLUMNS = ("email", "name", "role", "organization", "active")
@@ -135,7 +135,7 @@ def orgs_list(output: Output) -> None:
 @click.option("--timezone", help="IANA timezone of its business calendar (default: the portal's).")
 @click.option("--business-hours", metavar="SPEC", help='Working hours, e.g. "mon-fri 08:00-17:00; sat 09:00-12:00".')
 @click.option("--holiday", "holidays", multiple=True, metavar="YYYY-MM-DD", help="A day off (repeatable).")
-@click.option("--resolution-hours", type=click.IntRange(min=1), help="Business hours to resolve (default 24).")
+@click.option("--resolution-hours", type=POSITIVE, help="Business hours to resolve (default 24).")
 @output_options(ORG_COLUMNS)
 def orgs_add(name: str, shared_tickets: bool, timezone: str | None, business_hours: str | None,
              holidays: tuple[str, ...], resolution_hours: int | None, output: Output) -> None:

@@ -8,7 +8,7 @@ from typing import IO
 import click
 
 from portalctl.commands.articles import LIST_COLUMNS, report
-from portalctl.commands.context import Output, app, message, output_options
+from portalctl.commands.context import POSITIVE, Output, app, message, output_options
 from portalctl.commands.params import body_options, body_text
 
 label_option = click.option("--label", "labels", multiple=True, help="A label (repeatable).")
@@ -58,7 +58,7 @@ def add(collection: str | None, folder: str | None, title: str | None, body: str
 
 
 @articles.command()
-@click.argument("article_id", type=click.IntRange(min=1), metavar="ID")
+@click.argument("article_id", type=POSITIVE, metavar="ID")
 @click.option("--collection", metavar="NAME", help="Move it to this collection (same folder name).")
 @click.option("--folder", metavar="NAME", help="Move it to this folder.")
 @click.option("--title")

@@ -60,6 +60,8 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
     from portalctl.secrets import SecretStore
 
     ctx = app()
+    if not profile_name.strip():
+        raise click.BadParameter("a profile needs a name", param_hint="--name")
     backend = backend or ("server" if url else "embedded")
     token = read_token() if with_token else None
     if backend != "embedded" and not url:

@@ -14,6 +14,10 @@ from portalctl.output.render import FORMATS, render, render_one
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# IDs, counts and limits: at least 1 and at most what a database integer holds, so an absurd number is a usage
+# error (exit 2) naming the option rather than an overflow deep in SQLite or PostgreSQL.
+POSITIVE = click.IntRange(min=1, max=2**63 - 1)
+
 
 @dataclass
 class AppContext:
@@ -122,7 +126,7 @@ def limit_options(function: F) -> F:
     """--limit N and --all: pagination is the tool's job."""
     function = click.option("--all", "all_", is_flag=True, help="Every matching record (no limit).")(function)
     function = click.option(
-        "--limit", type=click.IntRange(min=1), default=30, show_default=True, help="At most this many records."
+        "--limit", type=POSITIVE, default=30, show_default=True, help="At most this many records."
     )(function)
     return function
 

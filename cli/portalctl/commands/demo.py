@@ -13,12 +13,12 @@ from pathlib import Path
 import click
 
 from portalctl.commands.context import app
-from portalctl.demo_data import AGENTS, DOMAIN
+from portalctl.demo_data import AGENTS, DOMAIN, sample_pdf
 from portalctl.iostreams import IOStreams
 
 ADMIN = f"admin@{DOMAIN}"
 CUSTOMER = "marta@andina.example"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = sample_pdf()
 CI_TEMPLATE = """\
 description: A failed build; one open incident per branch, repeats reply to it.
 subject: "Build failed on ${BRANCH:-main}"

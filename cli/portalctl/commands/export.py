@@ -10,7 +10,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from portalctl.commands.context import app, message
+from portalctl.commands.context import POSITIVE, app, message
 from portalctl.commands.filters import filter_options
 from portalctl.contract import ChangeFeed, IncrementalAPI, TicketQuery, TicketRowsAPI, listed_states
 from portalctl.errors import InvalidInput, PortalError
@@ -41,7 +41,7 @@ def _file_options(function: F, columns_help: str) -> F:
         click.option("--format", "fmt", type=click.Choice(FORMATS),
                      help="File format (default: from the extension: .csv, .xlsx, .jsonl, .json; stdout: csv)."),
         click.option("--columns", metavar="A,B,...", help=columns_help),
-        click.option("--limit", type=click.IntRange(min=1), help="At most this many records (default: all)."),
+        click.option("--limit", type=POSITIVE, help="At most this many records (default: all)."),
         click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (Excel on Windows)."),
     ]):
         function = option(function)

@@ -68,7 +68,12 @@ def body_text(body: str | None, body_file: IO[str] | None) -> str | None:
     if body is not None and body_file is not None:
         raise click.UsageError("pass --body or --body-file, not both")
     if body_file is not None:
-        return body_file.read()
+        try:
+            return body_file.read()
+        except UnicodeDecodeError as exc:
+            name = getattr(body_file, "name", "-")
+            raise click.BadParameter(f"{name} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
+                                     param_hint="--body-file") from exc
     return body
 
 

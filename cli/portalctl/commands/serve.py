@@ -25,8 +25,11 @@ from portalctl.commands.context import app, message
 @click.option("--public-url", metavar="URL",
               help="The address people reach the server at, for links in mail (env PORTALCTL_PUBLIC_URL; "
                    "default: http://HOST:PORT).")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDR",
+              help="A reverse proxy whose X-Forwarded-For gives the client address (repeatable; an IP address or "
+                   "network such as 10.0.0.0/8). Without one, the header is ignored.")
 def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin_email: str | None,
-          public_url: str | None) -> None:
+          public_url: str | None, trusted_proxies: tuple[str, ...]) -> None:
     """Run the portal server: the embedded portal behind a versioned HTTP API (/api/v1).
 
     The portal is a SQLite file by default; teams that run several server processes, or outgrow one file, give
@@ -35,13 +38,15 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     The OpenAPI document is at /openapi.json. Mail (password-reset links) goes through PORTALCTL_SMTP_URL
     (smtp://user:password@host:587?from=help@example.com) when it is set, else into an outbox admins read at
     /api/v1/admin/outbox. Resolved tickets close when their grace period has passed: the server looks at start-up
-    and every 10 minutes (PORTALCTL_AUTO_CLOSE_SECONDS). Behind a reverse proxy on this machine, client addresses
-    (for sign-in throttling) come from X-Forwarded-For. Stop with Ctrl-C or SIGTERM; requests in flight finish first.
+    and every 10 minutes (PORTALCTL_AUTO_CLOSE_SECONDS). Failed sign-ins are slowed down per client address;
+    behind a reverse proxy, name it with --trusted-proxy so the address comes from its X-Forwarded-For (from
+    anyone else the header is ignored). Stop with Ctrl-C or SIGTERM; requests in flight finish first.
 
     \b
     Examples:
       portalctl serve --db /srv/portal/portal.db --admin-email lead@example.com
       portalctl serve --host 0.0.0.0 --port 8080 --public-url https://help.example.com
+      portalctl serve --trusted-proxy 127.0.0.1      # behind nginx on this machine
       portalctl serve --db postgresql://portal@db.internal/portal --attachments /srv/portal/files
     """
     try:
@@ -71,7 +76,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
     asgi = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs,
                       auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")))
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
+    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20,
+                proxy_headers=bool(trusted_proxies), forwarded_allow_ips=list(trusted_proxies) or None)
 
 
 def auto_close_seconds(setting: str | float | None) -> float:

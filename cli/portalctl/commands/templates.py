@@ -15,7 +15,7 @@ import click
 
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
-from portalctl.errors import InvalidInput
+from portalctl.errors import InvalidInput, PortalError
 
 F = TypeVar("F", bound=Callable[..., Any])
 LIST_COLUMNS = ("name", "source", "description")
@@ -84,17 +84,27 @@ def record(name: str, path: Path) -> dict[str, str | None]:
 @templates.command()
 @click.argument("ref", metavar="NAME|PATH")
 def show(ref: str) -> None:
-    """Print a template's file as it is written.
+    """Print a template's file as it is written, then (on stderr) the variables it reads from the environment.
 
     \b
     Examples:
       portalctl templates show ci-build-failure
       portalctl templates show ci-build-failure > .portalctl/templates/nightly.yaml
     """
-    from portalctl.templates import find_template
+    from portalctl.templates import find_template, load_template, read_text
 
     path = find_template(ref)
-    app().io.echo(path.read_text(encoding="utf-8"), nl=False)
+    app().io.echo(read_text(path, path), nl=False)
+    try:
+        declared = load_template(path).variables
+    except PortalError as exc:
+        message(f"warning: {exc.message}")
+        return
+    if declared:
+        message("\nVariables (from --var, --vars-file or the environment):")
+    for variable in declared:
+        default = f" (default: {variable.default})" if variable.default is not None else ""
+        message(f"  {variable.name}{default}" + (f": {variable.description}" if variable.description else ""))
 
 
 @templates.command()

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import click
 
-from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
@@ -26,7 +26,7 @@ attach_option = click.option(
     "--attach", "attach", multiple=True, metavar="FILE",
     type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Attach a file (repeatable).",
 )
-ticket_id = click.argument("ticket_id", type=click.IntRange(min=1), metavar="ID")
+ticket_id = click.argument("ticket_id", type=POSITIVE, metavar="ID")
 
 
 def uploads(paths: tuple[Path, ...]) -> list[Upload]:
@@ -80,7 +80,7 @@ def tickets() -> None:
 @click.option("--field", "field_pairs", multiple=True, metavar="KEY=VALUE", help="A custom field (repeatable).")
 @click.option("--tag", multiple=True, help="A tag (repeatable).")
 @attach_option
-@click.option("--follow-up-of", type=click.IntRange(min=1), metavar="ID", help="Link a closed ticket this continues.")
+@click.option("--follow-up-of", type=POSITIVE, metavar="ID", help="Link a closed ticket this continues.")
 @click.option("--requester", metavar="EMAIL", help="Agents: open the ticket on behalf of this customer.")
 @click.option("--dedupe-key", metavar="KEY",
               help="If an active ticket carries KEY, add to it instead of opening another (CI pipelines).")
@@ -296,7 +296,7 @@ def attachments(ticket_id: int, output: Output) -> None:
 
 @tickets.command()
 @ticket_id
-@click.argument("attachment_id", type=click.IntRange(min=1), metavar="ATTACHMENT")
+@click.argument("attachment_id", type=POSITIVE, metavar="ATTACHMENT")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               help="Where to save it (default: here).")
 @click.option("--force", is_flag=True, help="Overwrite a file of the same name.")

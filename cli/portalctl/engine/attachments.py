@@ -21,11 +21,21 @@ ALLOWED = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/zip", "text/plain", "text/csv",
 }
+NAME_MAX = 255  # bytes in a file name on Linux, macOS and Windows file systems
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (doc, xls)
 # Executables (PE, ELF, Mach-O) are refused whatever their size; filetype needs longer headers for some of them.
 EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa")
 TEXT_EXTENSIONS = {".txt": "text/plain", ".log": "text/plain", ".md": "text/plain", ".csv": "text/csv",
                    ".json": "text/plain", ".xml": "text/plain"}
+
+
+class UnsupportedType(InvalidInput, status=415, code="unsupported_media_type"):
+    """A type the portal does not accept, judged by content (the first bytes, then the structure)."""
+
+
+def refused_type(filename: str, content_type: str) -> UnsupportedType:
+    return UnsupportedType(f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
+                           hint="attach PDF, images, Office documents, ZIP or plain text")
 
 
 def sniff(head: bytes, filename: str) -> str:
@@ -61,9 +71,15 @@ def _office_zip(filename: str) -> str:
 
 
 def safe_name(filename: str) -> str:
-    """A file name that cannot escape a directory or hide control characters."""
+    """A file name that cannot escape a directory or hide control characters, and that fits a file system (at most
+    255 bytes, its extension kept) whatever length another portal stored."""
     name = unicodedata.normalize("NFC", Path(filename.replace("\\", "/")).name)
     name = re.sub(r"[\x00-\x1f\x7f/:*?\"<>|]", "_", name).strip(" .")
+    if len(name.encode("utf-8")) > NAME_MAX:
+        stem, suffix = os.path.splitext(name)
+        suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+        room = NAME_MAX - len(suffix.encode("utf-8"))
+        name = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .") + suffix
     return name or "attachment"
 
 
@@ -89,10 +105,7 @@ class BlobStore:
             head = handle.read(8192)
             content_type = sniff(head, filename)
             if content_type not in ALLOWED:
-                raise InvalidInput(
-                    f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
-                    hint="attach PDF, images, Office documents, ZIP or plain text",
-                )
+                raise refused_type(filename, content_type)
             self.root.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             size = 0
@@ -107,6 +120,12 @@ class BlobStore:
                         digest.update(chunk)
                         out.write(chunk)
                         chunk = handle.read(1 << 20)
+                from portalctl.engine.filechecks import structure_problem
+
+                problem = structure_problem(Path(tmp_name), content_type)
+                if problem is not None:
+                    raise UnsupportedType(f"{filename} starts like {content_type} but is not one: {problem}",
+                                          hint="attach the file itself, not a renamed or damaged copy")
                 sha = digest.hexdigest()
                 target = self.path(sha)
                 target.parent.mkdir(exist_ok=True)

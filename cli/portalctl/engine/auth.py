@@ -31,8 +31,12 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "pct_"  # recognisable in a leaked log or repository, so secret scanners can flag it
 TOKEN_NAME_MAX = 100
 TOKEN_DAYS_MAX = 3650
-FAILURES_PER_EMAIL = 5
-FAILURES_PER_CLIENT = 20  # one address trying many accounts
+# Failed sign-ins slow the next attempt down rather than lock the account: per (address, e-mail) and per address
+# (one address trying many accounts). After the free failures each further one doubles the wait, from FIRST_DELAY
+# up to THROTTLE_WINDOW; the right password from another address is never held up by a guesser elsewhere.
+FREE_FAILURES_PER_ACCOUNT = 3
+FREE_FAILURES_PER_CLIENT = 20
+FIRST_DELAY = timedelta(seconds=1)
 THROTTLE_WINDOW = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(hours=1)
 RESETS_PER_HOUR = 3  # per user: the reset form cannot be used to flood someone's mailbox
@@ -173,7 +177,7 @@ def login(
         raise PermissionDenied(f"user {row['email']} is deactivated", hint="ask an administrator of the portal")
     new_hash = hash_password(new_password) if new_password is not None else None
     with transaction(portal.conn):
-        portal.conn.execute("DELETE FROM login_attempts WHERE email = ?", (email,))
+        portal.conn.execute("DELETE FROM login_attempts WHERE email = ? AND client = ?", (email, client))
         if new_hash is not None:
             portal.conn.execute(
                 "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?", (new_hash, row["id"])
@@ -183,18 +187,22 @@ def login(
 
 
 def _check_throttle(portal: Portal, email: str, client: str, now: datetime) -> None:
-    """Refuse while the window holds too many failures for this e-mail or this client address."""
+    """Refuse while the last failure from this address (for this e-mail, or for any) is more recent than the delay
+    its count of failures in the window has grown to. The counts live in the database: every server process of
+    the portal sees them."""
     since = iso(now - THROTTLE_WINDOW)
-    for column, value, limit in (("email", email, FAILURES_PER_EMAIL), ("client", client, FAILURES_PER_CLIENT)):
-        row = portal.conn.execute(
-            f"SELECT created_at FROM login_attempts WHERE {column} = ? AND created_at > ?"
-            " ORDER BY created_at DESC LIMIT 1 OFFSET ?",
-            (value, since, limit - 1),
+    for where, values, free in (("client = ? AND email = ?", (client, email), FREE_FAILURES_PER_ACCOUNT),
+                                ("client = ?", (client,), FREE_FAILURES_PER_CLIENT)):
+        failures, last = portal.conn.execute(
+            f"SELECT COUNT(*), MAX(created_at) FROM login_attempts WHERE {where} AND created_at > ?", (*values, since)
         ).fetchone()
-        if row is not None:
-            wait = parse_iso(row["created_at"]) + THROTTLE_WINDOW - now
+        if failures < free:
+            continue
+        delay = min(THROTTLE_WINDOW, FIRST_DELAY * 2 ** min(failures - free, 20))
+        wait = parse_iso(last) + delay - now
+        if wait.total_seconds() > 0:
             raise RateLimited(
-                "too many failed sign-ins; wait before trying again",
+                "too many failed sign-ins from this address; wait before trying again",
                 retry_after=max(1, math.ceil(wait.total_seconds())),
                 hint="or ask for a reset link if the password is forgotten",
             )

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
+from portalctl.errors import Unavailable
+
 Row: TypeAlias = Any  # sqlite3.Row or postgres.Row: by position and by column name
 IntegrityError = sqlite3.IntegrityError  # a refused row, on either database (postgres.PgConnection raises it too)
 
@@ -77,5 +79,23 @@ class transaction:
         self.conn.begin()
         return self.conn
 
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
+        try:
+            if exc is None:
+                self.conn.execute("COMMIT")
+            elif self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                self.conn.execute("ROLLBACK")
+        except Exception as error:
+            if (full := disk_full(error)) is None:
+                raise
+            raise full from error
+        if exc is not None and (full := disk_full(exc)):
+            raise full from exc
+
+
+def disk_full(exc: BaseException) -> Unavailable | None:
+    """A write refused for want of space (SQLITE_FULL; PostgreSQL's disk_full), as the error a user can act on."""
+    if getattr(exc, "sqlite_errorcode", None) == 13 or getattr(exc, "sqlstate", None) == "53100":
+        return Unavailable("the disk holding the portal is full: this change was not saved (the portal is intact)",
+                           hint="free some disk space, then run the command again")
+    return None

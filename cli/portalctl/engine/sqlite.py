@@ -39,6 +39,7 @@ def connect(path: Path, migrations: Sequence[str], *, create: bool = False) -> S
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False,
                                factory=SQLiteConnection)
         conn.row_factory = sqlite3.Row
+        refuse_stranger(conn, path, create)  # before WAL mode writes the file's header
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -46,6 +47,19 @@ def connect(path: Path, migrations: Sequence[str], *, create: bool = False) -> S
     except sqlite3.DatabaseError as exc:
         raise Unavailable(f"cannot open the portal at {path}: {exc}", hint="is it a portalctl portal file?") from exc
     return conn
+
+
+def refuse_stranger(conn: sqlite3.Connection, path: Path, create: bool) -> None:
+    """A file that is not yet a portal becomes one only when asked to create one (`init`, `serve`), and only if it
+    holds nothing (a new or empty file): an empty file or someone else's database is never turned into a portal."""
+    if conn.execute("PRAGMA user_version").fetchone()[0]:
+        return
+    if create and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        return
+    conn.close()
+    what = "an empty file" if path.stat().st_size == 0 else "a SQLite database of something else"
+    raise Unavailable(f"{path} is {what}, not a portalctl portal", about=None if create else "portal",
+                      hint="give the path of a portal, or a new file name to create one")
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> None:

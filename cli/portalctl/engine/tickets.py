@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
+from portalctl.engine.limits import body_text, subject_text
 from portalctl.engine.lookups import check_email, department_id, user_row
 from portalctl.engine.ticket_reads import TicketReader
 from portalctl.errors import InvalidInput, PermissionDenied, StateConflict
@@ -71,10 +72,8 @@ class TicketService(TicketReader):
                                hint=f"one of: {', '.join(ON_DUPLICATE)}")
         if draft.dedupe_key is not None and not draft.dedupe_key.strip():
             raise InvalidInput("the dedupe key is empty")
-        if not draft.subject.strip():
-            raise InvalidInput("the subject is empty", about="subject")
-        if not draft.body.strip():
-            raise InvalidInput("the body is empty", about="body")
+        subject_text(draft.subject)
+        body_text(draft.body)
         if draft.requester and draft.requester.lower() != self.actor.email.lower():
             self.actor.require_staff("open tickets for someone else")
             requester_row = user_row(self.conn, draft.requester)
@@ -152,8 +151,7 @@ class TicketService(TicketReader):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         row = self._row(ticket_id)
-        if not body.strip():
-            raise InvalidInput("the reply is empty", about="body")
+        body_text(body, "reply")
         if row["status"] == "closed":
             raise closed(ticket_id, f"ticket #{ticket_id} is closed; it takes no more replies")
         if internal:
@@ -211,9 +209,7 @@ class TicketService(TicketReader):
             raise InvalidInput("nothing to change", about="changes")
         sets: dict[str, Any] = {}
         if changes.subject is not None:
-            if not changes.subject.strip():
-                raise InvalidInput("the subject is empty")
-            sets["subject"] = changes.subject.strip()
+            sets["subject"] = subject_text(changes.subject)
         if changes.priority:
             sets["priority"] = choice(changes.priority, PRIORITIES, "priority")
         if changes.type:

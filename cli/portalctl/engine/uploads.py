@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from portalctl.contract import Upload
-from portalctl.engine.attachments import ALLOWED, BlobStore, safe_name, sniff
+from portalctl.engine.attachments import ALLOWED, BlobStore, refused_type, safe_name, sniff
 from portalctl.engine.db import iso, transaction
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.model import Record
@@ -28,10 +28,6 @@ LIFETIME = timedelta(hours=24)
 
 class PayloadTooLarge(InvalidInput, status=413, code="payload_too_large"):
     """Larger than the portal's attachment limit."""
-
-
-class UnsupportedType(InvalidInput, status=415, code="unsupported_media_type"):
-    """A type the portal does not accept, judged by content."""
 
 
 @dataclass
@@ -62,10 +58,7 @@ def stage(session: Session, source: Path, filename: str) -> StagedUpload:
     with source.open("rb") as handle:
         content_type = sniff(handle.read(8192), name)
     if content_type not in ALLOWED:
-        raise UnsupportedType(
-            f"{name}: files of type {content_type} are not accepted (checked by content, not name)",
-            hint="attach PDF, images, Office documents, ZIP or plain text",
-        )
+        raise refused_type(name, content_type)
     blobs = BlobStore(portal.blob_dir, max_bytes(portal))
     content_type, sha, size = blobs.add(source, name)
     upload_id = secrets.token_urlsafe(16)

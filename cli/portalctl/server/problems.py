@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from portalctl.engine.attachments import UnsupportedType
 from portalctl.engine.auth import RateLimited, Unauthenticated
-from portalctl.engine.uploads import PayloadTooLarge, UnsupportedType
+from portalctl.engine.uploads import PayloadTooLarge
 from portalctl.errors import (
     InvalidInput,
     NotFound,

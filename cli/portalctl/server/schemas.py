@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from portalctl.contract import TicketDraft, Upload
 from portalctl.engine.auth import PASSWORD_MAX, TOKEN_DAYS_MAX
+from portalctl.engine.limits import BODY_MAX, SUBJECT_MAX
 from portalctl.model import User
 
 T = TypeVar("T")
@@ -22,6 +23,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Days = Annotated[int, Field(ge=1, le=TOKEN_DAYS_MAX)]
 Password = Annotated[str, Field(max_length=PASSWORD_MAX)]
+Subject = Annotated[str, Field(max_length=SUBJECT_MAX)]  # the engine's limits, so both portals agree
+Body = Annotated[str, Field(max_length=BODY_MAX)]
 
 
 class Strict(BaseModel):
@@ -152,8 +155,8 @@ class FieldIn(Strict):
 
 # --- tickets
 class TicketIn(Strict):
-    subject: str
-    body: str
+    subject: Subject
+    body: Body
     priority: str | None = None
     type: str | None = None
     department: str | None = None
@@ -177,14 +180,14 @@ class TicketIn(Strict):
 
 
 class ReplyIn(Strict):
-    body: str
+    body: Body
     internal: bool = False
     status: str | None = None
     uploads: list[str] = []
 
 
 class TicketChangesIn(Strict):
-    subject: str | None = None
+    subject: Subject | None = None
     priority: str | None = None
     type: str | None = None
     department: str | None = None
