@@ -227,8 +227,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
         if draft.follow_up_of is not None:
             self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
             content = f"{hs.follow_up_line(draft.follow_up_of)}\n\n{draft.body}"
+        priority = self.account.priorities().value(draft.priority or "medium")
         props = {**(draft.fields or {}), "subject": draft.subject, "content": content, "hs_pipeline": pipe.id,
-                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": self.account.priorities().value(draft.priority or "medium")}
+                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": priority}
         payload: dict[str, Any] = {"properties": props}
         if draft.requester:
             payload["associations"] = [{"to": {"id": self._contact_id(draft.requester)}, "types": [
