@@ -66,16 +66,23 @@ PIPELINES: list[dict[str, Any]] = [
          "archived": False},
     ]},
 ]
+CREATED = {"createdAt": "2024-01-02T10:00:00.000Z", "updatedAt": "2024-01-02T10:00:00.000Z"}
+for _pipe in PIPELINES:  # "CRM API | Pipelines": pipelines and stages carry createdAt and updatedAt (required)
+    _pipe.update(CREATED)
+    for _stage in _pipe["stages"]:
+        _stage.update(CREATED, writePermissions="CRM_PERMISSIONS_ENFORCEMENT")
 DEFINED = ("subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "createdate",
            "hs_lastmodifieddate", "closed_date", "hubspot_owner_id", "hs_object_id", "hs_ticket_category")
 CUSTOM: list[dict[str, Any]] = [
     {"name": "user_code", "label": "Código de usuario", "type": "string", "fieldType": "text", "options": []},
     {"name": "form_numbers", "label": "Números de formulario", "type": "string", "fieldType": "text", "options": []},
     {"name": "topic", "label": "Tema", "type": "enumeration", "fieldType": "select",
-     "options": [{"label": "Importación", "value": "importacion"}, {"label": "Exportación", "value": "exportacion"}]},
+     "options": [{"label": "Importación", "value": "importacion", "hidden": False, "displayOrder": 0},
+                 {"label": "Exportación", "value": "exportacion", "hidden": False, "displayOrder": 1}]},
 ]
 CONTACTS: dict[int, dict[str, Any]] = {
-    501: {"id": "501", "properties": {"email": "ana@vai.test", "firstname": "Ana", "lastname": "Importadora"}},
+    501: {"id": "501", "properties": {"email": "ana@vai.test", "firstname": "Ana", "lastname": "Importadora"},
+          "archived": False, **CREATED},
 }
 PRIORITY_OPTIONS = [{"label": label.title(), "value": label, "displayOrder": i, "hidden": False}
                     for i, label in enumerate(("LOW", "MEDIUM", "HIGH", "URGENT"))]
@@ -132,6 +139,7 @@ class HubSpotSim:
         self.priority_options: list[dict[str, Any]] = [dict(o) for o in PRIORITY_OPTIONS]
         self.searches: list[float] = []  # when the last searches came (monotonic), for the per-second limit
         self.search_429s = 0
+        self.answers: list[tuple[str, str, int, Any]] = []  # (method, path, status, JSON body) of every answer
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -148,6 +156,16 @@ class HubSpotSim:
     def throttle(self, count: int, retry_after: int | None = None) -> None:
         with self.lock:
             self.throttled, self.retry_after = count, retry_after
+
+    def bulk_tickets(self, count: int, priority: str = "HIGH") -> None:
+        """`count` tickets in the default pipeline's first stage, made directly (for benchmarks)."""
+        with self.lock:
+            for n in range(count):
+                ticket_id, moment = self.new_id(), iso()
+                self.tickets[ticket_id] = {"id": ticket_id, "createdAt": moment, "properties": {
+                    "subject": f"Ticket {n}", "content": "b", "hs_pipeline": "0", "hs_pipeline_stage": "1",
+                    "hs_ticket_priority": priority, "createdate": moment, "hs_lastmodifieddate": moment,
+                    "hs_object_id": str(ticket_id)}}
 
     def over_search_limit(self) -> bool:
         """Whether a search now would be the sixth in one second (then it is refused and not counted)."""
@@ -388,6 +406,7 @@ class HubSpotSim:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            seen: tuple[str, str] = ("", "")
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -395,6 +414,8 @@ class HubSpotSim:
             def send(self, status: int, body: Any, headers: dict[str, str] | None = None,
                      raw: bytes | None = None, search: bool = False) -> None:
                 data = raw if raw is not None else json.dumps(body).encode()
+                if raw is None:
+                    sim.answers.append((*self.seen, status, body))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/octet-stream" if raw is not None
                                  else "application/json;charset=utf-8")
@@ -413,6 +434,7 @@ class HubSpotSim:
 
             def handle_any(self, method: str) -> None:
                 parts = urlsplit(self.path)
+                self.seen = (method, parts.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -485,7 +507,9 @@ class HubSpotSim:
                 if method == "GET" and path == "/crm/v3/properties/tickets":
                     defined = [{"name": n, "label": n, "type": "string", "fieldType": "text", "options": [],
                                 "hubspotDefined": True} for n in DEFINED]
-                    return 200, {"results": defined + CUSTOM}
+                    # "CRM API | Properties": description, groupName and options are always there (required)
+                    return 200, {"results": [{"description": "", "groupName": "ticketinformation", **p}
+                                             for p in defined + CUSTOM]}
                 if path == "/crm/v3/objects/tickets":
                     if method == "POST":
                         return 201, sim.create_ticket(body)

@@ -24,6 +24,7 @@ from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, StateConflict, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
+from tests.connectors import hubspot_sdk
 from tests.connectors.sim_hubspot import NO_NOTES_TOKEN, PIPELINES, READ_ONLY_TOKEN, TOKEN, HubSpotSim
 
 Cli = Callable[..., Result]
@@ -56,6 +57,12 @@ def sim(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSpotSim]:
     monkeypatch.setenv("PORTALCTL_TIMEOUT", "10")
     with HubSpotSim() as running:
         yield running
+    # Every answer the simulator gave must read through HubSpot's own SDK models (tests/connectors/hubspot_sdk.py)
+    for method, path, status, body in running.answers:
+        try:
+            hubspot_sdk.read(method, path, status, body)
+        except (LookupError, ValueError, TypeError) as exc:
+            pytest.fail(f"HubSpot's SDK cannot read the simulator's answer to {method} {path} ({status}): {exc}")
 
 
 @pytest.fixture
