@@ -61,6 +61,9 @@ setup(
             *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
+            # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
+            # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
+            "hubspot-api-client>=12,<13",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

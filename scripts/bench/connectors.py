@@ -2,6 +2,15 @@
 
     python scripts/bench/connectors.py [--tickets 10000] [--limit 30] [--window 10]
     python scripts/bench/connectors.py --zendesk-incremental [--tickets 50000] [--limit 10] [--window 6]
+    python scripts/bench/connectors.py --case hubspot-search [--tickets 10000]
+    python scripts/bench/connectors.py --case freshdesk-export [--tickets 40000]
+
+hubspot-search: a listing through HubSpot's search API (a priority filter), whose simulator answers with no
+X-HubSpot-RateLimit-* headers and refuses a sixth search in one second with 429, as "CRM API | Search" documents.
+Budget: every ticket once, at most 2 answers of 429.
+
+freshdesk-export: an export past List Tickets' 300-page cap (40,000 tickets are 400 pages of 100), which the
+simulator refuses with a 400. Budget: completes with every ticket exactly once.
 
 The Zendesk simulator (tests/connectors/sim_zendesk.py) enforces a fixed window: --limit requests per --window
 seconds, every answer carrying X-Rate-Limit / ratelimit-limit, -remaining and -reset, and 429 with Retry-After past
@@ -37,7 +46,8 @@ MAX_429 = 2
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--case", choices=("zendesk", "hubspot-search", "freshdesk-export"), default="zendesk")
+    parser.add_argument("--tickets", type=int, default=None, help="10,000 (40,000 for freshdesk-export)")
     parser.add_argument("--limit", type=int, default=30, help="requests allowed per window")
     parser.add_argument("--window", type=float, default=10.0, help="the window's length in seconds")
     parser.add_argument("--unpaced", action="store_true",
@@ -47,12 +57,17 @@ def main() -> int:
     args = parser.parse_args()
     if args.zendesk_incremental:
         return incremental(args)
+    args.tickets = args.tickets or (40_000 if args.case == "freshdesk-export" else 10_000)
 
     with tempfile.TemporaryDirectory() as home:
         for key in [k for k in os.environ if k.startswith("PORTALCTL_")]:
             del os.environ[key]
         os.environ["PORTALCTL_HOME"] = home
         os.environ["PORTALCTL_KEYRING"] = "0"
+        if args.case == "hubspot-search":
+            return hubspot_search(args.tickets)
+        if args.case == "freshdesk-export":
+            return freshdesk_export(args.tickets)
 
         from portalctl.client import Client
         from portalctl.config import Profile
@@ -96,7 +111,7 @@ def main() -> int:
 
 def incremental(args: argparse.Namespace) -> int:
     """`portalctl export tickets --incremental` as a Zendesk agent, against the export's own limit."""
-    tickets = args.tickets if args.tickets != 10_000 else 50_000
+    tickets = args.tickets or 50_000
     limit = 10 if args.limit == 30 else args.limit  # the export's own limit, unless one is named
     window = 6.0 if args.window == 10.0 else args.window
     with tempfile.TemporaryDirectory() as home:
@@ -150,6 +165,60 @@ def incremental(args: argparse.Namespace) -> int:
     print(f"elapsed               {elapsed:.1f} s")
     print(f"ceiling               {ceiling:.2f} requests/s ({limit} per {window:g} s)")
     print(f"achieved              {rate:.2f} requests/s = {share:.0%} of the ceiling (budget >= {MIN_SHARE:.0%})")
+    print("ok" if ok else "OVER BUDGET")
+    return 0 if ok else 1
+
+
+def hubspot_search(tickets: int) -> int:
+    """A HubSpot search listing of every ticket (a priority filter makes it a search), against the search limit."""
+    from portalctl.client import Client
+    from portalctl.config import Profile
+    from portalctl.contract import TicketQuery
+    from portalctl.secrets import SecretStore
+    from tests.connectors.sim_hubspot import SEARCH_PER_SECOND, TOKEN, HubSpotSim
+
+    with HubSpotSim() as sim:
+        sim.bulk_tickets(tickets)
+        SecretStore().set("bench", TOKEN)
+        client = Client(Profile(name="bench", backend="hubspot", url=sim.url))
+        started = time.monotonic()
+        ids = [t.id for t in client.tickets.list(TicketQuery(priorities=["high"], limit=None, sort="id"))]
+        elapsed = time.monotonic() - started
+    searches = sum(1 for _, path in sim.requests if path.endswith("/tickets/search"))
+    ok = sorted(ids) == sorted(sim.tickets) and len(ids) == len(set(ids)) and sim.search_429s <= MAX_429
+    print(f"tickets listed        {len(ids)} of {tickets} ({len(ids) - len(set(ids))} twice)")
+    print(f"searches              {searches} ({searches / elapsed:.2f}/s; HubSpot's limit {SEARCH_PER_SECOND}/s)")
+    print(f"429 answers           {sim.search_429s} (budget <= {MAX_429})")
+    print(f"elapsed               {elapsed:.1f} s")
+    print("ok" if ok else "OVER BUDGET")
+    return 0 if ok else 1
+
+
+def freshdesk_export(tickets: int) -> int:
+    """A Freshdesk export of every ticket, past List Tickets' 300-page cap."""
+    from datetime import UTC, datetime, timedelta
+
+    from portalctl.client import Client
+    from portalctl.config import Profile
+    from portalctl.contract import TicketQuery
+    from portalctl.secrets import SecretStore
+    from tests.connectors.sim_freshdesk import API_KEY, LAST_TICKETS_PAGE, Simulator
+
+    with Simulator() as sim:
+        start = datetime(2024, 1, 1, tzinfo=UTC)
+        made = {sim.seed_ticket(subject=f"Caso {n}", email="bench@cliente.test", created=start + timedelta(seconds=n))
+                for n in range(tickets)}
+        SecretStore().set("bench", API_KEY)
+        client = Client(Profile(name="bench", backend="freshdesk", url=sim.url))
+        started = time.monotonic()
+        ids = [t.id for t in client.tickets.list(TicketQuery(statuses=["all"], limit=None))]
+        elapsed = time.monotonic() - started
+        pages = sum(1 for _, path in sim.state.requests if path.split("?")[0] == "/api/v2/tickets")
+    ok = set(ids) == made and len(ids) == len(made)
+    print(f"tickets exported      {len(ids)} of {tickets} ({len(ids) - len(set(ids))} twice, "
+          f"{len(made - set(ids))} missing)")
+    print(f"pages read            {pages} (List Tickets serves {LAST_TICKETS_PAGE} at most per walk)")
+    print(f"elapsed               {elapsed:.1f} s ({len(ids) / elapsed:,.0f} tickets/s)")
     print("ok" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

@@ -16,13 +16,24 @@ It follows HubSpot's documented behaviour, each with where it is documented:
 - files: POST /files/v3/files multipart (file, options JSON with `access` required, folderPath or folderId),
   GET /files/v3/files/{id}, GET /files/v3/files/{id}/signed-url (/docs/api/files/files, "Files API v3");
 - 429 with category RATE_LIMITS and X-HubSpot-RateLimit-Max / -Remaining / -Interval-Milliseconds headers;
-  Retry-After may be absent (/docs/api/usage-details, "API usage guidelines and limits").
+  Retry-After may be absent (/docs/api/usage-details, "API usage guidelines and limits");
+- search: "The search endpoints are rate limited to five requests per second per account" ("CRM API | Search",
+  Limitations), a limit apart from the app's burst limit, and search answers carry no X-HubSpot-RateLimit-*
+  headers (issue 11, point 8): five searches in any second, the sixth gets a 429;
+- scopes: a call the private app has no scope for is a 403 with category MISSING_SCOPES whose
+  errors[].context.requiredGranularScopes names the scopes that would do ("Error handling"; the body as
+  HubSpot sends it, e.g. github.com/HubSpot/hubspot-api-nodejs/issues/268). Notes need crm.objects.contacts.write
+  to be created and crm.objects.contacts.read to be read ("CRM API | Notes", Scope requirements), files `files`,
+  tickets, their pipelines and properties `tickets`, contacts crm.objects.contacts.read;
+- hs_ticket_priority is an enumeration whose options belong to the account (GET
+  /crm/v3/properties/tickets/{propertyName}, "CRM API | Properties"): `priority_options` sets them.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -33,6 +44,11 @@ from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 READ_ONLY_TOKEN = "pat-na1-readonly"  # a private app granted only tickets read: writes get 403 MISSING_SCOPES
+NO_NOTES_TOKEN = "pat-na1-nonotes"  # the scopes portalctl's hint once named: tickets, files, contacts read only
+SCOPES = {TOKEN: {"tickets", "files", "crm.objects.contacts.read", "crm.objects.contacts.write"},
+          READ_ONLY_TOKEN: {"tickets", "files", "crm.objects.contacts.read", "crm.objects.contacts.write"},
+          NO_NOTES_TOKEN: {"tickets", "files", "crm.objects.contacts.read"}}
+SEARCH_PER_SECOND = 5  # "CRM API | Search": five requests per second per account
 PIPELINES: list[dict[str, Any]] = [
     {"id": "0", "label": "Support Pipeline", "displayOrder": 0, "archived": False, "stages": [
         {"id": "1", "label": "New", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}, "archived": False},
@@ -50,20 +66,42 @@ PIPELINES: list[dict[str, Any]] = [
          "archived": False},
     ]},
 ]
+CREATED = {"createdAt": "2024-01-02T10:00:00.000Z", "updatedAt": "2024-01-02T10:00:00.000Z"}
+for _pipe in PIPELINES:  # "CRM API | Pipelines": pipelines and stages carry createdAt and updatedAt (required)
+    _pipe.update(CREATED)
+    for _stage in _pipe["stages"]:
+        _stage.update(CREATED, writePermissions="CRM_PERMISSIONS_ENFORCEMENT")
 DEFINED = ("subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "createdate",
            "hs_lastmodifieddate", "closed_date", "hubspot_owner_id", "hs_object_id", "hs_ticket_category")
 CUSTOM: list[dict[str, Any]] = [
     {"name": "user_code", "label": "Código de usuario", "type": "string", "fieldType": "text", "options": []},
     {"name": "form_numbers", "label": "Números de formulario", "type": "string", "fieldType": "text", "options": []},
     {"name": "topic", "label": "Tema", "type": "enumeration", "fieldType": "select",
-     "options": [{"label": "Importación", "value": "importacion"}, {"label": "Exportación", "value": "exportacion"}]},
+     "options": [{"label": "Importación", "value": "importacion", "hidden": False, "displayOrder": 0},
+                 {"label": "Exportación", "value": "exportacion", "hidden": False, "displayOrder": 1}]},
 ]
 CONTACTS: dict[int, dict[str, Any]] = {
-    501: {"id": "501", "properties": {"email": "ana@vai.test", "firstname": "Ana", "lastname": "Importadora"}},
+    501: {"id": "501", "properties": {"email": "ana@vai.test", "firstname": "Ana", "lastname": "Importadora"},
+          "archived": False, **CREATED},
 }
-PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
+PRIORITY_OPTIONS = [{"label": label.title(), "value": label, "displayOrder": i, "hidden": False}
+                    for i, label in enumerate(("LOW", "MEDIUM", "HIGH", "URGENT"))]
 DEFAULT_PROPERTIES = ("content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority",
                       "subject", "createdate", "hs_lastmodifieddate", "hs_object_id")
+
+
+def required_scopes(method: str, path: str) -> set[str]:
+    """The scopes any one of which lets a call through (HubSpot's reference pages, "Scope requirements")."""
+    if path.startswith("/crm/v3/objects/notes"):
+        return {"crm.objects.contacts.write"} if path == "/crm/v3/objects/notes" and method == "POST" \
+            else {"crm.objects.contacts.read", "crm.objects.contacts.write"}
+    if path.startswith("/crm/v3/objects/contacts"):
+        return {"crm.objects.contacts.read", "crm.objects.contacts.write"}
+    if path.startswith("/files/"):
+        return {"files"}
+    if path.startswith(("/crm/v3/objects/tickets", "/crm/v3/pipelines/tickets", "/crm/v3/properties/tickets")):
+        return {"tickets"}
+    return set()
 
 
 def iso(moment: datetime | None = None) -> str:
@@ -98,6 +136,10 @@ class HubSpotSim:
         self.retry_after: int | None = None
         self.requests: list[tuple[str, str]] = []
         self.reported_total = 0  # a search's `total` at least this: stands in for an account with >10,000 tickets
+        self.priority_options: list[dict[str, Any]] = [dict(o) for o in PRIORITY_OPTIONS]
+        self.searches: list[float] = []  # when the last searches came (monotonic), for the per-second limit
+        self.search_429s = 0
+        self.answers: list[tuple[str, str, int, Any]] = []  # (method, path, status, JSON body) of every answer
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -115,6 +157,35 @@ class HubSpotSim:
         with self.lock:
             self.throttled, self.retry_after = count, retry_after
 
+    def bulk_tickets(self, count: int, priority: str = "HIGH") -> None:
+        """`count` tickets in the default pipeline's first stage, made directly (for benchmarks)."""
+        with self.lock:
+            for n in range(count):
+                ticket_id, moment = self.new_id(), iso()
+                self.tickets[ticket_id] = {"id": ticket_id, "createdAt": moment, "properties": {
+                    "subject": f"Ticket {n}", "content": "b", "hs_pipeline": "0", "hs_pipeline_stage": "1",
+                    "hs_ticket_priority": priority, "createdate": moment, "hs_lastmodifieddate": moment,
+                    "hs_object_id": str(ticket_id)}}
+
+    def over_search_limit(self) -> bool:
+        """Whether a search now would be the sixth in one second (then it is refused and not counted)."""
+        now = time.monotonic()
+        self.searches = [t for t in self.searches if now - t < 1.0]
+        if len(self.searches) >= SEARCH_PER_SECOND:
+            self.search_429s += 1
+            return True
+        self.searches.append(now)
+        return False
+
+    def priority_property(self) -> dict[str, Any]:
+        moment = iso()
+        return {"name": "hs_ticket_priority", "label": "Priority", "type": "enumeration", "fieldType": "select",
+                "description": "The level of attention needed on the ticket", "groupName": "ticketinformation",
+                "options": self.priority_options, "displayOrder": -1, "calculated": False,
+                "externalOptions": False, "hasUniqueValue": False, "hidden": False, "hubspotDefined": True,
+                "modificationMetadata": {"archivable": True, "readOnlyDefinition": True, "readOnlyValue": False},
+                "formField": True, "createdAt": moment, "updatedAt": moment, "archived": False}
+
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
@@ -130,9 +201,10 @@ class HubSpotSim:
                        "name": n} for n in bad]
             raise Failure(400, f"Property values were not valid: {json.dumps(errors)}", "VALIDATION_ERROR")
         priority = props.get("hs_ticket_priority")
-        if priority not in (None, "") and priority not in PRIORITIES:
+        allowed = [o["value"] for o in self.priority_options]
+        if priority not in (None, "") and priority not in allowed:
             errors = [{"isValid": False, "message": f"{priority} was not one of the allowed options: "
-                       f"[{', '.join(PRIORITIES)}]", "error": "INVALID_OPTION", "name": "hs_ticket_priority"}]
+                       f"[{', '.join(allowed)}]", "error": "INVALID_OPTION", "name": "hs_ticket_priority"}]
             raise Failure(400, f"Property values were not valid: {json.dumps(errors)}", "VALIDATION_ERROR")
 
     def check_stage(self, props: dict[str, Any]) -> None:
@@ -334,36 +406,45 @@ class HubSpotSim:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            seen: tuple[str, str] = ("", "")
 
             def log_message(self, *args: Any) -> None:
                 pass
 
             def send(self, status: int, body: Any, headers: dict[str, str] | None = None,
-                     raw: bytes | None = None) -> None:
+                     raw: bytes | None = None, search: bool = False) -> None:
                 data = raw if raw is not None else json.dumps(body).encode()
+                if raw is None:
+                    sim.answers.append((*self.seen, status, body))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/octet-stream" if raw is not None
                                  else "application/json;charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 budget = {"X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "189",
-                          "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}  # sent on every API answer
-                for key, value in {**budget, **(headers or {})}.items():
+                          "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}  # on every answer but search's
+                for key, value in {**({} if search else budget), **(headers or {})}.items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(data)
 
-            def fail(self, failure: Failure, headers: dict[str, str] | None = None) -> None:
+            def fail(self, failure: Failure, headers: dict[str, str] | None = None, search: bool = False) -> None:
                 self.send(failure.status, {"status": "error", "message": failure.message,
                                            "correlationId": str(uuid.uuid4()), "category": failure.category,
-                                           **failure.extra}, headers)
+                                           **failure.extra}, headers, search=search)
 
             def handle_any(self, method: str) -> None:
                 parts = urlsplit(self.path)
+                self.seen = (method, parts.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 with sim.lock:
                     sim.requests.append((method, parts.path))
+                    searching = method == "POST" and parts.path.endswith("/search")
+                    if searching and sim.over_search_limit():
+                        self.fail(Failure(429, "You have reached your secondly limit.", "RATE_LIMITS",
+                                          errorType="RATE_LIMIT", policyName="SECONDLY"), search=True)
+                        return
                     if sim.throttled:
                         sim.throttled -= 1
                         headers = {"X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "0",
@@ -388,11 +469,20 @@ class HubSpotSim:
                                           "scopes.", "MISSING_SCOPES",
                                           errors=[{"message": "One or more of the following scopes are required.",
                                                    "context": {"requiredGranularScopes": ["tickets"]}}])
-                        if given not in (f"Bearer {TOKEN}", f"Bearer {READ_ONLY_TOKEN}"):
+                        granted = SCOPES.get((given or "").removeprefix("Bearer "))
+                        if granted is None:
                             raise Failure(401, "Authentication credentials not found. This API supports OAuth 2.0 "
                                           "authentication and you can find more details at "
                                           "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
                                           "INVALID_AUTHENTICATION")
+                        needed = required_scopes(method, parts.path)
+                        if needed and not needed & granted:
+                            raise Failure(403, "This app hasn't been granted all required scopes to make this call. "
+                                          "Read more about required scopes here: https://developers.hubspot.com/"
+                                          "scopes.", "MISSING_SCOPES",
+                                          errors=[{"message": "One or more of the following scopes are required.",
+                                                   "context": {"requiredGranularScopes": sorted(needed)}}],
+                                          links={"scopes": "https://developers.hubspot.com/scopes"})
                         body: Any = None
                         if raw and "json" in (self.headers.get("Content-Type") or ""):
                             try:
@@ -402,9 +492,9 @@ class HubSpotSim:
                                     from None
                         status, data = self.route(method, parts.path, query, body, raw)
                     except Failure as failure:
-                        self.fail(failure)
+                        self.fail(failure, search=searching)
                         return
-                self.send(status, data)
+                self.send(status, data, search=searching)
 
             def route(self, method: str, path: str, query: dict[str, str], body: Any,
                       raw: bytes) -> tuple[int, Any]:
@@ -412,10 +502,14 @@ class HubSpotSim:
                 segments = path.strip("/").split("/")
                 if method == "GET" and path == "/crm/v3/pipelines/tickets":
                     return 200, {"results": PIPELINES}
+                if method == "GET" and path == "/crm/v3/properties/tickets/hs_ticket_priority":
+                    return 200, sim.priority_property()
                 if method == "GET" and path == "/crm/v3/properties/tickets":
                     defined = [{"name": n, "label": n, "type": "string", "fieldType": "text", "options": [],
                                 "hubspotDefined": True} for n in DEFINED]
-                    return 200, {"results": defined + CUSTOM}
+                    # "CRM API | Properties": description, groupName and options are always there (required)
+                    return 200, {"results": [{"description": "", "groupName": "ticketinformation", **p}
+                                             for p in defined + CUSTOM]}
                 if path == "/crm/v3/objects/tickets":
                     if method == "POST":
                         return 201, sim.create_ticket(body)

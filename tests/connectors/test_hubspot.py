@@ -24,7 +24,8 @@ from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, StateConflict, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
-from tests.connectors.sim_hubspot import PIPELINES, READ_ONLY_TOKEN, TOKEN, HubSpotSim
+from tests.connectors import hubspot_sdk
+from tests.connectors.sim_hubspot import NO_NOTES_TOKEN, PIPELINES, READ_ONLY_TOKEN, TOKEN, HubSpotSim
 
 Cli = Callable[..., Result]
 PROFILE = "hubspot"
@@ -56,6 +57,12 @@ def sim(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSpotSim]:
     monkeypatch.setenv("PORTALCTL_TIMEOUT", "10")
     with HubSpotSim() as running:
         yield running
+    # Every answer the simulator gave must read through HubSpot's own SDK models (tests/connectors/hubspot_sdk.py)
+    for method, path, status, body in running.answers:
+        try:
+            hubspot_sdk.read(method, path, status, body)
+        except (LookupError, ValueError, TypeError) as exc:
+            pytest.fail(f"HubSpot's SDK cannot read the simulator's answer to {method} {path} ({status}): {exc}")
 
 
 @pytest.fixture
@@ -93,7 +100,7 @@ def test_stages_map_from_the_account_and_profile_options() -> None:
     assert hs.stage_state("Escalated", "OPEN") == "open" and hs.stage_state("Archivado", "CLOSED") == "closed"
     with pytest.raises(InvalidInput):
         hs.stage_state("New", "OPEN", "sometimes")
-    assert [hs.priority_name(p) for p in ("LOW", "MEDIUM", "HIGH", "URGENT", None)] == [
+    assert [hs.DEFAULT_PRIORITIES.name(p) for p in ("LOW", "MEDIUM", "HIGH", "URGENT", None)] == [
         "low", "medium", "high", "urgent", "medium"]
 
 
@@ -268,6 +275,42 @@ def test_bad_credentials_exit_4_and_unknown_ticket_exits_3(hs_cli: Cli, cli: Cli
     done = cli(*login, "--option", "stage.7103=closed", input=TOKEN + "\n")
     assert done.exit_code == 0, done.output
     assert UserConfig().get("hub").options == {"stage.7103": "closed"}
+
+
+def test_a_missing_scope_is_named(hs_cli: Cli, sim: HubSpotSim) -> None:
+    # "CRM API | Notes", Scope requirements: notes need crm.objects.contacts.write to be created; a 403
+    # MISSING_SCOPES names the scopes in errors[].context.requiredGranularScopes ("Error handling")
+    made = create(hs_cli, "needs a note")
+    refused = hs_cli("tickets", "reply", str(made["id"]), "--internal", "--body", "a note",
+                     env={"PORTALCTL_TOKEN": NO_NOTES_TOKEN})
+    assert refused.exit_code == ExitCode.AUTH
+    assert "lacks the scope crm.objects.contacts.write" in refused.stderr
+    assert not sim.notes
+    hinted = hs_cli("tickets", "list", env={"PORTALCTL_TOKEN": "pat-na1-wrong"})
+    assert "crm.objects.contacts.write" in hinted.stderr  # the login hint names every scope portalctl needs
+
+
+def test_a_long_search_listing_keeps_to_the_search_limit(sim: HubSpotSim, profile: Profile) -> None:
+    # "CRM API | Search": five searches per second per account, and no X-HubSpot-RateLimit-* headers to pace by
+    client = Client(profile)
+    made = [client.tickets.create(TicketDraft(subject=f"t{i}", body="b", priority="high")).id for i in range(30)]
+    found = [t.id for t in client.tickets.list(TicketQuery(priorities=["high"], limit=None, sort="id"))]
+    assert sorted(found) == made and sim.search_429s == 0
+    assert sum(1 for method, path in sim.requests if path.endswith("/tickets/search")) >= 10
+
+
+def test_priorities_are_the_accounts_options(hs_cli: Cli, sim: HubSpotSim) -> None:
+    # "CRM API | Properties": hs_ticket_priority's options (label, value) belong to the account
+    sim.priority_options = [{"label": label, "value": str(i), "displayOrder": i, "hidden": False}
+                            for i, label in enumerate(("Baja", "Media", "Alta", "Urgente"), start=1)]
+    made = create(hs_cli, "alta", "--priority", "high")
+    assert made["priority"] == "high" and sim.tickets[int(str(made["id"]))]["properties"]["hs_ticket_priority"] == "3"
+    listed = hs_cli("tickets", "list", "--priority", "high", "-o", "json")
+    assert [row["id"] for row in json.loads(listed.stdout)] == [made["id"]]
+    sim.priority_options = sim.priority_options[:3]
+    refused = hs_cli("tickets", "create", "--subject", "x", "--body", "y", "--priority", "urgent",
+                     env={"PORTALCTL_PROFILE": PROFILE})
+    assert refused.exit_code == ExitCode.USAGE and "its priorities: low, medium, high" in refused.stderr
 
 
 @pytest.mark.skipif(not LIVE_TOKEN,

@@ -275,3 +275,13 @@ def test_a_reply_whose_answer_is_lost_is_not_sent_twice(client: Client, sim: Zen
         client.tickets.reply(ticket.id, body="segundo")
     assert "may or may not" in (lost.value.hint or "")
     assert [c["body"] for c in sim.comments[ticket.id]] == ["primero", "segundo"]
+
+
+def test_an_end_user_sees_the_custom_status_label(client: Client, sim: ZendeskSim) -> None:
+    # Zendesk's OpenAPI (developer.zendesk.com/zendesk/oas.yaml), ListCustomStatuses: "Allowed For: End Users";
+    # a request's custom_status_id names one, whose end_user_label is what the customer sees
+    made = client.tickets.create(TicketDraft(subject="En revisión", body="b"))
+    sim.custom_statuses = [{"id": 77, "status_category": "open", "agent_label": "Escalated to tier 2",
+                            "end_user_label": "En revisión", "active": True, "default": False}]
+    sim.requests[made.id]["custom_status_id"] = 77
+    assert client.tickets.get(made.id).status_label == "En revisión"

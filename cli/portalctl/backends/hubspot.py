@@ -4,8 +4,8 @@ Profile: backend "hubspot", url the API's address (https://api.hubapi.com, the d
 only), options: "pipeline" (id or label for new tickets; default: the first pipeline), "stage.<id>=<state>" to
 override how a stage maps onto portalctl's states, "close_stage" / "reopen_stage" (stage ids), "properties"
 (comma-separated custom ticket properties to show; default: every custom property of the account), "page_size".
-The secret is a private app's access token (`Authorization: Bearer ...`; scopes tickets, files, and
-crm.objects.contacts.read for requesters).
+The secret is a private app's access token (`Authorization: Bearer ...`; scopes tickets, files,
+crm.objects.contacts.read for requesters and notes, crm.objects.contacts.write for notes: hubspot_api.SCOPES).
 
 States come from the account's pipelines (GET /crm/v3/pipelines/tickets), mapped as hubspot_map says. Listings use
 the search API (POST /crm/v3/objects/tickets/search) for the state, priority, pipeline, created and updated filters,
@@ -80,7 +80,7 @@ class HubSpotTickets(ConnectorTickets[Api]):
     def _ticket(self, data: dict[str, Any], comments: Sequence[Comment] | None = None,
                 requester: tuple[str, str] = ("", "")) -> Ticket:
         return hs.ticket(data, self.account.stages(), self.account.pipes(), self.account.custom(), comments,
-                         requester)
+                         requester, self.account.priorities())
 
     def _requester(self, data: dict[str, Any]) -> tuple[str, str]:
         """The ticket's first associated contact, as (e-mail, name)."""
@@ -143,7 +143,7 @@ class HubSpotTickets(ConnectorTickets[Api]):
             filters.append({"propertyName": "hs_pipeline_stage", "operator": "IN", "values": sorted(statuses.ids)})
         if query.priorities:
             filters.append({"propertyName": "hs_ticket_priority", "operator": "IN",
-                            "values": sorted({hs.priority_native(p) for p in query.priorities})})
+                            "values": self.account.priorities().values(query.priorities)})
         if query.departments:
             filters.append({"propertyName": "hs_pipeline", "operator": "IN",
                             "values": sorted({self.account.pipeline(d).id for d in query.departments})})
@@ -227,8 +227,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
         if draft.follow_up_of is not None:
             self._raw(draft.follow_up_of)  # NotFound for a wrong number, before anything is made
             content = f"{hs.follow_up_line(draft.follow_up_of)}\n\n{draft.body}"
+        priority = self.account.priorities().value(draft.priority or "medium")
         props = {**(draft.fields or {}), "subject": draft.subject, "content": content, "hs_pipeline": pipe.id,
-                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": hs.priority_native(draft.priority or "medium")}
+                 "hs_pipeline_stage": stage.id, "hs_ticket_priority": priority}
         payload: dict[str, Any] = {"properties": props}
         if draft.requester:
             payload["associations"] = [{"to": {"id": self._contact_id(draft.requester)}, "types": [
@@ -296,7 +297,7 @@ class HubSpotTickets(ConnectorTickets[Api]):
         if changes.subject is not None:
             props["subject"] = changes.subject
         if changes.priority is not None:
-            props["hs_ticket_priority"] = hs.priority_native(changes.priority)
+            props["hs_ticket_priority"] = self.account.priorities().value(changes.priority)
         if changes.assignee is not None:
             text = changes.assignee.strip()
             if text.lower() in ("", "none", "-"):

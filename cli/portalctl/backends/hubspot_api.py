@@ -13,13 +13,18 @@ from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, StateConflict, Unsupported
 from portalctl.http import JsonApi, status_line
+from portalctl.ratelimit import Spacing
 
 PLATFORM = hs.PLATFORM
 DEFAULT_URL = "https://api.hubapi.com"
 SEARCH_CEILING = 10_000  # "CRM API | Search": paging past 10,000 results is refused
+SEARCH_PER_SECOND = 5  # "CRM API | Search", Limitations: "rate limited to five requests per second per account"
+# tickets: tickets, pipelines, properties; notes (replies, attachments) need crm.objects.contacts.write to be made
+# and .read to be read ("CRM API | Notes", Scope requirements); files: uploads; contacts read: requesters.
+SCOPES = ("tickets", "files", "crm.objects.contacts.read", "crm.objects.contacts.write")
 TOKEN_HINT = ("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
               "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
-              "scopes tickets, files, crm.objects.contacts.read)")
+              f"scopes {', '.join(SCOPES)})")
 
 
 
@@ -37,6 +42,20 @@ def readable(message: str) -> str:
     return " ".join(message.split())
 
 
+def missing_scopes(data: Any) -> list[str]:
+    """The scopes a 403 MISSING_SCOPES names: `errors[].context.requiredGranularScopes` (or the older
+    `requiredScopes`), e.g. {"category": "MISSING_SCOPES", "errors": [{"message": "One or more of the following
+    scopes are required.", "context": {"requiredGranularScopes": ["crm.objects.contacts.write"]}}]}."""
+    found: list[str] = []
+    details = data.get("errors") if isinstance(data, dict) else None
+    for detail in [data, *details] if isinstance(details, list) else [data]:
+        context = detail.get("context") if isinstance(detail, dict) else None
+        if isinstance(context, dict):
+            for key in ("requiredGranularScopes", "requiredScopes"):
+                found += [str(s) for s in context.get(key) or [] if str(s) not in found]
+    return found
+
+
 
 class Api(JsonApi):
     """One HubSpot account, one session: every call goes through `request`, which maps failures to portal errors."""
@@ -52,6 +71,14 @@ class Api(JsonApi):
                          token=secret)
         self.address_hint = f"is {self.root} HubSpot's API ({DEFAULT_URL})?"
         self.path_hint = f"is the URL {DEFAULT_URL}?"
+        self.search_spacing = Spacing(SEARCH_PER_SECOND)
+
+    def request(self, method: str, path: str, **options: Any) -> requests.Response:
+        """Every call; a search waits for its turn first, since search has a per-second limit of its own that no
+        answer announces (the pacer, which reads X-HubSpot-RateLimit-*, cannot see it)."""
+        if method.upper() == "POST" and path.rstrip("/").endswith("/search"):
+            self.search_spacing.wait()
+        return super().request(method, path, **options)
 
     def describe(self, response: requests.Response, data: Any) -> str:
         """HubSpot's error body {"status": "error", "message", "correlationId", "category"}: the message, and the
@@ -67,8 +94,15 @@ class Api(JsonApi):
         status = response.status_code
         if status == 403:
             category = str(data.get("category") or "") if isinstance(data, dict) else ""
+            scopes = missing_scopes(data)
+            if scopes:
+                wanted = " or ".join(scopes)
+                return PermissionDenied(f"{self.where} refused access: the private app lacks the scope {wanted} "
+                                        f"({category or 'forbidden'})",
+                                        hint=f"add the scope {scopes[0]} to the private app (Settings > Integrations "
+                                             f"> Private apps > Scopes); portalctl needs {', '.join(SCOPES)}")
             return PermissionDenied(f"{self.where} refused access ({category or 'forbidden'}): {detail}",
-                                    hint="give the private app the scopes tickets, files and crm.objects.contacts.read")
+                                    hint=f"give the private app the scopes {', '.join(SCOPES)}")
         if status == 404 and missing:
             return NotFound(f"{missing} not found on {PLATFORM}", hint="see 'portalctl tickets list'")
         if status == 409:
@@ -122,6 +156,7 @@ class Account:
         self.profile = profile
         self._pipelines: list[hs.Pipeline] | None = None
         self._properties: list[dict[str, Any]] | None = None
+        self._priorities: hs.Priorities | None = None
 
     def pipelines(self) -> list[hs.Pipeline]:
         if self._pipelines is None:
@@ -177,6 +212,17 @@ class Account:
                                 and not p.get("hidden") and not str(p.get("name", "")).startswith("hs_")
                                 and p.get("name") not in hs.BASE_PROPERTIES]
         return self._properties
+
+    def priorities(self) -> hs.Priorities:
+        """The account's options of hs_ticket_priority ("CRM API | Properties": GET
+        /crm/v3/properties/tickets/{propertyName}); an account without the property gets HubSpot's defaults."""
+        if self._priorities is None:
+            try:
+                data = self.api.json("GET", "/crm/v3/properties/tickets/hs_ticket_priority", missing="property")
+            except NotFound:
+                data = None
+            self._priorities = hs.Priorities.from_property(data)
+        return self._priorities
 
     def custom(self) -> list[str]:
         """The custom properties tickets show: the profile's "properties" option, else the account's own."""

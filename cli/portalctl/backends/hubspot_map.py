@@ -24,7 +24,11 @@ from portalctl.times import iso, normal_iso
 PLATFORM = "HubSpot"
 # The default pipeline's stage labels (HubSpot's "Support Pipeline"); other labels go through model.STATE_ALIASES.
 DEFAULT_LABELS = {"new": "new", "waiting on contact": "pending", "waiting on us": "open", "closed": "closed"}
+# HubSpot's default options of hs_ticket_priority (an account may relabel, remove or add options; see Priorities)
 PRIORITY_NATIVE = {"low": "LOW", "medium": "MEDIUM", "high": "HIGH", "urgent": "URGENT"}
+# What an option's label or value may say for each canonical priority (English and the seeds' Spanish).
+PRIORITY_WORDS = {"low": "low", "baja": "low", "medium": "medium", "media": "medium", "normal": "medium",
+                  "high": "high", "alta": "high", "urgent": "urgent", "urgente": "urgent"}
 FOLLOW_UP = re.compile(r"\AFollow-up of ticket #(\d+)\b")
 STAGE_OPTION = "stage."
 # Ticket properties the connector reads on every ticket (custom properties are added from the account).
@@ -99,16 +103,59 @@ def pipelines(data: dict[str, Any], overrides: Mapping[str, str]) -> list[Pipeli
     return sorted(found, key=lambda p: (p.order, p.label))
 
 
-def priority_name(native: str | None) -> str:
-    name = (native or "").strip().lower()
-    return name if name in PRIORITIES else "medium"
+@dataclass(frozen=True)
+class Priorities:
+    """The account's options of the hs_ticket_priority property, mapped onto the canonical priorities.
+
+    "CRM API | Properties": an enumeration property's options (label, value, displayOrder, hidden) belong to the
+    account, so the values a ticket carries are whatever the account defined, not a fixed LOW..URGENT."""
+
+    native: Mapping[str, str]  # canonical -> option value
+    canonical: Mapping[str, str]  # option value -> canonical
+
+    @classmethod
+    def from_property(cls, data: Mapping[str, Any] | None) -> Priorities:
+        """From GET /crm/v3/properties/tickets/hs_ticket_priority; None (unreadable) gives HubSpot's defaults.
+        An option maps by its value or label (low/medium/high/urgent, baja/media/alta/urgente)."""
+        if data is None:
+            return cls(native=dict(PRIORITY_NATIVE), canonical={v: k for k, v in PRIORITY_NATIVE.items()})
+        native: dict[str, str] = {}
+        canonical: dict[str, str] = {}
+        options = sorted(data.get("options") or [], key=lambda o: int(o.get("displayOrder") or 0))
+        for option in options:
+            value = str(option.get("value") or "")
+            words = (value.strip().casefold(), str(option.get("label") or "").strip().casefold())
+            name = next((PRIORITY_WORDS[w] for w in words if w in PRIORITY_WORDS), None)
+            if name is None or not value:
+                continue
+            canonical[value] = name
+            if not option.get("hidden"):
+                native.setdefault(name, value)
+        return cls(native=native, canonical=canonical)
+
+    def name(self, value: str | None) -> str:
+        """The canonical priority of a ticket's value; an option that maps to none reads as medium."""
+        return self.canonical.get(str(value or ""), "medium")
+
+    def value(self, name: str) -> str:
+        key = name.strip().lower()
+        if key not in PRIORITIES:
+            raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+        if key not in self.native:
+            offered = ", ".join(self.native) or "none"
+            raise InvalidInput(f"this {PLATFORM} account has no {key!r} priority",
+                               hint=f"its priorities: {offered} (the options of the property hs_ticket_priority)")
+        return self.native[key]
+
+    def values(self, names: Iterable[str]) -> list[str]:
+        """Every option value (hidden ones too) that reads as one of `names`: what a priority filter matches."""
+        for name in names:
+            self.value(name)  # an unknown priority, or one the account lacks, is a clear error
+        wanted = {n.strip().lower() for n in names}
+        return sorted(v for v, name in self.canonical.items() if name in wanted)
 
 
-def priority_native(name: str) -> str:
-    native = PRIORITY_NATIVE.get(name.strip().lower())
-    if native is None:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
-    return native
+DEFAULT_PRIORITIES = Priorities.from_property(None)
 
 
 def timestamp(value: Any) -> str | None:
@@ -183,7 +230,7 @@ def contact(data: dict[str, Any]) -> tuple[str, str]:
 
 def ticket(data: dict[str, Any], stages: Mapping[str, Stage], pipes: Mapping[str, Pipeline],
            custom: Iterable[str], comments: Sequence[Comment] | None = None,
-           requester: tuple[str, str] = ("", "")) -> Ticket:
+           requester: tuple[str, str] = ("", ""), priorities: Priorities = DEFAULT_PRIORITIES) -> Ticket:
     """A ticket from the CRM objects API; `comments` (its notes) and `requester` (its first associated contact)
     for `tickets show`."""
     props = data.get("properties") or {}
@@ -202,7 +249,7 @@ def ticket(data: dict[str, Any], stages: Mapping[str, Stage], pipes: Mapping[str
     conversation = [opening, *comments] if comments is not None else None
     return Ticket(
         id=int(data["id"]), subject=str(props.get("subject") or ""), status=status, status_label=label,
-        priority=priority_name(props.get("hs_ticket_priority")), type=None,
+        priority=priorities.name(props.get("hs_ticket_priority")), type=None,
         department=pipe.slug if pipe else (str(props["hs_pipeline"]) if props.get("hs_pipeline") else None),
         requester=requester[0], requester_name=requester[1], organization=None,
         assignee=str(props["hubspot_owner_id"]) if props.get("hubspot_owner_id") else None, ccs=[], tags=[],
