@@ -529,7 +529,7 @@ class TestListOutput:
     def test_table_has_the_default_columns(self, cli: Cli, tickets: list[Ticket]) -> None:
         result = ok(cli("tickets", "list", user=AGENT))
         lines = result.stdout.splitlines()
-        assert lines[0].split() == ["ID", "STATUS", "PRIORITY", "DEPARTMENT", "SUBJECT", "REQUESTER", "UPDATED", "AT"]
+        assert lines[0].split() == ["ID", "STATUS", "PRIORITY", "DEPARTMENT", "SUBJECT", "REQUESTER", "UPDATED", "AT", "(UTC)"]
         assert len(lines) == 3
         assert "VPN caída" in result.stdout and CARLA in result.stdout
         assert result.stderr == ""

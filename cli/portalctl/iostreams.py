@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
@@ -101,3 +102,30 @@ class IOStreams:
     def style(self, text: str, **styles: Any) -> str:
         """`text` in click's styles when stdout shows colour, else as it is."""
         return click.style(text, **styles) if self.color else text
+
+    @contextmanager
+    def paging(self, command: str | None) -> Iterator[None]:
+        """stdout through a pager `command` while the block runs, on a terminal only; never on a pipe."""
+        if not command or not self.out_tty:
+            yield
+            return
+        import subprocess
+
+        self.out.flush()
+        env = {**os.environ, "LESSCHARSET": os.environ.get("LESSCHARSET", "utf-8")}
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+                                 errors="replace")
+        assert pager.stdin is not None
+        terminal, self.out = self.out, pager.stdin
+        try:
+            yield
+        except BrokenPipeError:
+            pass  # the reader quit the pager before the end: nothing more to show
+        finally:
+            self.out = terminal
+            try:
+                pager.stdin.close()
+            except BrokenPipeError:
+                pass
+            pager.wait()
+
