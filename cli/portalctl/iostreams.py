@@ -46,6 +46,7 @@ class IOStreams:
     color_allowed: bool = True  # neither NO_COLOR nor TERM=dumb
     ci: bool = False  # CI=true: never prompt
     clock: Callable[[], datetime] = utc_now
+    can_page: bool = True  # a fake terminal's stdout is a buffer a pager could not write to
 
     @classmethod
     def system(cls) -> IOStreams:
@@ -72,7 +73,7 @@ class IOStreams:
         return cls(
             stdin=StringIO(stdin), out=StringIO(), err=StringIO(),
             stdin_tty=tty if stdin_tty is None else stdin_tty, out_tty=tty, err_tty=tty if err_tty is None else err_tty,
-            width=width if tty else None, color_allowed=color, ci=ci, clock=lambda: moment,
+            width=width if tty else None, color_allowed=color, ci=ci, clock=lambda: moment, can_page=False,
         )
 
     @property
@@ -106,7 +107,7 @@ class IOStreams:
     @contextmanager
     def paging(self, command: str | None) -> Iterator[None]:
         """stdout through a pager `command` while the block runs, on a terminal only; never on a pipe."""
-        if not command or not self.out_tty:
+        if not command or not self.out_tty or not self.can_page:
             yield
             return
         import subprocess

@@ -37,6 +37,11 @@ class AppContext:
             self._client = Client(Settings({"profile": self.profile}).profile())
         return self._client
 
+    @property
+    def pager(self) -> str | None:
+        """The pager command for long output; None with --no-pager."""
+        return None if self.no_pager else pager_command()
+
     def times(self, *, err: bool = False) -> TimeView:
         """Times as this reader reads them on stdout (err=True: on stderr): in their zone, relative on a terminal."""
         if err not in self._times:
@@ -131,10 +136,10 @@ class Output:
         rows = (r.to_dict() if hasattr(r, "to_dict") else r for r in records)
         return render(rows, self.fmt, self.io.out, columns=self.columns, look=self.look)
 
-    def one(self, record: Any, table: Callable[[Any, IOStreams], None] | None = None) -> None:
+    def one(self, record: Any, table: Callable[[Any, IOStreams, TimeView], None] | None = None) -> None:
         """One record; `table` draws the human view (e.g. a ticket with its conversation) on the I/O object."""
         if self.fmt == "table" and table is not None and not self.columns_flag:
-            table(record, self.io)
+            table(record, self.io, app().times())
             return
         data = record.to_dict() if hasattr(record, "to_dict") else record
         if self.columns_flag:
@@ -177,7 +182,7 @@ def paged(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = app()
-        with ctx.io.paging(None if ctx.no_pager else pager_command()):
+        with ctx.io.paging(ctx.pager):
             return function(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
