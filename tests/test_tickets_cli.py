@@ -916,7 +916,7 @@ def on_a_terminal(home: Path, *args: str, answers: bytes = b"", env: dict[str, s
 def editor_writing(directory: Path, text: str) -> str:
     """An $EDITOR that writes `text` above the template it is given, as a person would, and saves."""
     script = directory / "editor.sh"
-    script.write_text(f'#!/bin/sh\n{{ printf "%s\\n" {shlex.quote(text)}; cat "$1"; }} > "$1.new" && mv "$1.new" "$1"\n')
+    script.write_text(f'#!/bin/sh\n{{ printf "%s\\n" {shlex.quote(text)}; cat "$1"; }} > "$1.new"\nmv "$1.new" "$1"\n')
     script.chmod(0o755)
     return str(script)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
@@ -124,9 +124,7 @@ class IOStreams:
             pass  # the reader quit the pager before the end: nothing more to show
         finally:
             self.out = terminal
-            try:
+            with suppress(BrokenPipeError):
                 pager.stdin.close()
-            except BrokenPipeError:
-                pass
             pager.wait()
 

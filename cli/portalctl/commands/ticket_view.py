@@ -33,7 +33,8 @@ def show_ticket(ticket: Ticket, io: IOStreams, times: TimeView) -> None:
         ("Organisation", ticket.organization), ("Department", ticket.department), ("Type", ticket.type),
         ("Assignee", ticket.assignee), ("CC", ticket.ccs), ("Tags", ticket.tags), ("Due", due),
         ("Updated", when(ticket.updated_at)), ("Resolved", when(ticket.resolved_at)),
-        ("Closed", when(ticket.closed_at)), ("Follow-up of", f"#{ticket.follow_up_of}" if ticket.follow_up_of else None),
+        ("Closed", when(ticket.closed_at)),
+        ("Follow-up of", f"#{ticket.follow_up_of}" if ticket.follow_up_of else None),
         *((f"Field {key}", value) for key, value in ticket.fields.items()),
     ]
     shown = [(label, value if label == "Due" else cell(flat(value))) for label, value in rows

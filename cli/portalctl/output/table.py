@@ -29,7 +29,8 @@ def text_width(text: str) -> int:
 
 
 def cut(text: str, width: int) -> str:
-    """`text` in at most `width` columns, ending in `…` when it had to be cut."""
+    """`text` in at most `width` columns, ending in `…` when it had to be cut (after a whole word if one ends
+    in the last third)."""
     if text_width(text) <= width:
         return text
     kept, used = [], 0
@@ -39,7 +40,11 @@ def cut(text: str, width: int) -> str:
             break
         kept.append(char)
         used += size
-    return "".join(kept).rstrip() + ELLIPSIS
+    shown = "".join(kept)
+    space = shown.rfind(" ")
+    if space >= len(shown) * 2 // 3 and not text[len(shown)].isspace():  # end on a whole word when one is near
+        shown = shown[:space]
+    return shown.rstrip() + ELLIPSIS
 
 
 def fitted_widths(natural: list[int], floors: list[int], width: int | None) -> list[int]:
