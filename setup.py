@@ -27,7 +27,6 @@ setup(
     install_requires=[
         "click>=8.1",
         "requests>=2.31",
-        "tabulate>=0.9,<0.10",  # 0.10 imports importlib.metadata at import time: +40 ms a listing
         "pyyaml>=6.0",
         "python-dotenv>=1.0",
         "openpyxl>=3.1",
@@ -56,7 +55,6 @@ setup(
             "mypy>=1.10",
             "types-PyYAML",
             "types-requests",
-            "types-tabulate",
             *SERVER,
             *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.

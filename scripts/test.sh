@@ -12,6 +12,17 @@ echo "== ruff"
 .venv/bin/ruff check cli tests scripts
 echo "== mypy"
 .venv/bin/mypy cli/portalctl
+echo "== tmux"
+# Terminal behaviour (escapes, width, pager, editor, Ctrl-C) is tested on a real terminal: Debian's tmux.
+if ! command -v tmux >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing Debian's tmux" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >&2
+  else
+    echo "tmux is not installed (apt-get install tmux): the terminal tests will be skipped" >&2
+  fi
+fi
 echo "== postgresql"
 # The server's tests run on SQLite and on PostgreSQL: use PORTALCTL_TEST_POSTGRES (an admin URL) when it is set,
 # else start a throwaway cluster (installing Debian's postgresql when it is missing) and stop it on exit.

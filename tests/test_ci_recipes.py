@@ -54,3 +54,21 @@ def test_recipe_opens_one_ticket_and_replies_on_the_next_failure(recipe: str, po
     assert first["dedupe_key"] == "ci-billing-main"
     assert first["priority"] == "high"
     assert portal.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 1
+
+
+def test_the_readme_first_session_runs_as_written(home: Path, tmp_path: Path) -> None:
+    """Every line of the README's "A first session" block, run verbatim in an empty directory, as a reader would."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("## A first session", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert any(line.startswith("portalctl tickets create") for line in lines)
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PORTALCTL_HOME": str(home), "PORTALCTL_KEYRING": "0",
+           "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    outputs = []
+    for line in lines:
+        done = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, f"{line}\n{done.stderr}"
+        outputs.append(done.stdout)
+    assert json.loads(outputs[-2]) == "Recibido"  # jq printed the agent's reply

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -530,7 +531,8 @@ class TestListOutput:
     def test_table_has_the_default_columns(self, cli: Cli, tickets: list[Ticket]) -> None:
         result = ok(cli("tickets", "list", user=AGENT))
         lines = result.stdout.splitlines()
-        assert lines[0].split() == ["ID", "STATUS", "PRIORITY", "DEPARTMENT", "SUBJECT", "REQUESTER", "UPDATED", "AT"]
+        assert lines[0].split() == ["ID", "STATUS", "PRIORITY", "DEPARTMENT", "SUBJECT", "REQUESTER", "UPDATED", "AT",
+                                    "(UTC)"]
         assert len(lines) == 3
         assert "VPN caída" in result.stdout and CARLA in result.stdout
         assert result.stderr == ""
@@ -912,6 +914,14 @@ def on_a_terminal(home: Path, *args: str, answers: bytes = b"", env: dict[str, s
         os.close(controller)
 
 
+def editor_writing(directory: Path, text: str) -> str:
+    """An $EDITOR that writes `text` above the template it is given, as a person would, and saves."""
+    script = directory / "editor.sh"
+    script.write_text(f'#!/bin/sh\n{{ printf "%s\\n" {shlex.quote(text)}; cat "$1"; }} > "$1.new"\nmv "$1.new" "$1"\n')
+    script.chmod(0o755)
+    return str(script)
+
+
 @pytest.mark.skipif(not has_pty(), reason="needs a pseudo-terminal")
 class TestOnATerminal:
     @pytest.fixture
@@ -929,15 +939,17 @@ class TestOnATerminal:
         assert b"missing --subject" in result.stderr
         assert json.loads(portalctl(home, "tickets", "list", "-o", "json").stdout) == []
 
-    def test_a_terminal_is_prompted_for_what_is_missing(self, home: Path) -> None:
-        result = on_a_terminal(home, "tickets", "create", answers=b"Impresora en llamas\nHumo por todas partes\n")
+    def test_a_terminal_is_prompted_for_what_is_missing(self, home: Path, tmp_path: Path) -> None:
+        result = on_a_terminal(home, "tickets", "create", answers=b"Impresora en llamas\n",
+                               env={"EDITOR": editor_writing(tmp_path, "Humo por todas partes")})
         assert result.returncode == 0, result.stderr
         shown_ticket = json.loads(portalctl(home, "tickets", "show", "1", "-o", "json").stdout)
         assert shown_ticket["subject"] == "Impresora en llamas"
         assert shown_ticket["comments"][0]["body"] == "Humo por todas partes"
 
-    def test_prompts_go_to_stderr_so_stdout_stays_data(self, home: Path) -> None:
-        result = on_a_terminal(home, "tickets", "create", "-o", "json", answers=b"Impresora\nHumo\n")
+    def test_prompts_go_to_stderr_so_stdout_stays_data(self, home: Path, tmp_path: Path) -> None:
+        result = on_a_terminal(home, "tickets", "create", "-o", "json", answers=b"Impresora\n",
+                               env={"EDITOR": editor_writing(tmp_path, "Humo")})
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["subject"] == "Impresora"
         assert b"Subject" in result.stderr

@@ -49,7 +49,9 @@ class PortalClickError(click.ClickException):
         stream = file or self.io.err
         colour = stream is self.io.err and self.io.err_color
         stream.write(click.style("Error: ", fg="red", bold=True) if colour else "Error: ")
-        stream.write(f"{self.message}\n" + (f"Hint: {self.hint}\n" if self.hint else ""))
+        from portalctl.safetext import visible  # remote error details are portal text: shown, never obeyed
+
+        stream.write(visible(f"{self.message}\n" + (f"Hint: {self.hint}\n" if self.hint else "")))
         stream.flush()
 
 
@@ -86,7 +88,12 @@ class RootGroup(click.Group):
         except BrokenPipeError:
             quiet_stdout()  # the reader (`| head`) has all it wants: stop without a message
             ctx.exit(ExitCode.OK)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at a prompt: click says "Aborted!", exit 1
+                io_of(ctx).echo("\nInterrupted.", err=True)
+                ctx.exit(ExitCode.INTERRUPTED)
+            raise
+        except (click.ClickException, click.exceptions.Exit):
             raise
         except UnicodeError as exc:
             if ctx.obj and ctx.obj.debug:
@@ -132,8 +139,9 @@ def io_of(ctx: click.Context) -> IOStreams:
 @click.option("--no-input", is_flag=True, help="Never prompt; fail naming the missing flag (also CI=true).")
 @click.option("--debug", is_flag=True, envvar="PORTALCTL_DEBUG",
               help="Show tracebacks for errors, and each HTTP request's method, URL and status (never secrets).")
+@click.option("--no-pager", is_flag=True, help="Never page long output (else PORTALCTL_PAGER, PAGER, less -FRX).")
 @click.pass_context
-def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -> None:
+def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, no_pager: bool) -> None:
     """portalctl: one command line for customer-support portals.
 
     Open, follow, answer and close tickets, search the knowledge base and export listings, on the embedded
@@ -151,7 +159,7 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -
 
     # tests pass a fake I/O object as `obj` (CliRunner.invoke(root, args, obj=IOStreams.fake(...)))
     io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
-    ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, io=io)
+    ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, no_pager=no_pager, io=io)
     if debug:
         import logging
 

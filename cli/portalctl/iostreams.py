@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
@@ -45,6 +46,7 @@ class IOStreams:
     color_allowed: bool = True  # neither NO_COLOR nor TERM=dumb
     ci: bool = False  # CI=true: never prompt
     clock: Callable[[], datetime] = utc_now
+    can_page: bool = True  # a fake terminal's stdout is a buffer a pager could not write to
 
     @classmethod
     def system(cls) -> IOStreams:
@@ -69,7 +71,7 @@ class IOStreams:
         return cls(
             stdin=StringIO(stdin), out=StringIO(), err=StringIO(),
             stdin_tty=tty if stdin_tty is None else stdin_tty, out_tty=tty, err_tty=tty if err_tty is None else err_tty,
-            width=width if tty else None, color_allowed=color, ci=ci, clock=lambda: moment,
+            width=width if tty else None, color_allowed=color, ci=ci, clock=lambda: moment, can_page=False,
         )
 
     @property
@@ -99,6 +101,31 @@ class IOStreams:
     def style(self, text: str, **styles: Any) -> str:
         """`text` in click's styles when stdout shows colour, else as it is."""
         return click.style(text, **styles) if self.color else text
+
+    @contextmanager
+    def paging(self, command: str | None) -> Iterator[None]:
+        """stdout through a pager `command` while the block runs, on a terminal only; never on a pipe."""
+        if not command or not self.out_tty or not self.can_page:
+            yield
+            return
+        import subprocess
+
+        self.out.flush()
+        env = {**os.environ, "LESSCHARSET": os.environ.get("LESSCHARSET", "utf-8")}
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+                                 errors="replace")
+        assert pager.stdin is not None
+        terminal, self.out = self.out, pager.stdin
+        try:
+            yield
+        except BrokenPipeError:
+            pass  # the reader quit the pager before the end: nothing more to show
+        finally:
+            self.out = terminal
+            with suppress(BrokenPipeError):
+                pager.stdin.close()
+            pager.wait()
+
 
 
 def terminal_width() -> int:

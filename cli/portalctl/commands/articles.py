@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
+from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged
 from portalctl.iostreams import IOStreams
 from portalctl.model import Article, Collection
+from portalctl.output.localtime import TimeView
+from portalctl.safetext import cell, visible
 
 SEARCH_COLUMNS = ("id", "title", "collection", "folder", "snippet")
 LIST_COLUMNS = ("id", "title", "collection", "folder", "locale", "updated_at")
@@ -63,6 +65,7 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
 @article_id
 @click.option("--raw", is_flag=True, help="Print only the article's Markdown text.")
 @output_options(LIST_COLUMNS)
+@paged
 def show(article_id: int, raw: bool, output: Output) -> None:
     """Read an article: title, where it lives, when it changed, its votes, then the text.
 
@@ -76,18 +79,21 @@ def show(article_id: int, raw: bool, output: Output) -> None:
     """
     article = app().client.articles.get(article_id)
     if raw:
-        output.io.echo((article.body or "").rstrip("\n"))
+        body = (article.body or "").rstrip("\n")
+        output.io.echo(visible(body) if output.io.out_tty else body)  # a file gets the text as written
         return
     output.one(article, table=show_article)
 
 
-def show_article(article: Article, io: IOStreams) -> None:
-    io.echo(io.style(f"#{article.id} {article.title}", bold=True))
-    io.echo(f"{article.collection} > {article.folder} · {article.locale} · updated {article.updated_at}")
-    labels = f" · labels: {', '.join(article.labels)}" if article.labels else ""
+def show_article(article: Article, io: IOStreams, times: TimeView) -> None:
+    """The article as a person reads it; its text was written on a portal, so it is shown through safetext."""
+    io.echo(io.style(cell(f"#{article.id} {article.title}"), bold=True))
+    updated = times.when(article.updated_at) if article.updated_at else "-"
+    io.echo(cell(f"{article.collection} > {article.folder} · {article.locale}") + f" · updated {updated}")
+    labels = cell(f" · labels: {', '.join(article.labels)}") if article.labels else ""
     io.echo(f"Helpful: {article.helpful} · Not helpful: {article.not_helpful}{labels}")
     io.echo()
-    body = (article.body or "").rstrip("\n")
+    body = visible((article.body or "").rstrip("\n"))
     if not io.out_tty:
         io.echo(body)
         return
@@ -140,11 +146,11 @@ def collections(output: Output) -> None:
 
 def show_tree(tree: list[Collection], io: IOStreams) -> None:
     for collection in tree:
-        io.echo(io.style(f"{collection.name} ({collection.slug})", bold=True))
-        width = max((len(f"{f.name} ({f.slug})") for f in collection.folders), default=0)
+        io.echo(io.style(cell(f"{collection.name} ({collection.slug})"), bold=True))
+        width = max((len(cell(f"{f.name} ({f.slug})")) for f in collection.folders), default=0)
         for folder in collection.folders:
             count = f"{folder.articles} article{'' if folder.articles == 1 else 's'}"
-            io.echo(f"  {f'{folder.name} ({folder.slug})':<{width}}  {count}")
+            io.echo(f"  {cell(f'{folder.name} ({folder.slug})'):<{width}}  {count}")
 
 
 @articles.command()

@@ -11,6 +11,7 @@ from portalctl.backends import KINDS
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
 from portalctl.config import Profile, Settings, UserConfig
+from portalctl.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from portalctl.backends.server import ServerTokens
@@ -120,10 +121,12 @@ def sign_in(profile: Profile, token: str | None) -> None:
         signed = server.login(anonymous, email=email, password=password, token_name=name)
         if signed.get("must_change_password"):  # a temporary password from an admin (seed 001)
             message("Your password is temporary: choose a new one.")
-            new = click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
             first = signed
-            signed = server.login(anonymous, email=email, password=password, token_name=name, new_password=new)
-            server.connect(profile, str(first["token"])).tokens.revoke(str(first["id"]))
+            try:  # the temporary sign-in's token is only a step: never left behind, whether this works or not
+                new = click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+                signed = server.login(anonymous, email=email, password=password, token_name=name, new_password=new)
+            finally:
+                server.connect(profile, str(first["token"])).tokens.revoke(str(first["id"]))
         token, expires = str(signed["token"]), signed.get("expires_at")
     me = server.connect(profile, token).accounts.me()  # a wrong URL or token fails before anything is saved
     if profile.user and profile.user.lower() != me.email.lower():
@@ -174,7 +177,11 @@ def status(output: Output) -> None:
     from portalctl.secrets import SecretStore
 
     ctx = app()
-    profile = Settings({"profile": ctx.profile}).profile()
+    settings = Settings({"profile": ctx.profile})
+    if not (settings.get("profile") or settings.user_config.current or settings.get("user")):
+        raise PermissionDenied("not signed in: no profile is in use",
+                               hint="run 'portalctl auth login' (or 'portalctl init' for a portal on this machine)")
+    profile = settings.profile()
     me = ctx.client.accounts.me()
     store = SecretStore()
     token = "set (" + store.where() + ")" if store.get(profile.name) else "none"
@@ -192,8 +199,8 @@ def list_profiles(output: Output) -> None:
       portalctl auth list
     """
     config = UserConfig()
-    rows = [{"current": "*" if name == config.current else "", **profile.public()}
-            for name, profile in config.profiles().items()]
+    rows = [{"current": "*" if name == config.current else "", **dict.fromkeys(PROFILE_COLUMNS[1:]), **profile.public()}
+            for name, profile in config.profiles().items()]  # every column, set or not: url and db often are not
     if not rows:
         message("No profiles yet: run 'portalctl init' or 'portalctl auth login'.")
     output.many(rows)

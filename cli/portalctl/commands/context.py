@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import click
 
 from portalctl.iostreams import IOStreams
-from portalctl.output.render import FORMATS, render, render_one
+from portalctl.output.localtime import TimeView
+from portalctl.output.render import FORMATS, Look, render, render_one
+from portalctl.safetext import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,8 +26,10 @@ class AppContext:
     profile: str | None = None
     no_input: bool = False
     debug: bool = False
+    no_pager: bool = False
     io: IOStreams = field(default_factory=IOStreams.system)
     _client: Any = field(default=None, repr=False)
+    _times: dict[bool, TimeView] = field(default_factory=dict, repr=False)
 
     @property
     def client(self) -> Any:
@@ -36,6 +40,20 @@ class AppContext:
 
             self._client = Client(Settings({"profile": self.profile}).profile())
         return self._client
+
+    @property
+    def pager(self) -> str | None:
+        """The pager command for long output; None with --no-pager."""
+        return None if self.no_pager else pager_command()
+
+    def times(self, *, err: bool = False) -> TimeView:
+        """Times as this reader reads them on stdout (err=True: on stderr): in their zone, relative on a terminal."""
+        if err not in self._times:
+            from portalctl.output.localtime import user_zone
+
+            tty = self.io.err_tty if err else self.io.out_tty
+            self._times[err] = TimeView(lambda: user_zone(self.client), self.io.now() if tty else None)
+        return self._times[err]
 
     @property
     def interactive(self) -> bool:
@@ -76,17 +94,20 @@ def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
             metavar="A,B,...",
             help=f"Fields to show, comma-separated (table default: {','.join(default_columns)}).",
         )(function)
+        function = click.option("--wide", is_flag=True, help="Tables: show every cell in full (as -o wide).")(function)
         function = click.option(
             "-o",
             "--output",
-            type=click.Choice(FORMATS),
+            type=click.Choice((*FORMATS, "wide")),
             envvar="PORTALCTL_OUTPUT",
-            help="Output format (default: table; env PORTALCTL_OUTPUT).",
+            help="Output format (default: table; wide: a table cut to no width; env PORTALCTL_OUTPUT).",
         )(function)
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs["output"] = Output(kwargs.pop("output") or "table", kwargs.pop("columns"), default_columns, app().io)
+            fmt, wide = kwargs.pop("output") or "table", kwargs.pop("wide")
+            kwargs["output"] = Output("table" if fmt == "wide" else fmt, kwargs.pop("columns"), default_columns,
+                                      app().io, wide=wide or fmt == "wide")
             return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -100,6 +121,14 @@ class Output:
     columns_flag: str | None
     default_columns: Sequence[str]
     io: IOStreams
+    wide: bool = False
+
+    @property
+    def look(self) -> Look:
+        """How a human format uses this terminal; CSV gets local times, the other machine formats nothing."""
+        if self.fmt not in ("table", "csv"):
+            return Look()
+        return Look(color=self.io.color, width=None if self.wide else self.io.width, times=app().times())
 
     @property
     def columns(self) -> list[str] | None:
@@ -109,17 +138,17 @@ class Output:
 
     def many(self, records: Iterable[Any]) -> int:
         rows = (r.to_dict() if hasattr(r, "to_dict") else r for r in records)
-        return render(rows, self.fmt, self.io.out, columns=self.columns, color=self.io.color)
+        return render(rows, self.fmt, self.io.out, columns=self.columns, look=self.look)
 
-    def one(self, record: Any, table: Callable[[Any, IOStreams], None] | None = None) -> None:
+    def one(self, record: Any, table: Callable[[Any, IOStreams, TimeView], None] | None = None) -> None:
         """One record; `table` draws the human view (e.g. a ticket with its conversation) on the I/O object."""
-        if self.fmt == "table" and table is not None:
-            table(record, self.io)
+        if self.fmt == "table" and table is not None and not self.columns_flag:
+            table(record, self.io, app().times())
             return
         data = record.to_dict() if hasattr(record, "to_dict") else record
         if self.columns_flag:
             data = {c: data.get(c) for c in self.columns or []}
-        render_one(data, self.fmt, self.io.out, color=self.io.color)
+        render_one(data, self.fmt, self.io.out, look=self.look)
 
 
 def limit_options(function: F) -> F:
@@ -132,5 +161,40 @@ def limit_options(function: F) -> F:
 
 
 def message(text: str) -> None:
-    """A human message: stderr, so stdout stays data."""
-    app().io.echo(text, err=True)
+    """A human message: stderr, so stdout stays data. Messages quote portal text (subjects, names, file names), so
+    control characters in them are shown, never obeyed."""
+    app().io.echo(visible(text), err=True)
+
+
+class Capped:
+    """At most `limit` records of a listing asked for one more, so that a person can be told that more match."""
+
+    def __init__(self, records: Iterable[Any], limit: int) -> None:
+        self.records, self.limit, self.more = iter(records), limit, False
+
+    def __iter__(self) -> Iterator[Any]:
+        for count, record in enumerate(self.records):
+            if count == self.limit:
+                self.more = True
+                return
+            yield record
+
+
+def paged(function: F) -> F:
+    """Long output goes through the pager on a terminal (PORTALCTL_PAGER, PAGER, less -FRX); --no-pager skips it."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = app()
+        with ctx.io.paging(ctx.pager):
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def pager_command() -> str | None:
+    """git's and gh's convention; an empty value or `cat` means no pager."""
+    import os
+
+    command = os.environ.get("PORTALCTL_PAGER", os.environ.get("PAGER", "less -FRX")).strip()
+    return None if command in ("", "cat") else command

@@ -173,7 +173,7 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     extra = f"; comments in {spec.targets[1]}" if len(spec.targets) > 1 else ""
     if state_file is not None:
         extra += f"; changed since {since}" if since else "; first incremental run: every ticket"
-    message(f"Exported {count} tickets to {written}" + (f" ({extra[2:]})" if extra else ""))
+    message(f"Exported {count} ticket{'' if count == 1 else 's'} to {written}" + (f" ({extra[2:]})" if extra else ""))
 
 
 @export.command("articles")
@@ -209,7 +209,7 @@ def articles(collection: str | None, folder: str | None, locale: str | None, wit
         raise  # `| head` read what it wanted: the root command stops quietly
     except OSError as exc:
         raise failed_write(path, exc) from exc
-    message(f"Exported {count} articles to {path if path is not None else 'stdout'}")
+    message(f"Exported {count} article{'' if count == 1 else 's'} to {path if path is not None else 'stdout'}")
 
 
 # --- incremental state --------------------------------------------------------------------------------------------

@@ -9,7 +9,17 @@ from typing import IO, Any
 
 import click
 
-from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
+from portalctl.commands.compose import compose
+from portalctl.commands.context import (
+    POSITIVE,
+    Capped,
+    Output,
+    app,
+    limit_options,
+    message,
+    output_options,
+    paged,
+)
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
@@ -125,9 +135,11 @@ def create(
     else:
         if dry_run or var_pairs or vars_files:
             raise click.UsageError("--dry-run, --var and --vars-file go with --template")
+        subject = ctx.require(subject, "--subject", "Subject")
         draft = TicketDraft(
-            subject=ctx.require(subject, "--subject", "Subject"),
-            body=ctx.require(body_text(body, body_file), "--body or --body-file", "Description"),
+            subject=subject,
+            body=compose(ctx, body_text(body, body_file), "--body or --body-file", "the ticket's description",
+                         f"Subject: {subject}"),
             priority=priority, type=type_, department=department, ccs=cc,
             fields=key_values(field_pairs, "--field"), tags=tag, attachments=uploads(attach),
             dedupe_key=dedupe_key, on_duplicate=on_duplicate or "reply",
@@ -136,7 +148,7 @@ def create(
     ticket = ctx.client.tickets.create(draft)
     dedupe_key, on_duplicate = draft.dedupe_key, draft.on_duplicate
     if ticket.created:
-        due = f" (due {ticket.due_at})" if ticket.due_at else ""
+        due = f" (due {ctx.times(err=True).when(ticket.due_at)})" if ticket.due_at else ""
         text = f"Created ticket #{ticket.id}: {ticket.subject}{due}"
     elif on_duplicate == "skip":
         text = f"Skipped: ticket #{ticket.id} is already active for dedupe key {dedupe_key!r}"
@@ -158,15 +170,21 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
       portalctl tickets list --overdue --sort due
       portalctl tickets list --all --updated-since 7d -o jsonl > week.jsonl
     """
-    query = query.but(limit=None if all_ else limit)
-    count = output.many(app().client.tickets.list(query))
+    ctx = app()
+    tell = not all_ and ctx.io.err_tty  # a person is told when the listing was cut; a script reads --limit
+    records = Capped(ctx.client.tickets.list(query.but(limit=None if all_ else limit + tell)), limit)
+    with ctx.io.paging(ctx.pager if all_ else None):
+        count = output.many(records if tell else records.records)
     if count == 0 and output.fmt == "table":
         message("No tickets match.")
+    elif records.more:
+        message(f"Showing the first {count} tickets; more match: use --all or --limit N.")
 
 
 @tickets.command()
 @ticket_id
 @output_options(LIST_COLUMNS)
+@paged
 def show(ticket_id: int, output: Output) -> None:
     """Show a ticket: its fields, due time, conversation and attachments.
 
@@ -199,7 +217,8 @@ def reply(ticket_id: int, body: str | None, body_file: IO[str] | None, attach: t
       portalctl tickets reply 12 --body "Fixed in 4.2" --status resolved
     """
     ctx = app()
-    text = ctx.require(body_text(body, body_file), "--body or --body-file", "Reply")
+    what = "your internal note" if internal else "your reply"
+    text = compose(ctx, body_text(body, body_file), "--body or --body-file", what, f"Ticket #{ticket_id}")
     ticket = ctx.client.tickets.reply(ticket_id, body=text, internal=internal, status=status,
                                       attachments=uploads(attach))
     what = "Added an internal note to" if internal else "Replied to"
@@ -208,15 +227,26 @@ def reply(ticket_id: int, body: str | None, body_file: IO[str] | None, attach: t
 
 @tickets.command()
 @ticket_id
+@click.option("--yes", is_flag=True, help="Do not show the ticket and ask first (on a terminal).")
 @output_options(ONE_COLUMNS)
-def close(ticket_id: int, output: Output) -> None:
+def close(ticket_id: int, yes: bool, output: Output) -> None:
     """Close a ticket. Closed is final: later questions go in a follow-up ticket.
 
+    On a terminal the ticket is shown and you are asked first; scripts (no terminal) close at once.
+
     \b
-    Example:
+    Examples:
       portalctl tickets close 12
+      portalctl tickets close 12 --yes
     """
-    ticket = app().client.tickets.close(ticket_id)
+    ctx = app()
+    if not yes and ctx.interactive:
+        show_ticket(ctx.client.tickets.get(ticket_id), ctx.io, ctx.times())
+        ctx.io.echo()
+        if not click.confirm(f"Close #{ticket_id}? Closed is final: no more replies.", err=True):
+            message(f"Nothing changed: #{ticket_id} is not closed.")
+            raise click.exceptions.Exit(1)
+    ticket = ctx.client.tickets.close(ticket_id)
     report(output, ticket, f"Closed #{ticket.id}")
 
 
@@ -291,14 +321,15 @@ def attachments(ticket_id: int, output: Output) -> None:
     Example:
       portalctl tickets attachments 12
     """
-    output.many(app().client.tickets.attachments(ticket_id))
+    if output.many(app().client.tickets.attachments(ticket_id)) == 0 and output.fmt == "table":
+        message("No attachments.")
 
 
 @tickets.command()
 @ticket_id
 @click.argument("attachment_id", type=POSITIVE, metavar="ATTACHMENT")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              help="Where to save it (default: here).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, allow_dash=True, path_type=Path),
+              default=Path("."), help="Where to save it (default: here; - writes the file to stdout).")
 @click.option("--force", is_flag=True, help="Overwrite a file of the same name.")
 def download(ticket_id: int, attachment_id: int, directory: Path, force: bool) -> None:
     """Save an attachment; prints the path written.
@@ -309,11 +340,23 @@ def download(ticket_id: int, attachment_id: int, directory: Path, force: bool) -
     Example:
       portalctl tickets download 12 3 --dir ~/Downloads
     """
+    io = app().io
+    to_stdout = str(directory) == "-"
+    if to_stdout and io.out_tty:
+        raise click.UsageError("--dir - writes the file to stdout: redirect it (> file) or pipe it")
     attachment, source = app().client.tickets.download(ticket_id, attachment_id)
     with source:
+        if to_stdout:
+            sink = getattr(io.out, "buffer", io.out)
+            io.out.flush()
+            while chunk := source.read(1 << 20):
+                sink.write(chunk)
+            sink.flush()
+            message(f"Wrote {attachment.filename} ({attachment.size} bytes) to stdout")
+            return
         target = save(attachment, source, directory, force)
     message(f"Saved {attachment.filename} ({attachment.size} bytes)")
-    app().io.echo(target)
+    io.echo(target)
 
 
 def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> Path:

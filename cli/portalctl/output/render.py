@@ -1,7 +1,9 @@
 """Printing records: one function per format, streaming where the format allows it.
 
 Records arrive as dicts (a model record's `to_dict()`); `columns` picks and orders fields. JSON keeps every field
-and its type; table and CSV cells follow portalctl/cells.py (`flat`, `csv_cell`), as the exports' do.
+and its type; table and CSV cells follow portalctl/cells.py (`flat`, `csv_cell`), as the exports' do. Tables are
+for people: portal text made inert (safetext), times in the reader's zone and relative on a terminal, rows fitted
+to the terminal's width. JSON, JSONL and YAML keep the data and ISO 8601 UTC; CSV keeps the data, times local.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from portalctl.cells import csv_cell, flat
 from portalctl.errors import InvalidInput
+from portalctl.output.localtime import TimeView, is_time
+from portalctl.safetext import cell
 
 if TYPE_CHECKING:
     from _csv import Writer
@@ -37,13 +42,22 @@ def pick(record: dict[str, Any], columns: Sequence[str] | None) -> dict[str, Any
     return {column: record.get(column) for column in columns}
 
 
+@dataclass(frozen=True)
+class Look:
+    """What a human format may do with the terminal: colour, its width (None: cut nothing), how times read."""
+
+    color: bool = False
+    width: int | None = None
+    times: TimeView | None = None
+
+
 def render(
     records: Iterable[dict[str, Any]],
     fmt: str,
     stream: IO[str],
     *,
     columns: Sequence[str] | None = None,
-    color: bool = False,
+    look: Look = Look(),
 ) -> int:
     """Write records in `fmt`; returns how many were written. Unknown columns fail before anything is written."""
     writer = {"table": _table, "json": _json, "jsonl": _jsonl, "csv": _csv, "yaml": _yaml}[fmt]
@@ -52,27 +66,32 @@ def render(
     if first is None:
         if fmt == "csv" and columns:  # an empty nightly export still has its header row
             csv_table(stream, columns)
-        return writer(iter(()), stream, color)
+        return writer(iter(()), stream, look)
     unknown = [c for c in columns or () if c not in first]
     if unknown:
         raise InvalidInput(f"unknown column {', '.join(unknown)}", hint=f"columns: {', '.join(first)}")
     rows = (pick(r, columns) for r in itertools.chain([first], iterator))
-    return writer(rows, stream, color)
+    return writer(rows, stream, look)
 
 
-def render_one(record: dict[str, Any], fmt: str, stream: IO[str], *, color: bool = False) -> None:
-    """One record: JSON as an object (not a list), a table as field/value lines."""
+def render_one(record: dict[str, Any], fmt: str, stream: IO[str], *, look: Look = Look()) -> None:
+    """One record: JSON and YAML as an object (not a list), a table as field/value lines."""
     if fmt == "json":
         stream.write(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
+    elif fmt == "yaml":
+        import yaml
+
+        yaml.safe_dump(record, stream, allow_unicode=True, sort_keys=False, default_flow_style=False)
     elif fmt == "table":
         width = max((len(k) for k in record), default=0)
         for key, value in record.items():
-            stream.write(f"{key.ljust(width)}  {flat(value)}\n")
+            text = look.times.when(value) if look.times and is_time(key, value) else flat(value)
+            stream.write(f"{key.ljust(width)}  {cell(text)}\n")
     else:
-        render([record], fmt, stream, color=color)
+        render([record], fmt, stream, look=look)
 
 
-def _json(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+def _json(rows: Iterator[dict[str, Any]], stream: IO[str], _look: Look) -> int:
     count = 0
     stream.write("[")
     for row in rows:
@@ -82,7 +101,7 @@ def _json(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
     return count
 
 
-def _jsonl(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+def _jsonl(rows: Iterator[dict[str, Any]], stream: IO[str], _look: Look) -> int:
     count = 0
     for row in rows:
         stream.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
@@ -90,18 +109,20 @@ def _jsonl(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int
     return count
 
 
-def _csv(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+def _csv(rows: Iterator[dict[str, Any]], stream: IO[str], look: Look) -> int:
     writer = None
     count = 0
+    times = look.times if look.times and look.times.zone_name != "UTC" else None
     for row in rows:
         if writer is None:
             writer = csv_table(stream, list(row))
-        writer.writerow([csv_cell(v) for v in row.values()])  # the exports' CSV rule (cells.py)
+        writer.writerow([times.iso_local(v) if times and is_time(k, v) else csv_cell(v)  # the exports' CSV rule
+                         for k, v in row.items()])
         count += 1
     return count
 
 
-def _yaml(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
+def _yaml(rows: Iterator[dict[str, Any]], stream: IO[str], _look: Look) -> int:
     import yaml
 
     items = list(rows)
@@ -109,23 +130,29 @@ def _yaml(rows: Iterator[dict[str, Any]], stream: IO[str], _color: bool) -> int:
     return len(items)
 
 
-def _table(rows: Iterator[dict[str, Any]], stream: IO[str], color: bool) -> int:
+def _table(rows: Iterator[dict[str, Any]], stream: IO[str], look: Look) -> int:
     items = list(rows)
     if not items:
         return 0
-    from tabulate import tabulate
+    from portalctl.output.table import plain_table
 
-    headers = [h.upper().replace("_", " ") for h in items[0]]
-    body = []
-    for item in items:
-        cells = []
-        for key, value in item.items():
-            text = flat(value)
-            if color and key == "status" and value in STATE_COLOURS:
-                import click
+    times = look.times
+    keys = list(items[0])
+    body = [[cell(times.cell(v) if times and is_time(k, v) else flat(v)) for k, v in item.items()] for item in items]
+    styles = None
+    if look.color and "status" in keys:
+        import click
 
-                text = click.style(text, fg=STATE_COLOURS[value])
-            cells.append(text)
-        body.append(cells)
-    stream.write(tabulate(body, headers=headers, tablefmt="plain", disable_numparse=True) + "\n")
+        column = keys.index("status")
+        styles = {column: [click.style(row[column], fg=STATE_COLOURS.get(item["status"])) for row, item in
+                           zip(body, items, strict=True)]}
+    stream.write(plain_table([header(k, times) for k in keys], body, look.width, styles))
     return len(items)
+
+
+def header(key: str, times: TimeView | None) -> str:
+    """A column's header; a column of absolute times names their zone."""
+    text = key.upper().replace("_", " ")
+    if times and times.now is None and key.endswith("_at"):
+        return f"{text} ({times.zone_name})"
+    return text
