@@ -12,6 +12,7 @@ import yaml
 from click.testing import Result
 
 from portalctl.contract import TicketDraft, Upload
+from portalctl.demo_data import sample_pdf
 from portalctl.engine.portal import Portal, Session
 from portalctl.exitcodes import ExitCode
 from portalctl.iostreams import IOStreams
@@ -117,7 +118,7 @@ class TestBugsSeen:
     def test_download_to_stdout(self, cli: Cli, portal: Portal, as_user: Callable[[str], Session],
                                 tmp_path: Path) -> None:
         pdf = tmp_path / "f.pdf"
-        pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+        pdf.write_bytes(sample_pdf())
         as_user(ANA).tickets.create(TicketDraft(subject="x", body="y", attachments=[Upload("f.pdf", pdf)]))
         result = cli("tickets", "download", "1", "1", "--dir", "-", user=AGENT)
         assert result.exit_code == 0, result.output
