@@ -91,6 +91,13 @@ class RootGroup(click.Group):
             ) from exc
 
 
+def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """-p NAME completes the profiles of the user config."""
+    from portalctl.commands import complete
+
+    return complete.listed(complete.profiles, ctx, incomplete)
+
+
 def io_of(ctx: click.Context) -> IOStreams:
     """The I/O object of this run; the process's own if the root callback never ran."""
     from portalctl.iostreams import IOStreams
@@ -102,7 +109,8 @@ def io_of(ctx: click.Context) -> IOStreams:
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="portalctl", message="%(prog)s %(version)s")
-@click.option("-p", "--profile", metavar="NAME", help="Profile to act through (env PORTALCTL_PROFILE).")
+@click.option("-p", "--profile", metavar="NAME", shell_complete=complete_profile,
+              help="Profile to act through (env PORTALCTL_PROFILE).")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail naming the missing flag (also CI=true).")
 @click.option("--debug", is_flag=True, envvar="PORTALCTL_DEBUG",
               help="Show tracebacks for errors, and each HTTP request's method, URL and status (never secrets).")

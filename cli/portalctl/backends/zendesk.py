@@ -137,8 +137,8 @@ class ZendeskTickets(ConnectorTickets[Api]):
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Your requests matching `query`: the state and the order on the server, the rest here."""
-        self.refuse(("'s end-user API cannot filter by group", query.departments, "--department"),
-                    ("'s end-user API cannot filter by organisation", query.organization, "--org"))
+        self.refuse_listing(query, ("'s end-user API cannot filter by group", query.departments, "--department"),
+                            ("'s end-user API cannot filter by organisation", query.organization, "--org"))
         key, descending = sort_order(query.sort)
         match = self.matcher(query)
         params: dict[str, Any] = {"page[size]": self.page_size, "include": "users",

@@ -13,6 +13,7 @@ from portalctl.iostreams import IOStreams
 from portalctl.output.render import FORMATS, render, render_one
 
 F = TypeVar("F", bound=Callable[..., Any])
+FIELD = "field:"  # a custom field's column: field:KEY
 
 
 @dataclass
@@ -105,6 +106,9 @@ class Output:
 
     def many(self, records: Iterable[Any]) -> int:
         rows = (r.to_dict() if hasattr(r, "to_dict") else r for r in records)
+        custom = [c for c in self.columns or () if c.startswith(FIELD)]
+        if custom:  # field:KEY, a custom field, as `export --columns` names it
+            rows = ({**row, **{c: (row.get("fields") or {}).get(c[len(FIELD):]) for c in custom}} for row in rows)
         return render(rows, self.fmt, self.io.out, columns=self.columns, color=self.io.color)
 
     def one(self, record: Any, table: Callable[[Any, IOStreams], None] | None = None) -> None:
@@ -122,7 +126,7 @@ def limit_options(function: F) -> F:
     """--limit N and --all: pagination is the tool's job."""
     function = click.option("--all", "all_", is_flag=True, help="Every matching record (no limit).")(function)
     function = click.option(
-        "--limit", type=click.IntRange(min=1), default=30, show_default=True, help="At most this many records."
+        "-L", "--limit", type=click.IntRange(min=1), default=30, show_default=True, help="At most this many records."
     )(function)
     return function
 

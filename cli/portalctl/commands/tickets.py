@@ -9,6 +9,7 @@ from typing import IO, Any
 
 import click
 
+from portalctl.commands import complete
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.params import Duration, body_options, body_text, key_values
@@ -26,7 +27,8 @@ attach_option = click.option(
     "--attach", "attach", multiple=True, metavar="FILE",
     type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Attach a file (repeatable).",
 )
-ticket_id = click.argument("ticket_id", type=click.IntRange(min=1), metavar="ID")
+ticket_id = click.argument("ticket_id", type=click.IntRange(min=1), metavar="ID",
+                           shell_complete=complete.shell(complete.tickets))
 
 
 def uploads(paths: tuple[Path, ...]) -> list[Upload]:
@@ -86,7 +88,8 @@ def tickets() -> None:
               help="If an active ticket carries KEY, add to it instead of opening another (CI pipelines).")
 @click.option("--on-duplicate", type=click.Choice(ON_DUPLICATE),
               help="With --dedupe-key: reply to the active ticket (default), skip, or open a new one anyway.")
-@click.option("--template", metavar="NAME|PATH", help="Start from a ticket template; flags override it.")
+@click.option("--template", metavar="NAME|PATH", shell_complete=complete.shell(complete.templates),
+              help="Start from a ticket template; flags override it.")
 @variable_options
 @click.option("--dry-run", is_flag=True, help="With --template: print the ticket it gives and send nothing.")
 @output_options(ONE_COLUMNS)

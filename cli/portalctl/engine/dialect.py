@@ -27,6 +27,8 @@ class Dialect(ABC):
     # Articles best first: format with columns, parents and filters; the parameters are search_words(text),
     # the filters' values and the limit. Columns `snippet` and `rank` (lower is better).
     article_search: ClassVar[str]
+    # A ticket `t` carrying the tag of one parameter (tags are a JSON array in text on both databases).
+    has_tag: ClassVar[str]
 
     @abstractmethod
     def connect(self, location: Path | str, *, create: bool) -> Connection:
@@ -52,6 +54,7 @@ class Dialect(ABC):
 class SQLite(Dialect):
     sqlite_fast_paths = True
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
+    has_tag = "EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ?)"
     # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
     article_search = (
         "SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet,"
@@ -74,6 +77,7 @@ class SQLite(Dialect):
 
 class PostgreSQL(Dialect):
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE document @@ to_tsquery('portal', ?))"
+    has_tag = "EXISTS (SELECT 1 FROM jsonb_array_elements_text(t.tags::jsonb) AS tag WHERE tag = ?)"
     # The same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank (negated:
     # the rank is lower-is-better, as bm25's), the snippet by ts_headline.
     article_search = (
