@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from portalctl import __version__
+from portalctl.commands.groups import ForgivingGroup
 from portalctl.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -37,21 +38,31 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 class PortalClickError(click.ClickException):
     """A PortalError as click shows it: one line of what went wrong, one of what to do next."""
 
-    def __init__(self, message: str, hint: str | None, exit_code: int, io: IOStreams) -> None:
+    def __init__(self, message: str, hint: str | None, exit_code: int, io: IOStreams, *, code: str = "error",
+                 as_json: bool = False) -> None:
         super().__init__(message)
         self.hint = hint
         self.exit_code = exit_code  # type: ignore[misc]
         self.io = io  # the failed command's: a test's fake stderr gets the error too
+        self.code = code
+        self.as_json = as_json
 
     def show(self, file: Any = None) -> None:
         stream = file or self.io.err
+        if self.as_json:  # one object a pipeline can branch on
+            import json
+
+            error = {"code": self.code, "message": self.message, "hint": self.hint, "exit": self.exit_code}
+            stream.write(json.dumps(error, ensure_ascii=False) + "\n")
+            stream.flush()
+            return
         colour = stream is self.io.err and self.io.err_color
         stream.write(click.style("Error: ", fg="red", bold=True) if colour else "Error: ")
         stream.write(f"{self.message}\n" + (f"Hint: {self.hint}\n" if self.hint else ""))
         stream.flush()
 
 
-class RootGroup(click.Group):
+class RootGroup(ForgivingGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -66,28 +77,41 @@ class RootGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[WORDS] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         from portalctl.commands.hints import cli_hint
-        from portalctl.errors import PortalError
+        from portalctl.errors import PortalError, Unsupported
 
+        as_json = errors_as_json(ctx)
         try:
             return super().invoke(ctx)
         except PortalError as exc:
-            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx)) from exc
+            code = "unsupported" if isinstance(exc, Unsupported) else exc.code
+            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx), code=code,
+                                   as_json=as_json) from exc
         except KeyboardInterrupt:
             io_of(ctx).echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:
             quiet_stdout()  # the reader (`| head`) has all it wants: stop without a message
             ctx.exit(ExitCode.OK)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.ClickException as exc:
+            if not as_json or isinstance(exc, PortalClickError):
+                raise
+            code = "usage" if isinstance(exc, click.UsageError) else "error"
+            raise PortalClickError(exc.format_message(), None, exc.exit_code, io_of(ctx), code=code,
+                                   as_json=True) from exc
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
             if ctx.obj and ctx.obj.debug:
                 raise
             raise PortalClickError(
                 f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR,
-                io_of(ctx),
+                io_of(ctx), code="internal", as_json=as_json,
             ) from exc
 
 
@@ -96,6 +120,27 @@ def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str
     from portalctl.commands import complete
 
     return complete.listed(complete.profiles, ctx, incomplete)
+
+
+JSON_OUTPUTS = ("json", "jsonl")
+WORDS = "portalctl.words"  # ctx.meta key: the command line's words as typed
+
+
+def errors_as_json(ctx: click.Context) -> bool:
+    """Errors as one JSON object on stderr: PORTALCTL_ERRORS=json, or a command line asking for JSON output
+    (`-o json`, read from the words before they are parsed, so a usage error is JSON too)."""
+    if os.environ.get("PORTALCTL_ERRORS", "").strip().lower() == "json":
+        return True
+    words = ctx.meta.get(WORDS, [])
+    for i, word in enumerate(words):
+        if word in ("-o", "--output") and i + 1 < len(words):
+            value = words[i + 1]
+        elif word.startswith(("--output=", "-o")) and word not in ("-o", "--output"):
+            value = word.split("=", 1)[1] if word.startswith("--output=") else word[2:]
+        else:
+            continue
+        return value in JSON_OUTPUTS
+    return False
 
 
 def io_of(ctx: click.Context) -> IOStreams:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import click
 
 from portalctl.commands import complete
 from portalctl.commands.context import Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
+from portalctl.commands.groups import ForgivingGroup
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
@@ -47,8 +48,10 @@ def report(output: Output, ticket: Ticket, text: str) -> None:
 LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states"}
 
 
-class TicketsGroup(click.Group):
+class TicketsGroup(ForgivingGroup):
     """Loads LAZY_COMMANDS only when asked for: their modules would cost every listing ~4 ms."""
+
+    aliases: ClassVar[dict[str, str]] = {"ls": "list"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
