@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),
     "demo": ("portalctl.commands.demo", "demo", "Take a narrated tour on a throwaway demo portal."),
     "completion": ("portalctl.commands.completion", "completion", "Print the shell completion script."),
+    "config": ("portalctl.commands.config", "config", "Show and change settings, and where each comes from."),
+    "help": ("portalctl.commands.help", "help_", "Help on a command, or man pages for every command."),
 }
 
 
@@ -85,13 +87,12 @@ class RootGroup(ForgivingGroup):
         from portalctl.commands.hints import cli_hint
         from portalctl.errors import PortalError, Unsupported
 
-        as_json = errors_as_json(ctx)
         try:
             return super().invoke(ctx)
         except PortalError as exc:
             code = "unsupported" if isinstance(exc, Unsupported) else exc.code
             raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx), code=code,
-                                   as_json=as_json) from exc
+                                   as_json=errors_as_json(ctx)) from exc
         except KeyboardInterrupt:
             io_of(ctx).echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
@@ -99,7 +100,7 @@ class RootGroup(ForgivingGroup):
             quiet_stdout()  # the reader (`| head`) has all it wants: stop without a message
             ctx.exit(ExitCode.OK)
         except click.ClickException as exc:
-            if not as_json or isinstance(exc, PortalClickError):
+            if isinstance(exc, PortalClickError) or not errors_as_json(ctx):
                 raise
             code = "usage" if isinstance(exc, click.UsageError) else "error"
             raise PortalClickError(exc.format_message(), None, exc.exit_code, io_of(ctx), code=code,
@@ -111,7 +112,7 @@ class RootGroup(ForgivingGroup):
                 raise
             raise PortalClickError(
                 f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR,
-                io_of(ctx), code="internal", as_json=as_json,
+                io_of(ctx), code="internal", as_json=errors_as_json(ctx),
             ) from exc
 
 
@@ -129,8 +130,13 @@ WORDS = "portalctl.words"  # ctx.meta key: the command line's words as typed
 def errors_as_json(ctx: click.Context) -> bool:
     """Errors as one JSON object on stderr: PORTALCTL_ERRORS=json, or a command line asking for JSON output
     (`-o json`, read from the words before they are parsed, so a usage error is JSON too)."""
-    if os.environ.get("PORTALCTL_ERRORS", "").strip().lower() == "json":
-        return True
+    from portalctl.config import Settings
+
+    try:
+        if str(Settings().get("errors") or "").strip().lower() == "json":
+            return True
+    except Exception:  # a broken settings file is the error being shown: it must not hide it
+        pass
     words = ctx.meta.get(WORDS, [])
     for i, word in enumerate(words):
         if word in ("-o", "--output") and i + 1 < len(words):
@@ -178,6 +184,10 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -
 
     # tests pass a fake I/O object as `obj` (CliRunner.invoke(root, args, obj=IOStreams.fake(...)))
     io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
+    if not debug:  # PORTALCTL_DEBUG in .env, .portalctl.toml or `portalctl config set debug 1`
+        from portalctl.config import Settings, truthy
+
+        debug = truthy(Settings().get("debug"))
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, io=io)
     if debug:
         import logging

@@ -76,19 +76,33 @@ def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
         function = click.option(
             "-o",
             "--output",
-            type=click.Choice(FORMATS),
-            envvar="PORTALCTL_OUTPUT",
-            help="Output format (default: table; env PORTALCTL_OUTPUT).",
+            type=click.Choice(FORMATS, case_sensitive=False),
+            help="Output format (default: the output setting, else table; see 'portalctl config').",
         )(function)
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs["output"] = Output(kwargs.pop("output") or "table", kwargs.pop("columns"), default_columns, app().io)
+            fmt = (kwargs.pop("output") or configured_output()).lower()
+            kwargs["output"] = Output(fmt, kwargs.pop("columns"), default_columns, app().io)
             return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def configured_output() -> str:
+    """The output setting (environment, .env, .portalctl.toml, user config), else table."""
+    from portalctl.config import Settings
+    from portalctl.errors import InvalidInput
+
+    value, source = Settings().source("output")
+    if value is None:
+        return "table"
+    if str(value).lower() not in FORMATS:
+        raise InvalidInput(f"output {value!r} (from {source}) is not a format",
+                           hint=f"formats: {', '.join(FORMATS)}; see 'portalctl config list'")
+    return str(value).lower()
 
 
 @dataclass
