@@ -37,6 +37,9 @@ setup(
         "keyring>=24",
         # filetype: attachment types are checked by magic bytes, not by name.
         "filetype>=1.2",
+        # snowballstemmer: Snowball's Spanish and English stemmers (pure Python), so a search for "contraseñas"
+        # finds "contraseña"; loaded on the first search only (engine/stemming.py).
+        "snowballstemmer>=2.2",
         # rich: renders knowledge-base Markdown readably in a terminal.
         "rich>=13",
         # tzdata: IANA zones for business-hour calendars where the OS has none.
