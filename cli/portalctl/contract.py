@@ -372,6 +372,13 @@ def portal_states() -> builtins.list[NativeState]:
 
 
 @runtime_checkable
+class TicketCountAPI(Protocol):
+    """Tickets that can be counted without being read (the embedded portal): totals for progress bars."""
+
+    def count(self, query: TicketQuery) -> int: ...
+
+
+@runtime_checkable
 class TicketRowsAPI(Protocol):
     """Tickets that can also be listed ready-made, without Ticket objects (the embedded portal): the exports'
     fast paths. Both say what `list` says, byte for byte."""

@@ -369,7 +369,9 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
     """
     import time
 
+    from portalctl.commands.export import progress_stream
     from portalctl.errors import StateConflict, TimedOut
+    from portalctl.output.progress import Waiting
 
     client = app().client
     start = client.tickets.get(ticket_id)
@@ -377,20 +379,25 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
     seen = {c.id for c in start.comments or []}
     deadline = time.monotonic() + timeout
     ticket = start
+    status = Waiting(f"waiting for #{ticket_id} to be {until}", progress_stream())
     while True:
         if until == "replied":
             answers = [c for c in ticket.comments or [] if c.id not in seen and not c.internal and c.author != me]
             if answers:
+                status.done()
                 report(output, ticket, f"#{ticket.id} was answered by {answers[0].author_name}")
                 return
             if ticket.status == "closed":
+                status.done()
                 raise StateConflict(f"ticket #{ticket_id} was closed without a reply")
         elif ticket.status == until or (until == "resolved" and ticket.status == "closed"):
+            status.done()
             report(output, ticket, f"#{ticket.id} is {ticket.status}")
             return
         remaining = deadline - time.monotonic()
         if remaining <= 0:
+            status.done()
             raise TimedOut(f"gave up waiting for #{ticket_id} to be {until}: it is {ticket.status}",
                            hint="run again with a longer --timeout")
-        time.sleep(min(interval, remaining))
+        status.sleep(min(interval, remaining), ticket.status)
         ticket = client.tickets.get(ticket_id)

@@ -71,6 +71,12 @@ class TicketReader:
         sql, params = self._listing(LIST_SELECT, query, after)
         return self._stream(tuples(self.conn, sql, params))
 
+    def count(self, query: TicketQuery) -> int:
+        """How many tickets `query` lists, limit aside: the total of an export's progress bar."""
+        where, params = self._filters(query)
+        row = self.conn.execute(f"SELECT COUNT(*) FROM tickets t WHERE {' AND '.join(where)}", params).fetchone()
+        return int(row[0])
+
     def list_json(self, query: TicketQuery) -> Iterator[str]:
         """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by SQLite.
 
