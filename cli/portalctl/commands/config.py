@@ -72,7 +72,13 @@ def config() -> None:
 @config.command("list")
 @output_options(("key", "value", "source"))
 def list_(output: Output) -> None:
-    """Every setting with its value and where it comes from."""
+    """Every setting with its value and where it comes from.
+
+    \b
+    Examples:
+      portalctl config list
+      portalctl config list -o json | jq -r '.[] | select(.source != "default") | .key'
+    """
     found = settings()
     rows: list[dict[str, Any]] = []
     for key, (about, default) in KEYS.items():
@@ -88,7 +94,12 @@ def list_(output: Output) -> None:
 @config.command()
 @key_argument
 def get(key: str) -> None:
-    """Print one setting's value (its source goes to stderr)."""
+    """Print one setting's value (its source goes to stderr).
+
+    \b
+    Examples:
+      portalctl config get output
+    """
     key = known(key)
     value, source = settings().source(key)
     default = KEYS[key][1]
@@ -100,7 +111,13 @@ def get(key: str) -> None:
 @key_argument
 @click.argument("value")
 def set_(key: str, value: str) -> None:
-    """Store a setting in the user config."""
+    """Store a setting in the user config.
+
+    \b
+    Examples:
+      portalctl config set output json
+      portalctl config set timeout 60
+    """
     key = known(key)
     store = UserConfig()
     store.set_setting(key, checked(key, value))
@@ -113,7 +130,12 @@ def set_(key: str, value: str) -> None:
 @config.command()
 @key_argument
 def unset(key: str) -> None:
-    """Remove a setting from the user config (its value falls back to the next source)."""
+    """Remove a setting from the user config (its value falls back to the next source).
+
+    \b
+    Examples:
+      portalctl config unset output
+    """
     key = known(key)
     store = UserConfig()
     store.set_setting(key, None)
@@ -123,7 +145,12 @@ def unset(key: str) -> None:
 
 @config.command()
 def path() -> None:
-    """Print the user config file's path (and, on stderr, the project file in use, if any)."""
+    """Print the user config file's path (and, on stderr, the project file in use, if any).
+
+    \b
+    Examples:
+      portalctl config path
+    """
     app().io.echo(str(UserConfig().path))
     project = project_file()
     if project is not None:
