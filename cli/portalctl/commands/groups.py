@@ -3,7 +3,6 @@ aliases name their command (`tickets ls` is `tickets list`), as gh's do."""
 
 from __future__ import annotations
 
-import difflib
 from typing import ClassVar
 
 import click
@@ -17,6 +16,8 @@ class ForgivingGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = self.aliases.get(args[0], args[0]) if args else ""
         if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            import difflib  # only for a miss: a hit costs nothing
+
             known = [*self.list_commands(ctx), *self.aliases]
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             if close:
