@@ -39,6 +39,9 @@ setup(
         # Pillow: an attached image must decode with its declared size (a renamed file or a decompression bomb
         # is refused); imported only when a file is attached.
         "pillow>=10",
+        # snowballstemmer: Snowball's Spanish and English stemmers (pure Python), so a search for "contraseñas"
+        # finds "contraseña"; loaded on the first search only (engine/stemming.py).
+        "snowballstemmer>=2.2",
         # rich: renders knowledge-base Markdown readably in a terminal.
         "rich>=13",
         # tzdata: IANA zones for business-hour calendars where the OS has none.

@@ -98,7 +98,7 @@ def test_hostile_queries_never_break_the_search(kb: dict[str, Article], cli: Run
     if result.exit_code == 0:
         json.loads(result.stdout)
     else:
-        assert result.stderr.startswith("Error: the search needs at least one word")
+        assert json.loads(result.stderr)["message"] == "the search needs at least one word"  # -o json: JSON errors
 
 
 def test_operators_are_just_words(kb: dict[str, Article], cli: Run) -> None:

@@ -552,7 +552,7 @@ class TestProgress:
 
     def test_a_count_on_a_terminal_and_only_there(self, many: int, home: Path, cli: Cli) -> None:
         shown = self.stderr_on_a_terminal(home, "-o", str(Path.cwd() / "t.csv"))
-        assert "\r  200 tickets exported" in shown
+        assert "\r  [" in shown and f"200/{many} tickets" in shown and "ETA " in shown  # a bar, the total, an ETA
         assert shown.endswith(f"Exported {many} tickets to {Path.cwd() / 't.csv'}\r\n")
         quiet = self.stderr_on_a_terminal(home, "-o", str(Path.cwd() / "t.csv"), NO_COLOR="1")
         assert quiet == f"Exported {many} tickets to {Path.cwd() / 't.csv'}\r\n"

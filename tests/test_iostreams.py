@@ -169,7 +169,8 @@ class TestExport:
         for n in range(200):
             as_user(ANA).tickets.create(TicketDraft(subject=f"Ticket {n}", body="x"))
         terminal = run(cli, IOStreams.fake(tty=True), "export", "tickets", "-o", "t.csv")
-        assert terminal.err.getvalue() == "\r  200 tickets exported…\r\x1b[KExported 200 tickets to t.csv\n"
+        assert terminal.err.getvalue() == ("\r  [########################] 200/200 tickets 100%  ETA 0:00\x1b[K"
+                                           "\r\x1b[KExported 200 tickets to t.csv\n")
         for quiet in (IOStreams.fake(), IOStreams.fake(tty=True, color=False)):  # a pipe; NO_COLOR
             shown = run(cli, quiet, "export", "tickets", "-o", "t.csv").err.getvalue()
             assert shown == "Exported 200 tickets to t.csv\n"

@@ -37,6 +37,14 @@ Cli = Callable[..., Result]
 # --- helpers -------------------------------------------------------------------------------------------------
 
 
+def not_found(ticket_id: int, fmt: str) -> str:
+    """The error for a ticket one cannot see: text, or one JSON object when JSON output was asked for."""
+    if fmt == "json":
+        return json.dumps({"code": "not_found", "message": f"no ticket #{ticket_id}",
+                           "hint": "see 'portalctl tickets list'", "exit": 3}) + "\n"
+    return f"Error: no ticket #{ticket_id}\nHint: see 'portalctl tickets list'\n"
+
+
 def ok(result: Result) -> Result:
     assert result.exit_code == 0, f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
     return result
@@ -273,7 +281,7 @@ class TestShow:
     def test_an_unknown_ticket_is_exit_3_with_nothing_on_stdout(self, portal: Portal, cli: Cli, fmt: str) -> None:
         result = cli("tickets", "show", "42", "-o", fmt)
         assert result.exit_code == ExitCode.NOT_FOUND
-        assert result.stderr == "Error: no ticket #42\nHint: see 'portalctl tickets list'\n"
+        assert result.stderr == not_found(42, fmt)
         assert result.stdout == ""
 
     @pytest.mark.parametrize("fmt", ["table", "json", "yaml"])
@@ -283,7 +291,7 @@ class TestShow:
         ticket = make(as_user, ANA, subject="Confidencial de Acme")
         result = cli("tickets", "show", str(ticket.id), "-o", fmt, user=CARLA)
         assert result.exit_code == ExitCode.NOT_FOUND
-        assert result.stderr == f"Error: no ticket #{ticket.id}\nHint: see 'portalctl tickets list'\n"
+        assert result.stderr == not_found(ticket.id, fmt)
         assert result.stdout == ""
         assert "Confidencial" not in result.stderr
 
@@ -400,7 +408,7 @@ class TestListFilters:
             (("--updated-since", "2025-02-30"), "'2025-02-30' is not a date"),
             (("--sort", "colour"), "Error: unknown sort key 'colour'"),
             (("--search", "¿?"), "Error: --search needs at least one word"),
-            (("--limit", "0"), "Invalid value for '--limit'"),
+            (("--limit", "0"), "Invalid value for '-L' / '--limit'"),
         ],
     )
     def test_bad_filters_are_exit_2(self, portal: Portal, cli: Cli, args: tuple[str, ...], message: str) -> None:

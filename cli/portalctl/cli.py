@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from portalctl import __version__
+from portalctl.commands.groups import ForgivingGroup
 from portalctl.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from portalctl.iostreams import IOStreams
 
-ARGV = "portalctl.argv"  # ctx.meta key: the words the command line was given
 
 # name -> (module, attribute, one-line help shown by `portalctl --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -33,20 +33,32 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),
     "demo": ("portalctl.commands.demo", "demo", "Take a narrated tour on a throwaway demo portal."),
     "completion": ("portalctl.commands.completion", "completion", "Print the shell completion script."),
+    "config": ("portalctl.commands.config", "config", "Show and change settings, and where each comes from."),
+    "help": ("portalctl.commands.help", "help_", "Help on a command, or man pages for every command."),
 }
 
 
 class PortalClickError(click.ClickException):
     """A PortalError as click shows it: one line of what went wrong, one of what to do next."""
 
-    def __init__(self, message: str, hint: str | None, exit_code: int, io: IOStreams) -> None:
+    def __init__(self, message: str, hint: str | None, exit_code: int, io: IOStreams, *, code: str = "error",
+                 as_json: bool = False) -> None:
         super().__init__(message)
         self.hint = hint
         self.exit_code = exit_code  # type: ignore[misc]
         self.io = io  # the failed command's: a test's fake stderr gets the error too
+        self.code = code
+        self.as_json = as_json
 
     def show(self, file: Any = None) -> None:
         stream = file or self.io.err
+        if self.as_json:  # one object a pipeline can branch on
+            import json
+
+            error = {"code": self.code, "message": self.message, "hint": self.hint, "exit": self.exit_code}
+            stream.write(json.dumps(error, ensure_ascii=False) + "\n")
+            stream.flush()
+            return
         colour = stream is self.io.err and self.io.err_color
         stream.write(click.style("Error: ", fg="red", bold=True) if colour else "Error: ")
         from portalctl.safetext import visible  # remote error details are portal text: shown, never obeyed
@@ -55,7 +67,7 @@ class PortalClickError(click.ClickException):
         stream.flush()
 
 
-class RootGroup(click.Group):
+class RootGroup(ForgivingGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -71,17 +83,19 @@ class RootGroup(click.Group):
             formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta[ARGV] = list(args)  # kept to name the option whose value was not text, should one not be
+        ctx.meta[WORDS] = list(args)  # kept to read -o before parsing, and to name an option whose value is not text
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from portalctl.commands.hints import cli_hint
-        from portalctl.errors import PortalError
+        from portalctl.errors import PortalError, Unsupported
 
         try:
             return super().invoke(ctx)
         except PortalError as exc:
-            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx)) from exc
+            code = "unsupported" if isinstance(exc, Unsupported) else exc.code
+            raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx), code=code,
+                                   as_json=errors_as_json(ctx)) from exc
         except KeyboardInterrupt:
             io_of(ctx).echo("Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
@@ -93,12 +107,18 @@ class RootGroup(click.Group):
                 io_of(ctx).echo("\nInterrupted.", err=True)
                 ctx.exit(ExitCode.INTERRUPTED)
             raise
-        except (click.ClickException, click.exceptions.Exit):
+        except click.exceptions.Exit:
             raise
+        except click.ClickException as exc:
+            if isinstance(exc, PortalClickError) or not errors_as_json(ctx):
+                raise
+            code = "usage" if isinstance(exc, click.UsageError) else "error"
+            raise PortalClickError(exc.format_message(), None, exc.exit_code, io_of(ctx), code=code,
+                                   as_json=True) from exc
         except UnicodeError as exc:
             if ctx.obj and ctx.obj.debug:
                 raise
-            raise PortalClickError(not_text(exc, ctx.meta.get(ARGV, [])),
+            raise PortalClickError(not_text(exc, ctx.meta.get(WORDS, [])),
                                    "use UTF-8 text (check the locale of the shell or script)", ExitCode.USAGE,
                                    io_of(ctx)) from exc
         except Exception as exc:
@@ -106,7 +126,7 @@ class RootGroup(click.Group):
                 raise
             raise PortalClickError(
                 f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR,
-                io_of(ctx),
+                io_of(ctx), code="internal", as_json=errors_as_json(ctx),
             ) from exc
 
 
@@ -124,6 +144,39 @@ def not_text(exc: UnicodeError, argv: list[str]) -> str:
     return f"the input is not UTF-8 text ({getattr(exc, 'reason', exc)})"
 
 
+def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """-p NAME completes the profiles of the user config."""
+    from portalctl.commands import complete
+
+    return complete.listed(complete.profiles, ctx, incomplete)
+
+
+JSON_OUTPUTS = ("json", "jsonl")
+WORDS = "portalctl.words"  # ctx.meta key: the command line's words as typed
+
+
+def errors_as_json(ctx: click.Context) -> bool:
+    """Errors as one JSON object on stderr: PORTALCTL_ERRORS=json, or a command line asking for JSON output
+    (`-o json`, read from the words before they are parsed, so a usage error is JSON too)."""
+    from portalctl.config import Settings
+
+    try:
+        if str(Settings().get("errors") or "").strip().lower() == "json":
+            return True
+    except Exception:  # a broken settings file is the error being shown: it must not hide it
+        pass
+    words = ctx.meta.get(WORDS, [])
+    for i, word in enumerate(words):
+        if word in ("-o", "--output") and i + 1 < len(words):
+            value = words[i + 1]
+        elif word.startswith(("--output=", "-o")) and word not in ("-o", "--output"):
+            value = word.split("=", 1)[1] if word.startswith("--output=") else word[2:]
+        else:
+            continue
+        return value in JSON_OUTPUTS
+    return False
+
+
 def io_of(ctx: click.Context) -> IOStreams:
     """The I/O object of this run; the process's own if the root callback never ran."""
     from portalctl.iostreams import IOStreams
@@ -135,7 +188,8 @@ def io_of(ctx: click.Context) -> IOStreams:
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="portalctl", message="%(prog)s %(version)s")
-@click.option("-p", "--profile", metavar="NAME", help="Profile to act through (env PORTALCTL_PROFILE).")
+@click.option("-p", "--profile", metavar="NAME", shell_complete=complete_profile,
+              help="Profile to act through (env PORTALCTL_PROFILE).")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail naming the missing flag (also CI=true).")
 @click.option("--debug", is_flag=True, envvar="PORTALCTL_DEBUG",
               help="Show tracebacks for errors, and each HTTP request's method, URL and status (never secrets).")
@@ -159,6 +213,10 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, n
 
     # tests pass a fake I/O object as `obj` (CliRunner.invoke(root, args, obj=IOStreams.fake(...)))
     io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
+    if not debug:  # PORTALCTL_DEBUG in .env, .portalctl.toml or `portalctl config set debug 1`
+        from portalctl.config import Settings, truthy
+
+        debug = truthy(Settings().get("debug"))
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, no_pager=no_pager, io=io)
     if debug:
         import logging

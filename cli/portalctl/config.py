@@ -19,6 +19,22 @@ from portalctl.errors import InvalidInput, NotFound
 
 ENV_PREFIX = "PORTALCTL_"
 PROJECT_FILE = ".portalctl.toml"
+# The settings the README documents, as `portalctl config` shows them: key -> (what it sets, its default).
+KEYS: dict[str, tuple[str, str | None]] = {
+    "profile": ("the profile commands act through", None),
+    "user": ("the acting user (embedded: an e-mail)", None),
+    "db": ("the embedded portal file", "the data directory's portal.db"),
+    "output": ("the output format: table, json, jsonl, csv or yaml", "table"),
+    "errors": ("errors as text, or json (one object on stderr)", "text"),
+    "debug": ("tracebacks and each HTTP request (1 or 0)", "0"),
+    "timeout": ("seconds to wait for a portal's answer", "30"),
+    "retries": ("retries of a busy or unreachable portal", "4"),
+    "backoff": ("seconds before the first retry; doubles each time", "0.5"),
+    "smtp_url": ("the server's mail relay (portalctl serve)", None),
+    "public_url": ("where mailed links point (portalctl serve)", None),
+}
+SECRET_KEYS = ("token",)  # read from the environment only, never stored here nor printed
+SOURCES = ("flag", "environment", ".env", PROJECT_FILE, "user config", "default")
 
 
 def config_dir() -> Path:
@@ -105,6 +121,21 @@ class UserConfig:
     def current(self) -> str | None:
         return self.data.get("current")
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What `portalctl config set` stored."""
+        return dict(self.data.get("settings") or {})
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store a setting (None removes it)."""
+        settings = self.settings
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+        self.data["settings"] = settings
+        self.save()
+
     def profiles(self) -> dict[str, Profile]:
         return {name: Profile(name=name, **body) for name, body in self.data["profiles"].items()}
 
@@ -156,20 +187,28 @@ def dotenv_values() -> dict[str, str]:
 
 
 def project_settings() -> dict[str, Any]:
-    """The nearest .portalctl.toml from the working directory upwards."""
+    """The settings of the nearest .portalctl.toml (tomllib is imported only when there is one)."""
+    found = project_file()
+    if found is None:
+        return {}
     import tomllib
 
+    try:
+        return tomllib.loads(found.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{found} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
+                           hint="TOML files are UTF-8: save it as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{found}: {exc}", hint="fix the TOML syntax") from exc
+
+
+def project_file() -> Path | None:
+    """The nearest .portalctl.toml from the working directory upwards."""
     for folder in (Path.cwd(), *Path.cwd().parents):
         path = folder / PROJECT_FILE
         if path.is_file():
-            try:
-                return tomllib.loads(path.read_text(encoding="utf-8"))
-            except UnicodeDecodeError as exc:
-                raise InvalidInput(f"{path} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
-                                   hint="TOML files are UTF-8: save it as UTF-8") from exc
-            except tomllib.TOMLDecodeError as exc:
-                raise InvalidInput(f"{path}: {exc}", hint="fix the TOML syntax") from exc
-    return {}
+            return path
+    return None
 
 
 class Settings:
@@ -188,18 +227,28 @@ class Settings:
         return self._user
 
     def get(self, key: str) -> Any:
+        return self.source(key)[0]
+
+    def source(self, key: str) -> tuple[Any, str]:
+        """The value of `key` and where it came from (one of SOURCES); (None, "default") when nothing sets it."""
         if key in self.flags:
-            return self.flags[key]
+            return self.flags[key], "flag"
         env_key = ENV_PREFIX + key.upper()
         if env_key in os.environ:
-            return os.environ[env_key]
+            return os.environ[env_key], "environment"
         if self._dotenv is None:
             self._dotenv = dotenv_values()
         if env_key in self._dotenv:
-            return self._dotenv[env_key]
+            return self._dotenv[env_key], ".env"
         if self._project is None:
             self._project = project_settings()
-        return self._project.get(key)
+        if key in self._project:
+            return self._project[key], PROJECT_FILE
+        if key in self.user_config.settings:
+            return self.user_config.settings[key], "user config"
+        if key == "profile" and self.user_config.current:  # the one `auth login` or `auth switch` made current
+            return self.user_config.current, "user config"
+        return None, "default"
 
     def number(self, key: str, options: Mapping[str, Any], default: float) -> float:
         """A non-negative number: this setting (PORTALCTL_<KEY>...), else the profile's option, else `default`."""
@@ -219,13 +268,18 @@ class Settings:
 
     def profile(self) -> Profile:
         """The profile this command acts through, with per-setting overrides applied."""
-        name = self.get("profile") or self.user_config.current
+        name = self.get("profile")
         profile = self.user_config.get(name) if name else Profile(name="default")
         for key in ("user", "db", "url"):
             value = self.get(key)
             if value:
                 setattr(profile, key, value)
         return profile
+
+
+def truthy(value: Any) -> bool:
+    """A yes/no setting as environments and files spell it (1, true, yes, on)."""
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def retry_policy(settings: Settings, options: Mapping[str, Any]) -> RetryPolicy:

@@ -51,6 +51,8 @@ class TicketQuery:
     priorities: Sequence[str] = ()
     types: Sequence[str] = ()
     departments: Sequence[str] = ()
+    assignees: Sequence[str] = ()  # e-mails, or ME for the acting user
+    tags: Sequence[str] = ()  # a ticket with any of them
     requester: str | None = None
     organization: str | None = None
     created_since: str | None = None
@@ -71,6 +73,19 @@ SORT_KEYS = ("updated", "created", "priority", "due", "id", "status")
 ON_DUPLICATE = ("reply", "skip", "new")
 LATE_STATES = ("new", "open")  # overdue counts the team's time only, not time spent waiting on the customer
 LISTED_BY_DEFAULT = tuple(s for s in STATES if s != "closed")
+ME = "@me"  # --assignee @me: the acting user, as gh spells it
+
+
+def assignee_email(assignee: str, me: str | None) -> str:
+    """The e-mail an --assignee value names: ME is `me`, the acting user's (no one's when unknown)."""
+    if assignee.strip().lower() == ME:
+        return me or "@me (unknown)"
+    return assignee.strip()
+
+
+def tag_key(tag: str) -> str:
+    """A tag as portals keep it: trimmed, lower case, spaces as dashes ("Build Failure" is "build-failure")."""
+    return tag.strip().lower().replace(" ", "-")
 
 
 def expand_all(statuses: Sequence[str] | None) -> builtins.list[str] | None:
@@ -164,6 +179,8 @@ class TicketFilter:
     priorities: frozenset[str]
     types: frozenset[str]
     departments: frozenset[str]
+    assignees: frozenset[str]  # folded e-mails (ME made the profile's own)
+    tags: frozenset[str]
     requester: str  # folded e-mail; "" for any
     mine: str | None  # --mine: the profile's own e-mail, folded ("" when it has none: nothing matches)
     created_since: str | None
@@ -180,6 +197,8 @@ class TicketFilter:
             priorities=frozenset(choice(p, PRIORITIES, "priority") for p in query.priorities),
             types=frozenset(choice(t, TICKET_TYPES, "type") for t in query.types),
             departments=frozenset(d.strip().casefold() for d in query.departments),
+            assignees=frozenset(assignee_email(a, me).casefold() for a in query.assignees),
+            tags=frozenset(tag_key(t) for t in query.tags),
             requester=(query.requester or "").strip().casefold(),
             mine=(me or "").casefold() if query.mine else None, created_since=query.created_since,
             created_until=query.created_until, updated_since=query.updated_since, overdue=query.overdue,
@@ -196,6 +215,8 @@ class TicketFilter:
                 and (not self.priorities or ticket.priority in self.priorities)
                 and (not self.types or (ticket.type or "") in self.types)
                 and (not self.departments or (ticket.department or "").casefold() in self.departments)
+                and (not self.assignees or (ticket.assignee or "").casefold() in self.assignees)
+                and (not self.tags or not self.tags.isdisjoint(ticket.tags))
                 and (not self.requester or requester == self.requester)
                 and (self.mine is None or requester == self.mine)
                 and (not self.created_since or ticket.created_at >= self.created_since)
@@ -348,6 +369,13 @@ class StatesAPI(Protocol):
 def portal_states() -> builtins.list[NativeState]:
     """The states of the embedded portal and of a portalctl server: the canonical ones, with their labels."""
     return [NativeState(id=state, label=STATE_LABELS[state], state=state) for state in STATES]
+
+
+@runtime_checkable
+class TicketCountAPI(Protocol):
+    """Tickets that can be counted without being read (the embedded portal): totals for progress bars."""
+
+    def count(self, query: TicketQuery) -> int: ...
 
 
 @runtime_checkable

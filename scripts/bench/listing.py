@@ -40,6 +40,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=2.0, help="max ratio of medians to `portalctl --version`")
     parser.add_argument("--word", default="password", help="a common word for `articles search`")
     parser.add_argument("--accented", default="configuración", help="an accented word for `articles search`")
+    parser.add_argument("--ticket-word", default="facturas",
+                        help="a word for `tickets list --search` (a plural: the stemmer's work is measured too)")
     parser.add_argument("--as-is", action="store_true",
                         help="keep the environment's bytecode settings (default: cache .pyc in a temp prefix)")
     parser.add_argument("--explain", action="store_true", help="time and EXPLAIN the listing's SQL in-process")
@@ -109,6 +111,7 @@ def main() -> int:
             "portalctl --version": [*portalctl, "--version"],
             "tickets list --limit 50": [*portalctl, "tickets", "list", "--limit", "50"],
             "tickets list --limit 50 -o json": [*portalctl, "tickets", "list", "--limit", "50", "-o", "json"],
+            f"tickets list --search {args.ticket_word}": [*portalctl, "tickets", "list", "--search", args.ticket_word],
             f"articles search {args.word}": [*portalctl, "articles", "search", args.word],
             f"articles search {args.accented}": [*portalctl, "articles", "search", args.accented],
         }

@@ -207,6 +207,24 @@ def tags(target: Target, supported: bool) -> None:
     assert new_ticket(target, "tag", tags=["vip"]).tags == ["vip"]
 
 
+def tag_filter(target: Target, supported: bool) -> None:
+    query = TicketQuery(search=target.word, tags=["VIP"], statuses=list(STATES), limit=None)
+    if not supported:
+        return refused(target, lambda: list(target.client.tickets.list(query)))
+    tagged, plain = new_ticket(target, "tagged", tags=["vip"]), new_ticket(target, "plain")
+    found = [t.id for t in target.client.tickets.list(query)]
+    assert tagged.id in found and plain.id not in found
+
+
+def assignee_filter(target: Target, supported: bool) -> None:
+    """Platforms name assignees by their own ids, not the e-mail --assignee takes: refused rather than empty."""
+    query = TicketQuery(search=target.word, assignees=["@me"], statuses=list(STATES), limit=None)
+    if not supported:
+        return refused(target, lambda: list(target.client.tickets.list(query)))
+    unassigned = new_ticket(target, "unassigned")
+    assert unassigned.id not in [t.id for t in target.client.tickets.list(query)]
+
+
 def types(target: Target, supported: bool) -> None:
     if not supported:
         return refused(target, lambda: new_ticket(target, "type", type="incident"))
@@ -312,7 +330,9 @@ CHECKS: dict[str, Callable[[Target, bool], None]] = {
     LIFECYCLE: lifecycle, REPLY: reply, INTERNAL: internal_note, CLOSE: close, REOPEN: reopen,
     "`tickets update`": update, "attachments: `--attach`, `tickets attachments`, `tickets download`": attachments,
     "custom fields: `--field`": custom_fields, CC_CREATE: cc_on_create, CC_ADD: cc_add, CC_REMOVE: cc_remove,
-    "`--tag`": tags, "`--type`": types, "`articles search`, `articles show`": articles, "`articles rate`": rate,
+    "`--tag`": tags, "`--type`": types, "`tickets list --tag`": tag_filter,
+    "`tickets list --assignee`": assignee_filter,
+    "`articles search`, `articles show`": articles, "`articles rate`": rate,
     "`admin departments`": departments, "`tickets states`": states,
     "team view: `tickets list` shows every customer's tickets, each with its requester": team_list,
     "team view: `tickets reply --internal`, `tickets update`": team_work,

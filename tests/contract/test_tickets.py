@@ -110,6 +110,22 @@ def test_filters(client: ClientFor, word: str) -> None:
         client(AGENT).tickets.list(TicketQuery(departments=["nowhere"], limit=None))
 
 
+def test_assignee_and_tag_filters(client: ClientFor, word: str) -> None:
+    ana = client(ANA).tickets
+    vpn = ana.create(TicketDraft(subject=f"{word} vpn", body="b", tags=["Build Failure"]))
+    mail = ana.create(TicketDraft(subject=f"{word} mail", body="b", tags=["mail", "hw"]))
+    bare = ana.create(TicketDraft(subject=f"{word} bare", body="b"))
+    client(AGENT).tickets.update(vpn.id, TicketChanges(assignee=AGENT))
+    client(AGENT).tickets.update(mail.id, TicketChanges(assignee=ADMIN))
+
+    assert ids(client, ADMIN, word, assignees=[AGENT]) == [vpn.id]
+    assert ids(client, AGENT, word, assignees=["@me"]) == [vpn.id]
+    assert set(ids(client, AGENT, word, assignees=["@me", ADMIN])) == {vpn.id, mail.id}
+    assert ids(client, ANA, word, assignees=["@me"]) == []  # no ticket is assigned to the customer
+    assert set(ids(client, ANA, word, tags=["build failure", "HW"])) == {vpn.id, mail.id}
+    assert bare.id not in ids(client, ANA, word, tags=["mail"])
+
+
 def test_every_ticket_comes_back_without_paging_by_hand(client: ClientFor, word: str) -> None:
     made = [client(ANA).tickets.create(TicketDraft(subject=f"{word} {n}", body="b")).id for n in range(120)]
     listed = ids(client, AGENT, word, limit=None, sort="id")

@@ -106,6 +106,7 @@ class ConnectorTickets(Generic[A]):
 
     platform: ClassVar[str] = ""
     noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk)
+    tagged: ClassVar[bool] = False  # whether its tickets carry their tags, so --tag filters here
 
     def __init__(self, api: A, profile: Profile, page_size: int) -> None:
         self.api = api
@@ -119,6 +120,13 @@ class ConnectorTickets(Generic[A]):
             if given:
                 joint = "" if what.startswith("'") else " "  # "Zendesk's end-user API ...", "Zendesk tickets ..."
                 raise Unsupported(f"{self.platform}{joint}{what}", hint=f"leave out {flag}")
+
+    def refuse_listing(self, query: TicketQuery, *checks: tuple[str, Any, str]) -> None:
+        """`refuse` for a listing: assignees are a platform's own ids, not the e-mails --assignee names, and
+        --tag needs tickets that carry their tags."""
+        self.refuse(*checks, ("cannot filter by assignee", query.assignees, "--assignee"),
+                    *(() if self.tagged else ((f"{self.noun}s carry no tags portalctl can filter on", query.tags,
+                                               "--tag"),)))
 
     def refuse_draft(self, draft: TicketDraft, *checks: tuple[str, Any, str]) -> None:
         """`refuse` for a new ticket; no platform finds an active ticket by a dedupe key (a portalctl portal's

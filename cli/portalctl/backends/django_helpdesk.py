@@ -72,8 +72,8 @@ class HelpdeskTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. Only the state narrows on the server; the first page is read before this
         returns, so a bad filter or token fails before an export touches its file."""
-        self.refuse(("tickets have no type", query.types, "--type"),
-                    ("has no organisations", query.organization, "--org"))
+        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
+                            ("has no organisations", query.organization, "--org"))
         key, descending = sort_order(query.sort)
         statuses = hm.StatusFilter(query.statuses)
         queue_ids = {self.queues.resolve(d) for d in query.departments}

@@ -47,6 +47,7 @@ CHUNK = 1 << 16
 
 class FreshdeskTickets(ConnectorTickets[Api]):
     platform = PLATFORM
+    tagged = True  # tickets in a listing carry their tags: --tag filters on the client
 
     def __init__(self, api: Api, profile: Profile, page_size: int) -> None:
         super().__init__(api, profile, page_size)
@@ -87,6 +88,7 @@ class FreshdeskTickets(ConnectorTickets[Api]):
         key, descending = sort_order(query.sort)
         if query.organization and not str(query.organization).isdigit():
             raise InvalidInput(f"{PLATFORM} filters companies by number, not {query.organization!r}")
+        self.refuse_listing(query)
         self.needs_email(query, hint="set it with: portalctl auth login --user EMAIL ...")
         # Freshdesk names types as the account does (an account's own type goes as typed); the requester, --mine
         # and the company are narrowed on the server.

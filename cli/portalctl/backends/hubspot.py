@@ -128,11 +128,11 @@ class HubSpotTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`: HubSpot's search narrows state, priority, pipeline, times and words; the
         first page is read before this returns, so a bad filter or token fails before an export touches its file."""
-        self.refuse(("tickets have no type", query.types, "--type"),
-                    ("has no organisations on tickets", query.organization, "--org"),
-                    ("tickets have no requester portalctl can filter on", query.requester, "--requester"),
-                    ("tickets have no due time", query.overdue, "--overdue"),
-                    ("cannot tell which tickets are yours", query.mine, "--mine"))
+        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
+                            ("has no organisations on tickets", query.organization, "--org"),
+                            ("tickets have no requester portalctl can filter on", query.requester, "--requester"),
+                            ("tickets have no due time", query.overdue, "--overdue"),
+                            ("cannot tell which tickets are yours", query.mine, "--mine"))
         key, descending = sort_order(query.sort)
         stages = self.account.stages()
         statuses = hs.StatusFilter(query.statuses, stages)

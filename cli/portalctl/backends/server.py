@@ -143,7 +143,8 @@ def ticket_params(query: TicketQuery) -> builtins.list[tuple[str, str]]:
     """A TicketQuery as the query string GET /tickets and GET /export/tickets read (lists repeat their key)."""
     params: builtins.list[tuple[str, str]] = []
     for key, values in (("status", query.statuses or ()), ("priority", query.priorities),
-                        ("type", query.types), ("department", query.departments)):
+                        ("type", query.types), ("department", query.departments),
+                        ("assignee", query.assignees), ("tag", query.tags)):
         params.extend((key, str(value)) for value in values)
     for key, value in (("requester", query.requester), ("organization", query.organization),
                        ("created_since", query.created_since), ("created_until", query.created_until),

@@ -123,9 +123,9 @@ class WhmcsTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. One department, one native status, the requester and (with --mine) the client
         narrow on the server; everything else is filtered here over the pages."""
-        self.refuse(("tickets have no type", query.types, "--type"),
-                    ("has no organisations in its ticket API", query.organization, "--org"),
-                    ("tickets have no due time", query.overdue, "--overdue"))
+        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
+                            ("has no organisations in its ticket API", query.organization, "--org"),
+                            ("tickets have no due time", query.overdue, "--overdue"))
         key, descending = sort_order(query.sort)
         # Without it GetTickets keeps to the departments the API user's admin is assigned to, and tickets in the
         # others vanish from listings without an error (https://developers.whmcs.com/api-reference/gettickets/).

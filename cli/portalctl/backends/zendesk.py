@@ -141,8 +141,8 @@ class ZendeskTickets(ConnectorTickets[Api]):
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Your requests matching `query`: the state on the server, the rest and the order here."""
-        self.refuse(("'s end-user API cannot filter by group", query.departments, "--department"),
-                    ("'s end-user API cannot filter by organisation", query.organization, "--org"))
+        self.refuse_listing(query, ("'s end-user API cannot filter by group", query.departments, "--department"),
+                            ("'s end-user API cannot filter by organisation", query.organization, "--org"))
         match = self.matcher(query)
         # With cursor paging List Requests ignores sort_by/sort_order (they order offset pages, which stop at 10,000
         # records), so a user's requests are all read and ordered here: "newest" means newest.

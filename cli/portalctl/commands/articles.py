@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from portalctl.commands import complete
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged
 from portalctl.iostreams import IOStreams
 from portalctl.model import Article, Collection
@@ -15,7 +16,7 @@ LIST_COLUMNS = ("id", "title", "collection", "folder", "locale", "updated_at")
 ONE_COLUMNS = ("id", "title", "helpful", "not_helpful")
 COLLECTION_COLUMNS = ("id", "slug", "name", "folders")
 
-article_id = click.argument("article_id", type=POSITIVE, metavar="ID")
+article_id = click.argument("article_id", type=POSITIVE, metavar="ID", shell_complete=complete.shell(complete.articles))
 collection_option = click.option("--collection", metavar="NAME", help="Only this collection (e.g. a country).")
 folder_option = click.option("--folder", metavar="NAME", help="Only this folder (e.g. a product).")
 locale_option = click.option("--locale", metavar="CODE", help="Only this language (es also finds es-CO).")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from portalctl.backends import KINDS
+from portalctl.commands import complete
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
 from portalctl.config import Profile, Settings, UserConfig
@@ -207,7 +208,7 @@ def list_profiles(output: Output) -> None:
 
 
 @auth.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete.shell(complete.profiles))
 def switch(name: str) -> None:
     """Make another saved profile the current one.
 

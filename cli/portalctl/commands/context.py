@@ -15,6 +15,7 @@ from portalctl.output.render import FORMATS, Look, render, render_one
 from portalctl.safetext import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
+FIELD = "field:"  # a custom field's column: field:KEY
 
 # IDs, counts and limits: at least 1 and at most what a database integer holds, so an absurd number is a usage
 # error (exit 2) naming the option rather than an overflow deep in SQLite or PostgreSQL.
@@ -98,14 +99,14 @@ def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
         function = click.option(
             "-o",
             "--output",
-            type=click.Choice((*FORMATS, "wide")),
-            envvar="PORTALCTL_OUTPUT",
-            help="Output format (default: table; wide: a table cut to no width; env PORTALCTL_OUTPUT).",
+            type=click.Choice((*FORMATS, "wide"), case_sensitive=False),
+            help="Output format (default: the output setting, else table; wide: a table with nothing cut; see "
+                 "'portalctl config').",
         )(function)
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            fmt, wide = kwargs.pop("output") or "table", kwargs.pop("wide")
+            fmt, wide = (kwargs.pop("output") or configured_output()).lower(), kwargs.pop("wide")
             kwargs["output"] = Output("table" if fmt == "wide" else fmt, kwargs.pop("columns"), default_columns,
                                       app().io, wide=wide or fmt == "wide")
             return function(*args, **kwargs)
@@ -113,6 +114,20 @@ def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def configured_output() -> str:
+    """The output setting (environment, .env, .portalctl.toml, user config), else table."""
+    from portalctl.config import Settings
+    from portalctl.errors import InvalidInput
+
+    value, source = Settings().source("output")
+    if value is None:
+        return "table"
+    if str(value).lower() not in FORMATS:
+        raise InvalidInput(f"output {value!r} (from {source}) is not a format",
+                           hint=f"formats: {', '.join(FORMATS)}; see 'portalctl config list'")
+    return str(value).lower()
 
 
 @dataclass
@@ -138,6 +153,9 @@ class Output:
 
     def many(self, records: Iterable[Any]) -> int:
         rows = (r.to_dict() if hasattr(r, "to_dict") else r for r in records)
+        custom = [c for c in self.columns or () if c.startswith(FIELD)]
+        if custom:  # field:KEY, a custom field, as `export --columns` names it
+            rows = ({**row, **{c: (row.get("fields") or {}).get(c[len(FIELD):]) for c in custom}} for row in rows)
         return render(rows, self.fmt, self.io.out, columns=self.columns, look=self.look)
 
     def one(self, record: Any, table: Callable[[Any, IOStreams, TimeView], None] | None = None) -> None:
@@ -155,7 +173,7 @@ def limit_options(function: F) -> F:
     """--limit N and --all: pagination is the tool's job."""
     function = click.option("--all", "all_", is_flag=True, help="Every matching record (no limit).")(function)
     function = click.option(
-        "--limit", type=POSITIVE, default=30, show_default=True, help="At most this many records."
+        "-L", "--limit", type=POSITIVE, default=30, show_default=True, help="At most this many records."
     )(function)
     return function
 

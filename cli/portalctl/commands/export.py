@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 
 from portalctl.commands.context import POSITIVE, app, message
 from portalctl.commands.filters import filter_options
-from portalctl.contract import ChangeFeed, IncrementalAPI, TicketQuery, TicketRowsAPI, listed_states
+from portalctl.contract import ChangeFeed, IncrementalAPI, TicketCountAPI, TicketQuery, TicketRowsAPI, listed_states
 from portalctl.errors import InvalidInput, PortalError
 from portalctl.model import STATES, Comment, Ticket
 from portalctl.output.atomic import atomic_paths
@@ -161,8 +162,12 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
         return client.tickets.get(ticket.id).comments or []
 
     try:
+        progress = progress_stream()
+        total = None
+        if progress and isinstance(client.tickets, TicketCountAPI):  # a bar with an ETA where a count is cheap
+            total = min(client.tickets.count(query), query.limit or sys.maxsize)
         count = run_export(records, spec, app().io.out, comments_of=comments_of if include_comments else None,
-                           progress=progress_stream())
+                           progress=progress, total=total)
     except BrokenPipeError:
         raise  # `| head` read what it wanted: the root command stops quietly
     except OSError as exc:

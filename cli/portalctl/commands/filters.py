@@ -1,49 +1,98 @@
-"""The ticket listing filters, shared by `tickets list`, `tickets stats` and `export tickets`."""
+"""The ticket listing filters, shared by `tickets list`, `tickets stats` and `export tickets`.
+
+Every multi-value filter takes a comma-separated list, repeated or not (`--status open,pending --status new`), and
+choices in any case (`--priority High`), as gh's do.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
+from portalctl.commands import complete
 from portalctl.commands.params import When
 from portalctl.contract import TicketQuery, expand_all
 from portalctl.model import PRIORITIES, TICKET_TYPES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+class Values(click.ParamType):  # type: ignore[type-arg]
+    """A comma-separated list; with `choices`, each value is one of them in any case (given back lower case)."""
+
+    def __init__(self, metavar: str, choices: Sequence[str] = (),
+                 complete_with: complete.Completer | None = None) -> None:
+        self.name = metavar
+        self.choices = tuple(choices)
+        self.complete_with = complete_with or (complete.among(self.choices) if self.choices else None)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, ...]:
+        if isinstance(value, tuple):
+            return value
+        values = tuple(v.strip() for v in str(value).split(",") if v.strip())
+        if not values:
+            self.fail("needs a value", param, ctx)
+        if not self.choices:
+            return values
+        unknown = [v for v in values if v.lower() not in self.choices]
+        if unknown:
+            self.fail(f"{unknown[0]!r} is not one of {', '.join(self.choices)}", param, ctx)
+        return tuple(v.lower() for v in values)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter,
+                       incomplete: str) -> list[click.shell_completion.CompletionItem]:
+        if self.complete_with is None:
+            return []
+        return complete.listed(self.complete_with, ctx, incomplete)
+
+
+def many(*flags: str, name: str, values: Values, help: str) -> Callable[[F], F]:
+    return click.option(*flags, name, multiple=True, type=values, metavar=values.name,
+                        help=f"{help} Comma-separated or repeated.")
+
+
 OPTIONS = [
-    click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES), help="Repeatable."),
-    click.option("--type", "types", multiple=True, type=click.Choice(TICKET_TYPES), help="Repeatable."),
-    click.option("--department", "departments", multiple=True, metavar="NAME", help="Repeatable."),
-    click.option("--requester", metavar="EMAIL", help="Tickets opened by this person."),
+    many("--priority", name="priorities", values=Values("PRIORITY", PRIORITIES),
+         help=f"{', '.join(PRIORITIES)} (any case)."),
+    many("--type", name="types", values=Values("TYPE", TICKET_TYPES), help=f"{', '.join(TICKET_TYPES)}."),
+    many("--department", name="departments", values=Values("NAME", complete_with=complete.departments),
+         help="Department (queue) names."),
+    many("-a", "--assignee", name="assignees", values=Values("EMAIL"),
+         help="Tickets assigned to this person; @me for you."),
+    many("--tag", name="tags", values=Values("TAG"), help="Tickets with any of these tags."),
+    click.option("--requester", metavar="EMAIL", help="Tickets opened by this person; @me for you."),
     click.option("--org", "organization", metavar="NAME", help="Tickets of this organisation."),
     click.option("--created-since", type=When(), help="YYYY-MM-DD, ISO time, or a span such as 7d."),
     click.option("--created-until", type=When(), help="Created before this moment."),
     click.option("--updated-since", type=When(), help="Changed since this moment."),
-    click.option("--search", metavar="TEXT", help="Words in the subject or public conversation (accents ignored)."),
+    click.option("-S", "--search", metavar="TEXT",
+                 help="Words in the subject or public conversation (accents ignored, word forms matched)."),
     click.option("--overdue", is_flag=True, help="Only new or open tickets past their resolution due time."),
     click.option("--mine", is_flag=True, help="Tickets you opened (agents: or that are assigned to you)."),
     click.option("--sort", default="-updated", show_default=True,
                  help="updated, created, priority, due, id or status; prefix - for descending."),
 ]
-NAMES = ("statuses", "priorities", "types", "departments", "requester", "organization", "created_since",
-         "created_until", "updated_since", "search", "overdue", "mine", "sort")
+NAMES = ("statuses", "priorities", "types", "departments", "assignees", "tags", "requester", "organization",
+         "created_since", "created_until", "updated_since", "search", "overdue", "mine", "sort")
+LISTS = ("statuses", "priorities", "types", "departments", "assignees", "tags")
 
 
 def filter_options(*, default_states: str) -> Callable[[F], F]:
     """The filter options, --status's help naming the states the command takes when none is given; the command
     gets one `query: TicketQuery` (limit left to the command)."""
-    status = click.option("--status", "statuses", multiple=True, metavar="STATE",
-                          help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: "
-                               f"{default_states}). Repeatable.")
+    status = many("-s", "--status", name="statuses", values=Values("STATE", complete_with=complete.states),
+                  help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: "
+                       f"{default_states}).")
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             values = {name: kwargs.pop(name) for name in NAMES}
+            for name in LISTS:  # each use of the flag gave a tuple of its comma-separated values
+                values[name] = tuple(v for given in values[name] for v in given)
             kwargs["query"] = TicketQuery(statuses=expand_all(values.pop("statuses")), limit=None, **values)
             return function(*args, **kwargs)
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from portalctl.commands import complete
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
 from portalctl.errors import InvalidInput, PortalError
@@ -82,7 +83,7 @@ def record(name: str, path: Path) -> dict[str, str | None]:
 
 
 @templates.command()
-@click.argument("ref", metavar="NAME|PATH")
+@click.argument("ref", metavar="NAME|PATH", shell_complete=complete.shell(complete.templates))
 def show(ref: str) -> None:
     """Print a template's file as it is written, then (on stderr) the variables it reads from the environment.
 
@@ -108,7 +109,7 @@ def show(ref: str) -> None:
 
 
 @templates.command()
-@click.argument("refs", nargs=-1, metavar="[NAME|PATH]...")
+@click.argument("refs", nargs=-1, metavar="[NAME|PATH]...", shell_complete=complete.shell(complete.templates))
 @variable_options
 @click.option("--strict", is_flag=True, help="Render fully: a variable with no value is an error, not a warning.")
 def validate(refs: tuple[str, ...], var_pairs: tuple[str, ...], vars_files: tuple[str, ...], strict: bool) -> None:
@@ -141,7 +142,7 @@ def validate(refs: tuple[str, ...], var_pairs: tuple[str, ...], vars_files: tupl
 
 
 @templates.command()
-@click.argument("ref", metavar="NAME|PATH")
+@click.argument("ref", metavar="NAME|PATH", shell_complete=complete.shell(complete.templates))
 @variable_options
 @click.option("-o", "--output", "fmt", type=click.Choice(("yaml", "json")), default="yaml", show_default=True,
               help="Output format.")

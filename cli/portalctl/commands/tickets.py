@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import click
 
+from portalctl.commands import complete
 from portalctl.commands.compose import compose
 from portalctl.commands.context import (
     POSITIVE,
@@ -21,6 +22,7 @@ from portalctl.commands.context import (
     paged,
 )
 from portalctl.commands.filters import ticket_filters
+from portalctl.commands.groups import ForgivingGroup
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
@@ -36,7 +38,7 @@ attach_option = click.option(
     "--attach", "attach", multiple=True, metavar="FILE",
     type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Attach a file (repeatable).",
 )
-ticket_id = click.argument("ticket_id", type=POSITIVE, metavar="ID")
+ticket_id = click.argument("ticket_id", type=POSITIVE, metavar="ID", shell_complete=complete.shell(complete.tickets))
 
 
 def uploads(paths: tuple[Path, ...]) -> list[Upload]:
@@ -55,8 +57,10 @@ def report(output: Output, ticket: Ticket, text: str) -> None:
 LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states"}
 
 
-class TicketsGroup(click.Group):
+class TicketsGroup(ForgivingGroup):
     """Loads LAZY_COMMANDS only when asked for: their modules would cost every listing ~4 ms."""
+
+    aliases: ClassVar[dict[str, str]] = {"ls": "list"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
@@ -96,7 +100,8 @@ def tickets() -> None:
               help="If an active ticket carries KEY, add to it instead of opening another (CI pipelines).")
 @click.option("--on-duplicate", type=click.Choice(ON_DUPLICATE),
               help="With --dedupe-key: reply to the active ticket (default), skip, or open a new one anyway.")
-@click.option("--template", metavar="NAME|PATH", help="Start from a ticket template; flags override it.")
+@click.option("--template", metavar="NAME|PATH", shell_complete=complete.shell(complete.templates),
+              help="Start from a ticket template; flags override it.")
 @variable_options
 @click.option("--dry-run", is_flag=True, help="With --template: print the ticket it gives and send nothing.")
 @output_options(ONE_COLUMNS)
@@ -406,7 +411,9 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
     """
     import time
 
+    from portalctl.commands.export import progress_stream
     from portalctl.errors import StateConflict, TimedOut
+    from portalctl.output.progress import Waiting
 
     client = app().client
     start = client.tickets.get(ticket_id)
@@ -414,20 +421,25 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
     seen = {c.id for c in start.comments or []}
     deadline = time.monotonic() + timeout
     ticket = start
+    status = Waiting(f"waiting for #{ticket_id} to be {until}", progress_stream())
     while True:
         if until == "replied":
             answers = [c for c in ticket.comments or [] if c.id not in seen and not c.internal and c.author != me]
             if answers:
+                status.done()
                 report(output, ticket, f"#{ticket.id} was answered by {answers[0].author_name}")
                 return
             if ticket.status == "closed":
+                status.done()
                 raise StateConflict(f"ticket #{ticket_id} was closed without a reply")
         elif ticket.status == until or (until == "resolved" and ticket.status == "closed"):
+            status.done()
             report(output, ticket, f"#{ticket.id} is {ticket.status}")
             return
         remaining = deadline - time.monotonic()
         if remaining <= 0:
+            status.done()
             raise TimedOut(f"gave up waiting for #{ticket_id} to be {until}: it is {ticket.status}",
                            hint="run again with a longer --timeout")
-        time.sleep(min(interval, remaining))
+        status.sleep(min(interval, remaining), ticket.status)
         ticket = client.tickets.get(ticket_id)

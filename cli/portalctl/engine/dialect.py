@@ -35,6 +35,8 @@ class Dialect(ABC):
     def migrations(self) -> list[str]:
         """The schema's migrations in this database's SQL."""
         return schema.render(self.schema_terms)
+    # A ticket `t` carrying the tag of one parameter (tags are a JSON array in text on both databases).
+    has_tag: ClassVar[str]
 
     @abstractmethod
     def connect(self, location: Path | str, *, create: bool) -> Connection:
@@ -60,6 +62,7 @@ class Dialect(ABC):
 class SQLite(Dialect):
     sqlite_fast_paths = True
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
+    has_tag = "EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ?)"
     # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
     article_search = (
         "SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet,"
@@ -110,6 +113,7 @@ class SQLite(Dialect):
 
 class PostgreSQL(Dialect):
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE document @@ to_tsquery('portal', ?))"
+    has_tag = "EXISTS (SELECT 1 FROM jsonb_array_elements_text(t.tags::jsonb) AS tag WHERE tag = ?)"
     # The same weights as tsvector classes (title A, labels B, body D; see schema_terms), ranked by ts_rank (negated:
     # the rank is lower-is-better, as bm25's), the snippet by ts_headline.
     article_search = (

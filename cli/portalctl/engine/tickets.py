@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of
+from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of, tag_key
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.limits import body_text, subject_text
@@ -350,7 +350,7 @@ class TicketService(TicketReader):
 def _tags(tags: Sequence[str]) -> list[str]:
     seen: dict[str, None] = {}
     for tag in tags:
-        cleaned = tag.strip().lower().replace(" ", "-")
+        cleaned = tag_key(tag)
         if cleaned:
             seen[cleaned] = None
     return list(seen)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -23,6 +22,7 @@ from portalctl.cells import COMMENT_COLUMNS, CSV_CELLS, Column
 from portalctl.model import Comment
 from portalctl.output.atomic import atomic_paths
 from portalctl.output.columns import CommentRow, RowReader
+from portalctl.output.progress import Progress
 from portalctl.output.render import csv_table
 from portalctl.output.summary import Tally
 
@@ -194,34 +194,6 @@ class JsonWriter(JsonlWriter):
         self.stream.write("\n]\n" if self.count else "]\n")
 
 
-# --- progress -----------------------------------------------------------------------------------------------------
-class Progress:
-    """A running count on `stream` (stderr when it is a terminal), redrawn at most ten times a second; else silent."""
-
-    def __init__(self, noun: str, stream: IO[str] | None) -> None:
-        self.noun = noun
-        self.stream = stream
-        self.shown = 0.0
-
-    @property
-    def enabled(self) -> bool:
-        return self.stream is not None
-
-    def tick(self, count: int) -> None:
-        if self.stream is None or count % 200:
-            return
-        now = time.monotonic()
-        if now - self.shown >= 0.1:
-            self.shown = now
-            self.stream.write(f"\r  {count:,} {self.noun} exported…")
-            self.stream.flush()
-
-    def done(self) -> None:
-        if self.stream is not None and self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
 # --- the run ------------------------------------------------------------------------------------------------------
 ROWS_BATCH = 200  # ready CSV rows held at a time; Progress redraws at most every 200 records anyway
 
@@ -274,12 +246,14 @@ def pump(records: Iterable[Any], writer: Writer, comments_of: Callable[[Any], Se
 
 
 def export(records: Iterable[Any], spec: ExportSpec, stdout: IO[str], *,
-           comments_of: Callable[[Any], Sequence[Comment]] | None = None, progress: IO[str] | None = None) -> int:
-    """Write every record (to `stdout` when there is no target); returns how many; progress goes to `progress`.
+           comments_of: Callable[[Any], Sequence[Comment]] | None = None, progress: IO[str] | None = None,
+           total: int | None = None) -> int:
+    """Write every record (to `stdout` when there is no target); returns how many; progress goes to `progress`
+    (a bar and an ETA when the `total` is known).
 
     The targets change only if the whole export succeeds.
     """
-    meter = Progress(spec.noun, progress)
+    meter = Progress(spec.noun, progress, total)
     if spec.target is None:
         with contextlib.ExitStack() as stack:
             count = pump(records, open_writer(spec, [], stack, stdout), comments_of, meter)

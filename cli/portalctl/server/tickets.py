@@ -40,6 +40,8 @@ def ticket_filters(
     priority: Many = None,
     type: Many = None,
     department: Many = None,
+    assignee: Annotated[list[str] | None, Query(description="Repeatable: e-mails, or @me for you.")] = None,
+    tag: Annotated[list[str] | None, Query(description="Repeatable: tickets with any of these tags.")] = None,
     requester: str | None = None,
     organization: str | None = None,
     created_since: str | None = None,
@@ -54,6 +56,7 @@ def ticket_filters(
     """The listing filters shared by GET /tickets and GET /export/tickets."""
     return TicketQuery(
         statuses=expand_all(status), priorities=priority or (), types=type or (), departments=department or (),
+        assignees=assignee or (), tags=tag or (),
         requester=requester, organization=organization, created_since=moment(created_since, "created_since"),
         created_until=moment(created_until, "created_until"), updated_since=moment(updated_since, "updated_since"),
         search=search, overdue=overdue, mine=mine, sort=sort, limit=None,
