@@ -22,6 +22,8 @@ class Dialect(ABC):
 
     # SQLite builds export rows and JSON in SQL (engine/ticket_sql.py); elsewhere listings take the object path.
     sqlite_fast_paths: ClassVar[bool] = False
+    # Connections come from a pool of the driver's: the server keeps no idle ones of its own (server/pool.py).
+    pooled: ClassVar[bool] = False
     # Tickets whose text matches one parameter, search_words(text): a WHERE clause on `t`.
     ticket_search: ClassVar[str]
     # Articles best first: format with columns, parents and filters; the parameters are search_words(text),
@@ -73,6 +75,7 @@ class SQLite(Dialect):
 
 
 class PostgreSQL(Dialect):
+    pooled = True
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE document @@ to_tsquery('portal', ?))"
     # The same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank (negated:
     # the rank is lower-is-better, as bm25's), the snippet by ts_headline.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -44,7 +45,11 @@ class TicketReader:
         self.portal = session.portal
         self.conn = session.conn
         self.actor = session.actor
-        self.blobs = BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Only writes and downloads need it: reads skip the settings query."""
+        return BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
 
     def visibility(self) -> tuple[str, builtins.list[Any]]:
         """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
@@ -71,16 +76,17 @@ class TicketReader:
         sql, params = self._listing(LIST_SELECT, query, after)
         return self._stream(tuples(self.conn, sql, params))
 
-    def list_json(self, query: TicketQuery) -> Iterator[str]:
+    def list_json(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[str]:
         """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by SQLite.
 
-        For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
-        fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the object path.
+        For the server's pages and NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's
+        json_object a fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the
+        object path.
         """
         if not self.portal.dialect.sqlite_fast_paths:
             return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
-                    for ticket in self.list(query))
-        sql, params = self._listing(json_select(self.portal.now()), query, None)
+                    for ticket in self.list(query, after=after))
+        sql, params = self._listing(json_select(self.portal.now()), query, after)
         return (row[0] for row in tuples(self.conn, sql, params))
 
     def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:

@@ -22,6 +22,7 @@ from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
 from portalctl.server.deps import AUTO_CLOSE_EVERY, PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
+from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
 
 PREFIX = "/api/v1"
@@ -34,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     timer = asyncio.create_task(auto_close_on_a_timer(app.state.config))
     yield
     timer.cancel()
+    app.state.portals.close()
     # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
     problems.log.info("stopped: every request in flight was answered")
 
@@ -68,13 +70,16 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
     )
     app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir,
                                     auto_close_every=auto_close_every)
-    api = APIRouter(prefix=PREFIX, responses=ERRORS)
-    api.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["server"])
-    api.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
-                      include_in_schema=False)
-    for module in (auth, accounts, tickets, uploads, export, articles):
-        api.include_router(module.router)
-    app.include_router(api)
+    app.state.portals = PortalPool(app.state.config.open, keep=not dialect_for(db).pooled)
+    server = APIRouter(tags=["server"])
+    server.add_api_route("/health", health, methods=["GET"], response_model=Health)
+    server.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
+                         include_in_schema=False)
+    # Each router straight under the app, the busiest first: FastAPI matches a request level by level and route
+    # by route, and one more level of routers cost more than showing a ticket.
+    for router in (tickets.router, server, auth.router, accounts.router, uploads.router, export.router,
+                   articles.router):
+        app.include_router(router, prefix=PREFIX, responses=ERRORS)
     app.include_router(reset_page.router)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem

@@ -1,22 +1,24 @@
 """What routes depend on: the server's settings, a portal connection per request, and the signed-in user.
 
-One database connection per request, never shared (on PostgreSQL, borrowed from a pool): FastAPI may run a
-request's dependencies and handler on different worker threads, so a thread-local connection could be used by two
-requests at once.
+One database connection per request, never shared, borrowed for the request's life (server/pool.py; on PostgreSQL
+from psycopg's pool): FastAPI may run a request's dependencies and handler on different worker threads, so a
+thread-local connection could be used by two requests at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, Unauthenticated, authenticate
 from portalctl.engine.portal import Portal, Session
+from portalctl.server.pool import PortalPool
 
 AUTO_CLOSE_EVERY = 600.0  # seconds between runs of the auto-close rule (env PORTALCTL_AUTO_CLOSE_SECONDS)
 
@@ -38,12 +40,16 @@ def config(request: Request) -> ServerConfig:
     return settings
 
 
-def open_portal(request: Request) -> Iterator[Portal]:
-    portal = config(request).open()
+async def open_portal(request: Request) -> AsyncIterator[Portal]:
+    """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread;
+    opening one, or closing one (PostgreSQL's go back to its pool), runs on a worker thread."""
+    pool: PortalPool = request.app.state.portals
+    portal = pool.take_idle() or await run_in_threadpool(pool.take)
     try:
         yield portal
     finally:
-        portal.close()
+        if not pool.keep_clean(portal):
+            await run_in_threadpool(pool.give, portal)
 
 
 bearer = HTTPBearer(auto_error=False, description="A personal access token from POST /api/v1/auth/login.")

@@ -16,6 +16,7 @@ from portalctl.engine.db import iso
 from portalctl.errors import InvalidInput
 from portalctl.model import Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep
+from portalctl.server.fastjson import dumps, json_response
 from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
 
 router = APIRouter(tags=["tickets"])
@@ -89,13 +90,14 @@ def list_tickets(
     query: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page.")] = None,
-) -> Page[Ticket]:
+) -> Response:
     """Tickets you may see, a page at a time."""
     after = decode_cursor(cursor, query.sort) if cursor else None
-    found = list(session.tickets.list(query.but(limit=limit + 1), after=after))  # one more: is there a next page
+    # one more: is there a next page
+    found = list(session.tickets.list_json(query.but(limit=limit + 1), after=after))
     page = found[:limit]
-    next_cursor = encode_cursor(query.sort, page[-1]) if len(found) > limit else None
-    return Page(items=page, next_cursor=next_cursor)
+    next_cursor = encode_cursor(query.sort, Ticket(**json.loads(page[-1]))) if len(found) > limit else None
+    return json_response('{"items":[' + ",".join(page) + '],"next_cursor":' + json.dumps(next_cursor) + "}")
 
 
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
@@ -114,9 +116,9 @@ def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ti
 
 
 @router.get("/tickets/{ticket_id}", response_model=Ticket)
-def get_ticket(ticket_id: PathId, session: SessionDep) -> Ticket:
+def get_ticket(ticket_id: PathId, session: SessionDep) -> Response:
     """The ticket with its conversation and attachments (customers never see internal notes)."""
-    return session.tickets.get(ticket_id)
+    return json_response(dumps(session.tickets.get(ticket_id).to_dict()))
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=Ticket, dependencies=IDEMPOTENT)
