@@ -45,7 +45,9 @@ async def open_portal(request: Request) -> AsyncIterator[Portal]:
     """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread;
     opening one, or closing one (PostgreSQL's go back to its pool), runs on a worker thread."""
     pool: PortalPool = request.app.state.portals
-    portal = pool.take_idle() or await run_in_threadpool(pool.take)
+    portal = pool.take_idle()
+    if portal is None:
+        portal = await run_in_threadpool(pool.take)
     try:
         yield portal
     finally:

@@ -49,7 +49,7 @@ class PortalPool:
         if self.keep:
             try:
                 if portal.conn.in_transaction:
-                    portal.conn.rollback()
+                    portal.conn.execute("ROLLBACK")
             except Exception:  # a connection that cannot roll back is not kept
                 portal.close()
                 return
