@@ -8,10 +8,11 @@ database means adding a class here and a connection module beside sqlite.py and 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from portalctl.engine import sqlite
+from portalctl.engine import schema, schema_pg, sqlite
 from portalctl.engine.db import Connection
 from portalctl.engine.search import match_expression, tsquery
 from portalctl.errors import Unavailable
@@ -38,6 +39,17 @@ class Dialect(ABC):
         """How many server requests may use the database at once (None: no limit beyond the server's own)."""
         return None
 
+    def schema_current(self, conn: Connection) -> bool:
+        """Whether the database holds every migration this portalctl knows (a server's readiness check)."""
+        return bool(conn.execute(self.schema_version).fetchone()[0] == len(self.migrations()))
+
+    # One row, one column: the number of migrations the database holds.
+    schema_version: ClassVar[str]
+
+    @abstractmethod
+    def migrations(self) -> Sequence[str]:
+        """This portalctl's migrations for this database."""
+
     @abstractmethod
     def blob_dir(self, location: Path | str) -> Path:
         """Where attachments are kept when no folder is named."""
@@ -53,6 +65,7 @@ class Dialect(ABC):
 
 class SQLite(Dialect):
     sqlite_fast_paths = True
+    schema_version = "PRAGMA user_version"
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
     # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
     article_search = (
@@ -63,6 +76,9 @@ class SQLite(Dialect):
 
     def connect(self, location: Path | str, *, create: bool) -> Connection:
         return sqlite.connect(Path(location), create=create)
+
+    def migrations(self) -> Sequence[str]:
+        return schema.MIGRATIONS
 
     def blob_dir(self, location: Path | str) -> Path:
         return Path(location).parent / "attachments"
@@ -76,6 +92,7 @@ class SQLite(Dialect):
 
 class PostgreSQL(Dialect):
     pooled = True
+    schema_version = "SELECT coalesce(max(version), 0) FROM schema_version"
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE document @@ to_tsquery('portal', ?))"
     # The same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank (negated:
     # the rank is lower-is-better, as bm25's), the snippet by ts_headline.
@@ -101,6 +118,9 @@ class PostgreSQL(Dialect):
         from portalctl.engine.postgres import POOL_SIZE
 
         return POOL_SIZE // 2
+
+    def migrations(self) -> Sequence[str]:
+        return schema_pg.MIGRATIONS
 
     def blob_dir(self, location: Path | str) -> Path:
         raise ValueError("a PostgreSQL portal needs blob_dir: where its attachments are kept")

@@ -17,35 +17,46 @@ IDLE_MAX = 64  # more than the thread pool's 40 workers: a burst never closes wh
 
 
 class PortalPool:
-    def __init__(self, open_portal: Callable[[], Portal], *, keep: bool) -> None:
+    def __init__(self, open_portal: Callable[[], Portal], *, keep: bool,
+                 counted: Callable[[int], None] | None = None) -> None:
         self.open_portal = open_portal
         self.keep = keep
+        self.counted = counted  # told +1 / -1 as requests take and give back portals (server/metrics.py)
         self.idle: list[Portal] = []
         self.lock = threading.Lock()
 
     def take(self) -> Portal:
         with self.lock:
-            if self.idle:
-                return self.idle.pop()
-        return self.open_portal()
+            portal = self.idle.pop() if self.idle else None
+        portal = portal or self.open_portal()
+        if self.counted:
+            self.counted(1)
+        return portal
 
     def take_idle(self) -> Portal | None:
         """An idle portal, or None; never opens one, so the event loop may call it."""
         with self.lock:
-            return self.idle.pop() if self.idle else None
+            portal = self.idle.pop() if self.idle else None
+        if portal is not None and self.counted:
+            self.counted(1)
+        return portal
 
     def keep_clean(self, portal: Portal) -> bool:
         """Back to the idle list if that needs no database call (no transaction left open); False otherwise."""
         if not self.keep or portal.conn.in_transaction:
             return False
         with self.lock:
-            if len(self.idle) < IDLE_MAX:
-                self.idle.append(portal)
-                return True
-        return False
+            if len(self.idle) >= IDLE_MAX:
+                return False
+            self.idle.append(portal)
+        if self.counted:
+            self.counted(-1)
+        return True
 
     def give(self, portal: Portal) -> None:
         """Back to the pool, clean: a transaction a failed request left open is rolled back first."""
+        if self.counted:
+            self.counted(-1)
         if self.keep:
             try:
                 if portal.conn.in_transaction:
