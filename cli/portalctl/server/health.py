@@ -16,16 +16,15 @@ from portalctl.errors import PortalError, Unavailable
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error
 
-router = APIRouter(tags=["server"])
+router = APIRouter(include_in_schema=False)  # for machines, beside the versioned API (like /metrics)
 
 
-@router.get("/healthz", responses={200: {"description": "The process is up."}})
+@router.get("/healthz")
 async def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-@router.get("/readyz", responses={200: {"description": "The database answers and its schema is current."},
-                                  503: {"description": "The database is unreachable or its schema is not current."}})
+@router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
     pool: PortalPool = request.app.state.portals
     try:
