@@ -59,12 +59,12 @@ class MetricsMiddleware:
             LATENCY.labels(route, scope["method"]).observe(time.perf_counter() - started)
 
     def template(self, scope: Scope) -> str:
-        template = getattr(scope.get("route"), "path_format", None)
+        template: str | None = getattr(scope.get("route"), "path_format", None)
         if template is None:
             return "unmatched"
         if scope["path"].startswith(self.prefix + "/") and not template.startswith(self.prefix + "/"):
             return self.prefix + template
-        return str(template)
+        return template
 
     @staticmethod
     async def exposition(send: Send) -> None:
