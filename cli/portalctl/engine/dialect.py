@@ -23,6 +23,9 @@ class Dialect(ABC):
 
     # SQLite builds export rows and JSON in SQL (engine/ticket_sql.py); elsewhere listings take the object path.
     sqlite_fast_paths: ClassVar[bool] = False
+    # Listings as JSON built by the database (ticket_sql.json_select): SQLite's json_object, PostgreSQL's
+    # json_build_object. A database without it takes the object path.
+    json_listing: ClassVar[str | None] = None
     # Connections come from a pool of the driver's: the server keeps no idle ones of its own (server/pool.py).
     pooled: ClassVar[bool] = False
     # Tickets whose text matches one parameter, search_words(text): a WHERE clause on `t`.
@@ -65,6 +68,7 @@ class Dialect(ABC):
 
 class SQLite(Dialect):
     sqlite_fast_paths = True
+    json_listing = "sqlite"
     schema_version = "PRAGMA user_version"
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
     # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
@@ -92,6 +96,7 @@ class SQLite(Dialect):
 
 class PostgreSQL(Dialect):
     pooled = True
+    json_listing = "postgresql"
     schema_version = "SELECT coalesce(max(version), 0) FROM schema_version"
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE document @@ to_tsquery('portal', ?))"
     # The same weights as tsvector classes (title A, labels B, body D; see schema_pg), ranked by ts_rank (negated:
