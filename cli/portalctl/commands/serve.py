@@ -59,8 +59,6 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
         raise click.ClickException(
             f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
         ) from exc
-    import os
-
     from portalctl.config import Settings, data_dir, default_db
     from portalctl.engine.db import safe_url
     from portalctl.engine.dialect import is_postgres
@@ -76,7 +74,7 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
         shown = str(location)
     prepare(location, blobs, admin_email, shown)
     url = settings.get("public_url") or default_public_url(host, port)
-    count = workers or os.cpu_count() or 1
+    count = workers or usable_cpus()
     every = auto_close_seconds(settings.get("auto_close_seconds"))
     metrics_dir = metrics_folder() if metrics else None
     message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 with {count} worker"
@@ -86,6 +84,15 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
                                   blob_dir=str(blobs), log_format=log_format, metrics_dir=metrics_dir,
                                   auto_close_every=every),
                host=host, port=port, workers=count)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or a taskset's share), not the machine's count."""
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def metrics_folder() -> str:
