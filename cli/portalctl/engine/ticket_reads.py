@@ -236,7 +236,7 @@ class TicketReader:
                 (ticket_id,),
             )
         }
-        ticket.attachments = self.attachments(ticket_id)
+        ticket.attachments = self._attachments(ticket_id)  # visible: _row said so above
         for attachment in ticket.attachments:
             if attachment.comment_id in comments:
                 comments[attachment.comment_id].attachments.append(attachment)
@@ -245,6 +245,9 @@ class TicketReader:
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         self._row(ticket_id)
+        return self._attachments(ticket_id)
+
+    def _attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         hidden = "" if self.actor.is_staff else " AND COALESCE(c.internal, 0) = 0"
         rows = self.conn.execute(
             "SELECT a.* FROM attachments a LEFT JOIN comments c ON c.id = a.comment_id"
