@@ -182,6 +182,13 @@ def main() -> int:
     args = parse_args()
     binary = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="portalctl-serve-bench-"))
+    try:
+        return run(args, binary, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # copies, logs and, without --home, the generated portal
+
+
+def run(args: argparse.Namespace, binary: str, work: Path) -> int:
     home = (args.home or work / "portal").expanduser().resolve()
     source = portal_file(home, args.tickets)
     token = admin_token(source)
