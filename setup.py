@@ -8,7 +8,7 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 VERSION = re.search(r'^__version__ = "([^"]+)"', (HERE / "cli/portalctl/__init__.py").read_text(), re.M)[1]
 
-SERVER = ["fastapi>=0.115", "uvicorn>=0.30"]
+SERVER = ["fastapi>=0.115", "uvicorn>=0.30", "prometheus-client>=0.17"]
 # `portalctl serve --db postgresql://...`: psycopg 3 (binary wheels: no compiler or libpq needed) and its pool, so
 # a request borrows a connection instead of opening one.
 POSTGRESQL = ["psycopg[binary]>=3.2", "psycopg-pool>=3.2"]
@@ -48,7 +48,9 @@ setup(
         "tzdata",
     ],
     extras_require={
-        # `portalctl serve`: FastAPI (routes, validation, OpenAPI) on uvicorn (ASGI server, graceful SIGTERM).
+        # `portalctl serve`: FastAPI (routes, validation, OpenAPI) on uvicorn (ASGI server, graceful SIGTERM,
+        # worker processes that are replaced when they die); prometheus-client: `serve --metrics`, the standard
+        # exposition format, added up over worker processes (its multiprocess mode).
         "server": SERVER,
         "postgresql": POSTGRESQL,
         "test": [

@@ -39,6 +39,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def portal(home: Path) -> Iterator[Portal]:
     portal = Portal(default_db(), create=True)
+    seed_accounts(portal)
+    yield portal
+    portal.close()
+
+
+def seed_accounts(portal: Portal) -> None:
+    """Two organisations (Globex shares its tickets), their customers, an agent, two departments."""
     bootstrap_admin(portal, email=ADMIN, name="Ada Admin")
     accounts = portal.session(ADMIN).accounts
     accounts.add_organization(name="Acme", timezone="Europe/Madrid")
@@ -50,8 +57,6 @@ def portal(home: Path) -> Iterator[Portal]:
     accounts.add_user(email=DIEGO, name="Diego Globex", organization="globex")
     accounts.add_department(name="Soporte Web", description="WordPress, Joomla, diseño")
     accounts.add_department(name="Soporte Administrativo", description="Facturas, contratos")
-    yield portal
-    portal.close()
 
 
 @pytest.fixture

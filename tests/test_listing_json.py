@@ -1,14 +1,29 @@
-"""The server's NDJSON export reads tickets as JSON built by SQLite: it must say exactly what Ticket.to_dict() says."""
+"""The server's pages and NDJSON export read tickets as JSON built by the database (SQLite's json_object,
+PostgreSQL's json_build_object): it must say exactly what Ticket.to_dict() says, on both."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal
 from portalctl.model import STATES, FieldDef
-from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
+from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO, seed_accounts
+from tests.stores import KINDS, new_store
+
+
+@pytest.fixture(params=KINDS)
+def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Portal]:
+    """The accounts of tests/conftest.py's portal, on a SQLite file and on a new PostgreSQL database."""
+    opened = new_store(request.param, tmp_path).open()
+    seed_accounts(opened)
+    yield opened
+    opened.close()
 
 
 def test_json_listing_equals_the_model(portal: Portal) -> None:

@@ -79,9 +79,19 @@ class Served:
     process: subprocess.Popen[bytes]
 
     def cpu(self) -> float:
-        """CPU seconds the server process has used so far (Linux /proc), to say which side a budget is lost on."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        """CPU seconds the server's processes (the supervisor and its workers) have used so far (Linux /proc), to
+        say which side a budget is lost on."""
+        return process_tree_cpu(self.process.pid)
+
+
+def process_tree_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # gone meanwhile
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return own + sum(process_tree_cpu(int(child)) for child in children)
 
 
 @dataclass(frozen=True)

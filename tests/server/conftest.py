@@ -128,6 +128,8 @@ def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[s
     """`python -m portalctl serve` on a free port; returns once /api/v1/health answers."""
     port = free_port()
     log = log or store.folder / "server.log"
+    if "--workers" not in extra:  # one process unless a test is about workers: the default is one per CPU
+        extra = ("--workers", "1", *extra)
     with log.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "portalctl", "serve", "--port", str(port), *store.serve_args(), *extra],
@@ -142,7 +144,7 @@ def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[s
         try:
             if requests.get(server.api + "/health", timeout=1).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # with workers, the port is open before they answer
             pass
         time.sleep(0.1)
     server.stop()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO
 
 import click
 
-from portalctl.commands.context import app, message
+from portalctl.commands.context import message
 
 
 @click.command()
@@ -25,11 +24,20 @@ from portalctl.commands.context import app, message
 @click.option("--public-url", metavar="URL",
               help="The address people reach the server at, for links in mail (env PORTALCTL_PUBLIC_URL; "
                    "default: http://HOST:PORT).")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="Server processes sharing the port and the database (default: the number of CPUs). A worker "
+                   "that dies is replaced.")
+@click.option("--metrics", is_flag=True,
+              help="Serve Prometheus metrics at /metrics: requests by route and status, latency, database "
+                   "connections in use (the prometheus-client package).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="The access log on stderr: plain lines, or one JSON object a line for a log collector.")
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDR",
               help="A reverse proxy whose X-Forwarded-For gives the client address (repeatable; an IP address or "
                    "network such as 10.0.0.0/8). Without one, the header is ignored.")
 def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin_email: str | None,
-          public_url: str | None, trusted_proxies: tuple[str, ...]) -> None:
+          public_url: str | None, workers: int | None, metrics: bool, log_format: str,
+          trusted_proxies: tuple[str, ...]) -> None:
     """Run the portal server: the embedded portal behind a versioned HTTP API (/api/v1).
 
     The portal is a SQLite file by default; teams that run several server processes, or outgrow one file, give
@@ -50,9 +58,9 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
       portalctl serve --db postgresql://portal@db.internal/portal --attachments /srv/portal/files
     """
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401
 
-        from portalctl.server.app import create_app
+        from portalctl.server import launch
     except ImportError as exc:
         raise click.ClickException(
             f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
@@ -72,12 +80,36 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
         shown = str(location)
     prepare(location, blobs, admin_email, shown)
     url = settings.get("public_url") or default_public_url(host, port)
-    configure_logging(app().io.err)
-    message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
-    asgi = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs,
-                      auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")))
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20,
-                proxy_headers=bool(trusted_proxies), forwarded_allow_ips=list(trusted_proxies) or None)
+    count = workers or usable_cpus()
+    every = auto_close_seconds(settings.get("auto_close_seconds"))
+    metrics_dir = metrics_folder() if metrics else None
+    message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 with {count} worker"
+            f"{'s' if count > 1 else ''} (OpenAPI: /openapi.json; health: /healthz, /readyz"
+            f"{'; metrics: /metrics' if metrics else ''}).")
+    launch.run(launch.AppSettings(db=str(location), public_url=url, smtp_url=settings.get("smtp_url"),
+                                  blob_dir=str(blobs), log_format=log_format, metrics_dir=metrics_dir,
+                                  auto_close_every=every),
+               host=host, port=port, workers=count, trusted_proxies=trusted_proxies)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or a taskset's share), not the machine's count."""
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def metrics_folder() -> str:
+    """A fresh folder for prometheus-client's per-worker files (its multiprocess mode): counts start at zero."""
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError as exc:
+        raise click.ClickException("--metrics needs prometheus-client: pip install 'portalctl[server]'") from exc
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="portalctl-metrics-")
 
 
 def auto_close_seconds(setting: str | float | None) -> float:
@@ -126,15 +158,3 @@ def prepare(location: Path | str, blob_dir: Path, admin_email: str | None, shown
                 "Sign in with it and choose a new password (POST /api/v1/auth/login with new_password).")
     finally:
         portal.close()
-
-
-def configure_logging(stream: IO[str]) -> None:
-    """The access log and server warnings as plain lines on stderr."""
-    import logging
-
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-    server_log = logging.getLogger("portalctl.server")
-    server_log.addHandler(handler)
-    server_log.setLevel(logging.INFO)
-    server_log.propagate = False

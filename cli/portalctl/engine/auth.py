@@ -210,6 +210,15 @@ def _check_throttle(portal: Portal, email: str, client: str, now: datetime) -> N
 
 def authenticate(portal: Portal, token: str) -> str:
     """The e-mail of the user a token acts for; Unauthenticated for unknown, revoked or expired tokens."""
+    email, due = token_user(portal, token)
+    if due is not None:
+        touch_token(portal, due)
+    return email
+
+
+def token_user(portal: Portal, token: str) -> tuple[str, int | None]:
+    """`authenticate` without its write: the e-mail, and the token's id when its last_used_at is due to move
+    (touch_token), else None. The server reads on its event loop and writes on a worker thread."""
     row = portal.conn.execute(
         "SELECT t.id, t.expires_at, t.revoked_at, t.last_used_at, u.email FROM api_tokens t"
         " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
@@ -223,10 +232,13 @@ def authenticate(portal: Portal, token: str) -> str:
     now = portal.clock()
     if row["expires_at"] <= iso(now):
         raise Unauthenticated(f"this token expired at {row['expires_at']}", hint=again)
-    if row["last_used_at"] is None or parse_iso(row["last_used_at"]) <= now - LAST_USED_STEP:
-        with transaction(portal.conn):
-            portal.conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (iso(now), row["id"]))
-    return str(row["email"])
+    due = row["last_used_at"] is None or parse_iso(row["last_used_at"]) <= now - LAST_USED_STEP
+    return str(row["email"]), row["id"] if due else None
+
+
+def touch_token(portal: Portal, token_id: int) -> None:
+    with transaction(portal.conn):
+        portal.conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (portal.now(), token_id))
 
 
 class TokenService:

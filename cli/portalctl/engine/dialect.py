@@ -24,6 +24,11 @@ class Dialect(ABC):
 
     # SQLite builds export rows and JSON in SQL (engine/ticket_sql.py); elsewhere listings take the object path.
     sqlite_fast_paths: ClassVar[bool] = False
+    # Listings as JSON built by the database (ticket_sql.json_select): SQLite's json_object, PostgreSQL's
+    # json_build_object. A database without it takes the object path.
+    json_listing: ClassVar[str | None] = None
+    # Connections come from a pool of the driver's: the server keeps no idle ones of its own (server/pool.py).
+    pooled: ClassVar[bool] = False
     # Tickets whose text matches one parameter, search_words(text): a WHERE clause on `t`.
     ticket_search: ClassVar[str]
     # Articles best first: format with columns, parents and filters; the parameters are search_words(text),
@@ -35,6 +40,7 @@ class Dialect(ABC):
     def migrations(self) -> list[str]:
         """The schema's migrations in this database's SQL."""
         return schema.render(self.schema_terms)
+
     # A ticket `t` carrying the tag of one parameter (tags are a JSON array in text on both databases).
     has_tag: ClassVar[str]
 
@@ -45,6 +51,13 @@ class Dialect(ABC):
     def request_slots(self) -> int | None:
         """How many server requests may use the database at once (None: no limit beyond the server's own)."""
         return None
+
+    def schema_current(self, conn: Connection) -> bool:
+        """Whether the database holds every migration this portalctl knows (a server's readiness check)."""
+        return bool(conn.execute(self.schema_version).fetchone()[0] == len(self.migrations()))
+
+    # One row, one column: the number of migrations the database holds.
+    schema_version: ClassVar[str]
 
     @abstractmethod
     def blob_dir(self, location: Path | str) -> Path:
@@ -61,6 +74,8 @@ class Dialect(ABC):
 
 class SQLite(Dialect):
     sqlite_fast_paths = True
+    json_listing = "sqlite"
+    schema_version = "PRAGMA user_version"
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
     has_tag = "EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ?)"
     # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
@@ -112,6 +127,11 @@ class SQLite(Dialect):
 
 
 class PostgreSQL(Dialect):
+    pooled = True
+    json_listing = "postgresql"
+    # Its version 1 holds the shared migrations 1-3 (schema.VERSIONS_BEFORE_FIRST): counted here as applied ones.
+    schema_version = (f"SELECT CASE WHEN max(version) > 0 THEN max(version) + {schema.VERSIONS_BEFORE_FIRST} ELSE 0 END"
+                      " FROM schema_version")
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE document @@ to_tsquery('portal', ?))"
     has_tag = "EXISTS (SELECT 1 FROM jsonb_array_elements_text(t.tags::jsonb) AS tag WHERE tag = ?)"
     # The same weights as tsvector classes (title A, labels B, body D; see schema_terms), ranked by ts_rank (negated:

@@ -22,13 +22,11 @@ from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from portalctl.engine.db import IntegrityError, safe_url
+from portalctl.engine.schema import VERSIONS_BEFORE_FIRST
 from portalctl.errors import PortalError, Unavailable
 
 WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
 MIGRATION_LOCK = WRITE_LOCK + 1
-# schema_version counts schema.MIGRATIONS from the third on: PostgreSQL's first migration was their 1-3 in one, so
-# a database at version v has the first v + 2 (version 0: none).
-VERSIONS_BEFORE_FIRST = 2
 POOL_SIZE = 40  # per process; the server lets POOL_SIZE // 2 requests in at a time (server/concurrency.py)
 CONNECT_TIMEOUT = 10  # seconds
 BATCH = 500

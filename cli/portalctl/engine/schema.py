@@ -26,6 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# PostgreSQL's schema_version counts MIGRATIONS from the third on: its first migration was their 1-3 in one, so a
+# database at version v has the first v + 2 (version 0: none).
+VERSIONS_BEFORE_FIRST = 2
 MIGRATIONS: list[str] = [
     # 1: the whole first schema.
     """{setup}

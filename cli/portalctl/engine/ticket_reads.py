@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -44,7 +45,11 @@ class TicketReader:
         self.portal = session.portal
         self.conn = session.conn
         self.actor = session.actor
-        self.blobs = BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Only writes and downloads need it: reads skip the settings query."""
+        return BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
 
     def visibility(self) -> tuple[str, builtins.list[Any]]:
         """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
@@ -77,16 +82,19 @@ class TicketReader:
         row = self.conn.execute(f"SELECT COUNT(*) FROM tickets t WHERE {' AND '.join(where)}", params).fetchone()
         return int(row[0])
 
-    def list_json(self, query: TicketQuery) -> Iterator[str]:
-        """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by SQLite.
+    def list_json(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[str]:
+        """The same listing as `list`, each ticket already as its JSON text (`Ticket.to_dict()`), built by the
+        database.
 
-        For the server's NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's json_object a
-        fraction of that. A test holds the two paths to the same output. PostgreSQL's portal takes the object path.
+        For the server's pages and NDJSON export: Python objects and json.dumps cost ~20 µs a ticket, SQLite's
+        json_object or PostgreSQL's json_build_object a fraction of that. A test holds the two paths to the same
+        output on both databases.
         """
-        if not self.portal.dialect.sqlite_fast_paths:
+        built_by = self.portal.dialect.json_listing
+        if built_by is None:
             return (json.dumps(ticket.to_dict(), ensure_ascii=False, separators=(",", ":"))
-                    for ticket in self.list(query))
-        sql, params = self._listing(json_select(self.portal.now()), query, None)
+                    for ticket in self.list(query, after=after))
+        sql, params = self._listing(json_select(self.portal.now(), postgres=built_by == "postgresql"), query, after)
         return (row[0] for row in tuples(self.conn, sql, params))
 
     def list_rows(self, query: TicketQuery, columns: Sequence[str]) -> Iterator[tuple[Any, ...]] | None:
@@ -246,7 +254,7 @@ class TicketReader:
                 (ticket_id,),
             )
         }
-        ticket.attachments = self.attachments(ticket_id)
+        ticket.attachments = self._attachments(ticket_id)  # visible: _row said so above
         for attachment in ticket.attachments:
             if attachment.comment_id in comments:
                 comments[attachment.comment_id].attachments.append(attachment)
@@ -255,6 +263,9 @@ class TicketReader:
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         self._row(ticket_id)
+        return self._attachments(ticket_id)
+
+    def _attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         hidden = "" if self.actor.is_staff else " AND COALESCE(c.internal, 0) = 0"
         rows = self.conn.execute(
             "SELECT a.* FROM attachments a LEFT JOIN comments c ON c.id = a.comment_id"

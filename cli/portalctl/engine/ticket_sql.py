@@ -68,6 +68,18 @@ JSON_SELECT = "SELECT json_object(" + ", ".join(
     f"'{field.name}', " + ("NULL" if field.name in NOT_LISTED else json_sql(_KINDS[field.name], FIELD_SQL[field.name]))
     for field in fields(Ticket)
 ) + ")" + FROM
+# The same object as PostgreSQL builds it (json_build_object keeps the key order; its text has spaces after ':'
+# and ',', which JSON readers ignore). Text columns holding JSON are cast; overdue is false, not null, without a due.
+PG_JSON = {
+    "ccs": "COALESCE((SELECT json_agg(u.email ORDER BY u.email) FROM ticket_ccs c JOIN users u ON u.id = c.user_id"
+           " WHERE c.ticket_id = t.id), '[]'::json)",
+    "tags": "t.tags::json", "fields": "t.fields::json",
+    "overdue": f"COALESCE(t.due_at < '{NOW}' AND t.status IN {LATE_STATES!r}, false)",
+}
+PG_JSON_SELECT = "SELECT json_build_object(" + ", ".join(
+    f"'{field.name}', " + ("NULL" if field.name in NOT_LISTED else str(PG_JSON.get(field.name, FIELD_SQL[field.name])))
+    for field in fields(Ticket)
+) + ")::text" + FROM
 FIELD_KEY = re.compile(r"^\w+$")
 
 
@@ -84,5 +96,5 @@ def row_select(columns: Sequence[str], now: str) -> str | None:
     return ("SELECT " + ", ".join(expressions) + FROM).replace(NOW, now)
 
 
-def json_select(now: str) -> str:
-    return JSON_SELECT.replace(NOW, now)
+def json_select(now: str, *, postgres: bool = False) -> str:
+    return (PG_JSON_SELECT if postgres else JSON_SELECT).replace(NOW, now)

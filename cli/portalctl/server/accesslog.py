@@ -1,4 +1,4 @@
-"""One line per request on stderr: client, method, path, status, time, user.
+"""One line per request on stderr: client, method, path, status, time, user (as JSON with --log-format json).
 
 The query string is left out: it may carry a reset token (GET /reset-password?token=...). Headers and bodies,
 where tokens and passwords travel, are never logged. The path is logged as sent (percent-encoded), so a request
@@ -32,7 +32,10 @@ class AccessLogMiddleware:
             client = scope.get("client") or ("-", 0)
             user = scope.get("state", {}).get("user", "-")
             elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %s %d %.1fms %s", client[0], scope["method"], printable_path(scope), status, elapsed, user)
+            path = printable_path(scope)
+            log.info("%s %s %s %d %.1fms %s", client[0], scope["method"], path, status, elapsed, user,
+                     extra={"fields": {"client": client[0], "method": scope["method"], "path": path, "status": status,
+                                       "ms": round(elapsed, 1), "user": user}})
             logged = True
 
         async def capture(message: Message) -> None:

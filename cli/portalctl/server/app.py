@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from portalctl import __version__
 from portalctl.engine.dialect import dialect_for
 from portalctl.engine.tickets import auto_close
-from portalctl.server import accounts, articles, auth, export, problems, reset_page, tickets, uploads
+from portalctl.server import accounts, articles, auth, export, health, problems, reset_page, tickets, uploads
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
 from portalctl.server.deps import AUTO_CLOSE_EVERY, PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
+from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
 
 PREFIX = "/api/v1"
@@ -34,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     timer = asyncio.create_task(auto_close_on_a_timer(app.state.config))
     yield
     timer.cancel()
+    app.state.portals.close()
     # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
     problems.log.info("stopped: every request in flight was answered")
 
@@ -57,8 +59,9 @@ def close_resolved_tickets(config: ServerConfig) -> None:
         portal.close()
 
 
-def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
-               blob_dir: Path | None = None, auto_close_every: float = AUTO_CLOSE_EVERY) -> FastAPI:
+def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, blob_dir: Path | None = None,
+               auto_close_every: float = AUTO_CLOSE_EVERY, metrics_dir: str | None = None) -> FastAPI:
+    """`metrics_dir`: serve Prometheus metrics at /metrics (prometheus-client's multiprocess folder)."""
     app = FastAPI(
         title="portalctl server",
         version=__version__,
@@ -68,14 +71,23 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
     )
     app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir,
                                     auto_close_every=auto_close_every)
-    api = APIRouter(prefix=PREFIX, responses=ERRORS)
-    api.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["server"])
-    api.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
-                      include_in_schema=False)
-    for module in (auth, accounts, tickets, uploads, export, articles):
-        api.include_router(module.router)
-    app.include_router(api)
+    counted = None
+    if metrics_dir:
+        from portalctl.server import metrics
+
+        counted = metrics.connection_count
+    app.state.portals = PortalPool(app.state.config.open, keep=not dialect_for(db).pooled, counted=counted)
+    server = APIRouter(tags=["server"])
+    server.add_api_route("/health", api_health, methods=["GET"], response_model=Health)
+    server.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
+                         include_in_schema=False)
+    # Each router straight under the app, the busiest first: FastAPI matches a request level by level and route
+    # by route, and one more level of routers cost more than showing a ticket.
+    for router in (tickets.router, server, auth.router, accounts.router, uploads.router, export.router,
+                   articles.router):
+        app.include_router(router, prefix=PREFIX, responses=ERRORS)
     app.include_router(reset_page.router)
+    app.include_router(health.router)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
     app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
@@ -83,11 +95,13 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None,
     slots = dialect_for(db).request_slots()
     if slots is not None:  # outermost: a request waiting for a slot holds no connection
         app.add_middleware(ConcurrencyLimitMiddleware, limit=slots)
+    if metrics_dir:  # outermost of all: latency includes the wait for a slot
+        app.add_middleware(metrics.MetricsMiddleware, prefix=PREFIX)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 
 
-def health(portal: PortalDep) -> Health:
+def api_health(portal: PortalDep) -> Health:
     """Is the portal file readable? No sign-in needed: for load balancers and start-up scripts."""
     portal.conn.execute("SELECT 1 FROM users LIMIT 1")
     return Health(status="ok", version=__version__)

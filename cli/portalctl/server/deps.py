@@ -1,23 +1,26 @@
 """What routes depend on: the server's settings, a portal connection per request, and the signed-in user.
 
-One database connection per request, never shared (on PostgreSQL, borrowed from a pool): FastAPI may run a
-request's dependencies and handler on different worker threads, so a thread-local connection could be used by two
-requests at once.
+One database connection per request, never shared, borrowed for the request's life (server/pool.py; on PostgreSQL
+from psycopg's pool): FastAPI may run a request's dependencies and handler on different worker threads, so a
+thread-local connection could be used by two requests at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, Unauthenticated, authenticate
+from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, Unauthenticated, authenticate, token_user, touch_token
 from portalctl.engine.portal import Portal, Session
+from portalctl.server.pool import PortalPool
 
+T = TypeVar("T")
 AUTO_CLOSE_EVERY = 600.0  # seconds between runs of the auto-close rule (env PORTALCTL_AUTO_CLOSE_SECONDS)
 
 
@@ -38,18 +41,24 @@ def config(request: Request) -> ServerConfig:
     return settings
 
 
-def open_portal(request: Request) -> Iterator[Portal]:
-    portal = config(request).open()
+async def open_portal(request: Request) -> AsyncIterator[Portal]:
+    """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread;
+    opening one, or closing one (PostgreSQL's go back to its pool), runs on a worker thread."""
+    pool: PortalPool = request.app.state.portals
+    portal = pool.take_idle()
+    if portal is None:
+        portal = await run_in_threadpool(pool.take)
     try:
         yield portal
     finally:
-        portal.close()
+        if not pool.keep_clean(portal):
+            await run_in_threadpool(pool.give, portal)
 
 
 bearer = HTTPBearer(auto_error=False, description="A personal access token from POST /api/v1/auth/login.")
 
 
-def current_session(
+async def current_session(
     request: Request,
     portal: Annotated[Portal, Depends(open_portal)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
@@ -57,9 +66,34 @@ def current_session(
     if credentials is None:
         raise Unauthenticated("this endpoint needs a token",
                               hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
-    email = authenticate(portal, credentials.credentials)
+    if not reads_on_loop(portal):
+        return await run_in_threadpool(sign_in, request, portal, credentials.credentials)
+    email, due = token_user(portal, credentials.credentials)
+    if due is not None:  # once a minute a token: a write, which may wait for the lock, so on a worker thread
+        await run_in_threadpool(touch_token, portal, due)
     request.state.user = email  # for the access log
     return portal.session(email)
+
+
+def sign_in(request: Request, portal: Portal, token: str) -> Session:
+    email = authenticate(portal, token)
+    request.state.user = email
+    return portal.session(email)
+
+
+def reads_on_loop(portal: Portal) -> bool:
+    """Whether reads of this portal run on the event loop rather than on a worker thread.
+
+    SQLite's do: a WAL reader never waits for a writer, and reading a ticket or a page of them costs less than
+    handing it to a worker thread and back, which was most of a read's time. PostgreSQL's go to a worker thread:
+    they wait on the network and on the pool.
+    """
+    return not portal.dialect.pooled
+
+
+async def read(portal: Portal, work: Callable[[], T]) -> T:
+    """`work` (reads only) where reads_on_loop says."""
+    return work() if reads_on_loop(portal) else await run_in_threadpool(work)
 
 
 def client_address(request: Request) -> str:

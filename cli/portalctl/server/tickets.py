@@ -15,7 +15,8 @@ from portalctl.engine import uploads
 from portalctl.engine.db import iso
 from portalctl.errors import InvalidInput
 from portalctl.model import Ticket
-from portalctl.server.deps import IDEMPOTENT, SessionDep
+from portalctl.server.deps import IDEMPOTENT, SessionDep, read
+from portalctl.server.fastjson import dumps, json_response
 from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
 
 router = APIRouter(tags=["tickets"])
@@ -87,18 +88,22 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 
 @router.get("/tickets", response_model=Page[Ticket])
-def list_tickets(
+async def list_tickets(
     session: SessionDep,
     query: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page.")] = None,
-) -> Page[Ticket]:
+) -> Response:
     """Tickets you may see, a page at a time."""
     after = decode_cursor(cursor, query.sort) if cursor else None
-    found = list(session.tickets.list(query.but(limit=limit + 1), after=after))  # one more: is there a next page
-    page = found[:limit]
-    next_cursor = encode_cursor(query.sort, page[-1]) if len(found) > limit else None
-    return Page(items=page, next_cursor=next_cursor)
+
+    def page() -> str:
+        found = list(session.tickets.list_json(query.but(limit=limit + 1), after=after))  # one more: a next page?
+        items = found[:limit]
+        next_cursor = encode_cursor(query.sort, Ticket(**json.loads(items[-1]))) if len(found) > limit else None
+        return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
+
+    return json_response(await read(session.portal, page))
 
 
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
@@ -117,9 +122,9 @@ def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ti
 
 
 @router.get("/tickets/{ticket_id}", response_model=Ticket)
-def get_ticket(ticket_id: PathId, session: SessionDep) -> Ticket:
+async def get_ticket(ticket_id: PathId, session: SessionDep) -> Response:
     """The ticket with its conversation and attachments (customers never see internal notes)."""
-    return session.tickets.get(ticket_id)
+    return json_response(await read(session.portal, lambda: dumps(session.tickets.get(ticket_id).to_dict())))
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=Ticket, dependencies=IDEMPOTENT)
