@@ -40,7 +40,7 @@ from portalctl.errors import (
     no_attachment,
 )
 from portalctl.http import BearerAuth, JsonApi, status_line
-from portalctl.model import STATES, Article, Attachment, Collection, Department, FieldDef, Folder, Ticket, User
+from portalctl.model import STATES, Article, Attachment, Collection, Comment, Department, FieldDef, Folder, Ticket, User
 from portalctl.times import normal_iso, now_iso
 
 PLATFORM = zm.PLATFORM
@@ -111,6 +111,12 @@ class Api(JsonApi):
         link = (page.get("links") or {}).get("next")
         return str(link) if link and (page.get("meta") or {}).get("has_more") else None
 
+    def comments(self, path: str, users: dict[int, Any]) -> builtins.list[Comment]:
+        """Every comment at `path` (a request's or a ticket's), each author read from the users sideloaded with it,
+        so an agent's comment is never labelled as the customer's."""
+        return [zm.comment(item, {**users, **more})
+                for item, more in self.pages(path, "comments", {"page[size]": PAGE_SIZE, "include": "users"})]
+
     def describe(self, response: requests.Response, data: Any) -> str:
         return error_text(data) if data else (error_text(response.text[:300]) or status_line(response))
 
@@ -133,10 +139,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
 
     def get(self, ticket_id: int) -> Ticket:
         request, users = self._raw(ticket_id)
-        comments = []
-        for item, more in self.api.pages(f"requests/{int(ticket_id)}/comments", "comments",
-                                         {"page[size]": PAGE_SIZE, "include": "users"}):
-            comments.append(zm.comment(item, {**users, **more}))
+        comments = self.api.comments(f"requests/{int(ticket_id)}/comments", users)
         return zm.ticket(request, users, self.labels, now_iso(), comments)
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:

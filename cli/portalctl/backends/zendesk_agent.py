@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from portalctl.backends import zendesk_map as zm
 from portalctl.backends.connector import follow, read_files
-from portalctl.backends.zendesk import PAGE_SIZE, PLATFORM, Api, ZendeskTickets
+from portalctl.backends.zendesk import PLATFORM, Api, ZendeskTickets
 from portalctl.config import Profile
 from portalctl.contract import (
     ChangeFeed,
@@ -133,11 +133,7 @@ class AgentTickets(ZendeskTickets):
 
     def get(self, ticket_id: int) -> Ticket:
         ticket, users = self._raw(ticket_id)
-        comments = []
-        for item, more in self.api.pages(f"tickets/{int(ticket_id)}/comments", "comments",
-                                         {"page[size]": PAGE_SIZE, "include": "users"}):
-            comments.append(zm.comment(item, {**users, **more}))
-        return self._ticket(ticket, users, now_iso(), comments)
+        return self._ticket(ticket, users, now_iso(), self.api.comments(f"tickets/{int(ticket_id)}/comments", users))
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Search first; past its 1,000 results, the incremental export filtered here."""

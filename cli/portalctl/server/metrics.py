@@ -69,7 +69,7 @@ class MetricsMiddleware:
     @staticmethod
     async def exposition(send: Send) -> None:
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # the library ships no annotation here
         body = generate_latest(registry)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", CONTENT_TYPE_LATEST.encode())]})
