@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from portalctl.backends import zendesk_map as zm
 from portalctl.backends.connector import follow, read_files
-from portalctl.backends.zendesk import PLATFORM, Api, ZendeskTickets
+from portalctl.backends.zendesk_requests import PLATFORM, Api, ZendeskTickets
 from portalctl.config import Profile
 from portalctl.contract import (
     ChangeFeed,
