@@ -120,12 +120,14 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool) -
       portalctl tickets create --subject "VPN down" --body "Since 9:00"
       portalctl tickets list --status open -o json
     """
+    from portalctl import private
     from portalctl.commands.context import AppContext
     from portalctl.iostreams import IOStreams
 
     # tests pass a fake I/O object as `obj` (CliRunner.invoke(root, args, obj=IOStreams.fake(...)))
     io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, io=io)
+    private.warn_to(io.err)  # "warning: ... could be read by other users; it is now 0600"
     if debug:
         import logging
 

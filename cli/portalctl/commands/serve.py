@@ -70,7 +70,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     configure_logging(app().io.err)
     message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 (OpenAPI: /openapi.json).")
     asgi = create_app(location, public_url=url, smtp_url=settings.get("smtp_url"), blob_dir=blobs,
-                      auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")))
+                      auto_close_every=auto_close_seconds(settings.get("auto_close_seconds")),
+                      idempotency_stale_after=stale_seconds(settings.get("idempotency_stale_seconds")))
     uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=20)
 
 
@@ -84,6 +85,21 @@ def auto_close_seconds(setting: str | float | None) -> float:
         seconds = 0
     if not seconds > 0:
         raise click.BadParameter(f"PORTALCTL_AUTO_CLOSE_SECONDS must be a number of seconds above 0, not {setting!r}")
+    return seconds
+
+
+def stale_seconds(setting: str | float | None) -> float:
+    """How long an Idempotency-Key claimed by an older portalctl that crashed mid-request blocks its retries:
+    PORTALCTL_IDEMPOTENCY_STALE_SECONDS, else 600 (keys are now recorded with the work, so only such claims wait)."""
+    from portalctl.server.deps import IDEMPOTENCY_STALE_AFTER
+
+    try:
+        seconds = float(setting if setting not in (None, "") else IDEMPOTENCY_STALE_AFTER)
+    except ValueError:
+        seconds = -1
+    if not seconds >= 0:
+        raise click.BadParameter(
+            f"PORTALCTL_IDEMPOTENCY_STALE_SECONDS must be a number of seconds (0 or more), not {setting!r}")
     return seconds
 
 

@@ -7,6 +7,7 @@ postgres.PgConnection, which reads the same SQL. Where the SQL itself differs, t
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -68,14 +69,34 @@ def parse_iso(text: str) -> datetime:
 
 class transaction:
     """BEGIN ... COMMIT/ROLLBACK: writers take the lock up front, so racing writers queue (SQLite's BEGIN IMMEDIATE;
-    on PostgreSQL one advisory lock)."""
+    on PostgreSQL one advisory lock).
+
+    Inside a transaction someone else opened (the server's idempotency middleware holds one open for a whole
+    request, so the request's work and its Idempotency-Key record commit together) it is a savepoint instead: its
+    failure undoes only its own part, and the commit is the outer owner's.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.savepoint: str | None = None
 
     def __enter__(self) -> Connection:
-        self.conn.begin()
+        if self.conn.in_transaction:
+            self.savepoint = f"portalctl_{next(_savepoints)}"
+            self.conn.execute(f"SAVEPOINT {self.savepoint}")
+        else:
+            self.conn.begin()
         return self.conn
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.savepoint is None:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            return
+        if exc_type:
+            if not self.conn.in_transaction:  # the database ended the whole transaction (SQLite on a full disk)
+                return
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {self.savepoint}")
+        self.conn.execute(f"RELEASE SAVEPOINT {self.savepoint}")
+
+
+_savepoints = itertools.count(1)
