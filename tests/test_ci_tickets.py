@@ -97,7 +97,7 @@ def test_wait_returns_when_resolved(portal: Portal, cli: Run) -> None:
         ticket.id, TicketChanges(status="resolved")))
     timer.start()
     started = time.monotonic()
-    result = cli("tickets", "wait", str(ticket.id), "--until", "resolved", "--interval", "0.1", "--timeout", "20",
+    result = cli("tickets", "wait", str(ticket.id), "--until", "resolved", "--interval", "1s", "--timeout", "20",
                  user=ANA)
     timer.join()
     assert result.exit_code == 0, result.stderr
@@ -116,7 +116,7 @@ def test_wait_for_a_reply_ignores_my_own_and_internal_notes(portal: Portal, cli:
 
     timer = threading.Timer(0.3, answer)
     timer.start()
-    result = cli("tickets", "wait", str(ticket.id), "--until", "replied", "--interval", "0.1", "--timeout", "20",
+    result = cli("tickets", "wait", str(ticket.id), "--until", "replied", "--interval", "1s", "--timeout", "20",
                  "-o", "json", user=ANA)
     timer.join()
     assert result.exit_code == 0, result.stderr
@@ -125,7 +125,7 @@ def test_wait_for_a_reply_ignores_my_own_and_internal_notes(portal: Portal, cli:
 
 def test_wait_times_out_with_its_own_exit_code(portal: Portal, cli: Run) -> None:
     ticket = portal.session(ANA).tickets.create(TicketDraft(subject="Slow", body="x"))
-    result = cli("tickets", "wait", str(ticket.id), "--until", "closed", "--interval", "0.05", "--timeout", "0.2",
+    result = cli("tickets", "wait", str(ticket.id), "--until", "closed", "--interval", "1s", "--timeout", "0.2",
                  user=ANA)
     assert result.exit_code == ExitCode.TIMED_OUT
     assert "gave up waiting" in result.stderr
@@ -136,3 +136,10 @@ def test_wait_refuses_a_bad_duration(portal: Portal, cli: Run, value: str) -> No
     result = cli("tickets", "wait", "1", "--until", "closed", "--timeout", value, user=ANA)
     assert result.exit_code == 2
     assert "not a duration" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0s", "0", "0.5s", "999ms"])
+def test_wait_refuses_an_interval_under_one_second(portal: Portal, cli: Run, value: str) -> None:
+    result = cli("tickets", "wait", "1", "--until", "closed", "--interval", value, user=ANA)
+    assert result.exit_code == 2
+    assert "--interval" in result.stderr

@@ -208,6 +208,7 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, n
       portalctl tickets create --subject "VPN down" --body "Since 9:00"
       portalctl tickets list --status open -o json
     """
+    from portalctl import private
     from portalctl.commands.context import AppContext
     from portalctl.iostreams import IOStreams
 
@@ -218,6 +219,7 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, n
 
         debug = truthy(Settings().get("debug"))
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, no_pager=no_pager, io=io)
+    private.warn_to(io.err)  # "warning: ... could be read by other users; it is now 0600"
     if debug:
         import logging
 

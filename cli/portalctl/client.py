@@ -34,6 +34,13 @@ class Client:
     def accounts(self) -> AccountsAPI:
         return self.backend.accounts
 
+    def asked_pause(self) -> float | None:
+        """Seconds the portal asked a poller to wait (Retry-After on its last answer), if it did: `tickets wait`
+        waits at least that long before looking again. None for the embedded portal, which never asks."""
+        session = getattr(getattr(self.backend, "api", None), "session", None)
+        pause = getattr(session, "asked_pause", None)
+        return pause if isinstance(pause, float) else None
+
     def states(self) -> list[NativeState]:
         """The backend's own ticket states and the canonical state each maps to (`portalctl tickets states`)."""
         if isinstance(self.backend, StatesAPI):

@@ -56,7 +56,23 @@ def data_dir() -> Path:
 
 
 def default_db() -> Path:
-    return data_dir() / "portal.db"
+    """The portal file of the data directory, which is made 0700 (or repaired) here: portalctl's alone."""
+    return state_dir(data_dir()) / "portal.db"
+
+
+def state_dir(folder: Path, *, create: bool = True) -> Path:
+    """One of portalctl's own directories (config, data), made 0700 if missing and `create`, repaired if open to
+    other users, and so is PORTALCTL_HOME, which holds nothing else (private.py)."""
+    from portalctl.private import private_dir, repair
+
+    home = os.environ.get("PORTALCTL_HOME")
+    if home:
+        repair(Path(home))
+    if create:
+        private_dir(folder)
+    else:
+        repair(folder)
+    return folder
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,10 @@ class UserConfig:
         self.path = path or config_dir() / "config.json"
         self.data: dict[str, Any] = {"current": None, "profiles": {}}
         if self.path.exists():
+            from portalctl.private import repair
+
+            state_dir(self.path.parent, create=False)
+            repair(self.path)
             try:
                 self.data.update(json.loads(self.path.read_text(encoding="utf-8")))
             except json.JSONDecodeError as exc:
@@ -165,9 +185,15 @@ class UserConfig:
         self.save()
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Written whole and renamed into place, 0600 in a 0700 directory (private.py)."""
+        from portalctl.private import FILE_MODE
+
+        state_dir(self.path.parent)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        os.chmod(tmp, FILE_MODE)  # a .tmp left by an older portalctl keeps its mode through O_TRUNC
         tmp.replace(self.path)
 
 

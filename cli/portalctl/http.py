@@ -119,6 +119,7 @@ class PortalSession(requests.Session):
         self.connect_timeout = connect_timeout
         self.policy = policy
         self.pacer = Pacer()  # slows down before the portal's rate limit, from its rate-limit headers
+        self.asked_pause: float | None = None  # Retry-After on the last answer, even a 200: for pollers
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
@@ -161,6 +162,7 @@ class PortalSession(requests.Session):
                                   hint=hint) from exc
             log.debug("%s %s -> %s", verb, target, response.status_code)
             self.pacer.observe(response.headers)
+            self.asked_pause = retry_after(response)
             status = response.status_code
             if status in RETRY_STATUSES and (again or status == 429) and attempt < self.policy.retries:
                 wait = retry_after(response)

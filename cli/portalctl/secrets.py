@@ -7,7 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from portalctl.config import config_dir
+from portalctl.config import config_dir, state_dir
+from portalctl.private import repair
 
 SERVICE = "portalctl"
 
@@ -70,10 +71,12 @@ class SecretStore:
     def _read(self) -> dict[str, str]:
         if not self.path.exists():
             return {}
+        state_dir(self.path.parent, create=False)
+        repair(self.path)
         return dict(json.loads(self.path.read_text(encoding="utf-8")))
 
     def _write(self, data: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        state_dir(self.path.parent)
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

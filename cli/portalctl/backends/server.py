@@ -17,7 +17,6 @@ import dataclasses
 import io
 import itertools
 import json
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
@@ -47,6 +46,7 @@ from portalctl.model import (
 )
 
 API_PREFIX = "/api/v1"
+DEFAULT_ATTACHMENT_LIMIT = 95_000_000  # the portal's documented default, for a server that does not say its own
 TICKET_PAGE_MAX = 500  # the API's largest page
 ARTICLE_PAGE = 100
 CHUNK = 1 << 16
@@ -169,6 +169,7 @@ class Api(JsonApi):
     def __init__(self, profile: Profile, url: str, token: str | None) -> None:
         super().__init__(profile, api_base(url), token=token)
         self.url = url.strip().rstrip("/")
+        self._attachment_limit: int | None = None
         self.address_hint = f"is {self.url} a portalctl server ('portalctl serve')?"
 
     def describe(self, response: requests.Response, data: Any) -> str:
@@ -215,6 +216,30 @@ class Api(JsonApi):
                        lambda cursor: self.json("GET", path, params=[*params, *size, ("cursor", cursor)]))
         return found if limit is None else itertools.islice(found, limit)
 
+    def attachment_limit(self) -> int:
+        """The largest file the server accepts (GET /health says it; an older server that does not gets the
+        documented default, 95 MB), asked once per command."""
+        if self._attachment_limit is None:
+            try:
+                said = self.json("GET", "/health").get("max_attachment_bytes")
+            except (PortalError, AttributeError):
+                said = None
+            self._attachment_limit = said if isinstance(said, int) and said > 0 else DEFAULT_ATTACHMENT_LIMIT
+        return self._attachment_limit
+
+    def check_sizes(self, files: Sequence[Upload]) -> None:
+        """Refuse an over-limit file before any is sent (exit 2), rather than after uploading it."""
+        if not files:
+            return
+        limit = self.attachment_limit()
+        for upload in files:
+            try:
+                size = upload.path.stat().st_size if upload.path.is_file() else 0  # a pipe is measured as spooled
+            except OSError:
+                continue  # reading it fails with its own message
+            if size > limit:
+                raise too_large(upload.filename, limit)
+
     def upload(self, upload: Upload) -> str:
         """POST /uploads, streamed from disk; a pipe is spooled first, so a retry can send it again."""
         try:
@@ -225,7 +250,11 @@ class Api(JsonApi):
             source: IO[bytes] = stack.enter_context(handle)
             if not upload.path.is_file():
                 spool = stack.enter_context(tempfile.TemporaryFile())
-                shutil.copyfileobj(source, spool, CHUNK)
+                limit = self.attachment_limit()
+                while chunk := source.read(CHUNK):
+                    spool.write(chunk)
+                    if spool.tell() > limit:
+                        raise too_large(upload.filename, limit)
                 spool.seek(0)
                 source = spool
             result = self.json("POST", "/uploads", params={"filename": upload.filename}, data=source,
@@ -233,11 +262,17 @@ class Api(JsonApi):
         return str(result["id"])
 
 
+def too_large(filename: str, limit: int) -> InvalidInput:
+    return InvalidInput(f"{filename} is larger than the portal's {limit:,}-byte ({limit / 1e6:.0f} MB) attachment "
+                        "limit; nothing was sent", hint="compress it or share a link instead")
+
+
 class ServerTickets:
     def __init__(self, api: Api) -> None:
         self.api = api
 
     def create(self, draft: TicketDraft) -> Ticket:
+        self.api.check_sizes(draft.attachments)
         payload = given({
             "subject": draft.subject, "body": draft.body, "priority": draft.priority, "type": draft.type,
             "department": draft.department, "ccs": list(draft.ccs), "fields": dict(draft.fields),
@@ -292,6 +327,7 @@ class ServerTickets:
 
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
+        self.api.check_sizes(attachments)
         payload = given({"body": body, "internal": internal, "status": status,
                          "uploads": [self.api.upload(u) for u in attachments]})
         return ticket(self.api.json("POST", f"/tickets/{segment(ticket_id)}/replies", json=payload))

@@ -44,13 +44,20 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
 
     name = "DURATION"
 
+    def __init__(self, minimum: float = 0.0) -> None:
+        self.minimum = minimum  # seconds; shorter spans are refused (exit 2)
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, float):
-            return value
-        match = SPAN.match(str(value).strip().lower())
-        if not match:
-            self.fail(f"{value!r} is not a duration such as 90s, 10m or 2h", param, ctx)
-        return float(match[1]) * SPAN_SECONDS[match[2]]
+            seconds = value
+        else:
+            match = SPAN.match(str(value).strip().lower())
+            if not match:
+                self.fail(f"{value!r} is not a duration such as 90s, 10m or 2h", param, ctx)
+            seconds = float(match[1]) * SPAN_SECONDS[match[2]]
+        if seconds < self.minimum:
+            self.fail(f"{value!r} is shorter than the minimum of {self.minimum:g} s", param, ctx)
+        return seconds
 
 
 def key_values(pairs: tuple[str, ...], flag: str) -> dict[str, str]:

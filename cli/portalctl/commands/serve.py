@@ -88,7 +88,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
             f"{'; metrics: /metrics' if metrics else ''}).")
     launch.run(launch.AppSettings(db=str(location), public_url=url, smtp_url=settings.get("smtp_url"),
                                   blob_dir=str(blobs), log_format=log_format, metrics_dir=metrics_dir,
-                                  auto_close_every=every),
+                                  auto_close_every=every,
+                                  idempotency_stale_after=stale_seconds(settings.get("idempotency_stale_seconds"))),
                host=host, port=port, workers=count, trusted_proxies=trusted_proxies)
 
 
@@ -122,6 +123,21 @@ def auto_close_seconds(setting: str | float | None) -> float:
         seconds = 0
     if not seconds > 0:
         raise click.BadParameter(f"PORTALCTL_AUTO_CLOSE_SECONDS must be a number of seconds above 0, not {setting!r}")
+    return seconds
+
+
+def stale_seconds(setting: str | float | None) -> float:
+    """How long an Idempotency-Key claimed by an older portalctl that crashed mid-request blocks its retries:
+    PORTALCTL_IDEMPOTENCY_STALE_SECONDS, else 600 (keys are now recorded with the work, so only such claims wait)."""
+    from portalctl.server.deps import IDEMPOTENCY_STALE_AFTER
+
+    try:
+        seconds = float(setting if setting not in (None, "") else IDEMPOTENCY_STALE_AFTER)
+    except ValueError:
+        seconds = -1
+    if not seconds >= 0:
+        raise click.BadParameter(
+            f"PORTALCTL_IDEMPOTENCY_STALE_SECONDS must be a number of seconds (0 or more), not {setting!r}")
     return seconds
 
 

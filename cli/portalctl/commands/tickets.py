@@ -389,6 +389,8 @@ def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> P
 
 
 WAIT_STATES = ("resolved", "closed", "replied")
+WAIT_FLOOR = 1.0  # seconds: the shortest --interval, so a wait never busy-polls the portal
+WAIT_JITTER = 0.1  # each pause is up to 10% longer, so pipelines started together do not poll together
 
 
 @tickets.command()
@@ -396,19 +398,22 @@ WAIT_STATES = ("resolved", "closed", "replied")
 @click.option("--until", "until", type=click.Choice(WAIT_STATES), required=True,
               help="resolved (or closed), closed, or replied: a new public answer from someone else.")
 @click.option("--timeout", type=Duration(), default="1h", show_default=True, help="Give up after this long.")
-@click.option("--interval", type=Duration(), default="30s", show_default=True, help="How often to look.")
+@click.option("--interval", type=Duration(minimum=WAIT_FLOOR), default="30s", show_default=True,
+              help="How often to look (at least 1s; a server may ask for longer with Retry-After).")
 @output_options(ONE_COLUMNS)
 def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Output) -> None:
     """Wait until a ticket is resolved, closed or answered (for pipelines that wait on support).
 
     Exits 0 when the ticket gets there, 7 when the timeout passes first, 5 when it can no longer get there
-    (closed while waiting for a reply).
+    (closed while waiting for a reply). Looks every --interval (1s at least, with up to 10% jitter), or less
+    often when the server asks for longer with Retry-After.
 
     \b
     Examples:
       portalctl tickets wait 12 --until resolved --timeout 2h
       portalctl tickets wait 12 --until replied --interval 1m && portalctl tickets show 12
     """
+    import random
     import time
 
     from portalctl.commands.export import progress_stream
@@ -441,5 +446,6 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
             status.done()
             raise TimedOut(f"gave up waiting for #{ticket_id} to be {until}: it is {ticket.status}",
                            hint="run again with a longer --timeout")
-        status.sleep(min(interval, remaining), ticket.status)
+        pause = max(interval, WAIT_FLOOR, client.asked_pause() or 0.0) * random.uniform(1.0, 1.0 + WAIT_JITTER)
+        status.sleep(min(pause, remaining), ticket.status)
         ticket = client.tickets.get(ticket_id)

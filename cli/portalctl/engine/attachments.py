@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.private import DIR_MODE, make_dirs
 
 # Types a customer may attach (seed 004: PDF, JPG, PNG, DOC, XLS; plus their modern forms and plain text).
 ALLOWED = {
@@ -106,7 +108,7 @@ class BlobStore:
             content_type = sniff(head, filename)
             if content_type not in ALLOWED:
                 raise refused_type(filename, content_type)
-            self.root.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.root)
             digest = hashlib.sha256()
             size = 0
             fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
@@ -128,12 +130,22 @@ class BlobStore:
                                           hint="attach the file itself, not a renamed or damaged copy")
                 sha = digest.hexdigest()
                 target = self.path(sha)
-                target.parent.mkdir(exist_ok=True)
+                target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
                 os.replace(tmp_name, target)
             except BaseException:
                 Path(tmp_name).unlink(missing_ok=True)
                 raise
         return content_type, sha, size
+
+    def check_sizes(self, files: Iterable[tuple[str, Path]]) -> None:
+        """Refuse an over-limit file, by (name, path), before any is read; a pipe is limited as it is copied."""
+        for filename, source in files:
+            try:
+                over = source.is_file() and source.stat().st_size > self.max_bytes
+            except OSError:
+                continue  # reading it fails with its own message
+            if over:
+                raise self.too_large(filename)
 
     def too_large(self, filename: str) -> InvalidInput:
         return InvalidInput(

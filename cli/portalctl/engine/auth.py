@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from portalctl.engine.accounts import hash_password, verify_password
-from portalctl.engine.db import iso, parse_iso, transaction
+from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
 from portalctl.model import Record
 
@@ -382,33 +382,48 @@ def outbox(session: Session, *, limit: int = 100) -> list[Mail]:
 
 # --- idempotency
 class Idempotency:
-    """One record per (user, Idempotency-Key): claimed before the work, holding the response after it."""
+    """One record per (user, Idempotency-Key), holding the response of the request that first used the key.
 
-    def __init__(self, portal: Portal) -> None:
+    The record commits in the same transaction as the work it guards: `begin` opens a write transaction on the
+    portal's connection, the request does its work on that connection (its own `transaction()` blocks become
+    savepoints), and `finish` writes the record and commits both. A crash anywhere leaves both or neither, so a
+    retry after any crash gets the first response, or does the work once. A request racing another with the same
+    key waits for the write lock and then finds its response.
+    """
+
+    def __init__(self, portal: Portal, *, stale_after: timedelta = STALE_CLAIM) -> None:
         self.portal = portal
         self.conn = portal.conn
+        self.stale_after = stale_after
 
     def begin(self, user_id: int, key: str, request_hash: str) -> StoredResponse | None:
-        """None: go ahead (the key is now claimed). A stored response: send it again instead of doing the work."""
+        """None: go ahead; the write transaction is open for the work, and `finish` or `fail` ends it. A stored
+        response: send it again instead of doing the work (the transaction is over)."""
         if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
             raise InvalidInput(f"an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters",
                                hint="a UUID is a good key")
         now = self.portal.clock()
-        with transaction(self.conn):
+        self.conn.begin()
+        try:
             self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (iso(now - IDEMPOTENCY_LIFETIME),))
             row = self.conn.execute(
                 "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
                 (user_id, key),
             ).fetchone()
-            stale = row is not None and row["status"] is None and row["created_at"] < iso(now - STALE_CLAIM)
+            # A claim without a response was left by an older portalctl, which committed claims on their own;
+            # one older than the stale window is taken over.
+            stale = row is not None and row["status"] is None and row["created_at"] < iso(now - self.stale_after)
             if row is None or stale:
-                self.conn.execute(
-                    "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash,"
-                    " created_at = excluded.created_at, status = NULL, body = NULL",
-                    (user_id, key, request_hash, iso(now)),
-                )
                 return None
+            stored = self._stored(row, request_hash)
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
+        self._end("COMMIT")
+        return stored
+
+    @staticmethod
+    def _stored(row: Row, request_hash: str) -> StoredResponse:
         if row["request_hash"] != request_hash:
             raise StateConflict("this Idempotency-Key was already used for a different request",
                                 hint="use a new key for each new request")
@@ -420,17 +435,27 @@ class Idempotency:
                                 hint="make a new request with a new Idempotency-Key")
         return StoredResponse(status=row["status"], body=bytes(row["body"]))
 
-    def finish(self, user_id: int, key: str, status: int, body: bytes | None) -> None:
-        """Keep the response; `body=None` for one that held a secret (it is never stored)."""
-        with transaction(self.conn):
+    def finish(self, user_id: int, key: str, request_hash: str, status: int, body: bytes | None) -> None:
+        """Keep the response (`body=None` for one that held a secret: it is never stored) and commit it with the
+        work."""
+        try:
             self.conn.execute(
-                "UPDATE idempotency_keys SET status = ?, body = ? WHERE user_id = ? AND key = ?",
-                (status, body, user_id, key),
+                "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO UPDATE SET request_hash ="
+                " excluded.request_hash, status = excluded.status, body = excluded.body,"
+                " created_at = excluded.created_at",
+                (user_id, key, request_hash, status, body, self.portal.now()),
             )
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
-    def abandon(self, user_id: int, key: str) -> None:
-        """The request failed and changed nothing: the same key may be tried again."""
-        with transaction(self.conn):
-            self.conn.execute(
-                "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND status IS NULL", (user_id, key)
-            )
+    def fail(self, *, keep_work: bool) -> None:
+        """The request failed: its key stays free for a retry. `keep_work` commits what it wrote anyway, as it
+        would have without a key (a failed sign-in is counted); otherwise (it crashed) nothing of it is kept."""
+        self._end("COMMIT" if keep_work else "ROLLBACK")
+
+    def _end(self, statement: str) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute(statement)

@@ -7,6 +7,7 @@ postgres.PgConnection, which reads the same SQL. Where the SQL itself differs, t
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -70,27 +71,46 @@ def parse_iso(text: str) -> datetime:
 
 class transaction:
     """BEGIN ... COMMIT/ROLLBACK: writers take the lock up front, so racing writers queue (SQLite's BEGIN IMMEDIATE;
-    on PostgreSQL one advisory lock)."""
+    on PostgreSQL one advisory lock).
+
+    Inside a transaction someone else opened (the server's idempotency middleware holds one open for a whole
+    request, so the request's work and its Idempotency-Key record commit together) it is a savepoint instead: its
+    failure undoes only its own part, and the commit is the outer owner's.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.savepoint: str | None = None
 
     def __enter__(self) -> Connection:
-        self.conn.begin()
+        if self.conn.in_transaction:
+            self.savepoint = f"portalctl_{next(_savepoints)}"
+            self.conn.execute(f"SAVEPOINT {self.savepoint}")
+        else:
+            self.conn.begin()
         return self.conn
 
     def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
         try:
-            if exc is None:
-                self.conn.execute("COMMIT")
-            elif self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
-                self.conn.execute("ROLLBACK")
+            if self.savepoint is None:
+                if exc is None:
+                    self.conn.execute("COMMIT")
+                elif self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    self.conn.execute("ROLLBACK")
+            elif exc is None:
+                self.conn.execute(f"RELEASE SAVEPOINT {self.savepoint}")
+            elif self.conn.in_transaction:  # the database may have ended the whole transaction (a full disk)
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {self.savepoint}")
+                self.conn.execute(f"RELEASE SAVEPOINT {self.savepoint}")
         except Exception as error:
             if (full := disk_full(error)) is None:
                 raise
             raise full from error
         if exc is not None and (full := disk_full(exc)):
             raise full from exc
+
+
+_savepoints = itertools.count(1)
 
 
 def disk_full(exc: BaseException) -> Unavailable | None:

@@ -18,6 +18,8 @@ from portalctl.engine.db import Connection
 from portalctl.engine.search import match_expression, tsquery
 from portalctl.errors import Unavailable
 
+SQLITE_REQUEST_SLOTS = 32
+
 
 class Dialect(ABC):
     """The questions whose answer depends on the database; each subclass answers them for one."""
@@ -115,6 +117,12 @@ class SQLite(Dialect):
 
     def connect(self, location: Path | str, *, create: bool) -> Connection:
         return sqlite.connect(Path(location), self.migrations(), create=create)
+
+    def request_slots(self) -> int:
+        """Fewer requests in progress than the server's worker threads (anyio's 40): a request holding the write
+        lock across awaits (an Idempotency-Key's transaction) then always finds a thread to go on with, however
+        many other writers are waiting for the lock in theirs."""
+        return SQLITE_REQUEST_SLOTS
 
     def blob_dir(self, location: Path | str) -> Path:
         return Path(location).parent / "attachments"

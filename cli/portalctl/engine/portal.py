@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.db import Connection, iso, transaction, utcnow
 from portalctl.engine.dialect import dialect_for
 from portalctl.errors import NotFound, PermissionDenied
+from portalctl.private import repair
 
 if TYPE_CHECKING:
     from portalctl.engine.accounts import AccountService
@@ -68,6 +69,7 @@ class Portal:
         self.dialect = dialect_for(location)  # what differs between SQLite and PostgreSQL
         self.blob_dir = blob_dir or self.dialect.blob_dir(location)
         self.conn: Connection = self.dialect.connect(location, create=create)
+        repair(self.blob_dir)  # attachments are as private as the portal (private.py)
         self.clock = clock
 
     def setting(self, key: str) -> str:
@@ -78,6 +80,11 @@ class Portal:
         with transaction(self.conn):
             self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    @property
+    def read_only(self) -> bool:
+        """A portal file opened read-only (engine/sqlite.py): reads work, writes are refused."""
+        return bool(getattr(self.conn, "read_only", False))
 
     def now(self) -> str:
         return iso(self.clock())

@@ -2,23 +2,37 @@
 
 sqlite3's own connection class, extended rather than wrapped: nothing stands between the engine and SQLite on the
 hot paths of the embedded portal.
+
+A portal file that cannot be written (its mode, its folder's, a read-only mount, a backup) is opened read-only:
+reads work, migrations are not attempted, and a write is refused saying the file is read-only (exit 6).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from portalctl.errors import PortalError, Unavailable
+from portalctl.private import create_file, make_dirs, repair
+
+
+class ReadOnlyPortal(Unavailable):
+    """A write to a portal file opened read-only."""
 
 
 class SQLiteConnection(sqlite3.Connection):
     """sqlite3's connection with what engine.db.Connection asks beyond it (postgres.PgConnection has the same)."""
 
+    read_only = False
+    path: Path
+
     def begin(self) -> None:
         """Writers take the lock up front, so racing writers queue instead of failing at their first write."""
+        if self.read_only:
+            raise read_only(self.path)
         self.execute("BEGIN IMMEDIATE")
 
     def stream(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
@@ -31,17 +45,28 @@ class SQLiteConnection(sqlite3.Connection):
 
 def connect(path: Path, migrations: Sequence[str], *, create: bool = False) -> SQLiteConnection:
     """Open the portal at `path` and bring it up to `migrations` (dialect.SQLite's); refuse a missing file unless
-    `create`."""
-    if not create and not path.exists():
+    `create`. A file that cannot be written is opened read-only."""
+    exists = path.exists()
+    if not create and not exists:
         raise PortalError(f"no portal at {path}", about="portal")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # WAL mode writes two files beside the portal: a portal in a folder that cannot be written is read-only too
+    readonly = exists and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    if not readonly:
+        try:
+            make_dirs(path.parent)
+            create_file(path)  # 0600 before SQLite writes a byte; its WAL and SHM files take the portal file's mode
+        except OSError:
+            pass  # SQLite says why it cannot open it, below
+    for kept in (path, wal(path), shm(path)):
+        repair(kept)
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False,
-                               factory=SQLiteConnection)
+        conn = open_read_only(path) if readonly else open_writable(path)
+        conn.path = path
         conn.row_factory = sqlite3.Row
-        refuse_stranger(conn, path, create)  # before WAL mode writes the file's header
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not conn.read_only:
+            refuse_stranger(conn, path, create)  # before WAL mode writes the file's header
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, migrations)
     except sqlite3.DatabaseError as exc:
@@ -62,13 +87,52 @@ def refuse_stranger(conn: sqlite3.Connection, path: Path, create: bool) -> None:
                       hint="give the path of a portal, or a new file name to create one")
 
 
-def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> None:
-    """Apply the migrations the file lacks; PRAGMA user_version counts those it has."""
+def open_writable(path: Path) -> SQLiteConnection:
+    return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False, factory=SQLiteConnection)
+
+
+def open_read_only(path: Path) -> SQLiteConnection:
+    """`mode=ro`; where SQLite cannot keep its shared-memory file beside a WAL portal (a read-only folder or mount
+    without one), `immutable=1`: nothing is locked, as nothing can change the file there."""
+    uri = path.resolve().as_uri()
+    for flags in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=30, isolation_level=None,
+                               check_same_thread=False, factory=SQLiteConnection)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # opens the file (and its WAL) now
+        except sqlite3.OperationalError:
+            conn.close()
+            if flags == "immutable=1":
+                raise
+            continue
+        conn.read_only = True
+        return conn
+    raise AssertionError("unreachable")
+
+
+def read_only(path: Path) -> ReadOnlyPortal:
+    return ReadOnlyPortal(f"the portal file {path} is read-only; nothing was changed",
+                          hint="reads work; to change it, make the file and its folder writable, or work on a copy")
+
+
+def wal(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def shm(path: Path) -> Path:
+    return path.with_name(path.name + "-shm")
+
+
+def migrate(conn: SQLiteConnection, migrations: Sequence[str]) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
         raise PortalError(
             f"this portal was written by a newer portalctl (schema {version})", hint="upgrade portalctl"
         )
+    if conn.read_only and version < len(migrations):
+        raise ReadOnlyPortal(f"the portal file {conn.path} is read-only and needs an upgrade first "
+                             f"(schema {version} of {len(migrations)})",
+                             hint="open it once with portalctl where it can be written")
     for number in range(version, len(migrations)):
         try:
             conn.executescript(f"BEGIN IMMEDIATE; {migrations[number]}; PRAGMA user_version = {number + 1}; COMMIT;")

@@ -32,7 +32,9 @@ def auto_close(portal: Portal) -> int:
     """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended.
 
     A write the front ends run where it shows: the CLI when it opens the embedded portal, `portalctl serve` on a
-    timer. Never on reading: a look at a ticket does not change it."""
+    timer. Never on reading: a look at a ticket does not change it. Skipped on a portal file opened read-only."""
+    if portal.read_only:
+        return 0
     hours = int(portal.setting("auto_close_hours"))
     cutoff = iso(portal.clock() - timedelta(hours=hours))
     due = "status = 'resolved' AND resolved_at <= ?"
@@ -89,6 +91,7 @@ class TicketService(TicketReader):
             self._row(draft.follow_up_of)
         cc_emails = [check_email(e) for e in draft.ccs]
         now = self.portal.now()
+        self.blobs.check_sizes((upload.filename, upload.path) for upload in draft.attachments)
         stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in draft.attachments]
         with transaction(self.conn):
             wanted = draft.dedupe_key if draft.on_duplicate != "new" else None
@@ -165,6 +168,7 @@ class TicketService(TicketReader):
             new_status = "pending"
         else:
             new_status = "open" if row["status"] in ("pending", "resolved") else row["status"]
+        self.blobs.check_sizes((upload.filename, upload.path) for upload in attachments)
         stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in attachments]
         now = self.portal.now()
         with transaction(self.conn):

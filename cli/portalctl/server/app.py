@@ -14,13 +14,14 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from portalctl import __version__
+from portalctl.engine import uploads as uploads_engine
 from portalctl.engine.dialect import dialect_for
 from portalctl.engine.tickets import auto_close
 from portalctl.server import accounts, articles, auth, export, health, problems, reset_page, tickets, uploads
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
-from portalctl.server.deps import AUTO_CLOSE_EVERY, PortalDep, ServerConfig
+from portalctl.server.deps import AUTO_CLOSE_EVERY, IDEMPOTENCY_STALE_AFTER, PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
 from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
@@ -60,7 +61,8 @@ def close_resolved_tickets(config: ServerConfig) -> None:
 
 
 def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, blob_dir: Path | None = None,
-               auto_close_every: float = AUTO_CLOSE_EVERY, metrics_dir: str | None = None) -> FastAPI:
+               auto_close_every: float = AUTO_CLOSE_EVERY, metrics_dir: str | None = None,
+               idempotency_stale_after: float = IDEMPOTENCY_STALE_AFTER) -> FastAPI:
     """`metrics_dir`: serve Prometheus metrics at /metrics (prometheus-client's multiprocess folder)."""
     app = FastAPI(
         title="portalctl server",
@@ -70,7 +72,8 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
         lifespan=lifespan,
     )
     app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir,
-                                    auto_close_every=auto_close_every)
+                                    auto_close_every=auto_close_every,
+                                    idempotency_stale_after=idempotency_stale_after)
     counted = None
     if metrics_dir:
         from portalctl.server import metrics
@@ -102,9 +105,10 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
 
 
 def api_health(portal: PortalDep) -> Health:
-    """Is the portal file readable? No sign-in needed: for load balancers and start-up scripts."""
+    """Is the portal file readable? No sign-in needed: for load balancers, start-up scripts, and clients that check
+    a file against the attachment limit before uploading it."""
     portal.conn.execute("SELECT 1 FROM users LIMIT 1")
-    return Health(status="ok", version=__version__)
+    return Health(status="ok", version=__version__, max_attachment_bytes=uploads_engine.max_bytes(portal))
 
 
 def openapi(app: FastAPI) -> dict[str, Any]:

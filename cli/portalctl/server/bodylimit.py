@@ -1,6 +1,9 @@
 """A ceiling on request bodies, so a huge JSON body cannot exhaust the server's memory (FastAPI reads it whole).
 
-Uploads are exempt: their route streams to disk and applies the portal's attachment limit itself.
+Uploads are exempt: their route streams to disk and applies the portal's attachment limit itself. Every reader of
+a body (this middleware, the idempotency middleware, the upload route) first compares the declared Content-Length
+with its limit (`declared_over`), so an over-limit request is answered 413 before a byte of its body is read,
+whatever order the middleware runs in; a body without a length is counted as it arrives.
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > JSON_LIMIT:
+        if declared_over(scope, JSON_LIMIT):
             await from_portal_error(too_large())(scope, receive, send)
             return
         received = 0
@@ -39,6 +41,12 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited, send)
+
+
+def declared_over(scope: Scope, limit: int) -> bool:
+    """Does the request say (Content-Length) that its body is larger than `limit` bytes?"""
+    declared = Headers(scope=scope).get("content-length", "").strip()
+    return declared.isdigit() and int(declared) > limit
 
 
 def too_large() -> PayloadTooLarge:

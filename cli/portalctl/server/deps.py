@@ -1,8 +1,10 @@
 """What routes depend on: the server's settings, a portal connection per request, and the signed-in user.
 
-One database connection per request, never shared, borrowed for the request's life (server/pool.py; on PostgreSQL
-from psycopg's pool): FastAPI may run a request's dependencies and handler on different worker threads, so a
-thread-local connection could be used by two requests at once.
+One database connection per request, never shared between requests, borrowed for the request's life
+(server/pool.py; on PostgreSQL from psycopg's pool): FastAPI may run a request's dependencies and handler on
+different worker threads, so a thread-local connection could be used by two requests at once. A POST with an
+Idempotency-Key gets the connection the idempotency middleware opened, with its write transaction already begun, so
+the route's work commits together with the key's record.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, Unauthenticated, authenticate, token_user, touch_token
+from portalctl.engine.auth import (
+    IDEMPOTENCY_KEY_MAX,
+    STALE_CLAIM,
+    Unauthenticated,
+    authenticate,
+    token_user,
+    touch_token,
+)
 from portalctl.engine.portal import Portal, Session
 from portalctl.server.pool import PortalPool
 
 T = TypeVar("T")
 AUTO_CLOSE_EVERY = 600.0  # seconds between runs of the auto-close rule (env PORTALCTL_AUTO_CLOSE_SECONDS)
+IDEMPOTENCY_STALE_AFTER = STALE_CLAIM.total_seconds()  # env PORTALCTL_IDEMPOTENCY_STALE_SECONDS
+SHARED_PORTAL = "portal"  # the request state's key for a portal the idempotency middleware opened
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class ServerConfig:
     smtp_url: str | None = None
     blob_dir: Path | None = None  # attachments (default: beside the portal file)
     auto_close_every: float = AUTO_CLOSE_EVERY
+    idempotency_stale_after: float = IDEMPOTENCY_STALE_AFTER  # seconds before an unfinished key is taken over
 
     def open(self) -> Portal:
         return Portal(self.db, blob_dir=self.blob_dir)
@@ -44,6 +56,10 @@ def config(request: Request) -> ServerConfig:
 async def open_portal(request: Request) -> AsyncIterator[Portal]:
     """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread;
     opening one, or closing one (PostgreSQL's go back to its pool), runs on a worker thread."""
+    shared: Portal | None = getattr(request.state, SHARED_PORTAL, None)
+    if shared is not None:  # the idempotency middleware's, in its transaction: it commits and closes it
+        yield shared
+        return
     pool: PortalPool = request.app.state.portals
     portal = pool.take_idle()
     if portal is None:

@@ -1,16 +1,25 @@
 """`Idempotency-Key` on POST: a retried request gets the first response instead of doing the work twice.
 
 ASGI middleware, because it must see the raw request (to fingerprint it) and the whole response (to keep it).
-The body is spooled to disk past 1 MB, so uploads keep constant memory. The records and their rules (lifetime,
-conflicts, stale claims) are the engine's (portalctl.engine.auth.Idempotency). Only successful responses are
-kept: a failed request changed nothing, so its key may be retried. Responses marked `Cache-Control: no-store`
-hold a secret and are never stored; repeating them is a conflict.
+The request's size limit is checked from its headers before a byte of the body is read; the body is then spooled
+to disk past 1 MB, so uploads keep constant memory.
+
+The key's record and the work it guards commit in one transaction (engine.auth.Idempotency): this middleware
+opens the portal connection, begins the write transaction and hands the connection to the route (server.deps reads
+it from the request's state), whose own transactions become savepoints in it; the response is recorded and
+everything committed before the response goes out. A crash anywhere leaves both or neither, so a retry after any
+crash gets the first response or does the work once. Only successful responses are kept: a failed request keeps
+what it wrote (a failed sign-in is counted) but not its key, which may be retried. Responses marked
+`Cache-Control: no-store` hold a secret and are never stored; repeating them is a conflict.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import tempfile
+from collections.abc import Callable
+from datetime import timedelta
 from typing import IO
 
 from starlette.concurrency import run_in_threadpool
@@ -20,15 +29,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from portalctl.engine import uploads
 from portalctl.engine.auth import Idempotency, StoredResponse, authenticate
 from portalctl.engine.portal import Portal
-from portalctl.errors import PortalError
+from portalctl.errors import PortalError, Unavailable
 from portalctl.server import bodylimit
-from portalctl.server.deps import ServerConfig
-from portalctl.server.problems import from_portal_error
+from portalctl.server.deps import SHARED_PORTAL, ServerConfig
+from portalctl.server.problems import from_portal_error, log
 
 SPOOL_IN_MEMORY = 1 << 20
 READ = 1 << 16
-FILE_TOO_LARGE = uploads.PayloadTooLarge("the file is larger than the portal's attachment limit",
-                                         hint="compress it or share a link instead")
+NOT_SAVED = Unavailable("the portal could not save this request; nothing of it was kept",
+                        hint="retry with the same Idempotency-Key")
 
 
 class IdempotencyMiddleware:
@@ -36,6 +45,9 @@ class IdempotencyMiddleware:
         self.app = app
         self.config = config
         self.uploads_path = uploads_path  # the one POST whose body is a file, up to the attachment limit
+        # The portal has one write lock (SQLite's, or PostgreSQL's advisory lock), held here for a whole request:
+        # keyed requests queue for it in turn here, holding no thread, rather than in SQLite's busy loop.
+        self.writers = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope) if scope["type"] == "http" else Headers()
@@ -51,52 +63,55 @@ class IdempotencyMiddleware:
         user_id, email, file_limit = who
         scope.setdefault("state", {})["user"] = email  # for the access log, replays included
         is_upload = scope["path"] == self.uploads_path
+        limit = file_limit if is_upload else bodylimit.JSON_LIMIT
+        if bodylimit.declared_over(scope, limit):  # refused before a byte of the body is read
+            await from_portal_error(too_large(is_upload, limit))(scope, receive, send)
+            return
         with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as body:
-            fingerprint = await self._spool(scope, receive, body, file_limit if is_upload else bodylimit.JSON_LIMIT)
+            fingerprint = await self._spool(scope, receive, body, limit)
             if fingerprint == "":  # the client went away
                 return
             if fingerprint is None:
-                refused = FILE_TOO_LARGE if is_upload else bodylimit.too_large()
-                await from_portal_error(refused)(scope, receive, send)
+                await from_portal_error(too_large(is_upload, limit))(scope, receive, send)
                 return
-            try:
-                stored = await run_in_threadpool(self._begin, user_id, key, fingerprint)
-            except PortalError as exc:
-                await from_portal_error(exc)(scope, receive, send)
-                return
-            if stored is not None:
-                await replay_response(stored, send)
-                return
-            await self._run(scope, replay_request(body, receive), send, user_id, key)
+            portal = await run_in_threadpool(self.config.open)
+            held = False
 
-    def _open(self) -> Portal:
-        return self.config.open()
+            def release() -> None:  # once the transaction is over, before the answer goes out
+                nonlocal held
+                if held:
+                    held = False
+                    self.writers.release()
+
+            try:
+                await self.writers.acquire()
+                held = True
+                record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
+                try:
+                    stored = await run_in_threadpool(record.begin, user_id, key, fingerprint)
+                except PortalError as exc:
+                    release()
+                    await from_portal_error(exc)(scope, receive, send)
+                    return
+                if stored is not None:
+                    release()
+                    await replay_response(stored, send)
+                    return
+                scope["state"][SHARED_PORTAL] = portal
+                await self._run(scope, replay_request(body, receive), send, record, (user_id, key, fingerprint),
+                                release)
+            finally:
+                release()
+                await run_in_threadpool(portal.close)
 
     def _identify(self, token: str) -> tuple[int, str, int] | None:
         """(user id, e-mail, largest file accepted) for a valid token, else None."""
-        portal = self._open()
+        portal: Portal = self.config.open()
         try:
             actor = portal.session(authenticate(portal, token)).actor
             return actor.id, actor.email, uploads.max_bytes(portal)
         except PortalError:
             return None
-        finally:
-            portal.close()
-
-    def _begin(self, user_id: int, key: str, fingerprint: str) -> StoredResponse | None:
-        portal = self._open()
-        try:
-            return Idempotency(portal).begin(user_id, key, fingerprint)
-        finally:
-            portal.close()
-
-    def _end(self, user_id: int, key: str, status: int | None, body: bytes | None, keep: bool) -> None:
-        portal = self._open()
-        try:
-            if status is not None and 200 <= status < 300:
-                Idempotency(portal).finish(user_id, key, status, body if keep else None)
-            else:
-                Idempotency(portal).abandon(user_id, key)
         finally:
             portal.close()
 
@@ -114,7 +129,7 @@ class IdempotencyMiddleware:
                 return ""
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > limit:
+            if size > limit:  # a chunked body that said no length, or more than it said
                 return None
             digest.update(chunk)
             body.write(chunk)
@@ -122,31 +137,54 @@ class IdempotencyMiddleware:
         body.seek(0)
         return digest.hexdigest()
 
-    async def _run(self, scope: Scope, receive: Receive, send: Send, user_id: int, key: str) -> None:
-        """Run the route; the outcome is recorded before the last byte goes out, so a client that has its
-        answer and retries at once finds the response stored, not a claim still in progress."""
+    async def _run(self, scope: Scope, receive: Receive, send: Send, record: Idempotency,
+                   request: tuple[int, str, str], release: Callable[[], None]) -> None:
+        """Run the route inside the open transaction; hold its response until the work and the record are
+        committed, so no client is ever told of a change that a crash could still undo."""
         status: int | None = None
         keep = True
-        parts: list[bytes] = []
-        recorded = False
+        held: list[Message] = []
+        ended = False
 
         async def capture(message: Message) -> None:
-            nonlocal status, keep, recorded
+            nonlocal status, keep, ended
+            held.append(message)
             if message["type"] == "http.response.start":
                 status = message["status"]
                 keep = "no-store" not in Headers(raw=message.get("headers", [])).get("cache-control", "")
-            elif message["type"] == "http.response.body":
-                parts.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    await run_in_threadpool(self._end, user_id, key, status, b"".join(parts), keep)
-                    recorded = True
-            await send(message)
+                return
+            if message["type"] != "http.response.body" or message.get("more_body", False):
+                return
+            ended = True
+            try:
+                if status is not None and 200 <= status < 300:
+                    body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+                    await run_in_threadpool(record.finish, *request, status, body if keep else None)
+                else:
+                    await run_in_threadpool(record.fail, keep_work=True)
+            except Exception:
+                release()
+                log.exception("could not commit %s %s", scope["method"], scope["path"])
+                await from_portal_error(NOT_SAVED)(scope, receive, send)
+                return
+            release()
+            for part in held:
+                await send(part)
 
         try:
             await self.app(scope, receive, capture)
         finally:
-            if not recorded:
-                await run_in_threadpool(self._end, user_id, key, None, None, False)
+            if not ended:  # the route failed before answering: nothing of it is kept
+                await run_in_threadpool(record.fail, keep_work=False)
+                release()
+
+
+def too_large(is_upload: bool, limit: int) -> PortalError:
+    if is_upload:
+        return uploads.PayloadTooLarge(
+            f"the file is larger than the portal's {limit:,}-byte ({limit / 1e6:.0f} MB) attachment limit",
+            hint="compress it or share a link instead")
+    return bodylimit.too_large()
 
 
 def replay_request(body: IO[bytes], receive: Receive) -> Receive:

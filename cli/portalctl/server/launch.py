@@ -35,6 +35,7 @@ class AppSettings:
     auto_close_every: float = AUTO_CLOSE_EVERY
     log_format: str = "text"
     metrics_dir: str | None = None  # Prometheus multiprocess directory; None: no /metrics
+    idempotency_stale_after: float | None = None  # None: the server's default
 
 
 def run(settings: AppSettings, *, host: str, port: int, workers: int, trusted_proxies: Sequence[str] = ()) -> None:
@@ -69,7 +70,9 @@ def from_environment() -> Any:
     db: Path | str = settings.db if "://" in settings.db else Path(settings.db)
     return create_app(db, public_url=settings.public_url, smtp_url=settings.smtp_url,
                       blob_dir=Path(settings.blob_dir) if settings.blob_dir else None,
-                      auto_close_every=settings.auto_close_every, metrics_dir=settings.metrics_dir)
+                      auto_close_every=settings.auto_close_every, metrics_dir=settings.metrics_dir,
+                      **({"idempotency_stale_after": settings.idempotency_stale_after}
+                         if settings.idempotency_stale_after is not None else {}))
 
 
 def configure_logging(stream: IO[str], log_format: str = "text") -> None:

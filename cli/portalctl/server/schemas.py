@@ -43,6 +43,8 @@ class Page(BaseModel, Generic[T]):
 class Health(BaseModel):
     status: str
     version: str
+    max_attachment_bytes: int = Field(description="The largest file POST /uploads accepts, so clients can refuse "
+                                                  "a larger one before sending it.")
 
 
 # --- auth

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from portalctl.engine import uploads
 from portalctl.model import Attachment
+from portalctl.private import make_dirs
 from portalctl.server.deps import IDEMPOTENT, SessionDep
 from portalctl.server.problems import documented
 from portalctl.server.schemas import Items, PathId, UploadOut
@@ -41,7 +42,7 @@ async def upload(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise uploads.too_large(portal, filename)  # refused before a byte is read
-    portal.blob_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(portal.blob_dir)
     fd, name = tempfile.mkstemp(dir=portal.blob_dir, prefix=".upload-")
     try:
         size = 0
