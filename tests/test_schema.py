@@ -25,7 +25,7 @@ def test_a_sqlite_file_at_each_earlier_version_is_what_it_was_and_migrates_on(tm
     today = sqlite_schema(SQLite().connect(tmp_path / "new.db", create=True))
     for version, schema in expected()["sqlite"].items():
         path = tmp_path / f"v{version}.db"
-        conn = sqlite3.connect(path, isolation_level=None)
+        conn = sqlite3.connect(path, isolation_level=None, factory=sqlite.SQLiteConnection)
         sqlite.migrate(conn, migrations[:int(version)])
         assert sqlite_schema(conn) == schema, f"version {version}"
         conn.execute("INSERT INTO settings (key, value) VALUES ('kept', 'yes')")

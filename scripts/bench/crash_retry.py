@@ -96,8 +96,9 @@ def serving(location: str, blobs: Path, home: Path, log: Path, stale: float) -> 
     env.update(PORTALCTL_HOME=str(home), PORTALCTL_KEYRING="0", PORTALCTL_IDEMPOTENCY_STALE_SECONDS=str(stale))
     url = f"http://127.0.0.1:{port}/api/v1"
     with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db",
-                                    location, "--attachments", str(blobs)],
+        # One process: SIGKILL must take the whole server down (a supervisor's workers would live on).
+        process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--workers", "1", "--port", str(port),
+                                    "--db", location, "--attachments", str(blobs)],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 60
