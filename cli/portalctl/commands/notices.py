@@ -91,7 +91,12 @@ def admin_notices() -> None:
 @output_options(ADMIN_COLUMNS)
 def notices_add(title: str | None, body: str | None, body_file: IO[str] | None, severity: str, starts: str | None,
                 ends: str | None, org: str | None, output: Output) -> None:
-    """Publish a notice for a time window, to everyone or to one organisation."""
+    """Publish a notice for a time window, to everyone or to one organisation.
+
+    \b
+    Example:
+      portalctl admin notices add --title "Corte DIAN" --severity outage --ends 4h --org acme
+    """
     ctx = app()
     title = ctx.require(title, "--title", "Title")
     ends = ctx.require(ends, "--ends", "Ends (e.g. 2025-06-01T23:00Z or 4h)", type=When(ahead=True))
@@ -104,7 +109,12 @@ def notices_add(title: str | None, body: str | None, body_file: IO[str] | None, 
 @admin_notices.command("list")
 @output_options(ADMIN_COLUMNS)
 def notices_list(output: Output) -> None:
-    """Every notice, past, present and future, newest first."""
+    """Every notice, past, present and future, newest first.
+
+    \b
+    Example:
+      portalctl admin notices list -o json
+    """
     if output.many(app().client.accounts.all_notices()) == 0 and output.fmt == "table":
         message("No notices yet; publish one with 'portalctl admin notices add'.")
 
@@ -113,7 +123,12 @@ def notices_list(output: Output) -> None:
 @click.argument("notice_id", type=POSITIVE, metavar="ID")
 @output_options(ADMIN_COLUMNS)
 def notices_end(notice_id: int, output: Output) -> None:
-    """End a notice now (a notice not started yet will never show)."""
+    """End a notice now (a notice not started yet will never show).
+
+    \b
+    Example:
+      portalctl admin notices end 3
+    """
     notice = app().client.accounts.end_notice(notice_id)
     message(f"Notice #{notice.id} ended at {notice.ends_at}.")
     report(output, notice)
