@@ -44,6 +44,8 @@ setup(
         "snowballstemmer>=2.2",
         # rich: renders knowledge-base Markdown readably in a terminal.
         "rich>=13",
+        # markdown-it-py (rich reads Markdown with it too): `articles show --print -o html`, raw HTML escaped.
+        "markdown-it-py>=3",
         # tzdata: IANA zones for business-hour calendars where the OS has none.
         "tzdata",
     ],

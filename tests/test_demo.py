@@ -38,3 +38,5 @@ def test_init_demo_has_tickets_in_every_state(home: Path, cli: Callable[..., Res
     articles = json.loads(cli("articles", "list", "--all", "-o", "json").stdout)
     assert len(articles) >= 20
     assert {a["locale"][:2] for a in articles} >= {"es", "en"}
+    notices = json.loads(cli("notices", "-o", "json").stdout)
+    assert [(n["severity"], n["active"]) for n in notices] == [("warning", True)]

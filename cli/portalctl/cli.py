@@ -24,11 +24,12 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "tickets": ("portalctl.commands.tickets", "tickets", "Open, follow, answer and close tickets."),
     "articles": ("portalctl.commands.articles", "articles", "Search and read the knowledge base."),
+    "notices": ("portalctl.commands.notices", "notices", "Show the portal's announcements and interruptions."),
     "export": ("portalctl.commands.export", "export", "Export tickets or articles to CSV, Excel or JSON files."),
     "templates": ("portalctl.commands.templates", "templates", "List, show, validate and render ticket templates."),
     "auth": ("portalctl.commands.auth", "auth", "Sign in to portals and manage profiles."),
     "me": ("portalctl.commands.me", "me", "Show or update your own profile."),
-    "admin": ("portalctl.commands.admin", "admin", "Manage users, organisations, departments, fields, articles."),
+    "admin": ("portalctl.commands.admin", "admin", "Manage users, organisations, fields, articles, notices."),
     "serve": ("portalctl.commands.serve", "serve", "Run the portal server for a team (needs the server extra)."),
     "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),
     "demo": ("portalctl.commands.demo", "demo", "Take a narrated tour on a throwaway demo portal."),

@@ -24,10 +24,12 @@ from portalctl.model import (
     STATES,
     TICKET_TYPES,
     Article,
+    ArticleRefs,
     Attachment,
     Collection,
     Department,
     FieldDef,
+    Notice,
     Organization,
     Ticket,
     User,
@@ -341,6 +343,19 @@ class AccountsAPI(Protocol):
 
     def add_field(self, definition: FieldDef) -> FieldDef: ...
 
+    def notices(self, *, unseen: bool = False) -> builtins.list[Notice]:
+        """The notices in force that the user may see (`unseen`: only those not yet shown to them)."""
+        ...
+
+    def all_notices(self) -> builtins.list[Notice]: ...
+
+    def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
+                   organization: str | None = None) -> Notice: ...
+
+    def end_notice(self, notice_id: int) -> Notice: ...
+
+    def mark_notices_seen(self, notice_ids: Sequence[int]) -> None: ...
+
 
 class Backend(Protocol):
     tickets: TicketsAPI
@@ -369,6 +384,13 @@ class StatesAPI(Protocol):
 def portal_states() -> builtins.list[NativeState]:
     """The states of the embedded portal and of a portalctl server: the canonical ones, with their labels."""
     return [NativeState(id=state, label=STATE_LABELS[state], state=state) for state in STATES]
+
+
+@runtime_checkable
+class RelatedArticlesAPI(Protocol):
+    """A knowledge base that can say what to read after an article (the portalctl portal, embedded or served)."""
+
+    def related(self, article_id: int) -> ArticleRefs: ...
 
 
 @runtime_checkable

@@ -70,6 +70,10 @@ def load_demo(portal: Portal, *, admin: str) -> None:
         accounts.add_field(definition)
     load_articles(boss)
     load_tickets(portal)
+    # a service interruption announced for the week, so the banner shows before the first `tickets` command
+    accounts.add_notice(title="Mantenimiento programado del portal", severity="warning",
+                        body="El sábado de 22:00 a 23:00 (UTC) el portal no estará disponible.",
+                        ends=(portal.clock() + timedelta(days=7)).isoformat())
 
 
 def load_articles(session: Session) -> None:

@@ -197,3 +197,30 @@ class FieldDef(Record):
     customer_editable: bool
     department: str | None
     description: str | None
+
+
+NOTICE_SEVERITIES = ("info", "warning", "outage")
+
+
+@dataclass
+class Notice(Record):
+    """An announcement or service interruption (seed 002's banner), shown between its start and end."""
+
+    id: int
+    title: str
+    body: str
+    severity: str
+    organization: str | None  # None: everyone
+    starts_at: str
+    ends_at: str
+    active: bool
+    created_at: str
+
+
+@dataclass
+class ArticleRefs(Record):
+    """What to read next after an article: the rest of its folder, and related ones (shared labels, then similar
+    text), each an Article without its body."""
+
+    folder: list[Article]
+    related: list[Article]

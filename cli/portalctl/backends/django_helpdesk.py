@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from portalctl.backends import helpdesk_map as hm
 from portalctl.backends.connector import Connector, ConnectorTickets, File, read_files
 from portalctl.backends.helpdesk_api import Api, Queues, field_defs
-from portalctl.backends.refusals import NoKnowledgeBase
+from portalctl.backends.refusals import NoKnowledgeBase, NoNotices
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
@@ -277,7 +277,9 @@ def assignee_id(value: str) -> int | None:
     return int(text)
 
 
-class HelpdeskAccounts:
+class HelpdeskAccounts(NoNotices):
+    platform = PLATFORM
+
     def __init__(self, api: Api, queues: Queues, profile: Profile) -> None:
         self.api = api
         self.queues = queues

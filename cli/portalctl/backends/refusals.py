@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from portalctl.errors import Unsupported
-from portalctl.model import Article, Collection, Department, FieldDef, Organization, User
+from portalctl.model import Article, Collection, Department, FieldDef, Notice, Organization, User
 
 
 class NoKnowledgeBase:
@@ -45,17 +45,38 @@ class NoKnowledgeBase:
         self._refuse()
 
 
-class NoAccountAdmin:
-    """Account administration a connector leaves to the platform's own pages: every operation refused by name.
-
-    A connector's accounts class inherits it, sets `platform` and `admin_hint`, and overrides what it can do.
-    """
+class NoNotices:
+    """Portal notices (announcements, service interruptions) on a help desk that has none portalctl can reach: every
+    operation refused by name. The banner before `tickets` commands reads the refusal as "no notices"."""
 
     platform = "this help desk"
     admin_hint = "do it in the help desk's own admin pages"
 
     def _refuse(self, what: str) -> NoReturn:
         raise Unsupported(f"portalctl cannot {what} on {self.platform}", hint=self.admin_hint)
+
+    def notices(self, *, unseen: bool = False) -> builtins.list[Notice]:
+        self._refuse("read portal notices")
+
+    def all_notices(self) -> builtins.list[Notice]:
+        self._refuse("read portal notices")
+
+    def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
+                   organization: str | None = None) -> Notice:
+        self._refuse("publish portal notices")
+
+    def end_notice(self, notice_id: int) -> Notice:
+        self._refuse("end portal notices")
+
+    def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
+        self._refuse("read portal notices")
+
+
+class NoAccountAdmin(NoNotices):
+    """Account administration a connector leaves to the platform's own pages: every operation refused by name.
+
+    A connector's accounts class inherits it, sets `platform` and `admin_hint`, and overrides what it can do.
+    """
 
     def update_me(self, **changes: str) -> User:
         self._refuse("change your profile")

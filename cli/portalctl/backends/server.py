@@ -33,12 +33,14 @@ from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavai
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
 from portalctl.model import (
     Article,
+    ArticleRefs,
     Attachment,
     Collection,
     Comment,
     Department,
     FieldDef,
     Folder,
+    Notice,
     Organization,
     Record,
     Ticket,
@@ -392,6 +394,11 @@ class ServerArticles:
                          "locale": locale, "labels": label_list(labels), "slug": slug})
         return record(Article, self.api.json("POST", "/articles", json=payload))
 
+    def related(self, article_id: int) -> ArticleRefs:
+        data = self.api.json("GET", f"/articles/{segment(article_id)}/related")
+        return ArticleRefs(folder=[record(Article, a) for a in data["folder"]],
+                           related=[record(Article, a) for a in data["related"]])
+
     def edit(self, article_id: int, **changes: Any) -> Article:
         payload = given(changes)
         if "labels" in payload:
@@ -402,6 +409,24 @@ class ServerArticles:
 class ServerAccounts:
     def __init__(self, api: Api) -> None:
         self.api = api
+
+    def notices(self, *, unseen: bool = False) -> builtins.list[Notice]:
+        return [record(Notice, n) for n in self.api.items("/notices", {"unseen": "true" if unseen else None})]
+
+    def all_notices(self) -> builtins.list[Notice]:
+        return [record(Notice, n) for n in self.api.items("/admin/notices")]
+
+    def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
+                   organization: str | None = None) -> Notice:
+        payload = given({"title": title, "body": body, "severity": severity, "starts": starts, "ends": ends,
+                         "organization": organization})
+        return record(Notice, self.api.json("POST", "/admin/notices", json=payload))
+
+    def end_notice(self, notice_id: int) -> Notice:
+        return record(Notice, self.api.json("POST", f"/admin/notices/{segment(notice_id)}/end"))
+
+    def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
+        self.api.request("POST", "/notices/seen", json={"ids": list(notice_ids)}, idempotent=True).close()
 
     def me(self) -> User:
         return record(User, self.api.json("GET", "/me"))

@@ -1,4 +1,4 @@
-"""`portalctl admin`: users, organisations, departments, custom fields and knowledge-base articles."""
+"""`portalctl admin`: users, organisations, departments, custom fields, knowledge-base articles and notices."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from portalctl.commands.admin_articles import articles as admin_articles
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
+from portalctl.commands.notices import admin_notices
 from portalctl.model import FIELD_TYPES, ROLES, FieldDef
 
 USER_COLUMNS = ("email", "name", "role", "organization", "active")
@@ -16,7 +17,7 @@ FIELD_COLUMNS = ("key", "label", "type", "required", "choices", "pattern", "cust
 
 @click.group()
 def admin() -> None:
-    """Manage users, organisations, departments, custom fields and articles (admins; agents may list).
+    """Manage users, organisations, departments, custom fields, articles and notices (admins; agents may list).
 
     \b
     Examples:
@@ -235,3 +236,4 @@ def fields_add(key: str, label: str | None, type_: str, required: bool, choices:
 
 
 admin.add_command(admin_articles)
+admin.add_command(admin_notices)

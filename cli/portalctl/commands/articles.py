@@ -6,8 +6,9 @@ import click
 
 from portalctl.commands import complete
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged
+from portalctl.contract import RelatedArticlesAPI
 from portalctl.iostreams import IOStreams
-from portalctl.model import Article, Collection
+from portalctl.model import Article, ArticleRefs, Collection, Notice
 from portalctl.output.localtime import TimeView
 from portalctl.safetext import cell, visible
 
@@ -65,25 +66,36 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
 @articles.command()
 @article_id
 @click.option("--raw", is_flag=True, help="Print only the article's Markdown text.")
-@output_options(LIST_COLUMNS)
+@click.option("--print", "printable", is_flag=True,
+              help="A clean rendering to print: plain text, or a standalone HTML page with -o html.")
+@output_options(LIST_COLUMNS, extra=("html",))
 @paged
-def show(article_id: int, raw: bool, output: Output) -> None:
-    """Read an article: title, where it lives, when it changed, its votes, then the text.
+def show(article_id: int, raw: bool, printable: bool, output: Output) -> None:
+    """Read an article: title, where it lives, when it changed, its votes, the text, then what to read next (the
+    other articles of its folder, and related ones).
 
-    On a terminal the Markdown is rendered; piped, it is printed as written. --raw prints only the Markdown.
+    On a terminal the Markdown is rendered; piped, it is printed as written. --raw prints only the Markdown;
+    --print gives a clean rendering for paper (plain text, or HTML with -o html).
 
     \b
     Examples:
       portalctl articles show 3
       portalctl articles show 3 --raw > article.md
+      portalctl articles show 3 --print -o html > article.html
       portalctl articles show 3 -o json
     """
-    article = app().client.articles.get(article_id)
-    if raw:
-        body = (article.body or "").rstrip("\n")
-        output.io.echo(visible(body) if output.io.out_tty else body)  # a file gets the text as written
+    if output.fmt == "html" and not printable:
+        raise click.UsageError("-o html goes with --print")
+    if raw and printable:
+        raise click.UsageError("pass --raw or --print, not both")
+    client = app().client
+    article = client.articles.get(article_id)
+    if printable or raw:
+        printed(article, raw=raw, html=output.fmt == "html", io=output.io)
         return
     output.one(article, table=show_article)
+    if output.fmt == "table" and not output.columns_flag and isinstance(client.articles, RelatedArticlesAPI):
+        show_related(client.articles.related(article_id), output.io)
 
 
 def show_article(article: Article, io: IOStreams, times: TimeView) -> None:
@@ -103,6 +115,27 @@ def show_article(article: Article, io: IOStreams, times: TimeView) -> None:
 
     Console(file=io.out, width=io.width, force_terminal=True, no_color=not io.color, highlight=False).print(
         Markdown(body))
+
+
+def printed(article: Article, *, raw: bool, html: bool, io: IOStreams) -> None:
+    """--raw and --print: a file gets the text as written; a terminal sees portal text made inert."""
+    from portalctl.output.printable import article_html, article_text
+
+    if raw:
+        text = (article.body or "").rstrip("\n")
+    else:
+        text = (article_html(article) if html else article_text(article)).rstrip("\n")
+    io.echo(visible(text) if io.out_tty else text)
+
+
+def show_related(refs: ArticleRefs, io: IOStreams) -> None:
+    """What to read next, ids and titles, under the article."""
+    for heading, found in (("More in this folder", refs.folder), ("Related articles", refs.related)):
+        if found:
+            io.echo()
+            io.echo(io.style(heading, bold=True))
+            for other in found:
+                io.echo(cell(f"  #{other.id} {other.title}"))
 
 
 @articles.command("list")
@@ -174,9 +207,9 @@ def rate(article_id: int, helpful: bool | None, output: Output) -> None:
     report(output, article)
 
 
-def report(output: Output, article: Article) -> None:
+def report(output: Output, changed: Article | Notice) -> None:
     """After a change, as `tickets` does: the id on a plain table (for scripts), else the record."""
     if output.fmt == "table" and not output.columns_flag:
-        output.io.echo(article.id)
+        output.io.echo(changed.id)
     else:
-        output.one(article)
+        output.one(changed)

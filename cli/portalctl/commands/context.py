@@ -86,8 +86,9 @@ def app(ctx: click.Context | None = None) -> AppContext:
     return obj
 
 
-def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
-    """-o/--output and --columns, shared by every command that prints records (sqlite-utils style)."""
+def output_options(default_columns: Sequence[str], extra: Sequence[str] = ()) -> Callable[[F], F]:
+    """-o/--output and --columns, shared by every command that prints records (sqlite-utils style). `extra`: more
+    formats the command itself writes (`articles show --print -o html`)."""
 
     def decorate(function: F) -> F:
         function = click.option(
@@ -99,7 +100,7 @@ def output_options(default_columns: Sequence[str]) -> Callable[[F], F]:
         function = click.option(
             "-o",
             "--output",
-            type=click.Choice((*FORMATS, "wide"), case_sensitive=False),
+            type=click.Choice((*FORMATS, "wide", *extra), case_sensitive=False),
             help="Output format (default: the output setting, else table; wide: a table with nothing cut; see "
                  "'portalctl config').",
         )(function)

@@ -18,16 +18,22 @@ SPAN_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class When(click.ParamType):  # type: ignore[type-arg]
-    """A moment: YYYY-MM-DD, an ISO date-time, or a span back from now (the I/O object's clock). Gives ISO UTC."""
+    """A moment: YYYY-MM-DD, an ISO date-time, or a span back from now (the I/O object's clock). Gives ISO UTC.
+
+    `ahead=True`: a span counts forward from now instead (a notice that ends in 2h)."""
 
     name = "WHEN"
+
+    def __init__(self, *, ahead: bool = False) -> None:
+        self.ahead = ahead
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value).strip()
         match = RELATIVE.match(text)
         try:
             if match:
-                moment = app(ctx).io.now() - timedelta(**{UNITS[match[2]]: int(match[1])})
+                span = timedelta(**{UNITS[match[2]]: int(match[1])})
+                moment = app(ctx).io.now() + (span if self.ahead else -span)
             elif len(text) == 10:
                 moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
             else:

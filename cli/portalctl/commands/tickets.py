@@ -23,6 +23,7 @@ from portalctl.commands.context import (
 )
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.groups import ForgivingGroup
+from portalctl.commands.notices import banner
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
@@ -150,6 +151,7 @@ def create(
             dedupe_key=dedupe_key, on_duplicate=on_duplicate or "reply",
         )
     draft = draft.but(follow_up_of=follow_up_of, requester=requester)
+    banner()
     ticket = ctx.client.tickets.create(draft)
     dedupe_key, on_duplicate = draft.dedupe_key, draft.on_duplicate
     if ticket.created:
@@ -176,6 +178,7 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
       portalctl tickets list --all --updated-since 7d -o jsonl > week.jsonl
     """
     ctx = app()
+    banner()
     tell = not all_ and ctx.io.err_tty  # a person is told when the listing was cut; a script reads --limit
     records = Capped(ctx.client.tickets.list(query.but(limit=None if all_ else limit + tell)), limit)
     with ctx.io.paging(ctx.pager if all_ else None):
@@ -198,6 +201,7 @@ def show(ticket_id: int, output: Output) -> None:
       portalctl tickets show 12
       portalctl tickets show 12 -o json | jq '.comments[-1].body'
     """
+    banner()
     ticket = app().client.tickets.get(ticket_id)
     output.one(ticket, table=show_ticket)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from portalctl.engine.calendar import parse_business_hours
@@ -14,9 +16,10 @@ from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
 from portalctl.errors import InvalidInput, StateConflict
-from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Organization, User
+from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, User
 
 if TYPE_CHECKING:
+    from portalctl.engine.notices import NoticeService
     from portalctl.engine.portal import Portal, Session
 
 PROFILE_FIELDS = ("name", "title", "phone", "language", "timezone")
@@ -90,6 +93,30 @@ class AccountService:
             with transaction(self.conn):
                 self.conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), self.actor.id))
         return self.me()
+
+    # --- notices (rules: engine.notices)
+    @cached_property
+    def _notices(self) -> NoticeService:
+        from portalctl.engine.notices import NoticeService
+
+        return NoticeService(self.session)
+
+    def notices(self, *, unseen: bool = False) -> list[Notice]:
+        return self._notices.active(unseen=unseen)
+
+    def all_notices(self) -> list[Notice]:
+        return self._notices.all()
+
+    def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
+                   organization: str | None = None) -> Notice:
+        return self._notices.add(title=title, body=body, severity=severity, starts=starts, ends=ends,
+                                 organization=organization)
+
+    def end_notice(self, notice_id: int) -> Notice:
+        return self._notices.end(notice_id)
+
+    def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
+        self._notices.mark_seen(notice_ids)
 
     # --- users
     def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:

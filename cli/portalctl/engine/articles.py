@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.lookups import collection_id, folder_id, slugify
 from portalctl.errors import InvalidInput, NotFound, StateConflict
-from portalctl.model import Article, Collection, Folder
+from portalctl.model import Article, ArticleRefs, Collection, Folder
 
 if TYPE_CHECKING:
     from portalctl.engine.portal import Session
@@ -32,6 +32,8 @@ EDITABLE = ("title", "body", "locale", "labels", "collection", "folder")
 LOCALE = re.compile(r"^([A-Za-z]{2,3})((?:[-_][A-Za-z0-9]{2,8})*)$")
 HEADING = re.compile(r"(?:^|\s)#{1,6}\s")
 EMPHASIS = re.compile(r"[*`]+")
+FOLDER_PEERS = 10  # at most this many others of the article's folder
+RELATED = 5  # and this many related articles from anywhere
 
 
 def normal_locale(text: str) -> str:
@@ -86,15 +88,20 @@ class ArticleService:
         if limit < 1:
             raise InvalidInput("the limit must be at least 1")
         where, params = self._filters(collection, folder, locale)
-        sql = dialect.article_search.format(columns=COLUMNS, parents=PARENTS,
-                                            filters="".join(" AND " + w for w in where))
-        rows: builtins.list[Row] = []
+        found: builtins.list[Article] = []
         for expression in dict.fromkeys([dialect.search_words(query), dialect.search_words(query, operator="OR")]):
-            rows = self.conn.execute(sql, (expression, *params, limit)).fetchall()
-            if rows:
+            found = self._ranked(expression, where, params, limit)
+            if found:
                 break
+        return found
+
+    def _ranked(self, expression: str | None, where: Sequence[str], params: Sequence[Any],
+                limit: int) -> builtins.list[Article]:
+        """The articles a full-text `expression` matches, best first, with snippets and scores."""
+        sql = self.session.portal.dialect.article_search.format(columns=COLUMNS, parents=PARENTS,
+                                                                filters="".join(" AND " + w for w in where))
         found = []
-        for row in rows:
+        for row in self.conn.execute(sql, (expression, *params, limit)).fetchall():
             article = article_record(row)
             article.snippet = clean_snippet(row["snippet"])
             article.score = -row["rank"]  # bm25 is lower-is-better; people expect higher-is-better
@@ -106,6 +113,31 @@ class ArticleService:
         article = article_record(row)
         article.body = row["body"]
         return article
+
+    def related(self, article_id: int) -> ArticleRefs:
+        """What to read next: the other articles of its folder (by title), then related ones elsewhere: those
+        sharing the most labels first, then those whose text is most like its title (search similarity)."""
+        row = self._row(article_id)
+        folder = [article_record(r) for r in self.conn.execute(
+            f"SELECT {COLUMNS} FROM {TREE} WHERE a.folder_id = ? AND a.id <> ? ORDER BY lower(a.title), a.id LIMIT ?",
+            (row["folder_id"], article_id, FOLDER_PEERS))]
+        taken = {article_id, *(a.id for a in folder)}
+        labels = {label.casefold() for label in json.loads(row["labels"])}
+        shared = []
+        if labels:
+            for other in self.list():
+                common = len(labels & {label.casefold() for label in other.labels})
+                if common and other.id not in taken:
+                    shared.append((-common, other.title.casefold(), other))
+        related = [other for *_, other in sorted(shared, key=lambda item: item[:2])][:RELATED]
+        taken.update(a.id for a in related)
+        similar_to = self.session.portal.dialect.search_words(row["title"], operator="OR")
+        if len(related) < RELATED and similar_to is not None:
+            similar = self._ranked(similar_to, [], [], RELATED + len(taken))
+            related += [a for a in similar if a.id not in taken][:RELATED - len(related)]
+        for article in related:
+            article.snippet = article.score = None
+        return ArticleRefs(folder=folder, related=related)
 
     def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
              limit: int | None = None) -> Iterator[Article]:

@@ -261,6 +261,28 @@ MIGRATIONS: list[str] = [
         used INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 4: notices (seed 002's banner for announcements and service interruptions), and who has been shown which.
+    """
+    CREATE TABLE notices (
+        id {id},
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'outage')),
+        org_id INTEGER REFERENCES organizations(id),
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        author_id INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX notices_ends ON notices(ends_at, starts_at);
+
+    CREATE TABLE notice_views (
+        notice_id INTEGER NOT NULL REFERENCES notices(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (notice_id, user_id)
+    );
+    """,
 ]
 
 

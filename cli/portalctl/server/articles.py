@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from portalctl.errors import InvalidInput
-from portalctl.model import Article, Collection
+from portalctl.model import Article, ArticleRefs, Collection
 from portalctl.server.deps import IDEMPOTENT, SessionDep
 from portalctl.server.schemas import ArticleChanges, ArticleIn, Items, Page, PathId, VoteIn
 
@@ -63,6 +63,12 @@ def decode_position(cursor: str) -> int:
 @router.get("/articles/{article_id}", response_model=Article)
 def get_article(article_id: PathId, session: SessionDep) -> Article:
     return session.articles.get(article_id)
+
+
+@router.get("/articles/{article_id}/related", response_model=ArticleRefs)
+def related(article_id: PathId, session: SessionDep) -> ArticleRefs:
+    """What to read next: the other articles of its folder, and related ones (shared labels, then similar text)."""
+    return session.articles.related(article_id)
 
 
 @router.get("/collections", response_model=Items[Collection])

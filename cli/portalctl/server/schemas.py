@@ -235,3 +235,17 @@ class ArticleChanges(Strict):
     labels: list[str] | None = None
     collection: str | None = None
     folder: str | None = None
+
+
+# --- notices
+class NoticeIn(Strict):
+    title: Subject
+    body: Body = ""
+    severity: str = Field("info", description="info, warning or outage.")
+    starts: str | None = Field(None, max_length=40, description="ISO 8601; now when left out.")
+    ends: str = Field(max_length=40, description="ISO 8601; after the start.")
+    organization: str | None = Field(None, max_length=200, description="Only this organisation's users (slug).")
+
+
+class NoticesSeen(Strict):
+    ids: list[Id] = Field(max_length=1000)

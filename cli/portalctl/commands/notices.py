@@ -1,0 +1,134 @@
+"""`portalctl notices` and `portalctl admin notices`: the portal's announcements and service interruptions (seed
+002's banner), and the banner itself, shown once before the ticket commands a person runs."""
+
+from __future__ import annotations
+
+from typing import IO
+
+import click
+
+from portalctl.commands.articles import report
+from portalctl.commands.context import POSITIVE, Output, app, message, output_options
+from portalctl.commands.params import When, body_options, body_text
+from portalctl.errors import NotFound, Unsupported
+from portalctl.iostreams import IOStreams
+from portalctl.model import NOTICE_SEVERITIES, Notice
+from portalctl.safetext import cell, visible
+
+NOTICE_COLUMNS = ("id", "severity", "title", "organization", "starts_at", "ends_at")
+ADMIN_COLUMNS = ("id", "severity", "title", "organization", "starts_at", "ends_at", "active")
+BANNER_COLOUR = {"outage": "red", "warning": "yellow", "info": None}
+
+
+@click.command()
+@output_options(NOTICE_COLUMNS)
+def notices(output: Output) -> None:
+    """List the portal's notices in force that concern you (announcements, service interruptions).
+
+    \b
+    Examples:
+      portalctl notices
+      portalctl notices -o json | jq '.[] | select(.severity == "outage")'
+    """
+    found = app().client.accounts.notices()
+    if output.fmt == "table" and not output.columns_flag and found:
+        for notice in found:
+            show_notice(notice, output.io, err=False)
+    elif output.many(found) == 0 and output.fmt == "table":
+        message("No notices in force.")
+
+
+def show_notice(notice: Notice, io: IOStreams, *, err: bool) -> None:
+    """A notice as a person reads it: severity and title, its window, then its text (portal text made inert)."""
+    tty, color = (io.err_tty, io.err_color) if err else (io.out_tty, io.color)
+    head = cell(f"[{notice.severity.upper()}] {notice.title}")
+    io.echo(click.style(head, fg=BANNER_COLOUR[notice.severity], bold=True) if color else head, err=err)
+    times = app().times(err=err)
+    io.echo(f"  until {times.when(notice.ends_at)}" + (f" · {cell(notice.organization)}" if notice.organization
+                                                         else ""), err=err)
+    for line in notice.body.strip().splitlines():
+        io.echo(f"  {visible(line) if tty else line}", err=err)
+
+
+def banner() -> None:
+    """Active notices this user has not been shown, once each, on stderr, when stderr is a terminal (a script's
+    output never changes). A help desk without notices (or a server older than them) has none to show."""
+    ctx = app()
+    if not ctx.io.err_tty:
+        return
+    try:
+        fresh = ctx.client.accounts.notices(unseen=True)
+        if fresh:
+            for notice in fresh:
+                show_notice(notice, ctx.io, err=True)
+            ctx.io.echo(err=True)
+            ctx.client.accounts.mark_notices_seen([notice.id for notice in fresh])
+    except (Unsupported, NotFound):
+        return
+
+
+@click.group("notices")
+def admin_notices() -> None:
+    """Publish and end notices: announcements and service interruptions shown to portal users (admins).
+
+    \b
+    Examples:
+      portalctl admin notices add --title "Mantenimiento" --body "Sin servicio de 22:00 a 23:00" \\
+          --severity warning --starts 2025-06-01T22:00Z --ends 2025-06-01T23:00Z
+      portalctl admin notices add --title "Caída del portal DIAN" --severity outage --ends 4h --org acme
+      portalctl admin notices end 3
+    """
+
+
+@admin_notices.command("add")
+@click.option("--title", help="One line, shown as the banner's heading.")
+@body_options
+@click.option("--severity", type=click.Choice(NOTICE_SEVERITIES), default="info", show_default=True)
+@click.option("--starts", type=When(ahead=True), help="When it starts showing: a date-time, a date, or 2h from now"
+                                                      " (default: now).")
+@click.option("--ends", type=When(ahead=True), help="When it stops showing: a date-time, a date, or 2h from now.")
+@click.option("--org", metavar="SLUG", help="Only this organisation's users see it (default: everyone).")
+@output_options(ADMIN_COLUMNS)
+def notices_add(title: str | None, body: str | None, body_file: IO[str] | None, severity: str, starts: str | None,
+                ends: str | None, org: str | None, output: Output) -> None:
+    """Publish a notice for a time window, to everyone or to one organisation.
+
+    \b
+    Example:
+      portalctl admin notices add --title "Corte DIAN" --severity outage --ends 4h --org acme
+    """
+    ctx = app()
+    title = ctx.require(title, "--title", "Title")
+    ends = ctx.require(ends, "--ends", "Ends (e.g. 2025-06-01T23:00Z or 4h)", type=When(ahead=True))
+    notice = ctx.client.accounts.add_notice(title=title, body=body_text(body, body_file) or "", severity=severity,
+                                            starts=starts, ends=ends, organization=org)
+    message(f"Published notice #{notice.id}: {notice.title} ({notice.starts_at} to {notice.ends_at})")
+    report(output, notice)
+
+
+@admin_notices.command("list")
+@output_options(ADMIN_COLUMNS)
+def notices_list(output: Output) -> None:
+    """Every notice, past, present and future, newest first.
+
+    \b
+    Example:
+      portalctl admin notices list -o json
+    """
+    if output.many(app().client.accounts.all_notices()) == 0 and output.fmt == "table":
+        message("No notices yet; publish one with 'portalctl admin notices add'.")
+
+
+@admin_notices.command("end")
+@click.argument("notice_id", type=POSITIVE, metavar="ID")
+@output_options(ADMIN_COLUMNS)
+def notices_end(notice_id: int, output: Output) -> None:
+    """End a notice now (a notice not started yet will never show).
+
+    \b
+    Example:
+      portalctl admin notices end 3
+    """
+    notice = app().client.accounts.end_notice(notice_id)
+    message(f"Notice #{notice.id} ended at {notice.ends_at}.")
+    report(output, notice)
