@@ -23,6 +23,17 @@ if ! command -v tmux >/dev/null; then
     echo "tmux is not installed (apt-get install tmux): the terminal tests will be skipped" >&2
   fi
 fi
+echo "== nginx"
+# The two-host layout (examples/nginx) is tested behind a real nginx: Debian's, in /usr/sbin.
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing Debian's nginx" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >&2
+  else
+    echo "nginx is not installed (apt-get install nginx): the reverse-proxy test will be skipped (under CI it fails)" >&2
+  fi
+fi
 echo "== postgresql"
 # The server's tests run on SQLite and on PostgreSQL: use PORTALCTL_TEST_POSTGRES (an admin URL) when it is set,
 # else start a throwaway cluster (installing Debian's postgresql when it is missing) and stop it on exit.

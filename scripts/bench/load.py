@@ -1,7 +1,7 @@
 """Does the server hold up under a team, and does the server backend stream as fast as the embedded one?
 
     python scripts/bench/load.py [--seconds 60] [--clients 50] [--tickets 100000] [--home DIR] [--skip-load]
-                                 [--skip-export] [--postgres ADMIN_URL]
+                                 [--skip-export] [--postgres ADMIN_URL] [--proxy]
 
 Load: a real `portalctl serve` process on a fresh SQLite portal (and, with --postgres or PORTALCTL_TEST_POSTGRES,
 again on a new PostgreSQL database made with that admin URL), and --clients threads (50), each its own
@@ -9,6 +9,10 @@ portalctl.client.Client (so its own requests session and token), for --seconds (
 show it, reply to it and list their tickets; agents list the queue, show the newest ticket and answer it. Then:
 zero errors, and the portal holds exactly the tickets and comments the clients were told were made.
 Prints requests/s and p50/p99 latency of list, show, create and reply (every call is one HTTP request).
+
+With --proxy, the load runs on PostgreSQL only, through the two-host layout of examples/nginx/portalctl.conf:
+nginx (Debian's) in front of two `portalctl serve --workers 1 --trusted-proxy 127.0.0.1` processes, stand-ins for
+hosts, on one database and one attachment folder. The same checks hold: zero errors, counts match.
 
 Export: every one of --tickets tickets (100,000, a portal from generate.py; reused from --home when there)
 through `client.tickets.list(TicketQuery(statuses=all, limit=None))` on the server backend (GET /export/tickets,
@@ -40,6 +44,9 @@ from typing import Any, TypeVar
 import requests
 from benchlib import table
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for tests.nginx
+
+
 from portalctl.client import Client
 from portalctl.config import Profile
 from portalctl.contract import TicketDraft, TicketQuery, TicketsAPI
@@ -48,6 +55,7 @@ from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
 from portalctl.model import STATES, Ticket
 from portalctl.secrets import SecretStore
+from tests.nginx import NginxUnavailable, nginx_binary, start_nginx
 
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
@@ -67,7 +75,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--postgres", metavar="ADMIN_URL", default=os.environ.get("PORTALCTL_TEST_POSTGRES"),
                         help="also run the load on PostgreSQL: a URL allowed to CREATE DATABASE "
                              "(default: env PORTALCTL_TEST_POSTGRES, as scripts/test.sh sets it)")
-    return parser.parse_args()
+    parser.add_argument("--proxy", action="store_true",
+                        help="run the load on PostgreSQL through nginx in front of two server processes "
+                             "(examples/nginx/portalctl.conf)")
+    args = parser.parse_args()
+    if args.proxy and not args.postgres:
+        parser.error("--proxy needs PostgreSQL: --postgres ADMIN_URL or PORTALCTL_TEST_POSTGRES")
+    return args
 
 
 # --- a real server process
@@ -121,20 +135,25 @@ def new_postgres_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-@contextmanager
-def serving(store: Store, log: Path) -> Iterator[Served]:
-    """`python -m portalctl serve` on a free loopback port, ready once /health answers."""
+def free_port() -> int:
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(store: Store, log: Path, *extra: str) -> Iterator[Served]:
+    """`python -m portalctl serve` on a free loopback port, ready once /health answers."""
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTALCTL_")}
     env.update(PORTALCTL_HOME=str(log.parent / "server-home"), PORTALCTL_KEYRING="0")
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db",
-                                    str(store.location), "--attachments", str(store.folder / "attachments")],
+                                    str(store.location), "--attachments", str(store.folder / "attachments"),
+                                    *extra],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + 60
@@ -157,6 +176,39 @@ def serving(store: Store, log: Path) -> Iterator[Served]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@dataclass
+class Target:
+    """Where the clients send their requests, and the CPU seconds used so far behind it."""
+
+    url: str
+    servers: Callable[[], float]
+    proxy: Callable[[], float] | None = None
+
+
+@contextmanager
+def target(store: Store, folder: Path, proxy: bool) -> Iterator[Target]:
+    """One `portalctl serve`, or (proxy) nginx in front of two on the same database and attachment folder."""
+    if not proxy:
+        with serving(store, folder / "server.log") as served:
+            yield Target(served.url, served.cpu)
+        return
+    binary = nginx_binary()
+    if binary is None:
+        raise SystemExit("--proxy needs nginx: apt-get install nginx")
+    host = ("--workers", "1", "--trusted-proxy", "127.0.0.1")
+    with (serving(store, folder / "server-1.log", *host) as first,
+          serving(store, folder / "server-2.log", *host) as second):
+        try:
+            nginx = start_nginx(binary, free_port(), [first.url.removeprefix("http://"),
+                                                      second.url.removeprefix("http://")], folder / "nginx")
+        except NginxUnavailable as exc:
+            raise SystemExit(f"--proxy: {exc}") from exc
+        try:
+            yield Target(nginx.url, lambda: first.cpu() + second.cpu(), lambda: process_tree_cpu(nginx.process.pid))
+        finally:
+            nginx.stop()
 
 
 def cpu_now() -> float:
@@ -260,7 +312,7 @@ def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
     agents = max(1, args.clients // 5)
     customers, agent_emails = seed_load_portal(store, args.clients - agents, agents)
     set_passwords(store, customers + agent_emails)
-    with serving(store, folder / "server.log") as served:
+    with target(store, folder, args.proxy) as served:
         clients = [(server_client(served.url, email), email in agent_emails) for email in customers + agent_emails]
         tallies = [Tally() for _ in clients]
         deadline = time.monotonic() + args.seconds
@@ -274,14 +326,16 @@ def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
 
         print(f"load on {database}: {len(clients)} clients ({len(agent_emails)} agents) for {args.seconds:.0f} s"
               f" on {served.url}", file=sys.stderr)
-        started, client_cpu, server_cpu = time.perf_counter(), cpu_now(), served.cpu()
+        proxy_cpu = served.proxy() if served.proxy else 0.0
+        started, client_cpu, server_cpu = time.perf_counter(), cpu_now(), served.servers()
         threads = [threading.Thread(target=work_as, args=(i,)) for i in range(len(clients))]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed, client_cpu, server_cpu = (time.perf_counter() - started, cpu_now() - client_cpu,
-                                           served.cpu() - server_cpu)
+                                           served.servers() - server_cpu)
+        proxy_cpu = served.proxy() - proxy_cpu if served.proxy else 0.0
     stored_ids = {row[0] for row in store.count("SELECT id FROM tickets")}
     stored_comments = store.count("SELECT COUNT(*) FROM comments")[0][0]
     told_ids = set().union(*(t.ticket_ids for t in tallies))
@@ -294,9 +348,11 @@ def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
     total = sum(len(v) for v in by_op.values())
     rows = [[op, f"{len(v):,}", f"{len(v) / elapsed:,.0f}", f"{statistics.median(v) * 1000:.1f}",
              f"{percentile(v, 99) * 1000:.1f}"] for op, v in sorted(by_op.items()) if v]
-    print(f"\nLoad on {database}: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s")
+    where = f"{database} through nginx to two server processes" if args.proxy else database
+    print(f"\nLoad on {where}: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s")
     print(table(["call", "requests", "per s", "p50 ms", "p99 ms"], rows, indent="  "))
-    print(f"  CPU per request: server process {server_cpu / total * 1000:.1f} ms, clients"
+    nginx = f", nginx {proxy_cpu / total * 1000:.1f} ms" if args.proxy else ""
+    print(f"  CPU per request: server processes {server_cpu / total * 1000:.1f} ms{nginx}, clients"
           f" {client_cpu / total * 1000:.1f} ms ({os.cpu_count()} CPUs)")
     checks = [
         ("zero errors", not errors, f"{len(errors)} errors" + (f", first: {errors[0]}" if errors else "")),
@@ -381,7 +437,8 @@ def main() -> int:
         os.environ.pop("PORTALCTL_TOKEN", None)
         passed = True
         if not args.skip_load:
-            for database in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
+            databases = ("postgresql",) if args.proxy else ("sqlite", "postgresql") if args.postgres else ("sqlite",)
+            for database in databases:
                 passed = run_load(args, work, database) and passed
         if not args.skip_export:
             passed = run_export(args, work) and passed
