@@ -27,6 +27,7 @@ def test_demo_runs_without_a_terminal_and_narrates_each_command(tmp_path: Path) 
     customer_view = out.split("# The customer's view")[1].split("# The agent resolves")[0]
     assert "Check with customs" not in customer_view  # ...the customer never does
     assert "(exit code 5)" in result.stderr
+    assert "could be read by other users" not in result.stderr  # the tour's own folders are private from the start
     assert not (tmp_path / "mine").exists()  # the user's own home is untouched
 
 

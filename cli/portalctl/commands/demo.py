@@ -15,6 +15,7 @@ import click
 from portalctl.commands.context import app
 from portalctl.demo_data import AGENTS, DOMAIN, sample_pdf
 from portalctl.iostreams import IOStreams
+from portalctl.private import make_dirs
 
 ADMIN = f"admin@{DOMAIN}"
 CUSTOMER = "marta@andina.example"
@@ -120,8 +121,7 @@ def demo(keep: bool) -> None:
     with throwaway_home(keep) as home:
         pdf = home / "factura-5413.pdf"
         pdf.write_bytes(PDF)
-        templates = home / "config" / "templates"
-        templates.mkdir(parents=True)
+        templates = make_dirs(home / "config" / "templates")  # private, as portalctl keeps its own folders
         (templates / "ci-build-failure.yaml").write_text(CI_TEMPLATE, encoding="utf-8")
         workbook = Path(tempfile.gettempdir()) / "portalctl-demo-tickets.xlsx"  # outlives the demo, to open it
         for step, (caption, args) in enumerate(tour(pdf, workbook), start=1):
