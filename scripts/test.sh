@@ -12,28 +12,24 @@ echo "== ruff"
 .venv/bin/ruff check cli tests scripts
 echo "== mypy"
 .venv/bin/mypy cli/portalctl
+# Real parts the tests drive, from Debian's packages, installed when missing (and we are root with apt-get):
+# tmux for terminal behaviour (escapes, width, pager, editor, Ctrl-C), nginx for the two-host layout
+# (examples/nginx). Without them those tests skip (the nginx test fails under CI=true instead).
+debian_tool() {  # debian_tool PACKAGE COMMAND...: install PACKAGE unless one of the commands is there
+  local package=$1; shift
+  for found in "$@"; do command -v "$found" >/dev/null && return 0; done
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing Debian's $package" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >&2
+  else
+    echo "$package is not installed (apt-get install $package): its tests will be skipped" >&2
+  fi
+}
 echo "== tmux"
-# Terminal behaviour (escapes, width, pager, editor, Ctrl-C) is tested on a real terminal: Debian's tmux.
-if ! command -v tmux >/dev/null; then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    echo "installing Debian's tmux" >&2
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >&2
-  else
-    echo "tmux is not installed (apt-get install tmux): the terminal tests will be skipped" >&2
-  fi
-fi
+debian_tool tmux tmux
 echo "== nginx"
-# The two-host layout (examples/nginx) is tested behind a real nginx: Debian's, in /usr/sbin.
-if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    echo "installing Debian's nginx" >&2
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >&2
-  else
-    echo "nginx is not installed (apt-get install nginx): the reverse-proxy test will be skipped (under CI it fails)" >&2
-  fi
-fi
+debian_tool nginx nginx /usr/sbin/nginx
 echo "== postgresql"
 # The server's tests run on SQLite and on PostgreSQL: use PORTALCTL_TEST_POSTGRES (an admin URL) when it is set,
 # else start a throwaway cluster (installing Debian's postgresql when it is missing) and stop it on exit.

@@ -216,11 +216,11 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, n
     # tests pass a fake I/O object as `obj` (CliRunner.invoke(root, args, obj=IOStreams.fake(...)))
     io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
     private.warn_to(io.err)  # "warning: ... could be read by other users; it is now 0600" (settings read below)
-    if not debug:  # PORTALCTL_DEBUG in .env, .portalctl.toml or `portalctl config set debug 1`
-        from portalctl.config import Settings, truthy
-
-        debug = truthy(Settings().get("debug"))
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, no_pager=no_pager, io=io)
+    if not debug:  # PORTALCTL_DEBUG in .env, .portalctl.toml or `portalctl config set debug 1`
+        from portalctl.config import truthy
+
+        debug = ctx.obj.debug = truthy(ctx.obj.settings.get("debug"))
     if debug:
         import logging
 

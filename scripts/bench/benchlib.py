@@ -1,4 +1,5 @@
-"""What the bench scripts share: a clean child environment, interleaved timing of real processes, and a table.
+"""What the bench scripts share: a clean child environment, interleaved timing of real processes, waiting for a
+server to answer, and a table.
 
 Commands are timed as whole processes (spawn to exit), the way a person or a script meets them. Rounds are
 interleaved and their order rotates, so a burst of background load or a cache warming up hits every command alike
@@ -108,3 +109,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], health_url: str, log: Path, seconds: float = 60) -> None:
+    """Return once `health_url` answers; a server that exits or stays silent for `seconds` ends the run, naming its
+    log."""
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"portalctl serve exited with {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(health_url, timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"portalctl serve did not answer within {seconds:g} s; see {log}") from None
+            time.sleep(0.05)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from benchlib import wait_until_serving
 
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
@@ -101,18 +102,7 @@ def serving(location: str, blobs: Path, home: Path, log: Path, stale: float) -> 
                                     "--db", location, "--attachments", str(blobs)],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"portalctl serve exited with {process.returncode}; see {log}")
-            try:
-                if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"portalctl serve did not answer within 60 s; see {log}")
-            time.sleep(0.05)
+        wait_until_serving(process, f"{url}/health", log)
         yield Served(url, process)
     finally:
         if process.poll() is None:

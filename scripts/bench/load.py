@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
-from benchlib import table
+from benchlib import table, wait_until_serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for tests.nginx
 
@@ -156,18 +156,7 @@ def serving(store: Store, log: Path, *extra: str) -> Iterator[Served]:
                                     *extra],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"portalctl serve exited with {process.returncode}; see {log}")
-                try:
-                    if requests.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"portalctl serve did not answer within 60 s; see {log}")
-                time.sleep(0.1)
+            wait_until_serving(process, f"{url}/api/v1/health", log)
             yield Served(url, process)
         finally:
             process.terminate()

@@ -24,14 +24,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchlib import table
+from benchlib import table, wait_until_serving
 
 HERE = Path(__file__).resolve().parent
 BUDGET = 0.6
@@ -115,17 +113,7 @@ def running(argv: list[str], url: str, log: Path, env: dict[str, str]) -> Iterat
     with log.open("wb") as out:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"{' '.join(argv[:4])} exited with {process.returncode}; see {log}")
-                try:
-                    with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"no answer within 60 s; see {log}") from None
-                    time.sleep(0.1)
+            wait_until_serving(process, f"{url}/api/v1/health", log)
             yield
         finally:
             process.terminate()

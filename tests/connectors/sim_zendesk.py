@@ -34,6 +34,8 @@ import json
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -124,6 +126,16 @@ class ZendeskSim:
                 "followup_source_id": None, "custom_status_id": None, "is_public": True}
 
     # -- serving -----------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def serving(self) -> Iterator[ZendeskSim]:
+        """The simulator on a loopback port for the block's length (a fixture's body)."""
+        server = self.start()
+        try:
+            yield self
+        finally:
+            server.shutdown()
+            server.server_close()
 
     def start(self) -> ThreadingHTTPServer:
         sim = self

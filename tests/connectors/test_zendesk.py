@@ -38,12 +38,8 @@ PROFILE = "zd"
 def sim() -> Iterator[ZendeskSim]:
     simulator = ZendeskSim()
     simulator.add_user(EMAIL, "Ana Cliente", token=TOKEN)
-    server = simulator.start()
-    try:
+    with simulator.serving():
         yield simulator
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def profile_for(sim: ZendeskSim, **options: object) -> Profile:

@@ -26,12 +26,8 @@ def sim() -> Iterator[ZendeskSim]:
     simulator = ZendeskSim()
     simulator.tokens[AGENT] = "agent-token"
     simulator.add_user(CUSTOMER, "Ana Cliente", token="ana-token")
-    server = simulator.start()
-    try:
+    with simulator.serving():
         yield simulator
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def profile(sim: ZendeskSim, name: str, user: str, token: str, **options: str) -> Client:

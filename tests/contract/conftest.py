@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +20,9 @@ from portalctl.config import Profile
 from portalctl.secrets import SecretStore
 from tests.contract.serving import PEOPLE, Deployment, ServerProcess, seed_portal
 from tests.stores import new_store
+
+if TYPE_CHECKING:
+    from tests.contract.test_server_faults import Stub
 
 ClientFor = Callable[[str], Client]
 
@@ -81,3 +85,20 @@ def client(deployment: Deployment, home: Path) -> ClientFor:
 def word() -> str:
     """A word no other test uses: search for it to see only this test's tickets."""
     return "w" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def stub() -> Iterator[Callable[[list[tuple[int, dict[str, str], Any]]], Stub]]:
+    """`stub(script)`: a loopback HTTP server that answers as scripted (test_server_faults.Stub), closed after the
+    test."""
+    from tests.contract.test_server_faults import Stub
+
+    made: list[Stub] = []
+
+    def start(script: list[tuple[int, dict[str, str], Any]]) -> Stub:
+        made.append(Stub(script))
+        return made[-1]
+
+    yield start
+    for each in made:
+        each.close()

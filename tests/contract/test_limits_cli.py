@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +29,6 @@ from tests.contract.test_server_faults import FAST, TICKET, USER, Stub, server_c
 
 Cli = Callable[..., Result]
 PDF_HEAD = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
-
-
-@pytest.fixture
-def stub() -> Iterator[Callable[[list[tuple[int, dict[str, str], Any]]], Stub]]:
-    made: list[Stub] = []
-
-    def start(script: list[tuple[int, dict[str, str], Any]]) -> Stub:
-        made.append(Stub(script))
-        return made[-1]
-
-    yield start
-    for each in made:
-        each.close()
 
 
 def sparse_pdf(path: Path, size: int) -> Path:

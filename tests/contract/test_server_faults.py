@@ -179,19 +179,6 @@ def busy(status: int, code: str) -> dict[str, Any]:
             "detail": "the portal is busy", "code": code, "hint": None}
 
 
-@pytest.fixture
-def stub() -> Iterator[Callable[[list[tuple[int, dict[str, str], Any]]], Stub]]:
-    made: list[Stub] = []
-
-    def start(script: list[tuple[int, dict[str, str], Any]]) -> Stub:
-        made.append(Stub(script))
-        return made[-1]
-
-    yield start
-    for each in made:
-        each.close()
-
-
 TICKET = {"id": 1, "subject": "s", "status": "new", "status_label": "New", "priority": "medium", "type": None,
           "department": None, "requester": ANA, "requester_name": "Ana", "organization": "acme", "assignee": None,
           "ccs": [], "tags": [], "fields": {}, "created_at": "t", "updated_at": "t", "due_at": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,6 +13,9 @@ from portalctl.iostreams import IOStreams
 from portalctl.output.localtime import TimeView
 from portalctl.output.render import FORMATS, Look, render, render_one
 from portalctl.safetext import visible
+
+if TYPE_CHECKING:
+    from portalctl.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 FIELD = "field:"  # a custom field's column: field:KEY
@@ -29,17 +32,28 @@ class AppContext:
     debug: bool = False
     no_pager: bool = False
     io: IOStreams = field(default_factory=IOStreams.system)
+    _settings: Any = field(default=None, repr=False)
     _client: Any = field(default=None, repr=False)
     _times: dict[bool, TimeView] = field(default_factory=dict, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """This run's settings, one object: .env, .portalctl.toml and the user config are read once a run, however
+        many settings the command asks for."""
+        if self._settings is None:
+            from portalctl.config import Settings
+
+            self._settings = Settings({"profile": self.profile})
+        settings: Settings = self._settings
+        return settings
 
     @property
     def client(self) -> Any:
         """The Client for the selected profile, opened on first use."""
         if self._client is None:
             from portalctl.client import Client
-            from portalctl.config import Settings
 
-            self._client = Client(Settings({"profile": self.profile}).profile())
+            self._client = Client(self.settings.profile())
         return self._client
 
     @property
@@ -119,10 +133,9 @@ def output_options(default_columns: Sequence[str], extra: Sequence[str] = ()) ->
 
 def configured_output() -> str:
     """The output setting (environment, .env, .portalctl.toml, user config), else table."""
-    from portalctl.config import Settings
     from portalctl.errors import InvalidInput
 
-    value, source = Settings().source("output")
+    value, source = app().settings.source("output")
     if value is None:
         return "table"
     if str(value).lower() not in FORMATS:
