@@ -40,6 +40,10 @@ class Connection(Protocol):
     def stream(self, sql: str, parameters: Sequence[Any] = ..., /) -> Iterator[tuple[Any, ...]]:
         """A listing's rows as tuples, fetched as they are read, so memory stays flat however many match."""
 
+    def changes(self) -> Any:
+        """A value that differs whenever the database may have changed since it was last asked (another
+        connection's commit, or a write on this one); None where the database cannot tell cheaply."""
+
     def close(self) -> None: ...
 
 

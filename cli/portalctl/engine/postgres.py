@@ -103,6 +103,10 @@ class PgConnection:
         finally:
             cursor.close()
 
+    def changes(self) -> None:
+        """PostgreSQL cannot say cheaply whether anything changed: nothing is remembered between requests."""
+        return None
+
     def begin(self) -> None:
         self.raw.execute("BEGIN")
         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))

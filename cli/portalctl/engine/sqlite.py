@@ -35,6 +35,11 @@ class SQLiteConnection(sqlite3.Connection):
             raise read_only(self.path)
         self.execute("BEGIN IMMEDIATE")
 
+    def changes(self) -> tuple[int, int]:
+        """SQLite's data_version (moves when another connection, of any process, commits) and this connection's
+        own count of changed rows."""
+        return self.execute("PRAGMA data_version").fetchone()[0], self.total_changes
+
     def stream(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A listing's rows as plain tuples, stepped through the cursor: sqlite3.Row's lookups by name cost more
         than the rest of a listing."""

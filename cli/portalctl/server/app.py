@@ -23,6 +23,7 @@ from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
 from portalctl.server.deps import AUTO_CLOSE_EVERY, IDEMPOTENCY_STALE_AFTER, PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
+from portalctl.server.lane import ReadLane
 from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
 
@@ -92,7 +93,8 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     app.include_router(reset_page.router)
     app.include_router(health.router)
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
+    app.add_middleware(ReadLane, prefix=PREFIX, portals=app.state.portals)  # innermost: only GETs it answers whole
+    app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # its 413 is a problem
     app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
     app.add_middleware(AccessLogMiddleware)
     slots = dialect_for(db).request_slots()

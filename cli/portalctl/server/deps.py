@@ -10,6 +10,7 @@ the route's work commits together with the key's record.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -17,15 +18,9 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
-from portalctl.engine.auth import (
-    IDEMPOTENCY_KEY_MAX,
-    STALE_CLAIM,
-    Unauthenticated,
-    authenticate,
-    token_user,
-    touch_token,
-)
+from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, STALE_CLAIM, Unauthenticated, token_session, touch_token
 from portalctl.engine.portal import Portal, Session
 from portalctl.server.pool import PortalPool
 
@@ -54,13 +49,19 @@ def config(request: Request) -> ServerConfig:
 
 
 async def open_portal(request: Request) -> AsyncIterator[Portal]:
-    """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread;
-    opening one, or closing one (PostgreSQL's go back to its pool), runs on a worker thread."""
+    """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread."""
     shared: Portal | None = getattr(request.state, SHARED_PORTAL, None)
     if shared is not None:  # the idempotency middleware's, in its transaction: it commits and closes it
         yield shared
         return
-    pool: PortalPool = request.app.state.portals
+    async with borrowed(request.app.state.portals) as portal:
+        yield portal
+
+
+@asynccontextmanager
+async def borrowed(pool: PortalPool) -> AsyncIterator[Portal]:
+    """A portal of the pool for one request: an idle one taken on the event loop; opening one, or giving back one
+    that needs a database call (a rollback; PostgreSQL's go back to psycopg's pool), on a worker thread."""
     portal = pool.take_idle()
     if portal is None:
         portal = await run_in_threadpool(pool.take)
@@ -80,21 +81,26 @@ async def current_session(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Session:
     if credentials is None:
-        raise Unauthenticated("this endpoint needs a token",
-                              hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
-    if not reads_on_loop(portal):
-        return await run_in_threadpool(sign_in, request, portal, credentials.credentials)
-    email, due = token_user(portal, credentials.credentials)
+        raise no_token()
+    return await signed_in(request.scope, portal, credentials.credentials)
+
+
+def no_token() -> Unauthenticated:
+    return Unauthenticated("this endpoint needs a token",
+                           hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
+
+
+async def signed_in(scope: Scope, portal: Portal, token: str) -> Session:
+    """The session of a token's user, who is named in the request's state for the access log. Shared by the routes'
+    dependency above and the read lane (server/lane.py)."""
+    if reads_on_loop(portal):
+        session, due = token_session(portal, token)
+    else:
+        session, due = await run_in_threadpool(token_session, portal, token)
     if due is not None:  # once a minute a token: a write, which may wait for the lock, so on a worker thread
         await run_in_threadpool(touch_token, portal, due)
-    request.state.user = email  # for the access log
-    return portal.session(email)
-
-
-def sign_in(request: Request, portal: Portal, token: str) -> Session:
-    email = authenticate(portal, token)
-    request.state.user = email
-    return portal.session(email)
+    scope.setdefault("state", {})["user"] = session.actor.email
+    return session
 
 
 def reads_on_loop(portal: Portal) -> bool:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from portalctl.contract import TicketChanges, TicketQuery, expand_all, sort_order, sort_value
 from portalctl.engine import uploads
 from portalctl.engine.db import iso
+from portalctl.engine.portal import Session
 from portalctl.errors import InvalidInput
 from portalctl.model import Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep, read
@@ -21,6 +22,8 @@ from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesI
 
 router = APIRouter(tags=["tickets"])
 Many = Annotated[list[str] | None, Query()]
+PAGE_DEFAULT, PAGE_MAX = 50, 500  # tickets a page
+CURSOR_MAX = 2000
 
 
 def moment(value: str | None, name: str) -> str | None:
@@ -91,19 +94,21 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 async def list_tickets(
     session: SessionDep,
     query: Filters,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description="next_cursor of the previous page.")]
+    = None,
 ) -> Response:
     """Tickets you may see, a page at a time."""
+    return json_response(await read(session.portal, lambda: page_json(session, query, limit, cursor)))
+
+
+def page_json(session: Session, query: TicketQuery, limit: int, cursor: str | None) -> str:
+    """A page of GET /tickets as its JSON text (this route's and the read lane's, server/lane.py)."""
     after = decode_cursor(cursor, query.sort) if cursor else None
-
-    def page() -> str:
-        found = list(session.tickets.list_json(query.but(limit=limit + 1), after=after))  # one more: a next page?
-        items = found[:limit]
-        next_cursor = encode_cursor(query.sort, Ticket(**json.loads(items[-1]))) if len(found) > limit else None
-        return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
-
-    return json_response(await read(session.portal, page))
+    found = list(session.tickets.list_json(query.but(limit=limit + 1), after=after))  # one more: a next page?
+    items = found[:limit]
+    next_cursor = encode_cursor(query.sort, Ticket(**json.loads(items[-1]))) if len(found) > limit else None
+    return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
 
 
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
@@ -124,7 +129,12 @@ def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ti
 @router.get("/tickets/{ticket_id}", response_model=Ticket)
 async def get_ticket(ticket_id: PathId, session: SessionDep) -> Response:
     """The ticket with its conversation and attachments (customers never see internal notes)."""
-    return json_response(await read(session.portal, lambda: dumps(session.tickets.get(ticket_id).to_dict())))
+    return json_response(await read(session.portal, lambda: ticket_json(session, ticket_id)))
+
+
+def ticket_json(session: Session, ticket_id: int) -> str:
+    """GET /tickets/{ticket_id}'s JSON text (this route's and the read lane's)."""
+    return dumps(session.tickets.get(ticket_id).to_dict())
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=Ticket, dependencies=IDEMPOTENT)
