@@ -5,10 +5,11 @@ FastAPI solves every dependency's parameters anew on each request (their types i
 looked up and validated): measured in-process, that was more than half of showing a ticket and a third of a page
 of 50, more than the database reads themselves. This pure ASGI middleware, the innermost, so the access log,
 metrics and the ceiling on requests see these requests as any other, answers the requests it understands
-completely and passes everything else on to the FastAPI routes: no token, a parameter it does not know, one given
-twice, or a value FastAPI would refuse or convert (a limit of 0, `overdue=1`). The answer is made by the functions
-the routes call (deps.signed_in, tickets.page_json and ticket_json), so the rules, the access checks and the bytes
-are the same whichever way a request goes; tests hold both ways to the same answers.
+completely and passes everything else on to the FastAPI routes: no token, a parameter it does not know (any at
+all on a ticket), one given twice, or a value FastAPI would refuse or convert (a limit of 0, `overdue=1`). The
+answer is made by the functions the routes call (deps.signed_in, tickets.page_json and ticket_json), so the rules,
+the access checks and the bytes are the same whichever way a request goes; tests/server/test_lane.py holds both
+ways to the same answers.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class ReadLane:
         work: Work | None = None
         if path == self.listing_path:
             template, work = "/tickets", listing(scope["query_string"])
-        elif path.startswith(self.ticket_prefix):
+        elif path.startswith(self.ticket_prefix) and not scope["query_string"]:
             template, work = "/tickets/{ticket_id}", showing(path[len(self.ticket_prefix):])
         token = bearer(scope) if work is not None else None
         return (template, token, work) if token and work else None
