@@ -451,9 +451,9 @@ class Idempotency:
                 return None
             stored = self._stored(row, request_hash)
         except BaseException:
-            self._end("ROLLBACK")
+            self.conn.rollback()
             raise
-        self._end("COMMIT")
+        self.conn.commit()
         return stored
 
     @staticmethod
@@ -481,15 +481,14 @@ class Idempotency:
                 (user_id, key, request_hash, status, body, self.portal.now()),
             )
         except BaseException:
-            self._end("ROLLBACK")
+            self.conn.rollback()
             raise
-        self.conn.execute("COMMIT")
+        self.conn.commit()
 
     def fail(self, *, keep_work: bool) -> None:
         """The request failed: its key stays free for a retry. `keep_work` commits what it wrote anyway, as it
         would have without a key (a failed sign-in is counted); otherwise (it crashed) nothing of it is kept."""
-        self._end("COMMIT" if keep_work else "ROLLBACK")
-
-    def _end(self, statement: str) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute(statement)
+        if keep_work:
+            self.conn.commit()
+        else:
+            self.conn.rollback()

@@ -111,6 +111,14 @@ class PgConnection:
         self.raw.execute("BEGIN")
         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("ROLLBACK")
+
     def close(self) -> None:
         if self.raw is not None:
             if self.in_transaction:

@@ -1,11 +1,12 @@
 """`Idempotency-Key` on POST: a retried request gets the first response instead of doing the work twice.
 
 ASGI middleware, because it must see the raw request (to fingerprint it) and the whole response (to keep it).
+A request holds one pooled connection from its token's check to its commit: the route works on it too.
 The request's size limit is checked from its headers before a byte of the body is read; the body is then spooled
 to disk past 1 MB, so uploads keep constant memory.
 
 The key's record and the work it guards commit in one transaction (engine.auth.Idempotency): this middleware
-opens the portal connection, begins the write transaction and hands the connection to the route (server.deps reads
+borrows the portal connection, begins the write transaction and hands the connection to the route (server.deps reads
 it from the request's state), whose own transactions become savepoints in it; the response is recorded and
 everything committed before the response goes out. A crash anywhere leaves both or neither, so a retry after any
 crash gets the first response or does the work once. Only successful responses are kept: a failed request keeps
@@ -27,11 +28,12 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalctl.engine import uploads
-from portalctl.engine.auth import Idempotency, StoredResponse, authenticate
+from portalctl.engine.auth import Idempotency, StoredResponse
 from portalctl.engine.portal import Portal
 from portalctl.errors import PortalError, Unavailable
 from portalctl.server import bodylimit
-from portalctl.server.deps import SHARED_PORTAL, ServerConfig
+from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
+from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error, log
 
 SPOOL_IN_MEMORY = 1 << 20
@@ -41,27 +43,37 @@ NOT_SAVED = Unavailable("the portal could not save this request; nothing of it w
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, config: ServerConfig, uploads_path: str) -> None:
+    def __init__(self, app: ASGIApp, config: ServerConfig, portals: PortalPool, uploads_path: str) -> None:
         self.app = app
         self.config = config
+        self.portals = portals
         self.uploads_path = uploads_path  # the one POST whose body is a file, up to the attachment limit
         # The portal has one write lock (SQLite's, or PostgreSQL's advisory lock), held here for a whole request:
         # keyed requests queue for it in turn here, holding no thread, rather than in SQLite's busy loop.
         self.writers = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers(scope=scope) if scope["type"] == "http" else Headers()
+        headers = Headers(scope=scope) if scope["type"] == "http" and scope["method"] == "POST" else Headers()
         key = headers.get("idempotency-key", "")
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scope["type"] != "http" or scope["method"] != "POST" or not key or scheme.lower() != "bearer":
+        if not key or scheme.lower() != "bearer":
             await self.app(scope, receive, send)
             return
-        who = await run_in_threadpool(self._identify, token.strip())
-        if who is None:  # no valid token: the route answers 401 itself
-            await self.app(scope, receive, send)
-            return
-        user_id, email, file_limit = who
-        scope.setdefault("state", {})["user"] = email  # for the access log, replays included
+        # One connection for the whole request: the token's check, the key's record and the route's work.
+        async with borrowed(self.portals) as portal:
+            try:
+                session = await signed_in(scope, portal, token.strip())
+                file_limit = await read(portal, lambda: uploads.max_bytes(portal))
+            except PortalError:
+                session = None
+            if session is not None:
+                await self._keyed(scope, receive, send, portal, (session.actor.id, key), file_limit)
+                return
+        await self.app(scope, receive, send)  # no valid token: the route answers 401 itself
+
+    async def _keyed(self, scope: Scope, receive: Receive, send: Send, portal: Portal, who: tuple[int, str],
+                     file_limit: int) -> None:
+        user_id, key = who
         is_upload = scope["path"] == self.uploads_path
         limit = file_limit if is_upload else bodylimit.JSON_LIMIT
         if bodylimit.declared_over(scope, limit):  # refused before a byte of the body is read
@@ -74,7 +86,6 @@ class IdempotencyMiddleware:
             if fingerprint is None:
                 await from_portal_error(too_large(is_upload, limit))(scope, receive, send)
                 return
-            portal = await run_in_threadpool(self.config.open)
             held = False
 
             def release() -> None:  # once the transaction is over, before the answer goes out
@@ -102,18 +113,6 @@ class IdempotencyMiddleware:
                                 release)
             finally:
                 release()
-                await run_in_threadpool(portal.close)
-
-    def _identify(self, token: str) -> tuple[int, str, int] | None:
-        """(user id, e-mail, largest file accepted) for a valid token, else None."""
-        portal: Portal = self.config.open()
-        try:
-            actor = portal.session(authenticate(portal, token)).actor
-            return actor.id, actor.email, uploads.max_bytes(portal)
-        except PortalError:
-            return None
-        finally:
-            portal.close()
 
     @staticmethod
     async def _spool(scope: Scope, receive: Receive, body: IO[bytes], limit: int) -> str | None:

@@ -114,16 +114,20 @@ def page_json(session: Session, query: TicketQuery, limit: int, cursor: str | No
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
     200: {"model": Ticket, "description": "A dedupe key matched an active ticket: no new ticket (created: false)."},
 })
-def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ticket:
+def create_ticket(body: TicketIn, session: SessionDep) -> Response:
     files = uploads.claim(session, body.uploads)
     try:
         ticket = session.tickets.create(body.draft(files))
     except BaseException:
         uploads.release(session, body.uploads)
         raise
-    if ticket.created is False:
-        response.status_code = 200
-    return ticket
+    return ticket_response(ticket, 200 if ticket.created is False else 201)
+
+
+def ticket_response(ticket: Ticket, status: int = 200) -> Response:
+    """A ticket written by a change as JSON straight from the engine's record (server/fastjson.py): the write
+    routes answer in their transaction, so pydantic's second look at the ticket would hold the write lock."""
+    return json_response(dumps(ticket.to_dict()), status)
 
 
 @router.get("/tickets/{ticket_id}", response_model=Ticket)
@@ -138,31 +142,31 @@ def ticket_json(session: Session, ticket_id: int) -> str:
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=Ticket, dependencies=IDEMPOTENT)
-def reply(ticket_id: PathId, body: ReplyIn, session: SessionDep) -> Ticket:
+def reply(ticket_id: PathId, body: ReplyIn, session: SessionDep) -> Response:
     files = uploads.claim(session, body.uploads)
     try:
-        return session.tickets.reply(ticket_id, body=body.body, internal=body.internal, status=body.status,
-                                     attachments=files)
+        return ticket_response(session.tickets.reply(ticket_id, body=body.body, internal=body.internal,
+                                                     status=body.status, attachments=files))
     except BaseException:
         uploads.release(session, body.uploads)
         raise
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=Ticket, dependencies=IDEMPOTENT)
-def close(ticket_id: PathId, session: SessionDep) -> Ticket:
-    return session.tickets.close(ticket_id)
+def close(ticket_id: PathId, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.close(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/reopen", response_model=Ticket, dependencies=IDEMPOTENT)
-def reopen(ticket_id: PathId, session: SessionDep) -> Ticket:
-    return session.tickets.reopen(ticket_id)
+def reopen(ticket_id: PathId, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.reopen(ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}", response_model=Ticket)
-def update(ticket_id: PathId, body: TicketChangesIn, session: SessionDep) -> Ticket:
-    return session.tickets.update(ticket_id, TicketChanges(**body.model_dump()))
+def update(ticket_id: PathId, body: TicketChangesIn, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.update(ticket_id, TicketChanges(**body.model_dump())))
 
 
 @router.post("/tickets/{ticket_id}/ccs", response_model=Ticket, dependencies=IDEMPOTENT)
-def ccs(ticket_id: PathId, body: CcIn, session: SessionDep) -> Ticket:
-    return session.tickets.cc(ticket_id, add=body.add, remove=body.remove)
+def ccs(ticket_id: PathId, body: CcIn, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.cc(ticket_id, add=body.add, remove=body.remove))
