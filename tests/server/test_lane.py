@@ -1,17 +1,21 @@
-"""The read lane (server/lane.py) answers GET /tickets and GET /tickets/{id} as the FastAPI routes do, byte for
-byte, for every kind of user; and a token it remembers stops working the moment it is revoked elsewhere.
+"""The lanes (server/lane.py) answer as the FastAPI routes do: GET /tickets and GET /tickets/{id} byte for byte,
+keyed creates and replies alike, for every kind of user; and a token the server remembers stops working the moment
+it is revoked elsewhere.
 
-A request the lane does not take (an unknown parameter: `via=route`) goes FastAPI's way, so each request below is
-sent both ways to the one real server and the answers compared.
+A request a lane does not take (an unknown parameter, `via=route`; a content type with a charset) goes FastAPI's
+way, so each request below is sent both ways to the one real server and the answers compared.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from portalctl.server.lane import listing, showing
+from portalctl.server.lane import listing, showing, writing
 from tests.server.conftest import (
     ADMIN,
     AGENT,
@@ -144,3 +148,64 @@ def test_the_lane_takes_only_what_it_reads_plainly() -> None:
     for query in (b"limit=0", b"limit=501", b"limit=05", b"limit=5&limit=6", b"overdue=1", b"search=",
                   b"sort=id&sort=id", b"via=route", b"cursor=" + b"x" * 2001):
         assert listing(query) is None
+
+
+ROUTE_WAY = "application/json; charset=utf-8"  # a content type the write lane leaves to FastAPI's route
+
+
+def comparable(ticket: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's answer without what differs between two tickets made one after the other."""
+    moments = ("created_at", "updated_at", "due_at")
+    return {key: value for key, value in ticket.items() if key not in ("id", *moments)} | {
+        "comments": [{k: v for k, v in c.items() if k not in ("id", "created_at")} for c in ticket["comments"]]}
+
+
+@pytest.mark.parametrize("email", [AGENT, ANA])
+def test_keyed_creates_and_replies_answer_as_the_routes_do(email: str, as_user: Callable[[str], Api]) -> None:
+    api = as_user(email)
+    draft = {"subject": f"Lane or route {email}", "body": "la VPN no conecta", "priority": "high",
+             "tags": ["vpn"], "ccs": ["watcher@acme.test"]}
+    answers = []
+    for content_type in ("application/json", ROUTE_WAY):
+        created = api.post("/tickets", data=json.dumps(draft), headers={
+            "Content-Type": content_type, "Idempotency-Key": str(uuid.uuid4())})
+        assert created.status_code == 201, created.text
+        key = str(uuid.uuid4())
+        replied = api.post(f"/tickets/{created.json()['id']}/replies", data=json.dumps({"body": "Sigue igual."}),
+                           headers={"Content-Type": content_type, "Idempotency-Key": key})
+        again = api.post(f"/tickets/{created.json()['id']}/replies", data=json.dumps({"body": "Sigue igual."}),
+                         headers={"Content-Type": content_type, "Idempotency-Key": key})
+        assert again.headers["Idempotent-Replayed"] == "true" and again.content == replied.content
+        shown = api.get(f"/tickets/{created.json()['id']}").json()
+        assert [c["body"] for c in shown["comments"]] == ["la VPN no conecta", "Sigue igual."]  # one reply
+        answers.append((comparable(created.json()), replied.status_code, comparable(replied.json())))
+    assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("body", [
+    {"subject": "Sin cuerpo"},  # the model refuses it
+    {"subject": "x", "body": "y", "priority": "urgentísima"},  # the engine refuses it
+    {"subject": "x", "body": "y", "unknown": 1},
+])
+def test_refused_keyed_creates_answer_as_the_route_does(body: dict[str, Any], as_user: Callable[[str], Api]) -> None:
+    api = as_user(ANA)
+    answers = []
+    for content_type in ("application/json", ROUTE_WAY):
+        refused = api.post("/tickets", data=json.dumps(body), headers={
+            "Content-Type": content_type, "Idempotency-Key": str(uuid.uuid4())})
+        answers.append((refused.status_code, refused.headers["Content-Type"], refused.json()))
+    assert answers[0] == answers[1] and answers[0][0] == 422
+
+
+def test_the_write_lane_takes_only_bodies_the_route_would_accept() -> None:
+    def scope(path: str, content_type: str = "application/json", query: bytes = b"") -> dict[str, Any]:
+        return {"path": path, "query_string": query, "headers": [(b"content-type", content_type.encode())]}
+
+    good = json.dumps({"subject": "s", "body": "b"}).encode()
+    assert writing(scope("/api/v1/tickets"), good, "/api/v1") is not None
+    assert writing(scope("/api/v1/tickets/7/replies"), b'{"body": "b"}', "/api/v1") is not None
+    for refused in (scope("/api/v1/tickets", ROUTE_WAY), scope("/api/v1/tickets", query=b"x=1"),
+                    scope("/api/v1/tickets/07/replies"), scope("/api/v1/tickets/7/close")):
+        assert writing(refused, good if refused["path"].endswith("tickets") else b'{"body": "b"}', "/api/v1") is None
+    for body in (b"", b"{", b'{"subject": "s"}', b"\xff", b'{"subject": "s", "body": "b", "extra": 1}'):
+        assert writing(scope("/api/v1/tickets"), body, "/api/v1") is None

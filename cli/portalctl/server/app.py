@@ -95,8 +95,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     problems.install(app)
     app.add_middleware(ReadLane, prefix=PREFIX, portals=app.state.portals)  # innermost: only GETs it answers whole
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # its 413 is a problem
-    app.add_middleware(IdempotencyMiddleware, config=app.state.config, portals=app.state.portals,
-                       uploads_path=PREFIX + "/uploads")
+    app.add_middleware(IdempotencyMiddleware, config=app.state.config, portals=app.state.portals, prefix=PREFIX)
     app.add_middleware(AccessLogMiddleware)
     slots = dialect_for(db).request_slots()
     if slots is not None:  # outermost: a request waiting for a slot holds no connection

@@ -25,14 +25,16 @@ from typing import IO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalctl.engine import uploads
 from portalctl.engine.auth import Idempotency, StoredResponse
-from portalctl.engine.portal import Portal
+from portalctl.engine.portal import Portal, Session
 from portalctl.errors import PortalError, Unavailable
 from portalctl.server import bodylimit
 from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
+from portalctl.server.lane import Write, route_of, writing
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error, log
 
@@ -43,11 +45,12 @@ NOT_SAVED = Unavailable("the portal could not save this request; nothing of it w
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, config: ServerConfig, portals: PortalPool, uploads_path: str) -> None:
+    def __init__(self, app: ASGIApp, config: ServerConfig, portals: PortalPool, prefix: str) -> None:
         self.app = app
         self.config = config
         self.portals = portals
-        self.uploads_path = uploads_path  # the one POST whose body is a file, up to the attachment limit
+        self.prefix = prefix
+        self.uploads_path = prefix + "/uploads"  # the one POST whose body is a file, up to the attachment limit
         # The portal has one write lock (SQLite's, or PostgreSQL's advisory lock), held here for a whole request:
         # keyed requests queue for it in turn here, holding no thread, rather than in SQLite's busy loop.
         self.writers = asyncio.Lock()
@@ -67,13 +70,14 @@ class IdempotencyMiddleware:
             except PortalError:
                 session = None
             if session is not None:
-                await self._keyed(scope, receive, send, portal, (session.actor.id, key), file_limit)
+                await self._keyed(scope, receive, send, portal, (session, key), file_limit)
                 return
         await self.app(scope, receive, send)  # no valid token: the route answers 401 itself
 
-    async def _keyed(self, scope: Scope, receive: Receive, send: Send, portal: Portal, who: tuple[int, str],
+    async def _keyed(self, scope: Scope, receive: Receive, send: Send, portal: Portal, who: tuple[Session, str],
                      file_limit: int) -> None:
-        user_id, key = who
+        session, key = who
+        user_id = session.actor.id
         is_upload = scope["path"] == self.uploads_path
         limit = file_limit if is_upload else bodylimit.JSON_LIMIT
         if bodylimit.declared_over(scope, limit):  # refused before a byte of the body is read
@@ -86,6 +90,18 @@ class IdempotencyMiddleware:
             if fingerprint is None:
                 await from_portal_error(too_large(is_upload, limit))(scope, receive, send)
                 return
+            record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
+            direct = None if is_upload else writing(scope, whole(body), self.prefix)
+            if direct is not None:
+                # No queue on the event loop for these: the work waits for the write lock on its thread and holds
+                # it only there, start to commit (a turn of a busy event loop took longer than the write).
+                template, work = direct
+                answer = await run_in_threadpool(at_once, record, (user_id, key, fingerprint), session, work)
+                if answer is not None:
+                    scope["route"] = route_of("POST", template)
+                    await (replay_response(answer, send) if isinstance(answer, StoredResponse)
+                           else answer(scope, receive, send))
+                    return
             held = False
 
             def release() -> None:  # once the transaction is over, before the answer goes out
@@ -97,7 +113,6 @@ class IdempotencyMiddleware:
             try:
                 await self.writers.acquire()
                 held = True
-                record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
                 try:
                     stored = await run_in_threadpool(record.begin, user_id, key, fingerprint)
                 except PortalError as exc:
@@ -176,6 +191,43 @@ class IdempotencyMiddleware:
             if not ended:  # the route failed before answering: nothing of it is kept
                 await run_in_threadpool(record.fail, keep_work=False)
                 release()
+
+
+def at_once(record: Idempotency, request: tuple[int, str, str], session: Session, work: Write
+            ) -> Response | StoredResponse | None:
+    """A write of server/lane.py's, start to commit on this one thread: the key's check, the route's work, its
+    answer recorded with it, all in one transaction, as IdempotencyMiddleware._run does across the event loop.
+    None: the route failed unexpectedly and nothing of it was kept; FastAPI's way then answers it."""
+    try:
+        stored = record.begin(*request)
+    except PortalError as exc:
+        return from_portal_error(exc)
+    if stored is not None:
+        return stored
+    try:
+        response = work(session)
+    except PortalError as exc:  # refused: what it wrote is kept (as without a key), the key is not
+        record.fail(keep_work=True)
+        return from_portal_error(exc)
+    except BaseException as exc:
+        record.fail(keep_work=False)
+        if isinstance(exc, Exception):
+            return None
+        raise
+    try:
+        record.finish(*request, response.status_code, bytes(response.body))
+    except Exception:
+        log.exception("could not commit %s", response.status_code)
+        record.fail(keep_work=False)
+        return from_portal_error(NOT_SAVED)
+    return response
+
+
+def whole(body: IO[bytes]) -> bytes:
+    """A spooled body's bytes, leaving it to be read again from the start."""
+    raw = body.read()
+    body.seek(0)
+    return raw
 
 
 def too_large(is_upload: bool, limit: int) -> PortalError:

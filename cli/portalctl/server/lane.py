@@ -14,11 +14,15 @@ ways to the same answers.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
-from starlette.datastructures import QueryParams
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portalctl.engine.portal import Session
@@ -28,15 +32,18 @@ from portalctl.server.deps import borrowed, read, signed_in
 from portalctl.server.fastjson import json_response
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error
-from portalctl.server.schemas import MAX_ID
+from portalctl.server.schemas import MAX_ID, ReplyIn, TicketIn
 
 Work = Callable[[Session], str]
+Write = Callable[[Session], Response]
+M = TypeVar("M", bound=BaseModel)
 # GET /tickets's query parameters (tickets.ticket_filters and list_tickets), by how the lane reads them.
 REPEATABLE = ("status", "priority", "type", "department", "assignee", "tag")
 TEXTS = ("requester", "organization", "created_since", "created_until", "updated_since", "search", "sort", "cursor")
 FLAGS = {"true": True, "false": False}  # FastAPI takes more spellings (1, yes, on...): those go its way
 FLAG_NAMES = ("overdue", "mine")
 NUMBER = re.compile(r"[1-9][0-9]{0,18}")  # as written by a program: no sign, no leading zero, no spaces
+REPLIES = "/replies"
 
 
 class ReadLane:
@@ -45,8 +52,6 @@ class ReadLane:
         self.portals = portals
         self.listing_path = prefix + "/tickets"
         self.ticket_prefix = prefix + "/tickets/"
-        # The routes these requests would have matched: the metrics label requests by their template.
-        self.routes = {getattr(route, "path_format", None): route for route in tickets.router.routes}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self.understood(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
@@ -60,7 +65,7 @@ class ReadLane:
                 response = json_response(await read(portal, lambda: work(session)))
             except PortalError as exc:
                 response = from_portal_error(exc)
-        scope["route"] = self.routes[template]
+        scope["route"] = route_of("GET", template)
         await response(scope, receive, send)
 
     def understood(self, scope: Scope) -> tuple[str, str, Work] | None:
@@ -75,6 +80,14 @@ class ReadLane:
         return (template, token, work) if token and work else None
 
 
+@cache
+def route_of(method: str, template: str) -> Any:
+    """The FastAPI route a request the lane answers would have matched: the metrics label requests by its
+    template (scope["route"])."""
+    return next(route for route in tickets.router.routes
+                if getattr(route, "path_format", None) == template and method in getattr(route, "methods", ()))
+
+
 def bearer(scope: Scope) -> str | None:
     """The token of an `Authorization: Bearer TOKEN` header, the first one, in its plain form only."""
     for name, value in scope["headers"]:
@@ -84,11 +97,13 @@ def bearer(scope: Scope) -> str | None:
     return None
 
 
+def ticket_number(segment: str) -> int | None:
+    return int(segment) if NUMBER.fullmatch(segment) and int(segment) <= MAX_ID else None
+
+
 def showing(segment: str) -> Work | None:
-    if not NUMBER.fullmatch(segment) or int(segment) > MAX_ID:
-        return None
-    ticket_id = int(segment)
-    return lambda session: tickets.ticket_json(session, ticket_id)
+    ticket_id = ticket_number(segment)
+    return None if ticket_id is None else lambda session: tickets.ticket_json(session, ticket_id)
 
 
 def listing(query_string: bytes) -> Work | None:
@@ -119,3 +134,32 @@ def listing(query_string: bytes) -> Work | None:
         return tickets.page_json(session, tickets.ticket_filters(**lists, **given), limit, cursor)
 
     return page
+
+
+def writing(scope: Scope, raw: bytes, prefix: str) -> tuple[str, Write] | None:
+    """(route template, the route's work) for the two busiest writes, POST /tickets and POST
+    /tickets/{id}/replies, when their JSON body is one the route would accept; None otherwise (FastAPI's way).
+
+    server/idempotency.py runs the work in one go on a worker thread: its transaction, the key's record and the
+    commit, with no turn of the event loop (nor FastAPI's routing) while the write lock is held.
+    """
+    path: str = scope["path"]
+    if scope["query_string"] or Headers(scope=scope).get("content-type") != "application/json":
+        return None
+    if path == prefix + "/tickets":
+        draft = parsed(TicketIn, raw)
+        return None if draft is None else ("/tickets", lambda session: tickets.create_ticket(draft, session))
+    replied = path.startswith(prefix + "/tickets/") and path.endswith(REPLIES)
+    ticket_id = ticket_number(path[len(prefix + "/tickets/"):-len(REPLIES)]) if replied else None
+    reply = parsed(ReplyIn, raw) if ticket_id is not None else None
+    if ticket_id is None or reply is None:
+        return None
+    return "/tickets/{ticket_id}" + REPLIES, lambda session: tickets.reply(ticket_id, reply, session)
+
+
+def parsed(model: type[M], raw: bytes) -> M | None:
+    """The body as FastAPI reads it (json.loads, then the model), or None where FastAPI would answer an error."""
+    try:
+        return model.model_validate(json.loads(raw))
+    except (ValueError, ValidationError):  # not JSON, not UTF-8, not the model
+        return None
