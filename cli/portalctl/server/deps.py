@@ -92,13 +92,21 @@ def no_token() -> Unauthenticated:
 
 async def signed_in(scope: Scope, portal: Portal, token: str) -> Session:
     """The session of a token's user, who is named in the request's state for the access log. Shared by the routes'
-    dependency above and the read lane (server/lane.py)."""
-    if reads_on_loop(portal):
-        session, due = token_session(portal, token)
-    else:
-        session, due = await run_in_threadpool(token_session, portal, token)
+    dependency above and the lanes (server/lane.py)."""
+    if not reads_on_loop(portal):
+        return await run_in_threadpool(sign_in, scope, portal, token)
+    session, due = token_session(portal, token)
     if due is not None:  # once a minute a token: a write, which may wait for the lock, so on a worker thread
         await run_in_threadpool(touch_token, portal, due)
+    scope.setdefault("state", {})["user"] = session.actor.email
+    return session
+
+
+def sign_in(scope: Scope, portal: Portal, token: str) -> Session:
+    """`signed_in` on a worker thread, start to end."""
+    session, due = token_session(portal, token)
+    if due is not None:
+        touch_token(portal, due)
     scope.setdefault("state", {})["user"] = session.actor.email
     return session
 
