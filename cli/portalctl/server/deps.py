@@ -3,7 +3,7 @@
 One database connection per request, never shared between requests, borrowed for the request's life
 (server/pool.py; on PostgreSQL from psycopg's pool): FastAPI may run a request's dependencies and handler on
 different worker threads, so a thread-local connection could be used by two requests at once. A POST with an
-Idempotency-Key gets the connection the idempotency middleware opened, with its write transaction already begun, so
+Idempotency-Key gets the connection the idempotency middleware borrowed, with its write transaction already begun, so
 the route's work commits together with the key's record.
 """
 
