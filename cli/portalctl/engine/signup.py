@@ -122,8 +122,8 @@ def register(portal: Portal, *, email: str, password: str, terms_version: str, c
         send_mail(portal, to=email, subject="You already have an account on the support portal", smtp_url=smtp_url,
                   body=f"Hello {existing['name']},\n\nsomeone (we hope you) tried to register this address on the "
                        "support portal, but it already has an account: sign in with it.\nIf you forgot the "
-                       f"password, ask for a reset link at {base}/api/v1/auth/password-reset "
-                       "(portalctl: POST {\"email\": ...}).\n\nIf it was not you, ignore this message.\n")
+                       f"password, ask for a reset link: POST {{\"email\": \"{email}\"}} to "
+                       f"{base}/api/v1/auth/password-reset.\n\nIf it was not you, ignore this message.\n")
         return
     secret = secrets.token_urlsafe(32)
     with transaction(portal.conn):
