@@ -65,16 +65,18 @@ class RateLimited(Unavailable, status=429, code="rate_limited"):
 @dataclass(frozen=True)
 class Throttle:
     """Which attempts slow an address down: kept in `table` (email, client, created_at), the free ones per
-    (address, e-mail) and per address, and what a throttled caller is told."""
+    (address, e-mail) and per address, the first wait after them (doubling with each further attempt), and what a
+    throttled caller is told."""
 
     table: str
     per_account: int
     per_client: int
+    first_delay: timedelta
     message: str
     hint: str
 
 
-LOGIN_THROTTLE = Throttle("login_attempts", FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_CLIENT,
+LOGIN_THROTTLE = Throttle("login_attempts", FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_CLIENT, FIRST_DELAY,
                           "too many failed sign-ins from this address; wait before trying again",
                           "or ask for a reset link if the password is forgotten")
 
@@ -222,7 +224,7 @@ def check_throttle(portal: Portal, throttle: Throttle, email: str, client: str, 
         ).fetchone()
         if failures < free:
             continue
-        delay = min(THROTTLE_WINDOW, FIRST_DELAY * 2 ** min(failures - free, 20))
+        delay = min(THROTTLE_WINDOW, throttle.first_delay * 2 ** min(failures - free, 20))
         wait = parse_iso(last) + delay - now
         if wait.total_seconds() > 0:
             raise RateLimited(throttle.message, retry_after=max(1, math.ceil(wait.total_seconds())),

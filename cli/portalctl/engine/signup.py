@@ -39,8 +39,11 @@ if TYPE_CHECKING:
 VERIFY_LIFETIME = timedelta(hours=24)
 TERMS_MAX = 100_000
 TERMS_VERSION_MAX = 64
-SIGNUP_THROTTLE = Throttle("signup_attempts", 2, 5, "too many sign-ups from this address; wait before trying again",
-                           "each address may register a few times in 15 minutes")
+# Every registration counts (it sends a mail): 5 from an address in 15 minutes (2 for one e-mail), then a minute's
+# wait that doubles with each further one.
+SIGNUP_THROTTLE = Throttle("signup_attempts", 2, 5, timedelta(minutes=1),
+                           "too many sign-ups from this address; wait before trying again",
+                           "an address may register a few times in 15 minutes")
 
 
 @dataclass
