@@ -55,8 +55,11 @@ class NoticeService:
         sql = f"{SELECT} WHERE n.starts_at <= ? AND n.ends_at > ?"
         params: list[object] = [now, now]
         if not self.actor.is_staff:  # for everyone, or aimed at their organisation or their country
+            country = self.conn.execute(  # read now: the profile may change while a session lasts
+                "SELECT COALESCE(u.country, o.country) FROM users u LEFT JOIN organizations o ON o.id = u.org_id"
+                " WHERE u.id = ?", (self.actor.id,)).fetchone()[0]
             sql += " AND ((n.org_id IS NULL AND n.countries = '[]') OR n.org_id = ? OR n.countries LIKE ?)"
-            params += [self.actor.org_id, f'%"{self.actor.country}"%' if self.actor.country else ""]
+            params += [self.actor.org_id, f'%"{country}"%' if country else ""]
         if unseen:
             sql += " AND NOT EXISTS (SELECT 1 FROM notice_views v WHERE v.notice_id = n.id AND v.user_id = ?)"
             params.append(self.actor.id)

@@ -47,7 +47,6 @@ class Actor:
     org_id: int | None
     org_shared: bool
     manager: bool = False  # runs their organisation's contacts and sees its tickets
-    country: str | None = None  # their own, else their organisation's (notices aimed at countries)
 
     @property
     def is_staff(self) -> bool:
@@ -106,7 +105,7 @@ class Portal:
     def session(self, email: str) -> Session:
         row = self.conn.execute(
             "SELECT u.id, u.email, u.name, u.role, u.org_id, u.active, COALESCE(o.shared_tickets, 0) AS shared,"
-            " u.manager, COALESCE(u.country, o.country) AS country"
+            " u.manager"
             " FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = ?",
             (email,),
         ).fetchone()
@@ -116,7 +115,7 @@ class Portal:
             raise PermissionDenied(f"user {email} is deactivated", hint="an admin can reactivate the account",
                                    about="user")
         actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]),
-                      manager=bool(row["manager"]) and row["role"] == "customer", country=row["country"])
+                      manager=bool(row["manager"]) and row["role"] == "customer")
         return Session(self, actor)
 
     def close(self) -> None:
