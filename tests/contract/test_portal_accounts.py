@@ -101,7 +101,8 @@ def test_organisations_map_email_domains(client: ClientFor, word: str) -> None:
 def test_notices_aimed_at_countries(client: ClientFor, word: str) -> None:
     admin = client(ADMIN).portal_accounts
     admin.update_organization("globex", country="CO")
-    colombia = client(ADMIN).accounts.add_notice(title=f"{word} DIAN", body="", ends="2099-01-01T00:00Z", countries=["co"])
+    colombia = client(ADMIN).accounts.add_notice(title=f"{word} DIAN", body="", ends="2099-01-01T00:00Z",
+                                                 countries=["co"])
     assert colombia.countries == ["CO"] and colombia.organization is None
 
     def sees(email: str) -> bool:
@@ -113,8 +114,8 @@ def test_notices_aimed_at_countries(client: ClientFor, word: str) -> None:
     assert sees(ANA)
     client(ANA).accounts.update_me(country="")
     assert not sees(ANA)
-    both = client(ADMIN).accounts.add_notice(title=f"{word} both", body="", ends="2099-01-01T00:00Z", organization="acme",
-                                             countries=["CO"])
+    both = client(ADMIN).accounts.add_notice(title=f"{word} both", body="", ends="2099-01-01T00:00Z",
+                                             organization="acme", countries=["CO"])
     assert {n.id for n in client(BOB).accounts.notices()} >= {both.id}  # the users of either target
     assert both.id in {n.id for n in client(CARLA).accounts.notices()}
     with pytest.raises(InvalidInput, match="unknown country"):
