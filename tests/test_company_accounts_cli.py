@@ -108,8 +108,10 @@ def test_me_update_photo(portal: Portal, cli: Run, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     sha = json.loads(done.stdout)["photo_sha256"]
     for bad in (gif, fake):
-        refused = cli("me", "update", "--photo", str(bad), "--title", "Jefa", user=ANA)
+        refused = cli("me", "update", "--photo", str(bad), user=ANA)
         assert refused.exit_code == 2 and "not a photo" in refused.stderr
+    both = cli("me", "update", "--photo", str(photo), "--title", "Jefa", user=ANA)  # could half succeed: refused
+    assert both.exit_code == 2 and "on its own" in both.stderr
     me = json.loads(cli("me", "-o", "json", user=ANA).stdout)
     assert (me["photo_sha256"], me["title"]) == (sha, None)  # neither the photo nor the title changed
     saved = tmp_path / "bob-sees-ana.webp"

@@ -39,7 +39,7 @@ def me(ctx: click.Context, output: Output) -> None:
               help="Your photo: PNG, JPEG or WebP (checked by content), at most 5 MB.")
 @output_options(ME_COLUMNS)
 def update(output: Output, photo: Path | None, **changes: str | None) -> None:
-    """Change your name, title, phone, language, timezone, country or photo.
+    """Change your name, title, phone, language, timezone or country; or your photo (on its own).
 
     \b
     Examples:
@@ -51,13 +51,15 @@ def update(output: Output, photo: Path | None, **changes: str | None) -> None:
         raise click.UsageError("pass at least one of --name, --title, --phone, --language, --timezone, --country, "
                                "--photo")
     client = app().client
-    if photo is not None:  # first: a refused photo leaves the rest unchanged too
-        from portalctl.contract import Upload
+    if photo is None:
+        output.one(client.accounts.update_me(**given))
+        return
+    if given:  # two requests could half succeed; one at a time, a refusal changes nothing
+        raise click.UsageError("--photo goes on its own: change the photo, then the rest")
+    from portalctl.contract import Upload
 
-        user = client.portal_accounts.set_photo(Upload(photo.name, photo))
-        message(f"Your photo is {photo.name} (sha256 {user.photo_sha256[:12]}…).")
-    if given:
-        user = client.accounts.update_me(**given)
+    user = client.portal_accounts.set_photo(Upload(photo.name, photo))
+    message(f"Your photo is {photo.name} (sha256 {user.photo_sha256[:12]}…).")
     output.one(user)
 
 
