@@ -236,3 +236,19 @@ def test_the_cli_registers_and_verifies(server: Server, inbox: Inbox, tmp_path: 
     reused = portalctl("auth", "verify", link.split("token=")[1], "--url", server.url)
     assert reused.returncode == 2 and "used already" in reused.stderr
     assert login(server, email, NEW_PASSWORD).status_code == 201
+
+
+def test_a_managers_reset_link_reaches_the_contact_by_smtp(server: Server, inbox: Inbox) -> None:
+    """A contact manager sends a colleague a reset link (seed 001); it arrives by SMTP and sets the password."""
+    from tests.server.conftest import BOB, CARLA, MARIO
+
+    mario = signed_in(server, MARIO)
+    assert mario.post(f"/contacts/{BOB}/reset-link").status_code == 202
+    assert_problem(mario.post(f"/contacts/{CARLA}/reset-link"), 404, "not_found")
+    assert inbox.to(CARLA, timeout=0.5) == []  # another company's user is mailed nothing
+    link = inbox.link(BOB, "/reset-password")
+    assert link.startswith(PUBLIC + "/reset-password?token=")
+    confirmed = requests.post(server.api + "/auth/password-reset/confirm", timeout=TIMEOUT,
+                              json={"token": link.split("token=")[1], "password": "nueva contraseña de Bob"})
+    assert confirmed.status_code == 204
+    assert login(server, BOB, "nueva contraseña de Bob").status_code == 201
