@@ -7,6 +7,7 @@ One server per database kind for the module; each test uses its own addresses an
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -252,3 +253,29 @@ def test_a_managers_reset_link_reaches_the_contact_by_smtp(server: Server, inbox
                               json={"token": link.split("token=")[1], "password": "nueva contraseña de Bob"})
     assert confirmed.status_code == 204
     assert login(server, BOB, "nueva contraseña de Bob").status_code == 201
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (apt-get install tmux)")
+def test_a_person_registers_at_a_terminal(server: Server, inbox: Inbox, tmp_path: Any) -> None:
+    """On a real terminal (tmux): the terms are shown and asked about, the password is typed twice and never
+    echoed, and the link arrives."""
+    from tests.test_terminal_tmux import DONE, Pane
+
+    set_policy(server, "open")
+    email = "tty@example.org"
+    pane = Pane(tmp_path / "tmux.sock", server_env(tmp_path / "home"))
+    try:
+        pane.type(f"{sys.executable} -m portalctl auth register --url {server.url} --email {email}; echo exit=$?")
+        screen = pane.wait_for(r"Do you accept these terms \(version 2026-01\)\?")
+        assert TERMS in screen
+        pane.type("y")
+        pane.wait_for("Password:")
+        pane.type(NEW_PASSWORD)
+        pane.wait_for("Repeat for confirmation:")
+        pane.type(NEW_PASSWORD)
+        screen = pane.wait_for(DONE)
+    finally:
+        pane.close()
+    assert "exit=0" in screen and NEW_PASSWORD not in screen
+    assert verify(server, inbox.link(email, "/verify-email")).status_code == 200
+    assert login(server, email, NEW_PASSWORD).status_code == 201
