@@ -142,6 +142,7 @@ def test_a_new_address_signs_in_only_after_its_single_use_link(server: Server, i
                        (email,))
     assert row[0] == "2026-01" and row[1] and row[2] and row[1] <= row[2]
 
+    assert count(server, "SELECT COUNT(*) FROM signups WHERE email = ?", email) == 0  # no password hash left over
     again = assert_problem(verify(server, link), 422, "invalid_input")  # single use
     assert "used already" in again["detail"]
     assert count(server, "SELECT COUNT(*) FROM users WHERE email = ?", email) == 1

@@ -311,10 +311,10 @@ MIGRATIONS: list[str] = [
         terms_version TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL,
-        used_at TEXT
+        expires_at TEXT NOT NULL
     );
     CREATE INDEX signups_email ON signups(email, created_at);
+    CREATE INDEX signups_expires ON signups(expires_at);
 
     CREATE TABLE signup_attempts (
         id {id},

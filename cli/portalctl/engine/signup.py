@@ -6,7 +6,8 @@ mapped domain puts the new user in that organisation under either open policy.
 
 A registration is not an account: it is a row of `signups` holding the password's hash, the terms version accepted
 and a verification link's hash. The account is made when the link is used (once, within VERIFY_LIFETIME), so an
-unverified address cannot sign in, and nobody but the mailbox's owner can complete it. Whether the address already
+unverified address cannot sign in, and nobody but the mailbox's owner can complete it. Used and expired
+registrations are deleted, password hashes with them. Whether the address already
 has an account, the answer is the same; the owner of an existing account gets a mail saying so instead of a link.
 Registrations are throttled per address like sign-ins, counting every one, so the form cannot flood a mailbox.
 """
@@ -130,6 +131,7 @@ def register(portal: Portal, *, email: str, password: str, terms_version: str, c
         return
     secret = secrets.token_urlsafe(32)
     with transaction(portal.conn):
+        portal.conn.execute("DELETE FROM signups WHERE expires_at <= ?", (iso(now),))
         portal.conn.execute(
             "INSERT INTO signups (email, name, password_hash, org_id, terms_version, token_hash, created_at,"
             " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -147,7 +149,7 @@ def register(portal: Portal, *, email: str, password: str, terms_version: str, c
 
 def verify(portal: Portal, token: str) -> Verified:
     """Make the account of a registration from its link. The link, and every other pending link of that address,
-    stops working."""
+    stops working: their rows are deleted."""
     invalid = InvalidInput("this verification link is not valid: it was used already, has expired or is mistyped",
                            hint="register again for a new link", about="verification")
     row = portal.conn.execute(
@@ -155,11 +157,10 @@ def verify(portal: Portal, token: str) -> Verified:
         " WHERE s.token_hash = ?", (digest(token.strip()),),
     ).fetchone()
     now = portal.now()
-    if row is None or row["used_at"] or row["expires_at"] <= now:
+    if row is None or row["expires_at"] <= now:
         raise invalid
     with transaction(portal.conn):
-        used = portal.conn.execute("UPDATE signups SET used_at = ? WHERE email = ? AND used_at IS NULL",
-                                   (now, row["email"]))
+        used = portal.conn.execute("DELETE FROM signups WHERE email = ?", (row["email"],))
         if used.rowcount == 0:  # a concurrent verification won
             raise invalid
         insert_user(portal, email=row["email"], name=row["name"], org=row["org_id"],
