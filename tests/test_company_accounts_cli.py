@@ -9,9 +9,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
+from portalctl.client import Client
+from portalctl.config import Profile
 from portalctl.engine.portal import Portal
+from portalctl.errors import Unsupported
 from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA
 from tests.server.photos import GIF, PNG, WEBP
 
@@ -142,3 +146,13 @@ def test_signup_settings_and_register_refusals(portal: Portal, cli: Run, tmp_pat
     assert cli("--no-input", "auth", "register", "--url", "ftp://x", "--email", "x@example.test").exit_code == 2
     assert cli("auth", "verify", "https://help.example.test/verify-email").exit_code == 2  # no token in it
     assert cli("auth", "verify", "tokenonly").exit_code == 2  # a bare token needs --url
+
+
+def test_help_desks_refuse_what_only_a_portalctl_portal_keeps(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTALCTL_TOKEN", "token-for-a-help-desk")
+    for kind in ("zendesk", "freshdesk"):  # opening them sends nothing; asking is refused by name
+        client = Client(Profile(name="desk", backend=kind, url="https://acme.example.com", user="ana@acme.test"))
+        with pytest.raises(Unsupported, match=f"\\({kind}\\) has no company contacts"):
+            client.contacts.list()
+        with pytest.raises(Unsupported, match="photos"):
+            client.portal_accounts.photo(ANA)
