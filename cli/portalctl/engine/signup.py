@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from portalctl.engine.portal import Portal, Session
 
 VERIFY_LIFETIME = timedelta(hours=24)
+# A verification token may be typed as a command's argument (`portalctl auth verify TOKEN --url URL`): the prefix
+# keeps it from starting with "-", which would read as an option (token_urlsafe's alphabet has "-").
+VERIFY_PREFIX = "pcv_"
 TERMS_MAX = 100_000
 TERMS_VERSION_MAX = 64
 # Every registration counts (it sends a mail): 5 from an address in 15 minutes (2 for one e-mail), then a minute's
@@ -129,7 +132,7 @@ def register(portal: Portal, *, email: str, password: str, terms_version: str, c
                        f"password, ask for a reset link: POST {{\"email\": \"{email}\"}} to "
                        f"{base}/api/v1/auth/password-reset.\n\nIf it was not you, ignore this message.\n")
         return
-    secret = secrets.token_urlsafe(32)
+    secret = VERIFY_PREFIX + secrets.token_urlsafe(32)
     with transaction(portal.conn):
         portal.conn.execute("DELETE FROM signups WHERE expires_at <= ?", (iso(now),))
         portal.conn.execute(
