@@ -26,7 +26,7 @@ said otherwise:
   is typed as a JSON string;
 - rate limits (Jira Cloud's "Rate limiting" page): X-RateLimit-Limit and X-RateLimit-Remaining on answers; past the
   limit 429 with Retry-After (seconds), X-RateLimit-Reset (ISO 8601, yyyy-MM-ddTHH:mmZ) and RateLimit-Reason
-  (jira-burst-based); the limit here is `limit` requests per `window` seconds, a fixed window.
+  (jira-burst-based); the limit here is a token bucket of `limit` tokens refilled at `limit` per `window` seconds.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from base64 import b64decode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -146,9 +146,12 @@ class JsmSim:
         self.temporary: dict[str, tuple[str, str, bytes, str]] = {}  # temp id -> name, type, bytes, owner
         self.articles: dict[int, tuple[str, str, str]] = {}  # page id -> title, space, html
         self.next_id = 10000
+        self.numbers: dict[str, int] = {}  # the last issue number of each desk's project
+        self.changes = 0  # counts every write, so a kept listing is known stale
+        self.listed: tuple[Any, list[Issue]] = ((), [])
         self.next_file = 20000
-        self.limit, self.window, self.max_page = limit, window, max_page
-        self.window_start, self.used = time.monotonic(), 0
+        self.max_page = max_page
+        self.set_limit(limit, window)
         self.hits = self.count_429 = 0
         self.log: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
@@ -183,7 +186,8 @@ class JsmSim:
 
     def new_issue(self, desk: str, type_id: str, reporter: str, values: dict[str, Any]) -> Issue:
         self.next_id += 1
-        number = sum(1 for i in self.issues.values() if i.desk == desk) + 1
+        self.changes += 1
+        self.numbers[desk] = number = self.numbers.get(desk, 0) + 1
         key = next(d["projectKey"] for d in DESKS if d["id"] == desk)
         now = time.time()
         issue = Issue(self.next_id, f"{key}-{number}", desk, type_id, reporter, values, now, status_at=now,
@@ -194,16 +198,19 @@ class JsmSim:
     def set_status(self, issue_id: int, status: str) -> None:
         """An agent moves the request in Jira."""
         with self.lock:
+            self.changes += 1
             issue = self.issues[issue_id]
             issue.status, issue.status_at = status, time.time()
             issue.activity = issue.status_at
 
     def agent_comment(self, issue_id: int, body: str, *, public: bool) -> None:
         with self.lock:
+            self.changes += 1
             self.add_comment(self.issues[issue_id], AGENT, body, public, [])
 
     def add_approval(self, issue_id: int, name: str, approvers: dict[str, str], final: str = "pending") -> None:
         with self.lock:
+            self.changes += 1
             issue = self.issues[issue_id]
             issue.approvals.append({"id": str(len(issue.approvals) + 1), "name": name, "finalDecision": final,
                                     "canAnswerApproval": CUSTOMER in approvers, "createdDate": date(time.time()),
@@ -217,7 +224,9 @@ class JsmSim:
         return {"accountId": account, "emailAddress": email, "displayName": name, "active": True,
                 "timeZone": "America/Bogota", "_links": {"self": f"{self.url}/rest/api/2/user?accountId={account}"}}
 
-    def page(self, values: list[Any], query: dict[str, list[str]], path: str) -> dict[str, Any]:
+    def page(self, values: list[Any], query: dict[str, list[str]], path: str,
+             view: Callable[[Any], Any] = lambda value: value) -> dict[str, Any]:
+        """One page of `values`, each shown through `view` (only the page's are built)."""
         try:
             start = int(one(query, "start") or 0)
             limit = int(one(query, "limit") or 50)
@@ -226,7 +235,7 @@ class JsmSim:
         if start < 0 or limit < 1:
             raise Failure(400, "start must be 0 or more and limit 1 or more")
         size = min(limit, self.max_page)
-        chunk = values[start:start + size]
+        chunk = [view(value) for value in values[start:start + size]]
         last = start + len(chunk) >= len(values)
         links: dict[str, Any] = {"base": f"{self.url}{API}", "context": "", "self": f"{self.url}{path}"}
         if not last:
@@ -379,6 +388,14 @@ class JsmSim:
         return {"temporaryAttachments": made}
 
     def listing(self, query: dict[str, list[str]], who: str) -> list[Issue]:
+        """The requests a listing shows, newest activity first; kept while nothing changes, so paging through
+        thousands (benchmarks) does not filter them all again for every page."""
+        key = (who, self.changes, *((k, tuple(v)) for k, v in sorted(query.items()) if k not in ("start", "limit")))
+        if self.listed[0] != key:
+            self.listed = (key, self.filtered(query, who))
+        return self.listed[1]
+
+    def filtered(self, query: dict[str, list[str]], who: str) -> list[Issue]:
         ownership = set(query.get("requestOwnership") or ["OWNED_REQUESTS", "PARTICIPATED_REQUESTS",
                                                           "ALL_ORGANIZATIONS"])
         status = one(query, "requestStatus") or "ALL_REQUESTS"
@@ -401,25 +418,35 @@ class JsmSim:
         return sorted(found, key=lambda i: (i.activity, i.id), reverse=True)
 
     def throttled(self) -> dict[str, str] | None:
-        """Count a request against the fixed window; the 429 headers when it is over the limit."""
+        """Take a token from the bucket; the 429's headers when there is none. The bucket holds `limit` tokens and
+        gains `limit` every `window` seconds: Jira Cloud's limits are "enforced using industry-standard token bucket
+        algorithms, allowing for short bursts of activity but maintaining a sustainable average rate over time"
+        (Atlassian's developer community, "Update your Apps to comply with Jira Cloud Burst API rate limits")."""
         if self.limit is None:
             return None
         now = time.monotonic()
-        if now - self.window_start >= self.window:
-            self.window_start, self.used = now, 0
-        if self.used >= self.limit:
-            wait = self.window_start + self.window - now
+        rate = self.limit / self.window
+        self.tokens = min(float(self.limit), self.tokens + (now - self.filled) * rate)
+        self.filled = now
+        if self.tokens < 1.0:
+            wait = (1.0 - self.tokens) / rate
             reset = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%Y-%m-%dT%H:%MZ")
             return {"Retry-After": str(max(1, math.ceil(wait))), "X-RateLimit-Reset": reset,
                     "RateLimit-Reason": "jira-burst-based", "X-RateLimit-Limit": str(self.limit),
                     "X-RateLimit-Remaining": "0"}
-        self.used += 1
+        self.tokens -= 1.0
         return {}
 
     def budget(self) -> dict[str, str]:
         if self.limit is None:
             return {}
-        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(max(0, self.limit - self.used))}
+        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(int(self.tokens))}
+
+    def set_limit(self, limit: int | None, window: float = 1.0, tokens: float | None = None) -> None:
+        """A new rate limit, its bucket full (or holding `tokens`)."""
+        with self.lock:
+            self.limit, self.window = limit, window
+            self.tokens, self.filled = float(limit or 0) if tokens is None else tokens, time.monotonic()
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         sim = self
@@ -455,6 +482,7 @@ class JsmSim:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with sim.lock:
                     sim.hits += 1
+                    sim.changes += method != "GET"
                     sim.log.append(f"{method} {self.path}")
                     if sim.judge is not None and parts.path.startswith(API):
                         sim.judge.request(method, parts.path, pairs, dict(self.headers.items()), raw)
@@ -523,8 +551,8 @@ class JsmSim:
                             raise Failure(404, "The service desk does not exist.")
                         return 201, sim.upload(self.headers.get("Content-Type") or "", raw, who), {}
                     case ("GET", ["request"]):
-                        rows = [sim.request_view(i, expand) for i in sim.listing(query, who)]
-                        return 200, sim.page(rows, query, path), {}
+                        return 200, sim.page(sim.listing(query, who), query, path,
+                                             lambda issue: sim.request_view(issue, expand)), {}
                     case ("POST", ["request"]):
                         return 201, sim.request_view(sim.create(body, who), set()), {}
                     case ("GET", ["request", key]):

@@ -269,12 +269,12 @@ def test_rate_limits_are_waited_out_and_named_when_they_last(client: Client, sim
     after Retry-After completes, and one whose retries run out says so."""
     for n in range(3):
         client.tickets.create(TicketDraft(subject=f"Límite {n}", body="b"))
-    sim.limit, sim.window, sim.used = 2, 1.0, 2
+    sim.set_limit(2, 1.0, tokens=0.0)
     client.backend.api.session.pacer.low = 0.0  # type: ignore[attr-defined]  # reach the 429 on purpose
     assert len(list(client.tickets.list(TicketQuery(limit=None)))) == 3
     assert sim.count_429 >= 1
     monkeypatch.setenv("PORTALCTL_RETRIES", "0")
-    sim.limit, sim.window, sim.used = 1, 30.0, 1
+    sim.set_limit(1, 30.0, tokens=0.0)
     with pytest.raises(Unavailable, match="jira-burst-based"):
         list(Client(save(sim, name="impatient")).tickets.list(TicketQuery(limit=None)))
 
