@@ -127,6 +127,9 @@ def test_a_required_field_is_named_before_anything_is_sent(jsm: Cli, sim: JsmSim
     assert missing.exit_code == ExitCode.USAGE
     assert "Código de usuario (customfield_10050)" in missing.stderr and "País (customfield_10051)" in missing.stderr
     assert "Canal" not in missing.stderr and posts(sim) == []
+    listed = json.loads(jsm("admin", "fields", "list", "-o", "json").stdout)
+    assert [(f["key"], f["required"], f["choices"]) for f in listed] == [
+        ("user_code", True, []), ("customfield_10051", True, ["Colombia", "Perú"])]
 
     made = jsm("tickets", "create", "--subject", "Corregir FOB", "--body", "x", "--field", "user_code=0042",
                "--field", "País=Perú", "-o", "json")

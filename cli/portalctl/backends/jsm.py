@@ -396,7 +396,7 @@ class JsmAccounts(NoAccountAdmin):
         found = []
         for field in self.site.fields(str(desk["id"]), str(kind["id"])):
             key = str(field.get("fieldId"))
-            if key in jm.OWN_FIELDS:
+            if key in jm.OWN_FIELDS or not field.get("visible", True):  # hidden fields are not the customer's
                 continue
             schema = field.get("jiraSchema") or {}
             found.append(FieldDef(
