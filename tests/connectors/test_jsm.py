@@ -166,6 +166,24 @@ def test_listing_pages_to_the_end_even_when_a_page_is_capped(client: Client, sim
     assert len(starts) == 4 and "start=3" in starts[-1]
 
 
+def test_listing_filters_by_desk_key_and_by_ownership(client: Client, sim: JsmSim) -> None:
+    """serviceDeskId and requestOwnership=OWNED_REQUESTS narrow getCustomerRequests on JSM; a desk is named by its
+    id, project key or name, as the README says."""
+    help_desk = client.tickets.create(TicketDraft(subject="Ayuda", body="b"))
+    billing = client.tickets.create(TicketDraft(subject="Factura", body="b", department="FAC"))
+    with sim.lock:
+        shared = sim.new_issue("1", "11", OTHER, {"summary": "De otro, compartida", "description": "b"})
+        shared.participants.append(CUSTOMER)
+    for name in ("FAC", "2", "facturación"):
+        assert [t.id for t in client.tickets.list(TicketQuery(departments=[name]))] == [billing.id]
+    assert {t.id for t in client.tickets.list(TicketQuery(departments=["AYU", "FAC"]))} == {
+        help_desk.id, billing.id, shared.id}
+    assert {t.id for t in client.tickets.list(TicketQuery(mine=True))} == {help_desk.id, billing.id}
+    assert "requestOwnership=OWNED_REQUESTS" in sim.log[-1]
+    with pytest.raises(InvalidInput, match="unknown Jira Service Management service desk"):
+        list(client.tickets.list(TicketQuery(departments=["RRHH"])))
+
+
 def test_a_customer_sees_only_their_requests_and_public_comments(client: Client, sim: JsmSim) -> None:
     """getCustomerRequests: "For customers, the list returned will include request they created ... or are
     participating in only"; getRequestComments: "Customers are returned public comments only"."""
