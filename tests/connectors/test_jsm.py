@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from requests.structures import CaseInsensitiveDict
 
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.contract import TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
+from portalctl.ratelimit import Budget, Pacer, read_budget
 from portalctl.secrets import SecretStore
 from tests.connectors.jsm_openapi import Judge
 from tests.connectors.sim_jsm import AGENT, CUSTOMER, OTHER, TOKEN, JsmSim
@@ -298,6 +300,21 @@ def test_rate_limits_are_waited_out_and_named_when_they_last(client: Client, sim
     sim.set_limit(1, 30.0, tokens=0.0)
     with pytest.raises(Unavailable, match="jira-burst-based"):
         list(Client(save(sim, name="impatient")).tickets.list(TicketQuery(limit=None)))
+
+
+def test_the_pacer_reads_jiras_headers_over_the_connectors_window(home: Path) -> None:
+    """Jira sends X-RateLimit-Limit and -Remaining but no window or reset on a 200 ("Rate limiting": its request
+    limits are per second); with the connector's one-second window the last tokens are spread at the limit's own
+    rate (0.1 s apart for 10 a second), not at a per-minute window's (6 s apart)."""
+    assert read_budget({"x-ratelimit-limit": "10", "x-ratelimit-remaining": "1"}) == Budget(10, 1, None, None)
+    clock, slept = [0.0], []
+    pacer = Pacer(clock=lambda: clock[0], sleep=slept.append)
+    connector = Client(Profile(name="paced", backend="jsm", url="https://site.atlassian.net", user=CUSTOMER))
+    pacer.window = connector.backend.api.session.pacer.window  # type: ignore[attr-defined]
+    assert pacer.window == 1.0
+    pacer.observe(CaseInsensitiveDict({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "1"}))
+    pacer.wait()
+    assert slept == [pytest.approx(0.1)]
 
 
 @pytest.mark.skipif(not all(LIVE.values()),
