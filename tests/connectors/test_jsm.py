@@ -194,10 +194,14 @@ def test_a_customer_sees_only_their_requests_and_public_comments(client: Client,
         theirs = sim.new_issue("1", "11", OTHER, {"summary": "Factura de otro", "description": "secreto"})
     sim.agent_comment(mine.id, "Revisar con contabilidad", public=False)
     sim.agent_comment(mine.id, "¿Nos envía el XML?", public=True)
+    with sim.lock:  # a colleague the request is shared with answers too
+        sim.issues[mine.id].participants.append(OTHER)
+        sim.add_comment(sim.issues[mine.id], OTHER, "Lo envío yo", True, [])
     assert [t.id for t in client.tickets.list(TicketQuery(statuses=["all"], limit=None))] == [mine.id]
     shown = client.tickets.get(mine.id)
     assert [(c.body, c.author_role, c.internal) for c in shown.comments or []] == [
-        ("b", "customer", False), ("¿Nos envía el XML?", "agent", False)]
+        ("b", "customer", False), ("¿Nos envía el XML?", "agent", False), ("Lo envío yo", "customer", False)]
+    assert shown.ccs == [OTHER]  # participants, as CCs are elsewhere
     with pytest.raises(NotFound, match=f"ticket #{theirs.id} not found"):
         client.tickets.get(theirs.id)
 

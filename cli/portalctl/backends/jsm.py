@@ -69,18 +69,18 @@ class JsmTickets(ConnectorTickets[Api]):
 
     def get(self, ticket_id: int) -> Ticket:
         data = self._raw(ticket_id, "participant")
-        reporter = jm.user_email(data.get("reporter"))
-        comments = [jm.comment(c, reporter) for c in self.api.pages(
+        taking_part = (data.get("participants") or {}).get("values") or []
+        customers = {jm.user_email(user) for user in [data.get("reporter"), *taking_part]}
+        comments = [jm.comment(c, customers) for c in self.api.pages(
             f"request/{int(ticket_id)}/comment",
             {"public": "true", "internal": "false", "expand": "attachment", "limit": self.page_size})]
-        files = self._attachments(ticket_id)
         in_comments = {a.id for c in comments for a in c.attachments}
-        opening = jm.description(data, [a for a in files if a.id not in in_comments])
+        opening = jm.description(data, [a for a in self._attachments(ticket_id) if a.id not in in_comments])
         approvals = jm.approval_fields(self.api.pages(f"request/{int(ticket_id)}/approval",
                                                       {"limit": self.page_size}))
-        files = [*opening.attachments, *(a for c in comments for a in c.attachments)]
-        return jm.ticket(data, self.site.context([str(data.get("serviceDeskId"))]), [opening, *comments], files,
-                         approvals)
+        conversation = [opening, *comments]
+        return jm.ticket(data, self.site.context([str(data.get("serviceDeskId"))]), conversation,
+                         [a for c in conversation for a in c.attachments], approvals)
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Your requests matching `query`: JSM narrows by open/closed, desk, ownership and summary words."""

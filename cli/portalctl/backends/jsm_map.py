@@ -10,7 +10,7 @@ theirs is the number their `jiraRest` (or `content`) link ends with. Priorities 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -108,14 +108,15 @@ def user_email(user: Any) -> str:
     return str(user.get("emailAddress") or (f"account:{user['accountId']}" if user.get("accountId") else ""))
 
 
-def comment(data: dict[str, Any], reporter: str) -> Comment:
-    """A comment; its author is the customer when they are the request's reporter, else the support team."""
+def comment(data: dict[str, Any], customers: Collection[str]) -> Comment:
+    """A comment; its author is a customer when they raised the request or take part in it (`customers`), else one
+    of the support team (the API's users carry no role)."""
     author = user_email(data.get("author"))
     files = [attachment(a, int(data["id"])) for a in (data.get("attachments") or {}).get("values") or []]
     body = strip_file_marks(str(data.get("body") or ""), [f.filename for f in files])
     return Comment(id=int(data["id"]), author=author, author_name=str((data.get("author") or {}).get("displayName")
                                                                      or ""),
-                   author_role="customer" if author == reporter else "agent", body=body,
+                   author_role="customer" if author in customers else "agent", body=body,
                    internal=not data.get("public", True), created_at=when(data.get("created")), attachments=files)
 
 
