@@ -20,7 +20,7 @@ from requests.structures import CaseInsensitiveDict
 
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
-from portalctl.contract import TicketDraft, TicketQuery, Upload
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.ratelimit import Budget, Pacer, read_budget
@@ -247,6 +247,14 @@ def test_close_and_reopen_are_customer_transitions(client: Client, sim: JsmSim, 
     assert (closed.status, closed.status_label) == ("resolved", "Resolved")
     assert jsm("tickets", "close", str(made.id), "--yes").exit_code == ExitCode.CONFLICT
     assert client.tickets.reopen(made.id).status == "open"
+
+    answered = client.tickets.reply(made.id, body="Ya funciona, gracias", status="resolved")
+    assert answered.status == "resolved" and (answered.comments or [])[-1].body == "Ya funciona, gracias"
+    assert client.tickets.update(made.id, TicketChanges(status="open")).status == "open"
+    comments = len(sim.issues[made.id].comments)
+    with pytest.raises(Unsupported, match="only by its workflow's transitions"):
+        client.tickets.reply(made.id, body="x", status="on_hold")
+    assert len(sim.issues[made.id].comments) == comments  # refused before the comment went
 
     cancelled = Client(save(sim, name="cancel", close_transition="Cancel request"))
     assert cancelled.tickets.close(made.id).status_label == "Canceled"

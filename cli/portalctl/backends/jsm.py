@@ -236,6 +236,8 @@ class JsmTickets(ConnectorTickets[Api]):
               attachments: Sequence[Upload] = ()) -> Ticket:
         self.refuse((NO_INTERNAL[0], internal, NO_INTERNAL[1]))
         target = state_of(status) if status else None
+        if target is not None:
+            self._movable(target)  # before the comment goes: a refused --status changes nothing
         files = read_files(attachments)
         data = self._raw(ticket_id)
         self._comment(ticket_id, str(data.get("serviceDeskId")), body, files)
@@ -250,10 +252,7 @@ class JsmTickets(ConnectorTickets[Api]):
     def _move(self, ticket_id: int, target: str) -> Ticket:
         """Perform the customer transition that takes the request to `target` (closed or resolved: close; open:
         reopen), by the profile's option, else by the words of its name."""
-        closing = target in CLOSED_STATES
-        if not closing and target != "open":
-            raise Unsupported(f"{PLATFORM} customers move a request only by its workflow's transitions "
-                              f"(close or reopen), not to {target!r}", hint="leave out --status")
+        closing = self._movable(target)
         offered = list(self.api.pages(f"request/{int(ticket_id)}/transition", {"limit": self.page_size}))
         chosen = self._transition(offered, "close_transition" if closing else "reopen_transition",
                                   CLOSE_WORDS if closing else REOPEN_WORDS)
@@ -266,6 +265,14 @@ class JsmTickets(ConnectorTickets[Api]):
         self.api.request("POST", f"request/{int(ticket_id)}/transition", json={"id": str(chosen["id"])},
                          missing=f"ticket #{ticket_id}")
         return self.get(ticket_id)
+
+    @staticmethod
+    def _movable(target: str) -> bool:
+        """Whether a move to `target` closes (True) or reopens (False); customers have no other moves."""
+        if target not in (*CLOSED_STATES, "open"):
+            raise Unsupported(f"{PLATFORM} customers move a request only by its workflow's transitions "
+                              f"(close or reopen), not to {target!r}", hint="leave out --status")
+        return target in CLOSED_STATES
 
     def _transition(self, offered: builtins.list[dict[str, Any]], option: str,
                     words: Sequence[str]) -> dict[str, Any] | None:
