@@ -16,7 +16,16 @@ from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
 from portalctl.errors import InvalidInput, StateConflict
-from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, User
+from portalctl.model import (
+    FIELD_TYPES,
+    ROLES,
+    Department,
+    FieldDef,
+    Notice,
+    NotificationSettings,
+    Organization,
+    User,
+)
 
 if TYPE_CHECKING:
     from portalctl.engine.notices import NoticeService
@@ -93,6 +102,17 @@ class AccountService:
             with transaction(self.conn):
                 self.conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), self.actor.id))
         return self.me()
+
+    # --- notifications (rules: engine.notifications)
+    def notification_settings(self) -> NotificationSettings:
+        from portalctl.engine.notifications import NotificationService
+
+        return NotificationService(self.session).settings()
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings:
+        from portalctl.engine.notifications import NotificationService
+
+        return NotificationService(self.session).switch(on=on, off=off)
 
     # --- notices (rules: engine.notices)
     @cached_property

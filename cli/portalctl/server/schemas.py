@@ -106,6 +106,8 @@ class OutboxMail(BaseModel):
     subject: str
     body: str
     created_at: str
+    attempts: int = Field(description="SMTP deliveries tried so far.")
+    last_error: str | None = Field(description="Why the last delivery failed.")
 
 
 class TemporaryPassword(BaseModel):
