@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from portalctl.commands.context import Output, app, output_options
+from portalctl.model import NOTIFICATION_KINDS
 
 ME_COLUMNS = ("email", "name", "role", "organization", "title", "phone", "language", "timezone")
+NOTIFICATION_COLUMNS = ("email", *NOTIFICATION_KINDS)
 
 
 @click.group(invoke_without_command=True)
@@ -19,6 +23,7 @@ def me(ctx: click.Context, output: Output) -> None:
     Examples:
       portalctl me
       portalctl me update --language es --timezone America/Bogota
+      portalctl me notifications --off reply
     """
     if ctx.invoked_subcommand is None:
         output.one(app().client.accounts.me())
@@ -42,3 +47,36 @@ def update(output: Output, **changes: str | None) -> None:
     if not given:
         raise click.UsageError("pass at least one of --name, --title, --phone, --language, --timezone")
     output.one(app().client.accounts.update_me(**given))
+
+
+@me.command()
+@click.option("--on", "on", multiple=True, metavar="KIND",
+              help=f"Switch a kind on (repeatable or comma-separated): {', '.join(NOTIFICATION_KINDS)}, or all.")
+@click.option("--off", "off", multiple=True, metavar="KIND", help="Switch a kind off (same kinds).")
+@output_options(NOTIFICATION_COLUMNS)
+def notifications(on: tuple[str, ...], off: tuple[str, ...], output: Output) -> None:
+    """Show or switch the e-mails the portal sends you about tickets you can see.
+
+    \b
+    Kinds:
+      status      a ticket changes state
+      reply       a ticket gets a public reply
+      attachment  a ticket gets a file
+      new_ticket  a new ticket in your organisation (if you see its tickets)
+
+    \b
+    Examples:
+      portalctl me notifications
+      portalctl me notifications --off reply,attachment
+      portalctl me notifications --on all
+    """
+    from portalctl.contract import NotificationsAPI
+    from portalctl.errors import Unsupported
+
+    client = app().client
+    accounts: Any = client.accounts
+    if not isinstance(accounts, NotificationsAPI):
+        raise Unsupported(f"profile {client.profile.name!r} ({client.profile.backend}) sends no notifications "
+                          "portalctl can switch", hint="set them in the help desk's own profile page")
+    settings = accounts.set_notifications(on=on, off=off) if on or off else accounts.notification_settings()
+    output.one(settings)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from portalctl.engine.ticket_reads import TicketReader
 
 PAGE_MAX = 500
+LOOK_EVERY = 0.5  # seconds between looks at the table while a reader waits for news
 SELECT = ("SELECT e.id, e.ticket_id, e.kind, u.email, t.subject, t.status, e.detail, e.created_at"
           " FROM events e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN users u ON u.id = e.actor_id")
 

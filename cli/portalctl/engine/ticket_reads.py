@@ -73,13 +73,22 @@ class TicketReader:
         """The terms over tickets `t` that `query` and the actor's visibility make, and their parameters."""
         return self._filters(query)
 
-    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100) -> EventPage:
-        """The change feed after a cursor (None: from now on, an empty page with the cursor), engine/events.py."""
+    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100,
+               wait: float = 0) -> EventPage:
+        """The change feed after a cursor (None: from now on, an empty page with the cursor), looking again every
+        half second for up to `wait` seconds while there is nothing new (engine/events.py)."""
+        import time
+
         from portalctl.engine import events
 
         if after is None:
             return EventPage(items=[], cursor=events.head(self))
-        return events.events_after(self, after, query, limit=limit)
+        deadline = time.monotonic() + wait
+        while not (page := events.events_after(self, after, query, limit=limit)).items:
+            if time.monotonic() + events.LOOK_EVERY > deadline:
+                break
+            time.sleep(events.LOOK_EVERY)
+        return page
 
     def _row(self, ticket_id: int) -> Row:
         clause, params = self.visibility()

@@ -251,3 +251,8 @@ class NoticeIn(Strict):
 
 class NoticesSeen(Strict):
     ids: list[Id] = Field(max_length=1000)
+
+
+class NotificationSwitches(Strict):
+    on: list[str] = Field([], description="Kinds to switch on: status, reply, attachment, new_ticket, or all.")
+    off: list[str] = Field([], description="Kinds to switch off.")
