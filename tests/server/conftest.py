@@ -124,9 +124,11 @@ def server_env(home: Path) -> dict[str, str]:
     return env
 
 
-def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[str, str] | None = None) -> Server:
-    """`python -m portalctl serve` on a free port; returns once /api/v1/health answers."""
-    port = free_port()
+def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[str, str] | None = None,
+                 port: int | None = None) -> Server:
+    """`python -m portalctl serve` on a free port (or `port`: a restart where clients expect it); returns once
+    /api/v1/health answers."""
+    port = port or free_port()
     log = log or store.folder / "server.log"
     if "--workers" not in extra:  # one process unless a test is about workers: the default is one per CPU
         extra = ("--workers", "1", *extra)

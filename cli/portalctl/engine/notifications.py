@@ -23,7 +23,7 @@ import json
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -44,11 +44,11 @@ KIND_OF_EVENT = {"created": "new_ticket", "status": "status", "auto_closed": "st
 # Roles that see their whole organisation's tickets (the contact managers of issue 15).
 ORG_WATCHER_ROLES = ("manager",)
 STALE = timedelta(days=1)  # older changes are not mailed: a portal served after a long pause does not mail history
-CLAIM_FOR = timedelta(minutes=5)  # a claimed row not marked sent by then is claimed again
+CLAIM_FOR = timedelta(minutes=2)  # a claimed row not marked sent by then (its process died) is claimed again
 MAX_ATTEMPTS = 10  # then the row stays in the outbox for an admin to read
 RETRY_MAX = timedelta(hours=1)
 CURSOR_KEY = "notified_through"
-SEND_BATCH = 20
+SEND_BATCH = 5  # rows claimed at once: 5 deliveries of at most 20 s each fit in CLAIM_FOR
 
 
 def watches_organisation(role: str, org_shared: bool) -> bool:
@@ -233,14 +233,19 @@ def one_line(text: str) -> str:
 
 
 # --- delivering: outbox rows out by SMTP, each once
-def deliver(portal: Portal, *, smtp_url: str, retry_first: float, host: str = "portalctl") -> int:
+def deliver(portal: Portal, *, smtp_url: str, retry_first: float, host: str = "portalctl",
+            stopping: Callable[[], bool] = lambda: False) -> int:
     """Send the outbox rows that are due; how many went. Rows are claimed before they are sent, so two server
-    processes never send the same one; a failure puts the row back with a doubling delay."""
+    processes never send the same one; a failure puts the row back with a doubling delay. When `stopping` says so,
+    the rows claimed but not yet sent are handed back at once for another process to send."""
     from portalctl.engine.auth import smtp_send
 
     sent = 0
-    while claimed := claim(portal):
-        for row in claimed:
+    while not stopping() and (claimed := claim(portal)):
+        for number, row in enumerate(claimed):
+            if stopping():
+                release(portal, claimed[number:])
+                break
             try:
                 smtp_send(smtp_url, to=row["recipient"], subject=row["subject"], body=row["body"],
                           message_id=message_id(row["id"], row["created_at"], host))
@@ -252,6 +257,14 @@ def deliver(portal: Portal, *, smtp_url: str, retry_first: float, host: str = "p
                                     " NULL WHERE id = ? AND claim = ?", (portal.now(), row["id"], row["claim"]))
             sent += 1
     return sent
+
+
+def release(portal: Portal, rows: Sequence[Row]) -> None:
+    """Hand back claimed rows that were not tried: free at once, their attempt not counted."""
+    with transaction(portal.conn):
+        for row in rows:
+            portal.conn.execute("UPDATE outbox SET claim = NULL, claimed_until = NULL, attempts = attempts - 1"
+                                " WHERE id = ? AND claim = ?", (row["id"], row["claim"]))
 
 
 def claim(portal: Portal) -> list[Row]:

@@ -53,11 +53,12 @@ ERRORS = problems.documented(400, 401, 403, 404, 409, 413, 422, 429, 503)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    timers = [asyncio.create_task(auto_close_on_a_timer(app.state.config)),
-              asyncio.create_task(mailer.on_a_timer(app.state.config))]
+    timer = asyncio.create_task(auto_close_on_a_timer(app.state.config))
+    mail = mailer.MailRounds(app.state.config)
+    mail.start()
     yield
-    for timer in timers:
-        timer.cancel()
+    timer.cancel()
+    await mail.stop()
     app.state.portals.close()
     # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
     problems.log.info("stopped: every request in flight was answered")
