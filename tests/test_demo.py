@@ -41,3 +41,17 @@ def test_init_demo_has_tickets_in_every_state(home: Path, cli: Callable[..., Res
     assert {a["locale"][:2] for a in articles} >= {"es", "en"}
     notices = json.loads(cli("notices", "-o", "json").stdout)
     assert [(n["severity"], n["active"]) for n in notices] == [("warning", True)]
+
+
+def test_the_demo_has_a_notification_waiting_in_the_outbox(home: Path, cli: Callable[..., Result]) -> None:
+    from portalctl.config import default_db
+    from portalctl.engine.portal import Portal
+
+    assert cli("--no-input", "init", "--demo", "--email", "boss@example.test").exit_code == 0
+    portal = Portal(default_db())
+    try:
+        [mail] = portal.conn.execute("SELECT recipient, subject, body FROM outbox WHERE sent_at IS NULL").fetchall()
+    finally:
+        portal.close()
+    assert mail["recipient"] == "marta@andina.example" and "Rectificación IAG 7781" in mail["subject"]
+    assert mail["body"].startswith("Hola, Marta Quintero:") and "necesitamos la nueva partida" in mail["body"]

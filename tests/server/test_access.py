@@ -145,3 +145,38 @@ def test_customers_cannot_write_internal_notes_or_staff_fields(as_user: Callable
     assert_problem(ana.post(f"/tickets/{seed.acme_ticket}/replies", json={"body": "x", "internal": True}),
                    403, "permission_denied")
     assert_problem(ana.patch(f"/tickets/{seed.acme_ticket}", json={"priority": "urgent"}), 403, "permission_denied")
+
+
+def test_the_change_feed_shows_a_customer_only_her_tickets_and_never_a_note(as_user: Callable[[str], Api],
+                                                                           anonymous: Api, seed: Seed) -> None:
+    start = as_user(ANA).get("/events").json()["cursor"]
+    agent = as_user(AGENT)
+    upload = agent.post("/uploads", params={"filename": "nota-interna.pdf"}, data=PDF).json()["id"]
+    agent.post(f"/tickets/{seed.acme_ticket}/replies",
+               json={"body": "INTERNAL-ACME-NOTE again", "internal": True, "uploads": [upload]})
+    agent.post(f"/tickets/{seed.acme_ticket}/replies", json={"body": "Public news for Acme"})
+    agent.post(f"/tickets/{seed.globex_ticket}/replies", json={"body": "GLOBEX-SECRET news"})
+    ana = as_user(ANA).get("/events", params={"after": start})
+    assert ana.status_code == 200, ana.text
+    assert {e["ticket_id"] for e in ana.json()["items"]} == {seed.acme_ticket}
+    assert [e["kind"] for e in ana.json()["items"] if e["kind"] != "status"] == ["reply"]
+    for secret in (*GLOBEX_SECRETS, "INTERNAL-ACME-NOTE"):
+        assert secret not in ana.text
+    staff = as_user(AGENT).get("/events", params={"after": start}).json()["items"]
+    assert [e["kind"] for e in staff if e["kind"] != "status"] == ["note", "attachment", "reply", "reply"]
+    assert "INTERNAL-ACME-NOTE" not in json.dumps(staff)  # a note's text is never in the feed
+    filtered = as_user(ANA).get("/events", params={"after": start, "organization": "globex"})
+    assert filtered.status_code == 200 and filtered.json()["items"] == []
+    assert_problem(anonymous.get("/events"), 401, "unauthenticated")
+    assert_problem(as_user(ANA).get("/events", params={"after": 10**12}), 422, "invalid_input")
+
+
+def test_notification_switches_are_each_users_own(as_user: Callable[[str], Api], anonymous: Api) -> None:
+    switched = as_user(BOB).patch("/me/notifications", json={"off": ["reply"]})
+    assert switched.status_code == 200 and switched.json()["reply"] is False
+    assert as_user(ANA).get("/me/notifications").json()["reply"] is True  # Bob's switch is his alone
+    assert_problem(as_user(BOB).patch("/me/notifications", json={"off": ["status", "invoices"]}), 422,
+                   "invalid_input")
+    assert as_user(BOB).get("/me/notifications").json()["status"] is True  # the refused request changed nothing
+    assert_problem(anonymous.get("/me/notifications"), 401, "unauthenticated")
+    assert as_user(BOB).patch("/me/notifications", json={"on": ["all"]}).json()["reply"] is True
