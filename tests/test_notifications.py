@@ -3,11 +3,15 @@ batched per ticket, never about an internal note; and the events a user may read
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.demo_data import sample_pdf
@@ -197,3 +201,45 @@ def test_a_cursor_outside_the_feed_is_refused(portal: Portal, as_user: Callable[
         as_user(ANA).tickets.events(10_000)
     with pytest.raises(InvalidInput, match="not a position"):
         as_user(ANA).tickets.events(-1)
+
+
+# --- the commands
+def test_me_notifications_switches_and_refuses_bad_kinds(cli: Callable[..., Result], portal: Portal) -> None:
+    shown = cli("me", "notifications", "--off", "reply,status", "-o", "json", user=ANA)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == {"email": ANA, "status": False, "reply": False, "attachment": True,
+                                        "new_ticket": True}
+    bad = cli("me", "notifications", "--on", "reply", "--off", "invoices", user=ANA)
+    assert bad.exit_code == 2 and "unknown notification kind 'invoices'" in bad.stderr
+    table = cli("me", "notifications", user=ANA).stdout
+    assert "reply       no" in table and "attachment  yes" in table  # the refused change changed nothing
+
+
+def test_watch_prints_changes_as_they_happen(cli: Callable[..., Result], portal: Portal) -> None:
+    def later() -> None:
+        time.sleep(1)
+        other = Portal(portal.location)  # another process's connection, as another command would have
+        try:
+            ticket = other.session(ANA).tickets.create(TicketDraft(subject="Hola \x1b[2J", body="x"))
+            other.session(AGENT).tickets.reply(ticket.id, body="INTERNAL-NOTE", internal=True)
+            other.session(AGENT).tickets.reply(ticket.id, body="Public")
+        finally:
+            other.close()
+
+    writer = threading.Thread(target=later)
+    writer.start()
+    result = cli("tickets", "watch", "--count", "3", "-o", "jsonl", user=ANA)
+    writer.join()
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["kind"], e["text"]) for e in events] == [("created", None), ("reply", "Public"), ("status", None)]
+    table = cli("tickets", "watch", "--after", "0", "--count", "2", user=ANA).stdout
+    assert "\x1b" not in table and "Hola \\e[2J" in table  # portal text made inert on a terminal
+    assert "opened by ana@acme.test" in table and "reply from agent@support.test: Public" in table
+    resumed = cli("tickets", "watch", "--after", str(events[0]["id"]), "--count", "1", "-o", "jsonl", user=ANA)
+    assert json.loads(resumed.stdout)["id"] == events[1]["id"]  # after a cursor: the next change, none skipped
+
+
+def test_watch_refuses_a_cursor_from_elsewhere(cli: Callable[..., Result], portal: Portal) -> None:
+    result = cli("tickets", "watch", "--after", "99999", "--count", "1", user=ANA)
+    assert result.exit_code == 2 and "not a position in this portal's change feed" in result.stderr

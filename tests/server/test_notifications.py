@@ -28,6 +28,7 @@ from tests.server.conftest import (
     DIEGO,
     PASSWORD,
     Api,
+    Seed,
     Server,
     free_port,
     seed_people,
@@ -263,3 +264,24 @@ def test_watch_resumes_after_the_server_is_killed_without_gaps_or_repeats(store:
         ("status", None)]
     assert "INTERNAL-NOTE" not in json.dumps(seen)
     assert "trying again from cursor" in stderr and "answers again" in stderr
+
+
+def test_a_long_poll_answers_as_soon_as_there_is_news(as_user: Callable[[str], Api], seed: Seed) -> None:
+    start = as_user(ANA).get("/events").json()["cursor"]
+    began = time.monotonic()
+    quiet = as_user(ANA).get("/events", params={"after": start, "wait": 1})
+    assert quiet.status_code == 200 and quiet.json()["items"] == [] and time.monotonic() - began >= 0.9
+    answer: dict[str, Any] = {}
+
+    def poll() -> None:
+        began = time.monotonic()
+        answer["response"] = as_user(ANA).get("/events", params={"after": start, "wait": 15})
+        answer["took"] = time.monotonic() - began
+
+    waiting = threading.Thread(target=poll)
+    waiting.start()
+    time.sleep(1)
+    as_user(AGENT).post(f"/tickets/{seed.acme_ticket}/replies", json={"body": "long poll news"})
+    waiting.join(timeout=20)
+    assert answer["took"] < 10  # answered on the news, not at the end of the wait
+    assert "long poll news" in [e["text"] for e in answer["response"].json()["items"]]

@@ -85,9 +85,10 @@ class TicketReader:
             return EventPage(items=[], cursor=events.head(self))
         deadline = time.monotonic() + wait
         while not (page := events.events_after(self, after, query, limit=limit)).items:
-            if time.monotonic() + events.LOOK_EVERY > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 break
-            time.sleep(events.LOOK_EVERY)
+            time.sleep(min(events.LOOK_EVERY, remaining))
         return page
 
     def _row(self, ticket_id: int) -> Row:

@@ -50,9 +50,10 @@ async def events(
     deadline = time.monotonic() + wait
     while True:
         page = await run_in_threadpool(look, request, token, after, query, limit)
-        if page.items or after is None or time.monotonic() + LOOK_EVERY > deadline:
+        remaining = deadline - time.monotonic()
+        if page.items or after is None or remaining <= 0:
             return page
-        await asyncio.sleep(LOOK_EVERY)
+        await asyncio.sleep(min(LOOK_EVERY, remaining))
 
 
 def look(request: Request, token: str, after: int | None, query: TicketQuery, limit: int) -> EventPage:
