@@ -64,6 +64,8 @@ setup(
             "types-requests",
             *SERVER,
             *POSTGRESQL,
+            # aiosmtpd: a real SMTP server on 127.0.0.1 that the server's mail (resets, notifications) is sent to.
+            "aiosmtpd>=1.4",
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot

@@ -25,6 +25,7 @@ from portalctl.demo_data import sample_pdf
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
+from tests.server.smtp import Inbox
 from tests.stores import KINDS, Store, new_store
 
 ADMIN = "admin@support.test"
@@ -263,3 +264,17 @@ def assert_problem(response: requests.Response, status: int, code: str) -> dict[
     assert body["title"] and body["detail"]
     assert "hint" in body
     return body
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the server's mail; AUTH in plain text is fine on loopback."""
+    from aiosmtpd.controller import Controller
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=handler,
+                            auth_require_tls=False)
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()

@@ -9,16 +9,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
-from email.policy import default as email_policy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from tests.server.conftest import (
     AGENT,
@@ -35,54 +28,10 @@ from tests.server.conftest import (
     server_env,
     start_server,
 )
+from tests.server.smtp import Inbox, text
 from tests.stores import Store
 
 PUBLIC_URL = "https://help.example.test"
-
-
-@dataclass
-class Inbox:
-    """aiosmtpd's handler: keeps what it accepts, with the time; `refuse` makes the next deliveries fail (451)."""
-
-    messages: list[tuple[float, Message]] = field(default_factory=list)
-    refuse: int = 0
-    refused: int = 0
-    pause: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.pause:
-            time.sleep(self.pause)  # a slow relay: deliveries overlap the other worker's rounds
-        with self.lock:
-            if self.refuse > 0:
-                self.refuse -= 1
-                self.refused += 1
-                return "451 4.3.0 Mailbox busy, try again later"
-            self.messages.append((time.monotonic(), message_from_bytes(envelope.content, policy=email_policy)))
-        return "250 2.0.0 Kept"
-
-    def to(self, address: str) -> list[Message]:
-        with self.lock:
-            return [m for _, m in self.messages if m["To"] == address]
-
-    def wait_for(self, count: int, seconds: float = 20) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and len(self.messages) < count:
-            time.sleep(0.05)
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port  # type: ignore[attr-defined]
-    yield handler
-    controller.stop()
-
-
-def text(message: Message) -> str:
-    return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
 
 
 def mail_server(store: Store, inbox: Inbox, *extra: str, batch: float = 300, retry: float = 0.3,
@@ -94,8 +43,8 @@ def mail_server(store: Store, inbox: Inbox, *extra: str, batch: float = 300, ret
         portal.set_setting("notify_batch_seconds", str(batch))
     finally:
         portal.close()
-    env = {"PORTALCTL_SMTP_URL": f"smtp://127.0.0.1:{inbox.port}?from=help@example.test",  # type: ignore[attr-defined]
-           "PORTALCTL_OUTBOX_SECONDS": "0.2", "PORTALCTL_MAIL_RETRY_SECONDS": str(retry)}
+    env = {"PORTALCTL_SMTP_URL": inbox.url(), "PORTALCTL_OUTBOX_SECONDS": "0.2",
+           "PORTALCTL_MAIL_RETRY_SECONDS": str(retry)}
     return start_server(store, "--public-url", PUBLIC_URL, *extra, env=env, port=port, log=log)
 
 

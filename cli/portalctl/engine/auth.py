@@ -274,7 +274,8 @@ class TokenService:
 
 
 # --- password resets
-def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None) -> None:
+def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None,
+                           retry_first: float = 60.0) -> None:
     """Mail a reset link to an active user. Silent for unknown addresses, so nobody can probe who has an account."""
     row = portal.conn.execute(
         "SELECT id, email, name FROM users WHERE email = ? AND active = 1", (email.strip(),)
@@ -303,7 +304,8 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
         f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm instead.\n\n"
         "If you did not ask for this, ignore this message: your password stays as it is.\n"
     )
-    send_mail(portal, to=row["email"], subject="Reset your support portal password", body=body, smtp_url=smtp_url)
+    send_mail(portal, to=row["email"], subject="Reset your support portal password", body=body, smtp_url=smtp_url,
+              retry_first=retry_first)
 
 
 def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
