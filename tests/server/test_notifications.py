@@ -40,11 +40,10 @@ def mail_server(store: Store, inbox: Inbox, *extra: str, batch: float = 300, ret
     try:
         if portal.is_empty():
             seed_people(portal)
-        portal.set_setting("notify_batch_seconds", str(batch))
     finally:
         portal.close()
     env = {"PORTALCTL_SMTP_URL": inbox.url(), "PORTALCTL_OUTBOX_SECONDS": "0.2",
-           "PORTALCTL_MAIL_RETRY_SECONDS": str(retry)}
+           "PORTALCTL_MAIL_RETRY_SECONDS": str(retry), "PORTALCTL_NOTIFY_BATCH_SECONDS": str(batch)}
     return start_server(store, "--public-url", PUBLIC_URL, *extra, env=env, port=port, log=log)
 
 

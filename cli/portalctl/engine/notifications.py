@@ -5,7 +5,8 @@ Three steps, each safe with several server processes on one database:
 - `collect`: the server turns new events into outbox rows, one per recipient and ticket, in one write transaction
   that also moves the `notified_through` cursor, so an event is turned into mail once whoever runs it. Changes
   that come while a recipient's mail about a ticket still waits are added to it; the next mail about the same
-  ticket waits until the batch window (the `notify_batch_seconds` setting, 5 minutes) has passed since the last.
+  ticket waits until the batch window (5 minutes by default; `serve` reads PORTALCTL_NOTIFY_BATCH_SECONDS) has passed
+  since the last.
 - `deliver`: rows are claimed in a write transaction (a claim token and a deadline), sent by SMTP, then marked sent;
   a failure puts the row back with a doubling delay. Two workers never claim the same row; a worker that dies
   mid-send leaves a claim that expires, and the row goes again with the same Message-ID (receivers drop repeats).
@@ -48,6 +49,7 @@ CLAIM_FOR = timedelta(minutes=2)  # a claimed row not marked sent by then (its p
 MAX_ATTEMPTS = 10  # then the row stays in the outbox for an admin to read
 RETRY_MAX = timedelta(hours=1)
 CURSOR_KEY = "notified_through"
+BATCH_WINDOW = 300.0  # seconds: at most one mail per recipient and ticket this often
 SEND_BATCH = 5  # rows claimed at once: 5 deliveries of at most 20 s each fit in CLAIM_FOR
 
 
@@ -100,7 +102,7 @@ def kinds(names: Sequence[str]) -> list[str]:
 
 
 # --- collecting: events into outbox rows
-def collect(portal: Portal, *, public_url: str) -> int:
+def collect(portal: Portal, *, public_url: str, window: float = BATCH_WINDOW) -> int:
     """Turn the events since the last run into mail in the outbox; how many rows were written or extended."""
     if portal.read_only:
         return 0
@@ -124,7 +126,8 @@ def collect(portal: Portal, *, public_url: str) -> int:
                 switches = switched_on(portal, user["id"])
                 mine = [e for e in events if concerns(user, e, switches)]
                 if mine and portal.session(user["email"]).tickets.can_see(ticket_id):
-                    enqueue(portal, user, ticket_id, [e["id"] for e in mine], public_url=public_url)
+                    enqueue(portal, user, ticket_id, [e["id"] for e in mine], public_url=public_url,
+                            window=timedelta(seconds=window))
                     written += 1
         conn.execute("UPDATE settings SET value = ? WHERE key = ?", (str(newest), CURSOR_KEY))
     return written
@@ -163,7 +166,8 @@ def concerns(user: Row, event: Row, switches: set[str]) -> bool:
         user["same_org"] and watches_organisation(user["role"], bool(user["shared"])))
 
 
-def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, public_url: str) -> None:
+def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, public_url: str,
+            window: timedelta) -> None:
     """Add these events to the user's waiting mail about the ticket, or start one, due when the batch window since
     the last mail about it has passed."""
     conn = portal.conn
@@ -180,7 +184,6 @@ def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, 
     last = conn.execute("SELECT MAX(COALESCE(sent_at, send_after)) FROM outbox WHERE user_id = ? AND ticket_id = ?",
                         (user["id"], ticket_id)).fetchone()[0]
     now = portal.clock()
-    window = timedelta(seconds=float(portal.setting("notify_batch_seconds")))
     due = max(now, parse_iso(last) + window) if last else now
     subject, body = render(portal, user, ticket_id, event_ids, public_url=public_url)
     conn.execute(

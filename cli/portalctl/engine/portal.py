@@ -29,7 +29,6 @@ DEFAULTS = {
     "timezone": "UTC",
     "business_hours": "mon-fri 09:00-18:00",
     "resolution_hours": "24",
-    "notify_batch_seconds": "300",  # at most one mail per recipient and ticket this often (engine/notifications.py)
 }
 
 

@@ -38,6 +38,7 @@ from portalctl.server.deps import (
     AUTO_CLOSE_EVERY,
     IDEMPOTENCY_STALE_AFTER,
     MAIL_RETRY_FIRST,
+    NOTIFY_BATCH,
     OUTBOX_EVERY,
     PortalDep,
     ServerConfig,
@@ -86,7 +87,7 @@ def close_resolved_tickets(config: ServerConfig) -> None:
 def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, blob_dir: Path | None = None,
                auto_close_every: float = AUTO_CLOSE_EVERY, metrics_dir: str | None = None,
                idempotency_stale_after: float = IDEMPOTENCY_STALE_AFTER, outbox_every: float = OUTBOX_EVERY,
-               mail_retry_first: float = MAIL_RETRY_FIRST) -> FastAPI:
+               mail_retry_first: float = MAIL_RETRY_FIRST, notify_batch: float = NOTIFY_BATCH) -> FastAPI:
     """`metrics_dir`: serve Prometheus metrics at /metrics (prometheus-client's multiprocess folder)."""
     app = FastAPI(
         title="portalctl server",
@@ -98,7 +99,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir,
                                     auto_close_every=auto_close_every,
                                     idempotency_stale_after=idempotency_stale_after, outbox_every=outbox_every,
-                                    mail_retry_first=mail_retry_first)
+                                    mail_retry_first=mail_retry_first, notify_batch=notify_batch)
     counted = None
     if metrics_dir:
         from portalctl.server import metrics
