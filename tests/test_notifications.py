@@ -243,3 +243,14 @@ def test_watch_prints_changes_as_they_happen(cli: Callable[..., Result], portal:
 def test_watch_refuses_a_cursor_from_elsewhere(cli: Callable[..., Result], portal: Portal) -> None:
     result = cli("tickets", "watch", "--after", "99999", "--count", "1", user=ANA)
     assert result.exit_code == 2 and "not a position in this portal's change feed" in result.stderr
+
+
+def test_news_never_joins_a_mail_given_up_on(portal: Portal, clock: Clock, as_user: Callable[[str], Session]) -> None:
+    ticket = as_user(ANA).tickets.create(TicketDraft(subject="Relay down", body="x"))
+    as_user(AGENT).tickets.reply(ticket.id, body="first")
+    collect(portal, public_url=URL)
+    portal.conn.execute("UPDATE outbox SET attempts = 10")  # the relay refused it every time: it stays for an admin
+    clock.forward(600)
+    as_user(AGENT).tickets.reply(ticket.id, body="second")
+    collect(portal, public_url=URL)
+    assert ["second" in mail["body"] for mail in outbox(portal)] == [False, True]  # a new mail, sent on its own

@@ -171,9 +171,10 @@ def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, 
     """Add these events to the user's waiting mail about the ticket, or start one, due when the batch window since
     the last mail about it has passed."""
     conn = portal.conn
-    waiting = conn.execute(
+    waiting = conn.execute(  # not one being sent now, nor one given up on after MAX_ATTEMPTS
         "SELECT id, first_event_id, last_event_id FROM outbox WHERE user_id = ? AND ticket_id = ? AND sent_at IS NULL"
-        " AND claim IS NULL ORDER BY id DESC LIMIT 1", (user["id"], ticket_id)).fetchone()
+        " AND claim IS NULL AND attempts < ? ORDER BY id DESC LIMIT 1", (user["id"], ticket_id, MAX_ATTEMPTS)
+    ).fetchone()
     if waiting is not None:
         ids = [*mailed_events(portal, ticket_id, waiting["first_event_id"], waiting["last_event_id"], user),
                *event_ids]
