@@ -22,7 +22,7 @@ TEXT_MAX = 80
 
 
 @click.command()
-@filter_options(default_states="every state")
+@filter_options(default_states="every state", sort=False)
 @click.option("--after", type=click.IntRange(min=0, max=2**63 - 1), metavar="CURSOR",
               help="Start after this cursor (an event's id, as -o jsonl prints it) instead of now.")
 @click.option("--count", type=POSITIVE, metavar="N", help="Stop after N changes.")
