@@ -145,6 +145,19 @@ def test_a_new_ticket_reaches_those_who_watch_the_organisation_and_no_one_else(
     assert mails_to(portal, BOB) == []  # Bob cannot see Ana's ticket
 
 
+def test_a_contact_manager_hears_of_every_new_ticket_of_the_company(portal: Portal, clock: Clock,
+                                                                    as_user: Callable[[str], Session]) -> None:
+    as_user(ADMIN).accounts.update_user(BOB, manager=True)  # Acme does not share tickets: Bob sees them as manager
+    ticket = as_user(ANA).tickets.create(TicketDraft(subject="Acme new", body="x"))
+    collect(portal, public_url=URL)
+    [mail] = outbox(portal)
+    assert mail["recipient"] == BOB and "Ana Acme opened it." in mail["body"]
+    as_user(ADMIN).accounts.update_user(BOB, manager=False)
+    as_user(AGENT).tickets.reply(ticket.id, body="hola")
+    collect(portal, public_url=URL)
+    assert [m["recipient"] for m in outbox(portal)] == [BOB, ANA]  # no longer his to see: nothing more for him
+
+
 def test_nobody_who_cannot_see_the_ticket_is_mailed(portal: Portal, clock: Clock,
                                                     as_user: Callable[[str], Session]) -> None:
     ticket = as_user(ANA).tickets.create(TicketDraft(subject="CC", body="x", ccs=[CARLA]))

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -25,8 +25,10 @@ from portalctl.demo_data import sample_pdf
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
-from tests.server.smtp import Inbox
 from tests.stores import KINDS, Store, new_store
+
+if TYPE_CHECKING:
+    from tests.server.smtp import Inbox
 
 ADMIN = "admin@support.test"
 AGENT = "agent@support.test"
@@ -34,6 +36,8 @@ ANA = "ana@acme.test"  # Acme: each customer sees only their own tickets
 BOB = "bob@acme.test"
 CARLA = "carla@globex.test"  # Globex: shares tickets within the organisation
 DIEGO = "diego@globex.test"
+MARIO = "mario@acme.test"  # Acme's contact manager: runs its contacts and sees its tickets
+PEOPLE = (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO, MARIO)
 PASSWORD = "correct horse battery"
 PDF = sample_pdf()
 TIMEOUT = 15  # seconds for any one HTTP call
@@ -167,8 +171,9 @@ def seed_people(portal: Portal) -> None:
     accounts.add_user(email=AGENT, name="Alex Agent", role="agent")
     for email, org in ((ANA, "acme"), (BOB, "acme"), (CARLA, "globex"), (DIEGO, "globex")):
         accounts.add_user(email=email, name=email.split("@")[0].title(), organization=org)
+    accounts.add_user(email=MARIO, name="Mario", organization="acme", manager=True)
     accounts.add_department(name="Soporte Web", description="WordPress, Joomla")
-    for email in (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO):
+    for email in PEOPLE:
         set_password(portal, email)
 
 
@@ -236,7 +241,7 @@ def seed(seeded: tuple[Store, Seed]) -> Seed:
 def tokens(server: Server) -> dict[str, str]:
     """One token per seeded user, through the real login."""
     result = {}
-    for email in (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO):
+    for email in PEOPLE:
         response = requests.post(server.api + "/auth/login", json={"email": email, "password": PASSWORD},
                                  timeout=TIMEOUT)
         assert response.status_code == 201, response.text
@@ -268,13 +273,8 @@ def assert_problem(response: requests.Response, status: int, code: str) -> dict[
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the server's mail; AUTH in plain text is fine on loopback."""
-    from aiosmtpd.controller import Controller
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the server's mail (tests/server/smtp.py)."""
+    from tests.server.smtp import smtp_inbox
 
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=handler,
-                            auth_require_tls=False)
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with smtp_inbox() as received:
+        yield received

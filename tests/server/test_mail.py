@@ -32,7 +32,7 @@ def outbox(server: Server) -> list[dict[str, str]]:
 
 
 def test_reset_mail_goes_through_smtp_with_the_public_url(store: Store, inbox: Inbox) -> None:
-    server = serve_with_smtp(store, inbox.url(user="mailer:s%40cret"))
+    server = serve_with_smtp(store, f"smtp://mailer:s%40cret@127.0.0.1:{inbox.port}?from=help@example.test")
     try:
         answer = requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
         assert answer.status_code == 202
@@ -60,7 +60,7 @@ def test_mail_is_kept_in_the_outbox_when_the_smtp_server_is_down(store: Store) -
 
 def test_a_reset_mail_the_relay_refused_goes_later_once(store: Store, inbox: Inbox) -> None:
     inbox.refuse = 2  # the reset's own try, then the outbox's first retry
-    server = serve_with_smtp(store, inbox.url())
+    server = serve_with_smtp(store, inbox.url)
     try:
         requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
         inbox.wait_for(1)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 import click
 
 from portalctl.commands.context import POSITIVE, app, message
 from portalctl.commands.filters import filter_options
-from portalctl.contract import EventFeedAPI, TicketQuery
-from portalctl.errors import Unavailable, Unsupported
+from portalctl.contract import TicketQuery
+from portalctl.errors import Unavailable
 from portalctl.model import Event
 from portalctl.safetext import cell
 
@@ -44,10 +43,7 @@ def watch(query: TicketQuery, after: int | None, count: int | None, fmt: str) ->
       portalctl tickets watch --mine --count 1          # wait for the next change to your tickets
     """
     ctx = app()
-    feed: Any = ctx.client.tickets
-    if not isinstance(feed, EventFeedAPI):
-        raise Unsupported(f"profile {ctx.client.profile.name!r} ({ctx.client.profile.backend}) keeps no change "
-                          "feed portalctl can watch", hint="use 'portalctl tickets list --updated-since 10m' instead")
+    feed = ctx.client.feed
     cursor = after if after is not None else feed.events(None, query).cursor
     if fmt == "table" and ctx.io.err_tty:
         message(f"Watching from cursor {cursor}; Ctrl-C to stop.")

@@ -11,8 +11,9 @@ Three steps, each safe with several server processes on one database:
   a failure puts the row back with a doubling delay. Two workers never claim the same row; a worker that dies
   mid-send leaves a claim that expires, and the row goes again with the same Message-ID (receivers drop repeats).
 
-Who is mailed: the requester, CC'd users, the assignee and, for a new ticket, those who watch their organisation's
-tickets (`watches_organisation`), each only while active, only if the engine's visibility rule lets them see the
+Who is mailed: the requester, CC'd users, the assignee and, for a new ticket, those who see their organisation's
+tickets (Actor.sees_org_tickets: a contact manager, or a user of an organisation that shares them), each only while
+active, only if the engine's visibility rule lets them see the
 ticket (ticket_reads.can_see: the rule reads use, not a copy), never about their own change, never about an internal
 note or its files, and only for the kinds they left switched on.
 """
@@ -35,15 +36,13 @@ from portalctl.errors import InvalidInput
 from portalctl.model import NOTIFICATION_KINDS, NotificationSettings
 
 if TYPE_CHECKING:
-    from portalctl.engine.portal import Portal, Session
+    from portalctl.engine.portal import Actor, Portal, Session
 
 log = logging.getLogger("portalctl.server")
 
 # The notification kind each event kind belongs to; other events (updates, CCs, internal notes) send no mail.
 KIND_OF_EVENT = {"created": "new_ticket", "status": "status", "auto_closed": "status", "reply": "reply",
                  "attachment": "attachment"}
-# Roles that see their whole organisation's tickets (the contact managers of issue 15).
-ORG_WATCHER_ROLES = ("manager",)
 STALE = timedelta(days=1)  # older changes are not mailed: a portal served after a long pause does not mail history
 CLAIM_FOR = timedelta(minutes=2)  # a claimed row not marked sent by then (its process died) is claimed again
 MAX_ATTEMPTS = 10  # then the row stays in the outbox for an admin to read
@@ -51,12 +50,6 @@ RETRY_MAX = timedelta(hours=1)
 CURSOR_KEY = "notified_through"
 BATCH_WINDOW = 300.0  # seconds: at most one mail per recipient and ticket this often
 SEND_BATCH = 5  # rows claimed at once: 5 deliveries of at most 20 s each fit in CLAIM_FOR
-
-
-def watches_organisation(role: str, org_shared: bool) -> bool:
-    """Whether a user hears of every new ticket of their organisation: one who sees its tickets, a contact manager
-    or any user of an organisation that shares its tickets. The one place the rule lives."""
-    return role in ORG_WATCHER_ROLES or org_shared
 
 
 class NotificationService:
@@ -123,10 +116,11 @@ def collect(portal: Portal, *, public_url: str, window: float = BATCH_WINDOW) ->
             by_ticket[row["ticket_id"]].append(row)
         for ticket_id, events in by_ticket.items():
             for user in recipients(portal, ticket_id):
+                session = portal.session(user["email"])
                 switches = switched_on(portal, user["id"])
-                mine = [e for e in events if concerns(user, e, switches)]
-                if mine and portal.session(user["email"]).tickets.can_see(ticket_id):
-                    enqueue(portal, user, ticket_id, [e["id"] for e in mine], public_url=public_url,
+                mine = [e for e in events if concerns(user, session.actor, e, switches)]
+                if mine and session.tickets.can_see(ticket_id):
+                    enqueue(portal, user, session.actor, ticket_id, [e["id"] for e in mine], public_url=public_url,
                             window=timedelta(seconds=window))
                     written += 1
         conn.execute("UPDATE settings SET value = ? WHERE key = ?", (str(newest), CURSOR_KEY))
@@ -143,11 +137,10 @@ def skip_history(portal: Portal) -> None:
 def recipients(portal: Portal, ticket_id: int) -> list[Row]:
     """The active users a change to this ticket may concern, with what the rules below need to know of them."""
     return portal.conn.execute(
-        "SELECT u.id, u.email, u.name, u.role, u.language, t.requester_id, COALESCE(o.shared_tickets, 0) AS shared,"
-        " CASE WHEN u.org_id = t.org_id THEN 1 ELSE 0 END AS same_org"
-        " FROM tickets t JOIN users u ON u.active = 1 AND (u.id = t.requester_id OR u.id = t.assignee_id"
+        "SELECT u.id, u.email, u.name, u.language, t.requester_id, CASE WHEN u.org_id = t.org_id THEN 1 ELSE 0 END"
+        " AS same_org FROM tickets t JOIN users u ON u.active = 1 AND (u.id = t.requester_id OR u.id = t.assignee_id"
         " OR u.id IN (SELECT c.user_id FROM ticket_ccs c WHERE c.ticket_id = t.id) OR u.org_id = t.org_id)"
-        " LEFT JOIN organizations o ON o.id = u.org_id WHERE t.id = ? ORDER BY u.id", (ticket_id,)).fetchall()
+        " WHERE t.id = ? ORDER BY u.id", (ticket_id,)).fetchall()
 
 
 def switched_on(portal: Portal, user_id: int) -> set[str]:
@@ -156,17 +149,17 @@ def switched_on(portal: Portal, user_id: int) -> set[str]:
     return set(NOTIFICATION_KINDS) - off
 
 
-def concerns(user: Row, event: Row, switches: set[str]) -> bool:
+def concerns(user: Row, actor: Actor, event: Row, switches: set[str]) -> bool:
     """Whether this event is mailed to this user: not their own change, a kind they left on, and a new ticket only
-    to its requester and to those who watch the organisation."""
+    to its requester and to those who see their organisation's tickets (the engine's own rule, on `actor`)."""
     kind = KIND_OF_EVENT[event["kind"]]
     if event["actor_id"] == user["id"] or kind not in switches:
         return False
-    return kind != "new_ticket" or user["id"] == user["requester_id"] or bool(
-        user["same_org"] and watches_organisation(user["role"], bool(user["shared"])))
+    return kind != "new_ticket" or user["id"] == user["requester_id"] or bool(user["same_org"]
+                                                                              and actor.sees_org_tickets)
 
 
-def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, public_url: str,
+def enqueue(portal: Portal, user: Row, actor: Actor, ticket_id: int, event_ids: list[int], *, public_url: str,
             window: timedelta) -> None:
     """Add these events to the user's waiting mail about the ticket, or start one, due when the batch window since
     the last mail about it has passed."""
@@ -176,7 +169,7 @@ def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, 
         " AND claim IS NULL AND attempts < ? ORDER BY id DESC LIMIT 1", (user["id"], ticket_id, MAX_ATTEMPTS)
     ).fetchone()
     if waiting is not None:
-        ids = [*mailed_events(portal, ticket_id, waiting["first_event_id"], waiting["last_event_id"], user),
+        ids = [*mailed_events(portal, ticket_id, waiting["first_event_id"], waiting["last_event_id"], user, actor),
                *event_ids]
         subject, body = render(portal, user, ticket_id, ids, public_url=public_url)
         conn.execute("UPDATE outbox SET subject = ?, body = ?, last_event_id = ? WHERE id = ?",
@@ -193,13 +186,13 @@ def enqueue(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, 
         (user["email"], subject, body, iso(now), user["id"], ticket_id, min(event_ids), max(event_ids), iso(due)))
 
 
-def mailed_events(portal: Portal, ticket_id: int, first: int, last: int, user: Row) -> list[int]:
+def mailed_events(portal: Portal, ticket_id: int, first: int, last: int, user: Row, actor: Actor) -> list[int]:
     """The events a waiting mail already tells of: those of its range the same rules chose for this user."""
     rows = portal.conn.execute(
         "SELECT id, actor_id, kind FROM events WHERE ticket_id = ? AND id >= ? AND id <= ? AND internal = 0"
         " ORDER BY id", (ticket_id, first, last)).fetchall()
     switches = switched_on(portal, user["id"])
-    return [row["id"] for row in rows if row["kind"] in KIND_OF_EVENT and concerns(user, row, switches)]
+    return [row["id"] for row in rows if row["kind"] in KIND_OF_EVENT and concerns(user, actor, row, switches)]
 
 
 def render(portal: Portal, user: Row, ticket_id: int, event_ids: list[int], *, public_url: str) -> tuple[str, str]:
