@@ -356,6 +356,35 @@ def test_a_temporary_password_is_replaced_while_signing_in(server_deployment: De
     assert "New password" not in again.stderr
 
 
+def test_a_failed_first_sign_in_leaves_no_token_and_logging_out_leaves_no_one(
+        server_deployment: Deployment, cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch, word: str) -> None:
+    """Bug seen: a new password that was too short left the temporary sign-in's 90-day token on the server, and
+    after logging out of every profile `auth status` still showed someone."""
+    admin = server_client(server_deployment.url or "", server_deployment.tokens[ADMIN], name="admin")
+    email = f"{word}@globex.test"
+    admin.accounts.add_user(email=email, name="New Globex", organization="globex")
+    temporary = admin.accounts.reset_password(email)
+    monkeypatch.setattr(IOStreams, "can_prompt", lambda self, no_input: True)
+    short = cli("auth", "login", "--name", "new", "--url", server_deployment.url or "", "--user", email,
+                input=f"{temporary}\nshort\nshort\n")
+    assert short.exit_code == ExitCode.USAGE and "too short" in short.stderr
+    assert UserConfig().profiles() == {} and not SecretStore().get("new")
+    chosen = "a-new-long-password-2025"
+    signed = cli("auth", "login", "--name", "new", "--url", server_deployment.url or "", "--user", email,
+                 input=f"{temporary}\n{chosen}\n{chosen}\n")
+    assert signed.exit_code == 0, signed.stderr
+    listed = json.loads(cli("auth", "token", "list", "-o", "json").stdout)
+    assert len(listed) == 1  # neither temporary sign-in left its token behind
+    cli("auth", "login", "--name", "second", "--url", server_deployment.url or "", "--user", email,
+        input=f"{chosen}\n")
+    assert sorted(UserConfig().profiles()) == ["new", "second"]
+    for name in ("new", "second"):
+        assert cli("auth", "logout", name).exit_code == 0
+    status = cli("auth", "status")
+    assert status.exit_code == ExitCode.AUTH and "not signed in" in status.stderr and status.stdout == ""
+    assert not SecretStore().get("new") and not SecretStore().get("second")
+
+
 def test_a_throttled_sign_in_says_how_long_to_wait(stub: Callable[..., Stub], cli: Cli,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     throttled = busy(429, "rate_limited") | {"detail": "too many failed sign-ins; wait before trying again"}
