@@ -115,7 +115,7 @@ def test_a_table_fits_the_pane_and_a_cut_listing_says_so(pane: Pane, as_user: Ca
     screen = pane.run("portalctl tickets list --limit 2")
     rows = [line for line in screen.splitlines() if "ana@acme.test" in line]
     assert len(rows) == 2 and all("…" in row and len(row) <= 100 for row in rows)
-    assert "Showing the first 2 tickets; more match" in screen
+    assert "Showing 2 of 4 tickets — use --all or --limit N" in screen
     assert long in pane.run("portalctl tickets list --wide --limit 1 | cat")
 
 

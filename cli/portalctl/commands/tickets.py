@@ -27,7 +27,7 @@ from portalctl.commands.notices import banner
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
-from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, TicketQuery, Upload
+from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketCountAPI, TicketDraft, TicketQuery, Upload
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
 
@@ -186,7 +186,14 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
     if count == 0 and output.fmt == "table":
         message("No tickets match.")
     elif records.more:
-        message(f"Showing the first {count} tickets; more match: use --all or --limit N.")
+        message(f"Showing {count} of {total_of(ctx.client.tickets, query, count)} tickets — use --all or --limit N")
+
+
+def total_of(tickets: Any, query: TicketQuery, shown: int) -> str:
+    """How many tickets a cut listing matches in all: the portal's or help desk's exact count, else "more than N"
+    (never a guess)."""
+    total = tickets.count(query) if isinstance(tickets, TicketCountAPI) else None
+    return f"{total:,}" if total is not None and total > shown else f"more than {shown}"
 
 
 @tickets.command()
