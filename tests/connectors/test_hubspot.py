@@ -77,8 +77,8 @@ def profile(sim: HubSpotSim) -> Profile:
 
 @pytest.fixture
 def hs_cli(cli: Cli, profile: Profile) -> Cli:
-    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
-        return cli(*args, env={"PORTALCTL_PROFILE": PROFILE, **(env or {})}, input=input)
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None, io: object = None) -> Result:
+        return cli(*args, env={"PORTALCTL_PROFILE": PROFILE, **(env or {})}, input=input, io=io)
 
     return run
 
@@ -323,3 +323,16 @@ def test_live_read_only_list_and_show(home: Path) -> None:
     tickets = list(client.tickets.list(TicketQuery(statuses=["all"], limit=3)))
     if tickets:
         assert client.tickets.get(tickets[0].id).id == tickets[0].id
+
+
+def test_a_cut_listing_says_the_search_total(hs_cli: Cli, sim: HubSpotSim) -> None:
+    """Every search answer carries `total` ("CRM API | Search"; CollectionResponseWithTotalSimplePublicObject in
+    hubspot-api-client): a listing cut at --limit says it."""
+    from portalctl.iostreams import IOStreams
+
+    for number in range(4):
+        create(hs_cli, f"Formulario {number}")
+    io = IOStreams.fake(tty=True)
+    result = hs_cli("tickets", "list", "--limit", "2", io=io)
+    assert result.exit_code == 0, io.err.getvalue()
+    assert io.err.getvalue() == "Showing 2 of 4 tickets — use --all or --limit N\n"

@@ -166,7 +166,8 @@ class HubSpotTickets(ConnectorTickets[Api]):
                 body["sorts"] = [{"propertyName": server_sort, "direction": "DESCENDING" if descending
                                   else "ASCENDING"}]
             rows = self.api.pages("POST", "/crm/v3/objects/tickets/search", body=body,
-                                  wanted=query.limit if server_sort else None)
+                                  wanted=query.limit if server_sort else None,
+                                  heard=lambda total: self.heard_total(query, total))  # every filter ran there
             streamed = server_sort is not None
         else:
             params = {"limit": self.page_size, "properties": ",".join(self._properties()), "archived": "false"}
