@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from portalctl.iostreams import IOStreams
+from portalctl.iostreams import IOStreams, pager_command
 from portalctl.output.localtime import TimeView
 from portalctl.output.render import FORMATS, Look, render, render_one
 from portalctl.safetext import visible
@@ -222,11 +222,3 @@ def paged(function: F) -> F:
             return function(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def pager_command() -> str | None:
-    """git's and gh's convention; an empty value or `cat` means no pager."""
-    import os
-
-    command = os.environ.get("PORTALCTL_PAGER", os.environ.get("PAGER", "less -FRX")).strip()
-    return None if command in ("", "cat") else command

@@ -9,6 +9,7 @@ nothing for this.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 import click
@@ -28,17 +29,18 @@ def asks_for_help(words: Iterable[str]) -> bool:
 
 def show(ctx: click.Context, text: str) -> None:
     """`text` on stdout, through the pager on a terminal."""
-    from portalctl.cli import WORDS
-    from portalctl.commands.context import AppContext, pager_command
-    from portalctl.iostreams import IOStreams
-
     root = ctx.find_root()
-    found = ctx.find_object(AppContext)
-    if found is not None:
-        io, no_pager = found.io, found.no_pager
-    else:  # `portalctl --help`: the root callback has not run
-        io = root.obj if isinstance(root.obj, IOStreams) else IOStreams.system()
+    if root.obj is None and not sys.stdout.isatty():  # `portalctl --help | ...`: nothing more to load
+        click.echo(text)
+        return
+    from portalctl.cli import WORDS
+    from portalctl.iostreams import IOStreams, pager_command
+
+    if isinstance(root.obj, IOStreams) or root.obj is None:  # `portalctl --help`: the root callback has not run
+        io = root.obj or IOStreams.system()
         no_pager = "--no-pager" in root.meta.get(WORDS, ())
+    else:  # the AppContext (not imported for this: it loads the renderers, most of --help's time)
+        io, no_pager = root.obj.io, root.obj.no_pager
     with io.paging(None if no_pager else pager_command()):
         io.echo(text)
 
