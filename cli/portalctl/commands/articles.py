@@ -47,8 +47,9 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
            output: Output) -> None:
     """Search articles, best match first, with a snippet around the words found ([like this]).
 
-    Accents and case do not matter; words match as prefixes (factur finds facturación). Articles with every word
-    come first; when none has them all, articles with any of them are shown.
+    Accents and case do not matter, nor word forms (contraseñas finds contraseña, invoices finds invoice), and a
+    word also matches as a prefix (factur finds facturación). Articles with every word come first; when none has
+    them all, articles with any of them are shown.
 
     \b
     Examples:
@@ -57,10 +58,13 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
       portalctl articles search hosting -o json | jq '.[0].id'
     """
     query = " ".join(words)
-    found = app().client.articles.search(query, collection=collection, folder=folder, locale=locale, limit=limit)
+    client = app().client
+    found = client.articles.search(query, collection=collection, folder=folder, locale=locale, limit=limit)
     output.many(found)
     if not found and output.fmt == "table":
-        message(f"No articles match {query!r}.")
+        empty = not client.articles.collections()
+        message(f"No articles match {query!r}" + ("; the knowledge base has no articles yet (staff add them with "
+                                                  "'portalctl admin articles add' or 'import')." if empty else "."))
 
 
 @articles.command()

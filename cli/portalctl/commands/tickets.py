@@ -30,6 +30,7 @@ from portalctl.commands.ticket_view import show_ticket
 from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketCountAPI, TicketDraft, TicketQuery, Upload
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
+from portalctl.output.localtime import TimeView
 
 LIST_COLUMNS = ("id", "status", "priority", "department", "subject", "requester", "updated_at")
 ONE_COLUMNS = ("id", "status", "priority", "subject", "requester", "due_at")
@@ -155,13 +156,20 @@ def create(
     ticket = ctx.client.tickets.create(draft)
     dedupe_key, on_duplicate = draft.dedupe_key, draft.on_duplicate
     if ticket.created:
-        due = f" (due {ctx.times(err=True).when(ticket.due_at)})" if ticket.due_at else ""
+        due = f" (due {due_when(ctx.times(err=True), ticket.due_at)})" if ticket.due_at else ""
         text = f"Created ticket #{ticket.id}: {ticket.subject}{due}"
     elif on_duplicate == "skip":
         text = f"Skipped: ticket #{ticket.id} is already active for dedupe key {dedupe_key!r}"
     else:
         text = f"Added to ticket #{ticket.id}, already active for dedupe key {dedupe_key!r} (now {ticket.status})"
     report(output, ticket, text)
+
+
+def due_when(times: TimeView, stamp: str) -> str:
+    """"in 4 d, 2026-12-08 20:00 UTC" on a terminal (no brackets within the message's own), else the time alone."""
+    absolute = f"{times.absolute(stamp)} {times.zone_name}"
+    relative = times.relative(stamp)
+    return f"{relative}, {absolute}" if relative else absolute
 
 
 @tickets.command("list")
