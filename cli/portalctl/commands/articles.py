@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from portalctl.commands import complete
-from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged
+from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged, report
 from portalctl.contract import RelatedArticlesAPI
 from portalctl.iostreams import IOStreams
-from portalctl.model import Article, ArticleRefs, Collection, Notice
+from portalctl.model import Article, ArticleRefs, Collection
 from portalctl.output.localtime import TimeView
 from portalctl.safetext import cell, visible
 
@@ -209,11 +209,3 @@ def rate(article_id: int, helpful: bool | None, output: Output) -> None:
     message(f"Thanks: you found #{article.id} {'helpful' if helpful else 'not helpful'}"
             f" (now {article.helpful} helpful, {article.not_helpful} not helpful).")
     report(output, article)
-
-
-def report(output: Output, changed: Article | Notice) -> None:
-    """After a change, as `tickets` does: the id on a plain table (for scripts), else the record."""
-    if output.fmt == "table" and not output.columns_flag:
-        output.io.echo(changed.id)
-    else:
-        output.one(changed)

@@ -183,6 +183,15 @@ class Output:
         render_one(data, self.fmt, self.io.out, look=self.look)
 
 
+def report(output: Output, changed: Any) -> None:
+    """After a change to an article or a notice, as `tickets` does: the id on a plain table (for scripts), else the
+    record."""
+    if output.fmt == "table" and not output.columns_flag:
+        output.io.echo(changed.id)
+    else:
+        output.one(changed)
+
+
 def limit_options(function: F) -> F:
     """--limit N and --all: pagination is the tool's job."""
     function = click.option("--all", "all_", is_flag=True, help="Every matching record (no limit).")(function)
