@@ -13,8 +13,8 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy cli/portalctl
 # Real parts the tests drive, from Debian's packages, installed when missing (and we are root with apt-get):
-# tmux for terminal behaviour (escapes, width, pager, editor, Ctrl-C), nginx for the two-host layout
-# (examples/nginx). Without them those tests skip (the nginx test fails under CI=true instead).
+# tmux for terminal behaviour (escapes, width, pager, editor, Ctrl-C), zsh and fish for shell completion as those
+# shells run it, nginx for the two-host layout (examples/nginx). Without them those tests skip (the nginx test fails under CI=true instead).
 debian_tool() {  # debian_tool PACKAGE COMMAND...: install PACKAGE unless one of the commands is there
   local package=$1; shift
   for found in "$@"; do command -v "$found" >/dev/null && return 0; done
@@ -26,8 +26,10 @@ debian_tool() {  # debian_tool PACKAGE COMMAND...: install PACKAGE unless one of
     echo "$package is not installed (apt-get install $package): its tests will be skipped" >&2
   fi
 }
-echo "== tmux"
+echo "== tmux, zsh, fish"
 debian_tool tmux tmux
+debian_tool zsh zsh
+debian_tool fish fish
 echo "== nginx"
 debian_tool nginx nginx /usr/sbin/nginx
 echo "== postgresql"
