@@ -10,21 +10,22 @@ from __future__ import annotations
 
 
 def word_forms(text: str) -> list[tuple[tuple[str, bool], ...]]:
-    """For each word in `text` (each once), the prefixes any of which it matches (stemming.forms)."""
+    """For each word in `text` (each once), the (form, is a prefix) pairs any of which it matches (stemming.forms)."""
     from portalctl.engine.stemming import WORD, forms
 
     return list(dict.fromkeys(forms(word) for word in WORD.findall(text)))
 
 
 def match_expression(text: str, *, operator: str = "AND") -> str | None:
-    """FTS5's `("stem1"* OR "other1"*) AND "stem2"*` for the words in `text`, or None when it has no words."""
+    """FTS5's `("word1"* OR "stem1") AND ("word2"* OR "stem2")` for the words in `text`, or None when it has
+    none."""
     terms = [" OR ".join(f'"{form}"' + ("*" if prefix else "") for form, prefix in forms)
              for forms in word_forms(text)]
     return f" {operator} ".join(f"({term})" for term in terms) if terms else None
 
 
 def tsquery(text: str, *, operator: str = "AND") -> str | None:
-    """PostgreSQL's `('stem1':* | 'other1':*) & 'stem2':*` for the words in `text`, or None (the 'portal'
+    """PostgreSQL's `('word1':* | 'stem1') & ('word2':* | 'stem2')` for the words in `text`, or None (the 'portal'
     configuration folds it)."""
     terms = [" | ".join(f"'{form}'" + (":*" if prefix else "") for form, prefix in forms)
              for forms in word_forms(text)]

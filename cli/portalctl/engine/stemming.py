@@ -2,10 +2,10 @@
 "contraseña", "facturas" finds "factura" and "companies" finds "company".
 
 The full-text index holds each text as its words' stems (`stems`): an article's by its locale's stemmer, a
-ticket's (which says no language) by the stemmer that strips more. A search looks for the stems of the words typed
-in both languages, and for the words themselves as prefixes (`forms`; engine/search.py), since nobody says which
-language they type in: both sides meet on one form whatever the word's ending. The same Python code stems for
-SQLite and PostgreSQL, so both find the same things.
+ticket's (which says no language) by the stemmer that changes the word more. A search looks for the stems of the
+words typed in both languages, and for the words themselves as prefixes (`forms`; engine/search.py), since nobody
+says which language they type in: both sides meet on one form whatever the word's ending. The same Python code
+stems for SQLite and PostgreSQL, so both find the same things.
 
 A word is folded before it is stemmed (lower case, no accents), so "línea" and "linea", typed either way, stem
 alike. A stem shorter than MIN_STEM is not used: the folded word is kept instead, as "fa" would match half the
