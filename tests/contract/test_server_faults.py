@@ -254,6 +254,22 @@ def test_a_portal_that_stays_down_ends_in_exit_6(stub: Callable[..., Stub], cli:
     assert len(server.seen) == 1 + FAST["retries"]
 
 
+def test_a_server_older_than_the_count_says_more_than(stub: Callable[..., Stub], cli: Cli) -> None:
+    """A server without GET /tickets/count reads `count` as a ticket id (422): the cut listing then says "more
+    than", never a number it does not have."""
+    invalid = {**busy(422, "invalid_input"), "title": "Invalid input", "detail": "ticket_id: not an integer"}
+    server = stub([(200, {}, {"items": []}),  # the notices banner
+                   (200, {}, {"items": [TICKET, {**TICKET, "id": 2}], "next_cursor": "more"}),
+                   (422, {}, invalid)])
+    UserConfig().put(Profile(name="old", backend="server", url=server.url, options=FAST))
+    SecretStore().set("old", "tok")
+    io = IOStreams.fake(tty=True)
+    result = cli("tickets", "list", "--limit", "1", io=io)
+    assert result.exit_code == 0, io.err.getvalue()
+    assert io.err.getvalue() == "Showing 1 of more than 1 tickets — use --all or --limit N\n"
+    assert server.seen[-1][2].split("?")[0] == "/api/v1/tickets/count"
+
+
 def test_a_long_retry_after_fails_at_once_saying_when(stub: Callable[..., Stub], cli: Cli) -> None:
     server = stub([(429, {"Retry-After": "3600"}, busy(429, "rate_limited"))])
     UserConfig().put(Profile(name="slow", backend="server", url=server.url, options=FAST))
