@@ -73,6 +73,9 @@ setup(
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
+            # openapi-core: judges every request to and answer from the JSM simulator against the facts of
+            # Atlassian's OpenAPI document (tests/connectors/jsm_openapi.py).
+            "openapi-core>=0.23,<0.24",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},
