@@ -22,6 +22,8 @@ SCRIPT = ROOT / "scripts" / "rt.sh"
 SEED = Path(__file__).resolve().parent / "rt_seed.pl"
 RT_LIB = "/usr/share/request-tracker5/lib"
 SETUP_TIMEOUT = 600  # seconds: an apt-get install on a bare machine takes under a minute
+# Read at import: the tests' `home` fixture clears PORTALCTL_* variables before a test asks for the server.
+RUN_RT = tuple(os.environ.get(f"PORTALCTL_TEST_RT_{k}") for k in ("URL", "TOKEN", "DIR"))
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def parse(assignments: str) -> dict[str, str]:
 
 def serve(folder: Path) -> Iterator[RtServer]:
     """The run's RT (from the environment) or one started in `folder` and stopped afterwards."""
-    url, token, home = (os.environ.get(f"PORTALCTL_TEST_RT_{k}") for k in ("URL", "TOKEN", "DIR"))
+    url, token, home = RUN_RT
     if url and token and home:
         seed(Path(home))
         yield RtServer(url, token, Path(home))
