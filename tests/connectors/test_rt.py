@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from portalctl.contract import TicketDraft, TicketQuery
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
+from portalctl.times import parse_iso
 from tests.connectors.conftest import RT_REQUESTER
 from tests.connectors.rt_server import RtServer
 
@@ -124,6 +126,25 @@ def test_listing_pages_to_the_end_and_filters_on_rt(rt_cli: Cli, rt_profile: Cal
     assert listed(rt_cli, "--search", word, "--status", "resolved") == []
     assert listed(rt_cli, "--search", word, "--created-since", "2999-01-01") == []
     assert {row["department"] for row in listed(rt_cli, "--search", word, "--all")} == {"General", "Facturación"}
+
+
+def test_date_filters_hold_whatever_time_zone_the_rt_user_has(rt_cli: Cli, rt: RtServer, word: str) -> None:
+    """RT reads a date in TicketSQL in the searching user's time zone (RT::Date->Set, Format 'unknown', Timezone
+    'user'); REST2 writes every date in UTC. Here the token's user lives at UTC+14 for the length of the test."""
+    made = create(rt_cli, f"{word} dated")
+    created = str(made["created_at"])
+    later = (parse_iso(created) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    user = requests.put(f"{rt.url}/REST/2.0/user/portalctl", json={"Timezone": "Pacific/Kiritimati"}, timeout=10,
+                        headers={"Authorization": f"token {rt.token}"})
+    assert user.status_code == 200, user.text
+    try:
+        assert [row["id"] for row in listed(rt_cli, "--search", word, "--created-since", created)] == [made["id"]]
+        assert listed(rt_cli, "--search", word, "--created-since", later) == []
+        assert [row["id"] for row in listed(rt_cli, "--search", word, "--created-until", later)] == [made["id"]]
+        assert listed(rt_cli, "--search", word, "--created-until", created) == []
+    finally:
+        requests.put(f"{rt.url}/REST/2.0/user/portalctl", json={"Timezone": ""}, timeout=10,
+                     headers={"Authorization": f"token {rt.token}"})
 
 
 def test_replies_are_correspondence_and_notes_are_comments(rt_cli: Cli, rt: RtServer, word: str) -> None:

@@ -129,9 +129,11 @@ class RtTickets(ConnectorTickets[Api]):
             direction = "DESC" if descending else "ASC"
             params.update(orderby=[ORDER[key], "id"] if key != "id" else ["id"], order=[direction, direction])
         moment = now_iso()
-        overdue = query.overdue
+        # RT narrowed by everything else; dates (exactly: see rm.date_clause) and --overdue are checked here.
+        exact = self.matcher(query).but(states=None, priorities=frozenset(), departments=frozenset(),
+                                        assignees=frozenset(), requester="", mine=None, words=())
         return self.listing(self.api.pages("tickets", params), lambda row: rm.ticket(row, self.statuses, moment),
-                            lambda row, ticket: ticket.overdue or not overdue, query, streamed=key in ORDER)
+                            lambda row, ticket: exact(ticket), query, streamed=key in ORDER)
 
     def ticket_sql(self, query: TicketQuery) -> str:
         """The query's filters as TicketSQL (https://docs.bestpractical.com/rt/5.0.3/query_builder.html)."""
@@ -148,7 +150,7 @@ class RtTickets(ConnectorTickets[Api]):
         for field, operator, moment in (("Created", ">=", query.created_since), ("Created", "<", query.created_until),
                                         ("LastUpdated", ">=", query.updated_since)):
             if moment:
-                clauses.append(f"{field} {operator} {rm.quote(moment)}")
+                clauses.append(rm.date_clause(field, operator, moment))
         if query.search is not None:
             words = query.search.split()
             if not words:

@@ -14,12 +14,13 @@ are the transactions' attachments (a body part has no file name, a file has one)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
 from portalctl.contract import LISTED_BY_DEFAULT, is_overdue, listed_states
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
-from portalctl.times import normal_iso
+from portalctl.times import normal_iso, parse_iso
 
 PLATFORM = "Request Tracker"
 DEFAULT_LIFECYCLE = {"new": "new", "open": "open", "stalled": "pending", "resolved": "resolved",
@@ -88,6 +89,16 @@ class Statuses:
 def quote(value: str) -> str:
     """A TicketSQL string literal: single quotes, with backslash escapes for quotes and backslashes."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def date_clause(field: str, operator: str, moment: str) -> str:
+    """TicketSQL that keeps every ticket on the right side of `moment`, and some near it. RT reads a date in a
+    search in the searching user's time zone, which REST2 does not tell (the user's preference, else the server's
+    $Timezone): the bound is widened by a day, more than any zone's offset, and the listing checks the exact time."""
+    margin = timedelta(days=1) if operator.startswith("<") else -timedelta(days=1)
+    given = parse_iso(moment)
+    bound = (given.replace(tzinfo=given.tzinfo or UTC).astimezone(UTC) + margin).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{field} {operator} {quote(bound)}"
 
 
 def priority_name(value: Any) -> str:
