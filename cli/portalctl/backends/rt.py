@@ -130,7 +130,7 @@ class RtTickets(ConnectorTickets[Api]):
             params.update(orderby=[ORDER[key], "id"] if key != "id" else ["id"], order=[direction, direction])
         moment = now_iso()
         # RT narrowed by everything else; dates (exactly: see rm.date_clause) and --overdue are checked here.
-        exact = self.matcher(query).but(states=None, priorities=frozenset(), departments=frozenset(),
+        exact = self.matcher(query.but(statuses=["all"])).but(states=None, priorities=frozenset(), departments=frozenset(),
                                         assignees=frozenset(), requester="", mine=None, words=())
         return self.listing(self.api.pages("tickets", params), lambda row: rm.ticket(row, self.statuses, moment),
                             lambda row, ticket: exact(ticket), query, streamed=key in ORDER)
