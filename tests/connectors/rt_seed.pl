@@ -28,4 +28,16 @@ unless ($field->IsAdded($general->id)) {
     my ($ok, $msg) = $field->AddToObject($general);
     die "custom field on General: $msg\n" unless $ok;
 }
+# An agent with rights on General only (no SuperUser, no global ShowTicket): REST2 counts no totals for such a user.
+my $agent = RT::User->new(RT->SystemUser);
+unless ($agent->Load('agente')) {
+    my ($id, $msg) = $agent->Create(Name => 'agente', EmailAddress => 'agente@rt.test', RealName => 'Agente Soporte',
+                                    Privileged => 1, Password => 'agente-password');
+    die "agent: $msg\n" unless $id;
+    for my $right (qw(SeeQueue ShowTicket CreateTicket ReplyToTicket CommentOnTicket ShowTicketComments ModifyTicket
+                      OwnTicket Watch WatchAsAdminCc SeeCustomField ModifyCustomField)) {
+        my ($ok, $why) = $agent->PrincipalObj->GrantRight(Right => $right, Object => $general);
+        die "right $right: $why\n" unless $ok;
+    }
+}
 print "seeded\n";

@@ -307,6 +307,27 @@ def test_live_read_only_list_and_show() -> None:
         assert shown.id == tickets[0].id and shown.comments is not None
 
 
+def test_an_agent_without_global_rights_reads_every_page(rt: RtServer, home: Path, word: str) -> None:
+    """REST2 sends no `total` (so no `next_page`) to a user who may not see a whole collection: an agent with rights
+    on one queue still gets every page of the queues, the listing and a long conversation."""
+    SecretStore().set("agent", "agente:agente-password")  # rt_seed.pl's agent: rights on General only
+    client = Client(Profile(name="agent", backend="rt", url=rt.url, user=RT_REQUESTER,
+                            options={"queue": "General", "page_size": "2"}))
+    made = [client.tickets.create(TicketDraft(subject=f"{word} agent {n}", body=f"Mensaje {n}")) for n in range(3)]
+    for n in range(3):
+        client.tickets.reply(made[0].id, body=f"respuesta {n}", internal=bool(n % 2))
+    assert [t.id for t in client.tickets.list(TicketQuery(search=word, sort="id", limit=None))] == [
+        t.id for t in made]
+    shown = client.tickets.get(made[0].id)
+    assert [c.body for c in shown.comments or []] == ["Mensaje 0", "respuesta 0", "respuesta 1", "respuesta 2"]
+    assert [d.name for d in client.accounts.departments()] == ["General"]  # the queue it may see, and no other
+    raw = requests.get(f"{rt.url}/REST/2.0/ticket/{made[0].id}/history", params={"per_page": "2"}, timeout=10,
+                       auth=("agente", "agente-password")).json()
+    # What made this test necessary: no total, so no next_page; and RT leaves out the rows the agent may not see
+    # (its own mail records) after cutting the page, so a short page is no sign of the last one.
+    assert raw["total"] is None and "next_page" not in raw
+
+
 def test_basic_auth_works_too(rt: RtServer, home: Path, word: str) -> None:
     """"Authentication may use internal RT usernames and passwords, provided via HTTP Basic auth" (RT::REST2)."""
     SecretStore().set("basic", "root:password")  # scripts/rt.sh's database: root's password is RT's default

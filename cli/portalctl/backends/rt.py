@@ -39,7 +39,13 @@ UNASSIGNED = ("", "none", "-", "nobody")
 # What a search row and a single ticket are read with: related records expanded to their names and e-mails.
 EXPAND = {"fields[Queue]": "Name", "fields[Requestor]": "EmailAddress,RealName", "fields[Cc]": "EmailAddress",
           "fields[Owner]": "EmailAddress"}
+TRANSACTIONS_A_SEARCH = 100  # transaction numbers in one attachments search (they travel in the URL)
 ROW_FIELDS = "Subject,Status,Priority,Queue,Requestor,Cc,Owner,Created,LastUpdated,Due,Resolved,CustomFields"
+
+
+def search(limits: builtins.list[dict[str, Any]]) -> str:
+    """A REST2 "JSON search" (RT::REST2, JSON searches): limits that all hold."""
+    return json.dumps(limits)
 
 
 class Queues:
@@ -94,18 +100,27 @@ class RtTickets(ConnectorTickets[Api]):
         return data
 
     def _rows(self, path: str, params: dict[str, Any]) -> builtins.list[dict[str, Any]]:
-        return list(self.api.pages(path, {"per_page": PAGE_MAX, **params}))
+        return list(self.api.pages(path, {"per_page": self.page_size, **params}))
 
     def _full(self, data: dict[str, Any]) -> Ticket:
-        """The ticket with its conversation: history (who wrote what, when), the files and the message texts."""
+        """The ticket with its conversation: its Create, Correspond and Comment transactions (who wrote, when), then
+        those transactions' parts, asked for by transaction so that no page is cut short by rows the user may not
+        see (RT's own mail records): the files, and the texts with their content."""
         number = int(data["id"])
-        history = self._rows(f"ticket/{number}/history",
-                             {"fields": "Type,Created,Creator", "fields[Creator]": "EmailAddress,RealName"})
-        parts = self._rows(f"ticket/{number}/attachments",
-                           {"fields": "TransactionId,Filename,ContentType,ContentLength,Created"})
-        texts = self._rows(f"ticket/{number}/attachments", {
-            "fields": "TransactionId,ContentType,Content",
-            "query": json.dumps([{"field": "ContentType", "operator": "LIKE", "value": "text/"},
+        history = self._rows(f"ticket/{number}/history", {
+            "fields": "Type,Created,Creator", "fields[Creator]": "EmailAddress,RealName",
+            "query": search([{"field": "Type", "operator": "IN", "value": list(rm.CONVERSATION)}])})
+        parts: builtins.list[dict[str, Any]] = []
+        texts: builtins.list[dict[str, Any]] = []
+        numbers = [int(t["id"]) for t in history]
+        for start in range(0, len(numbers), TRANSACTIONS_A_SEARCH):
+            these = {"field": "TransactionId", "operator": "IN", "value": numbers[start:start + TRANSACTIONS_A_SEARCH]}
+            parts += self._rows(f"ticket/{number}/attachments", {
+                "fields": "TransactionId,Filename,ContentType,ContentLength,Created",
+                "query": search([these, {"field": "Filename", "operator": "IS NOT", "value": "NULL"}])})
+            texts += self._rows(f"ticket/{number}/attachments", {
+                "fields": "TransactionId,ContentType,Content",
+                "query": search([these, {"field": "ContentType", "operator": "LIKE", "value": "text/"},
                                  {"field": "Filename", "operator": "IS", "value": "NULL"}])})
         requesters = [rm.email(u) for u in data.get("Requestor") or []]
         comments = rm.conversation(history, parts, rm.bodies(texts), requesters)
@@ -130,8 +145,9 @@ class RtTickets(ConnectorTickets[Api]):
             params.update(orderby=[ORDER[key], "id"] if key != "id" else ["id"], order=[direction, direction])
         moment = now_iso()
         # RT narrowed by everything else; dates (exactly: see rm.date_clause) and --overdue are checked here.
-        exact = self.matcher(query.but(statuses=["all"])).but(states=None, priorities=frozenset(), departments=frozenset(),
-                                        assignees=frozenset(), requester="", mine=None, words=())
+        exact = self.matcher(query.but(statuses=["all"])).but(
+            states=None, priorities=frozenset(), departments=frozenset(), assignees=frozenset(), requester="",
+            mine=None, words=())
         return self.listing(self.api.pages("tickets", params), lambda row: rm.ticket(row, self.statuses, moment),
                             lambda row, ticket: exact(ticket), query, streamed=key in ORDER)
 
@@ -294,7 +310,7 @@ class RtTickets(ConnectorTickets[Api]):
             return rm.NOBODY
         if "@" not in text:
             return text
-        found = list(self.api.pages("users", {"query": json.dumps([{"field": "EmailAddress", "value": text}])}))
+        found = list(self.api.pages("users", {"query": search([{"field": "EmailAddress", "value": text}])}))
         if not found:
             raise InvalidInput(f"no {PLATFORM} user has the e-mail {text!r}", hint="pass the owner's RT user name")
         return str(found[0]["id"])
