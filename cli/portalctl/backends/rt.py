@@ -152,7 +152,8 @@ class RtTickets(ConnectorTickets[Api]):
                             lambda row, ticket: exact(ticket), query, streamed=key in ORDER)
 
     def ticket_sql(self, query: TicketQuery) -> str:
-        """The query's filters as TicketSQL (https://docs.bestpractical.com/rt/5.0.3/query_builder.html)."""
+        """The query's filters as TicketSQL: the fields RT::Tickets knows (lib/RT/Tickets.pm, %FIELD_METADATA: Status,
+        Queue, Priority, Created, LastUpdated, Requestor.EmailAddress, Owner.EmailAddress, Subject with LIKE)."""
         me = self.email or ""
         clauses = [self.statuses.clause(query.statuses)]
         if query.priorities:
