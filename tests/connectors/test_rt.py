@@ -259,6 +259,7 @@ def test_custom_fields_and_bad_input_change_nothing(rt_cli: Cli, word: str) -> N
     refused = [
         (("--field", "nope=1"), ExitCode.USAGE, "no custom field 'nope'"),
         (("--department", "Nowhere"), ExitCode.USAGE, "unknown queue 'Nowhere'"),
+        (("--department", "General?x=1"), ExitCode.USAGE, "unknown queue 'General?x=1'"),  # a name, not a query
         (("--priority", "urgent"), ExitCode.ERROR, "Low, Medium and High"),
         (("--tag", "vip"), ExitCode.ERROR, "Request Tracker tickets have no tags"),
     ]

@@ -20,6 +20,7 @@ import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, cast
+from urllib.parse import quote
 
 from portalctl.backends import rt_map as rm
 from portalctl.backends.connector import Connector, ConnectorTickets, File, read_files
@@ -59,7 +60,7 @@ class Queues:
         key = str(name).strip()
         if key.casefold() not in self.known:
             try:
-                data = self.api.json("GET", f"queue/{key}", missing=f"queue {key!r}")
+                data = self.api.json("GET", f"queue/{quote(key, safe='')}", missing=f"queue {key!r}")
             except NotFound:
                 names = ", ".join(q.name for q in self.all()) or "none you can see"
                 raise InvalidInput(f"unknown queue {name!r} on {PLATFORM}", hint=f"queues: {names}") from None

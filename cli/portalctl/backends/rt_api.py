@@ -46,7 +46,7 @@ class Api(JsonApi):
         super().__init__(profile, api_root(profile.url, PLATFORM, "with the address RT is served at, e.g. "
                                            "https://rt.example.com", "/REST/2.0/", ("/REST/2.0", "/REST")))
         self.address_hint = f"is {profile.url} the address RT is served at (REST2 under /REST/2.0/)?"
-        if secret and ":" in secret and not secret.split(":", 1)[0].isdigit():  # tokens read "1-14-<hex>"
+        if secret and ":" in secret:  # an auth token never holds a colon (it reads "1-14-<hex>")
             self.session.auth = requests.auth.HTTPBasicAuth(*secret.split(":", 1))
         elif secret:
             self.session.auth = TokenAuth(secret)
