@@ -141,7 +141,7 @@ class RtTickets(ConnectorTickets[Api]):
         self.needs_email(query, hint="set it with: portalctl auth login --backend rt --user EMAIL ...")
         params: dict[str, Any] = {"query": self.ticket_sql(query), "per_page": self.page_size,
                                   "fields": ROW_FIELDS, **EXPAND}
-        if key in ORDER:
+        if key in ORDER:  # one `order` per `orderby`, in the same order (RT::REST2, "JSON searches"), ties by id
             direction = "DESC" if descending else "ASC"
             params.update(orderby=[ORDER[key], "id"] if key != "id" else ["id"], order=[direction, direction])
         moment = now_iso()
