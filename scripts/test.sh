@@ -35,13 +35,29 @@ debian_tool nginx nginx /usr/sbin/nginx
 echo "== postgresql"
 # The server's tests run on SQLite and on PostgreSQL: use PORTALCTL_TEST_POSTGRES (an admin URL) when it is set,
 # else start a throwaway cluster (installing Debian's postgresql when it is missing) and stop it on exit.
+cleanup=()  # commands run on exit, whatever happens
+trap 'for step in "${cleanup[@]}"; do eval "$step"; done' EXIT
 if [[ -z ${PORTALCTL_TEST_POSTGRES:-} ]]; then
   pgdir=$(mktemp -d /tmp/portalctl-pg.XXXXXX)
-  trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+  cleanup+=('bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"')
   PORTALCTL_TEST_POSTGRES=$(bash scripts/postgres.sh start "$pgdir")
   export PORTALCTL_TEST_POSTGRES
 fi
 echo "PostgreSQL for the tests: $PORTALCTL_TEST_POSTGRES"
+echo "== request tracker"
+# The RT connector's tests run on a real Request Tracker 5 (Debian's request-tracker5, installed when missing):
+# one instance for the run, on SQLite, named to the tests by PORTALCTL_TEST_RT_URL, _TOKEN and _DIR.
+if [[ -z ${PORTALCTL_TEST_RT_URL:-} ]]; then
+  rtdir=$(mktemp -d /tmp/portalctl-rt.XXXXXX)
+  cleanup+=('bash scripts/rt.sh stop "$rtdir"; rm -rf "$rtdir"')
+  SECONDS=0
+  rt_env=$(bash scripts/rt.sh start "$rtdir")
+  PORTALCTL_TEST_RT_URL=$(sed -n 's/^RT_URL=//p' <<<"$rt_env")
+  PORTALCTL_TEST_RT_TOKEN=$(sed -n 's/^RT_TOKEN=//p' <<<"$rt_env")
+  PORTALCTL_TEST_RT_DIR=$rtdir
+  export PORTALCTL_TEST_RT_URL PORTALCTL_TEST_RT_TOKEN PORTALCTL_TEST_RT_DIR
+  echo "Request Tracker for the tests: $PORTALCTL_TEST_RT_URL (ready in ${SECONDS} s)"
+fi
 echo "== pytest"
 # -n 2: the CI machine has two cores. pytest exits 5 when it collected no tests: that is a failure here.
 set +e

@@ -1,5 +1,5 @@
-"""The help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk and the
-Zendesk, Freshdesk, HubSpot, WHMCS and Jira Service Management simulators.
+"""The help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk, a real
+Request Tracker and the Zendesk, Freshdesk, HubSpot, WHMCS and Jira Service Management simulators.
 
 A simulator's context manager starts it and yields its `Setup`; `make_target` turns that into a `Target`: a
 portalctl.client.Client acting through a saved profile, the CLI acting through the same profile, and what differs
@@ -22,7 +22,7 @@ from portalctl.secrets import SecretStore
 from tests.connectors import sim_freshdesk, sim_hubspot, sim_jsm, sim_whmcs
 from tests.connectors.sim_zendesk import ZendeskSim
 
-KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs", "jsm")
+KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs", "rt", "jsm")
 PROFILE = "shared"
 TEAM = "team"
 PAGE_SIZE = "2"  # three tickets span two pages on every platform
