@@ -69,6 +69,9 @@ setup(
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
+            # openapi-core: validates what the Zendesk connectors send and what the simulator answers against the
+            # facts of Zendesk's Support OpenAPI document (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/).
+            "openapi-core>=0.19,<0.24",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

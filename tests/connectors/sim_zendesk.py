@@ -4,7 +4,8 @@ What it follows (Zendesk developer documentation):
 - auth: Basic `{email}/token:{api_token}` or `Bearer {oauth_token}`; anything else is 401
   {"error": "Couldn't authenticate you"} ("Security and authentication", developer.zendesk.com/api-reference/
   introduction/security-and-auth/);
-- requests: POST/GET/PUT /api/v2/requests[/{id}], GET /requests/{id}/comments, `solved: true` honoured only when
+- requests: POST/GET/PUT /api/v2/requests[/{id}], GET /requests/{id}/comments (its `role` filter, "agent" or
+  "end_user", as Zendesk's OpenAPI document, ListComments, gives it), `solved: true` honoured only when
   `can_be_solved_by_me`, a comment on a solved request reopens it, a closed request refuses updates (422
   "Status: closed prevents ticket update"), follow-ups with `via_followup_source_id` ("Requests",
   developer.zendesk.com/api-reference/ticketing/tickets/ticket-requests/);
@@ -34,7 +35,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,7 @@ class ZendeskSim:
     failures: list[Failure] = field(default_factory=list)
     drops: int = 0  # the next writes are done, and then their answers are lost (a dropped connection)
     auto_assign: bool = True
+    comment_users: bool = True  # users sideloaded on a request's comments (False: as the OpenAPI example shows)
     limit: int = 700  # requests per window (Zendesk Enterprise: 700 a minute)
     window: float = 60.0
     enforce: bool = False  # answer 429 past the limit
@@ -77,6 +79,8 @@ class ZendeskSim:
     log: list[str] = field(default_factory=list)
     next_id: int = 1000
     url: str = ""
+    # called with each exchange (method, target, headers, body, status, answer headers, answer): zendesk_oas.Judge
+    judge: Callable[[str, str, dict[str, str], bytes, int, dict[str, str], bytes], None] | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -193,6 +197,13 @@ class ZendeskSim:
 
     def handle(self, method: str, target: str, headers: dict[str, str],
                body: bytes) -> tuple[int, dict[str, str], bytes]:
+        status, answer_headers, answer = self.answer(method, target, headers, body)
+        if self.judge is not None:
+            self.judge(method, target, headers, body, status, answer_headers, answer)
+        return status, answer_headers, answer
+
+    def answer(self, method: str, target: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
         with self.lock:
             self.hits += 1
             self.log.append(f"{method} {target}")
@@ -278,10 +289,13 @@ class ZendeskSim:
                 return 200, self.update(me, self.mine(me, rid), payload)
             case ("GET", ["requests", rid, "comments"]):
                 found = self.mine(me, rid)
-                items = [c for c in self.comments[found["id"]] if c["public"]]
+                role = query.get("role")  # "agent" or "end_user"; "If not specified it does not filter"
+                items = [c for c in self.comments[found["id"]] if c["public"] and role in (
+                    None, "end_user" if self.users[c["author_id"]]["role"] == "end-user" else "agent")]
                 page = self.page(items, query, f"/api/v2/requests/{found['id']}/comments")
                 page["comments"] = page.pop("items")
-                page["users"] = [self.users[u] for u in {c["author_id"] for c in page["comments"]}]
+                if self.comment_users:
+                    page["users"] = [self.users[u] for u in {c["author_id"] for c in page["comments"]}]
                 return 200, page
             case ("POST", ["uploads"]):
                 return 201, self.upload(query, body, headers.get("Content-Type") or "")

@@ -21,6 +21,7 @@ from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
 from tests.connectors import sim_freshdesk, sim_hubspot, sim_whmcs
 from tests.connectors.sim_zendesk import ZendeskSim
+from tests.connectors.zendesk_oas import Judge
 
 KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs")
 PROFILE = "shared"
@@ -73,14 +74,13 @@ def zendesk() -> Iterator[Setup]:
     sim.add_user("ana@cliente.test", "Ana Cliente", token="zd-token")
     sim.tokens["agent@acme.zendesk.test"] = "zd-agent-token"
     sim.add_article("Cómo renovar el dominio", "Pasos para renovar el dominio .co")
-    server = sim.start()
-    try:
+    judge = Judge()  # every request and answer is held to Zendesk's Support OpenAPI document
+    sim.judge = judge.check
+    with sim.serving():
         yield Setup("Zendesk", sim.url, "zd-token", "ana@cliente.test",
                     {"field_incident_status": "360005"}, ("incident_status", "abierto"), "renovar dominio",
                     Team("agent@acme.zendesk.test", "zd-agent-token", {"field_incident_status": "360005"}))
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert not judge.problems, f"departs from Zendesk's Support OpenAPI document:\n{judge.verdict()}"
 
 
 @contextlib.contextmanager

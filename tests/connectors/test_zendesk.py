@@ -27,6 +27,7 @@ from portalctl.exitcodes import ExitCode
 from portalctl.ratelimit import Pacer, read_budget
 from portalctl.secrets import SecretStore
 from tests.connectors.sim_zendesk import ZendeskSim
+from tests.connectors.zendesk_oas import Judge
 
 Cli = Callable[..., Result]
 EMAIL = "ana@cliente.test"
@@ -38,8 +39,11 @@ PROFILE = "zd"
 def sim() -> Iterator[ZendeskSim]:
     simulator = ZendeskSim()
     simulator.add_user(EMAIL, "Ana Cliente", token=TOKEN)
+    judge = Judge()
+    simulator.judge = judge.check
     with simulator.serving():
         yield simulator
+    assert not judge.problems, f"departs from Zendesk's Support OpenAPI document:\n{judge.verdict()}"
 
 
 def profile_for(sim: ZendeskSim, **options: object) -> Profile:
@@ -281,3 +285,21 @@ def test_an_end_user_sees_the_custom_status_label(client: Client, sim: ZendeskSi
                             "end_user_label": "En revisión", "active": True, "default": False}]
     sim.requests[made.id]["custom_status_id"] = 77
     assert client.tickets.get(made.id).status_label == "En revisión"
+
+
+@pytest.mark.parametrize("sideloaded", [True, False])
+def test_an_agents_comment_on_a_request_is_labelled_the_agents(client: Client, sim: ZendeskSim,
+                                                              sideloaded: bool) -> None:
+    # Zendesk's Support OpenAPI document (developer.zendesk.com/zendesk/oas.yaml), ListComments, GET /api/v2/
+    # requests/{request_id}/comments: a comment names its author by `author_id` only; the operation documents no
+    # `include` sideload (unlike ListTicketComments' `include=users`) and its example answer holds `comments`
+    # alone; its `role` parameter, "One of "agent", "end_user"", filters by the author's role. Whether or not the
+    # users come with the comments, the agent's answer is the agent's and the customer's own comment the customer's.
+    sim.comment_users = sideloaded
+    made = client.tickets.create(TicketDraft(subject="Factura", body="La DIAN la rechaza"))
+    sim.add_comment(made.id, sim.agent, {"body": "Ya la reenviamos"}, "2026-11-20T11:00:00Z")
+    shown = client.tickets.get(made.id)
+    assert [(c.body, c.author_role) for c in shown.comments or []] == [
+        ("La DIAN la rechaza", "customer"), ("Ya la reenviamos", "agent")]
+    asked = [line for line in sim.log if "/comments" in line]
+    assert any("role=agent" in line for line in asked) is not sideloaded  # the filter only when users are missing
