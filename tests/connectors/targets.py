@@ -19,7 +19,7 @@ from click.testing import Result
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
-from tests.connectors import sim_freshdesk, sim_hubspot, sim_whmcs
+from tests.connectors import hubspot_sdk, sim_freshdesk, sim_hubspot, sim_whmcs
 from tests.connectors.sim_zendesk import ZendeskSim
 from tests.connectors.zendesk_oas import Judge
 
@@ -95,6 +95,8 @@ def hubspot() -> Iterator[Setup]:
     with sim_hubspot.HubSpotSim() as sim:
         yield Setup("HubSpot", sim.url, sim_hubspot.TOKEN, "ana@vai.test", {"pipeline": "VAI Formularios"},
                     ("user_code", "0042"))
+    found = hubspot_sdk.problems(sim.answers, sim.sent)  # requests and answers held to HubSpot's SDK models
+    assert not found, "departs from HubSpot's SDK models:\n" + "\n".join(found[:20])
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""The judges of the simulators: each must refuse what departs from the vendor's own document.
+"""The judges of the simulators: each must refuse what departs from the vendor's own document or SDK.
 
 Zendesk: tests/connectors/zendesk_oas.py holds every request and answer to Zendesk's Support OpenAPI document (the
 facts kept in tests/vendor/zendesk/). The fixtures of test_zendesk.py, test_zendesk_agent.py and the contract
@@ -7,11 +7,13 @@ suite fail their test on any problem it finds; these tests show it finds them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 import requests
 
+from tests.connectors import hubspot_sdk
 from tests.connectors.sim_zendesk import ZendeskSim
 from tests.connectors.zendesk_oas import Judge
 
@@ -69,3 +71,49 @@ def test_a_request_that_departs_from_the_document_is_found(judged: tuple[Zendesk
     assert "request GET /api/v2/requests: " in found
     assert "request GET /api/v2/request_list: " in found
     assert "request POST /api/v2/uploads: " in found
+
+
+# HubSpot: tests/connectors/hubspot_sdk.py holds every request body to the model HubSpot's SDK (hubspot-api-client,
+# Apache-2.0, generated from HubSpot's specs) takes for that call; test_hubspot.py and the contract suite fail on
+# any problem. These bodies are the connector's own, each with one thing wrong.
+NOTE = {"properties": {"hs_note_body": "b", "hs_timestamp": "2026-11-20T10:00:00Z"},
+        "associations": [{"to": {"id": "7"}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                                         "associationTypeId": 228}]}]}
+
+
+def body(data: object) -> bytes:
+    return json.dumps(data).encode()
+
+
+def test_hubspot_request_bodies_are_held_to_the_sdk_models() -> None:
+    assert hubspot_sdk.check_request("POST", "/crm/v3/objects/notes", "application/json", body(NOTE)) == []
+    wrong = json.loads(json.dumps(NOTE))
+    wrong["associations"][0]["types"][0]["associationCategory"] = "DEFINED"
+    [problem] = hubspot_sdk.check_request("POST", "/crm/v3/objects/notes", "application/json", body(wrong))
+    assert "association_category" in problem
+    # Batch read: BatchReadInputSimplePublicObjectId requires propertiesWithHistory (the connector sent none)
+    read = {"properties": ["hs_note_body"], "inputs": [{"id": "1"}]}
+    assert hubspot_sdk.check_request("POST", "/crm/v3/objects/notes/batch/read", "application/json", body(read))
+    read["propertiesWithHistory"] = []
+    assert hubspot_sdk.check_request("POST", "/crm/v3/objects/notes/batch/read", "application/json", body(read)) == []
+    search = {"filterGroups": [{"filters": [{"propertyName": "subject", "operator": "CONTAINS", "value": "x"}]}],
+              "sorts": [{"propertyName": "createdate", "direction": "DOWN"}], "limit": "3", "after": "0"}
+    found = hubspot_sdk.check_request("POST", "/crm/v3/objects/tickets/search", "application/json", body(search))
+    assert any("operator" in p for p in found) and "$.limit: int expected, not str '3'" in found
+    assert "$.sorts[0]: not a sort" in found
+    assert hubspot_sdk.check_request("PATCH", "/crm/v3/objects/tickets/9", "application/json",
+                                     body({"properties": {"hs_pipeline_stage": 4}})) == [
+        "$.properties.hs_pipeline_stage: str expected, not int 4"]
+
+
+def test_a_hubspot_upload_sends_the_fields_of_the_sdks_files_api() -> None:
+    def form(*fields: tuple[str, str]) -> tuple[str, bytes]:
+        parts = b"".join(f'--B\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode()
+                         for n, v in fields)
+        return "multipart/form-data; boundary=B", parts + b"--B--\r\n"
+
+    good = form(("file", "x"), ("folderPath", "/portalctl"), ("options", '{"access": "PRIVATE"}'))
+    assert hubspot_sdk.check_upload(*good) == []
+    both = form(("file", "x"), ("folderPath", "/p"), ("folderId", "1"), ("folder", "/p"))
+    assert hubspot_sdk.check_upload(*both) == ["form field 'folder' is not one FilesApi.upload sends",
+                                               "exactly one of folderId and folderPath"]
