@@ -164,11 +164,14 @@ class Simulator:
         self.state.conversations[number] = []
         return number
 
-    def _file(self, upload: tuple[str, str, bytes], when: str) -> dict[str, Any]:
+    def _file(self, upload: tuple[str, str, bytes], when: str, size_key: str = "file_size") -> dict[str, Any]:
+        """An attachment as the reference shows it: the size is `file_size` on a ticket's and a note's attachments
+        ("Create a Ticket With Attachment", "Create a Note With Attachment") and `size` on a reply's ("Reply to a
+        Ticket With Attachment")."""
         number = next(self.state.file_ids)
         self.state.files[number] = upload
-        return {"id": number, "name": upload[0], "content_type": upload[1], "size": len(upload[2]),
-                "attachment_url": f"{self.url}/files/{number}", "created_at": when}
+        return {"id": number, "name": upload[0], "content_type": upload[1], size_key: len(upload[2]),
+                "attachment_url": f"{self.url}/files/{number}", "created_at": when, "updated_at": when}
 
     def _ticket_json(self, data: dict[str, Any], includes: set[str], *, listing: bool) -> dict[str, Any]:
         shown = {k: v for k, v in data.items() if k not in ("requester_email", "stats")}
@@ -435,7 +438,8 @@ class Simulator:
                  "body_text": re.sub(r"<[^>]+>", "", str(body["body"]).replace("<br>", "\n")),
                  "incoming": False, "private": bool(body.get("private", True)) if kind == "notes" else False,
                  "user_id": AGENT["id"], "source": 2 if kind == "notes" else 0, "ticket_id": data["id"],
-                 "created_at": when, "updated_at": when, "attachments": [self._file(f, when) for f in files]}
+                 "created_at": when, "updated_at": when,
+                 "attachments": [self._file(f, when, "file_size" if kind == "notes" else "size") for f in files]}
         self.state.conversations[data["id"]].append(entry)
         data["updated_at"] = when
         return entry

@@ -117,6 +117,8 @@ def test_client_create_list_show_reply_close_reopen(client: Callable[..., Client
                                                                                        "incident")
     assert created.ccs == ["jefe@acme.example"] and created.tags == ["dian"]
     assert created.fields == {"cf_user_code": "0042"} and created.requester == REQUESTER
+    # The size is `file_size` in "Create a Ticket With Attachment"'s example answer and `size` in "Reply to a Ticket
+    # With Attachment"'s (developers.freshdesk.com/api/): both are read.
     assert [(a.filename, a.size) for a in created.attachments or []] == [("factura.pdf", pdf.stat().st_size)]
     others = [fresh.tickets.create(TicketDraft(subject=f"Otro {n}", body="b", priority="low")).id for n in range(4)]
 
@@ -136,7 +138,8 @@ def test_client_create_list_show_reply_close_reopen(client: Callable[..., Client
         ("La DIAN la rechazó.\nAdjunto el PDF.", False, "customer"), ("Ya está corregida", False, "agent"),
         ("Revisar con contabilidad", True, "agent")]
     assert shown.status == "pending"
-    assert sorted(a.filename for a in fresh.tickets.attachments(created.id)) == ["factura.pdf", "notas.txt"]
+    assert sorted((a.filename, a.size) for a in fresh.tickets.attachments(created.id)) == [
+        ("factura.pdf", pdf.stat().st_size), ("notas.txt", len("corregido"))]
     found, stream = fresh.tickets.download(created.id, (shown.comments or [])[1].attachments[0].id)
     with stream:
         assert (found.filename, stream.read()) == ("notas.txt", b"corregido")
