@@ -81,6 +81,7 @@ class State:
     conversations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     files: dict[int, tuple[str, str, bytes]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    answers: list[tuple[str, str, int, Any]] = field(default_factory=list)  # (method, path, status, JSON body)
     throttled: int = 0
     retry_after: int | None = None
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -160,6 +161,10 @@ class Simulator:
             "custom_fields": {name: None for name in CUSTOM_FIELDS} | dict(body.get("custom_fields") or {}),
             "created_at": when, "updated_at": when, "due_by": stamp(moment + timedelta(days=3)),
             "attachments": [self._file(f, when) for f in files], "stats": {"resolved_at": None, "closed_at": None},
+            # the rest of the keys of "View a Ticket"'s example answer, at the values a portal ticket has
+            "fwd_emails": [], "reply_cc_emails": list(body.get("cc_emails") or []), "email_config_id": None,
+            "fr_escalated": False, "spam": False, "to_emails": None, "product_id": None, "is_escalated": False,
+            "fr_due_by": stamp(moment + timedelta(days=1)),
         }
         self.state.conversations[number] = []
         return number
@@ -234,8 +239,11 @@ class Simulator:
                         status, body, headers = sim.route(method, self.path, raw, self.headers.get("Content-Type",
                                                                                                      ""))
                     except Fail as exc:
+                        sim.state.answers.append((method, urlsplit(self.path).path, exc.status, exc.body))
                         self._answer(exc.status, exc.body)
                         return
+                    if not isinstance(body, tuple):
+                        sim.state.answers.append((method, urlsplit(self.path).path, status, body))
                 if isinstance(body, tuple):  # a file
                     name, kind, content = body
                     self._answer(status, raw=content, content_type=kind,
@@ -438,7 +446,12 @@ class Simulator:
                  "body_text": re.sub(r"<[^>]+>", "", str(body["body"]).replace("<br>", "\n")),
                  "incoming": False, "private": bool(body.get("private", True)) if kind == "notes" else False,
                  "user_id": AGENT["id"], "source": 2 if kind == "notes" else 0, "ticket_id": data["id"],
-                 "created_at": when, "updated_at": when,
+                 "created_at": when, "updated_at": when, "support_email": None,
+                 "from_email": None if kind == "notes" else "support@acme.freshdesk.test",
+                 "to_emails": None if kind == "notes" else [data["requester_email"]],
+                 "cc_emails": list(body.get("cc_emails") or []), "bcc_emails": list(body.get("bcc_emails") or []),
+                 "replied_to": [] if kind == "notes" else [data["requester_email"]],
+                 "notified_to": list(body.get("notify_emails") or []),
                  "attachments": [self._file(f, when, "file_size" if kind == "notes" else "size") for f in files]}
         self.state.conversations[data["id"]].append(entry)
         data["updated_at"] = when

@@ -19,7 +19,7 @@ from click.testing import Result
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
-from tests.connectors import hubspot_sdk, sim_freshdesk, sim_hubspot, sim_whmcs
+from tests.connectors import hubspot_sdk, sim_freshdesk, sim_hubspot, sim_whmcs, vendor_shapes
 from tests.connectors.sim_zendesk import ZendeskSim
 from tests.connectors.zendesk_oas import Judge
 
@@ -88,6 +88,8 @@ def freshdesk() -> Iterator[Setup]:
     with sim_freshdesk.Simulator() as sim:
         yield Setup("Freshdesk", sim.url, sim_freshdesk.API_KEY, "cliente@acme.example", {},
                     ("cf_user_code", "0042"), "factura")
+    found = vendor_shapes.freshdesk(sim.state.answers)  # held to the shape of Freshdesk's documented answers
+    assert not found, "departs from Freshdesk's documented answers:\n" + "\n".join(found[:20])
 
 
 @contextlib.contextmanager
@@ -108,6 +110,8 @@ def whmcs() -> Iterator[Setup]:
                     team=Team(None, secret, {"department": "Soporte Técnico"}))
     finally:
         sim.stop()
+    found = vendor_shapes.whmcs(sim.answers)  # held to the shape of WHMCS's documented answers
+    assert not found, "departs from WHMCS's documented answers:\n" + "\n".join(found[:20])
 
 
 SIMULATORS = {"zendesk": zendesk, "freshdesk": freshdesk, "hubspot": hubspot, "whmcs": whmcs}

@@ -27,6 +27,7 @@ from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
+from tests.connectors import vendor_shapes
 from tests.connectors.sim_freshdesk import API_KEY, Simulator
 
 TEST_SECONDS = 60  # every test is bounded: HTTP calls time out after 10 s, and an alarm ends a stuck test
@@ -54,6 +55,8 @@ def bounded() -> Iterator[None]:
 def sim() -> Iterator[Simulator]:
     with Simulator() as running:
         yield running
+    found = vendor_shapes.freshdesk(running.state.answers)  # the shape of Freshdesk's documented example answers
+    assert not found, "departs from Freshdesk's documented answers:\n" + "\n".join(found[:20])
 
 
 def profile_for(sim: Simulator, **options: object) -> Profile:

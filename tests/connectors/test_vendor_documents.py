@@ -1,19 +1,22 @@
 """The judges of the simulators: each must refuse what departs from the vendor's own document or SDK.
 
 Zendesk: tests/connectors/zendesk_oas.py holds every request and answer to Zendesk's Support OpenAPI document (the
-facts kept in tests/vendor/zendesk/). The fixtures of test_zendesk.py, test_zendesk_agent.py and the contract
-suite fail their test on any problem it finds; these tests show it finds them.
+facts kept in tests/vendor/zendesk/); HubSpot: hubspot_sdk.py, HubSpot's SDK models; WHMCS and Freshdesk:
+vendor_shapes.py, the shape of their documented example answers. The fixtures of each platform's tests and of the
+contract suite fail their test on any problem a judge finds; these tests show that each finds them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from tests.connectors import hubspot_sdk
+from tests.connectors import hubspot_sdk, sim_freshdesk, sim_whmcs, vendor_shapes
 from tests.connectors.sim_zendesk import ZendeskSim
 from tests.connectors.zendesk_oas import Judge
 
@@ -117,3 +120,48 @@ def test_a_hubspot_upload_sends_the_fields_of_the_sdks_files_api() -> None:
     both = form(("file", "x"), ("folderPath", "/p"), ("folderId", "1"), ("folder", "/p"))
     assert hubspot_sdk.check_upload(*both) == ["form field 'folder' is not one FilesApi.upload sends",
                                                "exactly one of folderId and folderPath"]
+
+
+# WHMCS and Freshdesk publish no OpenAPI document: tests/connectors/vendor_shapes.py holds their simulators'
+# answers to the keys and types of the vendors' documented example answers (tests/vendor/*/answers.json).
+def test_a_whmcs_answer_that_drifts_from_the_documented_shape_is_found() -> None:
+    sim = sim_whmcs.WhmcsSim()
+    sim.tickets[1] = sim_whmcs.SimTicket(id=1, tid="480007", deptid=1, userid=7, name="Ana", email="a@b.test",
+                                         subject="s", status="Open", priority="Low", date="2026-01-05 09:00:00",
+                                         lastreply="2026-01-05 09:00:00")
+    sim.tickets[1].replies.append({"replyid": 0, "userid": 7, "name": "Ana", "email": "a@b.test", "admin": "",
+                                   "date": "2026-01-05 09:00:00", "message": "m", "attachment": "",
+                                   "attachments": [[]], "attachments_removed": False})
+    answer = {"result": "success", **sim.do_GetTicket({"ticketid": "1"})}
+    assert vendor_shapes.whmcs([("GetTicket", 200, answer)]) == []
+    answer["ticketid"] = 1  # GetTicket's example answer gives ids as strings ("ticketid": "1")
+    del answer["replies"]["reply"][0]["requestor_type"]
+    answer["replies"]["reply"][0]["attachments"] = [["x"]]  # neither a file nor the empty [] of "no files"
+    found = vendor_shapes.whmcs([("GetTicket", 200, answer), ("GetTicketCounts", 200, {"result": "success"})])
+    assert "GetTicket: $.ticketid: 1 is not of type 'string'" in found
+    assert "GetTicket: $.replies.reply[0]: 'requestor_type' is a required property" in found
+    assert any(p.startswith("GetTicket: $.replies.reply[0].attachments[0]") for p in found)
+    assert "GetTicketCounts: no documented shape" in found
+
+
+def test_freshdesk_answers_and_pages_keep_the_documented_shape() -> None:
+    with sim_freshdesk.Simulator() as sim:
+        for n in range(3):
+            sim.seed_ticket(subject=f"Caso {n}", email="ana@cliente.test", created=datetime.now(UTC))
+        session = requests.Session()
+        session.auth = (sim_freshdesk.API_KEY, "X")
+        first = session.get(f"{sim.url}/api/v2/tickets", params={"per_page": 2}, timeout=10)
+        # "Pagination": the `link` header holds the next page's URL, and is not set on the last page
+        assert re.fullmatch(r'<[^>]+[?&]page=2[^>]*>; ?rel="next"', first.headers["Link"])
+        last = session.get(first.headers["Link"].split(">")[0][1:], timeout=10)
+        assert len(last.json()) == 1 and "Link" not in last.headers
+        assert session.get(f"{sim.url}/api/v2/tickets", params={"per_page": 101}, timeout=10).status_code == 400
+        assert vendor_shapes.freshdesk(sim.state.answers) == []
+    listed = sim.state.answers[0][3][0]  # a ticket the simulator listed above, drifted three ways
+    viewed = {**listed, "status": "2", "attachments": [{"id": 1, "name": "a.pdf", "content_type": "x",
+                                                       "attachment_url": "u", "created_at": "t", "updated_at": "t"}]}
+    del viewed["due_by"]
+    found = vendor_shapes.freshdesk([("GET", "/api/v2/tickets/1", 200, viewed)])
+    assert "view_ticket: $.status: '2' is not of type 'integer'" in found
+    assert "view_ticket: $: 'due_by' is a required property" in found
+    assert any(p.startswith("view_ticket: $.attachments[0]: ") for p in found)  # neither size nor file_size
