@@ -365,7 +365,8 @@ class ZendeskSim:
         if "page[size]" in query:  # cursor paging: sort_by/sort_order are not applied
             mine.sort(key=lambda r: r["id"])
         else:
-            mine.sort(key=lambda r: (r[key], r["id"]), reverse=query.get("sort_order", "desc") == "desc")
+            # sort_order: "One of "asc", "desc". Defaults to "asc"" (Zendesk's OpenAPI document, ListRequests)
+            mine.sort(key=lambda r: (r[key], r["id"]), reverse=query.get("sort_order", "asc") == "desc")
         page = self.page(mine, query, "/api/v2/requests")
         page["requests"] = page.pop("items")
         if "users" in (query.get("include") or ""):

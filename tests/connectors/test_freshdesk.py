@@ -349,9 +349,11 @@ def test_live_freshdesk_read_only(home: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_listing_past_the_300th_page_is_walked_by_update_time(sim: Simulator, client: Callable[..., Client]) -> None:
-    """List Tickets refuses pages past the 300th with a 400 ("You cannot access tickets beyond the 300th page",
-    invalid_value on `page`: the body airbytehq/airbyte's source-freshdesk tests keep; the cap confirmed by
-    Freshworks staff at community.freshworks.com/api-and-webhooks-11406/api-freshdesk-40750). An export of any size
+    """List Tickets: "A maximum of 300 pages (30000 tickets) will be returned" (Freshdesk's API reference, List All
+    Tickets, note 2: developers.freshdesk.com/api/#list_all_tickets); past the 300th page it answers a 400 ("You
+    cannot access tickets beyond the 300th page", invalid_value on `page`: the body airbytehq/airbyte's
+    source-freshdesk tests keep; the cap confirmed by Freshworks staff at
+    community.freshworks.com/api-and-webhooks-11406/api-freshdesk-40750). An export of any size
     still lists every ticket once: the walk restarts from the last `updated_since` it reached. Pages of one ticket
     here, so 305 tickets need 305 pages; four share the update time where page 300 ends."""
     start = datetime(2025, 1, 1, tzinfo=UTC)

@@ -180,7 +180,10 @@ def test_api_errors_map_to_portal_errors(sim: WhmcsSim, home: Path) -> None:
         sim.auth_failure_status = status
         with pytest.raises(PermissionDenied, match="Authentication Failed"):
             whmcs.WhmcsBackend(profile_for(sim), f"{IDENTIFIER}:wrong").accounts.departments()
-    locked = WhmcsSim(accesskey="k3y").start()  # an install with $api_access_key (access-control page)
+    # "Configuring an Access Key" (developers.whmcs.com/api/access-control/): with $api_access_key set, the key is
+    # "passed into all API calls", among the call's parameters ("?action=xxxx&...&accesskey=..."): here in the POST
+    # form with `action` and the credential (kept out of the URL, which web-server logs keep)
+    locked = WhmcsSim(accesskey="k3y").start()
     try:
         with pytest.raises(PermissionDenied, match="Invalid IP") as refused:
             whmcs.WhmcsBackend(profile_for(locked), TOKEN).accounts.departments()
