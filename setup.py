@@ -72,6 +72,8 @@ setup(
             # openapi-core: validates what the Zendesk connectors send and what the simulator answers against the
             # facts of Zendesk's Support OpenAPI document (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/).
             "openapi-core>=0.19,<0.24",
+            # jsonschema: WHMCS's and Freshdesk's documented answer shapes (tests/connectors/vendor_shapes.py).
+            "jsonschema>=4.18",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},
