@@ -48,6 +48,8 @@ setup(
         "markdown-it-py>=3",
         # tzdata: IANA zones for business-hour calendars where the OS has none.
         "tzdata",
+        # iso3166: the ISO 3166-1 country codes (self-contained, no data files) that notices aim at.
+        "iso3166>=2",
     ],
     extras_require={
         # `portalctl serve`: FastAPI (routes, validation, OpenAPI) on uvicorn (ASGI server, graceful SIGTERM,
@@ -66,12 +68,15 @@ setup(
             *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
+            # aiosmtpd: a real SMTP server on 127.0.0.1 that receives the mail the server sends (verification links).
+            "aiosmtpd>=1.4",
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
-            # openapi-core: validates what the Zendesk connectors send and what the simulator answers against the
-            # facts of Zendesk's Support OpenAPI document (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/).
-            "openapi-core>=0.19,<0.24",
+            # openapi-core: judges what the connectors send and what the simulators answer against the facts of the
+            # vendors' OpenAPI documents: Zendesk's Support API (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/)
+            # and Atlassian's JSM API (tests/connectors/jsm_openapi.py).
+            "openapi-core>=0.23,<0.24",
             # jsonschema: WHMCS's and Freshdesk's documented answer shapes (tests/connectors/vendor_shapes.py).
             "jsonschema>=4.18",
         ],

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "templates": ("portalctl.commands.templates", "templates", "List, show, validate and render ticket templates."),
     "auth": ("portalctl.commands.auth", "auth", "Sign in to portals and manage profiles."),
     "me": ("portalctl.commands.me", "me", "Show or update your own profile."),
+    "contacts": ("portalctl.commands.contacts", "contacts", "Your company's users, for its contact manager."),
     "admin": ("portalctl.commands.admin", "admin", "Manage users, organisations, fields, articles, notices."),
     "serve": ("portalctl.commands.serve", "serve", "Run the portal server for a team (needs the server extra)."),
     "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),

@@ -62,7 +62,7 @@ class NoNotices:
         self._refuse("read portal notices")
 
     def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
-                   organization: str | None = None) -> Notice:
+                   organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
         self._refuse("publish portal notices")
 
     def end_notice(self, notice_id: int) -> Notice:

@@ -11,6 +11,7 @@ from portalctl.backends import KINDS
 from portalctl.commands import complete
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
+from portalctl.commands.signup import register, verify
 from portalctl.config import Profile, Settings, UserConfig
 from portalctl.errors import PermissionDenied
 
@@ -32,6 +33,7 @@ def auth() -> None:
       portalctl auth login --name agent --user agent@example.com
       portalctl auth switch agent
       portalctl -p customer tickets list
+      portalctl auth register --url https://help.example.com --email marta@andina.example
     """
 
 
@@ -295,3 +297,7 @@ def revoke_token(token_id: str, yes: bool) -> None:
     app().confirm(f"Revoke token {token_id}? Anything using it stops working.", yes)
     server_tokens().revoke(token_id)
     message(f"Revoked token {token_id}.")
+
+
+auth.add_command(register)
+auth.add_command(verify)

@@ -25,6 +25,9 @@ HINTS: dict[tuple[type[PortalError], str], str | Callable[[str], str]] = {
     (PermissionDenied, "user"): "an admin can run 'admin users reactivate'",
     (StateConflict, "ticket"): lambda ticket_id: follow_up_hint(int(ticket_id)),
     (StateConflict, "article"): "change it with 'portalctl admin articles edit {value}'",
+    (NotFound, "contact"): "see 'portalctl contacts list'",
+    (PortalError, "reset_link"): "set a temporary password instead: portalctl contacts reset EMAIL --temporary",
+    (InvalidInput, "verification"): "register again for a new link: portalctl auth register --url URL --email EMAIL",
     (PortalError, "portal"): "run 'portalctl init' to create one (or 'portalctl demo' for a guided tour)",
 }
 

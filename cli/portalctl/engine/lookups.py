@@ -66,3 +66,25 @@ def check_email(email: str) -> str:
     if not EMAIL.match(email):
         raise InvalidInput(f"not an e-mail address: {email!r}")
     return email
+
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+
+def check_domain(domain: str) -> str:
+    """An e-mail domain as stored (lower case, no leading @): andina.example."""
+    name = domain.strip().lstrip("@").lower().rstrip(".")
+    if not DOMAIN.match(name):
+        raise InvalidInput(f"not an e-mail domain: {domain!r}", hint="e.g. andina.example", about="domain")
+    return name
+
+
+def check_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code, in upper case (iso3166 holds the list)."""
+    from iso3166 import countries_by_alpha2
+
+    key = code.strip().upper()
+    if key not in countries_by_alpha2:
+        raise InvalidInput(f"unknown country {code!r}", hint="use an ISO 3166-1 alpha-2 code such as CO, MX or ES",
+                           about="country")
+    return key

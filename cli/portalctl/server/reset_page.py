@@ -27,10 +27,10 @@ HEADERS = {
 }
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Reset your password</title>
+<title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}
 input{{display:block;width:100%;margin:.3rem 0 1rem;padding:.4rem}}</style></head>
-<body><h1>Reset your password</h1>{content}</body></html>"""
+<body><h1>{title}</h1>{content}</body></html>"""
 FORM = """<form method="post" action="reset-password">
 <input type="hidden" name="token" value="{token}">
 <label>New password (at least {minimum} characters)
@@ -39,8 +39,8 @@ FORM = """<form method="post" action="reset-password">
 </label><button type="submit">Set the new password</button></form>"""
 
 
-def page(content: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(content=content), status_code=status, headers=HEADERS)
+def page(content: str, status: int = 200, title: str = "Reset your password") -> HTMLResponse:
+    return HTMLResponse(PAGE.format(content=content, title=escape(title)), status_code=status, headers=HEADERS)
 
 
 def form(token: str, error: str | None = None) -> str:
