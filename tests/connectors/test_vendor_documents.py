@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from tests.connectors import hubspot_sdk, sim_freshdesk, sim_whmcs, vendor_shapes
+from tests.connectors import hubspot_sdk, openapi_facts, sim_freshdesk, sim_whmcs, vendor_shapes, zendesk_oas
 from tests.connectors.sim_zendesk import ZendeskSim
 from tests.connectors.zendesk_oas import Judge
 
@@ -165,3 +165,16 @@ def test_freshdesk_answers_and_pages_keep_the_documented_shape() -> None:
     assert "view_ticket: $.status: '2' is not of type 'integer'" in found
     assert "view_ticket: $: 'due_by' is a required property" in found
     assert any(p.startswith("view_ticket: $.attachments[0]: ") for p in found)  # neither size nor file_size
+
+
+def test_the_facts_of_a_document_keep_fields_named_like_prose() -> None:
+    # A request's `description` and a ticket's `tags` are fields (Zendesk's RequestObject, TicketObject): only the
+    # document's own descriptions, examples and extensions go
+    schema = {"type": "object", "description": "A ticket", "example": {"id": 1}, "x-internal": True,
+              "properties": {"description": {"type": "string", "description": "The first comment"},
+                             "tags": {"type": "array", "items": {"type": "string"}}}}
+    assert openapi_facts.facts({"schemas": {"TicketObject": schema}}) == {"schemas": {"TicketObject": {
+        "type": "object", "properties": {"description": {"type": "string"},
+                                         "tags": {"type": "array", "items": {"type": "string"}}}}}}
+    kept = zendesk_oas.document()["components"]["schemas"]
+    assert {"description", "tags"} <= set(kept["TicketObject"]["properties"])

@@ -6,11 +6,17 @@ it lists, with their source, the few places where Zendesk's real answers differ 
 sends as null that the document types without `nullable`). openapi-core validates each request a connector sends
 and each answer the simulator gives against that document: `Judge.check` is the simulator's hook, and a fixture
 fails its test when `Judge.problems` is not empty.
+
+The excerpt is made again from a fresh download of https://developer.zendesk.com/zendesk/oas.yaml with
+`python -m tests.connectors.zendesk_oas oas.yaml > tests/vendor/zendesk/support-api-excerpt.yaml`: the operations
+in OPERATIONS and every component they reach ($ref, transitively), through openapi_facts.facts (no prose).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +26,30 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from tests.connectors.openapi_facts import facts
+
 VENDOR = Path(__file__).resolve().parents[1] / "vendor" / "zendesk"
 HOST = "https://example.zendesk.com"  # the document's server, {subdomain}.{domain}.com with its defaults
 # Not the Support API: the Help Center has its own API reference, and `content_url` links are signed file downloads.
 OUTSIDE = ("/api/v2/help_center/", "/attachments/")
+# operationId -> why the connectors call it (zendesk_requests.py, zendesk.py, zendesk_agent.py)
+OPERATIONS = {
+    "ShowCurrentUser": "whoami; the token's role",
+    "ListCustomStatuses": "custom status labels",
+    "ListRequests": "tickets list (end user)",
+    "CreateRequest": "tickets create (end user)",
+    "ShowRequest": "tickets show (end user)",
+    "UpdateRequest": "reply, close (end user)",
+    "ListComments": "a request's comments",
+    "UploadFiles": "attachments",
+    "CreateTicket": "tickets create (agent)",
+    "ShowTicket": "tickets show (agent)",
+    "UpdateTicket": "reply, note, update, close (agent)",
+    "ListTicketComments": "a ticket's comments, internal notes included",
+    "ListSearchResults": "tickets list (agent)",
+    "IncrementalTicketExportCursor": "export tickets --incremental",
+}
+METHODS = {"get", "put", "post", "patch", "delete"}
 
 
 def amended(document: dict[str, Any], amendments: dict[str, Any]) -> dict[str, Any]:
@@ -128,3 +154,58 @@ def describe(error: BaseException) -> str:
             found.append(f"{leaf.json_path}: {leaf.message[:200]}")
         seen = seen.__cause__
     return "; ".join(dict.fromkeys(found)) or f"{type(error).__name__}: {str(error)[:300]}"
+
+
+# -- making the excerpt ------------------------------------------------------------------------------------------
+
+
+class Loader(yaml.SafeLoader):
+    """Zendesk's document writes `change: =`: YAML 1.1's value tag, read here as the plain string it means."""
+
+
+Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
+def refs(node: Any) -> set[str]:
+    return {item["$ref"] for item in walk(node) if isinstance(item.get("$ref"), str)}
+
+
+def excerpt(source: dict[str, Any]) -> dict[str, Any]:
+    """The facts of OPERATIONS in Zendesk's document, with every component they reach."""
+    paths: dict[str, Any] = {}
+    for path, item in source["paths"].items():
+        kept = {m: facts(op) for m, op in item.items() if m in METHODS and op.get("operationId") in OPERATIONS}
+        if kept:
+            paths[path] = {**({"parameters": facts(item["parameters"])} if "parameters" in item else {}), **kept}
+    missing = set(OPERATIONS) - {op["operationId"] for item in paths.values() for m, op in item.items()
+                                 if m in METHODS}
+    if missing:
+        raise SystemExit(f"not in this document: {', '.join(sorted(missing))}")
+    components: dict[str, dict[str, Any]] = {"securitySchemes": facts(source["components"]["securitySchemes"],
+                                                                      "securitySchemes")}
+    todo, seen = refs(paths), set()
+    while todo:
+        ref = todo.pop()
+        seen.add(ref)
+        _, _, kind, name = ref.split("/")
+        node = facts(source["components"][kind][name])
+        components.setdefault(kind, {})[name] = node
+        todo |= refs(node) - seen
+    return {"openapi": source["openapi"], "info": {"title": source["info"]["title"],
+                                                   "version": source["info"]["version"]},
+            "servers": source["servers"], "security": source.get("security", []),
+            "paths": dict(sorted(paths.items())),
+            "components": {kind: dict(sorted(items.items())) for kind, items in sorted(components.items())}}
+
+
+def main(path: str) -> None:
+    raw = Path(path).read_bytes()
+    source = yaml.load(raw, Loader=Loader)  # a SafeLoader subclass
+    print(f"# Facts from Zendesk's Support API OpenAPI document ({source['info']['title']} "
+          f"{source['info']['version']}), cut by tests/connectors/zendesk_oas.py:\n"
+          f"# source sha256 {hashlib.sha256(raw).hexdigest()}, {len(raw)} bytes; see README.md beside this file.")
+    print(yaml.safe_dump(excerpt(source), sort_keys=False, allow_unicode=True, width=120), end="")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
