@@ -21,7 +21,8 @@ What it follows (Zendesk developer documentation):
   attachment's `content_type` is the request's Content-Type, which must name the file's real MIME type ("Ticket
   attachments: Upload files", developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/);
 - Help Center: GET /help_center/articles/search?query= -> {"results", "next_page"}, POST /articles/{id}/up|down
-  ("Help Center API: Search", "Votes", developer.zendesk.com/api-reference/help_center/help-center-api/);
+  ("Help Center API: Search", "Votes", developer.zendesk.com/api-reference/help_center/help-center-api/); held,
+  as the Support API is, to the facts of Zendesk's Help Center OpenAPI document (zendesk_oas.py);
 - rate limits: every answer carries X-Rate-Limit, X-Rate-Limit-Remaining and ratelimit-limit/-remaining/-reset;
   past the limit 429 with Retry-After in seconds; some 429 bodies are text/plain and some lack Retry-After
   ("Rate limits", developer.zendesk.com/api-reference/introduction/rate-limits/ and "Best practices for avoiding
@@ -114,7 +115,8 @@ class ZendeskSim:
         aid = self.new_id()
         self.articles[aid] = {"id": aid, "title": title, "body": body, "locale": "es", "section_id": section,
                               "label_names": list(labels), "created_at": STAMP, "updated_at": STAMP,
-                              "vote_sum": 0, "vote_count": 0}
+                              "vote_sum": 0, "vote_count": 0,
+                              "permission_group_id": 1}  # required by the Help Center document's ArticleObject
         return aid
 
     def fail_next(self, count: int, *, retry_after: int | None = 1, plain: bool = False, status: int = 429) -> None:

@@ -60,6 +60,21 @@ def test_an_answer_that_departs_from_the_document_is_found(judged: tuple[Zendesk
     assert "$.request.status" in problem and "$.request.can_be_solved_by_me" in problem
 
 
+def test_a_help_center_answer_is_held_to_its_own_document(judged: tuple[ZendeskSim, Judge, requests.Session,
+                                                                         requests.Session]) -> None:
+    sim, judge, customer, _ = judged
+    aid = sim.add_article("Cómo renovar el dominio", "Pasos")
+    assert customer.get(f"{sim.url}/api/v2/help_center/articles/{aid}", timeout=10).ok
+    assert judge.problems == []
+    del sim.articles[aid]["permission_group_id"]  # the Help Center document's ArticleObject requires it
+    customer.get(f"{sim.url}/api/v2/help_center/articles/{aid}", timeout=10)
+    customer.get(f"{sim.url}/api/v2/help_center/articles/search", params={"query": "x", "section": "dominios"},
+                 timeout=10)  # section: the id of a section, an integer
+    found = "\n".join(judge.problems)
+    assert f"answer 200 to GET /api/v2/help_center/articles/{aid}: $.article: 'permission_group_id'" in found
+    assert "request GET /api/v2/help_center/articles/search: " in found
+
+
 def test_a_request_that_departs_from_the_document_is_found(judged: tuple[ZendeskSim, Judge, requests.Session,
                                                                          requests.Session]) -> None:
     sim, judge, customer, agent = judged

@@ -7,9 +7,11 @@ sends as null that the document types without `nullable`). openapi-core validate
 and each answer the simulator gives against that document: `Judge.check` is the simulator's hook, and a fixture
 fails its test when `Judge.problems` is not empty.
 
-The excerpt is made again from a fresh download of https://developer.zendesk.com/zendesk/oas.yaml with
-`python -m tests.connectors.zendesk_oas oas.yaml > tests/vendor/zendesk/support-api-excerpt.yaml`: the operations
-in OPERATIONS and every component they reach ($ref, transitively), through openapi_facts.facts (no prose).
+Zendesk publishes two documents the connectors use: the Support API's and the Help Center API's (paths under
+/api/v2/help_center/); DOCUMENTS names each one's excerpt, amendments and operations. An excerpt is made again from
+a fresh download with `python -m tests.connectors.zendesk_oas support oas.yaml > tests/vendor/zendesk/
+support-api-excerpt.yaml` (or `help-center HC.yaml > .../help-center-api-excerpt.yaml`): the operations named and
+every component they reach ($ref, transitively), through openapi_facts.facts (no prose).
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ from openapi_core.testing import MockRequest, MockResponse
 from tests.connectors.openapi_facts import facts
 
 VENDOR = Path(__file__).resolve().parents[1] / "vendor" / "zendesk"
-HOST = "https://example.zendesk.com"  # the document's server, {subdomain}.{domain}.com with its defaults
-# Not the Support API: the Help Center has its own API reference, and `content_url` links are signed file downloads.
-OUTSIDE = ("/api/v2/help_center/", "/attachments/")
+HOST = "https://example.zendesk.com"  # the Support document's server, {subdomain}.{domain}.com with its defaults
+OUTSIDE = ("/attachments/",)  # `content_url` links: signed file downloads, not the API
+HELP_CENTER = "/api/v2/help_center/"  # paths of the Help Center API, which has its own document
 # operationId -> why the connectors call it (zendesk_requests.py, zendesk.py, zendesk_agent.py)
-OPERATIONS = {
+SUPPORT = {
     "ShowCurrentUser": "whoami; the token's role",
     "ListCustomStatuses": "custom status labels",
     "ListRequests": "tickets list (end user)",
@@ -49,22 +51,37 @@ OPERATIONS = {
     "ListSearchResults": "tickets list (agent)",
     "IncrementalTicketExportCursor": "export tickets --incremental",
 }
+HELP_CENTER_OPERATIONS = {
+    "ArticleSearch": "articles search",
+    "ShowArticleNoLocale": "articles show",
+    "ListArticlesNoLocale": "articles list",
+    "ListArticlesBySectionNoLocale": "articles list --folder",
+    "ListSectionsNoLocale": "articles collections (folders)",
+    "ListCategoriesNoLocale": "articles collections",
+    "UpvoteArticleNoLocale": "articles rate --helpful",
+    "DownvoteArticleNoLocale": "articles rate --not-helpful",
+}
+# document -> (its excerpt, its amendments, the operations kept)
+DOCUMENTS = {"support": ("support-api-excerpt.yaml", "amendments.yaml", SUPPORT),
+             "help-center": ("help-center-api-excerpt.yaml", "help-center-amendments.yaml", HELP_CENTER_OPERATIONS)}
 METHODS = {"get", "put", "post", "patch", "delete"}
 
 
 def amended(document: dict[str, Any], amendments: dict[str, Any]) -> dict[str, Any]:
     """The document with amendments.yaml applied (each kind is explained, with its source, in that file)."""
     schemas = document["components"]["schemas"]
-    for item in amendments["nullable"]:
+    for item in amendments.get("nullable", []):
         schemas[item["schema"]]["properties"][item["property"]]["nullable"] = True
-    if amendments["nullable_enums"]:
+    if amendments.get("nullable_enums"):
         for node in walk(document):
             if node.get("nullable") and isinstance(node.get("enum"), list) and None not in node["enum"]:
                 node["enum"].append(None)
-    for name, kind in amendments["deep_object_branch"].items():
+    for name, kind in amendments.get("deep_object_branch", {}).items():
         parameter = document["components"]["parameters"][name]
         [parameter["schema"]] = [s for s in parameter["schema"]["oneOf"] if s.get("type") == kind]
-    for name, scheme in amendments["security"].items():
+    if "servers" in amendments:
+        document["servers"] = amendments["servers"]
+    for name, scheme in amendments.get("security", {}).items():
         document["components"]["securitySchemes"][name] = scheme
         document["security"].append({name: []})
     return document
@@ -82,19 +99,21 @@ def walk(node: Any) -> Iterator[dict[str, Any]]:
 
 
 @functools.cache
-def document() -> dict[str, Any]:
-    excerpt = yaml.safe_load((VENDOR / "support-api-excerpt.yaml").read_text(encoding="utf-8"))
-    return amended(excerpt, yaml.safe_load((VENDOR / "amendments.yaml").read_text(encoding="utf-8")))
+def document(name: str = "support") -> dict[str, Any]:
+    """One of DOCUMENTS, amended."""
+    excerpt, amendments, _ = DOCUMENTS[name]
+    found = yaml.safe_load((VENDOR / excerpt).read_text(encoding="utf-8"))
+    return amended(found, yaml.safe_load((VENDOR / amendments).read_text(encoding="utf-8")))
 
 
 @functools.cache
-def spec() -> OpenAPI:
-    return OpenAPI.from_dict(document())
+def spec(name: str) -> OpenAPI:
+    return OpenAPI.from_dict(document(name))
 
 
-def documented(status: int, method: str, path: str) -> bool:
+def documented(name: str, status: int, method: str, path: str) -> bool:
     """Whether the document describes an answer with this status (it describes successes, not errors)."""
-    for pattern, item in document()["paths"].items():
+    for pattern, item in document(name)["paths"].items():
         if match(pattern, path) and method.lower() in item:
             return str(status) in {str(code) for code in item[method.lower()]["responses"]}
     return False
@@ -125,19 +144,20 @@ class Judge:
         path = parts.path.removesuffix(".json")  # "The .json extension is optional" (doc conventions)
         if path.startswith(OUTSIDE):
             return
+        name = "help-center" if path.startswith(HELP_CENTER) else "support"
         lower = {k.lower(): v for k, v in headers.items()}
         request = MockRequest(HOST, method.lower(), path, args=dict(parse_qsl(parts.query)),
                               headers={"Authorization": lower.get("authorization", "")}, data=body or None,
                               content_type=(lower.get("content-type") or "application/json").split(";")[0])
         self.checked += 1
         where = f"{method} {path}"
-        for error in spec().iter_request_errors(request):
+        for error in spec(name).iter_request_errors(request):
             self.problems.append(f"request {where}: {describe(error)}")
-        if status == 429 or not documented(status, method, path):
+        if status == 429 or not documented(name, status, method, path):
             return  # the document describes successful answers only
         kind = (answer_headers.get("Content-Type") or "").split(";")[0]
         response = MockResponse(answer, status_code=status, content_type=kind)
-        for error in spec().iter_response_errors(request, response):
+        for error in spec(name).iter_response_errors(request, response):
             self.problems.append(f"answer {status} to {where}: {describe(error)}")
 
     def verdict(self) -> str:
@@ -170,14 +190,14 @@ def refs(node: Any) -> set[str]:
     return {item["$ref"] for item in walk(node) if isinstance(item.get("$ref"), str)}
 
 
-def excerpt(source: dict[str, Any]) -> dict[str, Any]:
-    """The facts of OPERATIONS in Zendesk's document, with every component they reach."""
+def excerpt(source: dict[str, Any], operations: dict[str, str]) -> dict[str, Any]:
+    """The facts of `operations` in one of Zendesk's documents, with every component they reach."""
     paths: dict[str, Any] = {}
     for path, item in source["paths"].items():
-        kept = {m: facts(op) for m, op in item.items() if m in METHODS and op.get("operationId") in OPERATIONS}
+        kept = {m: facts(op) for m, op in item.items() if m in METHODS and op.get("operationId") in operations}
         if kept:
             paths[path] = {**({"parameters": facts(item["parameters"])} if "parameters" in item else {}), **kept}
-    missing = set(OPERATIONS) - {op["operationId"] for item in paths.values() for m, op in item.items()
+    missing = set(operations) - {op["operationId"] for item in paths.values() for m, op in item.items()
                                  if m in METHODS}
     if missing:
         raise SystemExit(f"not in this document: {', '.join(sorted(missing))}")
@@ -193,19 +213,19 @@ def excerpt(source: dict[str, Any]) -> dict[str, Any]:
         todo |= refs(node) - seen
     return {"openapi": source["openapi"], "info": {"title": source["info"]["title"],
                                                    "version": source["info"]["version"]},
-            "servers": source["servers"], "security": source.get("security", []),
+            "servers": source.get("servers", []), "security": source.get("security", []),
             "paths": dict(sorted(paths.items())),
             "components": {kind: dict(sorted(items.items())) for kind, items in sorted(components.items())}}
 
 
-def main(path: str) -> None:
+def main(name: str, path: str) -> None:
     raw = Path(path).read_bytes()
     source = yaml.load(raw, Loader=Loader)  # a SafeLoader subclass
-    print(f"# Facts from Zendesk's Support API OpenAPI document ({source['info']['title']} "
-          f"{source['info']['version']}), cut by tests/connectors/zendesk_oas.py:\n"
+    print(f"# Facts from Zendesk's OpenAPI document {source['info']['title']} {source['info']['version']}, cut by "
+          f"tests/connectors/zendesk_oas.py:\n"
           f"# source sha256 {hashlib.sha256(raw).hexdigest()}, {len(raw)} bytes; see README.md beside this file.")
-    print(yaml.safe_dump(excerpt(source), sort_keys=False, allow_unicode=True, width=120), end="")
+    print(yaml.safe_dump(excerpt(source, DOCUMENTS[name][2]), sort_keys=False, allow_unicode=True, width=120), end="")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
