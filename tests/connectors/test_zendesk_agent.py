@@ -17,6 +17,7 @@ from portalctl.config import Profile, UserConfig
 from portalctl.contract import TicketDraft, TicketQuery
 from portalctl.secrets import SecretStore
 from tests.connectors.sim_zendesk import ZendeskSim
+from tests.connectors.zendesk_oas import Judge
 
 AGENT, CUSTOMER = "agent@acme.zendesk.test", "ana@cliente.test"
 
@@ -26,8 +27,11 @@ def sim() -> Iterator[ZendeskSim]:
     simulator = ZendeskSim()
     simulator.tokens[AGENT] = "agent-token"
     simulator.add_user(CUSTOMER, "Ana Cliente", token="ana-token")
+    judge = Judge()
+    simulator.judge = judge.check
     with simulator.serving():
         yield simulator
+    assert not judge.problems, f"departs from Zendesk's Support OpenAPI document:\n{judge.verdict()}"
 
 
 def profile(sim: ZendeskSim, name: str, user: str, token: str, **options: str) -> Client:

@@ -110,7 +110,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
             return []
         notes: builtins.list[dict[str, Any]] = []
         for start in range(0, len(ids), 100):  # batch read takes 100 ids at most
-            body = {"properties": list(hs.NOTE_PROPERTIES), "inputs": [{"id": i} for i in ids[start:start + 100]]}
+            # BatchReadInputSimplePublicObjectId requires inputs, properties and propertiesWithHistory (none here)
+            body = {"properties": list(hs.NOTE_PROPERTIES), "propertiesWithHistory": [],
+                    "inputs": [{"id": i} for i in ids[start:start + 100]]}
             notes += self.api.json("POST", "/crm/v3/objects/notes/batch/read", json=body).get("results") or []
         files: dict[str, Attachment] = {}
         for note in notes:
