@@ -74,9 +74,12 @@ setup(
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
-            # openapi-core: judges every request to and answer from the JSM simulator against the facts of
-            # Atlassian's OpenAPI document (tests/connectors/jsm_openapi.py).
+            # openapi-core: judges what the connectors send and what the simulators answer against the facts of the
+            # vendors' OpenAPI documents: Zendesk's Support API (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/)
+            # and Atlassian's JSM API (tests/connectors/jsm_openapi.py).
             "openapi-core>=0.23,<0.24",
+            # jsonschema: WHMCS's and Freshdesk's documented answer shapes (tests/connectors/vendor_shapes.py).
+            "jsonschema>=4.18",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},
