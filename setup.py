@@ -68,14 +68,18 @@ setup(
             *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
-            # aiosmtpd: a real SMTP server on 127.0.0.1 that receives the mail the server sends (verification links).
+            # aiosmtpd: a real SMTP server on 127.0.0.1 that receives the mail the server sends (verification and reset
+            # links, notifications).
             "aiosmtpd>=1.4",
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
-            # openapi-core: judges every request to and answer from the JSM simulator against the facts of
-            # Atlassian's OpenAPI document (tests/connectors/jsm_openapi.py).
+            # openapi-core: judges what the connectors send and what the simulators answer against the facts of the
+            # vendors' OpenAPI documents: Zendesk's Support API (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/)
+            # and Atlassian's JSM API (tests/connectors/jsm_openapi.py).
             "openapi-core>=0.23,<0.24",
+            # jsonschema: WHMCS's and Freshdesk's documented answer shapes (tests/connectors/vendor_shapes.py).
+            "jsonschema>=4.18",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

@@ -28,8 +28,10 @@ from portalctl.model import (
     Attachment,
     Collection,
     Department,
+    EventPage,
     FieldDef,
     Notice,
+    NotificationSettings,
     Organization,
     SignupSettings,
     Ticket,
@@ -435,10 +437,33 @@ class RelatedArticlesAPI(Protocol):
 
 
 @runtime_checkable
-class TicketCountAPI(Protocol):
-    """Tickets that can be counted without being read (the embedded portal): totals for progress bars."""
+class EventFeedAPI(Protocol):
+    """A portal that keeps a change feed (the portalctl portal, embedded or served): `tickets watch`."""
 
-    def count(self, query: TicketQuery) -> int: ...
+    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100,
+               wait: float = 0) -> EventPage:
+        """The changes after cursor `after` the user may see (None: none, and the cursor of now), waiting up to
+        `wait` seconds for one when there is none yet."""
+        ...
+
+
+@runtime_checkable
+class NotificationsAPI(Protocol):
+    """A portal that mails its users about their tickets, each kind switchable (`me notifications`)."""
+
+    def notification_settings(self) -> NotificationSettings: ...
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings: ...
+
+
+@runtime_checkable
+class TicketCountAPI(Protocol):
+    """Tickets that can be counted without being read: totals for progress bars and for "Showing 30 of 266"."""
+
+    def count(self, query: TicketQuery) -> int | None:
+        """How many tickets `query` lists, its limit aside; None when no exact total can be had (filters a help
+        desk cannot apply, which portalctl applies to what it reads)."""
+        ...
 
 
 @runtime_checkable

@@ -29,7 +29,7 @@ from portalctl import errors
 from portalctl.backends.connector import follow
 from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
-from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable, no_attachment
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable, no_attachment
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
 from portalctl.model import (
     Article,
@@ -38,9 +38,12 @@ from portalctl.model import (
     Collection,
     Comment,
     Department,
+    Event,
+    EventPage,
     FieldDef,
     Folder,
     Notice,
+    NotificationSettings,
     Organization,
     Record,
     SignupSettings,
@@ -291,6 +294,14 @@ class ServerTickets:
             return self._export(params)
         return (ticket(item) for item in self.api.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
 
+    def count(self, query: TicketQuery) -> int | None:
+        """GET /tickets/count; None from a server older than it, which reads `count` as a ticket id (422). Asked after
+        a listing with the same filters, so those are known to be good."""
+        try:
+            return int(self.api.json("GET", "/tickets/count", params=ticket_params(query))["total"])
+        except (InvalidInput, NotFound):
+            return None
+
     def _export(self, params: builtins.list[tuple[str, str]]) -> Iterator[Ticket]:
         """Every match in one streamed NDJSON answer (the request is sent now, so filters fail early)."""
         response = self.api.request("GET", "/export/tickets", params=params, stream=True)
@@ -351,6 +362,15 @@ class ServerTickets:
 
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return [attachment(a) for a in self.api.items(f"/tickets/{segment(ticket_id)}/attachments")]
+
+    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100,
+               wait: float = 0) -> EventPage:
+        """GET /events: a long poll of up to `wait` seconds (the read timeout allows for it)."""
+        params = [(k, v) for k, v in ticket_params(query or TicketQuery()) if k != "sort"]
+        params += [("limit", str(limit)), ("wait", str(wait))] + ([("after", str(after))] if after is not None else [])
+        timeout = (self.api.session.connect_timeout, self.api.session.policy.timeout + wait)
+        data = self.api.json("GET", "/events", params=params, timeout=timeout)
+        return EventPage(items=[record(Event, e) for e in data["items"]], cursor=int(data["cursor"]))
 
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
         for found in self.attachments(ticket_id):
@@ -428,6 +448,13 @@ class ServerAccounts:
 
     def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
         self.api.request("POST", "/notices/seen", json={"ids": list(notice_ids)}, idempotent=True).close()
+
+    def notification_settings(self) -> NotificationSettings:
+        return record(NotificationSettings, self.api.json("GET", "/me/notifications"))
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings:
+        return record(NotificationSettings,
+                      self.api.json("PATCH", "/me/notifications", json={"on": list(on), "off": list(off)}))
 
     def me(self) -> User:
         return record(User, self.api.json("GET", "/me"))

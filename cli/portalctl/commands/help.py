@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from portalctl import __version__
-from portalctl.commands.context import app, message
+from portalctl.commands import helppage
+from portalctl.commands.context import message
 
 SECTION = "1"
 PROG = "portalctl"  # the pages name the program as users type it, however it was started
@@ -111,4 +112,4 @@ def help_(words: tuple[str, ...], man_dir: Path | None) -> None:
             raise click.UsageError(f"no command {' '.join([*ctx.command_path.split()[1:], word])!r}; see "
                                    f"'{ctx.command_path} --help'")
         command, ctx = sub, click.Context(sub, info_name=word, parent=ctx)
-    app().io.echo(re.sub(r"\n{3,}", "\n\n", command.get_help(ctx)))
+    helppage.show(click.get_current_context(), re.sub(r"\n{3,}", "\n\n", command.get_help(ctx)))

@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 
 from portalctl.commands.context import Output, app, message, output_options
+from portalctl.model import NOTIFICATION_KINDS
 
 ME_COLUMNS = ("email", "name", "role", "organization", "manager", "title", "phone", "language", "timezone",
               "country")
+NOTIFICATION_COLUMNS = ("email", *NOTIFICATION_KINDS)
 
 
 @click.group(invoke_without_command=True)
@@ -23,6 +25,7 @@ def me(ctx: click.Context, output: Output) -> None:
       portalctl me
       portalctl me update --language es --timezone America/Bogota
       portalctl me update --photo foto.jpg
+      portalctl me notifications --off reply
     """
     if ctx.invoked_subcommand is None:
         output.one(app().client.accounts.me())
@@ -81,3 +84,29 @@ def photo(email: str | None, target: Path) -> None:
     with handle, atomic_paths([target]) as [temp]:
         size = temp.write_bytes(handle.read())
     message(f"Saved {target}: {content_type}, {size:,} bytes, sha256 {sha[:12]}…")
+
+
+@me.command()
+@click.option("--on", "on", multiple=True, metavar="KIND",
+              help=f"Switch a kind on (repeatable or comma-separated): {', '.join(NOTIFICATION_KINDS)}, or all.")
+@click.option("--off", "off", multiple=True, metavar="KIND", help="Switch a kind off (same kinds).")
+@output_options(NOTIFICATION_COLUMNS)
+def notifications(on: tuple[str, ...], off: tuple[str, ...], output: Output) -> None:
+    """Show or switch the e-mails the portal sends you about tickets you can see.
+
+    \b
+    Kinds:
+      status      a ticket changes state
+      reply       a ticket gets a public reply
+      attachment  a ticket gets a file
+      new_ticket  a new ticket in your organisation (if you see its tickets)
+
+    \b
+    Examples:
+      portalctl me notifications
+      portalctl me notifications --off reply,attachment
+      portalctl me notifications --on all
+    """
+    switches = app().client.notifications
+    settings = switches.set_notifications(on=on, off=off) if on or off else switches.notification_settings()
+    output.one(settings)

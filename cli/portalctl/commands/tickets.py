@@ -27,9 +27,10 @@ from portalctl.commands.notices import banner
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
-from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, TicketQuery, Upload
+from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketCountAPI, TicketDraft, TicketQuery, Upload
 from portalctl.errors import PortalError
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
+from portalctl.output.localtime import TimeView
 
 LIST_COLUMNS = ("id", "status", "priority", "department", "subject", "requester", "updated_at")
 ONE_COLUMNS = ("id", "status", "priority", "subject", "requester", "due_at")
@@ -55,7 +56,8 @@ def report(output: Output, ticket: Ticket, text: str) -> None:
         output.one(ticket)
 
 
-LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states"}
+LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states",
+                 "watch": "portalctl.commands.watch"}
 
 
 class TicketsGroup(ForgivingGroup):
@@ -155,13 +157,20 @@ def create(
     ticket = ctx.client.tickets.create(draft)
     dedupe_key, on_duplicate = draft.dedupe_key, draft.on_duplicate
     if ticket.created:
-        due = f" (due {ctx.times(err=True).when(ticket.due_at)})" if ticket.due_at else ""
+        due = f" (due {due_when(ctx.times(err=True), ticket.due_at)})" if ticket.due_at else ""
         text = f"Created ticket #{ticket.id}: {ticket.subject}{due}"
     elif on_duplicate == "skip":
         text = f"Skipped: ticket #{ticket.id} is already active for dedupe key {dedupe_key!r}"
     else:
         text = f"Added to ticket #{ticket.id}, already active for dedupe key {dedupe_key!r} (now {ticket.status})"
     report(output, ticket, text)
+
+
+def due_when(times: TimeView, stamp: str) -> str:
+    """"in 4 d, 2026-12-08 20:00 UTC" on a terminal (no brackets within the message's own), else the time alone."""
+    absolute = f"{times.absolute(stamp)} {times.zone_name}"
+    relative = times.relative(stamp)
+    return f"{relative}, {absolute}" if relative else absolute
 
 
 @tickets.command("list")
@@ -186,7 +195,14 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
     if count == 0 and output.fmt == "table":
         message("No tickets match.")
     elif records.more:
-        message(f"Showing the first {count} tickets; more match: use --all or --limit N.")
+        message(f"Showing {count} of {total_of(ctx.client.tickets, query, count)} tickets — use --all or --limit N")
+
+
+def total_of(tickets: Any, query: TicketQuery, shown: int) -> str:
+    """How many tickets a cut listing matches in all: the portal's or help desk's exact count, else "more than N"
+    (never a guess)."""
+    total = tickets.count(query) if isinstance(tickets, TicketCountAPI) else None
+    return f"{total:,}" if total is not None and total > shown else f"more than {shown}"
 
 
 @tickets.command()

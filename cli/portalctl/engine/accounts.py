@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from portalctl.engine.calendar import parse_business_hours
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import (
@@ -24,7 +21,17 @@ from portalctl.engine.lookups import (
     user_row,
 )
 from portalctl.errors import InvalidInput, NotFound, StateConflict
-from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, SignupSettings, User
+from portalctl.model import (
+    FIELD_TYPES,
+    ROLES,
+    Department,
+    FieldDef,
+    Notice,
+    NotificationSettings,
+    Organization,
+    SignupSettings,
+    User,
+)
 
 if TYPE_CHECKING:
     from typing import BinaryIO
@@ -37,13 +44,20 @@ PROFILE_FIELDS = ("name", "title", "phone", "language", "timezone", "country")
 
 
 def hash_password(password: str) -> str:
-    """scrypt (memory-hard, in the standard library), salted, in one self-describing string."""
+    """scrypt (memory-hard, in the standard library), salted, in one self-describing string. hashlib and secrets are
+    imported where passwords are handled: a listing that reads the acting user needs neither."""
+    import hashlib
+    import secrets
+
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
     return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    import hashlib
+    import secrets
+
     _, n, r, p, salt, digest = stored.split("$")
     candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
     return secrets.compare_digest(candidate.hex(), digest)
@@ -141,6 +155,17 @@ class AccountService:
             with transaction(self.conn):
                 self.conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), self.actor.id))
         return self.me()
+
+    # --- notifications (rules: engine.notifications)
+    def notification_settings(self) -> NotificationSettings:
+        from portalctl.engine.notifications import NotificationService
+
+        return NotificationService(self.session).settings()
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings:
+        from portalctl.engine.notifications import NotificationService
+
+        return NotificationService(self.session).switch(on=on, off=off)
 
     # --- notices (rules: engine.notices)
     @cached_property
@@ -249,6 +274,8 @@ class AccountService:
         """Sets a temporary password the user must change (seed 001); returns it once, for the admin to share."""
         self.actor.require_admin("reset passwords")
         row = user_row(self.conn, email)
+        import secrets
+
         temporary = secrets.token_urlsafe(12)
         with transaction(self.conn):
             self.conn.execute(
@@ -314,6 +341,8 @@ class AccountService:
         self.actor.require_admin("add organisations")
         portal = self.session.portal
         business_hours = str(options.get("business_hours") or portal.setting("business_hours"))
+        from portalctl.engine.calendar import parse_business_hours
+
         parse_business_hours(business_hours)  # validates
         given_hours = options.get("resolution_hours")
         resolution_hours = int(portal.setting("resolution_hours") if given_hours is None else given_hours)

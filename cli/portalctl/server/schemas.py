@@ -40,6 +40,12 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
+class Count(BaseModel):
+    total: int = Field(description="How many tickets the filters match among those you may see (a customer's count "
+                                   "counts only their own, those they are CC'd on and, where shared, their "
+                                   "organisation's).")
+
+
 class Health(BaseModel):
     status: str
     version: str
@@ -106,6 +112,8 @@ class OutboxMail(BaseModel):
     subject: str
     body: str
     created_at: str
+    attempts: int = Field(description="SMTP deliveries tried so far.")
+    last_error: str | None = Field(description="Why the last delivery failed.")
 
 
 class TemporaryPassword(BaseModel):
@@ -305,3 +313,8 @@ class NoticeIn(Strict):
 
 class NoticesSeen(Strict):
     ids: list[Id] = Field(max_length=1000)
+
+
+class NotificationSwitches(Strict):
+    on: list[str] = Field([], description="Kinds to switch on: status, reply, attachment, new_ticket, or all.")
+    off: list[str] = Field([], description="Kinds to switch off.")

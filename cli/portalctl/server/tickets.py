@@ -18,7 +18,7 @@ from portalctl.errors import InvalidInput
 from portalctl.model import Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep, read
 from portalctl.server.fastjson import dumps, json_response
-from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
+from portalctl.server.schemas import CcIn, Count, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
 
 router = APIRouter(tags=["tickets"])
 Many = Annotated[list[str] | None, Query()]
@@ -109,6 +109,12 @@ def page_json(session: Session, query: TicketQuery, limit: int, cursor: str | No
     items = found[:limit]
     next_cursor = encode_cursor(query.sort, Ticket(**json.loads(items[-1]))) if len(found) > limit else None
     return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
+
+
+@router.get("/tickets/count", response_model=Count)
+async def count_tickets(session: SessionDep, query: Filters) -> Count:
+    """How many tickets GET /tickets would list with these filters, all pages together (for "Showing 30 of 266")."""
+    return Count(total=await read(session.portal, lambda: session.tickets.count(query)))
 
 
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
