@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import (
     PRIORITIES,
     STATE_LABELS,
@@ -103,7 +104,8 @@ def state_of(name: str) -> str:
     """The canonical state a canonical or native name stands for; an unknown name is refused."""
     canonical = canonical_state(name)
     if canonical is None:
-        raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)} (or native names)")
+        raise InvalidInput(_("unknown status {name!r}").format(name=name),
+            hint=_("statuses: {STATES} (or native names)").format(STATES=', '.join(STATES)))
     return canonical
 
 
@@ -119,7 +121,8 @@ def choice(value: str, allowed: Sequence[str], what: str) -> str:
     """`value` as one of `allowed` (case-insensitive), else refused naming the choices."""
     lowered = value.strip().lower()
     if lowered not in allowed:
-        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
+        raise InvalidInput(_("unknown {what} {value!r}").format(what=what, value=value),
+            hint=_("{what} values: {allowed}").format(what=what, allowed=', '.join(allowed)))
     return lowered
 
 
@@ -127,8 +130,9 @@ def sort_order(sort: str) -> tuple[str, bool]:
     """The sort key and whether it is descending (`-updated`); an unknown key is refused before any work."""
     descending, key = sort.startswith("-"), sort.lstrip("-+")
     if key not in SORT_KEYS:
-        raise InvalidInput(f"unknown sort key {key!r}",
-                           hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        raise InvalidInput(_("unknown sort key {key!r}").format(key=key),
+                           hint=_("sort by: {SORT_KEYS} (prefix - for descending)").format(
+                               SORT_KEYS=', '.join(SORT_KEYS)))
     return key, descending
 
 
@@ -167,7 +171,7 @@ def search_words(query: TicketQuery) -> builtins.list[str]:
         return []
     words = folded(query.search).split()
     if not words:
-        raise InvalidInput("--search needs at least one word")
+        raise InvalidInput(_("--search needs at least one word"))
     return words
 
 

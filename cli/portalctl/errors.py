@@ -6,6 +6,7 @@ the server backend's reading of it are both derived from these classes (`by_code
 """
 
 from portalctl.exitcodes import ExitCode
+from portalctl.i18n import _
 
 
 class PortalError(Exception):
@@ -96,4 +97,5 @@ def follow_up_hint(ticket_id: int) -> str:
 
 def no_attachment(ticket_id: int, attachment_id: int) -> NotFound:
     """The one answer, on every backend, for an attachment a ticket does not have (or the user may not see)."""
-    return NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}", about=f"attachments:{ticket_id}")
+    return NotFound(_("ticket #{ticket_id} has no attachment {attachment_id}").format(
+        ticket_id=ticket_id, attachment_id=attachment_id), about=f"attachments:{ticket_id}")

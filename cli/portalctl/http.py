@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from portalctl import __version__
 from portalctl.config import Profile, RetryPolicy
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
+from portalctl.i18n import _
 from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
 
@@ -145,8 +146,8 @@ class PortalSession(requests.Session):
                 response = super().request(verb, target, *args, **kwargs)
             except requests.exceptions.SSLError as exc:
                 raise Unavailable(
-                    f"cannot reach {origin(target)}: {reason(exc)}",
-                    hint="portalctl always verifies TLS; point REQUESTS_CA_BUNDLE at your organisation's CA file",
+                    _("cannot reach {origin}: {reason}").format(origin=origin(target), reason=reason(exc)),
+                    hint=_("portalctl always verifies TLS; point REQUESTS_CA_BUNDLE at your organisation's CA file"),
                 ) from exc
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 never_sent = isinstance(exc, requests.ConnectTimeout) or "refused" in str(exc).lower()
@@ -158,7 +159,8 @@ class PortalSession(requests.Session):
                 hint = "check the URL and that the portal is running, then try again"
                 if not again and not never_sent:
                     hint = UNSURE_HINT
-                raise Unavailable(f"cannot reach {origin(target)}: {reason(exc)} ({plural(attempt + 1, 'attempt')})",
+                raise Unavailable(_("cannot reach {origin}: {reason} ({plural})").format(
+                    origin=origin(target), reason=reason(exc), plural=plural(attempt + 1, 'attempt')),
                                   hint=hint) from exc
             log.debug("%s %s -> %s", verb, target, response.status_code)
             self.pacer.observe(response.headers)
@@ -210,8 +212,8 @@ class Download(io.RawIOBase):
         try:
             count = int(self.raw.readinto(buffer))
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unavailable(f"the download of {self.expected.filename} was cut off",
-                              hint="run the command again") from exc
+            raise Unavailable(_("the download of {filename} was cut off").format(filename=self.expected.filename),
+                              hint=_("run the command again")) from exc
         self.count += count
         if count and self.digest is not None:
             self.digest.update(memoryview(buffer)[:count])
@@ -222,10 +224,11 @@ class Download(io.RawIOBase):
     def check(self) -> None:
         name, size = self.expected.filename, self.expected.size
         if size and self.count != size:
-            raise PortalError(f"{name} arrived with {self.count} of {size} bytes", hint="run the command again")
+            raise PortalError(_("{name} arrived with {count} of {size} bytes").format(
+                name=name, count=self.count, size=size), hint=_("run the command again"))
         if self.digest is not None and self.digest.hexdigest() != self.expected.sha256:
-            raise PortalError(f"{name} arrived damaged (its sha256 does not match the portal's)",
-                              hint="run the command again")
+            raise PortalError(_("{name} arrived damaged (its sha256 does not match the portal's)").format(name=name),
+                              hint=_("run the command again"))
 
     def close(self) -> None:
         self.response.close()
@@ -263,7 +266,8 @@ class JsonApi:
         return f"{self.platform} at {self.origin}"
 
     def not_signed_in(self) -> PortalError:
-        return PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=self.token_hint)
+        return PermissionDenied(_("profile {name!r} has no token for {origin}").format(
+            name=self.profile.name, origin=self.origin), hint=self.token_hint)
 
     def describe(self, response: requests.Response, data: Any) -> str:
         """The platform's own words for a failure, from its JSON error body `data` (None when there is none)."""
@@ -293,21 +297,27 @@ class JsonApi:
         if own is not None:
             return own
         if status in self.invalid_statuses:
-            return InvalidInput(f"{self.platform} refused the request: {detail}")
+            return InvalidInput(_("{platform} refused the request: {detail}").format(
+                platform=self.platform, detail=detail))
         if status == 401:
-            return PermissionDenied(f"{self.where} refused the {self.credential}: {detail}", hint=self.token_hint)
+            return PermissionDenied(_("{where} refused the {credential}: {detail}").format(
+                where=self.where, credential=self.credential, detail=detail), hint=self.token_hint)
         if status == 403:
-            return PermissionDenied(f"{self.where} refused access: {detail}", hint=self.forbidden_hint)
+            return PermissionDenied(_("{where} refused access: {detail}").format(
+                where=self.where, detail=detail), hint=self.forbidden_hint)
         if status == 404:
             if missing:
-                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{self.where} has no {urlsplit(response.url).path}",
+                return NotFound(_("{missing} not found on {origin}").format(
+                    missing=missing, origin=self.origin), hint=_("see 'portalctl tickets list'"))
+            return NotFound(_("{where} has no {path}").format(where=self.where, path=urlsplit(response.url).path),
                             hint=self.path_hint or self.address_hint)
         if status == 429 or status >= 500:
             hint = error_hint or (UNSURE_HINT if unsure and status != 429 else self.busy_hint)
-            return Unavailable(f"{self.where} answered {status_line(response)}{self.after_retries(response)}",
+            return Unavailable(_("{where} answered {status_line}{after_retries}").format(
+                where=self.where, status_line=status_line(response), after_retries=self.after_retries(response)),
                                hint=hint)
-        return PortalError(f"{self.where} answered HTTP {status}: {detail}")
+        return PortalError(_("{where} answered HTTP {status}: {detail}").format(
+            where=self.where, status=status, detail=detail))
 
     def on_origin(self, link: str) -> str:
         """A link the API sent, moved back onto our origin when a proxy rewrote its host (keeping path and query):
@@ -342,5 +352,7 @@ class JsonApi:
         try:
             return response.json()
         except ValueError as exc:
-            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
-                              "than JSON", hint=self.address_hint) from exc
+            raise Unavailable(_("{origin} answered {method} {path} with something other "
+                                "than JSON").format(
+                                    origin=self.origin, method=method, path=urlsplit(response.url).path),
+                                        hint=self.address_hint) from exc

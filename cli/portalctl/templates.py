@@ -37,6 +37,7 @@ import yaml
 from portalctl.config import ENV_PREFIX, config_dir
 from portalctl.contract import ON_DUPLICATE, TicketDraft, Upload
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, TICKET_TYPES
 from portalctl.times import now_iso
 
@@ -136,8 +137,10 @@ class TicketTemplate:
         """Refuse a `${` that is neither a reference nor escaped, before anything is substituted."""
         for match in VARIABLE.finditer(text):
             if match[0] == "${":
-                raise InvalidInput(f"{self.where(key, text, match.start(), file)}: key {key!r}: malformed "
-                                   f"variable reference {text[match.start():][:24]!r}", hint=SYNTAX_HINT)
+                raise InvalidInput(_("{where}: key {key!r}: malformed "
+                                     "variable reference {text!r}").format(
+                                         where=self.where(key, text, match.start(), file), key=key,
+                                         text=text[match.start():][:24]), hint=SYNTAX_HINT)
 
     def values(self, given: Mapping[str, str], environ: Mapping[str, str] | None = None) -> Variables:
         """The built-ins, under the declared defaults, under the environment's declared names, under `given`."""
@@ -253,7 +256,8 @@ class RenderedTicket:
         """The ticket to open (`TicketsAPI.create`); by now a subject and a body must be known."""
         for name, flag in (("subject", "--subject"), ("body", "--body or --body-file")):
             if not (getattr(self, name) or "").strip():
-                fail(self.template, None, f"the template gives no {name}", hint=f"add {name}: to it, or pass {flag}")
+                fail(self.template, None, f"the template gives no {name}",
+                    hint=_("add {name}: to it, or pass {flag}").format(name=name, flag=flag))
         return TicketDraft(
             subject=self.subject or "", body=self.body or "", priority=self.priority, type=self.type,
             department=self.department, ccs=self.ccs, fields=self.fields, tags=self.tags,
@@ -289,7 +293,7 @@ def read_text(path: Path, source: Path | str, line: int | None = None) -> str:
     except OSError as exc:
         fail(source, line, f"cannot read {path}: {exc.strerror}")
     if len(data) > MAX_BYTES:
-        fail(path, None, "is larger than 1 MiB, too large for a template or its files", hint="is it the right file?")
+        fail(path, None, "is larger than 1 MiB, too large for a template or its files", hint=_("is it the right file?"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -313,7 +317,7 @@ def compose(text: str, path: Path | str) -> yaml.Node | None:
     except yaml.reader.ReaderError as exc:
         fail(path, text.count("\n", 0, exc.position) + 1,
              f"has a control character ({code_point(exc.character):#04x}) that YAML does not allow",
-             hint="remove it, or write it as an escape such as \"\\x01\" inside double quotes")
+             hint=_("remove it, or write it as an escape such as \"\\x01\" inside double quotes"))
     except RecursionError:
         fail(path, None, "is nested too deeply to be a template")
 
@@ -391,7 +395,7 @@ def load_template(path: Path) -> TicketTemplate:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             fail(path, line, f"unknown key {key!r} (known: {', '.join(KNOWN_KEYS)})",
-                 hint=f"did you mean {close[0]!r}?" if close else None)
+                 hint=_("did you mean {close!r}?").format(close=close[0]) if close else None)
         template.lines[key] = line
         if key == "fields":
             template.fields = _fields(node, path, line, template.lines)
@@ -412,14 +416,14 @@ def _string(node: yaml.Node, path: Path, key: str) -> str:
     if not is_string(node):
         quote = isinstance(node, yaml.ScalarNode) and node.tag != NULL
         fail(path, line_of(node), f"key {key!r} must be a string, not {describe(node)}",
-             hint=f"put it in quotes: \"{node.value}\"" if quote else None)
+             hint=_("put it in quotes: \"{value}\"").format(value=node.value) if quote else None)
     return str(node.value)
 
 
 def _strings(node: yaml.Node, path: Path, key: str, line: int, lines: dict[str, int]) -> list[str]:
     if not isinstance(node, yaml.SequenceNode):
         fail(path, line, f"key {key!r} must be a list of strings, not {describe(node)}",
-             hint=f"write {key}: [one, two], or one '- item' per line")
+             hint=_("write {key}: [one, two], or one '- item' per line").format(key=key))
     items = []
     for index, item in enumerate(node.value):
         items.append(_string(item, path, f"{key}[{index}]"))
@@ -431,7 +435,7 @@ def _declared(node: yaml.Node, path: Path, line: int) -> list[Declared]:
     """`variables:` a list of NAME, or of mappings with name, default and description."""
     if not isinstance(node, yaml.SequenceNode):
         fail(path, line, f"key 'variables' must be a list, not {describe(node)}",
-             hint="write one '- name: NAME' (with default: and description:) or '- NAME' per line")
+             hint=_("write one '- name: NAME' (with default: and description:) or '- NAME' per line"))
     found: dict[str, Declared] = {}
     for item in node.value:
         if is_string(item):
@@ -449,7 +453,8 @@ def _declared(node: yaml.Node, path: Path, line: int) -> list[Declared]:
         name = entry.get("name", "")
         if not NAME.fullmatch(name) or name.startswith(ENV_PREFIX):
             fail(path, line_of(item), f"variables: {name!r} is not a variable name",
-                 hint=f"use letters, digits and _ (and not the {ENV_PREFIX} prefix of portalctl's settings)")
+                 hint=_("use letters, digits and _ (and not the {ENV_PREFIX} prefix of portalctl's settings)").format(
+                     ENV_PREFIX=ENV_PREFIX))
         if name in found:
             fail(path, line_of(item), f"variables: {name!r} is declared twice")
         found[name] = Declared(name, entry.get("default"), entry.get("description"))
@@ -460,7 +465,7 @@ def _fields(node: yaml.Node, path: Path, line: int, lines: dict[str, int]) -> di
     """Custom field values: any single value, kept as written (`user_code: 0042` stays 0042, not the number 34)."""
     if not isinstance(node, yaml.MappingNode):
         fail(path, line, f"key 'fields' must be a mapping of field names to values, not {describe(node)}",
-             hint="write one 'name: value' per line under fields:")
+             hint=_("write one 'name: value' per line under fields:"))
     values = {}
     for name, _line, value in mapping(node, path, "field"):
         if not isinstance(value, yaml.ScalarNode) or value.tag == NULL:
@@ -526,7 +531,7 @@ def _yaml_vars(text: str, source: str) -> dict[str, str]:
     values = {}
     for name, line, node in mapping(root, source, "variable"):
         if not NAME.fullmatch(name):
-            fail(source, line, f"key {name!r} is not a variable name", hint="use letters, digits and _")
+            fail(source, line, f"key {name!r} is not a variable name", hint=_("use letters, digits and _"))
         if not isinstance(node, yaml.ScalarNode):
             fail(source, line_of(node), f"key {name!r} must be a single value, not {describe(node)}")
         values[name] = "" if node.tag == NULL else str(node.value)
@@ -565,14 +570,15 @@ def find_template(ref: str) -> Path:
         path = Path(ref).expanduser()
         if path.is_file():
             return path
-        raise NotFound(f"no template file {ref}", hint="check the path, or give a template name")
+        raise NotFound(_("no template file {ref}").format(ref=ref), hint=_("check the path, or give a template name"))
     for folder in template_dirs():
         for suffix in SUFFIXES:
             if (folder / f"{ref}{suffix}").is_file():
                 return folder / f"{ref}{suffix}"
     names = ", ".join(available()) or "none"
-    raise NotFound(f"no template named {ref!r} (looked in {' and '.join(str(d) for d in template_dirs())})",
-                   hint=f"templates found: {names}; or pass a path to a .yaml file")
+    raise NotFound(_("no template named {ref!r} (looked in {value})").format(
+        ref=ref, value=' and '.join(str(d) for d in template_dirs())),
+                   hint=_("templates found: {names}; or pass a path to a .yaml file").format(names=names))
 
 
 def render_ticket(

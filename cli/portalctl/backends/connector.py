@@ -29,6 +29,7 @@ from portalctl.contract import (
 )
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.http import Download, JsonApi
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, Attachment, Ticket
 
 File = tuple[str, bytes]
@@ -59,7 +60,8 @@ class Priorities:
     def code(self, name: str) -> int:
         code = self.codes.get(name.strip().lower())
         if code is None:
-            raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+            raise InvalidInput(_("unknown priority {name!r}").format(name=name),
+                hint=_("priorities: {PRIORITIES}").format(PRIORITIES=', '.join(PRIORITIES)))
         return code
 
 
@@ -93,11 +95,12 @@ class Connector:
         try:
             size = int(float(self.profile.options.get("page_size") or self.page_default))
         except ValueError:
-            raise InvalidInput(f"profile {self.profile.name!r}: page_size must be a number",
-                               hint="fix it in the profile's options") from None
+            raise InvalidInput(_("profile {name!r}: page_size must be a number").format(name=self.profile.name),
+                               hint=_("fix it in the profile's options")) from None
         if size < 1 or (self.page_max is not None and size > self.page_max):
             most = f" to {self.page_max}" if self.page_max is not None else " or more"
-            raise InvalidInput(f"profile {self.profile.name!r}: page_size must be 1{most} on {self.platform}")
+            raise InvalidInput(_("profile {name!r}: page_size must be 1{most} on {platform}").format(
+                name=self.profile.name, most=most, platform=self.platform))
         return size
 
 
@@ -119,7 +122,7 @@ class ConnectorTickets(Generic[A]):
         for what, given, flag in checks:
             if given:
                 joint = "" if what.startswith("'") else " "  # "Zendesk's end-user API ...", "Zendesk tickets ..."
-                raise Unsupported(f"{self.platform}{joint}{what}", hint=f"leave out {flag}")
+                raise Unsupported(f"{self.platform}{joint}{what}", hint=_("leave out {flag}").format(flag=flag))
 
     def refuse_listing(self, query: TicketQuery, *checks: tuple[str, Any, str]) -> None:
         """`refuse` for a listing: assignees are a platform's own ids, not the e-mails --assignee names, and
@@ -136,7 +139,7 @@ class ConnectorTickets(Generic[A]):
     def needs_email(self, query: TicketQuery, hint: str) -> None:
         """`--mine` means the profile's own e-mail: refuse it when the profile has none."""
         if query.mine and not self.email:
-            raise InvalidInput(f"--mine needs your e-mail on {self.platform}", hint=hint)
+            raise InvalidInput(_("--mine needs your e-mail on {platform}").format(platform=self.platform), hint=hint)
 
     def matcher(self, query: TicketQuery) -> TicketFilter:
         """The query's filters as the contract reads them, with --mine meaning this profile's e-mail."""
@@ -164,7 +167,8 @@ def api_root(url: str | None, platform: str, example: str, api: str, typed: tupl
     order) and a trailing slash or not; anything but http(s) is refused with an `example` of what to pass."""
     text = (url or "").strip().rstrip("/")
     if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a {platform} URL: {url!r}", hint=f"pass --url {example}")
+        raise InvalidInput(_("not a {platform} URL: {url!r}").format(platform=platform, url=url),
+            hint=_("pass --url {example}").format(example=example))
     for suffix in typed:
         if text.endswith(suffix):
             text = text[: -len(suffix)]
@@ -191,5 +195,6 @@ def read_files(uploads: Sequence[Upload]) -> list[File]:
         try:
             files.append((upload.filename, Path(upload.path).read_bytes()))
         except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+            raise InvalidInput(_("cannot read attachment {path}: {strerror}").format(
+                path=upload.path, strerror=exc.strerror)) from exc
     return files

@@ -13,6 +13,7 @@ from portalctl.backends.freshdesk_map import PLATFORM
 from portalctl.config import Profile
 from portalctl.errors import PermissionDenied, PortalError, Unavailable
 from portalctl.http import JsonApi, status_line
+from portalctl.i18n import _
 
 LAST_PAGE = 300  # List Tickets answers page 301 with 400 "You cannot access tickets beyond the 300th page"
 TOKEN_HINT = ("pass your API key (Freshdesk > Profile settings > View API key): echo KEY | portalctl auth login "
@@ -55,7 +56,8 @@ class Api(JsonApi):
             self.session.auth = KeyAuth(secret)
 
     def not_signed_in(self) -> PortalError:
-        return PermissionDenied(f"profile {self.profile.name!r} has no API key for {self.origin}", hint=TOKEN_HINT)
+        return PermissionDenied(_("profile {name!r} has no API key for {origin}").format(
+            name=self.profile.name, origin=self.origin), hint=TOKEN_HINT)
 
     def pages(self, path: str, params: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
         """Every item across pages, following the `link: <...>; rel="next"` header. The first page is read now,
@@ -92,8 +94,9 @@ class Api(JsonApi):
                     if number < LAST_PAGE:
                         response = self.request("GET", self.on_origin(link))
                 if last == since:
-                    raise PortalError(f"{self.where} holds more than {LAST_PAGE} pages of tickets updated at {since}",
-                                      hint="narrow the listing (--requester, --org) and try again")
+                    raise PortalError(_("{where} holds more than {pages} pages of tickets updated at {since}").format(
+                                          where=self.where, pages=LAST_PAGE, since=since),
+                                      hint=_("narrow the listing (--requester, --org) and try again"))
                 since, skip = last, at_last
                 response = self.request("GET", "tickets", params={**params, "updated_since": since})
 
@@ -103,7 +106,7 @@ class Api(JsonApi):
         try:
             items = response.json()
         except ValueError as exc:
-            raise Unavailable(f"{self.origin} sent a page that is not JSON") from exc
+            raise Unavailable(_("{origin} sent a page that is not JSON").format(origin=self.origin)) from exc
         return items if isinstance(items, list) else []
 
     def describe(self, response: requests.Response, data: Any) -> str:

@@ -15,6 +15,7 @@ from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput
 from portalctl.http import BearerAuth, JsonApi, status_line
+from portalctl.i18n import _
 from portalctl.model import Department, FieldDef
 
 PLATFORM = hm.PLATFORM
@@ -120,8 +121,9 @@ class Queues:
             if not self._learn():
                 known = ", ".join(sorted(q.slug for q in self.known.values())) or "none yet"
                 raise InvalidInput(
-                    f"unknown queue {name!r} (queues named by your tickets: {known})",
-                    hint=f"{PLATFORM}'s API lists no queues: pass the queue's number (Django admin > Queues)")
+                    _("unknown queue {name!r} (queues named by your tickets: {known})").format(name=name, known=known),
+                    hint=_("{platform}'s API lists no queues: pass the queue's number (Django admin > Queues)").format(
+                        platform=PLATFORM))
 
     def all(self) -> builtins.list[Department]:
         while self._learn():

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from portalctl.errors import Unsupported
+from portalctl.i18n import _
 from portalctl.model import Article, Collection, Department, FieldDef, Notice, Organization, User
 
 
@@ -53,7 +54,8 @@ class NoNotices:
     admin_hint = "do it in the help desk's own admin pages"
 
     def _refuse(self, what: str) -> NoReturn:
-        raise Unsupported(f"portalctl cannot {what} on {self.platform}", hint=self.admin_hint)
+        raise Unsupported(_("portalctl cannot {what} on {platform}").format(
+            what=what, platform=self.platform), hint=self.admin_hint)
 
     def notices(self, *, unseen: bool = False) -> builtins.list[Notice]:
         self._refuse("read portal notices")

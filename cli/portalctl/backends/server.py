@@ -31,6 +31,7 @@ from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable, no_attachment
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
+from portalctl.i18n import _
 from portalctl.model import (
     Article,
     ArticleRefs,
@@ -61,7 +62,8 @@ def api_base(url: str) -> str:
     """The API root for what a user typed: `http://host:8000`, with or without `/api/v1` and a trailing slash."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a portal URL: {url!r}", hint="use http://HOST:PORT or https://HOST")
+        raise InvalidInput(_("not a portal URL: {url!r}").format(
+            url=url), hint=_("use http://HOST:PORT or https://HOST"))
     return url if url.endswith(API_PREFIX) else url + API_PREFIX
 
 
@@ -247,7 +249,8 @@ class Api(JsonApi):
         try:
             handle = upload.path.open("rb")
         except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+            raise InvalidInput(_("cannot read attachment {path}: {strerror}").format(
+                path=upload.path, strerror=exc.strerror)) from exc
         with contextlib.ExitStack() as stack:
             source: IO[bytes] = stack.enter_context(handle)
             if not upload.path.is_file():
@@ -265,8 +268,10 @@ class Api(JsonApi):
 
 
 def too_large(filename: str, limit: int) -> InvalidInput:
-    return InvalidInput(f"{filename} is larger than the portal's {limit:,}-byte ({limit / 1e6:.0f} MB) attachment "
-                        "limit; nothing was sent", hint="compress it or share a link instead")
+    return InvalidInput(_("{filename} is larger than the portal's {limit:,}-byte ({value:.0f} MB) attachment "
+                          "limit; nothing was sent").format(
+                              filename=filename, limit=limit, value=limit / 1000000.0),
+                                  hint=_("compress it or share a link instead"))
 
 
 class ServerTickets:
@@ -318,11 +323,13 @@ class ServerTickets:
                 if pending.strip():  # a last line without its newline
                     yield ticket(decoder.decode(pending))
             except requests.RequestException as exc:
-                raise Unavailable(f"the ticket listing was cut off after {count} tickets",
-                                  hint="run the command again") from exc
+                raise Unavailable(_("the ticket listing was cut off after {count} tickets").format(count=count),
+                                  hint=_("run the command again")) from exc
             except ValueError as exc:
-                raise Unavailable(f"the portal sent a ticket listing that is not NDJSON (after {count} tickets)",
-                                  hint=f"is {self.api.url} a portalctl server ('portalctl serve')?") from exc
+                raise Unavailable(_("the portal sent a ticket listing that is not NDJSON (after {count} tickets)")
+                                  .format(count=count),
+                                  hint=_("is {url} a portalctl server ('portalctl serve')?").format(
+                                      url=self.api.url)) from exc
 
     def get(self, ticket_id: int) -> Ticket:
         return ticket(self.api.json("GET", f"/tickets/{segment(ticket_id)}"))
@@ -504,8 +511,8 @@ class ServerBackend:
 def connect(profile: Profile, token: str | None) -> ServerBackend:
     """A backend for `profile` acting with `token` (None: only the unauthenticated calls will work)."""
     if not profile.url:
-        raise InvalidInput(f"profile {profile.name!r} has no portal URL",
-                           hint="run 'portalctl auth login --url URL' for it")
+        raise InvalidInput(_("profile {name!r} has no portal URL").format(name=profile.name),
+                           hint=_("run 'portalctl auth login --url URL' for it"))
     return ServerBackend(Api(profile, profile.url, token))
 
 
@@ -516,8 +523,9 @@ def open_backend(profile: Profile) -> ServerBackend:
     token = SecretStore().get(profile.name)
     if not token:
         raise PermissionDenied(
-            f"not signed in to {profile.url} (profile {profile.name!r})",
-            hint=f"run 'portalctl auth login --name {profile.name} --url {profile.url}' or set PORTALCTL_TOKEN",
+            _("not signed in to {url} (profile {name!r})").format(url=profile.url, name=profile.name),
+            hint=_("run 'portalctl auth login --name {name} --url {url}' or set PORTALCTL_TOKEN").format(
+                name=profile.name, url=profile.url),
         )
     return connect(profile, token)
 

@@ -25,6 +25,7 @@ from portalctl.errors import (
     no_attachment,
 )
 from portalctl.http import BearerAuth, JsonApi, status_line
+from portalctl.i18n import _
 from portalctl.model import STATES, Attachment, Comment, Ticket
 from portalctl.times import normal_iso, now_iso
 
@@ -76,7 +77,8 @@ class Api(JsonApi):
 
     def not_signed_in(self) -> PortalError:
         if not (self.profile.user and "@" in self.profile.user):
-            return PermissionDenied(f"profile {self.profile.name!r} has no Zendesk e-mail to sign in with",
+            return PermissionDenied(_("profile {name!r} has no Zendesk e-mail to sign in with").format(
+                name=self.profile.name),
                                     hint=TOKEN_HINT)
         return super().not_signed_in()
 
@@ -145,7 +147,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return self.get(ticket_id).attachments or []
 
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
-        for item, _ in self.api.pages(f"{self.resource}/{int(ticket_id)}/comments", "comments",
+        for item, _page in self.api.pages(f"{self.resource}/{int(ticket_id)}/comments", "comments",
                                       {"page[size]": PAGE_SIZE}):
             for data in item.get("attachments") or []:
                 if int(data["id"]) == attachment_id:
@@ -196,19 +198,22 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return created
 
     def _open_for_change(self, ticket_id: int, refusal: str) -> dict[str, Any]:
-        request, _ = self._raw(ticket_id)
+        request, _raw = self._raw(ticket_id)
         if request.get("status") == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is closed; {refusal}").format(
+                ticket_id=ticket_id, refusal=refusal), hint=follow_up_hint(ticket_id))
         return request
 
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         if internal:
-            raise Unsupported(f"{PLATFORM} end users cannot write internal notes", hint="leave out --internal")
+            raise Unsupported(_("{platform} end users cannot write internal notes").format(
+                platform=PLATFORM), hint=_("leave out --internal"))
         target = zm.NATIVE[state_of(status)] if status else None
         if target not in (None, "solved"):
-            raise Unsupported(f"{PLATFORM} end users can only mark a request solved, not {status!r}",
-                              hint="leave out --status, or pass --status resolved")
+            raise Unsupported(_("{platform} end users can only mark a request solved, not {status!r}").format(
+                platform=PLATFORM, status=status),
+                              hint=_("leave out --status, or pass --status resolved"))
         request = self._open_for_change(ticket_id, "it takes no more replies")
         payload: dict[str, Any] = {"comment": self._comment(body, read_files(attachments))}
         if target == "solved":
@@ -220,25 +225,27 @@ class ZendeskTickets(ConnectorTickets[Api]):
     @staticmethod
     def _check_solvable(ticket_id: int, request: dict[str, Any]) -> None:
         if not request.get("can_be_solved_by_me"):
-            raise StateConflict(f"{PLATFORM} does not let you mark ticket #{ticket_id} solved yet",
-                                hint="an agent must be assigned first; reply to say it is no longer needed")
+            raise StateConflict(_("{platform} does not let you mark ticket #{ticket_id} solved yet").format(
+                platform=PLATFORM, ticket_id=ticket_id),
+                                hint=_("an agent must be assigned first; reply to say it is no longer needed"))
 
     def close(self, ticket_id: int) -> Ticket:
         request = self._open_for_change(ticket_id, "it is already final")
         if request.get("status") == "solved":
-            raise StateConflict(f"ticket #{ticket_id} is already solved")
+            raise StateConflict(_("ticket #{ticket_id} is already solved").format(ticket_id=ticket_id))
         self._check_solvable(ticket_id, request)
         self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"solved": True}}, idempotent=True)
         return self.get(ticket_id)
 
     def reopen(self, ticket_id: int) -> Ticket:
-        request, _ = self._raw(ticket_id)
+        request, _raw = self._raw(ticket_id)
         if request.get("status") == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed, and {PLATFORM} never reopens a closed request",
+            raise StateConflict(_("ticket #{ticket_id} is closed, and {platform} never reopens a closed request")
+                                .format(ticket_id=ticket_id, platform=PLATFORM),
                                 hint=follow_up_hint(ticket_id))
         if request.get("status") != "solved":
-            raise StateConflict(f"ticket #{ticket_id} is not solved (it is {request.get('status')}); "
-                                "nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not solved (it is {get}); "
+                                  "nothing to reopen").format(ticket_id=ticket_id, get=request.get('status')))
         self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"comment": {"body": REOPEN_TEXT}}})
         return self.get(ticket_id)
 
@@ -247,12 +254,14 @@ class ZendeskTickets(ConnectorTickets[Api]):
                 (changes.subject, changes.priority, changes.type, changes.department, changes.assignee,
                  changes.fields, changes.add_tags, changes.remove_tags)):
             return self.close(ticket_id)
-        raise Unsupported(f"{PLATFORM} end users cannot change a request after opening it (only mark it solved)",
-                          hint="reply with what should change, or use --status resolved")
+        raise Unsupported(_("{platform} end users cannot change a request after opening it (only mark it solved)")
+                          .format(platform=PLATFORM),
+                          hint=_("reply with what should change, or use --status resolved"))
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         if remove:
-            raise Unsupported(f"{PLATFORM} end users cannot remove CCs", hint="ask an agent to remove them")
+            raise Unsupported(_("{platform} end users cannot remove CCs").format(
+                platform=PLATFORM), hint=_("ask an agent to remove them"))
         self._open_for_change(ticket_id, "its CCs cannot change")
         if add:
             self.api.request("PUT", f"requests/{int(ticket_id)}",

@@ -7,6 +7,8 @@ import click
 from portalctl.commands.admin_articles import articles as admin_articles
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
 from portalctl.commands.notices import admin_notices
+from portalctl.i18n import _
+from portalctl.labels import label
 from portalctl.model import FIELD_TYPES, ROLES, FieldDef
 
 USER_COLUMNS = ("email", "name", "role", "organization", "active")
@@ -64,7 +66,7 @@ def users_add(email: str, name: str | None, role: str, org: str | None, output: 
       portalctl admin users add bob@acme.example --name "Bob Stone" --org acme
     """
     user = app().client.accounts.add_user(email=email, name=name or email, role=role, organization=org)
-    message(f"Added {user.role} {user.email}.")
+    message(_("Added {role} {email}.").format(role=label("role", user.role), email=user.email))
     output.one(user)
 
 
@@ -78,9 +80,9 @@ def users_deactivate(email: str, yes: bool) -> None:
     Example:
       portalctl admin users deactivate bob@acme.example --yes
     """
-    app().confirm(f"Deactivate {email}?", yes)
+    app().confirm(_("Deactivate {email}?").format(email=email), yes)
     app().client.accounts.set_active(email, False)
-    message(f"Deactivated {email}; their history is kept.")
+    message(_("Deactivated {email}; their history is kept.").format(email=email))
 
 
 @users.command("reactivate")
@@ -93,7 +95,7 @@ def users_reactivate(email: str) -> None:
       portalctl admin users reactivate bob@acme.example
     """
     app().client.accounts.set_active(email, True)
-    message(f"Reactivated {email}.")
+    message(_("Reactivated {email}.").format(email=email))
 
 
 @users.command("reset-password")
@@ -106,9 +108,9 @@ def users_reset_password(email: str, yes: bool) -> None:
     Example:
       portalctl admin users reset-password ana@acme.example --yes
     """
-    app().confirm(f"Replace the password of {email}?", yes)
+    app().confirm(_("Replace the password of {email}?").format(email=email), yes)
     temporary = app().client.accounts.reset_password(email)
-    message(f"Temporary password for {email} (shown once; they must change it at next sign-in):")
+    message(_("Temporary password for {email} (shown once; they must change it at next sign-in):").format(email=email))
     app().io.echo(temporary)
 
 
@@ -150,7 +152,7 @@ def orgs_add(name: str, shared_tickets: bool, timezone: str | None, business_hou
         name=name, shared_tickets=shared_tickets, timezone=timezone, business_hours=business_hours,
         holidays=list(holidays), resolution_hours=resolution_hours,
     )
-    message(f"Added organisation {org.slug}.")
+    message(_("Added organisation {slug}.").format(slug=org.slug))
     output.one(org)
 
 
@@ -184,7 +186,7 @@ def departments_add(name: str, description: str | None, output: Output) -> None:
       portalctl admin departments add "Soporte Moodle" --description "Cursos, certificados"
     """
     department = app().client.accounts.add_department(name=name, description=description)
-    message(f"Added department {department.slug}.")
+    message(_("Added department {slug}.").format(slug=department.slug))
     output.one(department)
 
 
@@ -232,7 +234,7 @@ def fields_add(key: str, label: str | None, type_: str, required: bool, choices:
                           pattern=pattern, customer_editable=not locked, department=department,
                           description=description)
     output.one(app().client.accounts.add_field(definition))
-    message(f"Defined field {key}.")
+    message(_("Defined field {key}.").format(key=key))
 
 
 admin.add_command(admin_articles)

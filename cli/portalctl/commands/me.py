@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from portalctl.commands.context import Output, app, output_options
+from portalctl.i18n import _
 
 ME_COLUMNS = ("email", "name", "role", "organization", "title", "phone", "language", "timezone")
 
@@ -40,5 +41,23 @@ def update(output: Output, **changes: str | None) -> None:
     """
     given = {key: value for key, value in changes.items() if value is not None}
     if not given:
-        raise click.UsageError("pass at least one of --name, --title, --phone, --language, --timezone")
+        raise click.UsageError(_("pass at least one of --name, --title, --phone, --language, --timezone"))
     output.one(app().client.accounts.update_me(**given))
+    if "language" in given:
+        remember_language(given["language"])
+
+
+def remember_language(language: str) -> None:
+    """The profile keeps the language, so portalctl speaks it from the next command on (i18n.py): the portal's
+    profile is not read at start-up, which would cost every command a request. Without a saved profile (the
+    embedded portal's default), the user config's `lang` setting keeps it."""
+    from portalctl.config import UserConfig
+
+    config = UserConfig()
+    name = app().settings.get("profile")
+    if name and name in config.profiles():
+        profile = config.get(name)
+        profile.options["language"] = language
+        config.put(profile, make_current=False)
+    else:
+        config.set_setting("lang", language)

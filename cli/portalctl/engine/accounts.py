@@ -16,6 +16,7 @@ from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
 from portalctl.errors import InvalidInput, StateConflict
+from portalctl.i18n import _
 from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, User
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown timezone {name!r}", hint="use an IANA name such as Europe/Madrid") from exc
+        raise InvalidInput(_("unknown timezone {name!r}").format(
+            name=name), hint=_("use an IANA name such as Europe/Madrid")) from exc
     return name
 
 
@@ -82,12 +84,13 @@ class AccountService:
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
             raise InvalidInput(
-                f"cannot change {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(PROFILE_FIELDS)}"
+                _("cannot change {sorted}").format(sorted=', '.join(sorted(unknown))),
+                    hint=_("editable: {PROFILE_FIELDS}").format(PROFILE_FIELDS=', '.join(PROFILE_FIELDS))
             )
         if changes.get("timezone"):
             check_timezone(changes["timezone"])
         if "name" in changes and not changes["name"].strip():
-            raise InvalidInput("name cannot be empty")
+            raise InvalidInput(_("name cannot be empty"))
         if changes:
             assignments = ", ".join(f"{key} = ?" for key in changes)
             with transaction(self.conn):
@@ -137,7 +140,8 @@ class AccountService:
     def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
         self.actor.require_admin("add users")
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r}", hint=f"roles: {', '.join(ROLES)}")
+            raise InvalidInput(_("unknown role {role!r}").format(role=role), hint=_("roles: {ROLES}").format(
+                ROLES=', '.join(ROLES)))
         email = check_email(email)
         org = org_id(self.conn, organization) if organization else None
         try:
@@ -147,7 +151,7 @@ class AccountService:
                     (email, name.strip() or email, role, org, self.session.portal.now()),
                 )
         except IntegrityError as exc:
-            raise StateConflict(f"a user {email} already exists") from exc
+            raise StateConflict(_("a user {email} already exists").format(email=email)) from exc
         return self._user(email)
 
     def set_active(self, email: str, active: bool) -> User:
@@ -155,7 +159,7 @@ class AccountService:
         self.actor.require_admin("deactivate or reactivate users")
         row = user_row(self.conn, email)
         if row["id"] == self.actor.id and not active:
-            raise StateConflict("you cannot deactivate yourself")
+            raise StateConflict(_("you cannot deactivate yourself"))
         with transaction(self.conn):
             self.conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), row["id"]))
         return self._user(email)
@@ -195,13 +199,13 @@ class AccountService:
         given_hours = options.get("resolution_hours")
         resolution_hours = int(portal.setting("resolution_hours") if given_hours is None else given_hours)
         if resolution_hours < 1:
-            raise InvalidInput("resolution hours must be at least 1")
+            raise InvalidInput(_("resolution hours must be at least 1"))
         holidays = [str(d) for d in options.get("holidays") or []]
         for day in holidays:
             try:
                 date.fromisoformat(day)
             except ValueError as exc:
-                raise InvalidInput(f"holiday {day!r} is not a date (YYYY-MM-DD)") from exc
+                raise InvalidInput(_("holiday {day!r} is not a date (YYYY-MM-DD)").format(day=day)) from exc
         values = (
             int(bool(options.get("shared_tickets", False))),
             check_timezone(options.get("timezone") or portal.setting("timezone")),
@@ -216,7 +220,7 @@ class AccountService:
                     (name, slug, *values, portal.now()),
                 )
         except IntegrityError as exc:
-            raise StateConflict(f"an organisation {slug!r} already exists") from exc
+            raise StateConflict(_("an organisation {slug!r} already exists").format(slug=slug)) from exc
         row = self.conn.execute(
             "SELECT o.*, 0 AS users FROM organizations o WHERE slug = ?", (slug,)
         ).fetchone()
@@ -246,7 +250,7 @@ class AccountService:
                 )
                 department = Department(id=int(cursor.fetchone()[0]), name=name, slug=slug, description=description)
         except IntegrityError as exc:
-            raise StateConflict(f"a department {slug!r} already exists") from exc
+            raise StateConflict(_("a department {slug!r} already exists").format(slug=slug)) from exc
         return department
 
     # --- custom field definitions
@@ -264,18 +268,21 @@ class AccountService:
     def add_field(self, definition: FieldDef) -> FieldDef:
         self.actor.require_admin("define custom fields")
         if definition.type not in FIELD_TYPES:
-            raise InvalidInput(f"unknown field type {definition.type!r}", hint=f"types: {', '.join(FIELD_TYPES)}")
+            raise InvalidInput(_("unknown field type {type!r}").format(type=definition.type),
+                hint=_("types: {FIELD_TYPES}").format(FIELD_TYPES=', '.join(FIELD_TYPES)))
         if definition.type in ("choice", "multichoice") and not definition.choices:
-            raise InvalidInput(f"field {definition.key!r} of type {definition.type} needs --choice values")
+            raise InvalidInput(_("field {key!r} of type {type} needs --choice values").format(
+                key=definition.key, type=definition.type))
         if not definition.key.replace("_", "").isalnum():
-            raise InvalidInput(f"field key {definition.key!r} must be letters, digits and underscores")
+            raise InvalidInput(_("field key {key!r} must be letters, digits and underscores").format(
+                key=definition.key))
         if definition.pattern:
             import re
 
             try:
                 re.compile(definition.pattern)
             except re.error as exc:
-                raise InvalidInput(f"bad pattern for {definition.key!r}: {exc}") from exc
+                raise InvalidInput(_("bad pattern for {key!r}: {exc}").format(key=definition.key, exc=exc)) from exc
         dept = department_id(self.conn, definition.department) if definition.department else None
         values = asdict(definition)
         try:
@@ -288,6 +295,6 @@ class AccountService:
                      int(values["customer_editable"]), dept, values["description"]),
                 )
         except IntegrityError as exc:
-            raise StateConflict(f"a field {definition.key!r} already exists there") from exc
+            raise StateConflict(_("a field {key!r} already exists there").format(key=definition.key)) from exc
         return definition
 

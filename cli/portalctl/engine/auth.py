@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.accounts import hash_password, verify_password
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
+from portalctl.i18n import _
 from portalctl.model import Record
 
 if TYPE_CHECKING:
@@ -113,20 +114,24 @@ def _decoy_hash() -> str:
 
 def check_new_password(password: str, email: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"the new password is too short (at least {PASSWORD_MIN} characters)",
-                           hint="a passphrase of a few words is easy to remember and hard to guess")
+        raise InvalidInput(_("the new password is too short (at least {PASSWORD_MIN} characters)").format(
+            PASSWORD_MIN=PASSWORD_MIN),
+                           hint=_("a passphrase of a few words is easy to remember and hard to guess"))
     if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"the new password is longer than {PASSWORD_MAX} characters")
+        raise InvalidInput(_("the new password is longer than {PASSWORD_MAX} characters").format(
+            PASSWORD_MAX=PASSWORD_MAX))
     if password.strip().lower() == email.strip().lower():
-        raise InvalidInput("the new password cannot be your e-mail address")
+        raise InvalidInput(_("the new password cannot be your e-mail address"))
 
 
 def _check_token_request(name: str, expires_days: int) -> str:
     name = name.strip()
     if not name or len(name) > TOKEN_NAME_MAX:
-        raise InvalidInput(f"a token needs a name of 1 to {TOKEN_NAME_MAX} characters", hint="e.g. cli or ci")
+        raise InvalidInput(_("a token needs a name of 1 to {TOKEN_NAME_MAX} characters").format(
+            TOKEN_NAME_MAX=TOKEN_NAME_MAX), hint=_("e.g. cli or ci"))
     if not 1 <= expires_days <= TOKEN_DAYS_MAX:
-        raise InvalidInput(f"a token expires after 1 to {TOKEN_DAYS_MAX} days", hint="e.g. 90 for a pipeline")
+        raise InvalidInput(_("a token expires after 1 to {TOKEN_DAYS_MAX} days").format(
+            TOKEN_DAYS_MAX=TOKEN_DAYS_MAX), hint=_("e.g. 90 for a pipeline"))
     return name
 
 
@@ -171,10 +176,11 @@ def login(
             portal.conn.execute(
                 "INSERT INTO login_attempts (email, client, created_at) VALUES (?, ?, ?)", (email, client, iso(now))
             )
-        raise Unauthenticated("wrong e-mail or password",
-                              hint="check both, or ask for a reset link (POST /api/v1/auth/password-reset)")
+        raise Unauthenticated(_("wrong e-mail or password"),
+                              hint=_("check both, or ask for a reset link (POST /api/v1/auth/password-reset)"))
     if not row["active"]:
-        raise PermissionDenied(f"user {row['email']} is deactivated", hint="ask an administrator of the portal")
+        raise PermissionDenied(_("user {email} is deactivated").format(
+            email=row['email']), hint=_("ask an administrator of the portal"))
     new_hash = hash_password(new_password) if new_password is not None else None
     with transaction(portal.conn):
         portal.conn.execute("DELETE FROM login_attempts WHERE email = ? AND client = ?", (email, client))
@@ -202,9 +208,9 @@ def _check_throttle(portal: Portal, email: str, client: str, now: datetime) -> N
         wait = parse_iso(last) + delay - now
         if wait.total_seconds() > 0:
             raise RateLimited(
-                "too many failed sign-ins from this address; wait before trying again",
+                _("too many failed sign-ins from this address; wait before trying again"),
                 retry_after=max(1, math.ceil(wait.total_seconds())),
-                hint="or ask for a reset link if the password is forgotten",
+                hint=_("or ask for a reset link if the password is forgotten"),
             )
 
 
@@ -226,12 +232,12 @@ def token_user(portal: Portal, token: str) -> tuple[str, int | None]:
     ).fetchone()
     again = "sign in again (portalctl auth login) or create a new token"
     if row is None:
-        raise Unauthenticated("this token is not valid", hint=again)
+        raise Unauthenticated(_("this token is not valid"), hint=again)
     if row["revoked_at"]:
-        raise Unauthenticated("this token was revoked", hint=again)
+        raise Unauthenticated(_("this token was revoked"), hint=again)
     now = portal.clock()
     if row["expires_at"] <= iso(now):
-        raise Unauthenticated(f"this token expired at {row['expires_at']}", hint=again)
+        raise Unauthenticated(_("this token expired at {expires_at}").format(expires_at=row['expires_at']), hint=again)
     due = row["last_used_at"] is None or parse_iso(row["last_used_at"]) <= now - LAST_USED_STEP
     return str(row["email"]), row["id"] if due else None
 
@@ -268,7 +274,8 @@ class TokenService:
                 (self.portal.now(), token_id, self.actor.id),
             )
         if cursor.rowcount == 0:
-            raise NotFound(f"you have no token {token_id}", hint="see your tokens: GET /api/v1/auth/tokens")
+            raise NotFound(_("you have no token {token_id}").format(
+                token_id=token_id), hint=_("see your tokens: GET /api/v1/auth/tokens"))
 
 
 # --- password resets
@@ -306,8 +313,8 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
 
 def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
     """Set the new password; the link, and every other pending link of that user, stops working."""
-    invalid = InvalidInput("this reset link is not valid: it was used already, has expired or is mistyped",
-                           hint="ask for a new one (POST /api/v1/auth/password-reset)")
+    invalid = InvalidInput(_("this reset link is not valid: it was used already, has expired or is mistyped"),
+                           hint=_("ask for a new one (POST /api/v1/auth/password-reset)"))
     row = portal.conn.execute(
         "SELECT r.id, r.user_id, r.expires_at, r.used_at, u.email FROM password_resets r"
         " JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND u.active = 1",
@@ -400,8 +407,9 @@ class Idempotency:
         """None: go ahead; the write transaction is open for the work, and `finish` or `fail` ends it. A stored
         response: send it again instead of doing the work (the transaction is over)."""
         if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
-            raise InvalidInput(f"an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters",
-                               hint="a UUID is a good key")
+            raise InvalidInput(_("an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters").format(
+                IDEMPOTENCY_KEY_MAX=IDEMPOTENCY_KEY_MAX),
+                               hint=_("a UUID is a good key"))
         now = self.portal.clock()
         self.conn.begin()
         try:
@@ -425,14 +433,14 @@ class Idempotency:
     @staticmethod
     def _stored(row: Row, request_hash: str) -> StoredResponse:
         if row["request_hash"] != request_hash:
-            raise StateConflict("this Idempotency-Key was already used for a different request",
-                                hint="use a new key for each new request")
+            raise StateConflict(_("this Idempotency-Key was already used for a different request"),
+                                hint=_("use a new key for each new request"))
         if row["status"] is None:
-            raise StateConflict("a request with this Idempotency-Key is still in progress",
-                                hint="retry in a moment to get its response")
+            raise StateConflict(_("a request with this Idempotency-Key is still in progress"),
+                                hint=_("retry in a moment to get its response"))
         if row["body"] is None:
-            raise StateConflict("this request was already done, and its response held a secret that is shown once",
-                                hint="make a new request with a new Idempotency-Key")
+            raise StateConflict(_("this request was already done, and its response held a secret that is shown once"),
+                                hint=_("make a new request with a new Idempotency-Key"))
         return StoredResponse(status=row["status"], body=bytes(row["body"]))
 
     def finish(self, user_id: int, key: str, request_hash: str, status: int, body: bytes | None) -> None:

@@ -28,6 +28,7 @@ from portalctl.engine.ticket_sql import (
     row_select,
 )
 from portalctl.errors import InvalidInput, NotFound, no_attachment
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, Ticket
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class TicketReader:
             f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
         ).fetchone()
         if row is None:  # not there and not yours look the same: no leak of what exists
-            raise NotFound(f"no ticket #{ticket_id}", about="ticket")
+            raise NotFound(_("no ticket #{ticket_id}").format(ticket_id=ticket_id), about="ticket")
         return row
 
     def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
@@ -199,7 +200,7 @@ class TicketReader:
         if query.search:
             expression = self.portal.dialect.search_words(query.search)
             if expression is None:
-                raise InvalidInput("--search needs at least one word")
+                raise InvalidInput(_("--search needs at least one word"))
             where.append(self.portal.dialect.ticket_search)
             params.append(expression)
         return where, params

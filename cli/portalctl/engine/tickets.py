@@ -22,6 +22,7 @@ from portalctl.engine.limits import body_text, subject_text
 from portalctl.engine.lookups import check_email, department_id, user_row
 from portalctl.engine.ticket_reads import TicketReader
 from portalctl.errors import InvalidInput, PermissionDenied, StateConflict
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def auto_close(portal: Portal) -> int:
 
 def closed(ticket_id: int, message: str) -> StateConflict:
     """The refusal of a change to a closed ticket: closed is final, the way on is a follow-up that links it."""
-    return StateConflict(message, hint=f"open a follow-up ticket with follow_up_of {ticket_id}",
+    return StateConflict(message, hint=_("open a follow-up ticket with follow_up_of {ticket_id}").format(
+        ticket_id=ticket_id),
                          about=f"ticket:{ticket_id}")
 
 
@@ -70,17 +72,17 @@ class TicketService(TicketReader):
         The look-up and the insert share one write transaction, so racing pipelines end with one ticket.
         """
         if draft.on_duplicate not in ON_DUPLICATE:
-            raise InvalidInput(f"unknown --on-duplicate {draft.on_duplicate!r}",
-                               hint=f"one of: {', '.join(ON_DUPLICATE)}")
+            raise InvalidInput(_("unknown --on-duplicate {on_duplicate!r}").format(on_duplicate=draft.on_duplicate),
+                               hint=_("one of: {ON_DUPLICATE}").format(ON_DUPLICATE=', '.join(ON_DUPLICATE)))
         if draft.dedupe_key is not None and not draft.dedupe_key.strip():
-            raise InvalidInput("the dedupe key is empty")
+            raise InvalidInput(_("the dedupe key is empty"))
         subject_text(draft.subject)
         body_text(draft.body)
         if draft.requester and draft.requester.lower() != self.actor.email.lower():
             self.actor.require_staff("open tickets for someone else")
             requester_row = user_row(self.conn, draft.requester)
             if not requester_row["active"]:
-                raise InvalidInput(f"{draft.requester} is deactivated")
+                raise InvalidInput(_("{requester} is deactivated").format(requester=draft.requester))
         else:
             requester_row = user_row(self.conn, self.actor.email)
         dept = department_id(self.conn, draft.department) if draft.department else None
@@ -192,7 +194,8 @@ class TicketService(TicketReader):
         if row["status"] == "closed":
             raise closed(ticket_id, f"ticket #{ticket_id} is closed, and closed is final")
         if row["status"] != "resolved":
-            raise StateConflict(f"ticket #{ticket_id} is not resolved (it is {row['status']}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved (it is {status}); nothing to reopen").format(
+                ticket_id=ticket_id, status=row['status']))
         with transaction(self.conn):
             self._set_status(row, "open", self.portal.now())
         return self.get(ticket_id)
@@ -206,11 +209,12 @@ class TicketService(TicketReader):
         }
         asked = [name for name, value in staff_only.items() if value]
         if not self.actor.is_staff and asked:
-            raise PermissionDenied(f"you may not edit {', '.join(asked)}", hint="ask your support team to change it")
+            raise PermissionDenied(_("you may not edit {asked}").format(
+                asked=', '.join(asked)), hint=_("ask your support team to change it"))
         if row["status"] == "closed":
             raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
         if not asked and not changes.fields:
-            raise InvalidInput("nothing to change", about="changes")
+            raise InvalidInput(_("nothing to change"), about="changes")
         sets: dict[str, Any] = {}
         if changes.subject is not None:
             sets["subject"] = subject_text(changes.subject)
@@ -223,7 +227,8 @@ class TicketService(TicketReader):
         if changes.assignee:
             assignee = user_row(self.conn, changes.assignee)
             if assignee["role"] == "customer":
-                raise InvalidInput(f"{changes.assignee} is a customer; tickets are assigned to agents")
+                raise InvalidInput(_("{assignee} is a customer; tickets are assigned to agents").format(
+                    assignee=changes.assignee))
             sets["assignee_id"] = assignee["id"]
         if changes.add_tags or changes.remove_tags:
             current = json.loads(row["tags"])
@@ -256,7 +261,8 @@ class TicketService(TicketReader):
         current = self._ccs([ticket_id]).get(ticket_id, [])
         missing = [e for e in remove if e.lower() not in {c.lower() for c in current}]
         if missing:
-            raise InvalidInput(f"{', '.join(missing)} is not CC'd on ticket #{ticket_id}")
+            raise InvalidInput(_("{missing} is not CC'd on ticket #{ticket_id}").format(
+                missing=', '.join(missing), ticket_id=ticket_id))
         emails = [check_email(e) for e in add]
         now = self.portal.now()
         with transaction(self.conn):

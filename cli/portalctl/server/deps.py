@@ -27,6 +27,7 @@ from portalctl.engine.auth import (
     touch_token,
 )
 from portalctl.engine.portal import Portal, Session
+from portalctl.i18n import _
 from portalctl.server.pool import PortalPool
 
 T = TypeVar("T")
@@ -80,8 +81,8 @@ async def current_session(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Session:
     if credentials is None:
-        raise Unauthenticated("this endpoint needs a token",
-                              hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
+        raise Unauthenticated(_("this endpoint needs a token"),
+                              hint=_("sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'"))
     if not reads_on_loop(portal):
         return await run_in_threadpool(sign_in, request, portal, credentials.credentials)
     email, due = token_user(portal, credentials.credentials)

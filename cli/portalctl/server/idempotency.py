@@ -30,14 +30,15 @@ from portalctl.engine import uploads
 from portalctl.engine.auth import Idempotency, StoredResponse, authenticate
 from portalctl.engine.portal import Portal
 from portalctl.errors import PortalError, Unavailable
+from portalctl.i18n import _
 from portalctl.server import bodylimit
 from portalctl.server.deps import SHARED_PORTAL, ServerConfig
 from portalctl.server.problems import from_portal_error, log
 
 SPOOL_IN_MEMORY = 1 << 20
 READ = 1 << 16
-NOT_SAVED = Unavailable("the portal could not save this request; nothing of it was kept",
-                        hint="retry with the same Idempotency-Key")
+NOT_SAVED = Unavailable(_("the portal could not save this request; nothing of it was kept"),
+                        hint=_("retry with the same Idempotency-Key"))
 
 
 class IdempotencyMiddleware:
@@ -182,8 +183,9 @@ class IdempotencyMiddleware:
 def too_large(is_upload: bool, limit: int) -> PortalError:
     if is_upload:
         return uploads.PayloadTooLarge(
-            f"the file is larger than the portal's {limit:,}-byte ({limit / 1e6:.0f} MB) attachment limit",
-            hint="compress it or share a link instead")
+            _("the file is larger than the portal's {limit:,}-byte ({value:.0f} MB) attachment limit").format(
+                limit=limit, value=limit / 1000000.0),
+            hint=_("compress it or share a link instead"))
     return bodylimit.too_large()
 
 
