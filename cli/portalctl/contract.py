@@ -200,8 +200,8 @@ class TicketFilter:
         """`me`: the profile's own e-mail, what `--mine` keeps (as the requester)."""
         return cls(
             states=frozenset(listed_states(query.statuses)),
-            priorities=frozenset(choice(p, PRIORITIES, "priority") for p in query.priorities),
-            types=frozenset(choice(t, TICKET_TYPES, "type") for t in query.types),
+            priorities=frozenset(choice(p, PRIORITIES, _("priority")) for p in query.priorities),
+            types=frozenset(choice(t, TICKET_TYPES, _("type")) for t in query.types),
             departments=frozenset(d.strip().casefold() for d in query.departments),
             assignees=frozenset(assignee_email(a, me).casefold() for a in query.assignees),
             tags=frozenset(tag_key(t) for t in query.tags),

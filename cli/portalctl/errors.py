@@ -92,7 +92,8 @@ def public(cls: type[PortalError]) -> type[PortalError]:
 
 def follow_up_hint(ticket_id: int) -> str:
     """What to do about a closed ticket, on every backend: open a follow-up that links it."""
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+    return _("open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ...").format(
+        ticket_id=ticket_id)
 
 
 def no_attachment(ticket_id: int, attachment_id: int) -> NotFound:

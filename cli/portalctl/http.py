@@ -27,7 +27,7 @@ from requests.adapters import HTTPAdapter
 from portalctl import __version__
 from portalctl.config import Profile, RetryPolicy
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
-from portalctl.i18n import _
+from portalctl.i18n import N_, _, ngettext, translated
 from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
 
@@ -37,7 +37,7 @@ USER_AGENT = f"portalctl/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-UNSURE_HINT = "the change may or may not have been made: look before repeating it"
+UNSURE_HINT = N_("the change may or may not have been made: look before repeating it")
 
 
 def retry_after(response: requests.Response) -> float | None:
@@ -75,17 +75,17 @@ class BearerAuth(requests.auth.AuthBase):
 def reason(exc: requests.RequestException) -> str:
     """A few words on why a request failed, for people rather than for a traceback."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return "the TLS certificate could not be verified"
+        return _("the TLS certificate could not be verified")
     if isinstance(exc, requests.ConnectTimeout):
-        return "timed out connecting"
+        return _("timed out connecting")
     if isinstance(exc, requests.ReadTimeout):
-        return "timed out waiting for an answer"
+        return _("timed out waiting for an answer")
     text = str(exc)
     if "refused" in text.lower():
-        return "connection refused"
+        return _("connection refused")
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "unknown host name"
-    return "the connection failed or was dropped"
+        return _("unknown host name")
+    return _("the connection failed or was dropped")
 
 
 def origin(url: str) -> str:
@@ -97,10 +97,6 @@ def origin(url: str) -> str:
 def status_line(response: requests.Response) -> str:
     """"HTTP 503 Service Unavailable": what an error says when the portal sent no words of its own."""
     return f"HTTP {response.status_code} {response.reason}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def repeatable(method: str, headers: Mapping[str, str], idempotent: bool) -> bool:
@@ -156,11 +152,12 @@ class PortalSession(requests.Session):
                     self._pause(attempt, None)
                     attempt += 1
                     continue
-                hint = "check the URL and that the portal is running, then try again"
+                hint = _("check the URL and that the portal is running, then try again")
                 if not again and not never_sent:
-                    hint = UNSURE_HINT
-                raise Unavailable(_("cannot reach {origin}: {reason} ({plural})").format(
-                    origin=origin(target), reason=reason(exc), plural=plural(attempt + 1, 'attempt')),
+                    hint = _(UNSURE_HINT)
+                raise Unavailable(ngettext("cannot reach {origin}: {reason} ({count} attempt)",
+                                           "cannot reach {origin}: {reason} ({count} attempts)", attempt + 1).format(
+                    origin=origin(target), reason=reason(exc), count=attempt + 1),
                                   hint=hint) from exc
             log.debug("%s %s -> %s", verb, target, response.status_code)
             self.pacer.observe(response.headers)
@@ -267,7 +264,7 @@ class JsonApi:
 
     def not_signed_in(self) -> PortalError:
         return PermissionDenied(_("profile {name!r} has no token for {origin}").format(
-            name=self.profile.name, origin=self.origin), hint=self.token_hint)
+            name=self.profile.name, origin=self.origin), hint=translated(self.token_hint))
 
     def describe(self, response: requests.Response, data: Any) -> str:
         """The platform's own words for a failure, from its JSON error body `data` (None when there is none)."""
@@ -301,10 +298,10 @@ class JsonApi:
                 platform=self.platform, detail=detail))
         if status == 401:
             return PermissionDenied(_("{where} refused the {credential}: {detail}").format(
-                where=self.where, credential=self.credential, detail=detail), hint=self.token_hint)
+                where=self.where, credential=self.credential, detail=detail), hint=translated(self.token_hint))
         if status == 403:
             return PermissionDenied(_("{where} refused access: {detail}").format(
-                where=self.where, detail=detail), hint=self.forbidden_hint)
+                where=self.where, detail=detail), hint=translated(self.forbidden_hint))
         if status == 404:
             if missing:
                 return NotFound(_("{missing} not found on {origin}").format(
@@ -312,7 +309,7 @@ class JsonApi:
             return NotFound(_("{where} has no {path}").format(where=self.where, path=urlsplit(response.url).path),
                             hint=self.path_hint or self.address_hint)
         if status == 429 or status >= 500:
-            hint = error_hint or (UNSURE_HINT if unsure and status != 429 else self.busy_hint)
+            hint = error_hint or translated(UNSURE_HINT if unsure and status != 429 else self.busy_hint)
             return Unavailable(_("{where} answered {status_line}{after_retries}").format(
                 where=self.where, status_line=status_line(response), after_retries=self.after_retries(response)),
                                hint=hint)

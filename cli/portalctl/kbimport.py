@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from portalctl.errors import InvalidInput
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 
 REQUIRED = ("title", "collection", "folder")
 OPTIONAL = ("locale", "labels", "slug")
-FORMAT_HINT = "start each file with a --- block holding title, collection and folder (locale, labels, slug optional)"
+FORMAT_HINT = N_("start each file with a --- block holding title, collection and folder (locale, labels, slug "
+                 "optional)")
 
 
 def read_articles(directory: Path) -> list[dict[str, Any]]:
@@ -37,11 +38,11 @@ def read_article(path: Path) -> dict[str, Any]:
     missing = [key for key in REQUIRED if not str(meta.get(key) or "").strip()]
     if missing:
         raise InvalidInput(_("{path}: the front matter has no {missing}").format(
-            path=path, missing=', '.join(missing)), hint=FORMAT_HINT)
+            path=path, missing=', '.join(missing)), hint=_(FORMAT_HINT))
     unknown = sorted(set(meta) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
-        raise InvalidInput(_("{path}: unknown front-matter key {map}").format(
-            path=path, map=', '.join(map(str, unknown))), hint=FORMAT_HINT)
+        raise InvalidInput(_("{path}: unknown front-matter key {unknown}").format(
+            path=path, map=', '.join(map(str, unknown))), hint=_(FORMAT_HINT))
     if not body.strip():
         raise InvalidInput(_("{path}: the article has no text after the front matter").format(path=path))
     labels = meta.get("labels") or []
@@ -67,11 +68,11 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         raise InvalidInput(_("{path}: no front matter (the first line must be ---)").format(
-            path=path), hint=FORMAT_HINT)
+            path=path), hint=_(FORMAT_HINT))
     end = next((n for n, line in enumerate(lines[1:], start=1) if line.strip() in ("---", "...")), None)
     if end is None:
         raise InvalidInput(_("{path}: the front matter never ends (no closing --- line)").format(
-            path=path), hint=FORMAT_HINT)
+            path=path), hint=_(FORMAT_HINT))
     try:
         meta = yaml.safe_load("".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
@@ -79,7 +80,8 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
         where = f" line {mark.line + 2}" if mark is not None else ""  # +1 for 0-based, +1 for the opening ---
         problem = getattr(exc, "problem", None) or exc
         raise InvalidInput(_("{path}{where}: bad front matter: {problem}").format(
-            path=path, where=where, problem=problem), hint=FORMAT_HINT) from exc
+            path=path, where=where, problem=problem), hint=_(FORMAT_HINT)) from exc
     if not isinstance(meta, dict):
-        raise InvalidInput(_("{path}: the front matter must be key: value lines").format(path=path), hint=FORMAT_HINT)
+        raise InvalidInput(_("{path}: the front matter must be key: value lines").format(path=path),
+                           hint=_(FORMAT_HINT))
     return meta, "".join(lines[end + 1:]).lstrip("\n")

@@ -29,14 +29,14 @@ _warn: Callable[[str], None] | None = None
 def warn_to(stream: IO[str] | None) -> None:
     """Where repair warnings go (the CLI's stderr); None: the process's stderr."""
     global _warn
-    _warn = None if stream is None else (lambda text: print(f"warning: {text}", file=stream))
+    _warn = None if stream is None else (lambda text: print(_("warning: {text}").format(text=text), file=stream))
 
 
 def warn(text: str) -> None:
     if _warn is not None:
         _warn(text)
     else:
-        print(f"portalctl: warning: {text}", file=sys.stderr)
+        print("portalctl: " + _("warning: {text}").format(text=text), file=sys.stderr)
 
 
 def make_dirs(path: Path) -> Path:

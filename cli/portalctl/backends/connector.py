@@ -29,7 +29,7 @@ from portalctl.contract import (
 )
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.http import Download, JsonApi
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import PRIORITIES, Attachment, Ticket
 
 File = tuple[str, bytes]
@@ -64,6 +64,8 @@ class Priorities:
                 hint=_("priorities: {PRIORITIES}").format(PRIORITIES=', '.join(PRIORITIES)))
         return code
 
+
+NOUNS = (N_("ticket"), N_("tickets"), N_("request"), N_("requests"))  # what platforms call a ticket, in words
 
 class Connector:
     """A help desk's backend: the `tickets`, `articles` and `accounts` namespaces over one API client.
@@ -108,7 +110,7 @@ class ConnectorTickets(Generic[A]):
     """The base of a connector's tickets namespace."""
 
     platform: ClassVar[str] = ""
-    noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk)
+    noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk): one of NOUNS
     tagged: ClassVar[bool] = False  # whether its tickets carry their tags, so --tag filters here
 
     def __init__(self, api: A, profile: Profile, page_size: int) -> None:
@@ -121,20 +123,21 @@ class ConnectorTickets(Generic[A]):
         whose value was given: never a silent no-op."""
         for what, given, flag in checks:
             if given:
-                joint = "" if what.startswith("'") else " "  # "Zendesk's end-user API ...", "Zendesk tickets ..."
-                raise Unsupported(f"{self.platform}{joint}{what}", hint=_("leave out {flag}").format(flag=flag))
+                raise Unsupported(_(what).format(platform=self.platform, noun=_(self.noun), nouns=_(f"{self.noun}s")),
+                                  hint=_("leave out {flag}").format(flag=flag))
 
     def refuse_listing(self, query: TicketQuery, *checks: tuple[str, Any, str]) -> None:
         """`refuse` for a listing: assignees are a platform's own ids, not the e-mails --assignee names, and
         --tag needs tickets that carry their tags."""
-        self.refuse(*checks, ("cannot filter by assignee", query.assignees, "--assignee"),
-                    *(() if self.tagged else ((f"{self.noun}s carry no tags portalctl can filter on", query.tags,
-                                               "--tag"),)))
+        self.refuse(*checks, (N_("{platform} cannot filter by assignee"), query.assignees, "--assignee"),
+                    *(() if self.tagged else ((N_("{platform} {nouns} carry no tags portalctl can filter on"),
+                                               query.tags, "--tag"),)))
 
     def refuse_draft(self, draft: TicketDraft, *checks: tuple[str, Any, str]) -> None:
         """`refuse` for a new ticket; no platform finds an active ticket by a dedupe key (a portalctl portal's
         feature), so that is always refused."""
-        self.refuse(*checks, (f"cannot find a {self.noun} by a dedupe key", draft.dedupe_key, "--dedupe-key"))
+        self.refuse(*checks, (N_("{platform} cannot find a {noun} by a dedupe key"), draft.dedupe_key,
+                              "--dedupe-key"))
 
     def needs_email(self, query: TicketQuery, hint: str) -> None:
         """`--mine` means the profile's own e-mail: refuse it when the profile has none."""

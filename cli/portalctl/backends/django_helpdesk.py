@@ -24,14 +24,14 @@ from portalctl.backends.refusals import NoKnowledgeBase, NoNotices
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import Attachment, Department, FieldDef, Organization, Ticket, User, canonical_state
 from portalctl.times import now_iso
 
 PLATFORM = hm.PLATFORM
 PAGE_SIZE = 100  # the API sets no maximum; each page costs the server a pass over every matching ticket
-NO_KB = f"{PLATFORM} has no knowledge-base API"
-NO_CC = f"{PLATFORM}'s API has no CC support"
+NO_KB = N_("{platform} has no knowledge-base API")
+NO_CC = N_("{platform}'s API has no CC support")
 UNASSIGNED = ("", "none", "-")
 CHUNK = 1 << 16
 
@@ -46,8 +46,8 @@ def read_uploads(uploads: Sequence[Upload]) -> builtins.list[File]:
     return files
 
 
-ATTACHMENT_HINT = (f"{PLATFORM} fails like this on a file type it refuses (HELPDESK_VALID_EXTENSIONS), after saving "
-                   "the text: look at the ticket before repeating")
+ATTACHMENT_HINT = N_("{platform} fails like this on a file type it refuses (HELPDESK_VALID_EXTENSIONS), after "
+                     "saving the text: look at the ticket before repeating")
 
 
 
@@ -74,8 +74,8 @@ class HelpdeskTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. Only the state narrows on the server; the first page is read before this
         returns, so a bad filter or token fails before an export touches its file."""
-        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
-                            ("has no organisations", query.organization, "--org"))
+        self.refuse_listing(query, (N_("{platform} tickets have no type"), query.types, "--type"),
+                            (N_("{platform} has no organisations"), query.organization, "--org"))
         key, descending = sort_order(query.sort)
         statuses = hm.StatusFilter(query.statuses)
         queue_ids = {self.queues.resolve(d) for d in query.departments}
@@ -136,15 +136,16 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         if files:
             form = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()}
             self.api.request("POST", "followups/", data=form, files=[("attachments", f) for f in files],
-                             error_hint=ATTACHMENT_HINT)
+                             error_hint=_(ATTACHMENT_HINT).format(platform=PLATFORM))
         else:
             self.api.request("POST", "followups/", json=data)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse(("tickets have no type", draft.type, "--type"))
+        self.refuse((N_("{platform} tickets have no type"), draft.type, "--type"))
         if draft.ccs:
-            raise Unsupported(NO_CC, hint=_("add CCs on the ticket's page in django-helpdesk"))
-        self.refuse_draft(draft, ("tickets have no tags", draft.tags, "--tag"))
+            raise Unsupported(_(NO_CC).format(platform=PLATFORM),
+                              hint=_("add CCs on the ticket's page in django-helpdesk"))
+        self.refuse_draft(draft, (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         files = read_uploads(draft.attachments)
         queue = draft.department or self.default_queue
         if not queue:
@@ -164,7 +165,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         if files:  # the create call takes one file; any others go in a follow-up
             form = {k: str(v) for k, v in payload.items()}
             data = self.api.json("POST", "tickets/", data=form, files=[("attachment", files[0])],
-                                 error_hint=ATTACHMENT_HINT)
+                                 error_hint=_(ATTACHMENT_HINT).format(platform=PLATFORM))
         else:
             data = self.api.json("POST", "tickets/", json=payload)
         ticket_id = int(data["id"])
@@ -172,8 +173,10 @@ class HelpdeskTickets(ConnectorTickets[Api]):
             try:
                 self._follow_up(ticket_id, files=files[1:])
             except PortalError as exc:
-                hint = f"add them: portalctl tickets reply {ticket_id} --body ... --attach FILE"
-                message = f"ticket #{ticket_id} was created, but its other attachments were not added: {exc.message}"
+                hint = _("add them: portalctl tickets reply {ticket_id} --body ... --attach FILE").format(
+                    ticket_id=ticket_id)
+                message = _("ticket #{ticket_id} was created, but its other attachments were not added: {error}")
+                message = message.format(ticket_id=ticket_id, error=exc.message)
                 raise builtins.type(exc)(message, hint=hint) from exc
             data = self._raw(ticket_id)
         created = self._ticket(data, full=True)
@@ -190,7 +193,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
 
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
-        data = self._open_for_change(ticket_id, "it takes no more replies")
+        data = self._open_for_change(ticket_id, _("it takes no more replies"))
         code = hm.new_status(status, int(data["status"])) if status else None
         self._follow_up(ticket_id, comment=body, public=not internal, status=code, files=read_uploads(attachments))
         hold = hold_flag(status, data)
@@ -220,9 +223,10 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        self.refuse(("tickets have no type", changes.type, "--type"),
-                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
-        data = self._open_for_change(ticket_id, "it cannot change")
+        self.refuse((N_("{platform} tickets have no type"), changes.type, "--type"),
+                    (N_("{platform} tickets have no tags"), changes.add_tags or changes.remove_tags,
+                     "--tag and --untag"))
+        data = self._open_for_change(ticket_id, _("it cannot change"))
         patch: dict[str, Any] = self._custom_fields(changes.fields)
         if changes.subject is not None:
             patch["title"] = changes.subject
@@ -265,7 +269,8 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         return f"Changed with portalctl: {'; '.join(said)}" if said else ""
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        raise Unsupported(NO_CC, hint=_("manage CCs on the ticket's page in django-helpdesk"))
+        raise Unsupported(_(NO_CC).format(platform=PLATFORM),
+                          hint=_("manage CCs on the ticket's page in django-helpdesk"))
 
 
 def hold_flag(target: str | None, data: dict[str, Any]) -> bool | None:
@@ -356,7 +361,8 @@ class HelpdeskBackend(Connector):
         self.api = Api(profile, secret)
         queues = Queues(self.api, size)
         self.tickets = HelpdeskTickets(self.api, queues, profile, size)
-        self.articles = NoKnowledgeBase(NO_KB, hint=_("read it in the browser at the help desk's /kb/ page"))
+        self.articles = NoKnowledgeBase(_(NO_KB).format(platform=PLATFORM),
+                                        hint=_("read it in the browser at the help desk's /kb/ page"))
         self.accounts = HelpdeskAccounts(self.api, queues, profile)
 
     def states(self) -> builtins.list[NativeState]:

@@ -32,7 +32,7 @@ from portalctl.contract import (
     state_of,
 )
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported, no_attachment
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import Attachment, Department, FieldDef, Ticket, User
 from portalctl.times import normal_iso, now_iso
 
@@ -268,7 +268,7 @@ def iana_zone(name: Any) -> str | None:
 
 class FreshdeskAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in Freshdesk's admin pages"
+    admin_hint = N_("do it in Freshdesk's admin pages")
 
     def __init__(self, api: Api) -> None:
         self.api = api

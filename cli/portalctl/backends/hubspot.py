@@ -36,7 +36,7 @@ from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Attachment, Comment, Department, FieldDef, Ticket, User, canonical_state
 
 PLATFORM = hs.PLATFORM
@@ -44,9 +44,9 @@ PAGE_SIZE = 100  # the objects API's maximum page
 NOTE_TO_TICKET = 228  # HubSpot-defined association type ids: note -> ticket, ticket -> contact
 TICKET_TO_CONTACT = 16
 FOLDER = "/portalctl"
-NO_KB = f"{PLATFORM} has no knowledge-base API for customer portals"
-PUBLIC_REPLY = (f"{PLATFORM}'s API has no public reply on a ticket: what it can add is a note, which only your team "
-                "sees")
+NO_KB = N_("{platform} has no knowledge-base API for customer portals")
+PUBLIC_REPLY = N_("{platform}'s API has no public reply on a ticket: what it can add is a note, which only your team "
+                  "sees")
 SERVER_SORT = {"updated": "hs_lastmodifieddate", "created": "createdate", "id": "hs_object_id"}
 FIELD_KINDS = {"string": "text", "number": "number", "date": "date", "datetime": "date", "bool": "boolean",
                "enumeration": "choice"}
@@ -130,11 +130,12 @@ class HubSpotTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`: HubSpot's search narrows state, priority, pipeline, times and words; the
         first page is read before this returns, so a bad filter or token fails before an export touches its file."""
-        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
-                            ("has no organisations on tickets", query.organization, "--org"),
-                            ("tickets have no requester portalctl can filter on", query.requester, "--requester"),
-                            ("tickets have no due time", query.overdue, "--overdue"),
-                            ("cannot tell which tickets are yours", query.mine, "--mine"))
+        self.refuse_listing(query, (N_("{platform} tickets have no type"), query.types, "--type"),
+                            (N_("{platform} has no organisations on tickets"), query.organization, "--org"),
+                            (N_("{platform} tickets have no requester portalctl can filter on"), query.requester,
+                             "--requester"),
+                            (N_("{platform} tickets have no due time"), query.overdue, "--overdue"),
+                            (N_("{platform} cannot tell which tickets are yours"), query.mine, "--mine"))
         key, descending = sort_order(query.sort)
         stages = self.account.stages()
         statuses = hs.StatusFilter(query.statuses, stages)
@@ -220,8 +221,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
         return self.account.pipes().get(pid) or self.account.pipeline(None)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse_draft(draft, ("tickets have no type", draft.type, "--type"),
-                          ("tickets have no CCs", draft.ccs, "--cc"), ("tickets have no tags", draft.tags, "--tag"))
+        self.refuse_draft(draft, (N_("{platform} tickets have no type"), draft.type, "--type"),
+                          (N_("{platform} tickets have no CCs"), draft.ccs, "--cc"),
+                          (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         files = read_files(draft.attachments)
         pipe = self.account.pipeline(draft.department)
         stage = self.account.stage_for(pipe, "new", "new_stage")
@@ -243,7 +245,8 @@ class HubSpotTickets(ConnectorTickets[Api]):
                 self._note(ticket_id, "Attachments", files)
             except PortalError as exc:
                 raise builtins.type(exc)(
-                    f"ticket #{ticket_id} was created, but its attachments were not added: {exc.message}",
+                    _("ticket #{ticket_id} was created, but its attachments were not added: {error}").format(
+                        ticket_id=ticket_id, error=exc.message),
                     hint=_("add them: portalctl tickets reply {ticket_id} --internal --body ... --attach FILE").format(
                         ticket_id=ticket_id),
                 ) from exc
@@ -254,7 +257,8 @@ class HubSpotTickets(ConnectorTickets[Api]):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         if not internal:
-            raise Unsupported(PUBLIC_REPLY, hint=_("add it as a note: portalctl tickets reply {ticket_id} --internal "
+            raise Unsupported(_(PUBLIC_REPLY).format(platform=PLATFORM),
+                              hint=_("add it as a note: portalctl tickets reply {ticket_id} --internal "
                                                    "--body ...; answer the customer from HubSpot's inbox").format(
                                                        ticket_id=ticket_id))
         files = read_files(attachments)
@@ -342,7 +346,7 @@ class HubSpotTickets(ConnectorTickets[Api]):
 
 class HubSpotAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in HubSpot's settings"
+    admin_hint = N_("do it in HubSpot's settings")
 
     def __init__(self, api: Api, account: Account, profile: Profile) -> None:
         self.api = api
@@ -386,7 +390,8 @@ class HubSpotBackend(Connector):
         self.account = Account(self.api, profile)
         self.tickets = HubSpotTickets(self.api, self.account, profile, self.size)
         self.articles = NoKnowledgeBase(
-            NO_KB, hint=_("read the knowledge base in the browser, on the portal's help site")
+            _(NO_KB).format(platform=PLATFORM),
+            hint=_("read the knowledge base in the browser, on the portal's help site"),
         )
         self.accounts = HubSpotAccounts(self.api, self.account, profile)
 

@@ -13,7 +13,7 @@ from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, StateConflict, Unsupported
 from portalctl.http import JsonApi, status_line
-from portalctl.i18n import _
+from portalctl.i18n import N_, _, formatted
 from portalctl.ratelimit import Spacing
 
 PLATFORM = hs.PLATFORM
@@ -23,9 +23,9 @@ SEARCH_PER_SECOND = 5  # "CRM API | Search", Limitations: "rate limited to five 
 # tickets: tickets, pipelines, properties; notes (replies, attachments) need crm.objects.contacts.write to be made
 # and .read to be read ("CRM API | Notes", Scope requirements); files: uploads; contacts read: requesters.
 SCOPES = ("tickets", "files", "crm.objects.contacts.read", "crm.objects.contacts.write")
-TOKEN_HINT = ("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
-              "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
-              f"scopes {', '.join(SCOPES)})")
+TOKEN_HINT = formatted("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
+                       "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
+                       "scopes {scopes})", scopes=", ".join(SCOPES))
 
 
 
@@ -65,13 +65,13 @@ class Api(JsonApi):
     token_hint = TOKEN_HINT
     credential = "token"
     untyped_json_errors = True
-    busy_hint = "HubSpot is busy or rate limiting this app; try again later (PORTALCTL_RETRIES raises the retries)"
+    busy_hint = N_("HubSpot is busy or rate limiting this app; try again later (PORTALCTL_RETRIES raises the retries)")
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url or DEFAULT_URL, f"{PLATFORM} API", DEFAULT_URL, "", ()),
                          token=secret)
-        self.address_hint = f"is {self.root} HubSpot's API ({DEFAULT_URL})?"
-        self.path_hint = f"is the URL {DEFAULT_URL}?"
+        self.address_hint = _("is {root} HubSpot's API ({url})?").format(root=self.root, url=DEFAULT_URL)
+        self.path_hint = _("is the URL {url}?").format(url=DEFAULT_URL)
         self.search_spacing = Spacing(SEARCH_PER_SECOND)
 
     def request(self, method: str, path: str, **options: Any) -> requests.Response:

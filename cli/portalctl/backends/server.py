@@ -174,11 +174,12 @@ class Api(JsonApi):
         super().__init__(profile, api_base(url), token=token)
         self.url = url.strip().rstrip("/")
         self._attachment_limit: int | None = None
-        self.address_hint = f"is {self.url} a portalctl server ('portalctl serve')?"
+        self.address_hint = _("is {url} a portalctl server ('portalctl serve')?").format(url=self.url)
 
     def describe(self, response: requests.Response, data: Any) -> str:
         problem = data if isinstance(data, dict) else {}
-        return str(problem.get("detail") or problem.get("title") or f"the portal answered {status_line(response)}")
+        return str(problem.get("detail") or problem.get("title")
+                   or _("the portal answered {status}").format(status=status_line(response)))
 
     def special(self, response: requests.Response, data: Any, detail: str, missing: str | None) -> PortalError:
         """Every failure is read here: the problem's code names the class, its hint stands, or one is given."""
@@ -188,7 +189,7 @@ class Api(JsonApi):
         if hint is None:
             hint = self.hint(response, "code" in problem)
         if status in RETRY_STATUSES:
-            detail = f"{detail} (HTTP {status}, after retries)"
+            detail = _("{detail} (HTTP {status}, after retries)").format(detail=detail, status=status)
         about = problem.get("about")  # what the error is about: the CLI words its own hint from it
         error = error_class(problem.get("code"), status)
         return error(detail, hint=hint, about=about if isinstance(about, str) else None)
@@ -197,12 +198,13 @@ class Api(JsonApi):
         """What to do about a failure the server sent no hint for."""
         status = response.status_code
         if status == 401:
-            return f"sign in again: portalctl auth login --url {self.url} (or set PORTALCTL_TOKEN)"
+            return _("sign in again: portalctl auth login --url {url} (or set PORTALCTL_TOKEN)").format(url=self.url)
         if status == 429:
             wait = retry_after(response)
-            return f"the portal asks to wait {wait:.0f} s; try again then" if wait else "try again in a minute"
+            return (_("the portal asks to wait {wait:.0f} s; try again then").format(wait=wait) if wait
+                    else _("try again in a minute"))
         if status in RETRY_STATUSES:
-            return "the portal is busy or down; try again later"
+            return _("the portal is busy or down; try again later")
         if status == 404 and not problem:
             return self.address_hint
         return None

@@ -45,13 +45,13 @@ from portalctl.contract import (
     sort_order,
 )
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User, canonical_state
 
 PLATFORM = wm.PLATFORM
 PAGE_SIZE = 100  # GetTickets' limitnum (default 25 when not sent)
 ATTACHMENT_MAX_MB = 8.0  # the install's own limit applies too (PHP post_max_size, allowed file types)
-NO_KB = f"{PLATFORM}'s API has no knowledge-base action"
+NO_KB = N_("{platform}'s API has no knowledge-base action")
 
 
 def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
@@ -127,9 +127,9 @@ class WhmcsTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. One department, one native status, the requester and (with --mine) the client
         narrow on the server; everything else is filtered here over the pages."""
-        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
-                            ("has no organisations in its ticket API", query.organization, "--org"),
-                            ("tickets have no due time", query.overdue, "--overdue"))
+        self.refuse_listing(query, (N_("{platform} tickets have no type"), query.types, "--type"),
+                            (N_("{platform} has no organisations in its ticket API"), query.organization, "--org"),
+                            (N_("{platform} tickets have no due time"), query.overdue, "--overdue"))
         key, descending = sort_order(query.sort)
         # Without it GetTickets keeps to the departments the API user's admin is assigned to, and tickets in the
         # others vanish from listings without an error (https://developers.whmcs.com/api-reference/gettickets/).
@@ -198,7 +198,8 @@ class WhmcsTickets(ConnectorTickets[Api]):
     # -- writing -------------------------------------------------------------------------------------------------
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse(("tickets have no type", draft.type, "--type"), ("tickets have no tags", draft.tags, "--tag"))
+        self.refuse((N_("{platform} tickets have no type"), draft.type, "--type"),
+                    (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         if draft.fields:
             raise Unsupported(_("{platform} custom fields are not supported by this connector").format(
                 platform=PLATFORM),
@@ -225,7 +226,8 @@ class WhmcsTickets(ConnectorTickets[Api]):
             try:
                 self.api.call("UpdateTicket", ticketid=int(data["id"]), cc=",".join(draft.ccs))
             except PortalError as exc:
-                raise builtins.type(exc)(f"ticket #{data['id']} was created, but its CCs were not set: {exc.message}",
+                raise builtins.type(exc)(_("ticket #{ticket_id} was created, but its CCs were not set: {error}").format(
+                    ticket_id=data["id"], error=exc.message),
                                          hint=_("add them: portalctl tickets cc {id} --add EMAIL").format(
                                              id=data['id'])) from exc
         created = self.get(int(data["id"]))
@@ -269,8 +271,9 @@ class WhmcsTickets(ConnectorTickets[Api]):
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        self.refuse(("tickets have no type", changes.type, "--type"),
-                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
+        self.refuse((N_("{platform} tickets have no type"), changes.type, "--type"),
+                    (N_("{platform} tickets have no tags"), changes.add_tags or changes.remove_tags,
+                     "--tag and --untag"))
         if changes.fields:
             raise Unsupported(_("{platform} custom fields are not supported by this connector").format(
                 platform=PLATFORM),
@@ -305,7 +308,7 @@ class WhmcsTickets(ConnectorTickets[Api]):
 
 class WhmcsAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = 'do it in the WHMCS admin area'
+    admin_hint = N_('do it in the WHMCS admin area')
 
     def __init__(self, api: Api, departments: Departments, tickets: WhmcsTickets, profile: Profile) -> None:
         self.api = api
@@ -351,7 +354,8 @@ class WhmcsBackend(Connector):
         departments = Departments(self.api)
         tickets = WhmcsTickets(self.api, statuses, departments, profile, page_size, max_mb)
         self.tickets = tickets
-        self.articles = NoKnowledgeBase(NO_KB, hint=_('read it in the WHMCS client area at /knowledgebase'))
+        self.articles = NoKnowledgeBase(_(NO_KB).format(platform=PLATFORM),
+                                        hint=_("read it in the WHMCS client area at /knowledgebase"))
         self.accounts = WhmcsAccounts(self.api, departments, tickets, profile)
         self.statuses = statuses
 

@@ -12,11 +12,11 @@ from portalctl.backends.whmcs_map import DEFAULT_STATES, PLATFORM, WRITE_LABELS,
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable, Unsupported
 from portalctl.http import new_session, origin
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Department, canonical_state
 
-CREDENTIAL_HINT = ("pass the API credential: echo IDENTIFIER:SECRET | portalctl auth login --backend whmcs --url URL "
-                   "--user CLIENT_EMAIL --with-token (WHMCS admin: Manage API Credentials)")
+CREDENTIAL_HINT = N_("pass the API credential: echo IDENTIFIER:SECRET | portalctl auth login --backend whmcs --url "
+                     "URL --user CLIENT_EMAIL --with-token (WHMCS admin: Manage API Credentials)")
 AUTH_MESSAGES = ("authentication failed", "invalid ip", "invalid access key", "access denied")
 
 
@@ -33,7 +33,7 @@ class Api:
             if ":" not in secret:
                 raise PermissionDenied(_("profile {name!r}: the WHMCS secret must be IDENTIFIER:SECRET").format(
                     name=profile.name),
-                                       hint=CREDENTIAL_HINT)
+                                       hint=_(CREDENTIAL_HINT))
             identifier, key = secret.split(":", 1)
             self._credential = (identifier, key)
         self.accesskey = str(profile.options.get("accesskey") or "") or None
@@ -46,7 +46,7 @@ class Api:
         if self._credential is None:
             raise PermissionDenied(_("profile {name!r} has no API credential for {origin}").format(
                 name=self.profile.name, origin=self.origin),
-                                   hint=CREDENTIAL_HINT)
+                                   hint=_(CREDENTIAL_HINT))
         form = {k: v for k, v in params.items() if v is not None}
         form.update(identifier=self._credential[0], secret=self._credential[1], action=action, responsetype="json")
         if self.accesskey:
@@ -79,7 +79,7 @@ class Api:
         where = f"{PLATFORM} at {self.origin}"
         lowered = message.lower()
         if status in (401, 403) or any(m in lowered for m in AUTH_MESSAGES):
-            hint = CREDENTIAL_HINT
+            hint = _(CREDENTIAL_HINT)
             if "ip" in lowered.split():
                 hint = ("allow this machine's address (WHMCS: Setup > General Settings > Security > API IP Access "
                         "Restriction) or set the install's access key: --option accesskey=KEY")

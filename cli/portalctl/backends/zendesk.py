@@ -34,7 +34,7 @@ from portalctl.errors import (
     PermissionDenied,
     Unsupported,
 )
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 from portalctl.model import Article, Collection, Department, FieldDef, Folder, User
 from portalctl.times import normal_iso
 
@@ -106,7 +106,7 @@ class ZendeskArticles:
 
 class ZendeskAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in Zendesk's Admin Center"
+    admin_hint = N_("do it in Zendesk's Admin Center")
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -121,10 +121,11 @@ class ZendeskAccounts(NoAccountAdmin):
                     created_at=normal_iso(data.get("created_at")) or "")
 
     def departments(self) -> builtins.list[Department]:
-        self._refuse("list groups")
+        self._refuse(N_("portalctl cannot list groups on {platform}"))
 
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
-        self._refuse("list ticket fields (name them with --option field_NAME=NUMBER)")
+        self._refuse(N_("portalctl cannot list ticket fields (name them with --option field_NAME=NUMBER) on "
+                        "{platform}"))
 
 
 def custom_status_labels(api: Api) -> dict[int, str]:

@@ -266,7 +266,7 @@ class AgentTickets(ZendeskTickets):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         """A public reply or (internal) a note only agents see; a comment is not idempotent: never retried."""
-        self._open_for_change(ticket_id, "it takes no more replies")
+        self._open_for_change(ticket_id, _("it takes no more replies"))
         comment = self._comment(body, read_files(attachments))
         comment["public"] = not internal
         ticket: dict[str, Any] = {"comment": comment}
@@ -276,13 +276,13 @@ class AgentTickets(ZendeskTickets):
 
     def close(self, ticket_id: int) -> Ticket:
         """Solve it (Zendesk closes solved tickets itself, after its automation's delay)."""
-        ticket = self._open_for_change(ticket_id, "it is already final")
+        ticket = self._open_for_change(ticket_id, _("it is already final"))
         if ticket.get("status") == "solved":
             raise StateConflict(_("ticket #{ticket_id} is already solved").format(ticket_id=ticket_id))
         return self._put(ticket_id, {"status": "solved"}, idempotent=True)
 
     def reopen(self, ticket_id: int) -> Ticket:
-        ticket = self._open_for_change(ticket_id, "Zendesk never reopens a closed ticket")
+        ticket = self._open_for_change(ticket_id, _("Zendesk never reopens a closed ticket"))
         if ticket.get("status") != "solved":
             raise StateConflict(_("ticket #{ticket_id} is not solved (it is {get}); nothing to reopen").format(
                 ticket_id=ticket_id, get=ticket.get('status')))
@@ -292,12 +292,12 @@ class AgentTickets(ZendeskTickets):
         fields = self._fields(changes)
         if not fields:
             raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
-        self._open_for_change(ticket_id, "it cannot change")
+        self._open_for_change(ticket_id, _("it cannot change"))
         return self._put(ticket_id, fields, idempotent=True)
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         """`email_ccs` with put/delete actions (Update Ticket: "Setting email CCs")."""
-        self._open_for_change(ticket_id, "its CCs cannot change")
+        self._open_for_change(ticket_id, _("its CCs cannot change"))
         changes = [{"user_email": e, "action": "put"} for e in add]
         changes += [{"user_email": e, "action": "delete"} for e in remove]
         if not changes:

@@ -104,9 +104,11 @@ def show_article(article: Article, io: IOStreams, times: TimeView) -> None:
     """The article as a person reads it; its text was written on a portal, so it is shown through safetext."""
     io.echo(io.style(cell(f"#{article.id} {article.title}"), bold=True))
     updated = times.when(article.updated_at) if article.updated_at else "-"
-    io.echo(cell(f"{article.collection} > {article.folder} · {article.locale}") + f" · updated {updated}")
-    labels = cell(f" · labels: {', '.join(article.labels)}") if article.labels else ""
-    io.echo(f"Helpful: {article.helpful} · Not helpful: {article.not_helpful}{labels}")
+    io.echo(cell(f"{article.collection} > {article.folder} · {article.locale}") + " · "
+            + _("updated {when}").format(when=updated))
+    labels = " · " + cell(_("labels: {labels}").format(labels=", ".join(article.labels))) if article.labels else ""
+    io.echo(_("Helpful: {helpful} · Not helpful: {not_helpful}").format(
+        helpful=article.helpful, not_helpful=article.not_helpful) + labels)
     io.echo()
     body = visible((article.body or "").rstrip("\n"))
     if not io.out_tty:

@@ -123,7 +123,7 @@ class AccountService:
 
     # --- users
     def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:
-        self.actor.require_staff("list users")
+        self.actor.require_staff(_("list users"))
         where: list[str] = ["TRUE"]
         params: list[Any] = []
         if role:
@@ -138,7 +138,7 @@ class AccountService:
         return [user_record(r) for r in rows]
 
     def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
-        self.actor.require_admin("add users")
+        self.actor.require_admin(_("add users"))
         if role not in ROLES:
             raise InvalidInput(_("unknown role {role!r}").format(role=role), hint=_("roles: {ROLES}").format(
                 ROLES=', '.join(ROLES)))
@@ -156,7 +156,7 @@ class AccountService:
 
     def set_active(self, email: str, active: bool) -> User:
         """Deactivation keeps the user's tickets and comments; they just cannot act any more."""
-        self.actor.require_admin("deactivate or reactivate users")
+        self.actor.require_admin(_("deactivate or reactivate users"))
         row = user_row(self.conn, email)
         if row["id"] == self.actor.id and not active:
             raise StateConflict(_("you cannot deactivate yourself"))
@@ -166,7 +166,7 @@ class AccountService:
 
     def reset_password(self, email: str) -> str:
         """Sets a temporary password the user must change (seed 001); returns it once, for the admin to share."""
-        self.actor.require_admin("reset passwords")
+        self.actor.require_admin(_("reset passwords"))
         row = user_row(self.conn, email)
         temporary = secrets.token_urlsafe(12)
         with transaction(self.conn):
@@ -184,7 +184,7 @@ class AccountService:
 
     # --- organisations
     def organizations(self) -> list[Organization]:
-        self.actor.require_staff("list organisations")
+        self.actor.require_staff(_("list organisations"))
         rows = self.conn.execute(
             "SELECT o.*, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS users"
             " FROM organizations o ORDER BY o.slug"
@@ -192,7 +192,7 @@ class AccountService:
         return [self._org(r) for r in rows]
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
-        self.actor.require_admin("add organisations")
+        self.actor.require_admin(_("add organisations"))
         portal = self.session.portal
         business_hours = str(options.get("business_hours") or portal.setting("business_hours"))
         parse_business_hours(business_hours)  # validates
@@ -240,7 +240,7 @@ class AccountService:
         return [Department(id=r["id"], name=r["name"], slug=r["slug"], description=r["description"]) for r in rows]
 
     def add_department(self, *, name: str, description: str | None = None) -> Department:
-        self.actor.require_admin("add departments")
+        self.actor.require_admin(_("add departments"))
         slug = slugify(name)
         try:
             with transaction(self.conn):
@@ -266,7 +266,7 @@ class AccountService:
         return [field_record(r) for r in rows]
 
     def add_field(self, definition: FieldDef) -> FieldDef:
-        self.actor.require_admin("define custom fields")
+        self.actor.require_admin(_("define custom fields"))
         if definition.type not in FIELD_TYPES:
             raise InvalidInput(_("unknown field type {type!r}").format(type=definition.type),
                 hint=_("types: {FIELD_TYPES}").format(FIELD_TYPES=', '.join(FIELD_TYPES)))

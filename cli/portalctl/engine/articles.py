@@ -191,9 +191,9 @@ class ArticleService:
             labels: Sequence[str] = (), slug: str | None = None) -> Article:
         """A new article, its collection and folder made if missing. With a `slug` already in that folder, the
         article is updated instead, so importing the same files twice changes nothing."""
-        self.actor.require_staff("add articles")
+        self.actor.require_staff(_("add articles"))
         values: dict[str, Any] = {
-            "title": required_text(title, "title"), "body": required_text(body, "body"),
+            "title": required_text(title, _("title")), "body": required_text(body, _("body")),
             "locale": normal_locale(locale), "labels": normal_labels(labels),
         }
         key = slugify(slug) if slug else None
@@ -228,7 +228,7 @@ class ArticleService:
     def edit(self, article_id: int, **changes: Any) -> Article:
         """Change any of title, body, locale, labels, collection, folder (None leaves it as it is); updated_at
         moves only when something actually changed."""
-        self.actor.require_staff("edit articles")
+        self.actor.require_staff(_("edit articles"))
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise InvalidInput(_("cannot change {sorted}").format(sorted=', '.join(sorted(unknown))),
@@ -289,7 +289,7 @@ class ArticleService:
 
     def _place(self, collection: str, folder: str) -> int:
         """The folder's id, creating the collection and folder when missing (inside the caller's transaction)."""
-        collection_name, folder_name = required_text(collection, "collection"), required_text(folder, "folder")
+        collection_name, folder_name = required_text(collection, _("collection")), required_text(folder, _("folder"))
         try:
             parent = collection_id(self.conn, collection_name)
         except InvalidInput:

@@ -230,7 +230,7 @@ def token_user(portal: Portal, token: str) -> tuple[str, int | None]:
         " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
         (digest(token),),
     ).fetchone()
-    again = "sign in again (portalctl auth login) or create a new token"
+    again = _("sign in again (portalctl auth login) or create a new token")
     if row is None:
         raise Unauthenticated(_("this token is not valid"), hint=again)
     if row["revoked_at"]:
@@ -380,7 +380,7 @@ def _smtp_send(url: str, *, to: str, subject: str, body: str) -> None:
 
 def outbox(session: Session, *, limit: int = 100) -> list[Mail]:
     """Mail kept for the admins to read and pass on, newest first."""
-    session.actor.require_admin("read the outbox")
+    session.actor.require_admin(_("read the outbox"))
     rows = session.conn.execute(
         "SELECT id, recipient AS \"to\", subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
     )

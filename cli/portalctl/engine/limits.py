@@ -4,7 +4,7 @@ request models, so a subject or body is accepted or refused alike wherever the p
 from __future__ import annotations
 
 from portalctl.errors import InvalidInput
-from portalctl.i18n import _
+from portalctl.i18n import N_, _
 
 SUBJECT_MAX = 1_000  # characters: a subject is a line, not a document
 BODY_MAX = 1_000_000  # characters of a message (at most 4 MB of UTF-8, under the server's 16 MiB request limit)
@@ -22,8 +22,9 @@ def subject_text(subject: str) -> str:
     return text
 
 
-def body_text(body: str, what: str = "body") -> str:
+def body_text(body: str, what: str = N_("body")) -> str:
     """A message's text (kept as written), refused when blank or too long."""
+    what = _(what)
     if not body.strip():
         raise InvalidInput(_("the {what} is empty").format(what=what), about="body")
     if len(body) > BODY_MAX:

@@ -61,22 +61,22 @@ class NoticeService:
 
     def all(self) -> list[Notice]:
         """Every notice, past, present and future, newest first (admins)."""
-        self.actor.require_admin("list every notice")
+        self.actor.require_admin(_("list every notice"))
         now = self.session.portal.now()
         return [notice_record(row, now) for row in self.conn.execute(f"{SELECT} ORDER BY n.starts_at DESC, n.id DESC")]
 
     def add(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
             organization: str | None = None) -> Notice:
         """Publish a notice for [starts, ends) (starts: now when not given), for everyone or one organisation."""
-        self.actor.require_admin("publish notices")
+        self.actor.require_admin(_("publish notices"))
         if not title.strip():
             raise InvalidInput(_("the notice's title cannot be empty"), about="notice_title")
         if severity not in NOTICE_SEVERITIES:
             raise InvalidInput(_("unknown severity {severity!r}").format(severity=severity),
                 hint=_("severities: {NOTICE_SEVERITIES}").format(NOTICE_SEVERITIES=', '.join(NOTICE_SEVERITIES)))
         now = self.session.portal.now()
-        start = notice_time(starts, "start") if starts else now
-        end = notice_time(ends, "end")
+        start = notice_time(starts, _("start")) if starts else now
+        end = notice_time(ends, _("end"))
         if end <= start:
             raise InvalidInput(_("the notice ends ({end}) before it starts ({start})").format(end=end, start=start),
                                hint=_("give an end time after the start"), about="notice_time")
@@ -91,7 +91,7 @@ class NoticeService:
 
     def end(self, notice_id: int) -> Notice:
         """End a notice now (one not started yet ends before it ever shows); an ended one stays as it is."""
-        self.actor.require_admin("end notices")
+        self.actor.require_admin(_("end notices"))
         with transaction(self.conn):
             now = self.session.portal.now()
             notice = self._get(notice_id)

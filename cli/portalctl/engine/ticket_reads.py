@@ -161,9 +161,9 @@ class TicketReader:
         if set(statuses) != set(STATES):
             any_of("t.status", statuses)
         if query.priorities:
-            any_of("t.priority", [choice(p, PRIORITIES, "priority") for p in query.priorities])
+            any_of("t.priority", [choice(p, PRIORITIES, _("priority")) for p in query.priorities])
         if query.types:
-            any_of("t.type", [choice(t, TICKET_TYPES, "type") for t in query.types])
+            any_of("t.type", [choice(t, TICKET_TYPES, _("type")) for t in query.types])
         if query.departments:
             any_of("t.department_id", [department_id(self.conn, d) for d in query.departments])
         if query.assignees:

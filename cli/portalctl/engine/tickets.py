@@ -79,7 +79,7 @@ class TicketService(TicketReader):
         subject_text(draft.subject)
         body_text(draft.body)
         if draft.requester and draft.requester.lower() != self.actor.email.lower():
-            self.actor.require_staff("open tickets for someone else")
+            self.actor.require_staff(_("open tickets for someone else"))
             requester_row = user_row(self.conn, draft.requester)
             if not requester_row["active"]:
                 raise InvalidInput(_("{requester} is deactivated").format(requester=draft.requester))
@@ -135,8 +135,8 @@ class TicketService(TicketReader):
             " fields, follow_up_of, dedupe_key, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?,"
             " ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
-                draft.subject.strip(), choice(draft.priority or "medium", PRIORITIES, "priority"),
-                choice(draft.type, TICKET_TYPES, "type") if draft.type else None, dept, requester["id"],
+                draft.subject.strip(), choice(draft.priority or "medium", PRIORITIES, _("priority")),
+                choice(draft.type, TICKET_TYPES, _("type")) if draft.type else None, dept, requester["id"],
                 requester["org_id"], json.dumps(_tags(draft.tags), ensure_ascii=False),
                 json.dumps(values, ensure_ascii=False), draft.follow_up_of, draft.dedupe_key, now, now,
                 self._due(now, requester["org_id"]),
@@ -156,13 +156,14 @@ class TicketService(TicketReader):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         row = self._row(ticket_id)
-        body_text(body, "reply")
+        body_text(body, _("reply"))
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed; it takes no more replies")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed; it takes no more replies").format(
+                ticket_id=ticket_id))
         if internal:
-            self.actor.require_staff("write internal notes")
+            self.actor.require_staff(_("write internal notes"))
         if status is not None:
-            self.actor.require_staff("set the status while replying")
+            self.actor.require_staff(_("set the status while replying"))
             new_status = state_of(status)
         elif internal:
             new_status = row["status"]
@@ -184,7 +185,7 @@ class TicketService(TicketReader):
     def close(self, ticket_id: int) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is already closed")
+            raise closed(ticket_id, _("ticket #{ticket_id} is already closed").format(ticket_id=ticket_id))
         with transaction(self.conn):
             self._set_status(row, "closed", self.portal.now())
         return self.get(ticket_id)
@@ -192,7 +193,7 @@ class TicketService(TicketReader):
     def reopen(self, ticket_id: int) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed, and closed is final")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed, and closed is final").format(ticket_id=ticket_id))
         if row["status"] != "resolved":
             raise StateConflict(_("ticket #{ticket_id} is not resolved (it is {status}); nothing to reopen").format(
                 ticket_id=ticket_id, status=row['status']))
@@ -212,16 +213,16 @@ class TicketService(TicketReader):
             raise PermissionDenied(_("you may not edit {asked}").format(
                 asked=', '.join(asked)), hint=_("ask your support team to change it"))
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed and cannot change").format(ticket_id=ticket_id))
         if not asked and not changes.fields:
             raise InvalidInput(_("nothing to change"), about="changes")
         sets: dict[str, Any] = {}
         if changes.subject is not None:
             sets["subject"] = subject_text(changes.subject)
         if changes.priority:
-            sets["priority"] = choice(changes.priority, PRIORITIES, "priority")
+            sets["priority"] = choice(changes.priority, PRIORITIES, _("priority"))
         if changes.type:
-            sets["type"] = choice(changes.type, TICKET_TYPES, "type")
+            sets["type"] = choice(changes.type, TICKET_TYPES, _("type"))
         if changes.department:
             sets["department_id"] = department_id(self.conn, changes.department)
         if changes.assignee:
@@ -257,7 +258,7 @@ class TicketService(TicketReader):
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed and cannot change").format(ticket_id=ticket_id))
         current = self._ccs([ticket_id]).get(ticket_id, [])
         missing = [e for e in remove if e.lower() not in {c.lower() for c in current}]
         if missing:
