@@ -276,7 +276,7 @@ class JsonApi:
 
     def after_retries(self, response: requests.Response) -> str:
         """How a 429 or 5xx message ends: that the retries ran out, and any rate-limit figures the platform sent."""
-        return " (after retries)"
+        return " " + _("(after retries)")
 
     def error(self, response: requests.Response, missing: str | None, error_hint: str | None,
               unsure: bool = False) -> PortalError:

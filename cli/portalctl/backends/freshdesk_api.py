@@ -114,7 +114,8 @@ class Api(JsonApi):
 
     def after_retries(self, response: requests.Response) -> str:
         left = response.headers.get("X-RateLimit-Remaining")
-        return " after retries" + (f" (rate limit remaining: {left})" if left is not None else "")
+        return " " + _("after retries") + (" " + _("(rate limit remaining: {left})").format(left=left)
+                                           if left is not None else "")
 
 
 def form(payload: dict[str, Any]) -> builtins.list[tuple[str, str]]:

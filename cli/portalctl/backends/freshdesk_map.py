@@ -88,7 +88,8 @@ class Statuses:
                 return number
         raise InvalidInput(_("{platform} has no status for {canonical!r} on this account").format(
             platform=PLATFORM, canonical=canonical),
-                           hint="map one with: portalctl auth login ... --option status.NUMBER=" + canonical)
+                           hint=_("map one with: portalctl auth login ... --option status.NUMBER={state}").format(
+                               state=canonical))
 
 
 

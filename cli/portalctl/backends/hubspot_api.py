@@ -116,11 +116,12 @@ class Api(JsonApi):
 
     def after_retries(self, response: requests.Response) -> str:
         if response.status_code != 429:
-            return " (after retries)"
+            return " " + _("(after retries)")
         left = response.headers.get("X-HubSpot-RateLimit-Remaining")
-        return (f" (after retries); rate limit {response.headers.get('X-HubSpot-RateLimit-Max', '?')} per "
-                f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms"
-                f"{f', {left} left' if left is not None else ''}")
+        limit = _("(after retries); rate limit {most} per {ms} ms").format(
+            most=response.headers.get("X-HubSpot-RateLimit-Max", "?"),
+            ms=response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "?"))
+        return " " + limit + (_(", {left} left").format(left=left) if left is not None else "")
 
     def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,
               body: dict[str, Any] | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:

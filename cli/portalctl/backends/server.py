@@ -31,7 +31,7 @@ from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable, no_attachment
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
-from portalctl.i18n import _
+from portalctl.i18n import _, language
 from portalctl.model import (
     Article,
     ArticleRefs,
@@ -175,6 +175,7 @@ class Api(JsonApi):
         self.url = url.strip().rstrip("/")
         self._attachment_limit: int | None = None
         self.address_hint = _("is {url} a portalctl server ('portalctl serve')?").format(url=self.url)
+        self.session.headers["Accept-Language"] = language()  # the server's errors come back in the user's
 
     def describe(self, response: requests.Response, data: Any) -> str:
         problem = data if isinstance(data, dict) else {}

@@ -81,8 +81,8 @@ class Api:
         if status in (401, 403) or any(m in lowered for m in AUTH_MESSAGES):
             hint = _(CREDENTIAL_HINT)
             if "ip" in lowered.split():
-                hint = ("allow this machine's address (WHMCS: Setup > General Settings > Security > API IP Access "
-                        "Restriction) or set the install's access key: --option accesskey=KEY")
+                hint = _("allow this machine's address (WHMCS: Setup > General Settings > Security > API IP Access "
+                         "Restriction) or set the install's access key: --option accesskey=KEY")
             return PermissionDenied(_("{where} refused the request: {message}").format(
                 where=where, message=message), hint=hint)
         if status == 429 or status >= 500:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.accounts import hash_password, verify_password
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
-from portalctl.i18n import _
+from portalctl.i18n import _, using
 from portalctl.model import Record
 
 if TYPE_CHECKING:
@@ -282,7 +282,7 @@ class TokenService:
 def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None) -> None:
     """Mail a reset link to an active user. Silent for unknown addresses, so nobody can probe who has an account."""
     row = portal.conn.execute(
-        "SELECT id, email, name FROM users WHERE email = ? AND active = 1", (email.strip(),)
+        "SELECT id, email, name, language FROM users WHERE email = ? AND active = 1", (email.strip(),)
     ).fetchone()
     if row is None:
         return
@@ -300,15 +300,18 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
             (row["id"], digest(secret), iso(now), iso(now + RESET_LIFETIME)),
         )
     link = f"{public_url.rstrip('/')}/reset-password?token={secret}"
-    body = (
-        f"Hello {row['name']},\n\n"
-        "someone (we hope you) asked to reset your password for the support portal.\n"
-        f"Choose a new password here (the link works once, for one hour):\n\n    {link}\n\n"
-        f"A script can send {{\"token\": \"{secret}\", \"password\": \"...\"}} to "
-        f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm instead.\n\n"
-        "If you did not ask for this, ignore this message: your password stays as it is.\n"
-    )
-    send_mail(portal, to=row["email"], subject="Reset your support portal password", body=body, smtp_url=smtp_url)
+    with using(row["language"]):  # the recipient's language (their profile's), whoever asked
+        body = _(
+            "Hello {name},\n\n"
+            "someone (we hope you) asked to reset your password for the support portal.\n"
+            "Choose a new password here (the link works once, for one hour):\n\n    {link}\n\n"
+            "A script can send {{\"token\": \"{secret}\", \"password\": \"...\"}} to "
+            "{confirm} instead.\n\n"
+            "If you did not ask for this, ignore this message: your password stays as it is.\n"
+        ).format(name=row["name"], link=link, secret=secret,
+                 confirm=f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm")
+        subject = _("Reset your support portal password")
+    send_mail(portal, to=row["email"], subject=subject, body=body, smtp_url=smtp_url)
 
 
 def confirm_password_reset(portal: Portal, token: str, password: str) -> None:

@@ -23,6 +23,7 @@ from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
 from portalctl.server.deps import AUTO_CLOSE_EVERY, IDEMPOTENCY_STALE_AFTER, PortalDep, ServerConfig
 from portalctl.server.idempotency import IdempotencyMiddleware
+from portalctl.server.language import LanguageMiddleware
 from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
 
@@ -100,6 +101,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
         app.add_middleware(ConcurrencyLimitMiddleware, limit=slots)
     if metrics_dir:  # outermost of all: latency includes the wait for a slot
         app.add_middleware(metrics.MetricsMiddleware, prefix=PREFIX)
+    app.add_middleware(LanguageMiddleware)  # around everything that may answer: each answer in the caller's language
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 
