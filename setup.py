@@ -23,7 +23,7 @@ setup(
     python_requires=">=3.11",
     package_dir={"": "cli"},
     packages=find_packages("cli"),
-    package_data={"portalctl": ["data/*.json", "data/articles/*.md", "py.typed"]},
+    package_data={"portalctl": ["data/*.json", "data/articles/*.md", "py.typed", "locale/*/LC_MESSAGES/*.mo"]},
     install_requires=[
         "click>=8.1",
         "requests>=2.31",
@@ -69,6 +69,9 @@ setup(
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
+            # Babel: extracts the messages and builds the gettext catalogs (scripts/i18n.py); the completeness test
+            # re-extracts them, and CLDR's Spanish dates and numbers judge the tables' formatting.
+            "babel>=2.14",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

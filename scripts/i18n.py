@@ -29,6 +29,10 @@ PACKAGE = ROOT / "cli" / "portalctl"
 LOCALE = PACKAGE / "locale"
 POT = LOCALE / "portalctl.pot"
 LANGUAGES = ("es",)
+# GNU gettext's rule for Spanish (what msginit writes), two forms as in English: "1 ticket", "2 tickets". CLDR, which
+# Babel follows, adds a third for round millions ("un millón de tickets"), a form no message here needs.
+PLURAL_FORMS = {"es": "nplurals=2; plural=(n != 1);"}
+HEADERS = {"Report-Msgid-Bugs-To": "", "Last-Translator": "portalctl", "Language-Team": "portalctl"}
 MESSAGE_CALLS = {"_": 1, "gettext": 1, "N_": 1, "formatted": 1, "ngettext": 2, "pgettext": 2, "npgettext": 3}
 HELP_KEYWORDS = ("help", "short_help", "epilog", "prompt")
 COMMAND_DECORATORS = ("command", "group")
@@ -119,10 +123,25 @@ def click_messages(found: Found) -> None:
                     found.add(message, f"click/{name}.py:{lineno}")
 
 
+def data_messages(found: Found) -> None:
+    """Words the code holds as data: each vocabulary's values (labels.VOCABULARIES, the kind as context) and the
+    spreadsheet headers (cells.py's column labels)."""
+    sys.path.insert(0, str(PACKAGE.parent))
+    from portalctl import cells, labels
+
+    for kind, values in labels.VOCABULARIES.items():
+        for value in values:
+            found.add(value, "portalctl/labels.py:0", kind)
+    for columns in (cells.TICKET_COLUMNS, cells.ARTICLE_COLUMNS, cells.COMMENT_COLUMNS):
+        for column in columns:
+            found.add(column.label, "portalctl/cells.py:0")
+
+
 def extract(package: Path = PACKAGE) -> Found:
     found = Found()
     for path in sorted(package.rglob("*.py")):
         portalctl_messages(path.read_text(encoding="utf-8"), str(path.relative_to(package.parent)), found)
+    data_messages(found)
     click_messages(found)
     return found
 
@@ -158,6 +177,14 @@ def read_po(language: str) -> Any:
 
     with po_path(language).open("rb") as handle:
         return read(handle, locale=language)
+
+
+def settle(catalog: Any, language: str) -> Any:
+    """The catalog's header as this project writes it: its plural rule, its names, not fuzzy."""
+    catalog.mime_headers = [*HEADERS.items(), ("Plural-Forms", PLURAL_FORMS[language])]
+    catalog.project, catalog.fuzzy = "portalctl", False
+    catalog.header_comment = f"# portalctl's messages in {language}: scripts/i18n.py builds this file; translate the entries."
+    return catalog
 
 
 def write(catalog: Any, path: Path, **options: Any) -> None:
@@ -217,7 +244,7 @@ def update(found: Found) -> None:
         catalog = read_po(language) if path.exists() else Catalog(locale=language, domain="portalctl")
         catalog.update(pot, no_fuzzy_matching=True)
         catalog.obsolete.clear()
-        write(catalog, path)
+        write(settle(catalog, language), path)
 
 
 def compile_all() -> None:

@@ -65,7 +65,7 @@ class Priorities:
         return code
 
 
-NOUNS = (N_("ticket"), N_("tickets"), N_("request"), N_("requests"))  # what platforms call a ticket, in words
+NOUNS = {"ticket": (N_("ticket"), N_("tickets")), "request": (N_("request"), N_("requests"))}  # a ticket's names
 
 class Connector:
     """A help desk's backend: the `tickets`, `articles` and `accounts` namespaces over one API client.
@@ -123,7 +123,8 @@ class ConnectorTickets(Generic[A]):
         whose value was given: never a silent no-op."""
         for what, given, flag in checks:
             if given:
-                raise Unsupported(_(what).format(platform=self.platform, noun=_(self.noun), nouns=_(f"{self.noun}s")),
+                noun, nouns = NOUNS[self.noun]
+                raise Unsupported(_(what).format(platform=self.platform, noun=_(noun), nouns=_(nouns)),
                                   hint=_("leave out {flag}").format(flag=flag))
 
     def refuse_listing(self, query: TicketQuery, *checks: tuple[str, Any, str]) -> None:
