@@ -45,10 +45,6 @@ FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)?(![rsa])?(:[^{}]*)?\}")
 Key = tuple[str | None, str | tuple[str, str]]  # (context, message or (singular, plural))
 
 
-class NotTranslatable(Exception):
-    """A message the catalog cannot hold: an f-string or an expression where a text belongs."""
-
-
 @dataclass
 class Found:
     """What one extraction found: messages -> where, and what could not be a message."""
@@ -98,11 +94,11 @@ def portalctl_messages(source: str, filename: str, found: Found) -> None:
                         found.add(inspect.cleandoc(keyword.value.value), where)  # type: ignore[attr-defined]
                     elif isinstance(keyword.value, ast.JoinedStr):
                         found.problems.append(f"{where}: {keyword.arg}= is an f-string; use i18n.formatted()")
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            if any(name_of(d) in COMMAND_DECORATORS for d in node.decorator_list):
-                doc = ast.get_docstring(node, clean=True)
-                if doc:
-                    found.add(doc, where)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                name_of(d) in COMMAND_DECORATORS for d in node.decorator_list):
+            doc = ast.get_docstring(node, clean=True)
+            if doc:
+                found.add(doc, where)
 
 
 def click_messages(found: Found) -> None:
@@ -183,7 +179,7 @@ def settle(catalog: Any, language: str) -> Any:
     """The catalog's header as this project writes it: its plural rule, its names, not fuzzy."""
     catalog.mime_headers = [*HEADERS.items(), ("Plural-Forms", PLURAL_FORMS[language])]
     catalog.project, catalog.fuzzy = "portalctl", False
-    catalog.header_comment = f"# portalctl's messages in {language}: scripts/i18n.py builds this file; translate the entries."
+    catalog.header_comment = f"# portalctl's messages in {language}, built by scripts/i18n.py: translate the entries."
     return catalog
 
 

@@ -26,8 +26,9 @@ DIEGO = "diego@globex.test"
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key in list(os.environ):
-        if key.startswith("PORTALCTL_") or key in ("CI", "NO_COLOR"):
+        if key.startswith("PORTALCTL_") or key in ("CI", "NO_COLOR", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # English, whatever the developer's locale; tests of Spanish say so
     monkeypatch.setenv("PORTALCTL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PORTALCTL_KEYRING", "0")
     work = tmp_path / "work"
