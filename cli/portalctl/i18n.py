@@ -19,12 +19,10 @@ catalog. Catalogs are built with scripts/i18n.py (Babel), which also says how to
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
     from portalctl.config import Settings
 
 DOMAIN = "portalctl"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")  # os.path: pathlib is not loaded by --help
 SOURCE = "en"
 LANGUAGES = ("en", "es")
 POSIX_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
@@ -65,6 +63,8 @@ def language() -> str:
 
 def found_language() -> str:
     """The `lang` setting, else the profile's language, else the POSIX locale, else English."""
+    if language_of(os.environ.get("PORTALCTL_LANG")):  # the common case in scripts: no settings file to read
+        return language_of(os.environ["PORTALCTL_LANG"]) or SOURCE
     try:
         from portalctl.config import Settings
 
@@ -163,6 +163,8 @@ def translated(text: str) -> str:
         template, values = known
         return catalog(lang).gettext(template).format(
             **{key: translated(value) if isinstance(value, str) else value for key, value in values.items()})
+    import inspect  # click imports it anyway; not on the English path
+
     return catalog(lang).gettext(inspect.cleandoc(text))
 
 
