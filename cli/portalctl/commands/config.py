@@ -14,6 +14,7 @@ from portalctl.commands.context import Output, app, message, output_options
 from portalctl.config import KEYS, SECRET_KEYS, Settings, UserConfig, project_file
 from portalctl.errors import InvalidInput
 from portalctl.i18n import LANGUAGES, _
+from portalctl.labels import label
 from portalctl.output.render import FORMATS
 
 CHOICES = {"output": FORMATS, "errors": ("text", "json"), "debug": ("0", "1"), "lang": LANGUAGES}
@@ -112,7 +113,7 @@ def get(key: str) -> None:
     value, source = settings().source(key)
     default = KEYS[key][1]
     app().io.echo("" if value is None and default is None else str(default if value is None else value))
-    message(_("(from {source})").format(source=source))
+    message(_("(from {source})").format(source=label("source", source)))
 
 
 @config.command("set")
@@ -132,7 +133,8 @@ def set_(key: str, value: str) -> None:
     message(_("Set {key} to {checked!r} in {path}.").format(key=key, checked=checked(key, value), path=store.path))
     _value, source = settings().source(key)
     if source != "user config":
-        message(_("Note: {source} sets {key} too, and wins over the user config.").format(source=source, key=key))
+        message(_("Note: {source} sets {key} too, and wins over the user config.").format(
+            source=label("source", source), key=key))
 
 
 @config.command()
@@ -149,7 +151,7 @@ def unset(key: str) -> None:
     store.set_setting(key, None)
     value, source = settings().source(key)
     message(_("Unset {key}; now {value!r} (from {source}).").format(
-        key=key, value=KEYS[key][1] if value is None else value, source=source))
+        key=key, value=KEYS[key][1] if value is None else value, source=label("source", source)))
 
 
 @config.command()
