@@ -175,10 +175,9 @@ def shown(key: str, value: Any) -> str:
     language. In English, the value itself (scripts that read tables see what they always saw)."""
     if language() == SOURCE:
         return flat(value)
-    from portalctl.labels import COLUMNS, label
+    from portalctl.labels import cell as word
 
-    if key in COLUMNS:
-        return flat(label(COLUMNS[key], value))
+    value = word(key, value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key in COUNTS and isinstance(value, int):
