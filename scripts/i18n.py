@@ -76,6 +76,8 @@ def portalctl_messages(source: str, filename: str, found: Found) -> None:
     tree = ast.parse(source, filename)
     for node in ast.walk(tree):
         where = f"{filename}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Call) and unfilled(node):
+            found.problems.append(f"{where}: .format() leaves {', '.join(unfilled(node))} unfilled")
         if isinstance(node, ast.Call):
             called = name_of(node.func)
             count = MESSAGE_CALLS.get(called) if isinstance(node.func, ast.Name) else None
@@ -99,6 +101,19 @@ def portalctl_messages(source: str, filename: str, found: Found) -> None:
             doc = ast.get_docstring(node, clean=True)
             if doc:
                 found.add(doc, where)
+
+
+def unfilled(call: ast.Call) -> list[str]:
+    """The fields of `_("...").format(name=...)` that the format call gives no value (it would raise KeyError)."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "format" and isinstance(call.func.value, ast.Call)
+            and name_of(call.func.value.func) in MESSAGE_CALLS and not call.args
+            and all(keyword.arg for keyword in call.keywords)):
+        return []
+    texts = [arg.value for arg in call.func.value.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+    if name_of(call.func.value.func).startswith(("pgettext", "npgettext")):
+        texts = texts[1:]
+    named = {keyword.arg for keyword in call.keywords}
+    return sorted({name for text in texts for name in fields(text) if name and name not in named})
 
 
 def click_messages(found: Found) -> None:

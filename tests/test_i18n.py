@@ -63,9 +63,12 @@ def test_the_completeness_check_fails_on_a_new_untranslated_message() -> None:
     found = tool.extract()
     tool.portalctl_messages('from portalctl.i18n import _\nprint(_("A brand new message"))\n', "new.py", found)
     tool.portalctl_messages('import click\nclick.option("--x", help=f"{1} items")\n', "bad.py", found)
+    tool.portalctl_messages('from portalctl.i18n import _\n_("{path}: no {key}").format(path=1, map=2)\n', "keys.py",
+                            found)
     problems = tool.problems("es", found)
     assert "es: not in the catalog (run update): 'A brand new message'" in problems
     assert "bad.py:2: help= is an f-string; use i18n.formatted()" in problems
+    assert "keys.py:2: .format() leaves key unfilled" in problems
 
 
 def run(cli: Cli, *args: str, env: dict[str, str] | None = None, **options: object) -> Result:

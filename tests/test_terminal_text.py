@@ -153,7 +153,7 @@ class TestTables:
     def test_a_cut_listing_says_more_match_on_a_terminal(self, cli: Cli, long: str) -> None:
         io = run(cli, IOStreams.fake(tty=True, now=AT), "tickets", "list", "--limit", "1")
         assert len(io.out.getvalue().splitlines()) == 2
-        assert "Showing the first 1 tickets; more match: use --all or --limit N." in io.err.getvalue()
+        assert "Showing the first ticket; more match: use --all or --limit N." in io.err.getvalue()
         assert "Showing" not in run(cli, IOStreams.fake(tty=True, now=AT), "tickets", "list").err.getvalue()
         piped = run(cli, IOStreams.fake(now=AT), "tickets", "list", "--limit", "1")
         assert piped.err.getvalue() == "" and len(piped.out.getvalue().splitlines()) == 2

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from portalctl.iostreams import IOStreams
 
 
+i18n.install_click()  # click's own texts and every help text, in this run's language (i18n.py)
+
 # name -> (module, attribute, one-line help shown by `portalctl --help`)
-i18n.install_click()
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "tickets": ("portalctl.commands.tickets", "tickets", N_("Open, follow, answer and close tickets.")),
     "articles": ("portalctl.commands.articles", "articles", N_("Search and read the knowledge base.")),

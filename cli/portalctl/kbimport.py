@@ -42,7 +42,7 @@ def read_article(path: Path) -> dict[str, Any]:
     unknown = sorted(set(meta) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         raise InvalidInput(_("{path}: unknown front-matter key {unknown}").format(
-            path=path, map=', '.join(map(str, unknown))), hint=_(FORMAT_HINT))
+            path=path, unknown=", ".join(map(str, unknown))), hint=_(FORMAT_HINT))
     if not body.strip():
         raise InvalidInput(_("{path}: the article has no text after the front matter").format(path=path))
     labels = meta.get("labels") or []
