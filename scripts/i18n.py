@@ -105,9 +105,9 @@ def portalctl_messages(source: str, filename: str, found: Found) -> None:
 
 def unfilled(call: ast.Call) -> list[str]:
     """The fields of `_("...").format(name=...)` that the format call gives no value (it would raise KeyError)."""
-    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "format" and isinstance(call.func.value, ast.Call)
-            and name_of(call.func.value.func) in MESSAGE_CALLS and not call.args
-            and all(keyword.arg for keyword in call.keywords)):
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "format"
+            and isinstance(call.func.value, ast.Call) and name_of(call.func.value.func) in MESSAGE_CALLS
+            and not call.args and all(keyword.arg for keyword in call.keywords)):
         return []
     texts = [arg.value for arg in call.func.value.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
     if name_of(call.func.value.func).startswith(("pgettext", "npgettext")):
