@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from portalctl import i18n
 from portalctl.cli import root
 from portalctl.config import default_db
 from portalctl.engine.accounts import bootstrap_admin
@@ -21,6 +22,14 @@ ANA = "ana@acme.test"  # Acme: customers see only their own tickets
 BOB = "bob@acme.test"
 CARLA = "carla@globex.test"  # Globex: the organisation shares tickets among its users
 DIEGO = "diego@globex.test"
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Code called outside a command line speaks English in every test, whatever ran before it in this process (a
+    command line chooses its own language again: i18n.start)."""
+    i18n.start()
+    i18n.choose("en")
 
 
 @pytest.fixture

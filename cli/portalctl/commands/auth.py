@@ -85,18 +85,11 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
         if token:  # a refused token is not kept; an earlier one of this profile is put back
             store.set(profile_name, previous) if previous else store.delete(profile_name)
         raise
-    speaks(profile, me.language)
     UserConfig().put(profile)
     done = (_("Profile {profile_name!r} now acts as {name} <{email}> ({role}); token kept in {where}.") if token
             else _("Profile {profile_name!r} now acts as {name} <{email}> ({role})."))
     message(done.format(profile_name=profile_name, name=me.name, email=me.email, role=label("role", me.role),
                         where=store.where() if token else ""))
-
-
-def speaks(profile: Profile, language: str | None) -> None:
-    """Keeps the user's language (their portal profile's) with the profile: portalctl speaks it (i18n.py)."""
-    if language:
-        profile.options["language"] = language
 
 
 def read_token() -> str:
@@ -148,7 +141,6 @@ def sign_in(profile: Profile, token: str | None) -> None:
     store = SecretStore()
     if token and not use_env:
         store.set(profile.name, token)
-    speaks(profile, me.language)
     UserConfig().put(profile)
     where = "PORTALCTL_TOKEN" if use_env else store.where()
     done = (_("Signed in to {url} as {name} <{email}> ({role}); profile {profile!r}, token kept in {where}, expires "
