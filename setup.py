@@ -48,6 +48,8 @@ setup(
         "markdown-it-py>=3",
         # tzdata: IANA zones for business-hour calendars where the OS has none.
         "tzdata",
+        # iso3166: the ISO 3166-1 country codes (self-contained, no data files) that notices aim at.
+        "iso3166>=2",
     ],
     extras_require={
         # `portalctl serve`: FastAPI (routes, validation, OpenAPI) on uvicorn (ASGI server, graceful SIGTERM,
@@ -66,12 +68,17 @@ setup(
             *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
+            # aiosmtpd: a real SMTP server on 127.0.0.1 that receives the mail the server sends (verification links).
+            "aiosmtpd>=1.4",
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
             # Babel: extracts the messages and builds the gettext catalogs (scripts/i18n.py); the completeness test
             # re-extracts them, and CLDR's Spanish dates and numbers judge the tables' formatting.
             "babel>=2.14",
+            # openapi-core: judges every request to and answer from the JSM simulator against the facts of
+            # Atlassian's OpenAPI document (tests/connectors/jsm_openapi.py).
+            "openapi-core>=0.23,<0.24",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

@@ -22,6 +22,7 @@ ANA = "ana@acme.test"  # Acme: customers see only their own tickets
 BOB = "bob@acme.test"
 CARLA = "carla@globex.test"  # Globex: the organisation shares tickets among its users
 DIEGO = "diego@globex.test"
+MARIO = "mario@acme.test"  # Acme's contact manager (contract suite): runs its contacts, sees its tickets
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,9 @@
-"""The CI recipes in examples/ci run the portalctl commands they show: run those very lines, as CI would."""
+"""The CI recipes in examples/ci and the README's examples run as written: run those very lines, as a reader would."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -12,7 +14,7 @@ import pytest
 
 from portalctl.config import Profile, UserConfig
 from portalctl.engine.portal import Portal
-from tests.conftest import ANA
+from tests.conftest import AGENT, ANA
 
 REPO = Path(__file__).parent.parent
 RECIPES = {
@@ -72,3 +74,16 @@ def test_the_readme_first_session_runs_as_written(home: Path, tmp_path: Path) ->
         assert done.returncode == 0, f"{line}\n{done.stderr}"
         outputs.append(done.stdout)
     assert json.loads(outputs[-2]) == "Recibido"  # jq printed the agent's reply
+
+
+def test_the_readme_python_example_runs_as_written(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's "Using it from Python" block, run verbatim on the embedded portal as its agent."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Using it from Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("PORTALCTL_USER", AGENT)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(block, "README.md", "exec"), {})
+    created = portal.conn.execute("SELECT id, subject, priority FROM tickets").fetchall()
+    assert [tuple(row) for row in created] == [(created[0][0], "Build 311 failed", "high")]
+    assert printed.getvalue() == f"{created[0][0]} Build 311 failed\n"

@@ -27,6 +27,9 @@ def test_demo_runs_without_a_terminal_and_narrates_each_command(tmp_path: Path) 
     customer_view = out.split("# The customer's view")[1].split("# The agent resolves")[0]
     assert "Check with customs" not in customer_view  # ...the customer never does
     assert "(exit code 5)" in result.stderr
+    contacts = out.split("$ portalctl -p customer contacts list")[1].split("#")[0]  # Marta runs Andina's users
+    assert "jorge@andina.example" in contacts and "costaazul" not in contacts
+    assert "luis@andina.example" in out.split("contacts add")[1]
     assert "could be read by other users" not in result.stderr  # the tour's own folders are private from the start
     assert not (tmp_path / "mine").exists()  # the user's own home is untouched
 
@@ -41,3 +44,7 @@ def test_init_demo_has_tickets_in_every_state(home: Path, cli: Callable[..., Res
     assert {a["locale"][:2] for a in articles} >= {"es", "en"}
     notices = json.loads(cli("notices", "-o", "json").stdout)
     assert [(n["severity"], n["active"]) for n in notices] == [("warning", True)]
+    users = json.loads(cli("admin", "users", "list", "--all", "-o", "json").stdout)
+    assert [u["email"] for u in users if u["manager"]] == ["marta@andina.example"]
+    orgs = {o["slug"]: o for o in json.loads(cli("admin", "orgs", "list", "-o", "json").stdout)}
+    assert (orgs["importadora-andina"]["country"], orgs["importadora-andina"]["domains"]) == ("CO", ["andina.example"])

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "templates": ("portalctl.commands.templates", "templates", N_("List, show, validate and render ticket templates.")),
     "auth": ("portalctl.commands.auth", "auth", N_("Sign in to portals and manage profiles.")),
     "me": ("portalctl.commands.me", "me", N_("Show or update your own profile.")),
+    "contacts": ("portalctl.commands.contacts", "contacts", N_("Your company's users, for its contact manager.")),
     "admin": ("portalctl.commands.admin", "admin", N_("Manage users, organisations, fields, articles, notices.")),
     "serve": ("portalctl.commands.serve", "serve", N_("Run the portal server for a team (needs the server extra).")),
     "init": ("portalctl.commands.init", "init", N_("Create the embedded portal on this machine.")),

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from portalctl.backends import open_backend
 from portalctl.config import Profile, Settings
-from portalctl.contract import NativeState, StatesAPI, portal_states
+from portalctl.contract import ContactsAPI, NativeState, PortalAccountsAPI, StatesAPI, portal_states
+from portalctl.errors import Unsupported
+from portalctl.i18n import _
 
 if TYPE_CHECKING:
     from portalctl.contract import AccountsAPI, ArticlesAPI, Backend, TicketsAPI
@@ -33,6 +35,28 @@ class Client:
     @property
     def accounts(self) -> AccountsAPI:
         return self.backend.accounts
+
+    @property
+    def portal_accounts(self) -> PortalAccountsAPI:
+        """Accounts as a portalctl portal keeps them (managers, countries, domains, photos, sign-up); a help desk
+        refuses, naming itself."""
+        accounts = self.backend.accounts
+        if not isinstance(accounts, PortalAccountsAPI):
+            raise self._unsupported(_("contact managers, countries, e-mail domains, photos and sign-up"))
+        return accounts
+
+    @property
+    def contacts(self) -> ContactsAPI:
+        """The organisation's contacts, for its contact manager."""
+        contacts = getattr(self.backend, "contacts", None)
+        if not isinstance(contacts, ContactsAPI):
+            raise self._unsupported(_("company contacts"))
+        return contacts
+
+    def _unsupported(self, what: str) -> Unsupported:
+        return Unsupported(_("profile {name!r} ({backend}) has no {what}").format(
+            name=self.profile.name, backend=self.profile.backend, what=what),
+                           hint=_("they belong to a portalctl portal: the embedded one or 'portalctl serve'"))
 
     def asked_pause(self) -> float | None:
         """Seconds the portal asked a poller to wait (Retry-After on its last answer), if it did: `tickets wait`

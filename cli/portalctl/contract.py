@@ -32,6 +32,7 @@ from portalctl.model import (
     FieldDef,
     Notice,
     Organization,
+    SignupSettings,
     Ticket,
     User,
     canonical_state,
@@ -354,7 +355,7 @@ class AccountsAPI(Protocol):
     def all_notices(self) -> builtins.list[Notice]: ...
 
     def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
-                   organization: str | None = None) -> Notice: ...
+                   organization: str | None = None, countries: Sequence[str] = ()) -> Notice: ...
 
     def end_notice(self, notice_id: int) -> Notice: ...
 
@@ -365,6 +366,46 @@ class Backend(Protocol):
     tickets: TicketsAPI
     articles: ArticlesAPI
     accounts: AccountsAPI
+
+
+@runtime_checkable
+class PortalAccountsAPI(Protocol):
+    """Accounts as only the portalctl portal (embedded or served) keeps them: contact managers, countries, e-mail
+    domains of organisations, profile photos, and the sign-up policy."""
+
+    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None,
+                 manager: bool = False, country: str | None = None) -> User: ...
+
+    def update_user(self, email: str, *, manager: bool | None = None, country: str | None = None) -> User: ...
+
+    def update_organization(self, name: str, *, country: str | None = None, add_domains: Sequence[str] = (),
+                            remove_domains: Sequence[str] = ()) -> Organization: ...
+
+    def set_photo(self, upload: Upload) -> User: ...
+
+    def photo(self, email: str) -> tuple[str, str, BinaryIO]:
+        """(content type, sha256, the open file) of a user's photo."""
+        ...
+
+    def signup_settings(self) -> SignupSettings: ...
+
+    def set_signup(self, *, policy: str | None = None, terms: str | None = None,
+                   terms_version: str | None = None) -> SignupSettings: ...
+
+
+@runtime_checkable
+class ContactsAPI(Protocol):
+    """An organisation's contacts, run by its contact manager (seeds 001, 004)."""
+
+    def list(self, *, inactive: bool = False) -> builtins.list[User]: ...
+
+    def add(self, *, email: str, name: str) -> User: ...
+
+    def deactivate(self, email: str) -> User: ...
+
+    def temporary_password(self, email: str) -> str: ...
+
+    def send_reset_link(self, email: str) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Demo data for `portalctl demo` and `portalctl init --demo`, written for this project.
 
-Three client companies (one with the import-form ticket fields of an import-documents portal), agents,
-departments of a hosting company, knowledge-base articles in Spanish and English, and tickets in every state.
+Three client companies (one with the import-form ticket fields of an import-documents portal, its own e-mail
+domain and a contact manager), agents, departments of a hosting company, knowledge-base articles in Spanish and
+English, and tickets in every state.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from portalctl.model import FieldDef
 DOMAIN = "demo.portalctl.test"
 AGENTS = [(f"lucia@{DOMAIN}", "Lucía Fernández"), (f"tomas@{DOMAIN}", "Tomás Herrera")]
 ORGS = [
-    # name, timezone, shared tickets, business hours
-    ("Importadora Andina", "America/Bogota", False, "mon-fri 08:00-17:00"),
-    ("Costa Azul Viajes", "America/Mexico_City", True, "mon-fri 09:00-18:00; sat 09:00-13:00"),
-    ("Hostal Norte", "Europe/Madrid", False, "mon-fri 09:00-18:00"),
+    # name, timezone, shared tickets, business hours, country, e-mail domains (sign-ups from them land there)
+    ("Importadora Andina", "America/Bogota", False, "mon-fri 08:00-17:00", "CO", ["andina.example"]),
+    ("Costa Azul Viajes", "America/Mexico_City", True, "mon-fri 09:00-18:00; sat 09:00-13:00", "MX", []),
+    ("Hostal Norte", "Europe/Madrid", False, "mon-fri 09:00-18:00", "ES", []),
 ]
+MANAGERS = ["marta@andina.example"]  # Importadora Andina's contact manager: `portalctl contacts`
 CUSTOMERS = [
     ("marta@andina.example", "Marta Quintero", "importadora-andina"),
     ("jorge@andina.example", "Jorge Salas", "importadora-andina"),
@@ -58,12 +60,13 @@ def load_demo(portal: Portal, *, admin: str) -> None:
     """Fill a new portal (whose first admin is `admin`) with the demo world."""
     boss = portal.session(admin)
     accounts = boss.accounts
-    for name, timezone, shared, hours in ORGS:
-        accounts.add_organization(name=name, timezone=timezone, shared_tickets=shared, business_hours=hours)
+    for name, timezone, shared, hours, country, domains in ORGS:
+        accounts.add_organization(name=name, timezone=timezone, shared_tickets=shared, business_hours=hours,
+                                  country=country, domains=domains)
     for email, name in AGENTS:
         accounts.add_user(email=email, name=name, role="agent")
     for email, name, org in CUSTOMERS:
-        accounts.add_user(email=email, name=name, organization=org)
+        accounts.add_user(email=email, name=name, organization=org, manager=email in MANAGERS)
     for name, description in DEPARTMENTS:
         accounts.add_department(name=name, description=description)
     for definition in FIELDS:

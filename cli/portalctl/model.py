@@ -163,6 +163,8 @@ class Organization(Record):
     business_hours: str
     resolution_hours: int
     users: int
+    country: str | None = None  # ISO 3166-1 alpha-2: its users' country unless they set their own
+    domains: list[str] = field(default_factory=list)  # e-mail domains whose sign-ups land here
 
 
 @dataclass
@@ -178,6 +180,9 @@ class User(Record):
     language: str | None
     timezone: str | None
     created_at: str
+    manager: bool = False  # a customer who runs their organisation's contacts (seeds 001, 004)
+    country: str | None = None  # ISO 3166-1 alpha-2; None: their organisation's
+    photo_sha256: str | None = None  # GET /api/v1/users/{email}/photo
 
 
 @dataclass
@@ -217,6 +222,19 @@ class Notice(Record):
     ends_at: str
     active: bool
     created_at: str
+    countries: list[str] = field(default_factory=list)  # targets, as organization is: users of any target see it
+
+
+SIGNUP_POLICIES = ("closed", "open", "domains")
+
+
+@dataclass
+class SignupSettings(Record):
+    """Who may register on the portal (engine.signup), and the terms they accept."""
+
+    policy: str  # closed, open or domains
+    terms_version: str | None
+    terms: str | None  # shown to the person registering before they accept it
 
 
 @dataclass

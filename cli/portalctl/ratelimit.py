@@ -6,13 +6,16 @@ Help desks say how much of their limit is left on every answer:
   `X-Rate-Limit` / `X-Rate-Limit-Remaining` (per minute);
 - Freshdesk: `X-RateLimit-Total`, `X-RateLimit-Remaining` (per minute);
 - HubSpot: `X-HubSpot-RateLimit-Max`, `X-HubSpot-RateLimit-Remaining`,
-  `X-HubSpot-RateLimit-Interval-Milliseconds` (the window's length).
+  `X-HubSpot-RateLimit-Interval-Milliseconds` (the window's length);
+- Jira Service Management: `X-RateLimit-Limit`, `X-RateLimit-Remaining` (Jira Cloud's "Rate limiting" page; its
+  request limits are per second, a window its connector names, since no header does).
 
 While more than `low` (a fifth) of the window's requests are left, nothing waits. Below that, the requests left are
 spread evenly over the time to the reset, so the last one lands as the window ends and the next window starts
 full; at none left, the next request waits for the reset. Without a reset time the window's length stands in (a
-minute unless the portal names it), which spaces requests at the limit's own sustained rate. A `ratelimit-reset`
-in whole seconds is read as "at most this long"; the pacer narrows it with every answer in the same window.
+minute unless the portal or its connector names it), which spaces requests at the limit's own sustained rate. A
+`ratelimit-reset` in whole seconds is read as "at most this long"; the pacer narrows it with every answer in the same
+window.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ DEFAULT_WINDOW = 60.0  # seconds: Zendesk and Freshdesk count per minute
 LOW = 0.2  # start spreading requests when less than this share of the window's limit is left
 
 # (limit, remaining, reset-in-seconds or None, window-in-seconds or None) header names, first match wins
-LIMIT_HEADERS = ("ratelimit-limit", "x-rate-limit", "x-ratelimit-total", "x-hubspot-ratelimit-max")
+LIMIT_HEADERS = ("ratelimit-limit", "x-rate-limit", "x-ratelimit-total", "x-hubspot-ratelimit-max",
+                 "x-ratelimit-limit")
 REMAINING_HEADERS = ("ratelimit-remaining", "x-rate-limit-remaining", "x-ratelimit-remaining",
                      "x-hubspot-ratelimit-remaining")
 
@@ -81,6 +85,7 @@ class Pacer:
         self._window_end: float | None = None  # the tightest estimate of the current window's end
         self._remaining: int | None = None
         self.waited = 0.0  # total seconds slept, for benchmarks and --debug
+        self.window: float | None = None  # the limit's window where no header says it (a connector knows it)
 
     def wait(self) -> None:
         """Sleep until the next request may go (and reserve that slot)."""
@@ -112,7 +117,7 @@ class Pacer:
                 # No reset time: space requests at the limit's sustained rate (limit per window); past the
                 # limit, the 429's Retry-After says how long to wait.
                 self._window_end = None
-                left = (budget.window or DEFAULT_WINDOW) * (budget.remaining + 1) / budget.limit
+                left = (budget.window or self.window or DEFAULT_WINDOW) * (budget.remaining + 1) / budget.limit
             self._remaining = budget.remaining
             if budget.remaining >= budget.limit * self.low:
                 self._not_before = now

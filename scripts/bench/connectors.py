@@ -4,10 +4,16 @@
     python scripts/bench/connectors.py --zendesk-incremental [--tickets 50000] [--limit 10] [--window 6]
     python scripts/bench/connectors.py --case hubspot-search [--tickets 10000]
     python scripts/bench/connectors.py --case freshdesk-export [--tickets 40000]
+    python scripts/bench/connectors.py --case jsm-export [--tickets 10000] [--limit 10] [--window 1]
 
 hubspot-search: a listing through HubSpot's search API (a priority filter), whose simulator answers with no
 X-HubSpot-RateLimit-* headers and refuses a sixth search in one second with 429, as "CRM API | Search" documents.
 Budget: every ticket once, at most 2 answers of 429.
+
+jsm-export: `export tickets` of a Jira Service Management customer's requests (50 a page, JSM's default `limit`)
+against the simulator's rate limit (tests/connectors/sim_jsm.py): --limit requests per --window seconds (Jira Cloud's
+request limits are per second), X-RateLimit-Limit / -Remaining on every answer, 429 with Retry-After past it. The
+profile names the window (rate_window), which no Jira header says. Budget: as for Zendesk below.
 
 freshdesk-export: an export past List Tickets' 300-page cap (40,000 tickets are 400 pages of 100), which the
 simulator refuses with a 400. Budget: completes with every ticket exactly once.
@@ -46,7 +52,8 @@ MAX_429 = 2
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=("zendesk", "hubspot-search", "freshdesk-export"), default="zendesk")
+    parser.add_argument("--case", choices=("zendesk", "hubspot-search", "freshdesk-export", "jsm-export"),
+                        default="zendesk")
     parser.add_argument("--tickets", type=int, default=None, help="10,000 (40,000 for freshdesk-export)")
     parser.add_argument("--limit", type=int, default=30, help="requests allowed per window")
     parser.add_argument("--window", type=float, default=10.0, help="the window's length in seconds")
@@ -68,6 +75,9 @@ def main() -> int:
             return hubspot_search(args.tickets)
         if args.case == "freshdesk-export":
             return freshdesk_export(args.tickets)
+        if args.case == "jsm-export":
+            return jsm_export(args.tickets, 10 if args.limit == 30 else args.limit,
+                              1.0 if args.window == 10.0 else args.window)
 
         from portalctl.client import Client
         from portalctl.config import Profile
@@ -190,6 +200,47 @@ def hubspot_search(tickets: int) -> int:
     print(f"searches              {searches} ({searches / elapsed:.2f}/s; HubSpot's limit {SEARCH_PER_SECOND}/s)")
     print(f"429 answers           {sim.search_429s} (budget <= {MAX_429})")
     print(f"elapsed               {elapsed:.1f} s")
+    print("ok" if ok else "OVER BUDGET")
+    return 0 if ok else 1
+
+
+def jsm_export(tickets: int, limit: int, window: float) -> int:
+    """`portalctl export tickets` as a JSM customer, against the simulator's per-second limit."""
+    from click.testing import CliRunner
+
+    from portalctl.cli import root as cli
+    from portalctl.config import Profile, UserConfig
+    from portalctl.secrets import SecretStore
+    from tests.connectors.sim_jsm import CUSTOMER, TOKEN, JsmSim
+
+    sim = JsmSim(limit=limit, window=window, judge=False)  # the judge's checks belong to the tests, not to speed
+    sim.bulk_requests(tickets)
+    os.environ["PORTALCTL_PROFILE"] = "bench"
+    UserConfig().put(Profile(name="bench", backend="jsm", url=sim.url, user=CUSTOMER,
+                             options={"rate_window": str(window)}))
+    SecretStore().set("bench", TOKEN)
+    out = Path(os.environ["PORTALCTL_HOME"]) / "requests.csv"
+    with sim.serving():
+        sim.hits = sim.count_429 = 0
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, ["export", "tickets", "-o", str(out), "--status", "all"])
+        elapsed = time.monotonic() - started
+    if result.exit_code != 0:
+        print(result.output)
+        return 1
+    with out.open(newline="", encoding="utf-8") as handle:
+        ids = [row["id"] for row in csv.DictReader(handle)]
+    served = sim.hits - sim.count_429
+    ceiling = limit / window
+    rate = (served - 1) / elapsed if served > 1 else 0.0  # n requests at the ceiling take n - 1 intervals
+    share = rate / ceiling
+    ok = len(ids) == len(set(ids)) == tickets and share >= MIN_SHARE and sim.count_429 <= MAX_429
+    print(f"requests exported     {len(set(ids))} of {tickets}")
+    print(f"requests (served)     {served}")
+    print(f"429 answers           {sim.count_429} (budget <= {MAX_429})")
+    print(f"elapsed               {elapsed:.1f} s")
+    print(f"ceiling               {ceiling:.2f} requests/s ({limit} per {window:g} s)")
+    print(f"achieved              {rate:.2f} requests/s = {share:.0%} of the ceiling (budget >= {MIN_SHARE:.0%})")
     print("ok" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

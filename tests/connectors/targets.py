@@ -1,5 +1,5 @@
-"""The five help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk and
-the Zendesk, Freshdesk, HubSpot and WHMCS simulators.
+"""The help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk and the
+Zendesk, Freshdesk, HubSpot, WHMCS and Jira Service Management simulators.
 
 A simulator's context manager starts it and yields its `Setup`; `make_target` turns that into a `Target`: a
 portalctl.client.Client acting through a saved profile, the CLI acting through the same profile, and what differs
@@ -19,10 +19,10 @@ from click.testing import Result
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
-from tests.connectors import sim_freshdesk, sim_hubspot, sim_whmcs
+from tests.connectors import sim_freshdesk, sim_hubspot, sim_jsm, sim_whmcs
 from tests.connectors.sim_zendesk import ZendeskSim
 
-KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs")
+KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs", "jsm")
 PROFILE = "shared"
 TEAM = "team"
 PAGE_SIZE = "2"  # three tickets span two pages on every platform
@@ -108,7 +108,21 @@ def whmcs() -> Iterator[Setup]:
         sim.stop()
 
 
-SIMULATORS = {"zendesk": zendesk, "freshdesk": freshdesk, "hubspot": hubspot, "whmcs": whmcs}
+@contextlib.contextmanager
+def jsm() -> Iterator[Setup]:
+    """A JSM site whose every exchange is judged against Atlassian's OpenAPI facts: a mismatch fails the test."""
+    sim = sim_jsm.JsmSim()
+    sim.add_article(501, "Cómo renovar el dominio", "<p>Pasos para renovar el dominio .co</p>")
+    with sim.serving():
+        yield Setup("Jira Service Management", sim.url, sim_jsm.TOKEN, sim_jsm.CUSTOMER,
+                    {"field_user_code": "customfield_10050", "type.incident": "Reportar un incidente"},
+                    ("user_code", "0042"), "renovar dominio",
+                    Team(sim_jsm.AGENT, sim_jsm.TOKEN, {"role": "agent"}))
+    assert not sim.problems, "the JSM simulator's exchanges break Atlassian's OpenAPI document:\n" + "\n".join(
+        sim.problems)
+
+
+SIMULATORS = {"zendesk": zendesk, "freshdesk": freshdesk, "hubspot": hubspot, "whmcs": whmcs, "jsm": jsm}
 
 
 def make_target(kind: str, setup: Setup, cli: Callable[..., Result], word: str, folder: Path) -> Target:

@@ -1,8 +1,8 @@
 """One contract for every connector: the README's capability table, run on each help desk through portalctl.client.
 
-For every platform (a real django-helpdesk and the Zendesk, Freshdesk, HubSpot and WHMCS simulators) and every row of
-the table in README.md ("Help desks you already have"), a `yes` is done and its effect checked as a user would see
-it, and a `no` must raise Unsupported naming the platform (or, for reopening a final state, a state conflict that
+For every platform (a real django-helpdesk and the Zendesk, Freshdesk, HubSpot, WHMCS and JSM simulators) and every
+row of the table in README.md ("Help desks you already have"), a `yes` is done and its effect checked as a user would
+see it, and a `no` must raise Unsupported naming the platform (or, for reopening a final state, a state conflict that
 offers the follow-up). Platform specifics (request shapes, paging styles, 429s, error bodies) stay in the
 per-connector test files.
 """
@@ -295,9 +295,9 @@ def team_list(target: Target, supported: bool) -> None:
 def team_work(target: Target, supported: bool) -> None:
     """An internal note and a priority change by the team (what a customer sees of a note: test_zendesk_agent.py)."""
     made = new_ticket(target, "team work", priority="low")
-    team = target.team.tickets
     if not supported:
-        return refused(target, lambda: team.reply(made.id, body="psst", internal=True))
+        return refused(target, lambda: target.team.tickets.reply(made.id, body="psst", internal=True))
+    team = target.team.tickets
     noted = team.reply(made.id, body="Revisar con contabilidad", internal=True)
     assert [(c.body, c.internal) for c in noted.comments or []][-1] == ("Revisar con contabilidad", True)
     assert team.update(made.id, TicketChanges(priority="high")).priority == "high"
@@ -316,8 +316,11 @@ def team_incremental(target: Target, supported: bool) -> None:
         with out.open(newline="", encoding="utf-8") as handle:
             return {int(row["id"]) for row in csv.DictReader(handle)}
 
-    if not supported:
-        return refused(target, lambda: run(first_file))
+    if not supported:  # the command fails naming the platform, and writes nothing
+        result = target.team_run("export", "tickets", "-o", str(first_file), "--incremental", str(state))
+        assert result.exit_code == ExitCode.ERROR and target.platform in result.stderr
+        assert not first_file.exists() and not state.exists()
+        return
     assert run(first_file) == {old.id}
     new = new_ticket(target, "after")
     second = run(second_file)

@@ -19,10 +19,10 @@ import requests
 from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.model import FieldDef
-from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO
+from tests.conftest import ADMIN, AGENT, ANA, BOB, CARLA, DIEGO, MARIO
 from tests.stores import Store
 
-PEOPLE = (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO)
+PEOPLE = (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO, MARIO)
 BULK_ARTICLES = 130  # more than one page of GET /articles (the backend asks for 100 at a time)
 
 
@@ -53,6 +53,7 @@ def seed_portal(store: Store) -> None:
         accounts.add_user(email=BOB, name="Bob Acme", organization="acme")
         accounts.add_user(email=CARLA, name="Carla Globex", organization="globex")
         accounts.add_user(email=DIEGO, name="Diego Globex", organization="globex")
+        accounts.add_user(email=MARIO, name="Mario Acme", organization="acme", manager=True)
         accounts.add_department(name="Soporte Web", description="WordPress, Joomla, diseño")
         accounts.add_department(name="Soporte Administrativo", description="Facturas, contratos")
         accounts.add_field(FieldDef(

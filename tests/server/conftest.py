@@ -33,6 +33,8 @@ ANA = "ana@acme.test"  # Acme: each customer sees only their own tickets
 BOB = "bob@acme.test"
 CARLA = "carla@globex.test"  # Globex: shares tickets within the organisation
 DIEGO = "diego@globex.test"
+MARIO = "mario@acme.test"  # Acme's contact manager: runs its contacts and sees its tickets
+PEOPLE = (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO, MARIO)
 PASSWORD = "correct horse battery"
 PDF = sample_pdf()
 TIMEOUT = 15  # seconds for any one HTTP call
@@ -164,8 +166,9 @@ def seed_people(portal: Portal) -> None:
     accounts.add_user(email=AGENT, name="Alex Agent", role="agent")
     for email, org in ((ANA, "acme"), (BOB, "acme"), (CARLA, "globex"), (DIEGO, "globex")):
         accounts.add_user(email=email, name=email.split("@")[0].title(), organization=org)
+    accounts.add_user(email=MARIO, name="Mario", organization="acme", manager=True)
     accounts.add_department(name="Soporte Web", description="WordPress, Joomla")
-    for email in (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO):
+    for email in PEOPLE:
         set_password(portal, email)
 
 
@@ -233,7 +236,7 @@ def seed(seeded: tuple[Store, Seed]) -> Seed:
 def tokens(server: Server) -> dict[str, str]:
     """One token per seeded user, through the real login."""
     result = {}
-    for email in (ADMIN, AGENT, ANA, BOB, CARLA, DIEGO):
+    for email in PEOPLE:
         response = requests.post(server.api + "/auth/login", json={"email": email, "password": PASSWORD},
                                  timeout=TIMEOUT)
         assert response.status_code == 201, response.text

@@ -65,7 +65,12 @@ def test_the_openapi_document_describes_the_versioned_api(tmp_path: Path) -> Non
                          ("/api/v1/export/tickets", "get"), ("/api/v1/articles/search", "get"),
                          ("/api/v1/notices", "get"), ("/api/v1/admin/notices", "post"),
                          ("/api/v1/admin/notices", "get"), ("/api/v1/admin/notices/{notice_id}/end", "post"),
-                         ("/api/v1/articles/{article_id}/related", "get")):
+                         ("/api/v1/articles/{article_id}/related", "get"), ("/api/v1/auth/register", "post"),
+                         ("/api/v1/auth/verify", "post"), ("/api/v1/auth/signup", "get"),
+                         ("/api/v1/admin/signup", "post"), ("/api/v1/contacts", "get"), ("/api/v1/contacts", "post"),
+                         ("/api/v1/contacts/{email}/reset-link", "post"), ("/api/v1/me/photo", "post"),
+                         ("/api/v1/users/{email}/photo", "get"), ("/api/v1/users/{email}", "patch"),
+                         ("/api/v1/organizations/{name}", "patch")):
         assert method in paths[path], path
     create = paths["/api/v1/tickets"]["post"]
     assert {"200", "201", "401", "422"} <= set(create["responses"])

@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "freshdesk": "portalctl.backends.freshdesk",
     "hubspot": "portalctl.backends.hubspot",
     "whmcs": "portalctl.backends.whmcs",
+    "jsm": "portalctl.backends.jsm",
 }
 
 

@@ -124,7 +124,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         if unknown:
             raise InvalidInput(_("{platform} has no custom field {map}").format(
                 platform=PLATFORM, map=', '.join(map(repr, unknown))),
-                               hint=_("its custom fields: {value}").format(value=', '.join(sorted(known)) or 'none'))
+                               hint=_("its custom fields: {value}").format(value=', '.join(sorted(known)) or _('none')))
         return {hm.CUSTOM + key: value for key, value in values.items()}
 
     def _follow_up(self, ticket_id: int, *, comment: str = "", public: bool = True, status: int | None = None,

@@ -64,7 +64,7 @@ class NoNotices:
         self._refuse(N_("portalctl cannot read portal notices on {platform}"))
 
     def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
-                   organization: str | None = None) -> Notice:
+                   organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
         self._refuse(N_("portalctl cannot publish portal notices on {platform}"))
 
     def end_notice(self, notice_id: int) -> Notice:

@@ -44,6 +44,7 @@ from portalctl.model import (
     Notice,
     Organization,
     Record,
+    SignupSettings,
     Ticket,
     User,
 )
@@ -427,9 +428,9 @@ class ServerAccounts:
         return [record(Notice, n) for n in self.api.items("/admin/notices")]
 
     def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
-                   organization: str | None = None) -> Notice:
+                   organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
         payload = given({"title": title, "body": body, "severity": severity, "starts": starts, "ends": ends,
-                         "organization": organization})
+                         "organization": organization, "countries": list(countries) or None})
         return record(Notice, self.api.json("POST", "/admin/notices", json=payload))
 
     def end_notice(self, notice_id: int) -> Notice:
@@ -451,10 +452,38 @@ class ServerAccounts:
         return [record(User, u) for u in self.api.items("/users", params)]
 
     def add_user(
-        self, *, email: str, name: str, role: str = "customer", organization: str | None = None
+        self, *, email: str, name: str, role: str = "customer", organization: str | None = None,
+        manager: bool = False, country: str | None = None,
     ) -> User:
-        body = given({"email": email, "name": name, "role": role, "organization": organization})
+        body = given({"email": email, "name": name, "role": role, "organization": organization,
+                      "manager": manager or None, "country": country})
         return record(User, self.api.json("POST", "/users", json=body))
+
+    def update_user(self, email: str, *, manager: bool | None = None, country: str | None = None) -> User:
+        body = given({"manager": manager, "country": country})
+        return record(User, self.api.json("PATCH", f"/users/{segment(email)}", json=body))
+
+    def update_organization(self, name: str, *, country: str | None = None, add_domains: Sequence[str] = (),
+                            remove_domains: Sequence[str] = ()) -> Organization:
+        body = given({"country": country, "add_domains": list(add_domains), "remove_domains": list(remove_domains)})
+        return record(Organization, self.api.json("PATCH", f"/organizations/{segment(name)}", json=body))
+
+    def set_photo(self, upload: Upload) -> User:
+        """Uploaded as an attachment is (POST /uploads: streamed, checked on arrival), then made the photo."""
+        return record(User, self.api.json("POST", "/me/photo", json={"upload": self.api.upload(upload)}))
+
+    def photo(self, email: str) -> tuple[str, str, BinaryIO]:
+        response = self.api.request("GET", f"/users/{segment(email)}/photo")
+        sha = response.headers.get("ETag", "").strip('"')
+        return response.headers.get("Content-Type", "application/octet-stream"), sha, io.BytesIO(response.content)
+
+    def signup_settings(self) -> SignupSettings:
+        return record(SignupSettings, self.api.json("GET", "/admin/signup"))
+
+    def set_signup(self, *, policy: str | None = None, terms: str | None = None,
+                   terms_version: str | None = None) -> SignupSettings:
+        body = given({"policy": policy, "terms": terms, "terms_version": terms_version})
+        return record(SignupSettings, self.api.json("POST", "/admin/signup", json=body))
 
     def set_active(self, email: str, active: bool) -> User:
         action = "reactivate" if active else "deactivate"
@@ -483,6 +512,28 @@ class ServerAccounts:
         return record(FieldDef, self.api.json("POST", "/fields", json=definition.to_dict()))
 
 
+class ServerContacts:
+    """The organisation's contacts, for its contact manager."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    def list(self, *, inactive: bool = False) -> builtins.list[User]:
+        return [record(User, u) for u in self.api.items("/contacts", {"inactive": "true" if inactive else None})]
+
+    def add(self, *, email: str, name: str) -> User:
+        return record(User, self.api.json("POST", "/contacts", json={"email": email, "name": name}))
+
+    def deactivate(self, email: str) -> User:
+        return record(User, self.api.json("POST", f"/contacts/{segment(email)}/deactivate"))
+
+    def temporary_password(self, email: str) -> str:
+        return str(self.api.json("POST", f"/contacts/{segment(email)}/temporary-password")["password"])
+
+    def send_reset_link(self, email: str) -> None:
+        self.api.json("POST", f"/contacts/{segment(email)}/reset-link")
+
+
 class ServerTokens:
     """The signed-in user's API tokens (a server-only namespace: the embedded portal has no tokens)."""
 
@@ -509,6 +560,7 @@ class ServerBackend:
         self.tickets = ServerTickets(api)
         self.articles = ServerArticles(api)
         self.accounts = ServerAccounts(api)
+        self.contacts = ServerContacts(api)
         self.tokens = ServerTokens(api)
 
 def connect(profile: Profile, token: str | None) -> ServerBackend:
@@ -544,4 +596,24 @@ def login(backend: ServerBackend, *, email: str, password: str, token_name: str,
     session.policy = dataclasses.replace(session.policy, retry_after_max=0.0)
     body = given({"email": email, "password": password, "token_name": token_name, "new_password": new_password})
     result: dict[str, Any] = backend.api.json("POST", "/auth/login", json=body)
+    return result
+
+
+def signup_settings(backend: ServerBackend) -> SignupSettings:
+    """GET /auth/signup: the policy and the terms a registration accepts (no sign-in needed)."""
+    return record(SignupSettings, backend.api.json("GET", "/auth/signup"))
+
+
+def register(backend: ServerBackend, *, email: str, password: str, terms_version: str, name: str | None) -> None:
+    """POST /auth/register: the same answer whether or not the address has an account; a throttled registration
+    is not slept on (a person is waiting), so the error says how long to wait."""
+    session = backend.api.session
+    session.policy = dataclasses.replace(session.policy, retry_after_max=0.0)
+    body = given({"email": email, "password": password, "accept_terms": terms_version, "name": name})
+    backend.api.json("POST", "/auth/register", json=body)
+
+
+def verify(backend: ServerBackend, token: str) -> dict[str, Any]:
+    """POST /auth/verify: the account of a registration is made; its e-mail and organisation."""
+    result: dict[str, Any] = backend.api.json("POST", "/auth/verify", json={"token": token})
     return result

@@ -1,4 +1,5 @@
-"""`portalctl admin`: users, organisations, departments, custom fields, knowledge-base articles and notices."""
+"""`portalctl admin`: users, organisations, departments, custom fields, knowledge-base articles, notices and the
+sign-up policy."""
 
 from __future__ import annotations
 
@@ -7,19 +8,22 @@ import click
 from portalctl.commands.admin_articles import articles as admin_articles
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
 from portalctl.commands.notices import admin_notices
+from portalctl.commands.signup import admin_signup
 from portalctl.i18n import _
 from portalctl.labels import label
 from portalctl.model import FIELD_TYPES, ROLES, FieldDef
 
-USER_COLUMNS = ("email", "name", "role", "organization", "active")
-ORG_COLUMNS = ("slug", "name", "shared_tickets", "timezone", "business_hours", "resolution_hours", "users")
+USER_COLUMNS = ("email", "name", "role", "organization", "manager", "active")
+ORG_COLUMNS = ("slug", "name", "shared_tickets", "timezone", "business_hours", "resolution_hours", "country",
+               "domains", "users")
 DEPARTMENT_COLUMNS = ("slug", "name", "description")
 FIELD_COLUMNS = ("key", "label", "type", "required", "choices", "pattern", "customer_editable", "department")
 
 
 @click.group()
 def admin() -> None:
-    """Manage users, organisations, departments, custom fields, articles and notices (admins; agents may list).
+    """Manage users, organisations, departments, custom fields, articles, notices and sign-up (admins; agents may
+    list).
 
     \b
     Examples:
@@ -57,17 +61,46 @@ def users_list(role: str | None, org: str | None, inactive: bool, limit: int, al
 @click.option("--name", help="Full name (default: the e-mail).")
 @click.option("--role", type=click.Choice(ROLES), default="customer", show_default=True)
 @click.option("--org", metavar="NAME", help="The client company they belong to.")
+@click.option("--manager", is_flag=True,
+              help="Their organisation's contact manager: adds and deactivates its users ('portalctl contacts').")
+@click.option("--country", metavar="CC", help="ISO country code, e.g. CO (default: their organisation's).")
 @output_options(USER_COLUMNS)
-def users_add(email: str, name: str | None, role: str, org: str | None, output: Output) -> None:
+def users_add(email: str, name: str | None, role: str, org: str | None, manager: bool, country: str | None,
+              output: Output) -> None:
     """Give someone access to the portal.
 
     \b
-    Example:
+    Examples:
       portalctl admin users add bob@acme.example --name "Bob Stone" --org acme
+      portalctl admin users add marta@andina.example --org importadora-andina --manager
     """
-    user = app().client.accounts.add_user(email=email, name=name or email, role=role, organization=org)
-    message(_("Added {role} {email}.").format(role=label("role", user.role), email=user.email))
+    client = app().client
+    if manager or country:
+        user = client.portal_accounts.add_user(email=email, name=name or email, role=role, organization=org,
+                                               manager=manager, country=country)
+    else:
+        user = client.accounts.add_user(email=email, name=name or email, role=role, organization=org)
+    added = _("Added {role} (contact manager) {email}.") if user.manager else _("Added {role} {email}.")
+    message(added.format(role=label("role", user.role), email=user.email))
     output.one(user)
+
+
+@users.command("update")
+@click.argument("email")
+@click.option("--manager/--no-manager", default=None,
+              help="Make a customer their organisation's contact manager, or no longer.")
+@click.option("--country", metavar="CC", help='ISO country code, e.g. CO ("" clears it).')
+@output_options(USER_COLUMNS)
+def users_update(email: str, manager: bool | None, country: str | None, output: Output) -> None:
+    """Change a user's contact-manager flag or country.
+
+    \b
+    Example:
+      portalctl admin users update marta@andina.example --manager --country CO
+    """
+    if manager is None and country is None:
+        raise click.UsageError(_("pass --manager, --no-manager or --country"))
+    output.one(app().client.portal_accounts.update_user(email, manager=manager, country=country))
 
 
 @users.command("deactivate")
@@ -139,21 +172,52 @@ def orgs_list(output: Output) -> None:
 @click.option("--business-hours", metavar="SPEC", help='Working hours, e.g. "mon-fri 08:00-17:00; sat 09:00-12:00".')
 @click.option("--holiday", "holidays", multiple=True, metavar="YYYY-MM-DD", help="A day off (repeatable).")
 @click.option("--resolution-hours", type=POSITIVE, help="Business hours to resolve (default 24).")
+@click.option("--country", metavar="CC", help="ISO country code, e.g. CO: its users' country for notices.")
+@click.option("--domain", "domains", multiple=True, metavar="DOMAIN",
+              help="An e-mail domain whose sign-ups land here, e.g. andina.example (repeatable).")
 @output_options(ORG_COLUMNS)
 def orgs_add(name: str, shared_tickets: bool, timezone: str | None, business_hours: str | None,
-             holidays: tuple[str, ...], resolution_hours: int | None, output: Output) -> None:
+             holidays: tuple[str, ...], resolution_hours: int | None, country: str | None,
+             domains: tuple[str, ...], output: Output) -> None:
     """Add a client company with its business calendar.
 
     \b
-    Example:
+    Examples:
       portalctl admin orgs add "Acme Logistics" --timezone Europe/Madrid --business-hours "mon-fri 08:00-16:00"
+      portalctl admin orgs add "Importadora Andina" --domain andina.example --country CO
     """
-    org = app().client.accounts.add_organization(
-        name=name, shared_tickets=shared_tickets, timezone=timezone, business_hours=business_hours,
-        holidays=list(holidays), resolution_hours=resolution_hours,
-    )
+    options = {"shared_tickets": shared_tickets, "timezone": timezone, "business_hours": business_hours,
+               "holidays": list(holidays), "resolution_hours": resolution_hours}
+    client = app().client
+    if country or domains:  # a portalctl portal's own: a help desk refuses them by name
+        accounts = client.portal_accounts
+        options.update(country=country, domains=list(domains))
+    else:
+        accounts = client.accounts
+    org = accounts.add_organization(name=name, **options)
     message(_("Added organisation {slug}.").format(slug=org.slug))
     output.one(org)
+
+
+@orgs.command("update")
+@click.argument("name")
+@click.option("--country", metavar="CC", help='ISO country code, e.g. CO ("" clears it).')
+@click.option("--domain", "add_domains", multiple=True, metavar="DOMAIN",
+              help="Map an e-mail domain to it: sign-ups from it land here (repeatable).")
+@click.option("--remove-domain", "remove_domains", multiple=True, metavar="DOMAIN", help="Unmap a domain.")
+@output_options(ORG_COLUMNS)
+def orgs_update(name: str, country: str | None, add_domains: tuple[str, ...], remove_domains: tuple[str, ...],
+                output: Output) -> None:
+    """Change an organisation's country or e-mail domains.
+
+    \b
+    Example:
+      portalctl admin orgs update importadora-andina --domain andina.example --country CO
+    """
+    if country is None and not add_domains and not remove_domains:
+        raise click.UsageError(_("pass --country, --domain or --remove-domain"))
+    output.one(app().client.portal_accounts.update_organization(
+        name, country=country, add_domains=add_domains, remove_domains=remove_domains))
 
 
 # --- departments
@@ -239,3 +303,4 @@ def fields_add(key: str, label: str | None, type_: str, required: bool, choices:
 
 admin.add_command(admin_articles)
 admin.add_command(admin_notices)
+admin.add_command(admin_signup)

@@ -11,6 +11,7 @@ from portalctl.backends import KINDS
 from portalctl.commands import complete
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
+from portalctl.commands.signup import register, verify
 from portalctl.config import Profile, Settings, UserConfig
 from portalctl.errors import PermissionDenied
 from portalctl.i18n import _
@@ -34,6 +35,7 @@ def auth() -> None:
       portalctl auth login --name agent --user agent@example.com
       portalctl auth switch agent
       portalctl -p customer tickets list
+      portalctl auth register --url https://help.example.com --email marta@andina.example
     """
 
 
@@ -305,3 +307,7 @@ def revoke_token(token_id: str, yes: bool) -> None:
     app().confirm(_("Revoke token {token_id}? Anything using it stops working.").format(token_id=token_id), yes)
     server_tokens().revoke(token_id)
     message(_("Revoked token {token_id}.").format(token_id=token_id))
+
+
+auth.add_command(register)
+auth.add_command(verify)

@@ -26,6 +26,10 @@ HINTS: dict[tuple[type[PortalError], str], str | Callable[[str], str]] = {
     (PermissionDenied, "user"): N_("an admin can run 'admin users reactivate'"),
     (StateConflict, "ticket"): lambda ticket_id: follow_up_hint(int(ticket_id)),
     (StateConflict, "article"): N_("change it with 'portalctl admin articles edit {value}'"),
+    (NotFound, "contact"): N_("see 'portalctl contacts list'"),
+    (PortalError, "reset_link"): N_("set a temporary password instead: portalctl contacts reset EMAIL --temporary"),
+    (InvalidInput, "verification"): N_("register again for a new link: portalctl auth register --url URL --email "
+                                       "EMAIL"),
     (PortalError, "portal"): N_("run 'portalctl init' to create one (or 'portalctl demo' for a guided tour)"),
 }
 

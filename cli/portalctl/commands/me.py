@@ -1,13 +1,16 @@
-"""`portalctl me`: your own profile on the portal (seed 002: language and timezone)."""
+"""`portalctl me`: your own profile on the portal (seed 002: language, timezone, photo)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from portalctl.commands.context import Output, app, output_options
+from portalctl.commands.context import Output, app, message, output_options
 from portalctl.i18n import _
 
-ME_COLUMNS = ("email", "name", "role", "organization", "title", "phone", "language", "timezone")
+ME_COLUMNS = ("email", "name", "role", "organization", "manager", "title", "phone", "language", "timezone",
+              "country")
 
 
 @click.group(invoke_without_command=True)
@@ -20,6 +23,7 @@ def me(ctx: click.Context, output: Output) -> None:
     Examples:
       portalctl me
       portalctl me update --language es --timezone America/Bogota
+      portalctl me update --photo foto.jpg
     """
     if ctx.invoked_subcommand is None:
         output.one(app().client.accounts.me())
@@ -31,20 +35,57 @@ def me(ctx: click.Context, output: Output) -> None:
 @click.option("--phone")
 @click.option("--language", help="Preferred language, e.g. es or en.")
 @click.option("--timezone", help="IANA timezone, e.g. Europe/Madrid.")
+@click.option("--country", metavar="CC", help='ISO country code, e.g. CO ("" for your organisation\'s).')
+@click.option("--photo", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="Your photo: PNG, JPEG or WebP (checked by content), at most 5 MB.")
 @output_options(ME_COLUMNS)
-def update(output: Output, **changes: str | None) -> None:
-    """Change your name, title, phone, language or timezone.
+def update(output: Output, photo: Path | None, **changes: str | None) -> None:
+    """Change your name, title, phone, language, timezone or country; or your photo (on its own).
+
+    \b
+    Examples:
+      portalctl me update --title "Jefe de compras" --phone "+57 300 000 0000"
+      portalctl me update --photo foto.webp
+    """
+    given = {key: value for key, value in changes.items() if value is not None}
+    if not given and photo is None:
+        raise click.UsageError(_("pass at least one of --name, --title, --phone, --language, --timezone, --country, "
+                                 "--photo"))
+    client = app().client
+    if photo is None:
+        output.one(client.accounts.update_me(**given))
+        if "language" in given:
+            remember_language(given["language"])
+        return
+    if given:  # two requests could half succeed; one at a time, a refusal changes nothing
+        raise click.UsageError(_("--photo goes on its own: change the photo, then the rest"))
+    from portalctl.contract import Upload
+
+    user = client.portal_accounts.set_photo(Upload(photo.name, photo))
+    message(_("Your photo is {name} (sha256 {photo_sha256}…).").format(
+        name=photo.name, photo_sha256=user.photo_sha256[:12]))
+    output.one(user)
+
+
+@me.command()
+@click.argument("email", required=False)
+@click.option("-O", "--output-file", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Where to write it.")
+def photo(email: str | None, target: Path) -> None:
+    """Save your photo, or that of someone you may see (a colleague, your support team).
 
     \b
     Example:
-      portalctl me update --title "Jefe de compras" --phone "+57 300 000 0000"
+      portalctl me photo ana@andina.example -O ana.jpg
     """
-    given = {key: value for key, value in changes.items() if value is not None}
-    if not given:
-        raise click.UsageError(_("pass at least one of --name, --title, --phone, --language, --timezone"))
-    output.one(app().client.accounts.update_me(**given))
-    if "language" in given:
-        remember_language(given["language"])
+    from portalctl.output.atomic import atomic_paths
+
+    client = app().client
+    content_type, sha, handle = client.portal_accounts.photo(email or client.accounts.me().email)
+    with handle, atomic_paths([target]) as [temp]:
+        size = temp.write_bytes(handle.read())
+    message(_("Saved {target}: {content_type}, {size:,} bytes, sha256 {sha}…").format(
+        target=target, content_type=content_type, size=size, sha=sha[:12]))
 
 
 def remember_language(language: str) -> None:

@@ -17,7 +17,7 @@ from portalctl.model import NOTICE_SEVERITIES, Notice
 from portalctl.safetext import cell, visible
 
 NOTICE_COLUMNS = ("id", "severity", "title", "organization", "starts_at", "ends_at")
-ADMIN_COLUMNS = ("id", "severity", "title", "organization", "starts_at", "ends_at", "active")
+ADMIN_COLUMNS = ("id", "severity", "title", "organization", "countries", "starts_at", "ends_at", "active")
 BANNER_COLOUR = {"outage": "red", "warning": "yellow", "info": None}
 
 
@@ -88,21 +88,24 @@ def admin_notices() -> None:
 @click.option("--starts", type=When(ahead=True), help="When it starts showing: a date-time, a date, or 2h from now"
                                                       " (default: now).")
 @click.option("--ends", type=When(ahead=True), help="When it stops showing: a date-time, a date, or 2h from now.")
-@click.option("--org", metavar="SLUG", help="Only this organisation's users see it (default: everyone).")
+@click.option("--org", metavar="SLUG", help="For this organisation's users (default: everyone).")
+@click.option("--country", "countries", multiple=True, metavar="CC",
+              help="For the users in this country, e.g. CO (repeatable; with --org: the users of either).")
 @output_options(ADMIN_COLUMNS)
 def notices_add(title: str | None, body: str | None, body_file: IO[str] | None, severity: str, starts: str | None,
-                ends: str | None, org: str | None, output: Output) -> None:
-    """Publish a notice for a time window, to everyone or to one organisation.
+                ends: str | None, org: str | None, countries: tuple[str, ...], output: Output) -> None:
+    """Publish a notice for a time window, to everyone, or to one organisation and/or some countries.
 
     \b
-    Example:
-      portalctl admin notices add --title "Corte DIAN" --severity outage --ends 4h --org acme
+    Examples:
+      portalctl admin notices add --title "Corte DIAN" --severity outage --ends 4h --country CO
+      portalctl admin notices add --title "Mantenimiento" --ends 2h --org acme
     """
     ctx = app()
     title = ctx.require(title, "--title", _("Title"))
     ends = ctx.require(ends, "--ends", _("Ends (e.g. 2025-06-01T23:00Z or 4h)"), type=When(ahead=True))
     notice = ctx.client.accounts.add_notice(title=title, body=body_text(body, body_file) or "", severity=severity,
-                                            starts=starts, ends=ends, organization=org)
+                                            starts=starts, ends=ends, organization=org, countries=countries)
     message(_("Published notice #{id}: {title} ({starts_at} to {ends_at})").format(
         id=notice.id, title=notice.title, starts_at=notice.starts_at, ends_at=notice.ends_at))
     report(output, notice)

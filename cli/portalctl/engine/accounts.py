@@ -14,16 +14,27 @@ from typing import TYPE_CHECKING, Any
 from portalctl.engine.calendar import parse_business_hours
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
-from portalctl.engine.lookups import check_email, department_id, org_id, slugify, user_row
-from portalctl.errors import InvalidInput, StateConflict
+from portalctl.engine.lookups import (
+    check_country,
+    check_domain,
+    check_email,
+    department_id,
+    org_id,
+    slugify,
+    user_row,
+)
+from portalctl.errors import InvalidInput, NotFound, StateConflict
 from portalctl.i18n import _
-from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, User
+from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, SignupSettings, User
 
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
+    from portalctl.contract import Upload
     from portalctl.engine.notices import NoticeService
     from portalctl.engine.portal import Portal, Session
 
-PROFILE_FIELDS = ("name", "title", "phone", "language", "timezone")
+PROFILE_FIELDS = ("name", "title", "phone", "language", "timezone", "country")
 
 
 def hash_password(password: str) -> str:
@@ -59,11 +70,45 @@ def bootstrap_admin(portal: Portal, *, email: str, name: str) -> None:
         )
 
 
+def optional_country(code: str | None) -> str | None:
+    """A country code as stored; None or "" (clearing it) stay None."""
+    return check_country(code) if code else None
+
+
+def check_manager(role: str, org: int | None) -> None:
+    if role != "customer" or org is None:
+        raise InvalidInput(_("a contact manager is a customer of an organisation"),
+                           hint=_("give the user an organisation; agents and admins manage every contact already"),
+                           about="manager")
+
+
+def insert_user(portal: Portal, *, email: str, name: str, role: str = "customer", org: int | None = None,
+                manager: bool = False, country: str | None = None, password_hash: str | None = None,
+                verified: str | None = None, terms: tuple[str, str] | None = None) -> User:
+    """One user row, for admins, contact managers and verified sign-ups alike; StateConflict if the e-mail is
+    taken. `terms`: (version accepted, when)."""
+    email = check_email(email)
+    version, accepted = terms or (None, None)
+    try:
+        with transaction(portal.conn):
+            portal.conn.execute(
+                "INSERT INTO users (email, name, role, org_id, manager, country, password_hash, email_verified_at,"
+                " terms_version, terms_accepted_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (email, name.strip() or email, role, org, int(manager), country, password_hash, verified, version,
+                 accepted, portal.now()),
+            )
+    except IntegrityError as exc:
+        raise StateConflict(_("a user {email} already exists").format(email=email), about="user") from exc
+    row = portal.conn.execute(f"{USER_SELECT} WHERE u.email = ?", (email,)).fetchone()
+    return user_record(row)
+
+
 def user_record(row: Row) -> User:
     return User(
         id=row["id"], email=row["email"], name=row["name"], role=row["role"], organization=row["org"],
         active=bool(row["active"]), title=row["title"], phone=row["phone"], language=row["language"],
-        timezone=row["timezone"], created_at=row["created_at"],
+        timezone=row["timezone"], created_at=row["created_at"], manager=bool(row["manager"]),
+        country=row["country"], photo_sha256=row["photo_sha256"],
     )
 
 
@@ -80,16 +125,19 @@ class AccountService:
     def me(self) -> User:
         return self._user(self.actor.email)
 
-    def update_me(self, **changes: str) -> User:
+    def update_me(self, **given: str) -> User:
+        changes: dict[str, str | None] = dict(given)
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
             raise InvalidInput(
                 _("cannot change {sorted}").format(sorted=', '.join(sorted(unknown))),
                     hint=_("editable: {PROFILE_FIELDS}").format(PROFILE_FIELDS=', '.join(PROFILE_FIELDS))
             )
-        if changes.get("timezone"):
-            check_timezone(changes["timezone"])
-        if "name" in changes and not changes["name"].strip():
+        if given.get("timezone"):
+            check_timezone(given["timezone"])
+        if "country" in changes:
+            changes["country"] = optional_country(given["country"])
+        if "name" in changes and not given["name"].strip():
             raise InvalidInput(_("name cannot be empty"))
         if changes:
             assignments = ", ".join(f"{key} = ?" for key in changes)
@@ -111,15 +159,40 @@ class AccountService:
         return self._notices.all()
 
     def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
-                   organization: str | None = None) -> Notice:
+                   organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
         return self._notices.add(title=title, body=body, severity=severity, starts=starts, ends=ends,
-                                 organization=organization)
+                                 organization=organization, countries=countries)
 
     def end_notice(self, notice_id: int) -> Notice:
         return self._notices.end(notice_id)
 
     def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
         self._notices.mark_seen(notice_ids)
+
+    # --- profile photos (rules: engine.photos)
+    def set_photo(self, upload: Upload) -> User:
+        from portalctl.engine.photos import set_photo
+
+        set_photo(self.session, upload)
+        return self.me()
+
+    def photo(self, email: str) -> tuple[str, str, BinaryIO]:
+        """(content type, sha256, the open file) of a user's photo, for those who may see that user."""
+        from portalctl.engine.photos import open_photo
+
+        return open_photo(self.session, email)
+
+    # --- sign-up policy and terms (rules: engine.signup)
+    def signup_settings(self) -> SignupSettings:
+        from portalctl.engine.signup import settings_for_admin
+
+        return settings_for_admin(self.session)
+
+    def set_signup(self, *, policy: str | None = None, terms: str | None = None,
+                   terms_version: str | None = None) -> SignupSettings:
+        from portalctl.engine.signup import set_signup
+
+        return set_signup(self.session, policy=policy, terms=terms, terms_version=terms_version)
 
     # --- users
     def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:
@@ -137,22 +210,34 @@ class AccountService:
         rows = self.conn.execute(f"{USER_SELECT} WHERE {' AND '.join(where)} ORDER BY u.email", params)
         return [user_record(r) for r in rows]
 
-    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
+    def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None,
+                 manager: bool = False, country: str | None = None) -> User:
         self.actor.require_admin(_("add users"))
         if role not in ROLES:
             raise InvalidInput(_("unknown role {role!r}").format(role=role), hint=_("roles: {ROLES}").format(
                 ROLES=', '.join(ROLES)))
-        email = check_email(email)
         org = org_id(self.conn, organization) if organization else None
-        try:
+        if manager:
+            check_manager(role, org)
+        return insert_user(self.session.portal, email=email, name=name, role=role, org=org, manager=manager,
+                           country=optional_country(country))
+
+    def update_user(self, email: str, *, manager: bool | None = None, country: str | None = None) -> User:
+        """Make a customer their organisation's contact manager (or not), or set their country ("" clears it)."""
+        self.actor.require_admin(_("change users"))
+        row = user_row(self.conn, email)
+        changes: dict[str, Any] = {}
+        if manager is not None:
+            if manager:
+                check_manager(row["role"], row["org_id"])
+            changes["manager"] = int(manager)
+        if country is not None:
+            changes["country"] = optional_country(country)
+        if changes:
+            assignments = ", ".join(f"{key} = ?" for key in changes)
             with transaction(self.conn):
-                self.conn.execute(
-                    "INSERT INTO users (email, name, role, org_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (email, name.strip() or email, role, org, self.session.portal.now()),
-                )
-        except IntegrityError as exc:
-            raise StateConflict(_("a user {email} already exists").format(email=email)) from exc
-        return self._user(email)
+                self.conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), row["id"]))
+        return self._user(row["email"])
 
     def set_active(self, email: str, active: bool) -> User:
         """Deactivation keeps the user's tickets and comments; they just cannot act any more."""
@@ -185,11 +270,51 @@ class AccountService:
     # --- organisations
     def organizations(self) -> list[Organization]:
         self.actor.require_staff(_("list organisations"))
+        domains: dict[int, list[str]] = {}
+        for row in self.conn.execute("SELECT org_id, domain FROM org_domains ORDER BY domain"):
+            domains.setdefault(row["org_id"], []).append(row["domain"])
         rows = self.conn.execute(
             "SELECT o.*, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS users"
             " FROM organizations o ORDER BY o.slug"
         )
-        return [self._org(r) for r in rows]
+        return [self._org(r, domains.get(r["id"], [])) for r in rows]
+
+    def update_organization(self, name: str, *, country: str | None = None, add_domains: Sequence[str] = (),
+                            remove_domains: Sequence[str] = ()) -> Organization:
+        """Set an organisation's country ("" clears it); map e-mail domains to it, or unmap them."""
+        self.actor.require_admin(_("change organisations"))
+        org = org_id(self.conn, name)
+        removing = [check_domain(d) for d in remove_domains]
+        with transaction(self.conn):
+            if country is not None:
+                self.conn.execute("UPDATE organizations SET country = ? WHERE id = ?", (optional_country(country), org))
+            for domain in removing:
+                gone = self.conn.execute("DELETE FROM org_domains WHERE domain = ? AND org_id = ?", (domain, org))
+                if gone.rowcount == 0:
+                    raise NotFound(_("the domain {domain} is not mapped to this organisation").format(
+                        domain=domain), about="domain")
+            self._map_domains(org, add_domains)
+        return self._org_by_id(org)
+
+    def _map_domains(self, org: int, domains: Sequence[str]) -> None:
+        """Inside the caller's transaction: each domain belongs to one organisation."""
+        for domain in dict.fromkeys(check_domain(d) for d in domains):
+            owner = self.conn.execute("SELECT o.slug, o.id FROM org_domains d JOIN organizations o ON o.id = d.org_id"
+                                      " WHERE d.domain = ?", (domain,)).fetchone()
+            if owner is not None and owner["id"] != org:
+                raise StateConflict(_("the domain {domain} already belongs to organisation {slug}").format(
+                    domain=domain, slug=owner['slug']),
+                                    hint=_("remove it there first"), about="domain")
+            if owner is None:
+                self.conn.execute("INSERT INTO org_domains (domain, org_id) VALUES (?, ?)", (domain, org))
+
+    def _org_by_id(self, org: int) -> Organization:
+        row = self.conn.execute(
+            "SELECT o.*, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS users FROM organizations o"
+            " WHERE o.id = ?", (org,)).fetchone()
+        domains = [r[0] for r in self.conn.execute("SELECT domain FROM org_domains WHERE org_id = ? ORDER BY domain",
+                                                   (org,))]
+        return self._org(row, domains)
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
         self.actor.require_admin(_("add organisations"))
@@ -209,29 +334,27 @@ class AccountService:
         values = (
             int(bool(options.get("shared_tickets", False))),
             check_timezone(options.get("timezone") or portal.setting("timezone")),
-            business_hours, json.dumps(holidays), resolution_hours,
+            business_hours, json.dumps(holidays), resolution_hours, optional_country(options.get("country")),
         )
         slug = options.get("slug") or slugify(name)
         try:
             with transaction(self.conn):
-                self.conn.execute(
+                org = self.conn.execute(
                     "INSERT INTO organizations (name, slug, shared_tickets, timezone, business_hours, holidays,"
-                    " resolution_hours, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " resolution_hours, country, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (name, slug, *values, portal.now()),
-                )
+                ).fetchone()[0]
+                self._map_domains(int(org), options.get("domains") or [])
         except IntegrityError as exc:
             raise StateConflict(_("an organisation {slug!r} already exists").format(slug=slug)) from exc
-        row = self.conn.execute(
-            "SELECT o.*, 0 AS users FROM organizations o WHERE slug = ?", (slug,)
-        ).fetchone()
-        return self._org(row)
+        return self._org_by_id(int(org))
 
     @staticmethod
-    def _org(row: Row) -> Organization:
+    def _org(row: Row, domains: list[str]) -> Organization:
         return Organization(
             id=row["id"], name=row["name"], slug=row["slug"], shared_tickets=bool(row["shared_tickets"]),
             timezone=row["timezone"], business_hours=row["business_hours"],
-            resolution_hours=row["resolution_hours"], users=row["users"],
+            resolution_hours=row["resolution_hours"], users=row["users"], country=row["country"], domains=domains,
         )
 
     # --- departments

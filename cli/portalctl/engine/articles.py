@@ -278,7 +278,7 @@ class ArticleService:
             if not ids:
                 known = [r[0] for r in self.conn.execute("SELECT DISTINCT slug FROM folders ORDER BY slug")]
                 raise InvalidInput(_("unknown folder {folder!r}").format(folder=folder),
-                    hint=_("known: {value}").format(value=', '.join(known) or 'none yet'))
+                    hint=_("known: {value}").format(value=', '.join(known) or _('none yet')))
             where.append(f"a.folder_id IN ({', '.join('?' * len(ids))})")
             params.extend(ids)
         if locale:

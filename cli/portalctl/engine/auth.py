@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.accounts import hash_password, verify_password
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
-from portalctl.i18n import _, using
+from portalctl.i18n import N_, _, language, using
 from portalctl.model import Record
 
 if TYPE_CHECKING:
@@ -61,6 +61,25 @@ class RateLimited(Unavailable, status=429, code="rate_limited"):
     def __init__(self, message: str, retry_after: int, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Which attempts slow an address down: kept in `table` (email, client, created_at), the free ones per
+    (address, e-mail) and per address, the first wait after them (doubling with each further attempt), and what a
+    throttled caller is told."""
+
+    table: str
+    per_account: int
+    per_client: int
+    first_delay: timedelta
+    message: str
+    hint: str
+
+
+LOGIN_THROTTLE = Throttle("login_attempts", FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_CLIENT, FIRST_DELAY,
+                          N_("too many failed sign-ins from this address; wait before trying again"),
+                          N_("or ask for a reset link if the password is forgotten"))
 
 
 @dataclass
@@ -165,19 +184,16 @@ def login(
     if new_password is not None:
         check_new_password(new_password, email)
     now = portal.clock()
-    _check_throttle(portal, email, client, now)
+    check_throttle(portal, LOGIN_THROTTLE, email, client, now)
     row = portal.conn.execute(
         "SELECT id, email, active, password_hash, must_change_password FROM users WHERE email = ?", (email,)
     ).fetchone()
     stored = row["password_hash"] if row is not None and row["password_hash"] else None
     if not verify_password(password, stored or _decoy_hash()) or stored is None:
-        with transaction(portal.conn):
-            portal.conn.execute("DELETE FROM login_attempts WHERE created_at < ?", (iso(now - THROTTLE_WINDOW),))
-            portal.conn.execute(
-                "INSERT INTO login_attempts (email, client, created_at) VALUES (?, ?, ?)", (email, client, iso(now))
-            )
+        record_attempt(portal, LOGIN_THROTTLE, email, client, now)
         raise Unauthenticated(_("wrong e-mail or password"),
-                              hint=_("check both, or ask for a reset link (POST /api/v1/auth/password-reset)"))
+                              hint=_("check both, or ask for a reset link (POST /api/v1/auth/password-reset); a new "
+                                     "account signs in once its address is verified from the mail"))
     if not row["active"]:
         raise PermissionDenied(_("user {email} is deactivated").format(
             email=row['email']), hint=_("ask an administrator of the portal"))
@@ -192,26 +208,33 @@ def login(
     return Login(issued, row["email"], bool(row["must_change_password"]) and new_hash is None)
 
 
-def _check_throttle(portal: Portal, email: str, client: str, now: datetime) -> None:
-    """Refuse while the last failure from this address (for this e-mail, or for any) is more recent than the delay
-    its count of failures in the window has grown to. The counts live in the database: every server process of
+def record_attempt(portal: Portal, throttle: Throttle, email: str, client: str, now: datetime) -> None:
+    """Count an attempt (and forget those older than the window)."""
+    with transaction(portal.conn):
+        portal.conn.execute(f"DELETE FROM {throttle.table} WHERE created_at < ?", (iso(now - THROTTLE_WINDOW),))
+        portal.conn.execute(
+            f"INSERT INTO {throttle.table} (email, client, created_at) VALUES (?, ?, ?)", (email, client, iso(now))
+        )
+
+
+def check_throttle(portal: Portal, throttle: Throttle, email: str, client: str, now: datetime) -> None:
+    """Refuse while the last attempt from this address (for this e-mail, or for any) is more recent than the delay
+    its count of attempts in the window has grown to. The counts live in the database: every server process of
     the portal sees them."""
     since = iso(now - THROTTLE_WINDOW)
-    for where, values, free in (("client = ? AND email = ?", (client, email), FREE_FAILURES_PER_ACCOUNT),
-                                ("client = ?", (client,), FREE_FAILURES_PER_CLIENT)):
+    for where, values, free in (("client = ? AND email = ?", (client, email), throttle.per_account),
+                                ("client = ?", (client,), throttle.per_client)):
         failures, last = portal.conn.execute(
-            f"SELECT COUNT(*), MAX(created_at) FROM login_attempts WHERE {where} AND created_at > ?", (*values, since)
+            f"SELECT COUNT(*), MAX(created_at) FROM {throttle.table} WHERE {where} AND created_at > ?",
+            (*values, since),
         ).fetchone()
         if failures < free:
             continue
-        delay = min(THROTTLE_WINDOW, FIRST_DELAY * 2 ** min(failures - free, 20))
+        delay = min(THROTTLE_WINDOW, throttle.first_delay * 2 ** min(failures - free, 20))
         wait = parse_iso(last) + delay - now
         if wait.total_seconds() > 0:
-            raise RateLimited(
-                _("too many failed sign-ins from this address; wait before trying again"),
-                retry_after=max(1, math.ceil(wait.total_seconds())),
-                hint=_("or ask for a reset link if the password is forgotten"),
-            )
+            raise RateLimited(_(throttle.message), retry_after=max(1, math.ceil(wait.total_seconds())),
+                              hint=_(throttle.hint))
 
 
 def authenticate(portal: Portal, token: str) -> str:
@@ -300,7 +323,7 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
             (row["id"], digest(secret), iso(now), iso(now + RESET_LIFETIME)),
         )
     link = f"{public_url.rstrip('/')}/reset-password?token={secret}"
-    with using(row["language"]):  # the recipient's language (their profile's), whoever asked
+    with using(row["language"] or language()):  # the recipient's language (their profile's), else the request's
         body = _(
             "Hello {name},\n\n"
             "someone (we hope you) asked to reset your password for the support portal.\n"

@@ -77,7 +77,7 @@ def check_values(
     if unknown:
         raise InvalidInput(
             _("unknown field {unknown}").format(unknown=', '.join(unknown)),
-            hint=_("fields here: {value}").format(value=', '.join(by_key) or 'none defined'), about="fields",
+            hint=_("fields here: {value}").format(value=', '.join(by_key) or _('none defined')), about="fields",
         )
     if customer and not creating:
         locked = sorted(k for k in values if not by_key[k].customer_editable)

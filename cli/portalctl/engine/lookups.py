@@ -24,7 +24,7 @@ def _named(
     if row is None:
         known = [r[0] for r in conn.execute(f"SELECT slug FROM {table} WHERE TRUE {extra} ORDER BY slug", params)]
         raise InvalidInput(_("unknown {what} {name!r}").format(what=what, name=name), hint=_("known: {value}").format(
-            value=', '.join(known[:20]) or 'none yet'))
+            value=', '.join(known[:20]) or _('none yet')))
     return int(row[0])
 
 
@@ -68,3 +68,27 @@ def check_email(email: str) -> str:
     if not EMAIL.match(email):
         raise InvalidInput(_("not an e-mail address: {email!r}").format(email=email))
     return email
+
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+
+def check_domain(domain: str) -> str:
+    """An e-mail domain as stored (lower case, no leading @): andina.example."""
+    name = domain.strip().lstrip("@").lower().rstrip(".")
+    if not DOMAIN.match(name):
+        raise InvalidInput(_("not an e-mail domain: {domain!r}").format(
+            domain=domain), hint=_("e.g. andina.example"), about="domain")
+    return name
+
+
+def check_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code, in upper case (iso3166 holds the list)."""
+    from iso3166 import countries_by_alpha2
+
+    key = code.strip().upper()
+    if key not in countries_by_alpha2:
+        raise InvalidInput(_("unknown country {code!r}").format(
+            code=code), hint=_("use an ISO 3166-1 alpha-2 code such as CO, MX or ES"),
+                           about="country")
+    return key

@@ -1,17 +1,21 @@
 """Notices: announcements and service interruptions an admin publishes for a time window (seed 002's banner).
 
-A notice is for everyone, or for one organisation's users only (staff see every notice). Each user is shown an
-active notice once: `mark_seen` records it, so a banner does not repeat on every command.
+A notice is for everyone, or aimed at one organisation and/or some countries (ISO 3166-1 alpha-2): then it is for
+the users of that organisation and the users in those countries (staff see every notice). A user's country is
+their own (`me update --country`), else their organisation's (`admin orgs update --country`): a company sits in a
+country, and a person working elsewhere says so. Each user is shown an active notice once: `mark_seen` records it,
+so a banner does not repeat on every command.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from portalctl.engine.db import Row, iso, transaction
-from portalctl.engine.lookups import org_id
+from portalctl.engine.lookups import check_country, org_id
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.i18n import _
 from portalctl.model import NOTICE_SEVERITIES, Notice
@@ -36,7 +40,8 @@ def notice_time(text: str, what: str) -> str:
 def notice_record(row: Row, now: str) -> Notice:
     return Notice(id=row["id"], title=row["title"], body=row["body"], severity=row["severity"],
                   organization=row["org"], starts_at=row["starts_at"], ends_at=row["ends_at"],
-                  active=row["starts_at"] <= now < row["ends_at"], created_at=row["created_at"])
+                  active=row["starts_at"] <= now < row["ends_at"], created_at=row["created_at"],
+                  countries=json.loads(row["countries"]))
 
 
 class NoticeService:
@@ -50,9 +55,12 @@ class NoticeService:
         now = self.session.portal.now()
         sql = f"{SELECT} WHERE n.starts_at <= ? AND n.ends_at > ?"
         params: list[object] = [now, now]
-        if not self.actor.is_staff:
-            sql += " AND (n.org_id IS NULL OR n.org_id = ?)"
-            params.append(self.actor.org_id)
+        if not self.actor.is_staff:  # for everyone, or aimed at their organisation or their country
+            country = self.conn.execute(  # read now: the profile may change while a session lasts
+                "SELECT COALESCE(u.country, o.country) FROM users u LEFT JOIN organizations o ON o.id = u.org_id"
+                " WHERE u.id = ?", (self.actor.id,)).fetchone()[0]
+            sql += " AND ((n.org_id IS NULL AND n.countries = '[]') OR n.org_id = ? OR n.countries LIKE ?)"
+            params += [self.actor.org_id, f'%"{country}"%' if country else ""]
         if unseen:
             sql += " AND NOT EXISTS (SELECT 1 FROM notice_views v WHERE v.notice_id = n.id AND v.user_id = ?)"
             params.append(self.actor.id)
@@ -66,8 +74,9 @@ class NoticeService:
         return [notice_record(row, now) for row in self.conn.execute(f"{SELECT} ORDER BY n.starts_at DESC, n.id DESC")]
 
     def add(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
-            organization: str | None = None) -> Notice:
-        """Publish a notice for [starts, ends) (starts: now when not given), for everyone or one organisation."""
+            organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
+        """Publish a notice for [starts, ends) (starts: now when not given), for everyone or for the users of one
+        organisation and of some countries."""
         self.actor.require_admin(_("publish notices"))
         if not title.strip():
             raise InvalidInput(_("the notice's title cannot be empty"), about="notice_title")
@@ -77,15 +86,16 @@ class NoticeService:
         now = self.session.portal.now()
         start = notice_time(starts, _("start")) if starts else now
         end = notice_time(ends, _("end"))
+        codes = sorted({check_country(code) for code in countries})
         if end <= start:
             raise InvalidInput(_("the notice ends ({end}) before it starts ({start})").format(end=end, start=start),
                                hint=_("give an end time after the start"), about="notice_time")
         with transaction(self.conn):
             org = org_id(self.conn, organization) if organization else None
             notice_id = self.conn.execute(
-                "INSERT INTO notices (title, body, severity, org_id, starts_at, ends_at, author_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (title.strip(), body, severity, org, start, end, self.actor.id, now),
+                "INSERT INTO notices (title, body, severity, org_id, countries, starts_at, ends_at, author_id,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (title.strip(), body, severity, org, json.dumps(codes), start, end, self.actor.id, now),
             ).fetchone()[0]
         return self._get(int(notice_id))
 

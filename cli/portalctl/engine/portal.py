@@ -22,6 +22,7 @@ from portalctl.private import repair
 if TYPE_CHECKING:
     from portalctl.engine.accounts import AccountService
     from portalctl.engine.articles import ArticleService
+    from portalctl.engine.contacts import ContactService
     from portalctl.engine.tickets import TicketService
 
 DEFAULTS = {
@@ -30,6 +31,9 @@ DEFAULTS = {
     "timezone": "UTC",
     "business_hours": "mon-fri 09:00-18:00",
     "resolution_hours": "24",
+    "signup_policy": "closed",  # engine.signup: closed, open or domains
+    "terms_text": "",
+    "terms_version": "",
 }
 
 
@@ -43,10 +47,16 @@ class Actor:
     role: str
     org_id: int | None
     org_shared: bool
+    manager: bool = False  # runs their organisation's contacts and sees its tickets
 
     @property
     def is_staff(self) -> bool:
         return self.role in ("agent", "admin")
+
+    @property
+    def sees_org_tickets(self) -> bool:
+        """Every ticket of their organisation: where it shares tickets, or as its contact manager."""
+        return self.org_id is not None and (self.org_shared or self.manager)
 
     def require_staff(self, what: str) -> None:
         if not self.is_staff:
@@ -97,7 +107,8 @@ class Portal:
 
     def session(self, email: str) -> Session:
         row = self.conn.execute(
-            "SELECT u.id, u.email, u.name, u.role, u.org_id, u.active, COALESCE(o.shared_tickets, 0) AS shared"
+            "SELECT u.id, u.email, u.name, u.role, u.org_id, u.active, COALESCE(o.shared_tickets, 0) AS shared,"
+            " u.manager"
             " FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.email = ?",
             (email,),
         ).fetchone()
@@ -107,7 +118,8 @@ class Portal:
             raise PermissionDenied(_("user {email} is deactivated").format(
                 email=email), hint=_("an admin can reactivate the account"),
                                    about="user")
-        actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]))
+        actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]),
+                      manager=bool(row["manager"]) and row["role"] == "customer")
         return Session(self, actor)
 
     def close(self) -> None:
@@ -139,3 +151,11 @@ class Session:
         from portalctl.engine.accounts import AccountService
 
         return AccountService(self)
+
+    @cached_property
+    def contacts(self) -> ContactService:
+        """An organisation's contacts, for its contact manager (on a server, `server.contacts` gives one that can
+        mail reset links)."""
+        from portalctl.engine.contacts import ContactService
+
+        return ContactService(self)

@@ -283,6 +283,47 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (notice_id, user_id)
     );
     """,
+    # 5: sign-up with a verified address (seed 000), company contact managers (seeds 001, 004), profile photos,
+    # and countries (of organisations and users, for notices aimed at countries).
+    """
+    ALTER TABLE users ADD COLUMN manager INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN country TEXT;
+    ALTER TABLE users ADD COLUMN photo_sha256 TEXT;
+    ALTER TABLE users ADD COLUMN photo_type TEXT;
+    ALTER TABLE users ADD COLUMN email_verified_at TEXT;
+    ALTER TABLE users ADD COLUMN terms_version TEXT;
+    ALTER TABLE users ADD COLUMN terms_accepted_at TEXT;
+    ALTER TABLE organizations ADD COLUMN country TEXT;
+    ALTER TABLE notices ADD COLUMN countries TEXT NOT NULL DEFAULT '[]';
+
+    CREATE TABLE org_domains (
+        domain {citext} PRIMARY KEY{nocase},
+        org_id INTEGER NOT NULL REFERENCES organizations(id)
+    );
+    CREATE INDEX org_domains_org ON org_domains(org_id);
+
+    CREATE TABLE signups (
+        id {id},
+        email {citext} NOT NULL{nocase},
+        name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        org_id INTEGER REFERENCES organizations(id),
+        terms_version TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX signups_email ON signups(email, created_at);
+    CREATE INDEX signups_expires ON signups(expires_at);
+
+    CREATE TABLE signup_attempts (
+        id {id},
+        email {citext} NOT NULL{nocase},
+        client TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX signup_attempts_client ON signup_attempts(client, created_at);
+    """,
 ]
 
 

@@ -53,12 +53,13 @@ class TicketReader:
         return BlobStore(self.portal.blob_dir, int(self.portal.setting("max_attachment_mb")) * 1_000_000)
 
     def visibility(self) -> tuple[str, builtins.list[Any]]:
-        """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, shared org."""
+        """SQL that limits tickets to those the actor may see: staff all; customers own, CC'd, and their whole
+        organisation's where it shares tickets or they are its contact manager."""
         if self.actor.is_staff:
             return "TRUE", []
         clause = "(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.ticket_id = t.id AND c.user_id = ?)"
         params: builtins.list[Any] = [self.actor.id, self.actor.id]
-        if self.actor.org_shared and self.actor.org_id is not None:
+        if self.actor.sees_org_tickets:
             clause += " OR t.org_id = ?"
             params.append(self.actor.org_id)
         return clause + ")", params

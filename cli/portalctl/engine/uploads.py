@@ -75,11 +75,13 @@ def stage(session: Session, source: Path, filename: str) -> StagedUpload:
 
 
 def _purge(portal: Portal, blobs: BlobStore) -> None:
-    """Forget expired uploads; delete their bytes unless an attachment or a live upload has the same file."""
+    """Forget expired uploads; delete their bytes unless an attachment, a profile photo or a live upload has the
+    same file."""
     cutoff = iso(portal.clock() - LIFETIME)
     orphans = portal.conn.execute(
         "SELECT DISTINCT u.sha256 FROM uploads u WHERE u.created_at < ? AND u.used = 0"
         " AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = u.sha256)"
+        " AND NOT EXISTS (SELECT 1 FROM users p WHERE p.photo_sha256 = u.sha256)"
         " AND NOT EXISTS (SELECT 1 FROM uploads v WHERE v.sha256 = u.sha256 AND v.created_at >= ?)",
         (cutoff, cutoff),
     ).fetchall()

@@ -5,18 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 
+from portalctl.engine import uploads
 from portalctl.model import Department, FieldDef, Organization, User
 from portalctl.server.deps import IDEMPOTENT, SessionDep
+from portalctl.server.problems import documented
 from portalctl.server.schemas import (
     DepartmentIn,
     FieldIn,
     Items,
     MeChanges,
+    OrganizationChanges,
     OrganizationIn,
+    PhotoIn,
     TemporaryPassword,
+    UserChanges,
     UserIn,
 )
+from portalctl.server.uploads import BINARY, read
 
 router = APIRouter(tags=["accounts"])
 
@@ -31,6 +38,29 @@ def update_me(body: MeChanges, session: SessionDep) -> User:
     """Change your name, title, phone, language or timezone; fields left out (or null) stay as they are."""
     changes = {key: value for key, value in body.model_dump().items() if value is not None}
     return session.accounts.update_me(**changes)
+
+
+@router.post("/me/photo", response_model=User, dependencies=IDEMPOTENT, responses=documented(415))
+def set_photo(body: PhotoIn, session: SessionDep) -> User:
+    """Make an upload (POST /uploads) your profile photo: PNG, JPEG or WebP, checked by content, at most 5 MB."""
+    [photo] = uploads.claim(session, [body.upload])
+    try:
+        return session.accounts.set_photo(photo)
+    except BaseException:
+        uploads.release(session, [body.upload])
+        raise
+
+
+@router.get(
+    "/users/{email}/photo", response_class=StreamingResponse,
+    responses={200: {"description": "The photo, with its image type.", "content": {"image/*": BINARY}}},
+)
+def photo(email: str, session: SessionDep) -> StreamingResponse:
+    """A user's photo, for those who may see the user (themselves, staff, their organisation; staff's: everyone).
+    Anyone else gets the same 404 as for a user without a photo."""
+    content_type, sha, handle = session.accounts.photo(email)
+    headers = {"ETag": f'"{sha}"', "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"}
+    return StreamingResponse(read(handle), media_type=content_type, headers=headers)
 
 
 @router.get("/users", response_model=Items[User])
@@ -48,6 +78,12 @@ def users(
 def add_user(body: UserIn, session: SessionDep) -> User:
     """Admins only. The new user signs in after an admin sets a temporary password or they reset theirs."""
     return session.accounts.add_user(**body.model_dump())
+
+
+@router.patch("/users/{email}", response_model=User)
+def update_user(email: str, body: UserChanges, session: SessionDep) -> User:
+    """Admins only: make a customer their organisation's contact manager (or not), or set their country."""
+    return session.accounts.update_user(email, **body.model_dump())
 
 
 @router.post("/users/{email}/deactivate", response_model=User, dependencies=IDEMPOTENT)
@@ -79,6 +115,13 @@ def organizations(session: SessionDep) -> Items[Organization]:
 def add_organization(body: OrganizationIn, session: SessionDep) -> Organization:
     options = {key: value for key, value in body.model_dump().items() if value is not None and key != "name"}
     return session.accounts.add_organization(name=body.name, **options)
+
+
+@router.patch("/organizations/{name}", response_model=Organization)
+def update_organization(name: str, body: OrganizationChanges, session: SessionDep) -> Organization:
+    """Admins only: set the organisation's country; map e-mail domains to it (sign-ups from them land there) or
+    unmap them."""
+    return session.accounts.update_organization(name, **body.model_dump())
 
 
 @router.get("/departments", response_model=Items[Department])

@@ -17,7 +17,20 @@ from portalctl import __version__
 from portalctl.engine import uploads as uploads_engine
 from portalctl.engine.dialect import dialect_for
 from portalctl.engine.tickets import auto_close
-from portalctl.server import accounts, articles, auth, export, health, notices, problems, reset_page, tickets, uploads
+from portalctl.server import (
+    accounts,
+    articles,
+    auth,
+    contacts,
+    export,
+    health,
+    notices,
+    problems,
+    reset_page,
+    tickets,
+    uploads,
+    verify_page,
+)
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
@@ -88,9 +101,10 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     # Each router straight under the app, the busiest first: FastAPI matches a request level by level and route
     # by route, and one more level of routers cost more than showing a ticket.
     for router in (tickets.router, server, auth.router, accounts.router, uploads.router, export.router,
-                   articles.router, notices.router):
+                   articles.router, notices.router, contacts.router):
         app.include_router(router, prefix=PREFIX, responses=ERRORS)
     app.include_router(reset_page.router)
+    app.include_router(verify_page.router)
     app.include_router(health.router)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem

@@ -1,4 +1,5 @@
-"""Sign-in, personal access tokens, password resets and the outbox (rules: portalctl.engine.auth).
+"""Sign-in, sign-up, personal access tokens, password resets and the outbox (rules: portalctl.engine.auth and
+portalctl.engine.signup).
 
 Responses that carry a secret say `Cache-Control: no-store`; server.idempotency never stores their bodies.
 """
@@ -9,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from portalctl.engine import auth
+from portalctl.engine import auth, signup
+from portalctl.model import SignupSettings
 from portalctl.server.deps import IDEMPOTENT, ConfigDep, PortalDep, SessionDep, client_address
 from portalctl.server.schemas import (
     Accepted,
@@ -18,11 +20,15 @@ from portalctl.server.schemas import (
     LoginOut,
     OutboxMail,
     PathId,
+    RegisterIn,
     ResetConfirmIn,
     ResetIn,
+    SignupIn,
     TokenIn,
     TokenListed,
     TokenOut,
+    Verified,
+    VerifyIn,
 )
 
 router = APIRouter(tags=["auth"])
@@ -74,6 +80,41 @@ def confirm_reset(body: ResetConfirmIn, portal: PortalDep) -> Response:
     """Set a new password with the token from the reset link."""
     auth.confirm_password_reset(portal, body.token, body.password)
     return Response(status_code=204)
+
+
+@router.get("/auth/signup", response_model=SignupSettings)
+def signup_settings(portal: PortalDep) -> SignupSettings:
+    """Who may register (policy closed, open or domains) and the terms a registration accepts. No sign-in needed."""
+    return signup.public_settings(portal)
+
+
+@router.post("/auth/register", status_code=202, response_model=Accepted)
+def register(body: RegisterIn, request: Request, portal: PortalDep, settings: ConfigDep) -> Accepted:
+    """Register with an e-mail and password, accepting the current terms; a verification link is mailed, and the
+    account signs in once it is used. Always 202 for a taken registration, whether or not the address already has
+    an account (its owner is mailed instead). Throttled per client address (429, Retry-After)."""
+    signup.register(portal, email=body.email, password=body.password, terms_version=body.accept_terms,
+                    name=body.name, client=client_address(request), public_url=settings.public_url,
+                    smtp_url=settings.smtp_url)
+    return Accepted()
+
+
+@router.post("/auth/verify", response_model=Verified)
+def verify(body: VerifyIn, portal: PortalDep) -> Verified:
+    """Use a verification link's token: the account is made and may sign in. Single-use; expires after a day."""
+    return Verified(**signup.verify(portal, body.token).to_dict())
+
+
+@router.get("/admin/signup", response_model=SignupSettings)
+def admin_signup(session: SessionDep) -> SignupSettings:
+    """Admins: the sign-up policy and terms."""
+    return session.accounts.signup_settings()
+
+
+@router.post("/admin/signup", response_model=SignupSettings, dependencies=IDEMPOTENT)
+def set_signup(body: SignupIn, session: SessionDep) -> SignupSettings:
+    """Admins: change the policy (closed, open, domains) and/or the terms; fields left out stay as they are."""
+    return session.accounts.set_signup(**body.model_dump())
 
 
 @router.get("/admin/outbox", response_model=Items[OutboxMail])

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from portalctl.engine.auth import PASSWORD_MIN, confirm_password_reset
 from portalctl.errors import PortalError
-from portalctl.i18n import _, language
+from portalctl.i18n import N_, _, language
 from portalctl.server.deps import config
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +40,9 @@ FORM = """<form method="post" action="reset-password">
 </label><button type="submit">{button}</button></form>"""
 
 
-def page(content: str, status: int = 200) -> HTMLResponse:
-    """The page in the browser's language (Accept-Language: server/language.py)."""
-    return HTMLResponse(PAGE.format(lang=language(), title=escape(_("Reset your password")), content=content),
+def page(content: str, status: int = 200, title: str = N_("Reset your password")) -> HTMLResponse:
+    """The page in the browser's language (Accept-Language: server/language.py); `title` is a message."""
+    return HTMLResponse(PAGE.format(lang=language(), title=escape(_(title)), content=content),
                         status_code=status, headers=HEADERS)
 
 

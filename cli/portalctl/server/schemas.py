@@ -112,13 +112,46 @@ class TemporaryPassword(BaseModel):
     password: str
 
 
+class RegisterIn(Strict):
+    email: Annotated[str, Field(max_length=320)]
+    password: Password
+    accept_terms: Annotated[str, Field(max_length=64, description="The version of the terms accepted (GET "
+                                                                  "/auth/signup shows them): recorded with the time.")]
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class VerifyIn(Strict):
+    token: Annotated[str, Field(max_length=200, description="From the link in the verification mail.")]
+
+
+class Verified(BaseModel):
+    email: str
+    organization: str | None
+
+
+class SignupIn(Strict):
+    policy: str | None = Field(None, description="closed, open or domains.")
+    terms: Annotated[str, Field(max_length=100_000)] | None = None
+    terms_version: Annotated[str, Field(max_length=64)] | None = Field(
+        None, description="With terms; default: the start of their sha256.")
+
+
 # --- accounts
+Country = Annotated[str, Field(max_length=8, description="ISO 3166-1 alpha-2, e.g. CO; \"\" clears it.")]
+
+
 class MeChanges(Strict):
     name: str | None = None
     title: str | None = None
     phone: str | None = None
     language: str | None = None
     timezone: str | None = None
+    country: Country | None = None
+
+
+class PhotoIn(Strict):
+    upload: Annotated[str, Field(max_length=100, description="An id from POST /uploads: a PNG, JPEG or WebP image "
+                                                            "of at most 5 MB.")]
 
 
 class UserIn(Strict):
@@ -126,6 +159,18 @@ class UserIn(Strict):
     name: str
     role: str = "customer"
     organization: str | None = None
+    manager: bool = Field(False, description="The organisation's contact manager (a customer with an organisation).")
+    country: Country | None = None
+
+
+class UserChanges(Strict):
+    manager: bool | None = None
+    country: Country | None = None
+
+
+class ContactIn(Strict):
+    email: Annotated[str, Field(max_length=320)]
+    name: Annotated[str, Field(max_length=200)] = ""
 
 
 class OrganizationIn(Strict):
@@ -136,6 +181,15 @@ class OrganizationIn(Strict):
     holidays: list[str] = []
     resolution_hours: Annotated[int, Field(ge=1, le=100_000)] | None = None
     slug: str | None = None
+    country: Country | None = None
+    domains: list[Annotated[str, Field(max_length=253)]] = Field(
+        [], max_length=100, description="E-mail domains whose sign-ups land in this organisation.")
+
+
+class OrganizationChanges(Strict):
+    country: Country | None = None
+    add_domains: list[Annotated[str, Field(max_length=253)]] = Field([], max_length=100)
+    remove_domains: list[Annotated[str, Field(max_length=253)]] = Field([], max_length=100)
 
 
 class DepartmentIn(Strict):
@@ -245,6 +299,8 @@ class NoticeIn(Strict):
     starts: str | None = Field(None, max_length=40, description="ISO 8601; now when left out.")
     ends: str = Field(max_length=40, description="ISO 8601; after the start.")
     organization: str | None = Field(None, max_length=200, description="Only this organisation's users (slug).")
+    countries: list[Annotated[str, Field(max_length=8)]] = Field(
+        [], max_length=250, description="ISO 3166-1 alpha-2 codes: also (or only) the users in these countries.")
 
 
 class NoticesSeen(Strict):
