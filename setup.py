@@ -76,9 +76,12 @@ setup(
             # Babel: extracts the messages and builds the gettext catalogs (scripts/i18n.py); the completeness test
             # re-extracts them, and CLDR's Spanish dates and numbers judge the tables' formatting.
             "babel>=2.14",
-            # openapi-core: judges every request to and answer from the JSM simulator against the facts of
-            # Atlassian's OpenAPI document (tests/connectors/jsm_openapi.py).
+            # openapi-core: judges what the connectors send and what the simulators answer against the facts of the
+            # vendors' OpenAPI documents: Zendesk's Support API (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/)
+            # and Atlassian's JSM API (tests/connectors/jsm_openapi.py).
             "openapi-core>=0.23,<0.24",
+            # jsonschema: WHMCS's and Freshdesk's documented answer shapes (tests/connectors/vendor_shapes.py).
+            "jsonschema>=4.18",
         ],
     },
     entry_points={"console_scripts": ["portalctl = portalctl.cli:main"]},

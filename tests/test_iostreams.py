@@ -174,3 +174,30 @@ class TestExport:
         for quiet in (IOStreams.fake(), IOStreams.fake(tty=True, color=False)):  # a pipe; NO_COLOR
             shown = run(cli, quiet, "export", "tickets", "-o", "t.csv").err.getvalue()
             assert shown == "Exported 200 tickets to t.csv\n"
+
+
+class TestHelpPager:
+    """`--help` is long output: through the pager on a terminal (a pager that writes to a file stands in for less)."""
+
+    @pytest.mark.parametrize("args", [["--help"], ["tickets", "list", "--help"], ["tickets", "ls", "-h"],
+                                      ["help", "tickets", "list"]])
+    def test_help_goes_through_the_pager_on_a_terminal(self, cli: Cli, tmp_path: Path, args: list[str]) -> None:
+        paged = tmp_path / "paged.txt"
+        io = IOStreams.fake(tty=True)
+        io.can_page = True
+        run(cli, io, *args, env={"PORTALCTL_PAGER": f"cat > {paged}", "PAGER": "false"})
+        assert paged.read_text().startswith("Usage: ") and io.out.getvalue() == ""
+
+    @pytest.mark.parametrize("args, env, tty", [
+        (["--no-pager", "--help"], {}, True),
+        (["--no-pager", "tickets", "list", "--help"], {}, True),
+        (["tickets", "list", "--help"], {}, False),  # a pipe
+        (["tickets", "list", "--help"], {"PORTALCTL_PAGER": "cat"}, True),
+    ])
+    def test_help_is_printed_without_a_pager(self, cli: Cli, tmp_path: Path, args: list[str],
+                                             env: dict[str, str], tty: bool) -> None:
+        paged = tmp_path / "paged.txt"
+        io = IOStreams.fake(tty=tty)
+        io.can_page = True
+        run(cli, io, *args, env={"PAGER": f"cat > {paged}", **env})
+        assert io.out.getvalue().startswith("Usage: ") and not paged.exists()

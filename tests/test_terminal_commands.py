@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -134,3 +135,22 @@ class TestBugsSeen:
 
     def test_json_show_is_unchanged(self, cli: Cli, ticket: int) -> None:
         assert json.loads(run(cli, IOStreams.fake(), "tickets", "show", "1", "-o", "json").out.getvalue())["id"] == 1
+
+
+class TestFirstSession:
+    """What a new user meets in the README's first session."""
+
+    def test_create_says_when_the_ticket_is_due_relative_first(self, cli: Cli, portal: Portal) -> None:
+        io = run(cli, IOStreams.fake(tty=True), "tickets", "create", "--subject", "Impresora", "--body", "x", user=ANA,
+                 env={"TZ": "UTC"})
+        said = io.err.getvalue().splitlines()[-1]
+        assert re.fullmatch(r"Created ticket #1: Impresora \(due in \d+ (h|d), \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", said)
+        piped = run(cli, IOStreams.fake(), "tickets", "create", "--subject", "Otra", "--body", "x", user=ANA,
+                    env={"TZ": "UTC"})
+        assert re.fullmatch(r"Created ticket #2: Otra \(due \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\n", piped.err.getvalue())
+
+    def test_a_search_of_an_empty_knowledge_base_says_it_is_empty(self, cli: Cli, portal: Portal) -> None:
+        io = run(cli, IOStreams.fake(tty=True), "articles", "search", "facturacion", "electronica", user=ANA)
+        assert io.out.getvalue() == ""
+        assert io.err.getvalue() == ("No articles match 'facturacion electronica'; the knowledge base has no articles "
+                                     "yet (staff add them with 'portalctl admin articles add' or 'import').\n")

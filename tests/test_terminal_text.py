@@ -24,7 +24,7 @@ from portalctl.contract import TicketDraft, Upload
 from portalctl.engine.portal import Portal, Session
 from portalctl.iostreams import IOStreams
 from portalctl.safetext import cell, visible
-from tests.conftest import ADMIN, AGENT, ANA
+from tests.conftest import ADMIN, AGENT, ANA, CARLA
 
 Cli = Callable[..., Result]
 AT = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
@@ -150,10 +150,16 @@ class TestTables:
         out = run(cli, IOStreams.fake(width=40, now=AT), "tickets", "list").out.getvalue()
         assert long in out and "dos⏎líneas" in out
 
-    def test_a_cut_listing_says_more_match_on_a_terminal(self, cli: Cli, long: str) -> None:
+    def test_a_cut_listing_says_how_many_match_on_a_terminal(self, cli: Cli, long: str,
+                                                              as_user: Callable[[str], Session]) -> None:
+        as_user(CARLA).tickets.create(TicketDraft(subject="Globex", body="x"))  # another organisation's
         io = run(cli, IOStreams.fake(tty=True, now=AT), "tickets", "list", "--limit", "1")
         assert len(io.out.getvalue().splitlines()) == 2
-        assert "Showing the first ticket; more match: use --all or --limit N." in io.err.getvalue()
+        assert io.err.getvalue() == "Showing 1 of 3 tickets — use --all or --limit N\n"
+        mine = run(cli, IOStreams.fake(tty=True, now=AT), "tickets", "list", "-L", "1", user=ANA)
+        assert mine.err.getvalue() == "Showing 1 of 2 tickets — use --all or --limit N\n"  # Ana's count: Ana's
+        search = run(cli, IOStreams.fake(tty=True, now=AT), "tickets", "list", "-L", "1", "-S", "x", user=ANA)
+        assert search.err.getvalue() == "Showing 1 of 2 tickets — use --all or --limit N\n"
         assert "Showing" not in run(cli, IOStreams.fake(tty=True, now=AT), "tickets", "list").err.getvalue()
         piped = run(cli, IOStreams.fake(now=AT), "tickets", "list", "--limit", "1")
         assert piped.err.getvalue() == "" and len(piped.out.getvalue().splitlines()) == 2

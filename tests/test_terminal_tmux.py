@@ -115,7 +115,7 @@ def test_a_table_fits_the_pane_and_a_cut_listing_says_so(pane: Pane, as_user: Ca
     screen = pane.run("portalctl tickets list --limit 2")
     rows = [line for line in screen.splitlines() if "ana@acme.test" in line]
     assert len(rows) == 2 and all("…" in row and len(row) <= 100 for row in rows)
-    assert "Showing the first 2 tickets; more match" in screen
+    assert "Showing 2 of 4 tickets — use --all or --limit N" in screen
     assert long in pane.run("portalctl tickets list --wide --limit 1 | cat")
 
 
@@ -145,3 +145,17 @@ def test_ctrl_c_at_a_prompt_exits_130(pane: Pane) -> None:
     pane.key("C-c")
     screen = pane.wait_for(DONE)
     assert "exit=130" in screen and "Aborted!" not in screen
+
+
+def test_help_goes_through_the_pager_on_a_terminal_only(pane: Pane, tmp_path: Path) -> None:
+    paged = tmp_path / "help.txt"
+    for command in ("portalctl --help", "portalctl tickets list --help", "portalctl help tickets list"):
+        screen = pane.run(f"PORTALCTL_PAGER='cat > {paged}' {command}")
+        assert re.findall(DONE, screen)[-1] == "exit=0", screen
+        assert paged.read_text().startswith("Usage: portalctl"), command
+        paged.unlink()
+    for command in ("portalctl --no-pager tickets list --help", "portalctl tickets list --help | cat"):
+        pane.type("clear")
+        pane.wait_for(r"\A\$ *\n\s*\Z")  # an empty screen: the long help's exit line will be the only one
+        screen = pane.run(f"PORTALCTL_PAGER='cat > {paged}' {command}")
+        assert "Show this message and exit." in screen and not paged.exists(), command

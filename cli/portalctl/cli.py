@@ -14,6 +14,7 @@ import click
 
 from portalctl import __version__, i18n
 from portalctl.commands.groups import ForgivingGroup
+from portalctl.commands.helppage import asks_for_help, show_help
 from portalctl.exitcodes import ExitCode
 from portalctl.i18n import N_, _
 
@@ -83,7 +84,17 @@ class RootGroup(ForgivingGroup):
             return None
         module, attribute, _short = COMMANDS[name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
+        if asks_for_help(ctx.meta.get(WORDS, ())):
+            from portalctl.commands import helppage
+
+            helppage.install(command, click.Context(command, info_name=name, parent=ctx))
         return command
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:  # `portalctl --help` through the pager too
+            option.callback = show_help
+        return option
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section(_("Commands")):

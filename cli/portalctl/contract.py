@@ -440,9 +440,12 @@ class RelatedArticlesAPI(Protocol):
 
 @runtime_checkable
 class TicketCountAPI(Protocol):
-    """Tickets that can be counted without being read (the embedded portal): totals for progress bars."""
+    """Tickets that can be counted without being read: totals for progress bars and for "Showing 30 of 266"."""
 
-    def count(self, query: TicketQuery) -> int: ...
+    def count(self, query: TicketQuery) -> int | None:
+        """How many tickets `query` lists, its limit aside; None when no exact total can be had (filters a help
+        desk cannot apply, which portalctl applies to what it reads)."""
+        ...
 
 
 @runtime_checkable

@@ -127,6 +127,12 @@ class IOStreams:
             pager.wait()
 
 
+def pager_command() -> str | None:
+    """The pager for long output: PORTALCTL_PAGER, then PAGER, else `less -FRX` (git's and gh's convention); an
+    empty value or `cat` means none."""
+    command = os.environ.get("PORTALCTL_PAGER", os.environ.get("PAGER", "less -FRX")).strip()
+    return None if command in ("", "cat") else command
+
 
 def terminal_width() -> int:
     """The terminal's columns (COLUMNS first, as shutil reads it; 80 when the size cannot be read). shutil itself

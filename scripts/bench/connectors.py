@@ -5,6 +5,7 @@
     python scripts/bench/connectors.py --case hubspot-search [--tickets 10000]
     python scripts/bench/connectors.py --case freshdesk-export [--tickets 40000]
     python scripts/bench/connectors.py --case jsm-export [--tickets 10000] [--limit 10] [--window 1]
+    python scripts/bench/connectors.py --case rt-export [--tickets 10000]
 
 hubspot-search: a listing through HubSpot's search API (a priority filter), whose simulator answers with no
 X-HubSpot-RateLimit-* headers and refuses a sixth search in one second with 429, as "CRM API | Search" documents.
@@ -17,6 +18,10 @@ profile names the window (rate_window), which no Jira header says. Budget: as fo
 
 freshdesk-export: an export past List Tickets' 300-page cap (40,000 tickets are 400 pages of 100), which the
 simulator refuses with a 400. Budget: completes with every ticket exactly once.
+
+rt-export: `portalctl export tickets` of --tickets tickets from a real Request Tracker (scripts/rt.sh starts one; its
+tickets are made with RT's Perl API, scripts/bench/rt_tickets.pl), through REST2's TicketSQL search, 100 a page.
+Prints rows per second. Budget: every ticket exactly once.
 
 The Zendesk simulator (tests/connectors/sim_zendesk.py) enforces a fixed window: --limit requests per --window
 seconds, every answer carrying X-Rate-Limit / ratelimit-limit, -remaining and -reset, and 429 with Retry-After past
@@ -52,7 +57,8 @@ MAX_429 = 2
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=("zendesk", "hubspot-search", "freshdesk-export", "jsm-export"),
+    parser.add_argument("--case", choices=("zendesk", "hubspot-search", "freshdesk-export", "jsm-export",
+                                           "rt-export"),
                         default="zendesk")
     parser.add_argument("--tickets", type=int, default=None, help="10,000 (40,000 for freshdesk-export)")
     parser.add_argument("--limit", type=int, default=30, help="requests allowed per window")
@@ -78,6 +84,8 @@ def main() -> int:
         if args.case == "jsm-export":
             return jsm_export(args.tickets, 10 if args.limit == 30 else args.limit,
                               1.0 if args.window == 10.0 else args.window)
+        if args.case == "rt-export":
+            return rt_export(args.tickets, Path(home))
 
         from portalctl.client import Client
         from portalctl.config import Profile
@@ -270,6 +278,53 @@ def freshdesk_export(tickets: int) -> int:
           f"{len(made - set(ids))} missing)")
     print(f"pages read            {pages} (List Tickets serves {LAST_TICKETS_PAGE} at most per walk)")
     print(f"elapsed               {elapsed:.1f} s ({len(ids) / elapsed:,.0f} tickets/s)")
+    print("ok" if ok else "OVER BUDGET")
+    return 0 if ok else 1
+
+
+def rt_export(tickets: int, home: Path) -> int:
+    """An export of every ticket of a real RT, through the CLI as a user runs it."""
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from portalctl.cli import root as cli
+    from portalctl.config import Profile, UserConfig
+    from portalctl.secrets import SecretStore
+
+    folder = home / "rt"
+    script = ROOT / "scripts" / "rt.sh"
+    config = {"RT_SITE_CONFIG": str(folder / "etc" / "RT_SiteConfig.pm"),
+              "RT_SITE_CONFIG_DIR": str(folder / "etc" / "RT_SiteConfig.d"), "RT_NOTIFY": "off"}
+
+    def step(*command: str) -> str:
+        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **config}, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    found = dict(line.split("=", 1) for line in step("bash", str(script), "start", str(folder)).splitlines())
+    try:
+        made = float(step("perl", "-I/usr/share/request-tracker5/lib", str(ROOT / "scripts/bench/rt_tickets.pl"),
+                          str(tickets)))
+        UserConfig().put(Profile(name="bench", backend="rt", url=found["RT_URL"], options={"queue": "General"}))
+        SecretStore().set("bench", found["RT_TOKEN"])
+        out = home / "tickets.csv"
+        began = time.monotonic()
+        result = CliRunner().invoke(cli, ["export", "tickets", "-o", str(out), "--status", "all"],
+                                    env={"PORTALCTL_PROFILE": "bench"})
+        elapsed = time.monotonic() - began
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, check=False)
+    if result.exit_code != 0:
+        print(result.output)
+        return 1
+    with out.open(newline="", encoding="utf-8") as handle:
+        ids = [row["id"] for row in csv.DictReader(handle)]
+    ok = len(ids) == len(set(ids)) == tickets
+    print(f"tickets made          {tickets} in {made:.1f} s ({tickets / made:,.0f}/s, RT's Perl API)")
+    print(f"tickets exported      {len(set(ids))} of {tickets} ({len(ids) - len(set(ids))} twice)")
+    print(f"elapsed               {elapsed:.1f} s ({len(ids) / elapsed:,.0f} rows/s, {-(-tickets // 100)} pages)")
     print("ok" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

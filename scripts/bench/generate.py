@@ -5,8 +5,9 @@
 Accounts (organisations, users, agents, departments, custom fields) go through the engine, so they obey its rules.
 Tickets, comments, CCs, events, search rows and articles are bulk-inserted with executemany in one transaction:
 going through `TicketService.create` would take minutes for 100k tickets, and a benchmark should not wait on
-its own fixture. The rows are written the way engine/tickets.py writes them (tickets_fts holds the subject and
-the public comments joined by newlines; internal notes never reach it; articles_fts is filled by its triggers).
+its own fixture. The rows are written the way engine/tickets.py writes them (tickets_fts holds the stems of the
+subject and of the public comments joined by newlines; internal notes never reach it; articles_fts holds each
+article's stems, as engine/search_index.py writes them).
 
 Everything comes from one seeded random generator and one anchor time (`--now`, default today 00:00 UTC), so a
 seed and an anchor give the same portal. Resolved tickets are resolved less than a day before the anchor, so the
@@ -427,6 +428,8 @@ class Counts:
 
 
 def insert_tickets(conn: sqlite3.Connection, rng: random.Random, people: People, n: int, now: int) -> Counts:
+    from portalctl.engine.search_index import stems
+
     customers = list(people.user_org)
     activity = [rng.paretovariate(1.2) for _ in customers]  # a few customers open most tickets
     statuses = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()), k=n)
@@ -493,8 +496,8 @@ def insert_tickets(conn: sqlite3.Connection, rng: random.Random, people: People,
             moment = last if index == len(thread) - 1 else created + int(step * index)
             comments.append((ticket_id, author, body, internal, iso(moment)))
             counts.internal += internal
-        public = "\n".join(body for _, body, internal in thread if not internal)
-        fts.append((ticket_id, subject, public))
+        public = "\n".join(stems(body) for _, body, internal in thread if not internal)
+        fts.append((ticket_id, stems(subject), public))
 
         if random_() < 0.08 and len(org.users) > 1:
             others = [u for u in org.users if u != requester]
@@ -541,8 +544,10 @@ def insert_tickets(conn: sqlite3.Connection, rng: random.Random, people: People,
 
 # --- knowledge base, in bulk --------------------------------------------------------------------------------------
 def insert_articles(conn: sqlite3.Connection, rng: random.Random, n: int, now: int) -> tuple[int, int, int]:
-    """Collections, folders and `n` articles (half Spanish); the articles_fts triggers index them."""
+    """Collections, folders and `n` articles (half Spanish), indexed as the engine indexes them."""
+    from portalctl.engine.dialect import SQLite
     from portalctl.engine.lookups import slugify
+    from portalctl.engine.search_index import article_terms
 
     folder_ids: list[int] = []
     for position, (name, folders) in enumerate(COLLECTIONS):
@@ -575,6 +580,7 @@ def insert_articles(conn: sqlite3.Connection, rng: random.Random, n: int, now: i
         " not_helpful) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+    conn.executemany(SQLite.article_index, ((*article_terms(row[2], row[3], row[5], row[4]), row[0]) for row in rows))
     return len(COLLECTIONS), len(folder_ids), len(rows)
 
 

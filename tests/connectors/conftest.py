@@ -27,6 +27,7 @@ from click.testing import Result
 
 from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
+from tests.connectors.rt_server import RtServer, serve
 from tests.connectors.targets import SIMULATORS, Setup, Target, make_target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,10 +36,12 @@ PINS = ("Django==5.2.19", "django-helpdesk==2.6.1", "djangorestframework==3.18.3
 INSTALL_TIMEOUT = 600  # seconds for venv + pip: bounded, so a hung index fails the run instead of stalling CI
 START_TIMEOUT = 60
 PROFILE = "helpdesk"
+RT_REQUESTER = "ana@cliente.test"  # the RT profile's user: the requester of the tickets it opens
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "django_helpdesk: runs against a real django-helpdesk (installed on first use)")
+    config.addinivalue_line("markers", "rt: runs against a real Request Tracker (scripts/rt.sh)")
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,12 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
             process.wait()
 
 
+@pytest.fixture(scope="session")
+def rt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtServer]:
+    """A real Request Tracker for the whole session: the run's (scripts/test.sh) or one started here."""
+    yield from serve(tmp_path_factory.mktemp("rt"))
+
+
 @pytest.fixture
 def hd_profile(helpdesk: Helpdesk, home: Path) -> Callable[..., Profile]:
     """`hd_profile(**options)`: save the django-helpdesk profile (token in the secret store) and make it current."""
@@ -186,6 +195,12 @@ def target(request: pytest.FixtureRequest, home: Path, cli: Callable[..., Result
         helpdesk: Helpdesk = request.getfixturevalue("helpdesk")
         setup = Setup("django-helpdesk", helpdesk.url, helpdesk.token, helpdesk.admin_email,
                       {"queue": str(helpdesk.queue)}, ("user_code", "0042"))
+        yield make_target(kind, setup, cli, word, tmp_path)
+        return
+    if kind == "rt":
+        server: RtServer = request.getfixturevalue("rt")
+        setup = Setup("Request Tracker", server.url, server.token, RT_REQUESTER, {"queue": "General"},
+                      ("user_code", "0042"))
         yield make_target(kind, setup, cli, word, tmp_path)
         return
     with SIMULATORS[kind]() as found:

@@ -7,7 +7,8 @@ github.com/fluxor-tech/migration-endpoint-catalog-atlassian, sources/jira-servic
 Licence: the document names no licence, only Atlassian's Customer Agreement as its terms of service (the Jira
 platform's document, by contrast, says Apache 2.0). So the document itself is not kept here: jsm-openapi-facts.json
 holds only the facts of it that a program needs - paths, methods, parameters, request and response schemas (types,
-enumerations, required properties, additionalProperties) - with every description, summary and example taken out.
+enumerations, required properties, additionalProperties) - with every description, summary and example taken out
+(openapi_facts.py).
 `python -m tests.connectors.jsm_openapi SWAGGER.json > tests/connectors/jsm-openapi-facts.json` makes it again from
 a fresh download.
 
@@ -38,34 +39,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tests.connectors.openapi_facts import facts
+
 FACTS = Path(__file__).with_name("jsm-openapi-facts.json")
-PROSE = {"description", "summary", "example", "examples", "tags", "externalDocs", "termsOfService", "contact",
-         "x-atlassian-narrative", "x-atlassian-data-security-policy", "x-atlassian-oauth2-scopes",
-         "x-atlassian-connect-scope", "x-experimental"}
-NAMED = {"properties", "schemas", "parameters", "responses", "paths", "content", "headers", "securitySchemes",
-         "requestBodies", "scopes"}
 SOURCE = ("https://developer.atlassian.com/cloud/jira/service-desk/swagger.v3.json (facts only: no descriptions, "
           "summaries or examples; see tests/connectors/jsm_openapi.py)")
-
-
-def facts(node: Any, named: str = "") -> Any:
-    """`node` without its prose. `named`: the key whose value `node` is, when that value maps names to objects (a
-    schema's properties, the responses by status): there a name like `description` is a field, and is kept. A
-    response object keeps an empty description, which OpenAPI requires."""
-    if isinstance(node, list):
-        return [facts(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if named == "scopes":  # an OAuth scope's name is a fact; what it says about itself is prose
-        return {k: "" for k in node}
-    if named:
-        out = {k: facts(v) for k, v in node.items()}
-        if named == "responses":
-            for response in out.values():
-                if isinstance(response, dict) and "$ref" not in response:
-                    response["description"] = ""
-        return out
-    return {k: facts(v, k if k in NAMED else "") for k, v in node.items() if k not in PROSE}
 
 
 def document(source: dict[str, Any]) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class State:
     conversations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     files: dict[int, tuple[str, str, bytes]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    answers: list[tuple[str, str, int, Any]] = field(default_factory=list)  # (method, path, status, JSON body)
     throttled: int = 0
     retry_after: int | None = None
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -160,15 +161,22 @@ class Simulator:
             "custom_fields": {name: None for name in CUSTOM_FIELDS} | dict(body.get("custom_fields") or {}),
             "created_at": when, "updated_at": when, "due_by": stamp(moment + timedelta(days=3)),
             "attachments": [self._file(f, when) for f in files], "stats": {"resolved_at": None, "closed_at": None},
+            # the rest of the keys of "View a Ticket"'s example answer, at the values a portal ticket has
+            "fwd_emails": [], "reply_cc_emails": list(body.get("cc_emails") or []), "email_config_id": None,
+            "fr_escalated": False, "spam": False, "to_emails": None, "product_id": None, "is_escalated": False,
+            "fr_due_by": stamp(moment + timedelta(days=1)),
         }
         self.state.conversations[number] = []
         return number
 
-    def _file(self, upload: tuple[str, str, bytes], when: str) -> dict[str, Any]:
+    def _file(self, upload: tuple[str, str, bytes], when: str, size_key: str = "file_size") -> dict[str, Any]:
+        """An attachment as the reference shows it: the size is `file_size` on a ticket's and a note's attachments
+        ("Create a Ticket With Attachment", "Create a Note With Attachment") and `size` on a reply's ("Reply to a
+        Ticket With Attachment")."""
         number = next(self.state.file_ids)
         self.state.files[number] = upload
-        return {"id": number, "name": upload[0], "content_type": upload[1], "size": len(upload[2]),
-                "attachment_url": f"{self.url}/files/{number}", "created_at": when}
+        return {"id": number, "name": upload[0], "content_type": upload[1], size_key: len(upload[2]),
+                "attachment_url": f"{self.url}/files/{number}", "created_at": when, "updated_at": when}
 
     def _ticket_json(self, data: dict[str, Any], includes: set[str], *, listing: bool) -> dict[str, Any]:
         shown = {k: v for k, v in data.items() if k not in ("requester_email", "stats")}
@@ -231,8 +239,11 @@ class Simulator:
                         status, body, headers = sim.route(method, self.path, raw, self.headers.get("Content-Type",
                                                                                                      ""))
                     except Fail as exc:
+                        sim.state.answers.append((method, urlsplit(self.path).path, exc.status, exc.body))
                         self._answer(exc.status, exc.body)
                         return
+                    if not isinstance(body, tuple):
+                        sim.state.answers.append((method, urlsplit(self.path).path, status, body))
                 if isinstance(body, tuple):  # a file
                     name, kind, content = body
                     self._answer(status, raw=content, content_type=kind,
@@ -435,7 +446,13 @@ class Simulator:
                  "body_text": re.sub(r"<[^>]+>", "", str(body["body"]).replace("<br>", "\n")),
                  "incoming": False, "private": bool(body.get("private", True)) if kind == "notes" else False,
                  "user_id": AGENT["id"], "source": 2 if kind == "notes" else 0, "ticket_id": data["id"],
-                 "created_at": when, "updated_at": when, "attachments": [self._file(f, when) for f in files]}
+                 "created_at": when, "updated_at": when, "support_email": None,
+                 "from_email": None if kind == "notes" else "support@acme.freshdesk.test",
+                 "to_emails": None if kind == "notes" else [data["requester_email"]],
+                 "cc_emails": list(body.get("cc_emails") or []), "bcc_emails": list(body.get("bcc_emails") or []),
+                 "replied_to": [] if kind == "notes" else [data["requester_email"]],
+                 "notified_to": list(body.get("notify_emails") or []),
+                 "attachments": [self._file(f, when, "file_size" if kind == "notes" else "size") for f in files]}
         self.state.conversations[data["id"]].append(entry)
         data["updated_at"] = when
         return entry

@@ -140,6 +140,7 @@ class HubSpotSim:
         self.searches: list[float] = []  # when the last searches came (monotonic), for the per-second limit
         self.search_429s = 0
         self.answers: list[tuple[str, str, int, Any]] = []  # (method, path, status, JSON body) of every answer
+        self.sent: list[tuple[str, str, str, bytes]] = []  # (method, path, Content-Type, body) of every request body
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -440,6 +441,8 @@ class HubSpotSim:
                 raw = self.rfile.read(length) if length else b""
                 with sim.lock:
                     sim.requests.append((method, parts.path))
+                    if raw and not parts.path.startswith("/_signed/"):
+                        sim.sent.append((method, parts.path, self.headers.get("Content-Type") or "", raw))
                     searching = method == "POST" and parts.path.endswith("/search")
                     if searching and sim.over_search_limit():
                         self.fail(Failure(429, "You have reached your secondly limit.", "RATE_LIMITS",

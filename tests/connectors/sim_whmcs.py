@@ -79,6 +79,7 @@ class WhmcsSim:
         self.tickets: dict[int, SimTicket] = {}
         self.files: dict[tuple[str, int], list[tuple[str, bytes]]] = {}
         self.calls: list[dict[str, str]] = []
+        self.answers: list[tuple[str, int, dict[str, Any]]] = []  # (action, HTTP status, body) of every answer
         self.lock = threading.Lock()
         self.clock = 0
         self.next_reply = 100
@@ -151,6 +152,7 @@ class WhmcsSim:
                         form = {k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
                     sim.calls.append({k: v for k, v in form.items() if k not in ("secret", "attachments")})
                     status, answer = sim.dispatch(form)
+                    sim.answers.append((form.get("action", ""), status, answer))
                 if form.get("responsetype") != "json":  # WHMCS answers XML (or key=value) unless asked for JSON
                     text = "".join(f"<{k}>{v}</{k}>" for k, v in answer.items() if not isinstance(v, dict | list))
                     self.send(status, f"<?xml version=\"1.0\"?><whmcsapi>{text}</whmcsapi>".encode(), "text/xml")
@@ -230,10 +232,21 @@ class WhmcsSim:
         return value
 
     def row(self, t: SimTicket) -> dict[str, Any]:
-        return {"id": t.id, "tid": t.tid, "deptid": t.deptid, "userid": t.userid,
+        """A ticket's fields; ids and numbers are strings, as the reference's example answers give them."""
+        return {"id": str(t.id), "tid": t.tid, "deptid": str(t.deptid), "userid": str(t.userid), "contactid": "0",
                 "name": t.name, "email": t.email, "cc": t.cc, "c": f"c{t.id}", "date": t.date, "subject": t.subject,
                 "status": t.status, "priority": t.priority, "admin": "", "attachment": "", "lastreply": t.lastreply,
-                "flag": 0, "service": ""}
+                "flag": "0", "service": ""}
+
+    @staticmethod
+    def shown_reply(entry: dict[str, Any]) -> dict[str, Any]:
+        """A reply as GetTicket shows it: string ids, and who wrote it in requestor_name/_email/_type ("Owner" for
+        the client, "Operator" for an admin, as the reference's example shows)."""
+        operator = bool(entry.get("admin"))
+        return {**entry, "replyid": str(entry["replyid"]), "userid": str(entry["userid"]), "contactid": "0",
+                "requestor_name": entry["admin"] if operator else entry["name"],
+                "requestor_email": "" if operator else entry["email"],
+                "requestor_type": "Operator" if operator else ("Owner" if entry["userid"] else "Guest")}
 
     def listed(self, t: SimTicket) -> dict[str, Any]:
         """A GetTickets row: a client's ticket keeps its submitter in requestor_name/_email/_type and owner_name
@@ -242,6 +255,9 @@ class WhmcsSim:
         row = self.row(t)
         row.update(requestor_name=t.name, requestor_email=t.email, requestor_type="Owner" if t.userid else "Guest",
                    owner_name=t.name if t.userid else "")
+        opening = t.replies[0]  # the row carries the opening message's files, as the reference's example shows
+        row.update(attachment=opening["attachment"], attachments=opening["attachments"],
+                   attachments_removed=opening["attachments_removed"])
         if t.userid:
             row.update(name="", email="")
         return row
@@ -254,18 +270,18 @@ class WhmcsSim:
         return {"totalresults": len(statuses), "statuses": {"status": statuses}}
 
     def do_GetSupportDepartments(self, form: dict[str, str]) -> dict[str, Any]:
-        rows = [{"id": i, "name": n, "awaitingreply": 0, "opentickets": 0} for i, n in DEPARTMENTS.items()]
+        rows = [{"id": str(i), "name": n, "awaitingreply": "0", "opentickets": "0"} for i, n in DEPARTMENTS.items()]
         return {"totalresults": len(rows), "departments": {"department": rows}}
 
     def do_GetAdminDetails(self, form: dict[str, str]) -> dict[str, Any]:
         """The API credential's admin (https://developers.whmcs.com/api-reference/getadmindetails/)."""
-        return {"adminid": 1, "name": "API Admin", "notes": "", "signature": "",
+        return {"adminid": "1", "name": "API Admin", "notes": "", "signature": "",
                 "allowedpermissions": "List Support Tickets,Open New Ticket,View Support Ticket", "departments": "1,2"}
 
     def do_GetClientsDetails(self, form: dict[str, str]) -> dict[str, Any]:
         for client in CLIENTS.values():
             if form.get("email", "").casefold() == client["email"] or form.get("clientid") == str(client["id"]):
-                return {"userid": client["id"], "client_id": client["id"], "id": client["id"], "client": client}
+                return {"client": {**client, "userid": client["id"], "client_id": client["id"]}}
         raise ApiError("Client Not Found")
 
     def do_OpenTicket(self, form: dict[str, str]) -> dict[str, Any]:
@@ -294,7 +310,7 @@ class WhmcsSim:
                                "message": form["message"], "admin": "",
                                **self.attached(form, "ticket", ticket_id)})
         self.tickets[ticket_id] = ticket
-        return {"id": ticket_id, "tid": ticket.tid, "c": f"c{ticket_id}"}
+        return {"id": str(ticket_id), "tid": ticket.tid, "c": f"c{ticket_id}"}
 
     def do_GetTickets(self, form: dict[str, str]) -> dict[str, Any]:
         start = int(form.get("limitstart") or 0)
@@ -315,7 +331,7 @@ class WhmcsSim:
             rows = [t for t in rows if t.status == status]
         rows.sort(key=lambda t: (t.lastreply, t.id), reverse=True)
         page = rows[start: start + count]
-        return {"totalresults": len(rows), "startnumber": start, "numreturned": len(page),
+        return {"totalresults": str(len(rows)), "startnumber": start, "numreturned": len(page),
                 "tickets": {"ticket": [self.listed(t) for t in page]}}
 
     def do_GetTicket(self, form: dict[str, str]) -> dict[str, Any]:
@@ -324,7 +340,8 @@ class WhmcsSim:
         row["ticketid"] = row.pop("id")
         row["deptname"] = DEPARTMENTS[t.deptid]
         replies = t.replies if form.get("repliessort", "ASC").upper() == "ASC" else t.replies[::-1]
-        return {**row, "replies": {"reply": replies}, "notes": {"note": t.notes}}
+        notes = [{**note, "noteid": str(note["noteid"])} for note in t.notes]
+        return {**row, "replies": {"reply": [self.shown_reply(r) for r in replies]}, "notes": {"note": notes}}
 
     def do_AddTicketReply(self, form: dict[str, str]) -> dict[str, Any]:
         t = self.ticket(form)
@@ -372,7 +389,7 @@ class WhmcsSim:
             t.subject = form["subject"]
         if "cc" in form:
             t.cc = form["cc"]
-        return {"ticketid": t.id}
+        return {"ticketid": str(t.id)}
 
     def do_GetTicketAttachment(self, form: dict[str, str]) -> dict[str, Any]:
         files = self.files.get((form.get("type", ""), int(form.get("relatedid") or 0)))

@@ -4,7 +4,8 @@ What it follows (Zendesk developer documentation):
 - auth: Basic `{email}/token:{api_token}` or `Bearer {oauth_token}`; anything else is 401
   {"error": "Couldn't authenticate you"} ("Security and authentication", developer.zendesk.com/api-reference/
   introduction/security-and-auth/);
-- requests: POST/GET/PUT /api/v2/requests[/{id}], GET /requests/{id}/comments, `solved: true` honoured only when
+- requests: POST/GET/PUT /api/v2/requests[/{id}], GET /requests/{id}/comments (its `role` filter, "agent" or
+  "end_user", as Zendesk's OpenAPI document, ListComments, gives it), `solved: true` honoured only when
   `can_be_solved_by_me`, a comment on a solved request reopens it, a closed request refuses updates (422
   "Status: closed prevents ticket update"), follow-ups with `via_followup_source_id` ("Requests",
   developer.zendesk.com/api-reference/ticketing/tickets/ticket-requests/);
@@ -20,7 +21,8 @@ What it follows (Zendesk developer documentation):
   attachment's `content_type` is the request's Content-Type, which must name the file's real MIME type ("Ticket
   attachments: Upload files", developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/);
 - Help Center: GET /help_center/articles/search?query= -> {"results", "next_page"}, POST /articles/{id}/up|down
-  ("Help Center API: Search", "Votes", developer.zendesk.com/api-reference/help_center/help-center-api/);
+  ("Help Center API: Search", "Votes", developer.zendesk.com/api-reference/help_center/help-center-api/); held,
+  as the Support API is, to the facts of Zendesk's Help Center OpenAPI document (zendesk_oas.py);
 - rate limits: every answer carries X-Rate-Limit, X-Rate-Limit-Remaining and ratelimit-limit/-remaining/-reset;
   past the limit 429 with Retry-After in seconds; some 429 bodies are text/plain and some lack Retry-After
   ("Rate limits", developer.zendesk.com/api-reference/introduction/rate-limits/ and "Best practices for avoiding
@@ -34,7 +36,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +67,7 @@ class ZendeskSim:
     failures: list[Failure] = field(default_factory=list)
     drops: int = 0  # the next writes are done, and then their answers are lost (a dropped connection)
     auto_assign: bool = True
+    comment_users: bool = True  # users sideloaded on a request's comments (False: as the OpenAPI example shows)
     limit: int = 700  # requests per window (Zendesk Enterprise: 700 a minute)
     window: float = 60.0
     enforce: bool = False  # answer 429 past the limit
@@ -77,6 +80,8 @@ class ZendeskSim:
     log: list[str] = field(default_factory=list)
     next_id: int = 1000
     url: str = ""
+    # called with each exchange (method, target, headers, body, status, answer headers, answer): zendesk_oas.Judge
+    judge: Callable[[str, str, dict[str, str], bytes, int, dict[str, str], bytes], None] | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -110,7 +115,8 @@ class ZendeskSim:
         aid = self.new_id()
         self.articles[aid] = {"id": aid, "title": title, "body": body, "locale": "es", "section_id": section,
                               "label_names": list(labels), "created_at": STAMP, "updated_at": STAMP,
-                              "vote_sum": 0, "vote_count": 0}
+                              "vote_sum": 0, "vote_count": 0,
+                              "permission_group_id": 1}  # required by the Help Center document's ArticleObject
         return aid
 
     def fail_next(self, count: int, *, retry_after: int | None = 1, plain: bool = False, status: int = 429) -> None:
@@ -192,6 +198,13 @@ class ZendeskSim:
                 "ratelimit-reset": str(reset)}, over
 
     def handle(self, method: str, target: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        status, answer_headers, answer = self.answer(method, target, headers, body)
+        if self.judge is not None:
+            self.judge(method, target, headers, body, status, answer_headers, answer)
+        return status, answer_headers, answer
+
+    def answer(self, method: str, target: str, headers: dict[str, str],
                body: bytes) -> tuple[int, dict[str, str], bytes]:
         with self.lock:
             self.hits += 1
@@ -278,10 +291,13 @@ class ZendeskSim:
                 return 200, self.update(me, self.mine(me, rid), payload)
             case ("GET", ["requests", rid, "comments"]):
                 found = self.mine(me, rid)
-                items = [c for c in self.comments[found["id"]] if c["public"]]
+                role = query.get("role")  # "agent" or "end_user"; "If not specified it does not filter"
+                items = [c for c in self.comments[found["id"]] if c["public"] and role in (
+                    None, "end_user" if self.users[c["author_id"]]["role"] == "end-user" else "agent")]
                 page = self.page(items, query, f"/api/v2/requests/{found['id']}/comments")
                 page["comments"] = page.pop("items")
-                page["users"] = [self.users[u] for u in {c["author_id"] for c in page["comments"]}]
+                if self.comment_users:
+                    page["users"] = [self.users[u] for u in {c["author_id"] for c in page["comments"]}]
                 return 200, page
             case ("POST", ["uploads"]):
                 return 201, self.upload(query, body, headers.get("Content-Type") or "")
@@ -351,7 +367,8 @@ class ZendeskSim:
         if "page[size]" in query:  # cursor paging: sort_by/sort_order are not applied
             mine.sort(key=lambda r: r["id"])
         else:
-            mine.sort(key=lambda r: (r[key], r["id"]), reverse=query.get("sort_order", "desc") == "desc")
+            # sort_order: "One of "asc", "desc". Defaults to "asc"" (Zendesk's OpenAPI document, ListRequests)
+            mine.sort(key=lambda r: (r[key], r["id"]), reverse=query.get("sort_order", "asc") == "desc")
         page = self.page(mine, query, "/api/v2/requests")
         page["requests"] = page.pop("items")
         if "users" in (query.get("include") or ""):

@@ -180,7 +180,9 @@ def search(sim: ZendeskSim, query: dict[str, str]) -> dict[str, Any]:
         raise ApiError(422, {"error": "InsufficientResourceError",
                              "description": "Search results are limited to 1000 results"})
     hits = [t for t in sim.requests.values() if matches(t, terms, sim)]
-    key = query.get("sort_by") or "updated_at"
+    # sort_by "Defaults to sorting by relevance", sort_order "Defaults to desc" (Zendesk's OpenAPI document,
+    # ListSearchResults); relevance, which a client cannot foresee, is ticket id order here
+    key = query.get("sort_by") or "id"
     hits.sort(key=lambda t: (t[key] or "", t["id"]), reverse=query.get("sort_order", "desc") == "desc")
     chunk = hits[(page - 1) * size:page * size]
     more = page * size < min(len(hits), SEARCH_CAP)

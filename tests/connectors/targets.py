@@ -1,5 +1,5 @@
-"""The help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk and the
-Zendesk, Freshdesk, HubSpot, WHMCS and Jira Service Management simulators.
+"""The help desks the shared connector suite runs on, each behind a saved profile: a real django-helpdesk, a real
+Request Tracker and the Zendesk, Freshdesk, HubSpot, WHMCS and Jira Service Management simulators.
 
 A simulator's context manager starts it and yields its `Setup`; `make_target` turns that into a `Target`: a
 portalctl.client.Client acting through a saved profile, the CLI acting through the same profile, and what differs
@@ -19,10 +19,11 @@ from click.testing import Result
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.secrets import SecretStore
-from tests.connectors import sim_freshdesk, sim_hubspot, sim_jsm, sim_whmcs
+from tests.connectors import hubspot_sdk, sim_freshdesk, sim_hubspot, sim_jsm, sim_whmcs, vendor_shapes
 from tests.connectors.sim_zendesk import ZendeskSim
+from tests.connectors.zendesk_oas import Judge
 
-KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs", "jsm")
+KINDS = ("django-helpdesk", "zendesk", "freshdesk", "hubspot", "whmcs", "rt", "jsm")
 PROFILE = "shared"
 TEAM = "team"
 PAGE_SIZE = "2"  # three tickets span two pages on every platform
@@ -73,14 +74,13 @@ def zendesk() -> Iterator[Setup]:
     sim.add_user("ana@cliente.test", "Ana Cliente", token="zd-token")
     sim.tokens["agent@acme.zendesk.test"] = "zd-agent-token"
     sim.add_article("Cómo renovar el dominio", "Pasos para renovar el dominio .co")
-    server = sim.start()
-    try:
+    judge = Judge()  # every request and answer is held to Zendesk's Support OpenAPI document
+    sim.judge = judge.check
+    with sim.serving():
         yield Setup("Zendesk", sim.url, "zd-token", "ana@cliente.test",
                     {"field_incident_status": "360005"}, ("incident_status", "abierto"), "renovar dominio",
                     Team("agent@acme.zendesk.test", "zd-agent-token", {"field_incident_status": "360005"}))
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert not judge.problems, f"departs from Zendesk's Support OpenAPI document:\n{judge.verdict()}"
 
 
 @contextlib.contextmanager
@@ -88,6 +88,8 @@ def freshdesk() -> Iterator[Setup]:
     with sim_freshdesk.Simulator() as sim:
         yield Setup("Freshdesk", sim.url, sim_freshdesk.API_KEY, "cliente@acme.example", {},
                     ("cf_user_code", "0042"), "factura")
+    found = vendor_shapes.freshdesk(sim.state.answers)  # held to the shape of Freshdesk's documented answers
+    assert not found, "departs from Freshdesk's documented answers:\n" + "\n".join(found[:20])
 
 
 @contextlib.contextmanager
@@ -95,6 +97,8 @@ def hubspot() -> Iterator[Setup]:
     with sim_hubspot.HubSpotSim() as sim:
         yield Setup("HubSpot", sim.url, sim_hubspot.TOKEN, "ana@vai.test", {"pipeline": "VAI Formularios"},
                     ("user_code", "0042"))
+    found = hubspot_sdk.problems(sim.answers, sim.sent)  # requests and answers held to HubSpot's SDK models
+    assert not found, "departs from HubSpot's SDK models:\n" + "\n".join(found[:20])
 
 
 @contextlib.contextmanager
@@ -106,6 +110,8 @@ def whmcs() -> Iterator[Setup]:
                     team=Team(None, secret, {"department": "Soporte Técnico"}))
     finally:
         sim.stop()
+    found = vendor_shapes.whmcs(sim.answers)  # held to the shape of WHMCS's documented answers
+    assert not found, "departs from WHMCS's documented answers:\n" + "\n".join(found[:20])
 
 
 @contextlib.contextmanager

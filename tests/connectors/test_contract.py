@@ -1,10 +1,10 @@
 """One contract for every connector: the README's capability table, run on each help desk through portalctl.client.
 
-For every platform (a real django-helpdesk and the Zendesk, Freshdesk, HubSpot, WHMCS and JSM simulators) and every
-row of the table in README.md ("Help desks you already have"), a `yes` is done and its effect checked as a user would
-see it, and a `no` must raise Unsupported naming the platform (or, for reopening a final state, a state conflict that
-offers the follow-up). Platform specifics (request shapes, paging styles, 429s, error bodies) stay in the
-per-connector test files.
+For every platform (a real django-helpdesk, a real Request Tracker and the Zendesk, Freshdesk, HubSpot, WHMCS and
+JSM simulators) and every row of the table in README.md ("Help desks you already have"), a `yes` is done and its
+effect checked as a user would see it, and a `no` must raise Unsupported naming the platform (or, for reopening a
+final state, a state conflict that offers the follow-up). Platform specifics (request shapes, paging styles, 429s,
+error bodies) stay in the per-connector test files.
 """
 
 from __future__ import annotations
@@ -349,7 +349,7 @@ def cells() -> list[ParameterSet]:
     for label in TABLE:
         slug = re.sub(r"[^a-z]+", "-", label.lower()).strip("-")[:40]
         for kind in KINDS:
-            marks = [pytest.mark.django_helpdesk] if kind == "django-helpdesk" else []
+            marks = {"django-helpdesk": [pytest.mark.django_helpdesk], "rt": [pytest.mark.rt]}.get(kind, [])
             found.append(pytest.param(kind, label, id=f"{kind}:{slug}", marks=marks))
     return found
 

@@ -27,6 +27,7 @@ from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
+from tests.connectors import vendor_shapes
 from tests.connectors.sim_freshdesk import API_KEY, Simulator
 
 TEST_SECONDS = 60  # every test is bounded: HTTP calls time out after 10 s, and an alarm ends a stuck test
@@ -54,6 +55,8 @@ def bounded() -> Iterator[None]:
 def sim() -> Iterator[Simulator]:
     with Simulator() as running:
         yield running
+    found = vendor_shapes.freshdesk(running.state.answers)  # the shape of Freshdesk's documented example answers
+    assert not found, "departs from Freshdesk's documented answers:\n" + "\n".join(found[:20])
 
 
 def profile_for(sim: Simulator, **options: object) -> Profile:
@@ -117,6 +120,8 @@ def test_client_create_list_show_reply_close_reopen(client: Callable[..., Client
                                                                                        "incident")
     assert created.ccs == ["jefe@acme.example"] and created.tags == ["dian"]
     assert created.fields == {"cf_user_code": "0042"} and created.requester == REQUESTER
+    # The size is `file_size` in "Create a Ticket With Attachment"'s example answer and `size` in "Reply to a Ticket
+    # With Attachment"'s (developers.freshdesk.com/api/): both are read.
     assert [(a.filename, a.size) for a in created.attachments or []] == [("factura.pdf", pdf.stat().st_size)]
     others = [fresh.tickets.create(TicketDraft(subject=f"Otro {n}", body="b", priority="low")).id for n in range(4)]
 
@@ -136,7 +141,8 @@ def test_client_create_list_show_reply_close_reopen(client: Callable[..., Client
         ("La DIAN la rechazó.\nAdjunto el PDF.", False, "customer"), ("Ya está corregida", False, "agent"),
         ("Revisar con contabilidad", True, "agent")]
     assert shown.status == "pending"
-    assert sorted(a.filename for a in fresh.tickets.attachments(created.id)) == ["factura.pdf", "notas.txt"]
+    assert sorted((a.filename, a.size) for a in fresh.tickets.attachments(created.id)) == [
+        ("factura.pdf", pdf.stat().st_size), ("notas.txt", len("corregido"))]
     found, stream = fresh.tickets.download(created.id, (shown.comments or [])[1].attachments[0].id)
     with stream:
         assert (found.filename, stream.read()) == ("notas.txt", b"corregido")
@@ -343,9 +349,11 @@ def test_live_freshdesk_read_only(home: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_listing_past_the_300th_page_is_walked_by_update_time(sim: Simulator, client: Callable[..., Client]) -> None:
-    """List Tickets refuses pages past the 300th with a 400 ("You cannot access tickets beyond the 300th page",
-    invalid_value on `page`: the body airbytehq/airbyte's source-freshdesk tests keep; the cap confirmed by
-    Freshworks staff at community.freshworks.com/api-and-webhooks-11406/api-freshdesk-40750). An export of any size
+    """List Tickets: "A maximum of 300 pages (30000 tickets) will be returned" (Freshdesk's API reference, List All
+    Tickets, note 2: developers.freshdesk.com/api/#list_all_tickets); past the 300th page it answers a 400 ("You
+    cannot access tickets beyond the 300th page", invalid_value on `page`: the body airbytehq/airbyte's
+    source-freshdesk tests keep; the cap confirmed by Freshworks staff at
+    community.freshworks.com/api-and-webhooks-11406/api-freshdesk-40750). An export of any size
     still lists every ticket once: the walk restarts from the last `updated_since` it reached. Pages of one ticket
     here, so 305 tickets need 305 pages; four share the update time where page 300 ends."""
     start = datetime(2025, 1, 1, tzinfo=UTC)

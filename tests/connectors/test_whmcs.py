@@ -25,6 +25,7 @@ from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable, Unsupported
 from portalctl.exitcodes import ExitCode
 from portalctl.secrets import SecretStore
+from tests.connectors import vendor_shapes
 from tests.connectors.sim_whmcs import IDENTIFIER, SECRET, WhmcsSim
 
 Cli = Callable[..., Result]
@@ -41,6 +42,8 @@ def sim() -> Iterator[WhmcsSim]:
         yield server
     finally:
         server.stop()
+    found = vendor_shapes.whmcs(server.answers)  # the shape of WHMCS's documented example answers
+    assert not found, "departs from WHMCS's documented answers:\n" + "\n".join(found[:20])
 
 
 def profile_for(sim: WhmcsSim, **options: object) -> Profile:
@@ -177,7 +180,10 @@ def test_api_errors_map_to_portal_errors(sim: WhmcsSim, home: Path) -> None:
         sim.auth_failure_status = status
         with pytest.raises(PermissionDenied, match="Authentication Failed"):
             whmcs.WhmcsBackend(profile_for(sim), f"{IDENTIFIER}:wrong").accounts.departments()
-    locked = WhmcsSim(accesskey="k3y").start()  # an install with $api_access_key (access-control page)
+    # "Configuring an Access Key" (developers.whmcs.com/api/access-control/): with $api_access_key set, the key is
+    # "passed into all API calls", among the call's parameters ("?action=xxxx&...&accesskey=..."): here in the POST
+    # form with `action` and the credential (kept out of the URL, which web-server logs keep)
+    locked = WhmcsSim(accesskey="k3y").start()
     try:
         with pytest.raises(PermissionDenied, match="Invalid IP") as refused:
             whmcs.WhmcsBackend(profile_for(locked), TOKEN).accounts.departments()
@@ -296,7 +302,7 @@ def test_a_message_without_files_lists_no_attachment(client: Client, sim: WhmcsS
     assert raw["replies"]["reply"][0]["attachments"] == [[]]  # the simulator answers as the reference shows
     assert [a.filename for a in client.tickets.attachments(ticket.id)] == ["contrato.pdf"]
 
-    reply_id = raw["replies"]["reply"][1]["replyid"]
+    reply_id = int(raw["replies"]["reply"][1]["replyid"])  # a string in the reference's example, as here
     sim.remove_files("reply", reply_id)
     assert client.tickets.attachments(ticket.id) == []
 

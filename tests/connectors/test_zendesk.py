@@ -27,6 +27,7 @@ from portalctl.exitcodes import ExitCode
 from portalctl.ratelimit import Pacer, read_budget
 from portalctl.secrets import SecretStore
 from tests.connectors.sim_zendesk import ZendeskSim
+from tests.connectors.zendesk_oas import Judge
 
 Cli = Callable[..., Result]
 EMAIL = "ana@cliente.test"
@@ -38,8 +39,11 @@ PROFILE = "zd"
 def sim() -> Iterator[ZendeskSim]:
     simulator = ZendeskSim()
     simulator.add_user(EMAIL, "Ana Cliente", token=TOKEN)
+    judge = Judge()
+    simulator.judge = judge.check
     with simulator.serving():
         yield simulator
+    assert not judge.problems, f"departs from Zendesk's Support OpenAPI document:\n{judge.verdict()}"
 
 
 def profile_for(sim: ZendeskSim, **options: object) -> Profile:
@@ -240,7 +244,10 @@ def test_live_read_only_list_and_show(home: Path) -> None:
 def test_newest_requests_are_the_newest_though_cursor_pages_ignore_sort(client: Client, sim: ZendeskSim) -> None:
     """List Requests with cursor paging (`page[size]`) does not apply `sort_by`/`sort_order` (reported on
     support.zendesk.com/hc/community/posts/8403358233882 and confirmed there by Zendesk Developer Advocacy; the
-    simulator pages in id order): the default listing, the newest first, must still show the newest."""
+    simulator pages in id order). Zendesk's Support OpenAPI document pairs them with offset paging: ListRequests'
+    `sort_order` "Defaults to "asc"", and its cursor-paged lists (ListComments) order cursor pages with `sort`,
+    offset pages with sort_by/sort_order ("When using offset pagination"). The default listing, the newest first,
+    must still show the newest."""
     ids = [client.tickets.create(TicketDraft(subject=f"Caso {n}", body="x")).id for n in range(5)]
     for day, rid in zip((3, 1, 9, 2, 7), ids, strict=True):  # updated in neither id order
         sim.requests[rid]["updated_at"] = f"2026-12-0{day}T10:00:00Z"
@@ -251,9 +258,10 @@ def test_newest_requests_are_the_newest_though_cursor_pages_ignore_sort(client: 
 
 
 def test_uploads_carry_the_files_real_type(client: Client, sim: ZendeskSim, tmp_path: Path) -> None:
-    """Upload Files: the Content-Type header must name the file's real MIME type, which Zendesk keeps as the
-    attachment's `content_type` ("Ticket attachments: Upload files",
-    developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/); not `application/binary`."""
+    """Upload Files: "The `Content-Type` header must contain a recognized MIME type that correctly describes the type
+    of the uploaded file" (Zendesk's Support OpenAPI document, UploadFiles; "Ticket attachments: Upload files",
+    developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/), which Zendesk keeps as the
+    attachment's `content_type`; not `application/binary`."""
     pdf = tmp_path / "factura.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
     ticket = client.tickets.create(TicketDraft(subject="Factura", body="adjunta",
@@ -262,7 +270,8 @@ def test_uploads_carry_the_files_real_type(client: Client, sim: ZendeskSim, tmp_
 
 
 def test_a_reply_whose_answer_is_lost_is_not_sent_twice(client: Client, sim: ZendeskSim) -> None:
-    """PUT /api/v2/requests/{id} with a `comment` adds a comment each time it is sent ("Requests: Update Request",
+    """PUT /api/v2/requests/{id} with a `comment` adds a comment each time it is sent (UpdateRequest's writable
+    properties: "comment | object | no | Adds a comment to the request", Zendesk's Support OpenAPI document;
     developer.zendesk.com/api-reference/ticketing/tickets/ticket-requests/), so a reply whose answer never came is
     not repeated: one comment, and an error that says the reply may have been made."""
     ticket = client.tickets.create(TicketDraft(subject="Caso", body="primero"))
@@ -281,3 +290,21 @@ def test_an_end_user_sees_the_custom_status_label(client: Client, sim: ZendeskSi
                             "end_user_label": "En revisión", "active": True, "default": False}]
     sim.requests[made.id]["custom_status_id"] = 77
     assert client.tickets.get(made.id).status_label == "En revisión"
+
+
+@pytest.mark.parametrize("sideloaded", [True, False])
+def test_an_agents_comment_on_a_request_is_labelled_the_agents(client: Client, sim: ZendeskSim,
+                                                              sideloaded: bool) -> None:
+    # Zendesk's Support OpenAPI document (developer.zendesk.com/zendesk/oas.yaml), ListComments, GET /api/v2/
+    # requests/{request_id}/comments: a comment names its author by `author_id` only; the operation documents no
+    # `include` sideload (unlike ListTicketComments' `include=users`) and its example answer holds `comments`
+    # alone; its `role` parameter, "One of "agent", "end_user"", filters by the author's role. Whether or not the
+    # users come with the comments, the agent's answer is the agent's and the customer's own comment the customer's.
+    sim.comment_users = sideloaded
+    made = client.tickets.create(TicketDraft(subject="Factura", body="La DIAN la rechaza"))
+    sim.add_comment(made.id, sim.agent, {"body": "Ya la reenviamos"}, "2026-11-20T11:00:00Z")
+    shown = client.tickets.get(made.id)
+    assert [(c.body, c.author_role) for c in shown.comments or []] == [
+        ("La DIAN la rechaza", "customer"), ("Ya la reenviamos", "agent")]
+    asked = [line for line in sim.log if "/comments" in line]
+    assert any("role=agent" in line for line in asked) is not sideloaded  # the filter only when users are missing

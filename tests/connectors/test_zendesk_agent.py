@@ -17,6 +17,7 @@ from portalctl.config import Profile, UserConfig
 from portalctl.contract import TicketDraft, TicketQuery
 from portalctl.secrets import SecretStore
 from tests.connectors.sim_zendesk import ZendeskSim
+from tests.connectors.zendesk_oas import Judge
 
 AGENT, CUSTOMER = "agent@acme.zendesk.test", "ana@cliente.test"
 
@@ -26,8 +27,11 @@ def sim() -> Iterator[ZendeskSim]:
     simulator = ZendeskSim()
     simulator.tokens[AGENT] = "agent-token"
     simulator.add_user(CUSTOMER, "Ana Cliente", token="ana-token")
+    judge = Judge()
+    simulator.judge = judge.check
     with simulator.serving():
         yield simulator
+    assert not judge.problems, f"departs from Zendesk's Support OpenAPI document:\n{judge.verdict()}"
 
 
 def profile(sim: ZendeskSim, name: str, user: str, token: str, **options: str) -> Client:
@@ -104,3 +108,21 @@ def test_the_export_limit_answers_429_and_the_export_still_completes(sim: Zendes
     feed = team.tickets.changes(TicketQuery(statuses=["all"], limit=None), None)  # type: ignore[attr-defined]
     assert len({t.id for t in feed.tickets}) == 2500
     assert sim.count_429 >= 1
+
+
+def test_a_cut_listing_says_the_search_count_or_more_than(sim: ZendeskSim, home: Path,
+                                                          cli: Callable[..., Result]) -> None:
+    """Search's `count` (Zendesk's Search reference: "count: the number of resources returned by the query") is the
+    total where Search applied every filter; with words, which portalctl matches again itself, no total is said."""
+    from portalctl.iostreams import IOStreams
+
+    customer = profile(sim, "ana", CUSTOMER, "ana-token", role="end-user")
+    for number in range(3):
+        customer.tickets.create(TicketDraft(subject=f"Pedido {number}", body="¿Dónde está?"))
+    profile(sim, "team", AGENT, "agent-token", role="agent")
+    for args, said in ((["--limit", "1"], "Showing 1 of 3 tickets"),
+                       (["--limit", "2", "--search", "Pedido"], "Showing 2 of more than 2 tickets")):
+        io = IOStreams.fake(tty=True)
+        result = cli("tickets", "list", *args, env={"PORTALCTL_PROFILE": "team"}, io=io)
+        assert result.exit_code == 0, io.err.getvalue()
+        assert io.err.getvalue() == f"{said} — use --all or --limit N\n"

@@ -121,3 +121,19 @@ def test_wait_on_the_embedded_portal_does_not_busy_poll(embedded_deployment: Dep
     assert result.exit_code == ExitCode.TIMED_OUT
     print(f"tickets wait on the embedded portal: {used:.2f} s of CPU in {time.monotonic() - started:.1f} s")
     assert used < 1.0
+
+
+def test_a_cut_listing_says_the_exact_total_on_a_terminal(deployment: Deployment, client: ClientFor, cli: Cli,
+                                                          word: str) -> None:
+    """"Showing 1 of 3": the embedded portal counts in SQL, a server answers GET /tickets/count, both counting only
+    what the customer may see."""
+    from portalctl.iostreams import IOStreams
+
+    for number in range(3):
+        client(ANA).tickets.create(TicketDraft(subject=f"{word} {number}", body="x"))
+    env = act_as_ana(deployment)
+    io = IOStreams.fake(tty=True)
+    result = cli("tickets", "list", "--search", word, "--limit", "1", env=env, io=io)
+    assert result.exit_code == 0, io.err.getvalue()
+    assert io.err.getvalue() == "Showing 1 of 3 tickets — use --all or --limit N\n"
+    assert len(io.out.getvalue().splitlines()) == 2

@@ -254,6 +254,22 @@ def test_a_portal_that_stays_down_ends_in_exit_6(stub: Callable[..., Stub], cli:
     assert len(server.seen) == 1 + FAST["retries"]
 
 
+def test_a_server_older_than_the_count_says_more_than(stub: Callable[..., Stub], cli: Cli) -> None:
+    """A server without GET /tickets/count reads `count` as a ticket id (422): the cut listing then says "more
+    than", never a number it does not have."""
+    invalid = {**busy(422, "invalid_input"), "title": "Invalid input", "detail": "ticket_id: not an integer"}
+    server = stub([(200, {}, {"items": []}),  # the notices banner
+                   (200, {}, {"items": [TICKET, {**TICKET, "id": 2}], "next_cursor": "more"}),
+                   (422, {}, invalid)])
+    UserConfig().put(Profile(name="old", backend="server", url=server.url, options=FAST))
+    SecretStore().set("old", "tok")
+    io = IOStreams.fake(tty=True)
+    result = cli("tickets", "list", "--limit", "1", io=io)
+    assert result.exit_code == 0, io.err.getvalue()
+    assert io.err.getvalue() == "Showing 1 of more than 1 tickets — use --all or --limit N\n"
+    assert server.seen[-1][2].split("?")[0] == "/api/v1/tickets/count"
+
+
 def test_a_long_retry_after_fails_at_once_saying_when(stub: Callable[..., Stub], cli: Cli) -> None:
     server = stub([(429, {"Retry-After": "3600"}, busy(429, "rate_limited"))])
     UserConfig().put(Profile(name="slow", backend="server", url=server.url, options=FAST))
@@ -354,6 +370,35 @@ def test_a_temporary_password_is_replaced_while_signing_in(server_deployment: De
                 input=f"{chosen}\n")
     assert again.exit_code == 0, again.stderr
     assert "New password" not in again.stderr
+
+
+def test_a_failed_first_sign_in_leaves_no_token_and_logging_out_leaves_no_one(
+        server_deployment: Deployment, cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch, word: str) -> None:
+    """Bug seen: a new password that was too short left the temporary sign-in's 90-day token on the server, and
+    after logging out of every profile `auth status` still showed someone."""
+    admin = server_client(server_deployment.url or "", server_deployment.tokens[ADMIN], name="admin")
+    email = f"{word}@globex.test"
+    admin.accounts.add_user(email=email, name="New Globex", organization="globex")
+    temporary = admin.accounts.reset_password(email)
+    monkeypatch.setattr(IOStreams, "can_prompt", lambda self, no_input: True)
+    short = cli("auth", "login", "--name", "new", "--url", server_deployment.url or "", "--user", email,
+                input=f"{temporary}\nshort\nshort\n")
+    assert short.exit_code == ExitCode.USAGE and "too short" in short.stderr
+    assert UserConfig().profiles() == {} and not SecretStore().get("new")
+    chosen = "a-new-long-password-2025"
+    signed = cli("auth", "login", "--name", "new", "--url", server_deployment.url or "", "--user", email,
+                 input=f"{temporary}\n{chosen}\n{chosen}\n")
+    assert signed.exit_code == 0, signed.stderr
+    listed = json.loads(cli("auth", "token", "list", "-o", "json").stdout)
+    assert len(listed) == 1  # neither temporary sign-in left its token behind
+    cli("auth", "login", "--name", "second", "--url", server_deployment.url or "", "--user", email,
+        input=f"{chosen}\n")
+    assert sorted(UserConfig().profiles()) == ["new", "second"]
+    for name in ("new", "second"):
+        assert cli("auth", "logout", name).exit_code == 0
+    status = cli("auth", "status")
+    assert status.exit_code == ExitCode.AUTH and "not signed in" in status.stderr and status.stdout == ""
+    assert not SecretStore().get("new") and not SecretStore().get("second")
 
 
 def test_a_throttled_sign_in_says_how_long_to_wait(stub: Callable[..., Stub], cli: Cli,

@@ -16,7 +16,9 @@ from tests.server.conftest import (
     AGENT,
     ANA,
     AUTO_CLOSE_SECONDS,
+    BOB,
     CARLA,
+    MARIO,
     PDF,
     TIMEOUT,
     Api,
@@ -105,6 +107,20 @@ def test_cursors_page_through_every_ticket_once(as_user: Callable[[str], Api]) -
     assert_problem(agent.get("/tickets", params={"cursor": page["next_cursor"], "sort": "id"}), 422, "invalid_input")
     assert_problem(agent.get("/tickets", params={"cursor": "garbage"}), 422, "invalid_input")
     assert_problem(agent.get("/tickets", params={"limit": 501}), 422, "invalid_input")
+
+
+def test_the_count_is_what_the_listing_lists_and_only_what_each_user_may_see(as_user: Callable[[str], Api]) -> None:
+    """GET /tickets/count: the total of every page of GET /tickets with the same filters, for "Showing 30 of 266"."""
+    for email in (AGENT, ANA, CARLA, BOB, MARIO):  # Mario manages Acme's contacts: he sees his company's tickets
+        user = as_user(email)
+        for params in ({}, {"status": "all"}, {"status": "all", "search": "factura"}, {"priority": ["high", "low"]}):
+            listed = user.get("/tickets", params={**params, "limit": 500}).json()
+            assert listed["next_cursor"] is None
+            counted = user.get("/tickets/count", params=params)
+            assert counted.status_code == 200 and counted.json() == {"total": len(listed["items"])}, (email, params)
+    everyone = as_user(AGENT).get("/tickets/count", params={"status": "all"}).json()["total"]
+    assert 0 < as_user(ANA).get("/tickets/count", params={"status": "all"}).json()["total"] < everyone
+    assert_problem(as_user(ANA).get("/tickets/count", params={"priority": "colour"}), 422, "invalid_input")
 
 
 def test_the_export_streams_every_visible_ticket_as_ndjson(server: Server, as_user: Callable[[str], Api],

@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "freshdesk": "portalctl.backends.freshdesk",
     "hubspot": "portalctl.backends.hubspot",
     "whmcs": "portalctl.backends.whmcs",
+    "rt": "portalctl.backends.rt",
     "jsm": "portalctl.backends.jsm",
 }
 

@@ -117,6 +117,7 @@ class ConnectorTickets(Generic[A]):
         self.api = api
         self.page_size = page_size
         self.email = profile.user if profile.user and "@" in profile.user else None  # who --mine means
+        self._total: tuple[TicketQuery, int] | None = None
 
     def refuse(self, *checks: tuple[str, Any, str]) -> None:
         """Refuse, naming the platform, the first (what it cannot do, the value given, the flag to leave out)
@@ -155,15 +156,27 @@ class ConnectorTickets(Generic[A]):
         response = api.request("GET", url, stream=True, missing=f"the file of attachment {found.id}")
         return cast(BinaryIO, io.BufferedReader(Download(response, found), CHUNK))
 
-    @staticmethod
-    def listing(rows: Iterable[Row], build: Callable[[Row], Ticket], keep: Callable[[Row, Ticket], bool],
+    def listing(self, rows: Iterable[Row], build: Callable[[Row], Ticket], keep: Callable[[Row, Ticket], bool],
                 query: TicketQuery, *, streamed: bool) -> Iterator[Ticket]:
         """The tickets of `rows` that `keep` keeps, cut to the query's limit. `streamed`: the platform already
-        orders them as the query sorts (constant memory); otherwise every match is read and ordered here."""
+        orders them as the query sorts (constant memory); otherwise every match is read and ordered here, and so
+        counted."""
         found = (ticket for row in rows for ticket in (build(row),) if keep(row, ticket))
         if streamed:
             return itertools.islice(found, query.limit)
-        return sorted_tickets(found, query.sort, query.limit)
+        ordered = list(sorted_tickets(found, query.sort, None))
+        self.heard_total(query, len(ordered))
+        return iter(ordered[:query.limit] if query.limit is not None else ordered)
+
+    def heard_total(self, query: TicketQuery, total: int) -> None:
+        """How many tickets `query` matches in all, as a listing learnt it (every match read and counted here, or
+        the help desk's own total for filters it applied all of)."""
+        self._total = (query.but(limit=None), total)
+
+    def count(self, query: TicketQuery) -> int | None:
+        """The total the last listing of `query` (its limit aside) learnt; None when it learnt none: no guess."""
+        said = self._total
+        return said[1] if said is not None and said[0] == query.but(limit=None) else None
 
 
 def api_root(url: str | None, platform: str, example: str, api: str, typed: tuple[str, ...]) -> str:

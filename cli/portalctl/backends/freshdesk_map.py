@@ -127,9 +127,12 @@ def follow_up_line(ticket_id: int) -> str:
 
 
 def attachment(data: Mapping[str, Any], comment_id: int | None) -> Attachment:
+    """An attachment; its size is `file_size` in some of Freshdesk's documented answers (a ticket's, a note's) and
+    `size` in others (a reply's)."""
+    size = data.get("size") if data.get("size") is not None else data.get("file_size")
     return Attachment(
         id=int(data["id"]), filename=str(data.get("name") or "attachment"),
-        content_type=str(data.get("content_type") or "application/octet-stream"), size=int(data.get("size") or 0),
+        content_type=str(data.get("content_type") or "application/octet-stream"), size=int(size or 0),
         sha256="", comment_id=comment_id, created_at=normal_iso(data.get("created_at")) or "",
     )
 

@@ -112,7 +112,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
             return []
         notes: builtins.list[dict[str, Any]] = []
         for start in range(0, len(ids), 100):  # batch read takes 100 ids at most
-            body = {"properties": list(hs.NOTE_PROPERTIES), "inputs": [{"id": i} for i in ids[start:start + 100]]}
+            # BatchReadInputSimplePublicObjectId requires inputs, properties and propertiesWithHistory (none here)
+            body = {"properties": list(hs.NOTE_PROPERTIES), "propertiesWithHistory": [],
+                    "inputs": [{"id": i} for i in ids[start:start + 100]]}
             notes += self.api.json("POST", "/crm/v3/objects/notes/batch/read", json=body).get("results") or []
         files: dict[str, Attachment] = {}
         for note in notes:
@@ -169,7 +171,8 @@ class HubSpotTickets(ConnectorTickets[Api]):
                 body["sorts"] = [{"propertyName": server_sort, "direction": "DESCENDING" if descending
                                   else "ASCENDING"}]
             rows = self.api.pages("POST", "/crm/v3/objects/tickets/search", body=body,
-                                  wanted=query.limit if server_sort else None)
+                                  wanted=query.limit if server_sort else None,
+                                  heard=lambda total: self.heard_total(query, total))  # every filter ran there
             streamed = server_sort is not None
         else:
             params = {"limit": self.page_size, "properties": ",".join(self._properties()), "archived": "false"}

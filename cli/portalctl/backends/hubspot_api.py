@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -124,12 +124,16 @@ class Api(JsonApi):
         return " " + limit + (_(", {left} left").format(left=left) if left is not None else "")
 
     def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              body: dict[str, Any] | None = None, wanted: int | None = None) -> Iterator[dict[str, Any]]:
+              body: dict[str, Any] | None = None, wanted: int | None = None,
+              heard: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
         """Every result across HubSpot's cursor pages (`paging.next.after`). The first page is read now, so a
         refused token or filter fails before a caller writes anything. The search API stops at 10,000 results:
-        a search that matches more than that, when more than that is `wanted` (None: all), fails here, up front."""
+        a search that matches more than that, when more than that is `wanted` (None: all), fails here, up front.
+        `heard` is told the search's `total` ("CRM API | Search": every search answer has it)."""
         first = self._page(method, path, params, body, None)
         total = first.get("total")
+        if heard is not None and isinstance(total, int):
+            heard(total)
         if method == "POST" and isinstance(total, int) and total > SEARCH_CEILING \
                 and (wanted is None or wanted > SEARCH_CEILING):
             raise InvalidInput(_("{platform}'s search returns at most {SEARCH_CEILING:,} tickets and this listing "

@@ -29,7 +29,7 @@ from portalctl import errors
 from portalctl.backends.connector import follow
 from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
-from portalctl.errors import InvalidInput, PermissionDenied, PortalError, Unavailable, no_attachment
+from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable, no_attachment
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
 from portalctl.i18n import _, language
 from portalctl.model import (
@@ -298,6 +298,14 @@ class ServerTickets:
         if query.limit is None:
             return self._export(params)
         return (ticket(item) for item in self.api.pages("/tickets", params, query.limit, TICKET_PAGE_MAX))
+
+    def count(self, query: TicketQuery) -> int | None:
+        """GET /tickets/count; None from a server older than it, which reads `count` as a ticket id (422). Asked after
+        a listing with the same filters, so those are known to be good."""
+        try:
+            return int(self.api.json("GET", "/tickets/count", params=ticket_params(query))["total"])
+        except (InvalidInput, NotFound):
+            return None
 
     def _export(self, params: builtins.list[tuple[str, str]]) -> Iterator[Ticket]:
         """Every match in one streamed NDJSON answer (the request is sent now, so filters fail early)."""

@@ -107,6 +107,16 @@ def search_terms(query: TicketQuery, natives: builtins.set[str]) -> builtins.lis
     return terms
 
 
+def counted_by_search(query: TicketQuery) -> bool:
+    """Whether Search's `count` is the listing's total: every filter of `query` is one Search applies as portalctl
+    does (its dates are whole days; its words, several priorities or types, and the rest are filtered here)."""
+    whole_days = all(not moment or moment.endswith("T00:00:00Z") for moment in (query.created_since,
+                                                                                 query.updated_since))
+    return whole_days and len(query.priorities) <= 1 and len(query.types) <= 1 and not (
+        query.search or query.created_until or query.departments or query.assignees or query.tags
+        or query.organization or query.overdue or query.mine)
+
+
 class AgentTickets(ZendeskTickets):
     """Every ticket of the account, as an agent or admin sees it (internal notes included)."""
 
@@ -149,6 +159,8 @@ class AgentTickets(ZendeskTickets):
         if key in SORT_FIELDS:
             params.update(sort_by=SORT_FIELDS[key], sort_order="desc" if descending else "asc")
         first = self.api.json("GET", "search", params=params)
+        if counted_by_search(query):
+            self.heard_total(query, int(first.get("count") or 0))
         wanted = query.limit if query.limit is not None else int(first.get("count") or 0)
         if int(first.get("count") or 0) > SEARCH_CAP and wanted > SEARCH_CAP:
             return self._exported(query)

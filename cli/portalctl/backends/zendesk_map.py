@@ -90,10 +90,11 @@ def attachment(data: dict[str, Any], comment_id: int | None, created_at: str) ->
     )
 
 
-def comment(data: dict[str, Any], users: Mapping[int, dict[str, Any]]) -> Comment:
+def comment(data: dict[str, Any], users: Mapping[int, dict[str, Any]], *, agent: bool = False) -> Comment:
+    """A comment; its author's role from their user record, or `agent` where the API's role filter said so."""
     author = users.get(int(data.get("author_id") or 0), {})
     created = normal_iso(data.get("created_at")) or ""
-    role = "customer" if author.get("role", "end-user") == "end-user" else "agent"
+    role = "agent" if agent or author.get("role", "end-user") != "end-user" else "customer"
     return Comment(
         id=int(data["id"]), author=str(author.get("email") or f"user:{data.get('author_id')}"),
         author_name=str(author.get("name") or ""), author_role=role,

@@ -98,11 +98,18 @@ class Api(JsonApi):
         link = (page.get("links") or {}).get("next")
         return str(link) if link and (page.get("meta") or {}).get("has_more") else None
 
-    def comments(self, path: str, users: dict[int, Any]) -> builtins.list[Comment]:
+    def comments(self, path: str, users: dict[int, Any], *, by_role: bool = False) -> builtins.list[Comment]:
         """Every comment at `path` (a request's or a ticket's), each author read from the users sideloaded with it,
-        so an agent's comment is never labelled as the customer's."""
-        return [zm.comment(item, {**users, **more})
-                for item, more in self.pages(path, "comments", {"page[size]": PAGE_SIZE, "include": "users"})]
+        so an agent's comment is never labelled as the customer's. List Comments for requests documents no users
+        sideload, only a `role` filter ("agent", "end_user"): with `by_role`, when an author is missing from the
+        users, the comments filtered by role=agent say which are the team's."""
+        rows = list(self.pages(path, "comments", {"page[size]": PAGE_SIZE, "include": "users"}))
+        known = {**users, **{uid: user for _, more in rows for uid, user in more.items()}}
+        agents: builtins.set[int] = set()
+        if by_role and any(int(item.get("author_id") or 0) not in known for item, _ in rows):
+            agents = {int(item["id"]) for item, _ in self.pages(path, "comments",
+                                                                  {"page[size]": PAGE_SIZE, "role": "agent"})}
+        return [zm.comment(item, known, agent=int(item["id"]) in agents) for item, _ in rows]
 
     def describe(self, response: requests.Response, data: Any) -> str:
         return error_text(data) if data else (error_text(response.text[:300]) or status_line(response))
@@ -126,7 +133,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
 
     def get(self, ticket_id: int) -> Ticket:
         request, users = self._raw(ticket_id)
-        comments = self.api.comments(f"requests/{int(ticket_id)}/comments", users)
+        comments = self.api.comments(f"requests/{int(ticket_id)}/comments", users, by_role=True)
         return zm.ticket(request, users, self.labels, now_iso(), comments)
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:

@@ -7,8 +7,8 @@ from typing import IO
 
 import click
 
-from portalctl.commands.articles import LIST_COLUMNS, report
-from portalctl.commands.context import POSITIVE, Output, app, message, output_options
+from portalctl.commands.articles import LIST_COLUMNS
+from portalctl.commands.context import POSITIVE, Output, app, message, output_options, report
 from portalctl.commands.params import body_options, body_text
 from portalctl.i18n import _, ngettext
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from portalctl.commands import complete
-from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged
+from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged, report
 from portalctl.contract import RelatedArticlesAPI
 from portalctl.i18n import _, ngettext
 from portalctl.iostreams import IOStreams
-from portalctl.model import Article, ArticleRefs, Collection, Notice
+from portalctl.model import Article, ArticleRefs, Collection
 from portalctl.output.localformat import number
 from portalctl.output.localtime import TimeView
 from portalctl.safetext import cell, visible
@@ -49,8 +49,9 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
            output: Output) -> None:
     """Search articles, best match first, with a snippet around the words found ([like this]).
 
-    Accents and case do not matter; words match as prefixes (factur finds facturación). Articles with every word
-    come first; when none has them all, articles with any of them are shown.
+    Accents and case do not matter, nor word forms (contraseñas finds contraseña, invoices finds invoice), and a
+    word also matches as a prefix (factur finds facturación). Articles with every word come first; when none has
+    them all, articles with any of them are shown.
 
     \b
     Examples:
@@ -59,10 +60,14 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
       portalctl articles search hosting -o json | jq '.[0].id'
     """
     query = " ".join(words)
-    found = app().client.articles.search(query, collection=collection, folder=folder, locale=locale, limit=limit)
+    client = app().client
+    found = client.articles.search(query, collection=collection, folder=folder, locale=locale, limit=limit)
     output.many(found)
     if not found and output.fmt == "table":
-        message(_("No articles match {query!r}.").format(query=query))
+        empty = not client.articles.collections()
+        message(_("No articles match {query!r}; the knowledge base has no articles yet (staff add them with "
+                  "'portalctl admin articles add' or 'import').").format(query=query) if empty
+                else _("No articles match {query!r}.").format(query=query))
 
 
 @articles.command()
@@ -211,11 +216,3 @@ def rate(article_id: int, helpful: bool | None, output: Output) -> None:
               else _("Thanks: you found #{id} not helpful (now {helpful} helpful, {not_helpful} not helpful)."))
     message(thanks.format(id=article.id, helpful=article.helpful, not_helpful=article.not_helpful))
     report(output, article)
-
-
-def report(output: Output, changed: Article | Notice) -> None:
-    """After a change, as `tickets` does: the id on a plain table (for scripts), else the record."""
-    if output.fmt == "table" and not output.columns_flag:
-        output.io.echo(changed.id)
-    else:
-        output.one(changed)

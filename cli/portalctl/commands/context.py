@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from portalctl.i18n import _, formatted
-from portalctl.iostreams import IOStreams
+from portalctl.iostreams import IOStreams, pager_command
 from portalctl.output.localtime import TimeView
 from portalctl.output.render import FORMATS, Look, render, render_one
 from portalctl.safetext import visible
@@ -185,6 +185,15 @@ class Output:
         render_one(data, self.fmt, self.io.out, look=self.look)
 
 
+def report(output: Output, changed: Any) -> None:
+    """After a change to an article or a notice, as `tickets` does: the id on a plain table (for scripts), else the
+    record."""
+    if output.fmt == "table" and not output.columns_flag:
+        output.io.echo(changed.id)
+    else:
+        output.one(changed)
+
+
 def limit_options(function: F) -> F:
     """--limit N and --all: pagination is the tool's job."""
     function = click.option("--all", "all_", is_flag=True, help="Every matching record (no limit).")(function)
@@ -224,11 +233,3 @@ def paged(function: F) -> F:
             return function(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def pager_command() -> str | None:
-    """git's and gh's convention; an empty value or `cat` means no pager."""
-    import os
-
-    command = os.environ.get("PORTALCTL_PAGER", os.environ.get("PAGER", "less -FRX")).strip()
-    return None if command in ("", "cat") else command

@@ -168,7 +168,8 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
         progress = progress_stream()
         total = None
         if progress and isinstance(client.tickets, TicketCountAPI):  # a bar with an ETA where a count is cheap
-            total = min(client.tickets.count(query), query.limit or sys.maxsize)
+            counted = client.tickets.count(query)
+            total = None if counted is None else min(counted, query.limit or sys.maxsize)
         count = run_export(records, spec, app().io.out, comments_of=comments_of if include_comments else None,
                            progress=progress, total=total)
     except BrokenPipeError:

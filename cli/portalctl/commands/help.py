@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from portalctl import __version__
-from portalctl.commands.context import app, message
+from portalctl.commands import helppage
+from portalctl.commands.context import message
 from portalctl.i18n import _
 
 SECTION = "1"
@@ -113,4 +114,4 @@ def help_(words: tuple[str, ...], man_dir: Path | None) -> None:
             raise click.UsageError(_("no command {name!r}; see '{command_path} --help'").format(
                 name=" ".join([*ctx.command_path.split()[1:], word]), command_path=ctx.command_path))
         command, ctx = sub, click.Context(sub, info_name=word, parent=ctx)
-    app().io.echo(re.sub(r"\n{3,}", "\n\n", command.get_help(ctx)))
+    helppage.show(click.get_current_context(), re.sub(r"\n{3,}", "\n\n", command.get_help(ctx)))

@@ -7,8 +7,7 @@ from typing import IO
 
 import click
 
-from portalctl.commands.articles import report
-from portalctl.commands.context import POSITIVE, Output, app, message, output_options
+from portalctl.commands.context import POSITIVE, Output, app, message, output_options, report
 from portalctl.commands.params import When, body_options, body_text
 from portalctl.errors import NotFound, Unsupported
 from portalctl.i18n import _

@@ -27,11 +27,13 @@ from portalctl.commands.notices import banner
 from portalctl.commands.params import Duration, body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
-from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, TicketQuery, Upload
+from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketCountAPI, TicketDraft, TicketQuery, Upload
 from portalctl.errors import PortalError
-from portalctl.i18n import _, ngettext
+from portalctl.i18n import _
 from portalctl.labels import status as state
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
+from portalctl.output.localformat import number
+from portalctl.output.localtime import TimeView
 
 LIST_COLUMNS = ("id", "status", "priority", "department", "subject", "requester", "updated_at")
 ONE_COLUMNS = ("id", "status", "priority", "subject", "requester", "due_at")
@@ -159,13 +161,20 @@ def create(
     if ticket.created:
         text = _("Created ticket #{id}: {subject}").format(id=ticket.id, subject=ticket.subject)
         if ticket.due_at:
-            text += " " + _("(due {when})").format(when=ctx.times(err=True).when(ticket.due_at))
+            text += " " + _("(due {when})").format(when=due_when(ctx.times(err=True), ticket.due_at))
     elif on_duplicate == "skip":
         text = _("Skipped: ticket #{id} is already active for dedupe key {key!r}").format(id=ticket.id, key=dedupe_key)
     else:
         text = _("Added to ticket #{id}, already active for dedupe key {key!r} (now {status})").format(
             id=ticket.id, key=dedupe_key, status=state(ticket.status))
     report(output, ticket, text)
+
+
+def due_when(times: TimeView, stamp: str) -> str:
+    """"in 4 d, 2026-12-08 20:00 UTC" on a terminal (no brackets within the message's own), else the time alone."""
+    absolute = f"{times.absolute(stamp)} {times.zone_name}"
+    relative = times.relative(stamp)
+    return f"{relative}, {absolute}" if relative else absolute
 
 
 @tickets.command("list")
@@ -190,9 +199,15 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
     if count == 0 and output.fmt == "table":
         message(_("No tickets match."))
     elif records.more:
-        message(ngettext("Showing the first ticket; more match: use --all or --limit N.",
-                         "Showing the first {count} tickets; more match: use --all or --limit N.", count).format(
-                             count=count))
+        message(_("Showing {count} of {total} tickets — use --all or --limit N").format(
+            count=count, total=total_of(ctx.client.tickets, query, count)))
+
+
+def total_of(tickets: Any, query: TicketQuery, shown: int) -> str:
+    """How many tickets a cut listing matches in all: the portal's or help desk's exact count, else "more than N"
+    (never a guess)."""
+    total = tickets.count(query) if isinstance(tickets, TicketCountAPI) else None
+    return number(total) if total is not None and total > shown else _("more than {shown}").format(shown=shown)
 
 
 @tickets.command()

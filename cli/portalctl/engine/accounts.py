@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from portalctl.engine.calendar import parse_business_hours
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.fields import field_record
 from portalctl.engine.lookups import (
@@ -38,13 +35,20 @@ PROFILE_FIELDS = ("name", "title", "phone", "language", "timezone", "country")
 
 
 def hash_password(password: str) -> str:
-    """scrypt (memory-hard, in the standard library), salted, in one self-describing string."""
+    """scrypt (memory-hard, in the standard library), salted, in one self-describing string. hashlib and secrets are
+    imported where passwords are handled: a listing that reads the acting user needs neither."""
+    import hashlib
+    import secrets
+
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
     return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    import hashlib
+    import secrets
+
     _, n, r, p, salt, digest = stored.split("$")
     candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
     return secrets.compare_digest(candidate.hex(), digest)
@@ -253,6 +257,8 @@ class AccountService:
         """Sets a temporary password the user must change (seed 001); returns it once, for the admin to share."""
         self.actor.require_admin(_("reset passwords"))
         row = user_row(self.conn, email)
+        import secrets
+
         temporary = secrets.token_urlsafe(12)
         with transaction(self.conn):
             self.conn.execute(
@@ -320,6 +326,8 @@ class AccountService:
         self.actor.require_admin(_("add organisations"))
         portal = self.session.portal
         business_hours = str(options.get("business_hours") or portal.setting("business_hours"))
+        from portalctl.engine.calendar import parse_business_hours
+
         parse_business_hours(business_hours)  # validates
         given_hours = options.get("resolution_hours")
         resolution_hours = int(portal.setting("resolution_hours") if given_hours is None else given_hours)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from portalctl.engine import search_index
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.lookups import collection_id, folder_id, slugify
 from portalctl.errors import InvalidInput, NotFound, StateConflict
@@ -223,6 +224,8 @@ class ArticleService:
                  now, now),
             )
             article_id = int(cursor.fetchone()[0])
+            search_index.index_article(self.conn, self.session.portal.dialect, article_id,
+                                       (values["title"], values["body"], values["labels"], values["locale"]))
         return self.get(article_id)
 
     def edit(self, article_id: int, **changes: Any) -> Article:
@@ -324,3 +327,7 @@ class ArticleService:
                 _("the target folder already has an article like #{id} (same slug)").format(id=row['id']),
                 hint=_("rename one of them first"),
             ) from exc
+        text = ("title", "body", "labels", "locale")
+        if any(key in changed for key in text):
+            search_index.index_article(self.conn, self.session.portal.dialect, row["id"],
+                                       [values.get(key, row[key]) for key in text], old=[row[key] for key in text])

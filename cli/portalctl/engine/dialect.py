@@ -40,9 +40,14 @@ class Dialect(ABC):
     # What fills each `{term}` of schema.MIGRATIONS (the list is in schema.py's docstring).
     schema_terms: ClassVar[Mapping[str, str]]
 
-    def migrations(self) -> list[str]:
+    def migrations(self) -> list[str | schema.Migration]:
         """The schema's migrations in this database's SQL."""
-        return schema.render(self.schema_terms)
+        return schema.render(self.schema_terms, self)
+
+    # An article's index entry from the stems of its (title, body, labels) and its id (engine/search_index.py);
+    # where the index keeps what it was given, `article_unindex` takes the old entry out first.
+    article_index: ClassVar[str]
+    article_unindex: ClassVar[str | None] = None
 
     # A ticket `t` carrying the tag of one parameter (tags are a JSON array in text on both databases).
     has_tag: ClassVar[str]
@@ -114,7 +119,17 @@ class SQLite(Dialect):
         VALUES ('delete', old.id, old.title, old.body, old.labels);
         INSERT INTO articles_fts(rowid, title, body, labels) VALUES (new.id, new.title, new.body, new.labels);
     END;""",
+        "stemmed_index": """
+    DROP TRIGGER articles_ai;
+    DROP TRIGGER articles_ad;
+    DROP TRIGGER articles_au;
+    INSERT INTO articles_fts (articles_fts) VALUES ('delete-all');""",
     }
+
+    # The index holds stems; the snippet comes from the article's own text, the words at the positions that matched.
+    article_index = "INSERT INTO articles_fts (title, body, labels, rowid) VALUES (?, ?, ?, ?)"
+    article_unindex = ("INSERT INTO articles_fts (articles_fts, title, body, labels, rowid)"
+                       " VALUES ('delete', ?, ?, ?, ?)")
 
     def connect(self, location: Path | str, *, create: bool) -> Connection:
         return sqlite.connect(Path(location), self.migrations(), create=create)
@@ -181,7 +196,15 @@ class PostgreSQL(Dialect):
         || setweight(to_tsvector('portal', body), 'D')
     ) STORED;
     CREATE INDEX articles_document ON articles USING gin (document);""",
+        # The document is written by the engine, from stems (article_index).
+        "stemmed_index": """
+    ALTER TABLE articles DROP COLUMN document;
+    ALTER TABLE articles ADD COLUMN document tsvector;
+    CREATE INDEX articles_document ON articles USING gin (document);""",
     }
+    article_index = ("UPDATE articles SET document = setweight(to_tsvector('portal', ?), 'A')"
+                     " || setweight(to_tsvector('portal', ?), 'D') || setweight(to_tsvector('portal', ?), 'B')"
+                     " WHERE id = ?")
 
     def connect(self, location: Path | str, *, create: bool) -> Connection:
         """A pooled connection (tables are created on first use whatever `create` says); the `postgresql` extra."""

@@ -22,7 +22,7 @@ from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from portalctl.engine.db import IntegrityError, safe_url
-from portalctl.engine.schema import VERSIONS_BEFORE_FIRST
+from portalctl.engine.schema import VERSIONS_BEFORE_FIRST, Migration
 from portalctl.errors import PortalError, Unavailable
 from portalctl.i18n import _
 
@@ -119,7 +119,7 @@ class PgConnection:
             self.raw = None  # type: ignore[assignment]
 
 
-def connect(url: str, migrations: Sequence[str]) -> PgConnection:
+def connect(url: str, migrations: Sequence[str | Migration]) -> PgConnection:
     """A connection from this process's pool for `url`. The first one is made directly, so a wrong URL fails at
     once saying why; it brings the schema up to `migrations` (dialect.PostgreSQL's), then the pool is made."""
     with _pools_lock:
@@ -153,7 +153,7 @@ def connect(url: str, migrations: Sequence[str]) -> PgConnection:
                           hint=_("retry in a moment")) from exc
 
 
-def migrate(conn: PgConnection, migrations: Sequence[str]) -> None:
+def migrate(conn: PgConnection, migrations: Sequence[str | Migration]) -> None:
     """Apply missing migrations under a lock, so several server processes starting together migrate once."""
     conn.execute("BEGIN")
     try:
@@ -167,7 +167,10 @@ def migrate(conn: PgConnection, migrations: Sequence[str]) -> None:
                 version=version),
                               hint=_("upgrade portalctl"))
         for number in range(applied, len(migrations)):
-            conn.raw.execute(migrations[number].encode())
+            step = migrations[number]
+            conn.raw.execute((step if isinstance(step, str) else step.sql).encode())
+            if not isinstance(step, str):
+                step.then(conn)
             if number >= VERSIONS_BEFORE_FIRST:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number + 1 - VERSIONS_BEFORE_FIRST,))
         conn.execute("COMMIT")

@@ -5,18 +5,18 @@ Each migration is SQL that both databases read, with a few `{term}`s that each d
 - `{id}`: the integer id a row gets when none is given (INTEGER PRIMARY KEY; an identity column);
 - `{citext}` and `{nocase}`: text compared without case (TEXT ... COLLATE NOCASE; CITEXT);
 - `{bytes}`: a column that holds bytes (TEXT, which on SQLite keeps a BLOB as it is; BYTEA);
-- `{setup}`, `{tickets_fts}`, `{articles_fts}`: whole statements for full-text search (FTS5 tables and triggers;
-  tsvector columns, GIN indexes and the `portal` text-search configuration).
+- `{setup}`, `{tickets_fts}`, `{articles_fts}`, `{stemmed_index}`: whole statements for full-text search (FTS5
+  tables and triggers; tsvector columns, GIN indexes and the `portal` text-search configuration).
 Times are ISO text with a trailing Z and flags 0/1 integers on both, so values read back the same from either.
 A literal brace is doubled (`'{{}}'`), as in any str.format template.
 
 SQLite records how many migrations a file has in PRAGMA user_version (sqlite.py); PostgreSQL in its schema_version
 table, counted from migration 3 on (postgres.py): its first migration was this list's 1-3 in one.
 
-How to add a migration: append a string to MIGRATIONS; never edit one that has shipped, since files and databases
-already carry it. Write it once, using the terms above where the databases differ; a difference no term covers
-becomes a new term, with its SQL in both dialects. The schema parity test (tests/server/test_postgresql.py) then
-compares the tables and columns the two databases end up with.
+How to add a migration: append a string to MIGRATIONS (or a `Migration`, when Python must finish its work); never
+edit one that has shipped, since files and databases already carry it. Write it once, using the terms above where
+the databases differ; a difference no term covers becomes a new term, with its SQL in both dialects. The schema
+parity test (tests/server/test_postgresql.py) then compares the tables and columns the two databases end up with.
 A migration written the old way on another branch (SQLite's text in schema.py, its counterpart in schema_pg.py)
 ports as its SQLite text with `INTEGER PRIMARY KEY` ids written `{id}` (and the other terms likewise); schema_pg's
 migration N is this list's N + 2.
@@ -24,12 +24,29 @@ migration N is this list's N + 2.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from portalctl.engine import search_index
+
+if TYPE_CHECKING:
+    from portalctl.engine.dialect import Dialect
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A migration with work SQL cannot do: `then(conn)` runs after its SQL, in the same transaction (re-indexing
+    text with Python's stemmer). In MIGRATIONS `then` also takes the dialect; `render` binds it."""
+
+    sql: str
+    then: Callable[..., None]
+
 
 # PostgreSQL's schema_version counts MIGRATIONS from the third on: its first migration was their 1-3 in one, so a
 # database at version v has the first v + 2 (version 0: none).
 VERSIONS_BEFORE_FIRST = 2
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Migration] = [
     # 1: the whole first schema.
     """{setup}
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -324,9 +341,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX signup_attempts_client ON signup_attempts(client, created_at);
     """,
+    # Search by word forms: the full-text index holds stems, written by the engine (engine/search_index.py), so
+    # the articles' index triggers (SQLite) and generated document (PostgreSQL) give way; then every ticket and
+    # article is indexed again, as stems.
+    Migration("{stemmed_index}", then=search_index.rebuild),
 ]
 
 
-def render(terms: Mapping[str, str]) -> list[str]:
-    """MIGRATIONS in one database's SQL, its dialect's `terms` filled in."""
-    return [migration.format_map(terms) for migration in MIGRATIONS]
+def render(terms: Mapping[str, str], dialect: Dialect) -> list[str | Migration]:
+    """MIGRATIONS in one database's SQL, its dialect's `terms` filled in (and given to the Python steps)."""
+    return [migration.format_map(terms) if isinstance(migration, str) else bind(migration, terms, dialect)
+            for migration in MIGRATIONS]
+
+
+def bind(migration: Migration, terms: Mapping[str, str], dialect: Dialect) -> Migration:
+    def then(conn: Any) -> None:
+        migration.then(conn, dialect)
+
+    return Migration(migration.sql.format_map(terms), then)

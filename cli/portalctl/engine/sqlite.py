@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from portalctl.engine.schema import Migration
 from portalctl.errors import PortalError, Unavailable
 from portalctl.i18n import _
 from portalctl.private import create_file, make_dirs, repair
@@ -44,7 +45,7 @@ class SQLiteConnection(sqlite3.Connection):
         return cursor.execute(sql, parameters)
 
 
-def connect(path: Path, migrations: Sequence[str], *, create: bool = False) -> SQLiteConnection:
+def connect(path: Path, migrations: Sequence[str | Migration], *, create: bool = False) -> SQLiteConnection:
     """Open the portal at `path` and bring it up to `migrations` (dialect.SQLite's); refuse a missing file unless
     `create`. A file that cannot be written is opened read-only."""
     exists = path.exists()
@@ -126,7 +127,7 @@ def shm(path: Path) -> Path:
     return path.with_name(path.name + "-shm")
 
 
-def migrate(conn: SQLiteConnection, migrations: Sequence[str]) -> None:
+def migrate(conn: SQLiteConnection, migrations: Sequence[str | Migration]) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
         raise PortalError(
@@ -139,11 +140,22 @@ def migrate(conn: SQLiteConnection, migrations: Sequence[str]) -> None:
                                    path=conn.path, version=version, count=len(migrations)),
                              hint=_("open it once with portalctl where it can be written"))
     for number in range(version, len(migrations)):
+        step = migrations[number]
         try:
-            conn.executescript(f"BEGIN IMMEDIATE; {migrations[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+            if isinstance(step, str):
+                conn.executescript(f"BEGIN IMMEDIATE; {step}; PRAGMA user_version = {number + 1}; COMMIT;")
+                continue
+            conn.executescript(f"BEGIN IMMEDIATE; {step.sql};")  # executescript would commit an open transaction
+            step.then(conn)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
         except sqlite3.Error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if conn.execute("PRAGMA user_version").fetchone()[0] > number:
                 continue  # another process applied this migration first
+            raise
+        except BaseException:  # a Python step failed (or was interrupted): nothing of the migration stays
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise

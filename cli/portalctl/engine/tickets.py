@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of, tag_key
+from portalctl.engine import search_index
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
 from portalctl.engine.limits import body_text, subject_text
@@ -125,7 +126,7 @@ class TicketService(TicketReader):
         self._store_attachments(row["id"], comment_id, stored, now)
         if row["status"] == "pending":
             self._set_status(row, "open", now)
-        self.conn.execute("UPDATE tickets_fts SET body = body || ? WHERE rowid = ?", ("\n" + body, row["id"]))
+        search_index.add_comment(self.conn, row["id"], body)
 
     def _insert(self, draft: TicketDraft, *, dept: int | None, requester: Row, values: dict[str, Any], now: str,
                 stored: builtins.list[tuple[str, str, str, int]], ccs: Sequence[str]) -> int:
@@ -147,8 +148,7 @@ class TicketService(TicketReader):
         self._store_attachments(ticket_id, comment_id, stored, now)
         for email in ccs:
             self._add_cc(ticket_id, email)
-        self.conn.execute("INSERT INTO tickets_fts (rowid, subject, body) VALUES (?, ?, ?)",
-                          (ticket_id, draft.subject, draft.body))
+        search_index.add_ticket(self.conn, ticket_id, draft.subject, draft.body)
         follow_up = {"follow_up_of": draft.follow_up_of} if draft.follow_up_of else {}
         self._event(ticket_id, "created", follow_up, now)
         return ticket_id
@@ -179,7 +179,7 @@ class TicketService(TicketReader):
             self._store_attachments(ticket_id, comment_id, stored, now)
             self._set_status(row, new_status, now)
             if not internal:
-                self.conn.execute("UPDATE tickets_fts SET body = body || ? WHERE rowid = ?", ("\n" + body, ticket_id))
+                search_index.add_comment(self.conn, ticket_id, body)
         return self.get(ticket_id)
 
     def close(self, ticket_id: int) -> Ticket:
@@ -247,9 +247,7 @@ class TicketService(TicketReader):
                 assignments = ", ".join(f"{column} = ?" for column in sets)
                 self.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*sets.values(), ticket_id))
                 if "subject" in sets:
-                    self.conn.execute(
-                        "UPDATE tickets_fts SET subject = ? WHERE rowid = ?", (sets["subject"], ticket_id)
-                    )
+                    search_index.set_subject(self.conn, ticket_id, sets["subject"])
                 self._event(ticket_id, "updated", {k: v for k, v in sets.items() if k != "updated_at"}, now)
             if changes.status:
                 self._set_status(row, state_of(changes.status), now)

@@ -40,6 +40,12 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
+class Count(BaseModel):
+    total: int = Field(description="How many tickets the filters match among those you may see (a customer's count "
+                                   "counts only their own, those they are CC'd on and, where shared, their "
+                                   "organisation's).")
+
+
 class Health(BaseModel):
     status: str
     version: str

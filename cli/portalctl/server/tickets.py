@@ -18,7 +18,7 @@ from portalctl.i18n import _
 from portalctl.model import Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep, read
 from portalctl.server.fastjson import dumps, json_response
-from portalctl.server.schemas import CcIn, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
+from portalctl.server.schemas import CcIn, Count, Page, PathId, ReplyIn, TicketChangesIn, TicketIn
 
 router = APIRouter(tags=["tickets"])
 Many = Annotated[list[str] | None, Query()]
@@ -107,6 +107,12 @@ async def list_tickets(
         return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
 
     return json_response(await read(session.portal, page))
+
+
+@router.get("/tickets/count", response_model=Count)
+async def count_tickets(session: SessionDep, query: Filters) -> Count:
+    """How many tickets GET /tickets would list with these filters, all pages together (for "Showing 30 of 266")."""
+    return Count(total=await read(session.portal, lambda: session.tickets.count(query)))
 
 
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
