@@ -216,6 +216,19 @@ def test_stats_chart_progress_words_and_help_of_every_option_are_spanish(cli: Cl
     assert "(predeterminado: todos excepto los cerrados)" in help_text
 
 
+def test_every_record_field_has_a_table_header_in_the_catalog() -> None:
+    """A table's header is its key's words (`updated_at`: UPDATED AT), translated: every field a record has must
+    be in render.HEADERS, where the extraction finds it."""
+    import dataclasses
+
+    from portalctl import model
+    from portalctl.output.render import HEADERS
+
+    records = [cls for cls in vars(model).values() if isinstance(cls, type) and dataclasses.is_dataclass(cls)]
+    keys = {field.name for cls in records for field in dataclasses.fields(cls)}
+    assert {key.upper().replace("_", " ") for key in keys} - set(HEADERS) == set()
+
+
 def test_man_pages_are_written_in_the_language(cli: Cli, tmp_path: Path) -> None:
     assert run(cli, "help", "--man", str(tmp_path), env=SPANISH).exit_code == 0
     page = (tmp_path / "portalctl-tickets-reply.1").read_text(encoding="utf-8")

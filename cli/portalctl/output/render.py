@@ -27,17 +27,19 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "jsonl", "csv", "yaml")
 # Table headers: a column's key upper-cased, in the reader's language (a key not listed here shows as it is).
 HEADERS = (
-    N_("ABOUT"), N_("ACTIVE"), N_("ASSIGNEE"), N_("AUTHOR"), N_("AUTHOR NAME"), N_("AUTHOR ROLE"), N_("BACKEND"),
-    N_("BODY"), N_("BUSINESS HOURS"), N_("CCS"), N_("CHOICES"), N_("CLOSED AT"), N_("COLLECTION"),
-    N_("CONTENT TYPE"), N_("COUNT"), N_("CREATED AT"), N_("CURRENT"), N_("CUSTOMER EDITABLE"), N_("DB"),
-    N_("DEDUPE KEY"), N_("DEPARTMENT"), N_("DESCRIPTION"), N_("DUE AT"), N_("EMAIL"), N_("ENDS AT"),
+    N_("ABOUT"), N_("ACTIVE"), N_("ARTICLES"), N_("ASSIGNEE"), N_("ATTACHMENTS"), N_("AUTHOR"), N_("AUTHOR NAME"),
+    N_("AUTHOR ROLE"), N_("BACKEND"), N_("BODY"), N_("BUSINESS HOURS"), N_("CCS"), N_("CHOICES"), N_("CLOSED AT"),
+    N_("COLLECTION"), N_("COMMENT ID"), N_("COMMENTS"), N_("CONTENT TYPE"), N_("COUNT"), N_("COUNTRIES"),
+    N_("COUNTRY"), N_("CREATED"), N_("CREATED AT"), N_("CURRENT"), N_("CUSTOMER EDITABLE"), N_("DB"),
+    N_("DEDUPE KEY"), N_("DEPARTMENT"), N_("DESCRIPTION"), N_("DOMAINS"), N_("DUE AT"), N_("EMAIL"), N_("ENDS AT"),
     N_("EXPIRES AT"), N_("FIELDS"), N_("FILENAME"), N_("FOLDER"), N_("FOLDERS"), N_("FOLLOW UP OF"), N_("HELPFUL"),
     N_("ID"), N_("INTERNAL"), N_("KEY"), N_("LABEL"), N_("LABELS"), N_("LANGUAGE"), N_("LAST USED AT"),
-    N_("LOCALE"), N_("NAME"), N_("NOT HELPFUL"), N_("ORGANIZATION"), N_("OVERDUE"), N_("PATH"), N_("PATTERN"),
-    N_("PHONE"), N_("PIPELINE"), N_("PRIORITY"), N_("PROFILE"), N_("REQUESTER"), N_("REQUESTER NAME"),
-    N_("REQUIRED"), N_("RESOLUTION HOURS"), N_("RESOLVED AT"), N_("ROLE"), N_("SEVERITY"), N_("SHARED TICKETS"),
-    N_("SIZE"), N_("SLUG"), N_("SNIPPET"), N_("SOURCE"), N_("STARTS AT"), N_("STATE"), N_("STATUS"),
-    N_("STATUS LABEL"), N_("SUBJECT"), N_("TAGS"), N_("TIMEZONE"), N_("TITLE"), N_("TOKEN"), N_("TYPE"),
+    N_("LOCALE"), N_("MANAGER"), N_("NAME"), N_("NOT HELPFUL"), N_("ORGANIZATION"), N_("OVERDUE"), N_("PATH"),
+    N_("PATTERN"), N_("PHONE"), N_("PHOTO SHA256"), N_("PIPELINE"), N_("POLICY"), N_("PRIORITY"), N_("PROFILE"),
+    N_("RELATED"), N_("REQUESTER"), N_("REQUESTER NAME"), N_("REQUIRED"), N_("RESOLUTION HOURS"), N_("RESOLVED AT"),
+    N_("ROLE"), N_("SCORE"), N_("SEVERITY"), N_("SHA256"), N_("SHARED TICKETS"), N_("SIZE"), N_("SLUG"),
+    N_("SNIPPET"), N_("SOURCE"), N_("STARTS AT"), N_("STATE"), N_("STATUS"), N_("STATUS LABEL"), N_("SUBJECT"),
+    N_("TAGS"), N_("TERMS"), N_("TERMS VERSION"), N_("TIMEZONE"), N_("TITLE"), N_("TOKEN"), N_("TYPE"),
     N_("UPDATED AT"), N_("URL"), N_("USER"), N_("USERS"), N_("VALUE"),
 )
 COUNTS = ("count", "size", "helpful", "not_helpful", "users", "folders", "shared_tickets")  # grouped: 1.234
