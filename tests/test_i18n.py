@@ -100,8 +100,22 @@ def test_the_profiles_language_wins_over_the_locale_and_me_update_keeps_it(cli: 
     updated = run(cli, "me", "update", "--language", "es", env={"LANG": "en_US.UTF-8"})
     assert updated.exit_code == 0
     assert UserConfig().get("ana").options["language"] == "es"
+    assert run(cli, "--help", env={"LANG": "en_US.UTF-8"}).output.startswith("Uso: ")  # before any settings load
     assert run(cli, "tickets", "list", env={"LANG": "en_US.UTF-8"}).stderr.startswith("Ningún ticket coincide.")
     assert run(cli, "tickets", "list", env={"PORTALCTL_LANG": "en"}).stderr.startswith("No tickets match.")
+
+
+def test_the_quick_look_for_a_language_setting_reads_the_files_the_settings_read(
+        home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from portalctl.config import config_dir
+
+    assert i18n.user_config_file() == str(config_dir() / "config.json")
+    monkeypatch.delenv("PORTALCTL_HOME")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert i18n.user_config_file() == str(config_dir() / "config.json")
+    assert not i18n.settings_name_a_language()
+    Path(".portalctl.toml").write_text('lang = "es"\n')
+    assert i18n.settings_name_a_language() and i18n.found_language() == "es"
 
 
 def test_a_language_portalctl_does_not_speak_is_a_usage_error(cli: Cli) -> None:

@@ -65,15 +65,59 @@ def found_language() -> str:
     """The `lang` setting, else the profile's language, else the POSIX locale, else English."""
     if language_of(os.environ.get("PORTALCTL_LANG")):  # the common case in scripts: no settings file to read
         return language_of(os.environ["PORTALCTL_LANG"]) or SOURCE
+    if _settings is not None or settings_name_a_language():
+        return from_settings() or locale_language()
+    return locale_language()
+
+
+def settings_name_a_language() -> bool:
+    """Whether a settings file could name a language: one of them mentions `lang` (PORTALCTL_LANG, lang = ...,
+    a profile's "language"). Reading three small files costs far less than loading the settings machinery
+    (config.py and what it imports), which `portalctl --help` otherwise never needs."""
+    places = [os.path.join(os.getcwd(), ".env"), user_config_file()]
+    folder = os.getcwd()
+    while True:  # .portalctl.toml, searched upwards as config.project_file() does
+        places.append(os.path.join(folder, ".portalctl.toml"))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for place in places:
+        try:
+            with open(place, "rb") as handle:
+                if b"lang" in handle.read().lower():
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def user_config_file() -> str:
+    """config.json where config.config_dir() puts it: under PORTALCTL_HOME, else the platform's directory."""
+    home = os.environ.get("PORTALCTL_HOME")
+    if home:
+        return os.path.join(home, "config", "config.json")
+    import platformdirs
+
+    return os.path.join(platformdirs.user_config_dir("portalctl"), "config.json")
+
+
+def from_settings() -> str | None:
+    """The `lang` setting, else the profile's language; None when neither names one portalctl speaks."""
     try:
         from portalctl.config import Settings
 
         settings = _settings or Settings()
         for tag in (settings.get("lang"), settings.profile().options.get("language")):
             if language_of(tag):
-                return language_of(tag) or SOURCE
+                return language_of(tag)
     except Exception:  # a broken settings file is reported by the command that reads it, in English or not
         pass
+    return None
+
+
+def locale_language() -> str:
+    """The POSIX locale's language: the first of LC_ALL, LC_MESSAGES and LANG that is set."""
     for variable in POSIX_VARIABLES:
         value = os.environ.get(variable)
         if value:  # the first one set decides, as in POSIX; C or POSIX means no preference
