@@ -68,7 +68,8 @@ setup(
             *POSTGRESQL,
             # schemathesis: fuzzes the live server against its own /openapi.json.
             "schemathesis>=4,<5",
-            # aiosmtpd: a real SMTP server on 127.0.0.1 that receives the mail the server sends (verification links).
+            # aiosmtpd: a real SMTP server on 127.0.0.1 that receives the mail the server sends (verification and reset
+            # links, notifications).
             "aiosmtpd>=1.4",
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.

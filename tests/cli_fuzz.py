@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from portalctl.cli import root
 
 # Commands that do not return by themselves (a server, a poll) or that take a guided tour through everything.
-SKIPPED = {("serve",), ("demo",), ("tickets", "wait")}
+SKIPPED = {("serve",), ("demo",), ("tickets", "wait"), ("tickets", "watch")}
 
 
 @dataclass

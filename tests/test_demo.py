@@ -48,3 +48,17 @@ def test_init_demo_has_tickets_in_every_state(home: Path, cli: Callable[..., Res
     assert [u["email"] for u in users if u["manager"]] == ["marta@andina.example"]
     orgs = {o["slug"]: o for o in json.loads(cli("admin", "orgs", "list", "-o", "json").stdout)}
     assert (orgs["importadora-andina"]["country"], orgs["importadora-andina"]["domains"]) == ("CO", ["andina.example"])
+
+
+def test_the_demo_has_a_notification_waiting_in_the_outbox(home: Path, cli: Callable[..., Result]) -> None:
+    from portalctl.config import default_db
+    from portalctl.engine.portal import Portal
+
+    assert cli("--no-input", "init", "--demo", "--email", "boss@example.test").exit_code == 0
+    portal = Portal(default_db())
+    try:
+        [mail] = portal.conn.execute("SELECT recipient, subject, body FROM outbox WHERE sent_at IS NULL").fetchall()
+    finally:
+        portal.close()
+    assert mail["recipient"] == "marta@andina.example" and "Rectificación IAG 7781" in mail["subject"]
+    assert mail["body"].startswith("Hola, Marta Quintero:") and "necesitamos la nueva partida" in mail["body"]

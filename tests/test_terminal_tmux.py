@@ -159,3 +159,18 @@ def test_help_goes_through_the_pager_on_a_terminal_only(pane: Pane, tmp_path: Pa
         pane.wait_for(r"\A\$ *\n\s*\Z")  # an empty screen: the long help's exit line will be the only one
         screen = pane.run(f"PORTALCTL_PAGER='cat > {paged}' {command}")
         assert "Show this message and exit." in screen and not paged.exists(), command
+
+
+def test_watch_shows_hostile_changes_inert_and_stops_on_ctrl_c(pane: Pane, as_user: Callable[[str], Session]) -> None:
+    title = pane.title()
+    pane.type("portalctl tickets watch; echo exit=$?")
+    pane.wait_for("Watching from cursor")
+    as_user(ANA).tickets.create(TicketDraft(subject=HOSTILE, body="x"))
+    as_user(AGENT).tickets.reply(1, body="Visto \x1b]0;pwned2\x07 ok")
+    screen = pane.wait_for(r"reply from agent@support\.test")
+    assert MARK in screen  # the screen was not cleared
+    assert "opened by ana@acme.test  · Hola\\e[2J\\e]0;pwned^G mundo" in screen
+    assert "reply from agent@support.test: Visto \\e]0;pwned2^G ok" in screen
+    assert pane.title() == title and "pwned" not in pane.title()
+    pane.key("C-c")
+    assert "exit=130" in pane.wait_for(DONE)

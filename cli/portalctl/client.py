@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 from portalctl.backends import open_backend
 from portalctl.config import Profile, Settings
-from portalctl.contract import ContactsAPI, NativeState, PortalAccountsAPI, StatesAPI, portal_states
+from portalctl.contract import (
+    ContactsAPI,
+    EventFeedAPI,
+    NativeState,
+    NotificationsAPI,
+    PortalAccountsAPI,
+    StatesAPI,
+    portal_states,
+)
 from portalctl.errors import Unsupported
 from portalctl.i18n import _
 
@@ -52,6 +60,22 @@ class Client:
         if not isinstance(contacts, ContactsAPI):
             raise self._unsupported(_("company contacts"))
         return contacts
+
+    @property
+    def notifications(self) -> NotificationsAPI:
+        """The user's e-mail notification switches."""
+        accounts = self.backend.accounts
+        if not isinstance(accounts, NotificationsAPI):
+            raise self._unsupported("notification switches")
+        return accounts
+
+    @property
+    def feed(self) -> EventFeedAPI:
+        """The change feed of the tickets the user may see (`tickets watch`)."""
+        tickets = self.backend.tickets
+        if not isinstance(tickets, EventFeedAPI):
+            raise self._unsupported(_("change feed to watch"))
+        return tickets
 
     def _unsupported(self, what: str) -> Unsupported:
         return Unsupported(_("profile {name!r} ({backend}) has no {what}").format(

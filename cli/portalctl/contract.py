@@ -29,8 +29,10 @@ from portalctl.model import (
     Attachment,
     Collection,
     Department,
+    EventPage,
     FieldDef,
     Notice,
+    NotificationSettings,
     Organization,
     SignupSettings,
     Ticket,
@@ -436,6 +438,26 @@ class RelatedArticlesAPI(Protocol):
     """A knowledge base that can say what to read after an article (the portalctl portal, embedded or served)."""
 
     def related(self, article_id: int) -> ArticleRefs: ...
+
+
+@runtime_checkable
+class EventFeedAPI(Protocol):
+    """A portal that keeps a change feed (the portalctl portal, embedded or served): `tickets watch`."""
+
+    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100,
+               wait: float = 0) -> EventPage:
+        """The changes after cursor `after` the user may see (None: none, and the cursor of now), waiting up to
+        `wait` seconds for one when there is none yet."""
+        ...
+
+
+@runtime_checkable
+class NotificationsAPI(Protocol):
+    """A portal that mails its users about their tickets, each kind switchable (`me notifications`)."""
+
+    def notification_settings(self) -> NotificationSettings: ...
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings: ...
 
 
 @runtime_checkable

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from portalctl.contract import TicketChanges, TicketDraft
+from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
 from portalctl.engine.portal import Portal, Session
 from portalctl.model import FieldDef
 
 DOMAIN = "demo.portalctl.test"
+DEMO_URL = "http://127.0.0.1:8080"  # where `portalctl serve` listens by default: the demo mail's links
 AGENTS = [(f"lucia@{DOMAIN}", "Lucía Fernández"), (f"tomas@{DOMAIN}", "Tomás Herrera")]
 ORGS = [
     # name, timezone, shared tickets, business hours, country, e-mail domains (sign-ups from them land there)
@@ -77,6 +78,21 @@ def load_demo(portal: Portal, *, admin: str) -> None:
     accounts.add_notice(title="Mantenimiento programado del portal", severity="warning",
                         body="El sábado de 22:00 a 23:00 (UTC) el portal no estará disponible.",
                         ends=(portal.clock() + timedelta(days=7)).isoformat())
+    load_notification(portal)
+
+
+def load_notification(portal: Portal) -> None:
+    """A reminder from the agent today: Marta (who reads Spanish) has its notification waiting in the outbox, as a
+    server with no mail relay keeps it for its admins (the stories before it are history, never mailed)."""
+    from portalctl.engine.notifications import collect, skip_history
+
+    skip_history(portal)
+    marta = portal.session("marta@andina.example")
+    marta.accounts.update_me(language="es")
+    waiting = next(t for t in marta.tickets.list(TicketQuery(statuses=["pending"])) if "IAG" in t.subject)
+    portal.session(AGENTS[0][0]).tickets.reply(waiting.id, body="Le recordamos que necesitamos la nueva partida "
+                                                                "para continuar con la rectificación.")
+    collect(portal, public_url=DEMO_URL)
 
 
 def load_articles(session: Session) -> None:

@@ -244,3 +244,43 @@ class ArticleRefs(Record):
 
     folder: list[Article]
     related: list[Article]
+
+
+# What a user can be mailed about (seed 001: "Active o desactive cada tipo de notificación"): a ticket they can see
+# changes state, gets a public reply, gets an attachment; a new ticket in an organisation whose tickets they see.
+NOTIFICATION_KINDS = ("status", "reply", "attachment", "new_ticket")
+
+
+@dataclass
+class NotificationSettings(Record):
+    """One user's notification switches (every one on until switched off)."""
+
+    email: str
+    status: bool
+    reply: bool
+    attachment: bool
+    new_ticket: bool
+
+
+# The change feed's kinds: created, status, reply, note (internal: staff only), attachment, updated, ccs, auto_closed.
+@dataclass
+class Event(Record):
+    """One change to a ticket, in the order the portal made them; `id` is the cursor to resume after."""
+
+    id: int
+    ticket_id: int
+    kind: str
+    actor: str | None  # None: the portal itself (auto-close)
+    subject: str  # the ticket's subject now
+    status: str  # the ticket's state now
+    detail: dict[str, Any]
+    text: str | None  # a public reply's text; never an internal note's
+    created_at: str
+
+
+@dataclass
+class EventPage(Record):
+    """The events after a cursor, and the cursor to ask after next (past events the reader may not see, too)."""
+
+    items: list[Event]
+    cursor: int

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -26,6 +26,9 @@ from portalctl.engine.accounts import bootstrap_admin, hash_password
 from portalctl.engine.db import transaction
 from portalctl.engine.portal import Portal
 from tests.stores import KINDS, Store, new_store
+
+if TYPE_CHECKING:
+    from tests.server.smtp import Inbox
 
 ADMIN = "admin@support.test"
 AGENT = "agent@support.test"
@@ -126,9 +129,11 @@ def server_env(home: Path) -> dict[str, str]:
     return env
 
 
-def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[str, str] | None = None) -> Server:
-    """`python -m portalctl serve` on a free port; returns once /api/v1/health answers."""
-    port = free_port()
+def start_server(store: Store, *extra: str, log: Path | None = None, env: dict[str, str] | None = None,
+                 port: int | None = None) -> Server:
+    """`python -m portalctl serve` on a free port (or `port`: a restart where clients expect it); returns once
+    /api/v1/health answers."""
+    port = port or free_port()
     log = log or store.folder / "server.log"
     if "--workers" not in extra:  # one process unless a test is about workers: the default is one per CPU
         extra = ("--workers", "1", *extra)
@@ -264,3 +269,12 @@ def assert_problem(response: requests.Response, status: int, code: str) -> dict[
     assert body["title"] and body["detail"]
     assert "hint" in body
     return body
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the server's mail (tests/server/smtp.py)."""
+    from tests.server.smtp import smtp_inbox
+
+    with smtp_inbox() as received:
+        yield received

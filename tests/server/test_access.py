@@ -173,7 +173,8 @@ MATRIX = {
     "GET /fields": "signed-in", "GET /articles/search": "signed-in", "GET /articles": "signed-in",
     "GET /articles/{article_id}": "signed-in", "GET /articles/{article_id}/related": "signed-in",
     "GET /collections": "signed-in", "POST /articles/{article_id}/votes": "signed-in", "GET /notices": "signed-in",
-    "POST /notices/seen": "signed-in",
+    "POST /notices/seen": "signed-in", "GET /events": "signed-in", "GET /me/notifications": "signed-in",
+    "PATCH /me/notifications": "signed-in",
     "GET /users": "staff", "GET /organizations": "staff", "POST /articles": "staff",
     "PATCH /articles/{article_id}": "staff",
     "POST /users": "admin", "PATCH /users/{email}": "admin", "POST /users/{email}/deactivate": "admin",
@@ -309,3 +310,38 @@ def test_a_photo_is_seen_only_by_those_who_may_see_its_owner(server: Server, as_
     pdf = as_user(BOB).post("/uploads", params={"filename": "foto.png"}, data=PDF).json()
     assert_problem(as_user(BOB).post("/me/photo", json={"upload": pdf["id"]}), 415, "unsupported_media_type")
     assert as_user(BOB).get(f"/users/{BOB}/photo").content == PNG
+
+
+def test_the_change_feed_shows_a_customer_only_her_tickets_and_never_a_note(as_user: Callable[[str], Api],
+                                                                           anonymous: Api, seed: Seed) -> None:
+    start = as_user(ANA).get("/events").json()["cursor"]
+    agent = as_user(AGENT)
+    upload = agent.post("/uploads", params={"filename": "nota-interna.pdf"}, data=PDF).json()["id"]
+    agent.post(f"/tickets/{seed.acme_ticket}/replies",
+               json={"body": "INTERNAL-ACME-NOTE again", "internal": True, "uploads": [upload]})
+    agent.post(f"/tickets/{seed.acme_ticket}/replies", json={"body": "Public news for Acme"})
+    agent.post(f"/tickets/{seed.globex_ticket}/replies", json={"body": "GLOBEX-SECRET news"})
+    ana = as_user(ANA).get("/events", params={"after": start})
+    assert ana.status_code == 200, ana.text
+    assert {e["ticket_id"] for e in ana.json()["items"]} == {seed.acme_ticket}
+    assert [e["kind"] for e in ana.json()["items"] if e["kind"] != "status"] == ["reply"]
+    for secret in (*GLOBEX_SECRETS, "INTERNAL-ACME-NOTE"):
+        assert secret not in ana.text
+    staff = as_user(AGENT).get("/events", params={"after": start}).json()["items"]
+    assert [e["kind"] for e in staff if e["kind"] != "status"] == ["note", "attachment", "reply", "reply"]
+    assert "INTERNAL-ACME-NOTE" not in json.dumps(staff)  # a note's text is never in the feed
+    filtered = as_user(ANA).get("/events", params={"after": start, "organization": "globex"})
+    assert filtered.status_code == 200 and filtered.json()["items"] == []
+    assert_problem(anonymous.get("/events"), 401, "unauthenticated")
+    assert_problem(as_user(ANA).get("/events", params={"after": 10**12}), 422, "invalid_input")
+
+
+def test_notification_switches_are_each_users_own(as_user: Callable[[str], Api], anonymous: Api) -> None:
+    switched = as_user(BOB).patch("/me/notifications", json={"off": ["reply"]})
+    assert switched.status_code == 200 and switched.json()["reply"] is False
+    assert as_user(ANA).get("/me/notifications").json()["reply"] is True  # Bob's switch is his alone
+    assert_problem(as_user(BOB).patch("/me/notifications", json={"off": ["status", "invoices"]}), 422,
+                   "invalid_input")
+    assert as_user(BOB).get("/me/notifications").json()["status"] is True  # the refused request changed nothing
+    assert_problem(anonymous.get("/me/notifications"), 401, "unauthenticated")
+    assert as_user(BOB).patch("/me/notifications", json={"on": ["all"]}).json()["reply"] is True

@@ -1,71 +1,15 @@
-"""Reset mail through SMTP when PORTALCTL_SMTP_URL is set, and into the outbox when the SMTP server fails."""
+"""Reset mail through SMTP when PORTALCTL_SMTP_URL is set (a real SMTP server on 127.0.0.1: aiosmtpd), into the
+outbox when no server is configured or the server fails, and from there tried again until it goes."""
 
 from __future__ import annotations
 
-import base64
-import socketserver
-import threading
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
+import time
 
-import pytest
 import requests
 
 from tests.server.conftest import ADMIN, ANA, PASSWORD, TIMEOUT, Server, free_port, seed_people, start_server
+from tests.server.smtp import Inbox, text
 from tests.stores import Store
-
-
-class SmtpSink(socketserver.ThreadingTCPServer):
-    """Just enough SMTP (RFC 5321) to accept mail on loopback and keep it, with the AUTH PLAIN it was given."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), SmtpSession)
-        self.messages: list[Message] = []
-        self.logins: list[bytes] = []
-
-
-class SmtpSession(socketserver.StreamRequestHandler):
-    server: SmtpSink
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        self.reply("220 sink ready")
-        while line := self.rfile.readline():
-            verb = line.split(b" ", 1)[0].strip().upper()
-            if verb == b"EHLO":
-                self.reply("250-sink")
-                self.reply("250 AUTH PLAIN")
-            elif verb == b"AUTH":
-                self.server.logins.append(line.split()[-1])
-                self.reply("235 ok")
-            elif verb == b"DATA":
-                self.reply("354 go on")
-                data = b""
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    data += chunk
-                self.server.messages.append(message_from_bytes(data))
-                self.reply("250 kept")
-            elif verb == b"QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 ok")
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def serve_with_smtp(store: Store, smtp_url: str) -> Server:
@@ -74,7 +18,9 @@ def serve_with_smtp(store: Store, smtp_url: str) -> Server:
         seed_people(portal)
     finally:
         portal.close()
-    return start_server(store, "--public-url", "https://help.example.test", env={"PORTALCTL_SMTP_URL": smtp_url})
+    return start_server(store, "--public-url", "https://help.example.test",
+                        env={"PORTALCTL_SMTP_URL": smtp_url, "PORTALCTL_OUTBOX_SECONDS": "0.2",
+                             "PORTALCTL_MAIL_RETRY_SECONDS": "0.3"})
 
 
 def outbox(server: Server) -> list[dict[str, str]]:
@@ -85,19 +31,18 @@ def outbox(server: Server) -> list[dict[str, str]]:
     return items
 
 
-def test_reset_mail_goes_through_smtp_with_the_public_url(store: Store, sink: SmtpSink) -> None:
-    port = sink.server_address[1]
-    server = serve_with_smtp(store, f"smtp://mailer:s%40cret@127.0.0.1:{port}?from=help@example.test")
+def test_reset_mail_goes_through_smtp_with_the_public_url(store: Store, inbox: Inbox) -> None:
+    server = serve_with_smtp(store, f"smtp://mailer:s%40cret@127.0.0.1:{inbox.port}?from=help@example.test")
     try:
         answer = requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
         assert answer.status_code == 202
         assert outbox(server) == []  # sent, so not kept
     finally:
         server.stop()
-    [mail] = sink.messages
-    assert mail["To"] == ANA and mail["From"] == "help@example.test"
-    assert "https://help.example.test/reset-password?token=" in mail.get_payload(decode=True).decode()
-    assert [base64.b64decode(login) for login in sink.logins] == [b"\0mailer\0s@cret"]  # the URL's user
+    [mail] = inbox.to(ANA)
+    assert mail["From"] == "help@example.test"
+    assert "https://help.example.test/reset-password?token=" in text(mail)
+    assert inbox.logins == [(b"mailer", b"s@cret")]  # the URL's user, its password unquoted
     assert "s%40cret" not in server.log_text() and "s@cret" not in server.log_text()
 
 
@@ -107,6 +52,20 @@ def test_mail_is_kept_in_the_outbox_when_the_smtp_server_is_down(store: Store) -
         requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
         [mail] = outbox(server)
         assert mail["to"] == ANA and "reset-password?token=" in mail["body"]
+        assert mail["attempts"] >= 1 and "ConnectionRefusedError" in (mail["last_error"] or "")
     finally:
         server.stop()
     assert "SMTP delivery" in server.log_text()
+
+
+def test_a_reset_mail_the_relay_refused_goes_later_once(store: Store, inbox: Inbox) -> None:
+    inbox.refuse = 2  # the reset's own try, then the outbox's first retry
+    server = serve_with_smtp(store, inbox.url)
+    try:
+        requests.post(server.api + "/auth/password-reset", json={"email": ANA}, timeout=TIMEOUT)
+        inbox.wait_for(1)
+        time.sleep(1)
+        assert outbox(server) == []  # sent at last
+    finally:
+        server.stop()
+    assert inbox.refused == 2 and len(inbox.to(ANA)) == 1 and len(inbox.messages) == 1

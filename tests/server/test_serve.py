@@ -70,8 +70,9 @@ def test_the_openapi_document_describes_the_versioned_api(tmp_path: Path) -> Non
                          ("/api/v1/admin/signup", "post"), ("/api/v1/contacts", "get"), ("/api/v1/contacts", "post"),
                          ("/api/v1/contacts/{email}/reset-link", "post"), ("/api/v1/me/photo", "post"),
                          ("/api/v1/users/{email}/photo", "get"), ("/api/v1/users/{email}", "patch"),
-                         ("/api/v1/organizations/{name}", "patch"),
-                         ("/api/v1/tickets/count", "get")):
+                         ("/api/v1/organizations/{name}", "patch"), ("/api/v1/tickets/count", "get"),
+                         ("/api/v1/events", "get"), ("/api/v1/me/notifications", "get"),
+                         ("/api/v1/me/notifications", "patch")):
         assert method in paths[path], path
     create = paths["/api/v1/tickets"]["post"]
     assert {"200", "201", "401", "422"} <= set(create["responses"])

@@ -39,9 +39,12 @@ from portalctl.model import (
     Collection,
     Comment,
     Department,
+    Event,
+    EventPage,
     FieldDef,
     Folder,
     Notice,
+    NotificationSettings,
     Organization,
     Record,
     SignupSettings,
@@ -370,6 +373,15 @@ class ServerTickets:
     def attachments(self, ticket_id: int) -> builtins.list[Attachment]:
         return [attachment(a) for a in self.api.items(f"/tickets/{segment(ticket_id)}/attachments")]
 
+    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100,
+               wait: float = 0) -> EventPage:
+        """GET /events: a long poll of up to `wait` seconds (the read timeout allows for it)."""
+        params = [(k, v) for k, v in ticket_params(query or TicketQuery()) if k != "sort"]
+        params += [("limit", str(limit)), ("wait", str(wait))] + ([("after", str(after))] if after is not None else [])
+        timeout = (self.api.session.connect_timeout, self.api.session.policy.timeout + wait)
+        data = self.api.json("GET", "/events", params=params, timeout=timeout)
+        return EventPage(items=[record(Event, e) for e in data["items"]], cursor=int(data["cursor"]))
+
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
         for found in self.attachments(ticket_id):
             if found.id == attachment_id:
@@ -446,6 +458,13 @@ class ServerAccounts:
 
     def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
         self.api.request("POST", "/notices/seen", json={"ids": list(notice_ids)}, idempotent=True).close()
+
+    def notification_settings(self) -> NotificationSettings:
+        return record(NotificationSettings, self.api.json("GET", "/me/notifications"))
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings:
+        return record(NotificationSettings,
+                      self.api.json("PATCH", "/me/notifications", json={"on": list(on), "off": list(off)}))
 
     def me(self) -> User:
         return record(User, self.api.json("GET", "/me"))

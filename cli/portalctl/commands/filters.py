@@ -82,9 +82,9 @@ NAMES = ("statuses", "priorities", "types", "departments", "assignees", "tags", 
 LISTS = ("statuses", "priorities", "types", "departments", "assignees", "tags")
 
 
-def filter_options(*, default_states: str) -> Callable[[F], F]:
+def filter_options(*, default_states: str, sort: bool = True) -> Callable[[F], F]:
     """The filter options, --status's help naming the states the command takes when none is given; the command
-    gets one `query: TicketQuery` (limit left to the command)."""
+    gets one `query: TicketQuery` (limit left to the command). `sort=False`: no --sort (a feed comes in order)."""
     status = many("-s", "--status", name="statuses", values=Values("STATE", complete_with=complete.states),
                   help=formatted("new, open, pending, on_hold, resolved, closed, native names, or 'all' "
                                  "(default: {states}).", states=default_states))
@@ -92,14 +92,14 @@ def filter_options(*, default_states: str) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            values = {name: kwargs.pop(name) for name in NAMES}
+            values = {name: kwargs.pop(name) for name in NAMES if name in kwargs}
             for name in LISTS:  # each use of the flag gave a tuple of its comma-separated values
                 values[name] = tuple(v for given in values[name] for v in given)
             kwargs["query"] = TicketQuery(statuses=expand_all(values.pop("statuses")), limit=None, **values)
             return function(*args, **kwargs)
 
         decorated: Any = wrapper
-        for option in reversed([status, *OPTIONS]):
+        for option in reversed([status, *(OPTIONS if sort else OPTIONS[:-1])]):
             decorated = option(decorated)
         return decorated  # type: ignore[no-any-return]
 

@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from portalctl.commands.context import Output, app, message, output_options
-from portalctl.i18n import _
+from portalctl.i18n import _, formatted
+from portalctl.model import NOTIFICATION_KINDS
 
 ME_COLUMNS = ("email", "name", "role", "organization", "manager", "title", "phone", "language", "timezone",
               "country")
+NOTIFICATION_COLUMNS = ("email", *NOTIFICATION_KINDS)
 
 
 @click.group(invoke_without_command=True)
@@ -24,6 +26,7 @@ def me(ctx: click.Context, output: Output) -> None:
       portalctl me
       portalctl me update --language es --timezone America/Bogota
       portalctl me update --photo foto.jpg
+      portalctl me notifications --off reply
     """
     if ctx.invoked_subcommand is None:
         output.one(app().client.accounts.me())
@@ -102,3 +105,30 @@ def remember_language(language: str) -> None:
         config.put(profile, make_current=False)
     else:
         config.set_setting("lang", language)
+
+
+@me.command()
+@click.option("--on", "on", multiple=True, metavar="KIND",
+              help=formatted("Switch a kind on (repeatable or comma-separated): {kinds}, or all.",
+                             kinds=", ".join(NOTIFICATION_KINDS)))
+@click.option("--off", "off", multiple=True, metavar="KIND", help="Switch a kind off (same kinds).")
+@output_options(NOTIFICATION_COLUMNS)
+def notifications(on: tuple[str, ...], off: tuple[str, ...], output: Output) -> None:
+    """Show or switch the e-mails the portal sends you about tickets you can see.
+
+    \b
+    Kinds:
+      status      a ticket changes state
+      reply       a ticket gets a public reply
+      attachment  a ticket gets a file
+      new_ticket  a new ticket in your organisation (if you see its tickets)
+
+    \b
+    Examples:
+      portalctl me notifications
+      portalctl me notifications --off reply,attachment
+      portalctl me notifications --on all
+    """
+    switches = app().client.notifications
+    settings = switches.set_notifications(on=on, off=off) if on or off else switches.notification_settings()
+    output.one(settings)

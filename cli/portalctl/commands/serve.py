@@ -44,10 +44,13 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     The portal is a SQLite file by default; teams that run several server processes, or outgrow one file, give
     --db a PostgreSQL URL (tables are created on first start; the role needs CREATE on the database).
 
-    The OpenAPI document is at /openapi.json. Mail (password-reset links) goes through PORTALCTL_SMTP_URL
-    (smtp://user:password@host:587?from=help@example.com) when it is set, else into an outbox admins read at
-    /api/v1/admin/outbox. Resolved tickets close when their grace period has passed: the server looks at start-up
-    and every 10 minutes (PORTALCTL_AUTO_CLOSE_SECONDS). Failed sign-ins are slowed down per client address;
+    The OpenAPI document is at /openapi.json. Mail (password-reset links, ticket notifications) goes through
+    PORTALCTL_SMTP_URL (smtp://user:password@host:587?from=help@example.com) when it is set, else into an outbox
+    admins read at /api/v1/admin/outbox; notifications are gathered and sent every 5 seconds
+    (PORTALCTL_OUTBOX_SECONDS), at most one per person and ticket every 5 minutes
+    (PORTALCTL_NOTIFY_BATCH_SECONDS), a failed delivery is tried again after 60 seconds, then doubling
+    (PORTALCTL_MAIL_RETRY_SECONDS). Resolved tickets close when their grace period has passed: the server looks
+    at start-up and every 10 minutes (PORTALCTL_AUTO_CLOSE_SECONDS). Failed sign-ins are slowed down per client address;
     behind a reverse proxy, name it with --trusted-proxy so the address comes from its X-Forwarded-For (from
     anyone else the header is ignored). Stop with Ctrl-C or SIGTERM; requests in flight finish first.
 
@@ -70,6 +73,7 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     from portalctl.config import Settings, data_dir, default_db
     from portalctl.engine.db import safe_url
     from portalctl.engine.dialect import is_postgres
+    from portalctl.server.deps import MAIL_RETRY_FIRST, NOTIFY_BATCH, OUTBOX_EVERY
 
     settings = Settings({"db": db_path, "public_url": public_url})
     location: Path | str = settings.get("db") or str(default_db())
@@ -84,6 +88,10 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
     url = settings.get("public_url") or default_public_url(host, port)
     count = workers or usable_cpus()
     every = auto_close_seconds(settings.get("auto_close_seconds"))
+    outbox_every = positive_seconds(settings.get("outbox_seconds"), "PORTALCTL_OUTBOX_SECONDS", OUTBOX_EVERY)
+    retry_first = positive_seconds(settings.get("mail_retry_seconds"), "PORTALCTL_MAIL_RETRY_SECONDS",
+                                   MAIL_RETRY_FIRST)
+    batch = positive_seconds(settings.get("notify_batch_seconds"), "PORTALCTL_NOTIFY_BATCH_SECONDS", NOTIFY_BATCH)
     metrics_dir = metrics_folder() if metrics else None
     serving = ngettext("Serving the portal at {shown} on http://{host}:{port}/api/v1 with {count} worker (OpenAPI: "
                        "/openapi.json; health: /healthz, /readyz{metrics}).",
@@ -93,7 +101,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
                            metrics="; metrics: /metrics" if metrics else ""))
     launch.run(launch.AppSettings(db=str(location), public_url=url, smtp_url=settings.get("smtp_url"),
                                   blob_dir=str(blobs), log_format=log_format, metrics_dir=metrics_dir,
-                                  auto_close_every=every,
+                                  auto_close_every=every, outbox_every=outbox_every, mail_retry_first=retry_first,
+                                  notify_batch=batch,
                                   idempotency_stale_after=stale_seconds(settings.get("idempotency_stale_seconds"))),
                host=host, port=port, workers=count, trusted_proxies=trusted_proxies)
 
@@ -122,13 +131,18 @@ def auto_close_seconds(setting: str | float | None) -> float:
     """How often resolved tickets past their grace period are closed: PORTALCTL_AUTO_CLOSE_SECONDS, else 600."""
     from portalctl.server.deps import AUTO_CLOSE_EVERY
 
+    return positive_seconds(setting, "PORTALCTL_AUTO_CLOSE_SECONDS", AUTO_CLOSE_EVERY)
+
+
+def positive_seconds(setting: str | float | None, name: str, default: float) -> float:
+    """A period from the environment: a number of seconds above 0, else a usage error naming the variable."""
     try:
-        seconds = float(setting or AUTO_CLOSE_EVERY)
+        seconds = float(setting or default)
     except ValueError:
         seconds = 0
     if not seconds > 0:
-        raise click.BadParameter(_("PORTALCTL_AUTO_CLOSE_SECONDS must be a number of seconds above 0, not {setting!r}")
-                                 .format(setting=setting))
+        raise click.BadParameter(_("{name} must be a number of seconds above 0, not {setting!r}").format(
+            name=name, setting=setting))
     return seconds
 
 

@@ -59,7 +59,8 @@ def report(output: Output, ticket: Ticket, text: str) -> None:
         output.one(ticket)
 
 
-LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states"}
+LAZY_COMMANDS = {"stats": "portalctl.commands.stats", "states": "portalctl.commands.ticket_states",
+                 "watch": "portalctl.commands.watch"}
 
 
 class TicketsGroup(ForgivingGroup):

@@ -22,7 +22,17 @@ from portalctl.engine.lookups import (
 )
 from portalctl.errors import InvalidInput, NotFound, StateConflict
 from portalctl.i18n import _
-from portalctl.model import FIELD_TYPES, ROLES, Department, FieldDef, Notice, Organization, SignupSettings, User
+from portalctl.model import (
+    FIELD_TYPES,
+    ROLES,
+    Department,
+    FieldDef,
+    Notice,
+    NotificationSettings,
+    Organization,
+    SignupSettings,
+    User,
+)
 
 if TYPE_CHECKING:
     from typing import BinaryIO
@@ -148,6 +158,17 @@ class AccountService:
             with transaction(self.conn):
                 self.conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), self.actor.id))
         return self.me()
+
+    # --- notifications (rules: engine.notifications)
+    def notification_settings(self) -> NotificationSettings:
+        from portalctl.engine.notifications import NotificationService
+
+        return NotificationService(self.session).settings()
+
+    def set_notifications(self, *, on: Sequence[str] = (), off: Sequence[str] = ()) -> NotificationSettings:
+        from portalctl.engine.notifications import NotificationService
+
+        return NotificationService(self.session).switch(on=on, off=off)
 
     # --- notices (rules: engine.notices)
     @cached_property

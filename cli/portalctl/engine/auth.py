@@ -113,6 +113,8 @@ class Mail(Record):
     subject: str
     body: str
     created_at: str
+    attempts: int  # SMTP deliveries tried
+    last_error: str | None  # why the last one failed
 
 
 @dataclass
@@ -302,7 +304,8 @@ class TokenService:
 
 
 # --- password resets
-def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None) -> None:
+def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_url: str | None = None,
+                           retry_first: float = 60.0) -> None:
     """Mail a reset link to an active user. Silent for unknown addresses, so nobody can probe who has an account."""
     row = portal.conn.execute(
         "SELECT id, email, name, language FROM users WHERE email = ? AND active = 1", (email.strip(),)
@@ -334,7 +337,8 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
         ).format(name=row["name"], link=link, secret=secret,
                  confirm=f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm")
         subject = _("Reset your support portal password")
-    send_mail(portal, to=row["email"], subject=subject, body=body, smtp_url=smtp_url)
+    send_mail(portal, to=row["email"], subject=subject, body=body, smtp_url=smtp_url,
+              retry_first=retry_first)
 
 
 def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
@@ -364,25 +368,32 @@ def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
 
 
 # --- mail
-def send_mail(portal: Portal, *, to: str, subject: str, body: str, smtp_url: str | None) -> None:
-    """By SMTP when configured; into the outbox otherwise, or when the SMTP server fails (no mail is lost)."""
+def send_mail(portal: Portal, *, to: str, subject: str, body: str, smtp_url: str | None,
+              retry_first: float = 60.0) -> None:
+    """By SMTP at once when configured (a person is waiting for this mail); into the outbox otherwise, or when the
+    SMTP server fails: the server then sends it again later (engine.notifications.deliver), so no mail is lost."""
+    attempts, error = 0, None
     if smtp_url:
         try:
-            _smtp_send(smtp_url, to=to, subject=subject, body=body)
+            smtp_send(smtp_url, to=to, subject=subject, body=body)
             return
         except (OSError, ValueError) as exc:  # smtplib's errors are OSErrors
             log.warning("SMTP delivery to %s failed (%s); the message is kept in the outbox", to, exc)
+            attempts, error = 1, f"{type(exc).__name__}: {exc}"[:300]
+    now = portal.clock()
     with transaction(portal.conn):
         portal.conn.execute(
-            "INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)",
-            (to, subject, body, portal.now()),
+            "INSERT INTO outbox (recipient, subject, body, created_at, send_after, attempts, last_error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (to, subject, body, iso(now), iso(now + timedelta(seconds=retry_first * attempts)), attempts, error),
         )
 
 
-def _smtp_send(url: str, *, to: str, subject: str, body: str) -> None:
+def smtp_send(url: str, *, to: str, subject: str, body: str, message_id: str | None = None) -> None:
     """smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS); `?from=ADDRESS` sets the sender."""
     import smtplib
     from email.message import EmailMessage
+    from email.utils import formatdate
     from urllib.parse import parse_qs, unquote, urlsplit
 
     parts = urlsplit(url)
@@ -391,6 +402,9 @@ def _smtp_send(url: str, *, to: str, subject: str, body: str) -> None:
     sender = parse_qs(parts.query).get("from", [f"portalctl@{parts.hostname}"])[0]
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Date"] = formatdate(usegmt=True)
+    if message_id:
+        message["Message-ID"] = message_id
     message.set_content(body)
     client = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
     with client(parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 25), timeout=20) as smtp:
@@ -405,10 +419,12 @@ def _smtp_send(url: str, *, to: str, subject: str, body: str) -> None:
 
 
 def outbox(session: Session, *, limit: int = 100) -> list[Mail]:
-    """Mail kept for the admins to read and pass on, newest first."""
+    """Mail not delivered (yet), newest first: all of it when no SMTP server is configured, for the admins to read
+    and pass on; otherwise what waits for its batch window or for a retry."""
     session.actor.require_admin(_("read the outbox"))
     rows = session.conn.execute(
-        "SELECT id, recipient AS \"to\", subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?", (limit,)
+        "SELECT id, recipient AS \"to\", subject, body, created_at, attempts, last_error FROM outbox"
+        " WHERE sent_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
     )
     return [Mail(**dict(row)) for row in rows]
 

@@ -345,6 +345,34 @@ MIGRATIONS: list[str | Migration] = [
     # the articles' index triggers (SQLite) and generated document (PostgreSQL) give way; then every ticket and
     # article is indexed again, as stems.
     Migration("{stemmed_index}", then=search_index.rebuild),
+    # 7: notifications and the change feed. Events of internal notes (and their files) are marked, so the feed and
+    # mail leave them out for customers; each user's notification switches; the outbox becomes a queue the server
+    # drains (rows claimed atomically, retried with backoff, marked sent); notifications start from the events
+    # already there, so an upgraded portal does not mail its history.
+    """
+    ALTER TABLE events ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE notification_settings (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        kind TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind)
+    );
+
+    ALTER TABLE outbox ADD COLUMN user_id INTEGER REFERENCES users(id);
+    ALTER TABLE outbox ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);
+    ALTER TABLE outbox ADD COLUMN first_event_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN last_event_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN send_after TEXT;
+    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN claim TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+    ALTER TABLE outbox ADD COLUMN last_error TEXT;
+    CREATE INDEX outbox_due ON outbox(send_after) WHERE sent_at IS NULL;
+    CREATE INDEX outbox_ticket ON outbox(user_id, ticket_id, id);
+    INSERT INTO settings (key, value) SELECT 'notified_through', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM events;
+    """,
 ]
 
 

@@ -29,7 +29,7 @@ from portalctl.engine.ticket_sql import (
 )
 from portalctl.errors import InvalidInput, NotFound, no_attachment
 from portalctl.i18n import _
-from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, Ticket
+from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, EventPage, Ticket
 
 if TYPE_CHECKING:
     from portalctl.engine.portal import Session
@@ -63,6 +63,35 @@ class TicketReader:
             clause += " OR t.org_id = ?"
             params.append(self.actor.org_id)
         return clause + ")", params
+
+    def can_see(self, ticket_id: int) -> bool:
+        """Whether the actor may see this ticket: the rule every read applies, for those who act on it elsewhere
+        (notifications mail only those who could open the ticket)."""
+        clause, params = self.visibility()
+        found = self.conn.execute(f"SELECT 1 FROM tickets t WHERE t.id = ? AND {clause}", (ticket_id, *params))
+        return found.fetchone() is not None
+
+    def where(self, query: TicketQuery) -> tuple[builtins.list[str], builtins.list[Any]]:
+        """The terms over tickets `t` that `query` and the actor's visibility make, and their parameters."""
+        return self._filters(query)
+
+    def events(self, after: int | None = None, query: TicketQuery | None = None, *, limit: int = 100,
+               wait: float = 0) -> EventPage:
+        """The change feed after a cursor (None: from now on, an empty page with the cursor), looking again every
+        half second for up to `wait` seconds while there is nothing new (engine/events.py)."""
+        import time
+
+        from portalctl.engine import events
+
+        if after is None:
+            return EventPage(items=[], cursor=events.head(self))
+        deadline = time.monotonic() + wait
+        while not (page := events.events_after(self, after, query, limit=limit)).items:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(events.LOOK_EVERY, remaining))
+        return page
 
     def _row(self, ticket_id: int) -> Row:
         clause, params = self.visibility()

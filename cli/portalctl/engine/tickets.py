@@ -123,6 +123,7 @@ class TicketService(TicketReader):
                           now: str) -> None:
         """The repeat becomes a public comment; a ticket awaiting the reporter is open again."""
         comment_id = self._comment(row["id"], body, internal=False, now=now)
+        self._event(row["id"], "reply", {"comment_id": comment_id}, now)
         self._store_attachments(row["id"], comment_id, stored, now)
         if row["status"] == "pending":
             self._set_status(row, "open", now)
@@ -145,12 +146,12 @@ class TicketService(TicketReader):
         )
         ticket_id = int(cursor.fetchone()[0])
         comment_id = self._comment(ticket_id, draft.body, internal=False, now=now)
-        self._store_attachments(ticket_id, comment_id, stored, now)
         for email in ccs:
             self._add_cc(ticket_id, email)
         search_index.add_ticket(self.conn, ticket_id, draft.subject, draft.body)
         follow_up = {"follow_up_of": draft.follow_up_of} if draft.follow_up_of else {}
         self._event(ticket_id, "created", follow_up, now)
+        self._store_attachments(ticket_id, comment_id, stored, now)
         return ticket_id
 
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
@@ -176,7 +177,8 @@ class TicketService(TicketReader):
         now = self.portal.now()
         with transaction(self.conn):
             comment_id = self._comment(ticket_id, body, internal=internal, now=now)
-            self._store_attachments(ticket_id, comment_id, stored, now)
+            self._event(ticket_id, "note" if internal else "reply", {"comment_id": comment_id}, now, internal=internal)
+            self._store_attachments(ticket_id, comment_id, stored, now, internal=internal)
             self._set_status(row, new_status, now)
             if not internal:
                 search_index.add_comment(self.conn, ticket_id, body)
@@ -313,15 +315,19 @@ class TicketService(TicketReader):
         return comment_id
 
     def _store_attachments(self, ticket_id: int, comment_id: int, stored: builtins.list[tuple[str, str, str, int]],
-                           now: str) -> None:
+                           now: str, *, internal: bool = False) -> None:
+        """The files of a comment, each with its event (marked internal with an internal note's files)."""
         from portalctl.engine.attachments import safe_name
 
         for filename, content_type, sha, size in stored:
-            self.conn.execute(
+            name = safe_name(filename)
+            attachment_id = self.conn.execute(
                 "INSERT INTO attachments (ticket_id, comment_id, filename, content_type, size, sha256, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ticket_id, comment_id, safe_name(filename), content_type, size, sha, now),
-            )
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (ticket_id, comment_id, name, content_type, size, sha, now),
+            ).fetchone()[0]
+            self._event(ticket_id, "attachment", {"attachment_id": attachment_id, "filename": name}, now,
+                        internal=internal)
 
     def _add_cc(self, ticket_id: int, email: str) -> None:
         """CC someone; an address the portal does not know becomes a customer account with no organisation."""
@@ -349,10 +355,12 @@ class TicketService(TicketReader):
         )
         self._event(row["id"], "status", {"from": old, "to": new}, now)
 
-    def _event(self, ticket_id: int, kind: str, detail: dict[str, Any], now: str) -> None:
+    def _event(self, ticket_id: int, kind: str, detail: dict[str, Any], now: str, *, internal: bool = False) -> None:
+        """One entry of the change feed (engine/events.py), written in the transaction of the change it records:
+        the feed and the mail it drives never miss a change nor tell of one that was rolled back."""
         self.conn.execute(
-            "INSERT INTO events (ticket_id, actor_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, self.actor.id, kind, json.dumps(detail, ensure_ascii=False, default=str), now),
+            "INSERT INTO events (ticket_id, actor_id, kind, detail, internal, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (ticket_id, self.actor.id, kind, json.dumps(detail, ensure_ascii=False, default=str), int(internal), now),
         )
 
 

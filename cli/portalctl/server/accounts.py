@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from portalctl.engine import uploads
-from portalctl.model import Department, FieldDef, Organization, User
+from portalctl.model import Department, FieldDef, NotificationSettings, Organization, User
 from portalctl.server.deps import IDEMPOTENT, SessionDep
 from portalctl.server.problems import documented
 from portalctl.server.schemas import (
@@ -16,6 +16,7 @@ from portalctl.server.schemas import (
     FieldIn,
     Items,
     MeChanges,
+    NotificationSwitches,
     OrganizationChanges,
     OrganizationIn,
     PhotoIn,
@@ -38,6 +39,19 @@ def update_me(body: MeChanges, session: SessionDep) -> User:
     """Change your name, title, phone, language or timezone; fields left out (or null) stay as they are."""
     changes = {key: value for key, value in body.model_dump().items() if value is not None}
     return session.accounts.update_me(**changes)
+
+
+@router.get("/me/notifications", response_model=NotificationSettings)
+def notifications(session: SessionDep) -> NotificationSettings:
+    """Which e-mail notifications you get: a ticket you can see changes state, gets a public reply, gets an
+    attachment; a new ticket in your organisation (for those who see its tickets)."""
+    return session.accounts.notification_settings()
+
+
+@router.patch("/me/notifications", response_model=NotificationSettings)
+def switch_notifications(body: NotificationSwitches, session: SessionDep) -> NotificationSettings:
+    """Switch kinds of notification on or off; an unknown kind, or one both on and off, changes nothing (422)."""
+    return session.accounts.set_notifications(on=body.on, off=body.off)
 
 
 @router.post("/me/photo", response_model=User, dependencies=IDEMPOTENT, responses=documented(415))

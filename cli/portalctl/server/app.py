@@ -22,8 +22,10 @@ from portalctl.server import (
     articles,
     auth,
     contacts,
+    events,
     export,
     health,
+    mailer,
     notices,
     problems,
     reset_page,
@@ -34,7 +36,15 @@ from portalctl.server import (
 from portalctl.server.accesslog import AccessLogMiddleware
 from portalctl.server.bodylimit import BodyLimitMiddleware
 from portalctl.server.concurrency import ConcurrencyLimitMiddleware
-from portalctl.server.deps import AUTO_CLOSE_EVERY, IDEMPOTENCY_STALE_AFTER, PortalDep, ServerConfig
+from portalctl.server.deps import (
+    AUTO_CLOSE_EVERY,
+    IDEMPOTENCY_STALE_AFTER,
+    MAIL_RETRY_FIRST,
+    NOTIFY_BATCH,
+    OUTBOX_EVERY,
+    PortalDep,
+    ServerConfig,
+)
 from portalctl.server.idempotency import IdempotencyMiddleware
 from portalctl.server.language import LanguageMiddleware
 from portalctl.server.pool import PortalPool
@@ -48,8 +58,11 @@ ERRORS = problems.documented(400, 401, 403, 404, 409, 413, 422, 429, 503)
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     timer = asyncio.create_task(auto_close_on_a_timer(app.state.config))
+    mail = mailer.MailRounds(app.state.config)
+    mail.start()
     yield
     timer.cancel()
+    await mail.stop()
     app.state.portals.close()
     # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
     problems.log.info("stopped: every request in flight was answered")
@@ -76,7 +89,8 @@ def close_resolved_tickets(config: ServerConfig) -> None:
 
 def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, blob_dir: Path | None = None,
                auto_close_every: float = AUTO_CLOSE_EVERY, metrics_dir: str | None = None,
-               idempotency_stale_after: float = IDEMPOTENCY_STALE_AFTER) -> FastAPI:
+               idempotency_stale_after: float = IDEMPOTENCY_STALE_AFTER, outbox_every: float = OUTBOX_EVERY,
+               mail_retry_first: float = MAIL_RETRY_FIRST, notify_batch: float = NOTIFY_BATCH) -> FastAPI:
     """`metrics_dir`: serve Prometheus metrics at /metrics (prometheus-client's multiprocess folder)."""
     app = FastAPI(
         title="portalctl server",
@@ -87,7 +101,8 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     )
     app.state.config = ServerConfig(db=db, public_url=public_url, smtp_url=smtp_url, blob_dir=blob_dir,
                                     auto_close_every=auto_close_every,
-                                    idempotency_stale_after=idempotency_stale_after)
+                                    idempotency_stale_after=idempotency_stale_after, outbox_every=outbox_every,
+                                    mail_retry_first=mail_retry_first, notify_batch=notify_batch)
     counted = None
     if metrics_dir:
         from portalctl.server import metrics
@@ -101,7 +116,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     # Each router straight under the app, the busiest first: FastAPI matches a request level by level and route
     # by route, and one more level of routers cost more than showing a ticket.
     for router in (tickets.router, server, auth.router, accounts.router, uploads.router, export.router,
-                   articles.router, notices.router, contacts.router):
+                   articles.router, notices.router, contacts.router, events.router):
         app.include_router(router, prefix=PREFIX, responses=ERRORS)
     app.include_router(reset_page.router)
     app.include_router(verify_page.router)
@@ -112,7 +127,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     app.add_middleware(AccessLogMiddleware)
     slots = dialect_for(db).request_slots()
     if slots is not None:  # outermost: a request waiting for a slot holds no connection
-        app.add_middleware(ConcurrencyLimitMiddleware, limit=slots)
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=slots, exempt=(PREFIX + events.PATH,))
     if metrics_dir:  # outermost of all: latency includes the wait for a slot
         app.add_middleware(metrics.MetricsMiddleware, prefix=PREFIX)
     app.add_middleware(LanguageMiddleware)  # around everything that may answer: each answer in the caller's language

@@ -71,7 +71,8 @@ def revoke_token(token_id: PathId, session: SessionDep) -> Response:
 @router.post("/auth/password-reset", status_code=202, response_model=Accepted)
 def request_reset(body: ResetIn, portal: PortalDep, settings: ConfigDep) -> Accepted:
     """Mail a reset link. Always 202, whether or not the address has an account."""
-    auth.request_password_reset(portal, body.email, public_url=settings.public_url, smtp_url=settings.smtp_url)
+    auth.request_password_reset(portal, body.email, public_url=settings.public_url, smtp_url=settings.smtp_url,
+                                retry_first=settings.mail_retry_first)
     return Accepted()
 
 

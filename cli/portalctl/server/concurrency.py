@@ -9,7 +9,8 @@ SQLite: a request with an Idempotency-Key holds the write lock from its key's ch
 with fewer requests in progress than worker threads, the writers waiting for that lock in their threads can never
 take the last thread it needs to finish.
 
-Requests past the ceiling wait their turn here, holding nothing.
+Requests past the ceiling wait their turn here, holding nothing. Long polls (`exempt`, GET /events) take no slot:
+they wait holding nothing, and borrow a connection only for each short look.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class ConcurrencyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.slots = asyncio.Semaphore(limit)
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         async with self.slots:

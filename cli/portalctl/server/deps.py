@@ -33,6 +33,9 @@ from portalctl.server.pool import PortalPool
 T = TypeVar("T")
 AUTO_CLOSE_EVERY = 600.0  # seconds between runs of the auto-close rule (env PORTALCTL_AUTO_CLOSE_SECONDS)
 IDEMPOTENCY_STALE_AFTER = STALE_CLAIM.total_seconds()  # env PORTALCTL_IDEMPOTENCY_STALE_SECONDS
+NOTIFY_BATCH = 300.0  # seconds: one mail per recipient and ticket at most this often (PORTALCTL_NOTIFY_BATCH_SECONDS)
+OUTBOX_EVERY = 5.0  # seconds between looks at new events and due mail (env PORTALCTL_OUTBOX_SECONDS)
+MAIL_RETRY_FIRST = 60.0  # seconds before a failed delivery is tried again, doubling (env PORTALCTL_MAIL_RETRY_SECONDS)
 SHARED_PORTAL = "portal"  # the request state's key for a portal the idempotency middleware opened
 
 
@@ -44,6 +47,9 @@ class ServerConfig:
     blob_dir: Path | None = None  # attachments (default: beside the portal file)
     auto_close_every: float = AUTO_CLOSE_EVERY
     idempotency_stale_after: float = IDEMPOTENCY_STALE_AFTER  # seconds before an unfinished key is taken over
+    outbox_every: float = OUTBOX_EVERY
+    notify_batch: float = NOTIFY_BATCH
+    mail_retry_first: float = MAIL_RETRY_FIRST
 
     def open(self) -> Portal:
         return Portal(self.db, blob_dir=self.blob_dir)

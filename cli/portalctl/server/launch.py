@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from portalctl.server.deps import AUTO_CLOSE_EVERY
+from portalctl.server.deps import AUTO_CLOSE_EVERY, MAIL_RETRY_FIRST, NOTIFY_BATCH, OUTBOX_EVERY
 
 ENV = "_PORTALCTL_SERVE_APP"  # not PORTALCTL_*: not a setting a person sets
 LOG_FORMATS = ("text", "json")
@@ -36,6 +36,9 @@ class AppSettings:
     log_format: str = "text"
     metrics_dir: str | None = None  # Prometheus multiprocess directory; None: no /metrics
     idempotency_stale_after: float | None = None  # None: the server's default
+    outbox_every: float = OUTBOX_EVERY
+    mail_retry_first: float = MAIL_RETRY_FIRST
+    notify_batch: float = NOTIFY_BATCH
 
 
 def run(settings: AppSettings, *, host: str, port: int, workers: int, trusted_proxies: Sequence[str] = ()) -> None:
@@ -71,6 +74,8 @@ def from_environment() -> Any:
     return create_app(db, public_url=settings.public_url, smtp_url=settings.smtp_url,
                       blob_dir=Path(settings.blob_dir) if settings.blob_dir else None,
                       auto_close_every=settings.auto_close_every, metrics_dir=settings.metrics_dir,
+                      outbox_every=settings.outbox_every, mail_retry_first=settings.mail_retry_first,
+                      notify_batch=settings.notify_batch,
                       **({"idempotency_stale_after": settings.idempotency_stale_after}
                          if settings.idempotency_stale_after is not None else {}))
 

@@ -112,6 +112,8 @@ class OutboxMail(BaseModel):
     subject: str
     body: str
     created_at: str
+    attempts: int = Field(description="SMTP deliveries tried so far.")
+    last_error: str | None = Field(description="Why the last delivery failed.")
 
 
 class TemporaryPassword(BaseModel):
@@ -311,3 +313,8 @@ class NoticeIn(Strict):
 
 class NoticesSeen(Strict):
     ids: list[Id] = Field(max_length=1000)
+
+
+class NotificationSwitches(Strict):
+    on: list[str] = Field([], description="Kinds to switch on: status, reply, attachment, new_ticket, or all.")
+    off: list[str] = Field([], description="Kinds to switch off.")
