@@ -29,6 +29,12 @@ def test_init_creates_portal_and_profile(home: Path, cli: Run) -> None:
     assert "already exists" in again.stderr
 
 
+def test_init_refuses_an_empty_profile_name_before_making_a_portal(home: Path, cli: Run) -> None:
+    result = cli("init", "--email", "lead@example.test", "--profile-name", " ")
+    assert result.exit_code == 2 and "a profile needs a name" in result.stderr
+    assert not (home / "data" / "portal.db").exists()
+
+
 def test_me_update_and_bad_timezone(portal: Portal, cli: Run) -> None:
     result = cli("me", "update", "--language", "es", "--timezone", "America/Bogota", "-o", "json", user=ANA)
     assert result.exit_code == 0, result.stderr

@@ -144,7 +144,7 @@ CSV_CELLS: dict[str, Callable[[Any], Any] | None] = {
 }
 
 
-# --- the same cells as SQLite expressions -------------------------------------------------------------------------
+# --- the same cells as SQL expressions (SQLite's, or PostgreSQL's) ----------------------------------------------
 @dataclass(frozen=True)
 class ListSql:
     """Where a list column's items are stored, in the forms the SQL cell rules need."""
@@ -158,26 +158,33 @@ class ListSql:
         return cls(f"json_each({column})", f"{column} <> '[]'", column)
 
 
-def _joined_sql(items: str) -> str:
-    return "(SELECT " + neutralise_sql("group_concat(value, ', ')") + f" FROM {items})"
+def _joined_sql(items: str, postgres: bool) -> str:
+    joined = "string_agg(value, ', ')" if postgres else "group_concat(value, ', ')"
+    return "(SELECT " + neutralise_sql(joined, postgres=postgres) + f" FROM {items})"
 
 
-def csv_sql(kind: str, source: str | ListSql) -> str | None:
-    """A column's CSV cell as SQLite computes it from `source` (where the value is stored), or None when the kind
-    has no SQL form (map) and the caller must format the record in Python.
+def csv_sql(kind: str, source: str | ListSql, *, postgres: bool = False) -> str | None:
+    """A column's CSV cell as SQLite (or PostgreSQL) computes it from `source` (where the value is stored), or None
+    when the kind has no SQL form (map) and the caller must format the record in Python.
 
     `source` is, by kind: a scalar expression; for bool a condition; for list a ListSql; for any the arguments
-    (document, path) of one JSON value, as json_extract takes them. Cells match `csv_cell` byte for byte (a test
-    holds them together).
+    (document, path) of one JSON value, as json_extract takes them (on PostgreSQL: the json value itself). Cells
+    match `csv_cell` byte for byte (tests hold them together).
     """
     if isinstance(source, ListSql):
-        return f"CASE WHEN {source.present} THEN {_joined_sql(source.items)} END"
+        return f"CASE WHEN {source.present} THEN {_joined_sql(source.items, postgres)} END"
     if kind == "text":
-        return neutralise_sql(source)
+        return neutralise_sql(source, postgres=postgres)
     if kind == "bool":
         return f"CASE WHEN {source} THEN 'yes' ELSE 'no' END"
+    if kind == "any" and postgres:  # #>> '{}': the value as text (a string without its quotes, a number as written)
+        value, items = f"({source} #>> '{{}}')", _joined_sql(f"json_array_elements_text({source})", postgres)
+        text = neutralise_sql(value, postgres=True)
+        return (f"CASE COALESCE(json_typeof({source}), 'null') WHEN 'string' THEN {text}"
+                f" WHEN 'null' THEN NULL WHEN 'boolean' THEN CASE {value} WHEN 'true' THEN 'yes' ELSE 'no' END"
+                f" WHEN 'array' THEN {items} ELSE {value} END")
     if kind == "any":
-        value, items = f"json_extract({source})", _joined_sql(f"json_each({source})")
+        value, items = f"json_extract({source})", _joined_sql(f"json_each({source})", postgres)
         return (f"CASE ifnull(json_type({source}), 'null') WHEN 'text' THEN {neutralise_sql(value)}"
                 f" WHEN 'null' THEN NULL WHEN 'true' THEN 'yes' WHEN 'false' THEN 'no' WHEN 'array' THEN {items}"
                 f" ELSE {value} END")

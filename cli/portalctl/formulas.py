@@ -1,5 +1,5 @@
 """Spreadsheet formula neutralisation (OWASP "CSV injection"): the one rule for CSV and Excel cells, in Python and
-as SQL for the cells the embedded portal computes (cells.csv_sql, used by engine/ticket_sql.py)."""
+as SQL for the cells the portal's database computes (cells.csv_sql, used by engine/ticket_sql.py)."""
 
 from typing import Any
 
@@ -16,13 +16,15 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def neutralise_sql(text: str) -> str:
-    """`neutralise` as an SQLite expression, for CSV cells that SQLite computes.
+def neutralise_sql(text: str, *, postgres: bool = False) -> str:
+    """`neutralise` as an SQLite (or PostgreSQL) expression, for CSV cells that the database computes.
 
     `text` must be a TEXT (or NULL) expression: an integer would be neutralised as its digits, where `neutralise`
     lets numbers pass. It is evaluated up to three times, so keep it cheap: a column, a JSON lookup or an aggregate
     of the same SELECT (SQLite computes an aggregate once however often it is named), never a subquery.
     """
     codes = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
+    if postgres:  # ascii(): the first character's code point in a UTF-8 database, 0 for ''
+        return f"CASE WHEN ascii({text}) IN ({codes}) THEN '''' || {text} ELSE {text} END"
     return (f"CASE WHEN {text} < '{_ABOVE_PREFIXES}' AND unicode({text}) IN ({codes}) THEN '''' || {text}"
             f" ELSE {text} END")

@@ -1,14 +1,17 @@
 """Does the server hold up under a team, and does the server backend stream as fast as the embedded one?
 
     python scripts/bench/load.py [--seconds 60] [--clients 50] [--tickets 100000] [--home DIR] [--skip-load]
-                                 [--skip-export] [--postgres ADMIN_URL] [--proxy]
+                                 [--skip-export] [--postgres ADMIN_URL] [--proxy] [--workers N]
 
 Load: a real `portalctl serve` process on a fresh SQLite portal (and, with --postgres or PORTALCTL_TEST_POSTGRES,
 again on a new PostgreSQL database made with that admin URL), and --clients threads (50), each its own
 portalctl.client.Client (so its own requests session and token), for --seconds (60). Customers open a ticket,
 show it, reply to it and list their tickets; agents list the queue, show the newest ticket and answer it. Then:
 zero errors, and the portal holds exactly the tickets and comments the clients were told were made.
-Prints requests/s and p50/p99 latency of list, show, create and reply (every call is one HTTP request).
+Prints requests/s and p50/p99 latency of list, show, create and reply (every call is one HTTP request), as the
+clients time them and as the server's access log does (the difference: waiting for a CPU, for the event loop, in
+the clients' GIL). --workers N sets `serve --workers` (default: serve's, one per CPU).
+Budgets: on SQLite, create and reply p99 <= 300 ms; PostgreSQL's list p50 <= 1.5x SQLite's in the same run.
 
 With --proxy, the load runs on PostgreSQL only, through the two-host layout of examples/nginx/portalctl.conf:
 nginx (Debian's) in front of two `portalctl serve --workers 1 --trusted-proxy 127.0.0.1` processes, stand-ins for
@@ -25,8 +28,10 @@ Exit status: 0 when every check passes and every budget is met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -60,6 +65,8 @@ from tests.nginx import NginxUnavailable, nginx_binary, start_nginx
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 EXPORT_BUDGET = 0.6
+WRITE_P99 = 300  # ms: create and reply with --clients on SQLite
+PG_LIST_RATIO = 1.5  # PostgreSQL's list p50 / SQLite's, same run
 PASSWORD = "bench-password-2025"
 
 
@@ -75,6 +82,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--postgres", metavar="ADMIN_URL", default=os.environ.get("PORTALCTL_TEST_POSTGRES"),
                         help="also run the load on PostgreSQL: a URL allowed to CREATE DATABASE "
                              "(default: env PORTALCTL_TEST_POSTGRES, as scripts/test.sh sets it)")
+    parser.add_argument("--workers", type=int, help="serve --workers (default: serve's own, one per CPU)")
     parser.add_argument("--proxy", action="store_true",
                         help="run the load on PostgreSQL through nginx in front of two server processes "
                              "(examples/nginx/portalctl.conf)")
@@ -153,7 +161,7 @@ def serving(store: Store, log: Path, *extra: str) -> Iterator[Served]:
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "portalctl", "serve", "--port", str(port), "--db",
                                     str(store.location), "--attachments", str(store.folder / "attachments"),
-                                    *extra],
+                                    "--log-format", "json", *extra],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             wait_until_serving(process, f"{url}/api/v1/health", log)
@@ -177,10 +185,10 @@ class Target:
 
 
 @contextmanager
-def target(store: Store, folder: Path, proxy: bool) -> Iterator[Target]:
+def target(store: Store, folder: Path, proxy: bool, workers: int | None = None) -> Iterator[Target]:
     """One `portalctl serve`, or (proxy) nginx in front of two on the same database and attachment folder."""
     if not proxy:
-        with serving(store, folder / "server.log") as served:
+        with serving(store, folder / "server.log", *(("--workers", str(workers)) if workers else ())) as served:
             yield Target(served.url, served.cpu)
         return
     binary = nginx_binary()
@@ -294,14 +302,14 @@ def agent_loop(client: Client, tally: Tally, deadline: float, number: int) -> No
         tally.comments += 1
 
 
-def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
+def run_load(args: argparse.Namespace, work: Path, database: str) -> LoadResult:
     folder = work / f"load-{database}"
     folder.mkdir(parents=True)
     store = Store(new_postgres_database(args.postgres) if database == "postgresql" else folder / "portal.db", folder)
     agents = max(1, args.clients // 5)
     customers, agent_emails = seed_load_portal(store, args.clients - agents, agents)
     set_passwords(store, customers + agent_emails)
-    with target(store, folder, args.proxy) as served:
+    with target(store, folder, args.proxy, args.workers) as served:
         clients = [(server_client(served.url, email), email in agent_emails) for email in customers + agent_emails]
         tallies = [Tally() for _ in clients]
         deadline = time.monotonic() + args.seconds
@@ -335,11 +343,18 @@ def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
         for op, values in tally.latencies.items():
             by_op[op].extend(values)
     total = sum(len(v) for v in by_op.values())
-    rows = [[op, f"{len(v):,}", f"{len(v) / elapsed:,.0f}", f"{statistics.median(v) * 1000:.1f}",
-             f"{percentile(v, 99) * 1000:.1f}"] for op, v in sorted(by_op.items()) if v]
+    inside = server_times(folder)
+    result = LoadResult(False, {op: statistics.median(v) * 1000 for op, v in by_op.items() if v},
+                        {op: percentile(v, 99) * 1000 for op, v in by_op.items() if v})
+    rows = [[op, f"{len(v):,}", f"{len(v) / elapsed:,.0f}", f"{result.p50[op]:.1f}", f"{result.p99[op]:.1f}",
+             *((f"{statistics.median(inside[op]):.1f}", f"{percentile(inside[op], 99):.1f}") if inside.get(op)
+               else ("-", "-"))] for op, v in sorted(by_op.items()) if v]
     where = f"{database} through nginx to two server processes" if args.proxy else database
-    print(f"\nLoad on {where}: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s")
-    print(table(["call", "requests", "per s", "p50 ms", "p99 ms"], rows, indent="  "))
+    print(f"\nLoad on {where}: {total:,} requests in {elapsed:.1f} s = {total / elapsed:,.0f} requests/s;"
+          f" load average {os.getloadavg()[0]:.2f}")
+    print(table(["call", "requests", "per s", "p50 ms", "p99 ms", "in server p50", "p99"], rows, indent="  "))
+    print("  (in server: from the request's arrival to its answer, as the server's access log times it; the rest"
+          " is\n  waiting for a CPU, for the event loop, in the clients' GIL and on the network)")
     nginx = f", nginx {proxy_cpu / total * 1000:.1f} ms" if args.proxy else ""
     print(f"  CPU per request: server processes {server_cpu / total * 1000:.1f} ms{nginx}, clients"
           f" {client_cpu / total * 1000:.1f} ms ({os.cpu_count()} CPUs)")
@@ -353,7 +368,37 @@ def run_load(args: argparse.Namespace, work: Path, database: str) -> bool:
     print()
     for name, passed, detail in checks:
         print(f"  {name:36} {detail:40} {'ok' if passed else 'FAILED'}")
-    return all(passed for _, passed, _ in checks)
+    result.passed = all(passed for _, passed, _ in checks)
+    return result
+
+
+@dataclass
+class LoadResult:
+    passed: bool  # zero errors, counts match
+    p50: dict[str, float]  # ms by call, as the clients timed them
+    p99: dict[str, float]
+
+
+CALLS = (("POST", re.compile(r"/api/v1/tickets$"), "create"),
+         ("POST", re.compile(r"/api/v1/tickets/\d+/replies$"), "reply"),
+         ("GET", re.compile(r"/api/v1/tickets$"), "list"), ("GET", re.compile(r"/api/v1/tickets/\d+$"), "show"))
+
+
+def server_times(folder: Path) -> dict[str, list[float]]:
+    """Milliseconds per call as the servers' JSON access logs (server*.log) time them, by call."""
+    found: dict[str, list[float]] = defaultdict(list)
+    for log in folder.glob("server*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if "ms" not in entry:
+                continue
+            for method, path, call in CALLS:
+                if entry.get("method") == method and path.match(entry.get("path", "")):
+                    found[call].append(float(entry["ms"]))
+    return found
 
 
 def percentile(values: list[float], pct: int) -> float:
@@ -417,6 +462,25 @@ def run_export(args: argparse.Namespace, work: Path) -> bool:
     return bool(ratio >= EXPORT_BUDGET)
 
 
+def load_budgets(results: dict[str, LoadResult], proxy: bool) -> bool:
+    """Writes on SQLite: create and reply p99 <= WRITE_P99 ms; PostgreSQL's list p50 within PG_LIST_RATIO of
+    SQLite's, in this run. Printed; False when one is missed."""
+    verdicts = []
+    sqlite_run, pg_run = results.get("sqlite"), results.get("postgresql")
+    if sqlite_run is not None and not proxy:
+        for call in ("create", "reply"):
+            p99 = sqlite_run.p99.get(call, float("inf"))
+            verdicts.append((f"SQLite {call} p99 {p99:,.0f} ms (budget <= {WRITE_P99} ms)", p99 <= WRITE_P99))
+    if sqlite_run is not None and pg_run is not None:
+        ratio = pg_run.p50["list"] / sqlite_run.p50["list"]
+        verdicts.append((f"PostgreSQL list p50 / SQLite's: {ratio:.2f}x (budget <= {PG_LIST_RATIO}x)",
+                         ratio <= PG_LIST_RATIO))
+    print()
+    for text, met in verdicts:
+        print(f"  {text:70} {'ok' if met else 'OVER BUDGET'}")
+    return all(met for _, met in verdicts)
+
+
 def main() -> int:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="portalctl-load-") as tmp:
@@ -427,8 +491,8 @@ def main() -> int:
         passed = True
         if not args.skip_load:
             databases = ("postgresql",) if args.proxy else ("sqlite", "postgresql") if args.postgres else ("sqlite",)
-            for database in databases:
-                passed = run_load(args, work, database) and passed
+            results = {database: run_load(args, work, database) for database in databases}
+            passed = all(result.passed for result in results.values()) and load_budgets(results, args.proxy)
         if not args.skip_export:
             passed = run_export(args, work) and passed
     return 0 if passed else 1

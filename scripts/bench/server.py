@@ -1,7 +1,7 @@
 """How close does `portalctl serve` come to the floor of its stack when reading tickets?
 
     python scripts/bench/server.py [--home DIR] [--tickets 100000] [--seconds 10] [--threads 2] [--connections 16]
-                                   [--workers 1,2] [--rounds 1]
+                                   [--workers 1,2] [--rounds 1] [--load-seconds 20] [--postgres ADMIN_URL]
 
 On one generated portal (generate.py, reused from --home when there) and copies of its file, one after the other:
 the floor (scripts/bench/floor.py: bare Starlette + sqlite3, one process, no sign-in), then `portalctl serve
@@ -9,7 +9,12 @@ the floor (scripts/bench/floor.py: bare Starlette + sqlite3, one process, no sig
 GET /api/v1/tickets?limit=50 and GET /api/v1/tickets/{id} with an admin's token. Prints req/s, p50 and p99 per
 endpoint and the ratio to the floor, with the load average (the machine is shared: compare ratios of one run).
 
-Budget: with one worker, each endpoint's req/s >= 0.6x the floor's. Exit status 0 when met, 1 otherwise.
+Then (--load-seconds, 20 by default; 0 skips it) the write figures: scripts/bench/load.py's 50 clients creating,
+showing, replying and listing against `portalctl serve` on SQLite and, with --postgres or PORTALCTL_TEST_POSTGRES,
+on PostgreSQL, with its budgets (create and reply p99 <= 300 ms on SQLite; PostgreSQL's list p50 <= 1.5x SQLite's).
+
+Budget: with one worker, each endpoint's req/s >= 0.6x the floor's. Exit status 0 when every budget is met (the
+load run's included), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk -c (default 16)")
     parser.add_argument("--workers", default="1,2", help="`serve --workers` values to measure (default 1,2)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds over every target; medians are printed")
+    parser.add_argument("--load-seconds", type=int, default=20,
+                        help="then load.py's write load for this long (0: none) on SQLite, and on PostgreSQL with"
+                             " --postgres (default 20)")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", default=os.environ.get("PORTALCTL_TEST_POSTGRES"),
+                        help="for the load on PostgreSQL (default: env PORTALCTL_TEST_POSTGRES)")
     return parser.parse_args()
 
 
@@ -171,9 +181,14 @@ def main() -> int:
     binary = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="portalctl-serve-bench-"))
     try:
-        return run(args, binary, work)
+        status = run(args, binary, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # copies, logs and, without --home, the generated portal
+    if args.load_seconds:
+        print(f"\nWrites: load.py, {args.load_seconds} s", flush=True)
+        load = [sys.executable, str(HERE / "load.py"), "--skip-export", "--seconds", str(args.load_seconds)]
+        status = subprocess.run([*load, *(["--postgres", args.postgres] if args.postgres else [])]).returncode or status
+    return status
 
 
 def run(args: argparse.Namespace, binary: str, work: Path) -> int:
@@ -209,7 +224,7 @@ def run(args: argparse.Namespace, binary: str, work: Path) -> int:
     load_after = os.getloadavg()
 
     def med(results: list[Result], attribute: str) -> float:
-        return statistics.median(getattr(r, attribute) for r in results)
+        return float(statistics.median(getattr(r, attribute) for r in results))
 
     floor = {e: med(samples["floor (1 worker)"][e], "rps") for e in ENDPOINTS}
     rows, missed = [], []

@@ -31,6 +31,8 @@ def init(email: str | None, name: str | None, db_path: str | None, demo: bool, p
     from portalctl.engine.portal import Portal
     from portalctl.errors import StateConflict
 
+    if not profile_name.strip():  # checked before the portal is made: nothing is left half done
+        raise click.BadParameter(_("a profile needs a name"), param_hint="--profile-name")
     ctx = app()
     user = getpass.getuser() or "admin"
     if ctx.interactive:

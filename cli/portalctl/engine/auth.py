@@ -47,6 +47,7 @@ IDEMPOTENCY_LIFETIME = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = 255
 STALE_CLAIM = timedelta(minutes=10)  # a claim left by a crashed request may be taken over after this
 LAST_USED_STEP = timedelta(minutes=1)  # last_used_at moves at most this often: no write on every request
+SIGN_IN_AGAIN = N_("sign in again (portalctl auth login) or create a new token")
 
 log = logging.getLogger("portalctl.server")
 
@@ -250,19 +251,53 @@ def authenticate(portal: Portal, token: str) -> str:
 def token_user(portal: Portal, token: str) -> tuple[str, int | None]:
     """`authenticate` without its write: the e-mail, and the token's id when its last_used_at is due to move
     (touch_token), else None. The server reads on its event loop and writes on a worker thread."""
-    row = portal.conn.execute(
+    return _checked(portal, _token_row(portal, token))
+
+
+def token_session(portal: Portal, token: str) -> tuple[Session, int | None]:
+    """The session of a token's user and token_user's id-if-due, what a server request starts with.
+
+    The token's row and its user are remembered on the portal's connection for as long as the database has not
+    changed (Connection.changes: any commit, of any process, or a write on this connection, forgets them all),
+    so a revoked token, a deactivated user or a changed role count from the next request, as without it. The
+    checks that depend on the clock (expiry, when last_used_at moves) are made every time.
+    """
+    from portalctl.engine.portal import Session
+
+    changes = portal.conn.changes()
+    if changes is None or changes != portal.signed_in_at:
+        portal.signed_in.clear()
+        portal.signed_in_at = changes
+    key = digest(token)
+    found = portal.signed_in.get(key)
+    if found is None:
+        row = _token_row(portal, token)
+        found = row, portal.session(row["email"]).actor
+        if changes is not None:
+            portal.signed_in[key] = found
+    row, actor = found
+    _, due = _checked(portal, row)
+    return Session(portal, actor), due
+
+
+def _token_row(portal: Portal, token: str) -> Row:
+    row: Row | None = portal.conn.execute(
         "SELECT t.id, t.expires_at, t.revoked_at, t.last_used_at, u.email FROM api_tokens t"
         " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
         (digest(token),),
     ).fetchone()
-    again = _("sign in again (portalctl auth login) or create a new token")
     if row is None:
-        raise Unauthenticated(_("this token is not valid"), hint=again)
+        raise Unauthenticated(_("this token is not valid"), hint=_(SIGN_IN_AGAIN))
+    return row
+
+
+def _checked(portal: Portal, row: Row) -> tuple[str, int | None]:
     if row["revoked_at"]:
-        raise Unauthenticated(_("this token was revoked"), hint=again)
+        raise Unauthenticated(_("this token was revoked"), hint=_(SIGN_IN_AGAIN))
     now = portal.clock()
     if row["expires_at"] <= iso(now):
-        raise Unauthenticated(_("this token expired at {expires_at}").format(expires_at=row['expires_at']), hint=again)
+        raise Unauthenticated(_("this token expired at {expires_at}").format(
+            expires_at=row['expires_at']), hint=_(SIGN_IN_AGAIN))
     due = row["last_used_at"] is None or parse_iso(row["last_used_at"]) <= now - LAST_USED_STEP
     return str(row["email"]), row["id"] if due else None
 
@@ -467,9 +502,9 @@ class Idempotency:
                 return None
             stored = self._stored(row, request_hash)
         except BaseException:
-            self._end("ROLLBACK")
+            self.conn.rollback()
             raise
-        self._end("COMMIT")
+        self.conn.commit()
         return stored
 
     @staticmethod
@@ -497,15 +532,14 @@ class Idempotency:
                 (user_id, key, request_hash, status, body, self.portal.now()),
             )
         except BaseException:
-            self._end("ROLLBACK")
+            self.conn.rollback()
             raise
-        self.conn.execute("COMMIT")
+        self.conn.commit()
 
     def fail(self, *, keep_work: bool) -> None:
         """The request failed: its key stays free for a retry. `keep_work` commits what it wrote anyway, as it
         would have without a key (a failed sign-in is counted); otherwise (it crashed) nothing of it is kept."""
-        self._end("COMMIT" if keep_work else "ROLLBACK")
-
-    def _end(self, statement: str) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute(statement)
+        if keep_work:
+            self.conn.commit()
+        else:
+            self.conn.rollback()

@@ -38,8 +38,18 @@ class Connection(Protocol):
     def begin(self) -> None:
         """Begin a write transaction, waiting for the portal's write lock (writers queue, never interleave)."""
 
+    def commit(self) -> None:
+        """End the transaction `begin` opened, keeping its work, and let the next writer in."""
+
+    def rollback(self) -> None:
+        """End the transaction, if one is open, undoing its work, and let the next writer in."""
+
     def stream(self, sql: str, parameters: Sequence[Any] = ..., /) -> Iterator[tuple[Any, ...]]:
         """A listing's rows as tuples, fetched as they are read, so memory stays flat however many match."""
+
+    def changes(self) -> Any:
+        """A value that differs whenever the database may have changed since it was last asked (another
+        connection's commit, or a write on this one); None where the database cannot tell cheaply."""
 
     def close(self) -> None: ...
 
@@ -95,9 +105,9 @@ class transaction:
         try:
             if self.savepoint is None:
                 if exc is None:
-                    self.conn.execute("COMMIT")
-                elif self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
-                    self.conn.execute("ROLLBACK")
+                    self.conn.commit()
+                else:  # SQLite may have rolled back already (a full disk does): then only the lock is let go
+                    self.conn.rollback()
             elif exc is None:
                 self.conn.execute(f"RELEASE SAVEPOINT {self.savepoint}")
             elif self.conn.in_transaction:  # the database may have ended the whole transaction (a full disk)

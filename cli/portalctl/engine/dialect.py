@@ -1,7 +1,7 @@
 """What differs between the portal's two databases, SQLite and PostgreSQL, answered in one place.
 
 The engine writes its SQL once, in the part both databases share. Where they differ (opening one, the schema's
-terms, full-text search, date arithmetic, SQLite's export fast paths) it asks `portal.dialect`, one of the two
+terms, full-text search, date arithmetic, the SQL of the export fast paths) it asks `portal.dialect`, one of the two
 classes here. Adding a
 database means adding a class here and a connection module beside sqlite.py and postgres.py.
 """
@@ -25,10 +25,9 @@ SQLITE_REQUEST_SLOTS = 32
 class Dialect(ABC):
     """The questions whose answer depends on the database; each subclass answers them for one."""
 
-    # SQLite builds export rows and JSON in SQL (engine/ticket_sql.py); elsewhere listings take the object path.
-    sqlite_fast_paths: ClassVar[bool] = False
-    # Listings as JSON built by the database (ticket_sql.json_select): SQLite's json_object, PostgreSQL's
-    # json_build_object. A database without it takes the object path.
+    # Listings as JSON and CSV rows built by the database (ticket_sql.json_select, row_select): SQLite's
+    # json_object, PostgreSQL's json_build_object, and each one's cell rules. A database without them takes the
+    # object path.
     json_listing: ClassVar[str | None] = None
     # Connections come from a pool of the driver's: the server keeps no idle ones of its own (server/pool.py).
     pooled: ClassVar[bool] = False
@@ -81,7 +80,6 @@ class Dialect(ABC):
 
 
 class SQLite(Dialect):
-    sqlite_fast_paths = True
     json_listing = "sqlite"
     schema_version = "PRAGMA user_version"
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"

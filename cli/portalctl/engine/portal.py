@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portalctl.engine.db import Connection, iso, transaction, utcnow
 from portalctl.engine.dialect import dialect_for
@@ -84,6 +84,10 @@ class Portal:
         self.conn: Connection = self.dialect.connect(location, create=create)
         repair(self.blob_dir)  # attachments are as private as the portal (private.py)
         self.clock = clock
+        # Tokens looked up on this connection, by digest, valid while conn.changes() says signed_in_at
+        # (engine.auth.token_session).
+        self.signed_in: dict[str, tuple[Any, Actor]] = {}
+        self.signed_in_at: Any = None
 
     def setting(self, key: str) -> str:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()

@@ -104,9 +104,21 @@ class PgConnection:
         finally:
             cursor.close()
 
+    def changes(self) -> None:
+        """PostgreSQL cannot say cheaply whether anything changed: nothing is remembered between requests."""
+        return None
+
     def begin(self) -> None:
         self.raw.execute("BEGIN")
         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("ROLLBACK")
 
     def close(self) -> None:
         if self.raw is not None:

@@ -1,4 +1,4 @@
-"""The portal in a SQLite file: opening it (WAL, migrations) and the two things its connection adds to sqlite3's.
+"""The portal in a SQLite file: opening it (WAL, migrations) and what its connection adds to sqlite3's.
 
 sqlite3's own connection class, extended rather than wrapped: nothing stands between the engine and SQLite on the
 hot paths of the embedded portal.
@@ -9,6 +9,7 @@ reads work, migrations are not attempted, and a write is refused saying the file
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -30,12 +31,54 @@ class SQLiteConnection(sqlite3.Connection):
 
     read_only = False
     path: Path
+    writer: int | None = None  # this connection's descriptor of the writers' lock file, once it has written
 
     def begin(self) -> None:
-        """Writers take the lock up front, so racing writers queue instead of failing at their first write."""
+        """Writers take the lock up front, so racing writers queue instead of failing at their first write.
+
+        They queue first on an flock of the lock file beside the portal (PORTAL-lock), and only then BEGIN
+        IMMEDIATE: the kernel wakes the next writer the moment the lock is let go, where SQLite's busy handler
+        polls in sleeps of up to 100 ms, so a writer of another server process (or a CLI) could wait through
+        many others' turns. SQLite's own lock stays the guarantee; a writer that does not take the flock (an
+        older portalctl) is still waited for by the busy timeout.
+        """
         if self.read_only:
             raise read_only(self.path)
-        self.execute("BEGIN IMMEDIATE")
+        if self.writer is None:
+            self.writer = os.open(writers_lock(self.path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self.writer, fcntl.LOCK_EX)
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            fcntl.flock(self.writer, fcntl.LOCK_UN)
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._let_writers_in()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._let_writers_in()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            os.close(self.writer)  # lets go of the flock, if held
+            self.writer = None
+        super().close()
+
+    def _let_writers_in(self) -> None:
+        if self.writer is not None and not self.in_transaction:
+            fcntl.flock(self.writer, fcntl.LOCK_UN)
+
+    def changes(self) -> tuple[int, int]:
+        """SQLite's data_version (moves when another connection, of any process, commits) and this connection's
+        own count of changed rows."""
+        return self.execute("PRAGMA data_version").fetchone()[0], self.total_changes
 
     def stream(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """A listing's rows as plain tuples, stepped through the cursor: sqlite3.Row's lookups by name cost more
@@ -59,7 +102,7 @@ def connect(path: Path, migrations: Sequence[str | Migration], *, create: bool =
             create_file(path)  # 0600 before SQLite writes a byte; its WAL and SHM files take the portal file's mode
         except OSError:
             pass  # SQLite says why it cannot open it, below
-    for kept in (path, wal(path), shm(path)):
+    for kept in (path, wal(path), shm(path), writers_lock(path)):
         repair(kept)
     try:
         conn = open_read_only(path) if readonly else open_writable(path)
@@ -85,7 +128,7 @@ def refuse_stranger(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     if create and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
         return
     conn.close()
-    what = "an empty file" if path.stat().st_size == 0 else "a SQLite database of something else"
+    what = _("an empty file") if path.stat().st_size == 0 else _("a SQLite database of something else")
     raise Unavailable(_("{path} is {what}, not a portalctl portal").format(
         path=path, what=what), about=None if create else "portal",
                       hint=_("give the path of a portal, or a new file name to create one"))
@@ -125,6 +168,11 @@ def wal(path: Path) -> Path:
 
 def shm(path: Path) -> Path:
     return path.with_name(path.name + "-shm")
+
+
+def writers_lock(path: Path) -> Path:
+    """The file writers queue on (SQLiteConnection.begin): empty, 0600 like the portal."""
+    return path.with_name(path.name + "-lock")
 
 
 def migrate(conn: SQLiteConnection, migrations: Sequence[str | Migration]) -> None:

@@ -132,9 +132,10 @@ class TicketReader:
         """The listing as plain rows of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom
         fields), user text already neutralised against formulas (ROW_SQL), or None when a column has no SQL form
         here and the caller must use `list`."""
-        if not self.portal.dialect.sqlite_fast_paths:
-            return None  # ROW_SQL is SQLite's SQL
-        select = row_select(columns, self.portal.now())
+        built_by = self.portal.dialect.json_listing  # the databases whose SQL builds rows builds cells too
+        if built_by is None:
+            return None
+        select = row_select(columns, self.portal.now(), postgres=built_by == "postgresql")
         if select is None:
             return None
         sql, params = self._listing(select, query, None)

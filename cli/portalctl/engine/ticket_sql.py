@@ -63,6 +63,15 @@ _KINDS = {column.name: column.kind for column in TICKET_COLUMNS}
 # csv.writer untouched. Python per cell was most of the export's own time; these cost SQLite a comparison a cell.
 # A column missing here (fields) has no SQL form.
 ROW_SQL = {name: sql for name, source in FIELD_SQL.items() if (sql := csv_sql(_KINDS[name], source)) is not None}
+# The same cells as PostgreSQL computes them: its own forms of the stored lists (JSON text cast, CCs joined in order).
+PG_FIELD_SQL: dict[str, str | ListSql] = {
+    **FIELD_SQL,
+    "ccs": ListSql("(SELECT u.email::text AS value FROM ticket_ccs c JOIN users u ON u.id = c.user_id"
+                   " WHERE c.ticket_id = t.id ORDER BY u.email) AS ccs", "t.id IN (SELECT ticket_id FROM ticket_ccs)"),
+    "tags": ListSql("json_array_elements_text(t.tags::json)", "t.tags <> '[]'"),
+}
+PG_ROW_SQL = {name: sql for name, source in PG_FIELD_SQL.items()
+              if (sql := csv_sql(_KINDS[name], source, postgres=True)) is not None}
 # Ticket.to_dict() as SQLite builds it, key for key in the dataclass's field order.
 JSON_SELECT = "SELECT json_object(" + ", ".join(
     f"'{field.name}', " + ("NULL" if field.name in NOT_LISTED else json_sql(_KINDS[field.name], FIELD_SQL[field.name]))
@@ -83,13 +92,15 @@ PG_JSON_SELECT = "SELECT json_build_object(" + ", ".join(
 FIELD_KEY = re.compile(r"^\w+$")
 
 
-def row_select(columns: Sequence[str], now: str) -> str | None:
+def row_select(columns: Sequence[str], now: str, *, postgres: bool = False) -> str | None:
     """The SELECT of CSV cells for `columns` (names as in CSV headers, `field:KEY` for custom fields), or None
     when a column has no SQL form here."""
     expressions = []
     for name in columns:
         key = name.removeprefix("field:")  # a custom field is kind any: its value comes typed by its JSON
-        sql = csv_sql("any", f"t.fields, '$.\"{key}\"'") if key != name and FIELD_KEY.match(key) else ROW_SQL.get(name)
+        value = f"t.fields::json -> '{key}'" if postgres else f"t.fields, '$.\"{key}\"'"
+        cells = PG_ROW_SQL if postgres else ROW_SQL
+        sql = csv_sql("any", value, postgres=postgres) if key != name and FIELD_KEY.match(key) else cells.get(name)
         if sql is None:
             return None
         expressions.append(sql)

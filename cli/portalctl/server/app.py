@@ -46,6 +46,7 @@ from portalctl.server.deps import (
     ServerConfig,
 )
 from portalctl.server.idempotency import IdempotencyMiddleware
+from portalctl.server.lane import ReadLane
 from portalctl.server.language import LanguageMiddleware
 from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
@@ -122,8 +123,9 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     app.include_router(verify_page.router)
     app.include_router(health.router)
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # innermost: its 413 is a problem
-    app.add_middleware(IdempotencyMiddleware, config=app.state.config, uploads_path=PREFIX + "/uploads")
+    app.add_middleware(ReadLane, prefix=PREFIX, portals=app.state.portals)  # innermost: only GETs it answers whole
+    app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # its 413 is a problem
+    app.add_middleware(IdempotencyMiddleware, config=app.state.config, portals=app.state.portals, prefix=PREFIX)
     app.add_middleware(AccessLogMiddleware)
     slots = dialect_for(db).request_slots()
     if slots is not None:  # outermost: a request waiting for a slot holds no connection

@@ -1,13 +1,14 @@
 """A ceiling on requests in progress (engine.dialect's request_slots), so held resources cannot run out.
 
-PostgreSQL: a request holds up to two pooled connections: its route's for the whole request, and a second for a
-moment (the token check of an Idempotency-Key request, or the export's stream). Connections are held across
+PostgreSQL: a request holds up to two pooled connections: its route's for the whole request (an Idempotency-Key
+request's, from its token check to its commit), and a second for the export's stream. Connections are held across
 awaits, so they are bounded by requests in progress, not by worker threads: with more requests than half the
 pool, every connection can end up held by a request waiting for its second.
 
-SQLite: a request with an Idempotency-Key holds the write lock from its key's check to its commit, across awaits;
-with fewer requests in progress than worker threads, the writers waiting for that lock in their threads can never
-take the last thread it needs to finish.
+SQLite: a request with an Idempotency-Key that goes FastAPI's way holds the write lock from its key's check to its
+commit, across awaits; with fewer requests in progress than worker threads, the writers waiting for that lock in
+their threads (keyed creates and replies wait there: server/lane.py) can never take the last thread it needs to
+finish.
 
 Requests past the ceiling wait their turn here, holding nothing. Long polls (`exempt`, GET /events) take no slot:
 they wait holding nothing, and borrow a connection only for each short look.

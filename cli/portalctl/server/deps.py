@@ -3,13 +3,14 @@
 One database connection per request, never shared between requests, borrowed for the request's life
 (server/pool.py; on PostgreSQL from psycopg's pool): FastAPI may run a request's dependencies and handler on
 different worker threads, so a thread-local connection could be used by two requests at once. A POST with an
-Idempotency-Key gets the connection the idempotency middleware opened, with its write transaction already begun, so
+Idempotency-Key gets the connection the idempotency middleware borrowed, with its write transaction already begun, so
 the route's work commits together with the key's record.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -17,15 +18,9 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
-from portalctl.engine.auth import (
-    IDEMPOTENCY_KEY_MAX,
-    STALE_CLAIM,
-    Unauthenticated,
-    authenticate,
-    token_user,
-    touch_token,
-)
+from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, STALE_CLAIM, Unauthenticated, token_session, touch_token
 from portalctl.engine.portal import Portal, Session
 from portalctl.i18n import _
 from portalctl.server.pool import PortalPool
@@ -61,13 +56,19 @@ def config(request: Request) -> ServerConfig:
 
 
 async def open_portal(request: Request) -> AsyncIterator[Portal]:
-    """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread;
-    opening one, or closing one (PostgreSQL's go back to its pool), runs on a worker thread."""
+    """Async so that the common case, an idle SQLite portal taken and given back, costs no hop to a worker thread."""
     shared: Portal | None = getattr(request.state, SHARED_PORTAL, None)
     if shared is not None:  # the idempotency middleware's, in its transaction: it commits and closes it
         yield shared
         return
-    pool: PortalPool = request.app.state.portals
+    async with borrowed(request.app.state.portals) as portal:
+        yield portal
+
+
+@asynccontextmanager
+async def borrowed(pool: PortalPool) -> AsyncIterator[Portal]:
+    """A portal of the pool for one request: an idle one taken on the event loop; opening one, or giving back one
+    that needs a database call (a rollback; PostgreSQL's go back to psycopg's pool), on a worker thread."""
     portal = pool.take_idle()
     if portal is None:
         portal = await run_in_threadpool(pool.take)
@@ -87,21 +88,34 @@ async def current_session(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Session:
     if credentials is None:
-        raise Unauthenticated(_("this endpoint needs a token"),
-                              hint=_("sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'"))
+        raise no_token()
+    return await signed_in(request.scope, portal, credentials.credentials)
+
+
+def no_token() -> Unauthenticated:
+    return Unauthenticated(_("this endpoint needs a token"),
+                           hint=_("sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'"))
+
+
+async def signed_in(scope: Scope, portal: Portal, token: str) -> Session:
+    """The session of a token's user, who is named in the request's state for the access log. Shared by the routes'
+    dependency above and the lanes (server/lane.py)."""
     if not reads_on_loop(portal):
-        return await run_in_threadpool(sign_in, request, portal, credentials.credentials)
-    email, due = token_user(portal, credentials.credentials)
+        return await run_in_threadpool(sign_in, scope, portal, token)
+    session, due = token_session(portal, token)
     if due is not None:  # once a minute a token: a write, which may wait for the lock, so on a worker thread
         await run_in_threadpool(touch_token, portal, due)
-    request.state.user = email  # for the access log
-    return portal.session(email)
+    scope.setdefault("state", {})["user"] = session.actor.email
+    return session
 
 
-def sign_in(request: Request, portal: Portal, token: str) -> Session:
-    email = authenticate(portal, token)
-    request.state.user = email
-    return portal.session(email)
+def sign_in(scope: Scope, portal: Portal, token: str) -> Session:
+    """`signed_in` on a worker thread, start to end."""
+    session, due = token_session(portal, token)
+    if due is not None:
+        touch_token(portal, due)
+    scope.setdefault("state", {})["user"] = session.actor.email
+    return session
 
 
 def reads_on_loop(portal: Portal) -> bool:

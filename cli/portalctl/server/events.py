@@ -61,6 +61,6 @@ def look(request: Request, token: str, after: int | None, query: TicketQuery, li
     pool: PortalPool = request.app.state.portals
     portal = pool.take()
     try:
-        return sign_in(request, portal, token).tickets.events(after, query, limit=limit)
+        return sign_in(request.scope, portal, token).tickets.events(after, query, limit=limit)
     finally:
         pool.give(portal)

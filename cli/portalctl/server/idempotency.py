@@ -1,11 +1,12 @@
 """`Idempotency-Key` on POST: a retried request gets the first response instead of doing the work twice.
 
 ASGI middleware, because it must see the raw request (to fingerprint it) and the whole response (to keep it).
+A request holds one pooled connection from its token's check to its commit: the route works on it too.
 The request's size limit is checked from its headers before a byte of the body is read; the body is then spooled
 to disk past 1 MB, so uploads keep constant memory.
 
 The key's record and the work it guards commit in one transaction (engine.auth.Idempotency): this middleware
-opens the portal connection, begins the write transaction and hands the connection to the route (server.deps reads
+borrows the portal connection, begins the write transaction and hands the connection to the route (server.deps reads
 it from the request's state), whose own transactions become savepoints in it; the response is recorded and
 everything committed before the response goes out. A crash anywhere leaves both or neither, so a retry after any
 crash gets the first response or does the work once. Only successful responses are kept: a failed request keeps
@@ -24,15 +25,18 @@ from typing import IO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalctl.engine import uploads
-from portalctl.engine.auth import Idempotency, StoredResponse, authenticate
-from portalctl.engine.portal import Portal
+from portalctl.engine.auth import Idempotency, StoredResponse
+from portalctl.engine.portal import Portal, Session
 from portalctl.errors import PortalError, Unavailable
 from portalctl.i18n import _
 from portalctl.server import bodylimit
-from portalctl.server.deps import SHARED_PORTAL, ServerConfig
+from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
+from portalctl.server.lane import Write, route_of, writing
+from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error, log
 
 SPOOL_IN_MEMORY = 1 << 20
@@ -42,27 +46,39 @@ NOT_SAVED = Unavailable(_("the portal could not save this request; nothing of it
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, config: ServerConfig, uploads_path: str) -> None:
+    def __init__(self, app: ASGIApp, config: ServerConfig, portals: PortalPool, prefix: str) -> None:
         self.app = app
         self.config = config
-        self.uploads_path = uploads_path  # the one POST whose body is a file, up to the attachment limit
+        self.portals = portals
+        self.prefix = prefix
+        self.uploads_path = prefix + "/uploads"  # the one POST whose body is a file, up to the attachment limit
         # The portal has one write lock (SQLite's, or PostgreSQL's advisory lock), held here for a whole request:
         # keyed requests queue for it in turn here, holding no thread, rather than in SQLite's busy loop.
         self.writers = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers(scope=scope) if scope["type"] == "http" else Headers()
+        headers = Headers(scope=scope) if scope["type"] == "http" and scope["method"] == "POST" else Headers()
         key = headers.get("idempotency-key", "")
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scope["type"] != "http" or scope["method"] != "POST" or not key or scheme.lower() != "bearer":
+        if not key or scheme.lower() != "bearer":
             await self.app(scope, receive, send)
             return
-        who = await run_in_threadpool(self._identify, token.strip())
-        if who is None:  # no valid token: the route answers 401 itself
-            await self.app(scope, receive, send)
-            return
-        user_id, email, file_limit = who
-        scope.setdefault("state", {})["user"] = email  # for the access log, replays included
+        # One connection for the whole request: the token's check, the key's record and the route's work.
+        async with borrowed(self.portals) as portal:
+            try:
+                session = await signed_in(scope, portal, token.strip())
+                file_limit = await read(portal, lambda: uploads.max_bytes(portal))
+            except PortalError:
+                session = None
+            if session is not None:
+                await self._keyed(scope, receive, send, portal, (session, key), file_limit)
+                return
+        await self.app(scope, receive, send)  # no valid token: the route answers 401 itself
+
+    async def _keyed(self, scope: Scope, receive: Receive, send: Send, portal: Portal, who: tuple[Session, str],
+                     file_limit: int) -> None:
+        session, key = who
+        user_id = session.actor.id
         is_upload = scope["path"] == self.uploads_path
         limit = file_limit if is_upload else bodylimit.JSON_LIMIT
         if bodylimit.declared_over(scope, limit):  # refused before a byte of the body is read
@@ -75,7 +91,18 @@ class IdempotencyMiddleware:
             if fingerprint is None:
                 await from_portal_error(too_large(is_upload, limit))(scope, receive, send)
                 return
-            portal = await run_in_threadpool(self.config.open)
+            record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
+            direct = None if is_upload else writing(scope, whole(body), self.prefix)
+            if direct is not None:
+                # No queue on the event loop for these: the work waits for the write lock on its thread and holds
+                # it only there, start to commit (a turn of a busy event loop took longer than the write).
+                template, work = direct
+                answer = await run_in_threadpool(at_once, record, (user_id, key, fingerprint), session, work)
+                if answer is not None:
+                    scope["route"] = route_of("POST", template)
+                    await (replay_response(answer, send) if isinstance(answer, StoredResponse)
+                           else answer(scope, receive, send))
+                    return
             held = False
 
             def release() -> None:  # once the transaction is over, before the answer goes out
@@ -87,7 +114,6 @@ class IdempotencyMiddleware:
             try:
                 await self.writers.acquire()
                 held = True
-                record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
                 try:
                     stored = await run_in_threadpool(record.begin, user_id, key, fingerprint)
                 except PortalError as exc:
@@ -103,18 +129,6 @@ class IdempotencyMiddleware:
                                 release)
             finally:
                 release()
-                await run_in_threadpool(portal.close)
-
-    def _identify(self, token: str) -> tuple[int, str, int] | None:
-        """(user id, e-mail, largest file accepted) for a valid token, else None."""
-        portal: Portal = self.config.open()
-        try:
-            actor = portal.session(authenticate(portal, token)).actor
-            return actor.id, actor.email, uploads.max_bytes(portal)
-        except PortalError:
-            return None
-        finally:
-            portal.close()
 
     @staticmethod
     async def _spool(scope: Scope, receive: Receive, body: IO[bytes], limit: int) -> str | None:
@@ -178,6 +192,43 @@ class IdempotencyMiddleware:
             if not ended:  # the route failed before answering: nothing of it is kept
                 await run_in_threadpool(record.fail, keep_work=False)
                 release()
+
+
+def at_once(record: Idempotency, request: tuple[int, str, str], session: Session, work: Write
+            ) -> Response | StoredResponse | None:
+    """A write of server/lane.py's, start to commit on this one thread: the key's check, the route's work, its
+    answer recorded with it, all in one transaction, as IdempotencyMiddleware._run does across the event loop.
+    None: the route failed unexpectedly and nothing of it was kept; FastAPI's way then answers it."""
+    try:
+        stored = record.begin(*request)
+    except PortalError as exc:
+        return from_portal_error(exc)
+    if stored is not None:
+        return stored
+    try:
+        response = work(session)
+    except PortalError as exc:  # refused: what it wrote is kept (as without a key), the key is not
+        record.fail(keep_work=True)
+        return from_portal_error(exc)
+    except BaseException as exc:
+        record.fail(keep_work=False)
+        if isinstance(exc, Exception):
+            return None
+        raise
+    try:
+        record.finish(*request, response.status_code, bytes(response.body))
+    except Exception:
+        log.exception("could not commit %s", response.status_code)
+        record.fail(keep_work=False)
+        return from_portal_error(NOT_SAVED)
+    return response
+
+
+def whole(body: IO[bytes]) -> bytes:
+    """A spooled body's bytes, leaving it to be read again from the start."""
+    raw = body.read()
+    body.seek(0)
+    return raw
 
 
 def too_large(is_upload: bool, limit: int) -> PortalError:

@@ -59,8 +59,7 @@ class PortalPool:
             self.counted(-1)
         if self.keep:
             try:
-                if portal.conn.in_transaction:
-                    portal.conn.execute("ROLLBACK")
+                portal.conn.rollback()
             except Exception:  # a connection that cannot roll back is not kept
                 portal.close()
                 return

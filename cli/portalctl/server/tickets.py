@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from portalctl.contract import TicketChanges, TicketQuery, expand_all, sort_order, sort_value
 from portalctl.engine import uploads
 from portalctl.engine.db import iso
+from portalctl.engine.portal import Session
 from portalctl.errors import InvalidInput
 from portalctl.i18n import _
 from portalctl.model import Ticket
@@ -22,6 +23,8 @@ from portalctl.server.schemas import CcIn, Count, Page, PathId, ReplyIn, TicketC
 
 router = APIRouter(tags=["tickets"])
 Many = Annotated[list[str] | None, Query()]
+PAGE_DEFAULT, PAGE_MAX = 50, 500  # tickets a page
+CURSOR_MAX = 2000
 
 
 def moment(value: str | None, name: str) -> str | None:
@@ -94,19 +97,21 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 async def list_tickets(
     session: SessionDep,
     query: Filters,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description="next_cursor of the previous page.")]
+    = None,
 ) -> Response:
     """Tickets you may see, a page at a time."""
+    return json_response(await read(session.portal, lambda: page_json(session, query, limit, cursor)))
+
+
+def page_json(session: Session, query: TicketQuery, limit: int, cursor: str | None) -> str:
+    """A page of GET /tickets as its JSON text (this route's and the read lane's, server/lane.py)."""
     after = decode_cursor(cursor, query.sort) if cursor else None
-
-    def page() -> str:
-        found = list(session.tickets.list_json(query.but(limit=limit + 1), after=after))  # one more: a next page?
-        items = found[:limit]
-        next_cursor = encode_cursor(query.sort, Ticket(**json.loads(items[-1]))) if len(found) > limit else None
-        return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
-
-    return json_response(await read(session.portal, page))
+    found = list(session.tickets.list_json(query.but(limit=limit + 1), after=after))  # one more: a next page?
+    items = found[:limit]
+    next_cursor = encode_cursor(query.sort, Ticket(**json.loads(items[-1]))) if len(found) > limit else None
+    return '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
 
 
 @router.get("/tickets/count", response_model=Count)
@@ -118,50 +123,59 @@ async def count_tickets(session: SessionDep, query: Filters) -> Count:
 @router.post("/tickets", status_code=201, response_model=Ticket, dependencies=IDEMPOTENT, responses={
     200: {"model": Ticket, "description": "A dedupe key matched an active ticket: no new ticket (created: false)."},
 })
-def create_ticket(body: TicketIn, session: SessionDep, response: Response) -> Ticket:
+def create_ticket(body: TicketIn, session: SessionDep) -> Response:
     files = uploads.claim(session, body.uploads)
     try:
         ticket = session.tickets.create(body.draft(files))
     except BaseException:
         uploads.release(session, body.uploads)
         raise
-    if ticket.created is False:
-        response.status_code = 200
-    return ticket
+    return ticket_response(ticket, 200 if ticket.created is False else 201)
+
+
+def ticket_response(ticket: Ticket, status: int = 200) -> Response:
+    """A ticket written by a change as JSON straight from the engine's record (server/fastjson.py): the write
+    routes answer in their transaction, so pydantic's second look at the ticket would hold the write lock."""
+    return json_response(dumps(ticket.to_dict()), status)
 
 
 @router.get("/tickets/{ticket_id}", response_model=Ticket)
 async def get_ticket(ticket_id: PathId, session: SessionDep) -> Response:
     """The ticket with its conversation and attachments (customers never see internal notes)."""
-    return json_response(await read(session.portal, lambda: dumps(session.tickets.get(ticket_id).to_dict())))
+    return json_response(await read(session.portal, lambda: ticket_json(session, ticket_id)))
+
+
+def ticket_json(session: Session, ticket_id: int) -> str:
+    """GET /tickets/{ticket_id}'s JSON text (this route's and the read lane's)."""
+    return dumps(session.tickets.get(ticket_id).to_dict())
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=Ticket, dependencies=IDEMPOTENT)
-def reply(ticket_id: PathId, body: ReplyIn, session: SessionDep) -> Ticket:
+def reply(ticket_id: PathId, body: ReplyIn, session: SessionDep) -> Response:
     files = uploads.claim(session, body.uploads)
     try:
-        return session.tickets.reply(ticket_id, body=body.body, internal=body.internal, status=body.status,
-                                     attachments=files)
+        return ticket_response(session.tickets.reply(ticket_id, body=body.body, internal=body.internal,
+                                                     status=body.status, attachments=files))
     except BaseException:
         uploads.release(session, body.uploads)
         raise
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=Ticket, dependencies=IDEMPOTENT)
-def close(ticket_id: PathId, session: SessionDep) -> Ticket:
-    return session.tickets.close(ticket_id)
+def close(ticket_id: PathId, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.close(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/reopen", response_model=Ticket, dependencies=IDEMPOTENT)
-def reopen(ticket_id: PathId, session: SessionDep) -> Ticket:
-    return session.tickets.reopen(ticket_id)
+def reopen(ticket_id: PathId, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.reopen(ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}", response_model=Ticket)
-def update(ticket_id: PathId, body: TicketChangesIn, session: SessionDep) -> Ticket:
-    return session.tickets.update(ticket_id, TicketChanges(**body.model_dump()))
+def update(ticket_id: PathId, body: TicketChangesIn, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.update(ticket_id, TicketChanges(**body.model_dump())))
 
 
 @router.post("/tickets/{ticket_id}/ccs", response_model=Ticket, dependencies=IDEMPOTENT)
-def ccs(ticket_id: PathId, body: CcIn, session: SessionDep) -> Ticket:
-    return session.tickets.cc(ticket_id, add=body.add, remove=body.remove)
+def ccs(ticket_id: PathId, body: CcIn, session: SessionDep) -> Response:
+    return ticket_response(session.tickets.cc(ticket_id, add=body.add, remove=body.remove))
