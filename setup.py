@@ -23,7 +23,7 @@ setup(
     python_requires=">=3.11",
     package_dir={"": "cli"},
     packages=find_packages("cli"),
-    package_data={"portalctl": ["data/*.json", "data/articles/*.md", "py.typed"]},
+    package_data={"portalctl": ["data/*.json", "data/articles/*.md", "py.typed", "locale/*/LC_MESSAGES/*.mo"]},
     install_requires=[
         "click>=8.1",
         "requests>=2.31",
@@ -74,6 +74,9 @@ setup(
             # hubspot-api-client (Apache-2.0): its models, generated from HubSpot's specs, judge the HubSpot
             # simulator's answers (tests/connectors/hubspot_sdk.py); HubSpot's spec files themselves are proprietary.
             "hubspot-api-client>=12,<13",
+            # Babel: extracts the messages and builds the gettext catalogs (scripts/i18n.py); the completeness test
+            # re-extracts them, and CLDR's Spanish dates and numbers judge the tables' formatting.
+            "babel>=2.14",
             # openapi-core: judges what the connectors send and what the simulators answer against the facts of the
             # vendors' OpenAPI documents: Zendesk's Support API (tests/connectors/zendesk_oas.py, tests/vendor/zendesk/)
             # and Atlassian's JSM API (tests/connectors/jsm_openapi.py).

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from portalctl import i18n
 from portalctl.cli import root
 from portalctl.config import default_db
 from portalctl.engine.accounts import bootstrap_admin
@@ -24,11 +25,20 @@ DIEGO = "diego@globex.test"
 MARIO = "mario@acme.test"  # Acme's contact manager (contract suite): runs its contacts, sees its tickets
 
 
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Code called outside a command line speaks English in every test, whatever ran before it in this process (a
+    command line chooses its own language again: i18n.start)."""
+    i18n.start()
+    i18n.choose("en")
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key in list(os.environ):
-        if key.startswith("PORTALCTL_") or key in ("CI", "NO_COLOR"):
+        if key.startswith("PORTALCTL_") or key in ("CI", "NO_COLOR", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # English, whatever the developer's locale; tests of Spanish say so
     monkeypatch.setenv("PORTALCTL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PORTALCTL_KEYRING", "0")
     work = tmp_path / "work"

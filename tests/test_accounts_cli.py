@@ -29,13 +29,19 @@ def test_init_creates_portal_and_profile(home: Path, cli: Run) -> None:
     assert "already exists" in again.stderr
 
 
+def test_init_refuses_an_empty_profile_name_before_making_a_portal(home: Path, cli: Run) -> None:
+    result = cli("init", "--email", "lead@example.test", "--profile-name", " ")
+    assert result.exit_code == 2 and "a profile needs a name" in result.stderr
+    assert not (home / "data" / "portal.db").exists()
+
+
 def test_me_update_and_bad_timezone(portal: Portal, cli: Run) -> None:
     result = cli("me", "update", "--language", "es", "--timezone", "America/Bogota", "-o", "json", user=ANA)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["timezone"] == "America/Bogota"
     bad = cli("me", "update", "--timezone", "Mars/Olympus", user=ANA)
     assert bad.exit_code == 2
-    assert "unknown timezone" in bad.stderr
+    assert "zona horaria desconocida" in bad.stderr  # portalctl speaks the language the profile now has
     assert json.loads(cli("me", "-o", "json", user=ANA).stdout)["timezone"] == "America/Bogota"
 
 

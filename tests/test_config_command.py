@@ -20,7 +20,7 @@ from tests.conftest import ADMIN, ANA
 Cli = Callable[..., Result]
 VALUES = {"profile": "team", "user": ANA, "db": "/srv/portal.db", "output": "yaml", "errors": "json", "debug": "1",
           "timeout": "12", "retries": "2", "backoff": "0.25", "smtp_url": "smtp://mail.test:25",
-          "public_url": "https://help.test"}
+          "public_url": "https://help.test", "lang": "en"}
 
 
 def put(source: str, key: str, value: str, monkeypatch: pytest.MonkeyPatch, cli: Cli) -> dict[str, str]:

@@ -12,32 +12,35 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from portalctl import __version__
+from portalctl import __version__, i18n
 from portalctl.commands.groups import ForgivingGroup
 from portalctl.commands.helppage import asks_for_help, show_help
 from portalctl.exitcodes import ExitCode
+from portalctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from portalctl.iostreams import IOStreams
 
 
+i18n.install_click()  # click's own texts and every help text, in this run's language (i18n.py)
+
 # name -> (module, attribute, one-line help shown by `portalctl --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "tickets": ("portalctl.commands.tickets", "tickets", "Open, follow, answer and close tickets."),
-    "articles": ("portalctl.commands.articles", "articles", "Search and read the knowledge base."),
-    "notices": ("portalctl.commands.notices", "notices", "Show the portal's announcements and interruptions."),
-    "export": ("portalctl.commands.export", "export", "Export tickets or articles to CSV, Excel or JSON files."),
-    "templates": ("portalctl.commands.templates", "templates", "List, show, validate and render ticket templates."),
-    "auth": ("portalctl.commands.auth", "auth", "Sign in to portals and manage profiles."),
-    "me": ("portalctl.commands.me", "me", "Show or update your own profile."),
-    "contacts": ("portalctl.commands.contacts", "contacts", "Your company's users, for its contact manager."),
-    "admin": ("portalctl.commands.admin", "admin", "Manage users, organisations, fields, articles, notices."),
-    "serve": ("portalctl.commands.serve", "serve", "Run the portal server for a team (needs the server extra)."),
-    "init": ("portalctl.commands.init", "init", "Create the embedded portal on this machine."),
-    "demo": ("portalctl.commands.demo", "demo", "Take a narrated tour on a throwaway demo portal."),
-    "completion": ("portalctl.commands.completion", "completion", "Print the shell completion script."),
-    "config": ("portalctl.commands.config", "config", "Show and change settings, and where each comes from."),
-    "help": ("portalctl.commands.help", "help_", "Help on a command, or man pages for every command."),
+    "tickets": ("portalctl.commands.tickets", "tickets", N_("Open, follow, answer and close tickets.")),
+    "articles": ("portalctl.commands.articles", "articles", N_("Search and read the knowledge base.")),
+    "notices": ("portalctl.commands.notices", "notices", N_("Show the portal's announcements and interruptions.")),
+    "export": ("portalctl.commands.export", "export", N_("Export tickets or articles to CSV, Excel or JSON files.")),
+    "templates": ("portalctl.commands.templates", "templates", N_("List, show, validate and render ticket templates.")),
+    "auth": ("portalctl.commands.auth", "auth", N_("Sign in to portals and manage profiles.")),
+    "me": ("portalctl.commands.me", "me", N_("Show or update your own profile.")),
+    "contacts": ("portalctl.commands.contacts", "contacts", N_("Your company's users, for its contact manager.")),
+    "admin": ("portalctl.commands.admin", "admin", N_("Manage users, organisations, fields, articles, notices.")),
+    "serve": ("portalctl.commands.serve", "serve", N_("Run the portal server for a team (needs the server extra).")),
+    "init": ("portalctl.commands.init", "init", N_("Create the embedded portal on this machine.")),
+    "demo": ("portalctl.commands.demo", "demo", N_("Take a narrated tour on a throwaway demo portal.")),
+    "completion": ("portalctl.commands.completion", "completion", N_("Print the shell completion script.")),
+    "config": ("portalctl.commands.config", "config", N_("Show and change settings, and where each comes from.")),
+    "help": ("portalctl.commands.help", "help_", N_("Help on a command, or man pages for every command.")),
 }
 
 
@@ -63,10 +66,12 @@ class PortalClickError(click.ClickException):
             stream.flush()
             return
         colour = stream is self.io.err and self.io.err_color
-        stream.write(click.style("Error: ", fg="red", bold=True) if colour else "Error: ")
+        label = _("Error:") + " "
+        stream.write(click.style(label, fg="red", bold=True) if colour else label)
         from portalctl.safetext import visible  # remote error details are portal text: shown, never obeyed
 
-        stream.write(visible(f"{self.message}\n" + (f"Hint: {self.hint}\n" if self.hint else "")))
+        hint = _("Hint: {hint}").format(hint=self.hint) + "\n" if self.hint else ""
+        stream.write(visible(f"{self.message}\n{hint}"))
         stream.flush()
 
 
@@ -77,7 +82,7 @@ class RootGroup(ForgivingGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        module, attribute, _ = COMMANDS[name]
+        module, attribute, _short = COMMANDS[name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
         if asks_for_help(ctx.meta.get(WORDS, ())):
             from portalctl.commands import helppage
@@ -92,10 +97,11 @@ class RootGroup(ForgivingGroup):
         return option
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+        with formatter.section(_("Commands")):
+            formatter.write_dl([(name, _(short)) for name, (_module, _attribute, short) in COMMANDS.items()])
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        i18n.start()  # this run's language: --lang (an eager option, parsed next), else the settings
         ctx.meta[WORDS] = list(args)  # kept to read -o before parsing, and to name an option whose value is not text
         return super().parse_args(ctx, args)
 
@@ -110,14 +116,14 @@ class RootGroup(ForgivingGroup):
             raise PortalClickError(exc.message, cli_hint(exc), int(exc.exit_code), io_of(ctx), code=code,
                                    as_json=errors_as_json(ctx)) from exc
         except KeyboardInterrupt:
-            io_of(ctx).echo("Interrupted.", err=True)
+            io_of(ctx).echo(_("Interrupted."), err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:
             quiet_stdout()  # the reader (`| head`) has all it wants: stop without a message
             ctx.exit(ExitCode.OK)
         except click.exceptions.Abort as exc:
             if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at a prompt: click says "Aborted!", exit 1
-                io_of(ctx).echo("\nInterrupted.", err=True)
+                io_of(ctx).echo("\n" + _("Interrupted."), err=True)
                 ctx.exit(ExitCode.INTERRUPTED)
             raise
         except click.exceptions.Exit:
@@ -132,13 +138,14 @@ class RootGroup(ForgivingGroup):
             if ctx.obj and ctx.obj.debug:
                 raise
             raise PortalClickError(not_text(exc, ctx.meta.get(WORDS, [])),
-                                   "use UTF-8 text (check the locale of the shell or script)", ExitCode.USAGE,
+                                   _("use UTF-8 text (check the locale of the shell or script)"), ExitCode.USAGE,
                                    io_of(ctx)) from exc
         except Exception as exc:
             if ctx.obj and ctx.obj.debug:
                 raise
             raise PortalClickError(
-                f"unexpected {type(exc).__name__}: {exc}", "run again with --debug for the traceback", ExitCode.ERROR,
+                _("unexpected {kind}: {error}").format(kind=type(exc).__name__, error=exc),
+                _("run again with --debug for the traceback"), ExitCode.ERROR,
                 io_of(ctx), code="internal", as_json=errors_as_json(ctx),
             ) from exc
 
@@ -150,11 +157,12 @@ def not_text(exc: UnicodeError, argv: list[str]) -> str:
         bad = next((ord(ch) - 0xDC00 for ch in word if "\udc80" <= ch <= "\udcff"), None)
         if bad is None:
             continue
-        flag, equals, _ = word.partition("=")
+        flag, equals, _value = word.partition("=")
         if not (equals and flag.startswith("--")):
-            flag = argv[index - 1] if index and argv[index - 1].startswith("-") else f"the argument {index + 1}"
-        return f"{flag} is not UTF-8 text (it has the byte {bad:#04x})"
-    return f"the input is not UTF-8 text ({getattr(exc, 'reason', exc)})"
+            flag = (argv[index - 1] if index and argv[index - 1].startswith("-")
+                    else _("the argument {number}").format(number=index + 1))
+        return _("{flag} is not UTF-8 text (it has the byte {byte:#04x})").format(flag=flag, byte=bad)
+    return _("the input is not UTF-8 text ({reason})").format(reason=getattr(exc, "reason", exc))
 
 
 def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -200,7 +208,11 @@ def io_of(ctx: click.Context) -> IOStreams:
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="portalctl", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="portalctl", message="%(prog)s %(version)s",
+                      help="Show the version and exit.")  # click's msgid, English until shown (i18n.py)
+@click.option("--lang", metavar="es|en", is_eager=True, expose_value=False, callback=lambda _c, _p, value: lang(value),
+              help="Language of messages and help: es (español) or en (English). Default: PORTALCTL_LANG, your "
+                   "profile's language, else the locale.")
 @click.option("-p", "--profile", metavar="NAME", shell_complete=complete_profile,
               help="Profile to act through (env PORTALCTL_PROFILE).")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail naming the missing flag (also CI=true).")
@@ -229,6 +241,7 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, n
     io = ctx.obj if isinstance(ctx.obj, IOStreams) else IOStreams.system()
     private.warn_to(io.err)  # "warning: ... could be read by other users; it is now 0600" (settings read below)
     ctx.obj = AppContext(profile=profile, no_input=no_input, debug=debug, no_pager=no_pager, io=io)
+    i18n.start(ctx.obj.settings)  # unless --lang chose: the language of the -p profile, if it has one
     if not debug:  # PORTALCTL_DEBUG in .env, .portalctl.toml or `portalctl config set debug 1`
         from portalctl.config import truthy
 
@@ -241,6 +254,14 @@ def root(ctx: click.Context, profile: str | None, no_input: bool, debug: bool, n
         http_log = logging.getLogger("portalctl.http")
         http_log.addHandler(handler)
         http_log.setLevel(logging.DEBUG)
+
+
+def lang(value: str | None) -> None:
+    """--lang: this run's language; checked, as a typo would otherwise quietly give English."""
+    if value is not None and i18n.language_of(value) is None:
+        raise click.BadParameter(_("{value!r} is not a language portalctl speaks: use es or en").format(value=value),
+                                 param_hint="--lang")
+    i18n.choose(value)
 
 
 def quiet_stdout() -> None:

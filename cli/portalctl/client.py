@@ -19,6 +19,7 @@ from portalctl.contract import (
     portal_states,
 )
 from portalctl.errors import Unsupported
+from portalctl.i18n import _
 
 if TYPE_CHECKING:
     from portalctl.contract import AccountsAPI, ArticlesAPI, Backend, TicketsAPI
@@ -49,7 +50,7 @@ class Client:
         refuses, naming itself."""
         accounts = self.backend.accounts
         if not isinstance(accounts, PortalAccountsAPI):
-            raise self._unsupported("contact managers, countries, e-mail domains, photos and sign-up")
+            raise self._unsupported(_("contact managers, countries, e-mail domains, photos and sign-up"))
         return accounts
 
     @property
@@ -57,7 +58,7 @@ class Client:
         """The organisation's contacts, for its contact manager."""
         contacts = getattr(self.backend, "contacts", None)
         if not isinstance(contacts, ContactsAPI):
-            raise self._unsupported("company contacts")
+            raise self._unsupported(_("company contacts"))
         return contacts
 
     @property
@@ -73,12 +74,13 @@ class Client:
         """The change feed of the tickets the user may see (`tickets watch`)."""
         tickets = self.backend.tickets
         if not isinstance(tickets, EventFeedAPI):
-            raise self._unsupported("change feed to watch")
+            raise self._unsupported(_("change feed to watch"))
         return tickets
 
     def _unsupported(self, what: str) -> Unsupported:
-        return Unsupported(f"profile {self.profile.name!r} ({self.profile.backend}) has no {what}",
-                           hint="they belong to a portalctl portal: the embedded one or 'portalctl serve'")
+        return Unsupported(_("profile {name!r} ({backend}) has no {what}").format(
+            name=self.profile.name, backend=self.profile.backend, what=what),
+                           hint=_("they belong to a portalctl portal: the embedded one or 'portalctl serve'"))
 
     def asked_pause(self) -> float | None:
         """Seconds the portal asked a poller to wait (Retry-After on its last answer), if it did: `tickets wait`

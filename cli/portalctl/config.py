@@ -16,22 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import N_, _
 
 ENV_PREFIX = "PORTALCTL_"
 PROJECT_FILE = ".portalctl.toml"
 # The settings the README documents, as `portalctl config` shows them: key -> (what it sets, its default).
 KEYS: dict[str, tuple[str, str | None]] = {
-    "profile": ("the profile commands act through", None),
-    "user": ("the acting user (embedded: an e-mail)", None),
-    "db": ("the embedded portal file", "the data directory's portal.db"),
-    "output": ("the output format: table, json, jsonl, csv or yaml", "table"),
-    "errors": ("errors as text, or json (one object on stderr)", "text"),
-    "debug": ("tracebacks and each HTTP request (1 or 0)", "0"),
-    "timeout": ("seconds to wait for a portal's answer", "30"),
-    "retries": ("retries of a busy or unreachable portal", "4"),
-    "backoff": ("seconds before the first retry; doubles each time", "0.5"),
-    "smtp_url": ("the server's mail relay (portalctl serve)", None),
-    "public_url": ("where mailed links point (portalctl serve)", None),
+    "profile": (N_("the profile commands act through"), None),
+    "user": (N_("the acting user (embedded: an e-mail)"), None),
+    "db": (N_("the embedded portal file"), N_("the data directory's portal.db")),
+    "output": (N_("the output format: table, json, jsonl, csv or yaml"), "table"),
+    "errors": (N_("errors as text, or json (one object on stderr)"), "text"),
+    "debug": (N_("tracebacks and each HTTP request (1 or 0)"), "0"),
+    "timeout": (N_("seconds to wait for a portal's answer"), "30"),
+    "retries": (N_("retries of a busy or unreachable portal"), "4"),
+    "backoff": (N_("seconds before the first retry; doubles each time"), "0.5"),
+    "smtp_url": (N_("the server's mail relay (portalctl serve)"), None),
+    "public_url": (N_("where mailed links point (portalctl serve)"), None),
+    "lang": (N_("the language of messages and help: es or en"), None),
 }
 SECRET_KEYS = ("token",)  # read from the environment only, never stored here nor printed
 SOURCES = ("flag", "environment", ".env", PROJECT_FILE, "user config", "default")
@@ -135,7 +137,8 @@ class UserConfig:
             try:
                 self.data.update(json.loads(self.path.read_text(encoding="utf-8")))
             except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{self.path} is not valid JSON ({exc})", hint="fix or remove the file") from exc
+                raise InvalidInput(_("{path} is not valid JSON ({exc})").format(
+                    path=self.path, exc=exc), hint=_("fix or remove the file")) from exc
 
     @property
     def current(self) -> str | None:
@@ -162,7 +165,8 @@ class UserConfig:
     def get(self, name: str) -> Profile:
         body = self.data["profiles"].get(name)
         if body is None:
-            raise NotFound(f"no profile named {name!r}", hint="see 'portalctl auth list' or run 'portalctl auth login'")
+            raise NotFound(_("no profile named {name!r}").format(
+                name=name), hint=_("see 'portalctl auth list' or run 'portalctl auth login'"))
         return Profile(name=name, **body)
 
     def put(self, profile: Profile, *, make_current: bool = True) -> None:
@@ -207,8 +211,9 @@ def dotenv_values() -> dict[str, str]:
     try:
         values = parse(path, encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
-                           hint="save it as UTF-8, or remove it") from exc
+        raise InvalidInput(_("{path} is not UTF-8 text (it has the byte {object:#04x})").format(
+            path=path, object=exc.object[exc.start]),
+                           hint=_("save it as UTF-8, or remove it")) from exc
     return {k: v for k, v in values.items() if k.startswith(ENV_PREFIX) and v is not None}
 
 
@@ -222,10 +227,11 @@ def project_settings() -> dict[str, Any]:
     try:
         return tomllib.loads(found.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{found} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
-                           hint="TOML files are UTF-8: save it as UTF-8") from exc
+        raise InvalidInput(_("{found} is not UTF-8 text (it has the byte {object:#04x})").format(
+            found=found, object=exc.object[exc.start]),
+                           hint=_("TOML files are UTF-8: save it as UTF-8")) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{found}: {exc}", hint="fix the TOML syntax") from exc
+        raise InvalidInput(f"{found}: {exc}", hint=_("fix the TOML syntax")) from exc
 
 
 def project_file() -> Path | None:
@@ -286,10 +292,11 @@ class Settings:
         try:
             value = float(raw)
         except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"{key} must be a number, not {raw!r}",
-                               hint=f"fix PORTALCTL_{key.upper()} or the profile's {key!r} option") from exc
+            raise InvalidInput(_("{key} must be a number, not {raw!r}").format(key=key, raw=raw),
+                               hint=_("fix PORTALCTL_{upper} or the profile's {key!r} option").format(
+                                   upper=key.upper(), key=key)) from exc
         if value < 0:
-            raise InvalidInput(f"{key} cannot be negative")
+            raise InvalidInput(_("{key} cannot be negative").format(key=key))
         return value
 
     def profile(self) -> Profile:

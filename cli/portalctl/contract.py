@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import (
     PRIORITIES,
     STATE_LABELS,
@@ -106,7 +107,8 @@ def state_of(name: str) -> str:
     """The canonical state a canonical or native name stands for; an unknown name is refused."""
     canonical = canonical_state(name)
     if canonical is None:
-        raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(STATES)} (or native names)")
+        raise InvalidInput(_("unknown status {name!r}").format(name=name),
+            hint=_("statuses: {STATES} (or native names)").format(STATES=', '.join(STATES)))
     return canonical
 
 
@@ -122,7 +124,8 @@ def choice(value: str, allowed: Sequence[str], what: str) -> str:
     """`value` as one of `allowed` (case-insensitive), else refused naming the choices."""
     lowered = value.strip().lower()
     if lowered not in allowed:
-        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what} values: {', '.join(allowed)}")
+        raise InvalidInput(_("unknown {what} {value!r}").format(what=what, value=value),
+            hint=_("{what} values: {allowed}").format(what=what, allowed=', '.join(allowed)))
     return lowered
 
 
@@ -130,8 +133,9 @@ def sort_order(sort: str) -> tuple[str, bool]:
     """The sort key and whether it is descending (`-updated`); an unknown key is refused before any work."""
     descending, key = sort.startswith("-"), sort.lstrip("-+")
     if key not in SORT_KEYS:
-        raise InvalidInput(f"unknown sort key {key!r}",
-                           hint=f"sort by: {', '.join(SORT_KEYS)} (prefix - for descending)")
+        raise InvalidInput(_("unknown sort key {key!r}").format(key=key),
+                           hint=_("sort by: {SORT_KEYS} (prefix - for descending)").format(
+                               SORT_KEYS=', '.join(SORT_KEYS)))
     return key, descending
 
 
@@ -170,7 +174,7 @@ def search_words(query: TicketQuery) -> builtins.list[str]:
         return []
     words = folded(query.search).split()
     if not words:
-        raise InvalidInput("--search needs at least one word")
+        raise InvalidInput(_("--search needs at least one word"))
     return words
 
 
@@ -199,8 +203,8 @@ class TicketFilter:
         """`me`: the profile's own e-mail, what `--mine` keeps (as the requester)."""
         return cls(
             states=frozenset(listed_states(query.statuses)),
-            priorities=frozenset(choice(p, PRIORITIES, "priority") for p in query.priorities),
-            types=frozenset(choice(t, TICKET_TYPES, "type") for t in query.types),
+            priorities=frozenset(choice(p, PRIORITIES, _("priority")) for p in query.priorities),
+            types=frozenset(choice(t, TICKET_TYPES, _("type")) for t in query.types),
             departments=frozenset(d.strip().casefold() for d in query.departments),
             assignees=frozenset(assignee_email(a, me).casefold() for a in query.assignees),
             tags=frozenset(tag_key(t) for t in query.tags),

@@ -6,6 +6,7 @@ the server backend's reading of it are both derived from these classes (`by_code
 """
 
 from portalctl.exitcodes import ExitCode
+from portalctl.i18n import _
 
 
 class PortalError(Exception):
@@ -91,9 +92,11 @@ def public(cls: type[PortalError]) -> type[PortalError]:
 
 def follow_up_hint(ticket_id: int) -> str:
     """What to do about a closed ticket, on every backend: open a follow-up that links it."""
-    return f"open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ..."
+    return _("open a follow-up: portalctl tickets create --follow-up-of {ticket_id} --subject ... --body ...").format(
+        ticket_id=ticket_id)
 
 
 def no_attachment(ticket_id: int, attachment_id: int) -> NotFound:
     """The one answer, on every backend, for an attachment a ticket does not have (or the user may not see)."""
-    return NotFound(f"ticket #{ticket_id} has no attachment {attachment_id}", about=f"attachments:{ticket_id}")
+    return NotFound(_("ticket #{ticket_id} has no attachment {attachment_id}").format(
+        ticket_id=ticket_id, attachment_id=attachment_id), about=f"attachments:{ticket_id}")

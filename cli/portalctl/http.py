@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from portalctl import __version__
 from portalctl.config import Profile, RetryPolicy
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable
+from portalctl.i18n import N_, _, ngettext, translated
 from portalctl.model import Attachment
 from portalctl.ratelimit import Pacer
 
@@ -36,7 +37,7 @@ USER_AGENT = f"portalctl/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-UNSURE_HINT = "the change may or may not have been made: look before repeating it"
+UNSURE_HINT = N_("the change may or may not have been made: look before repeating it")
 
 
 def retry_after(response: requests.Response) -> float | None:
@@ -74,17 +75,17 @@ class BearerAuth(requests.auth.AuthBase):
 def reason(exc: requests.RequestException) -> str:
     """A few words on why a request failed, for people rather than for a traceback."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return "the TLS certificate could not be verified"
+        return _("the TLS certificate could not be verified")
     if isinstance(exc, requests.ConnectTimeout):
-        return "timed out connecting"
+        return _("timed out connecting")
     if isinstance(exc, requests.ReadTimeout):
-        return "timed out waiting for an answer"
+        return _("timed out waiting for an answer")
     text = str(exc)
     if "refused" in text.lower():
-        return "connection refused"
+        return _("connection refused")
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "unknown host name"
-    return "the connection failed or was dropped"
+        return _("unknown host name")
+    return _("the connection failed or was dropped")
 
 
 def origin(url: str) -> str:
@@ -96,10 +97,6 @@ def origin(url: str) -> str:
 def status_line(response: requests.Response) -> str:
     """"HTTP 503 Service Unavailable": what an error says when the portal sent no words of its own."""
     return f"HTTP {response.status_code} {response.reason}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def repeatable(method: str, headers: Mapping[str, str], idempotent: bool) -> bool:
@@ -145,8 +142,8 @@ class PortalSession(requests.Session):
                 response = super().request(verb, target, *args, **kwargs)
             except requests.exceptions.SSLError as exc:
                 raise Unavailable(
-                    f"cannot reach {origin(target)}: {reason(exc)}",
-                    hint="portalctl always verifies TLS; point REQUESTS_CA_BUNDLE at your organisation's CA file",
+                    _("cannot reach {origin}: {reason}").format(origin=origin(target), reason=reason(exc)),
+                    hint=_("portalctl always verifies TLS; point REQUESTS_CA_BUNDLE at your organisation's CA file"),
                 ) from exc
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 never_sent = isinstance(exc, requests.ConnectTimeout) or "refused" in str(exc).lower()
@@ -155,10 +152,12 @@ class PortalSession(requests.Session):
                     self._pause(attempt, None)
                     attempt += 1
                     continue
-                hint = "check the URL and that the portal is running, then try again"
+                hint = _("check the URL and that the portal is running, then try again")
                 if not again and not never_sent:
-                    hint = UNSURE_HINT
-                raise Unavailable(f"cannot reach {origin(target)}: {reason(exc)} ({plural(attempt + 1, 'attempt')})",
+                    hint = _(UNSURE_HINT)
+                raise Unavailable(ngettext("cannot reach {origin}: {reason} ({count} attempt)",
+                                           "cannot reach {origin}: {reason} ({count} attempts)", attempt + 1).format(
+                    origin=origin(target), reason=reason(exc), count=attempt + 1),
                                   hint=hint) from exc
             log.debug("%s %s -> %s", verb, target, response.status_code)
             self.pacer.observe(response.headers)
@@ -210,8 +209,8 @@ class Download(io.RawIOBase):
         try:
             count = int(self.raw.readinto(buffer))
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unavailable(f"the download of {self.expected.filename} was cut off",
-                              hint="run the command again") from exc
+            raise Unavailable(_("the download of {filename} was cut off").format(filename=self.expected.filename),
+                              hint=_("run the command again")) from exc
         self.count += count
         if count and self.digest is not None:
             self.digest.update(memoryview(buffer)[:count])
@@ -222,10 +221,11 @@ class Download(io.RawIOBase):
     def check(self) -> None:
         name, size = self.expected.filename, self.expected.size
         if size and self.count != size:
-            raise PortalError(f"{name} arrived with {self.count} of {size} bytes", hint="run the command again")
+            raise PortalError(_("{name} arrived with {count} of {size} bytes").format(
+                name=name, count=self.count, size=size), hint=_("run the command again"))
         if self.digest is not None and self.digest.hexdigest() != self.expected.sha256:
-            raise PortalError(f"{name} arrived damaged (its sha256 does not match the portal's)",
-                              hint="run the command again")
+            raise PortalError(_("{name} arrived damaged (its sha256 does not match the portal's)").format(name=name),
+                              hint=_("run the command again"))
 
     def close(self) -> None:
         self.response.close()
@@ -263,7 +263,8 @@ class JsonApi:
         return f"{self.platform} at {self.origin}"
 
     def not_signed_in(self) -> PortalError:
-        return PermissionDenied(f"profile {self.profile.name!r} has no token for {self.origin}", hint=self.token_hint)
+        return PermissionDenied(_("profile {name!r} has no token for {origin}").format(
+            name=self.profile.name, origin=self.origin), hint=translated(self.token_hint))
 
     def describe(self, response: requests.Response, data: Any) -> str:
         """The platform's own words for a failure, from its JSON error body `data` (None when there is none)."""
@@ -275,7 +276,7 @@ class JsonApi:
 
     def after_retries(self, response: requests.Response) -> str:
         """How a 429 or 5xx message ends: that the retries ran out, and any rate-limit figures the platform sent."""
-        return " (after retries)"
+        return " " + _("(after retries)")
 
     def error(self, response: requests.Response, missing: str | None, error_hint: str | None,
               unsure: bool = False) -> PortalError:
@@ -293,21 +294,27 @@ class JsonApi:
         if own is not None:
             return own
         if status in self.invalid_statuses:
-            return InvalidInput(f"{self.platform} refused the request: {detail}")
+            return InvalidInput(_("{platform} refused the request: {detail}").format(
+                platform=self.platform, detail=detail))
         if status == 401:
-            return PermissionDenied(f"{self.where} refused the {self.credential}: {detail}", hint=self.token_hint)
+            return PermissionDenied(_("{where} refused the {credential}: {detail}").format(
+                where=self.where, credential=self.credential, detail=detail), hint=translated(self.token_hint))
         if status == 403:
-            return PermissionDenied(f"{self.where} refused access: {detail}", hint=self.forbidden_hint)
+            return PermissionDenied(_("{where} refused access: {detail}").format(
+                where=self.where, detail=detail), hint=translated(self.forbidden_hint))
         if status == 404:
             if missing:
-                return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
-            return NotFound(f"{self.where} has no {urlsplit(response.url).path}",
+                return NotFound(_("{missing} not found on {origin}").format(
+                    missing=missing, origin=self.origin), hint=_("see 'portalctl tickets list'"))
+            return NotFound(_("{where} has no {path}").format(where=self.where, path=urlsplit(response.url).path),
                             hint=self.path_hint or self.address_hint)
         if status == 429 or status >= 500:
-            hint = error_hint or (UNSURE_HINT if unsure and status != 429 else self.busy_hint)
-            return Unavailable(f"{self.where} answered {status_line(response)}{self.after_retries(response)}",
+            hint = error_hint or translated(UNSURE_HINT if unsure and status != 429 else self.busy_hint)
+            return Unavailable(_("{where} answered {status_line}{after_retries}").format(
+                where=self.where, status_line=status_line(response), after_retries=self.after_retries(response)),
                                hint=hint)
-        return PortalError(f"{self.where} answered HTTP {status}: {detail}")
+        return PortalError(_("{where} answered HTTP {status}: {detail}").format(
+            where=self.where, status=status, detail=detail))
 
     def on_origin(self, link: str) -> str:
         """A link the API sent, moved back onto our origin when a proxy rewrote its host (keeping path and query):
@@ -342,5 +349,7 @@ class JsonApi:
         try:
             return response.json()
         except ValueError as exc:
-            raise Unavailable(f"{self.origin} answered {method} {urlsplit(response.url).path} with something other "
-                              "than JSON", hint=self.address_hint) from exc
+            raise Unavailable(_("{origin} answered {method} {path} with something other "
+                                "than JSON").format(
+                                    origin=self.origin, method=method, path=urlsplit(response.url).path),
+                                        hint=self.address_hint) from exc

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from portalctl.i18n import N_
+
 STATES = ("new", "open", "pending", "on_hold", "resolved", "closed")
 PRIORITIES = ("low", "medium", "high", "urgent")
 TICKET_TYPES = ("question", "incident", "problem", "task")
@@ -24,9 +26,9 @@ STATE_ALIASES = {
     "resuelto": "resolved", "resuelta": "resolved", "solved": "resolved",
     "cerrado": "closed", "cerrada": "closed",
 }
-STATE_LABELS = {
-    "new": "New", "open": "Open", "pending": "Awaiting your reply", "on_hold": "On hold",
-    "resolved": "Resolved", "closed": "Closed",
+STATE_LABELS = {  # the embedded portal's own labels (data, in English: JSON's status_label); tables translate them
+    "new": N_("New"), "open": N_("Open"), "pending": N_("Awaiting your reply"), "on_hold": N_("On hold"),
+    "resolved": N_("Resolved"), "closed": N_("Closed"),
 }
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from portalctl.i18n import _
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 OPEN_TO_OTHERS = 0o077
@@ -27,14 +29,14 @@ _warn: Callable[[str], None] | None = None
 def warn_to(stream: IO[str] | None) -> None:
     """Where repair warnings go (the CLI's stderr); None: the process's stderr."""
     global _warn
-    _warn = None if stream is None else (lambda text: print(f"warning: {text}", file=stream))
+    _warn = None if stream is None else (lambda text: print(_("warning: {text}").format(text=text), file=stream))
 
 
 def warn(text: str) -> None:
     if _warn is not None:
         _warn(text)
     else:
-        print(f"portalctl: warning: {text}", file=sys.stderr)
+        print("portalctl: " + _("warning: {text}").format(text=text), file=sys.stderr)
 
 
 def make_dirs(path: Path) -> Path:
@@ -86,6 +88,8 @@ def repair(path: Path) -> None:
         os.chmod(path, private)
     except OSError as exc:
         if exc.errno != errno.EROFS:  # a read-only mount: nobody can change it, nor the portal in it
-            warn(f"{path} can be read by other users ({mode:04o}) and could not be made private: {exc.strerror}")
+            warn(_("{path} can be read by other users ({mode:04o}) and could not be made private: {strerror}").format(
+                path=path, mode=mode, strerror=exc.strerror))
         return
-    warn(f"{path} could be read by other users ({mode:04o}); it is now {private:04o}")
+    warn(_("{path} could be read by other users ({mode:04o}); it is now {private:04o}").format(
+        path=path, mode=mode, private=private))

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from portalctl.config import config_dir, state_dir
+from portalctl.i18n import _
 from portalctl.private import repair
 
 SERVICE = "portalctl"
@@ -33,7 +34,7 @@ class SecretStore:
         self.use_keyring = _keyring_usable() if use_keyring is None else use_keyring
 
     def where(self) -> str:
-        return "the system keyring" if self.use_keyring else str(self.path)
+        return _("the system keyring") if self.use_keyring else str(self.path)
 
     def set(self, profile: str, secret: str) -> None:
         if self.use_keyring:

@@ -37,6 +37,7 @@ import yaml
 from portalctl.config import ENV_PREFIX, config_dir
 from portalctl.contract import ON_DUPLICATE, TicketDraft, Upload
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import N_, _
 from portalctl.model import PRIORITIES, TICKET_TYPES
 from portalctl.times import now_iso
 
@@ -50,7 +51,7 @@ KNOWN_KEYS = ("subject", "body", "body_file", "priority", "type", "department", 
 VARIABLE_KEYS = ("name", "default", "description")
 CHOICES: dict[str, Sequence[str]] = {"priority": PRIORITIES, "type": TICKET_TYPES, "on_duplicate": ON_DUPLICATE}
 VARIABLE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
-SYNTAX_HINT = "write ${NAME} or ${NAME:-default}; write $${ for a literal ${"
+SYNTAX_HINT = N_("write ${NAME} or ${NAME:-default}; write $${ for a literal ${")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DOTENV_LINE = re.compile(r"\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=")
 SUFFIXES = (".yaml", ".yml")
@@ -112,11 +113,14 @@ class TicketTemplate:
         the file, line and key, or, given `found`, is noted there and left empty."""
 
         def gap(name: str, offset: int) -> str:
-            message = f"{self.where(key, text, offset, file)}: key {key!r}: variable {name!r} is not set"
-            hint = f"pass --var {name}=VALUE or --vars-file, or write ${{{name}:-default}} in the template"
+            message = self.where(key, text, offset, file) + ": " + _(
+                "key {key!r}: variable {name!r} is not set").format(key=key, name=name)
+            hint = _("pass --var {name}=VALUE or --vars-file, or write ${{{name}:-default}} in the template").format(
+                name=name)
             if name in getattr(variables, "undeclared", ()):
-                message += " (the environment has it, but the template does not declare it)"
-                hint = f"to read it from the environment, declare it in the template: variables: [{name}]; or {hint}"
+                message += " " + _("(the environment has it, but the template does not declare it)")
+                hint = _("to read it from the environment, declare it in the template: variables: [{name}]; or {hint}"
+                         ).format(name=name, hint=hint)
             if found is None:
                 raise InvalidInput(message, hint=hint)
             found.append(message)
@@ -136,8 +140,10 @@ class TicketTemplate:
         """Refuse a `${` that is neither a reference nor escaped, before anything is substituted."""
         for match in VARIABLE.finditer(text):
             if match[0] == "${":
-                raise InvalidInput(f"{self.where(key, text, match.start(), file)}: key {key!r}: malformed "
-                                   f"variable reference {text[match.start():][:24]!r}", hint=SYNTAX_HINT)
+                raise InvalidInput(_("{where}: key {key!r}: malformed "
+                                     "variable reference {text!r}").format(
+                                         where=self.where(key, text, match.start(), file), key=key,
+                                         text=text[match.start():][:24]), hint=_(SYNTAX_HINT))
 
     def values(self, given: Mapping[str, str], environ: Mapping[str, str] | None = None) -> Variables:
         """The built-ins, under the declared defaults, under the environment's declared names, under `given`."""
@@ -169,9 +175,10 @@ class TicketTemplate:
         out = {key: self.expand(key, text, variables) for key, text in self.texts()}
         for key, choices in CHOICES.items():
             if key in out and out[key] not in choices:
-                fail(self.path, self.lines[key], f"key {key!r}: {out[key]!r} is not one of {', '.join(choices)}")
+                fail(self.path, self.lines[key], _("key {key!r}: {out!r} is not one of {choices}").format(
+                    key=key, out=out[key], choices=', '.join(choices)))
         if out.get("dedupe_key") == "":
-            fail(self.path, self.lines["dedupe_key"], "key 'dedupe_key' is empty once its variables are filled in")
+            fail(self.path, self.lines["dedupe_key"], _("key 'dedupe_key' is empty once its variables are filled in"))
         body = out.get("body")
         if "body_file" in out:
             path = self.resolve("body_file", out["body_file"], variables)
@@ -191,7 +198,7 @@ class TicketTemplate:
         """The file named at `key`. A path written in the template is relative to the template's directory; one
         that starts with a variable given a value (--var, vars file, environment) is relative to the working
         directory, where the person or pipeline giving it stands."""
-        name, _, index = key.partition("[")
+        name, _bracket, index = key.partition("[")
         raw = getattr(self, name)[int(index[:-1])] if index else getattr(self, name)
         first = VARIABLE.match(raw)
         path = Path(text).expanduser()
@@ -199,7 +206,7 @@ class TicketTemplate:
             base = Path.cwd() if first and first[1] and variables.get(first[1]) else self.path.parent.absolute()
             path = base / path
         if not path.is_file():
-            fail(self.path, self.lines[key], f"key {key!r}: no such file {path}")
+            fail(self.path, self.lines[key], _("key {key!r}: no such file {path}").format(key=key, path=path))
         return path
 
     def body_text(self, path: Path) -> str:
@@ -253,7 +260,8 @@ class RenderedTicket:
         """The ticket to open (`TicketsAPI.create`); by now a subject and a body must be known."""
         for name, flag in (("subject", "--subject"), ("body", "--body or --body-file")):
             if not (getattr(self, name) or "").strip():
-                fail(self.template, None, f"the template gives no {name}", hint=f"add {name}: to it, or pass {flag}")
+                fail(self.template, None, _("the template gives no {name}").format(name=name),
+                    hint=_("add {name}: to it, or pass {flag}").format(name=name, flag=flag))
         return TicketDraft(
             subject=self.subject or "", body=self.body or "", priority=self.priority, type=self.type,
             department=self.department, ccs=self.ccs, fields=self.fields, tags=self.tags,
@@ -287,13 +295,14 @@ def read_text(path: Path, source: Path | str, line: int | None = None) -> str:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        fail(source, line, f"cannot read {path}: {exc.strerror}")
+        fail(source, line, _("cannot read {path}: {strerror}").format(path=path, strerror=exc.strerror))
     if len(data) > MAX_BYTES:
-        fail(path, None, "is larger than 1 MiB, too large for a template or its files", hint="is it the right file?")
+        fail(path, None, _("is larger than 1 MiB, too large for a template or its files"),
+             hint=_("is it the right file?"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        fail(path, data.count(b"\n", 0, exc.start) + 1, "is not UTF-8 text")
+        fail(path, data.count(b"\n", 0, exc.start) + 1, _("is not UTF-8 text"))
 
 
 def compose(text: str, path: Path | str) -> yaml.Node | None:
@@ -309,13 +318,14 @@ def compose(text: str, path: Path | str) -> yaml.Node | None:
         mark = exc.problem_mark or exc.context_mark
         what = ", ".join(part for part in (exc.context, exc.problem) if part)
         hint = "inside [ ] or { }, put values that use ${...} in quotes" if "${" in text else None
-        fail(path, mark.line + 1 if mark else None, f"not valid YAML: {what}", hint=hint)
+        fail(path, mark.line + 1 if mark else None, _("not valid YAML: {what}").format(what=what), hint=hint)
     except yaml.reader.ReaderError as exc:
         fail(path, text.count("\n", 0, exc.position) + 1,
-             f"has a control character ({code_point(exc.character):#04x}) that YAML does not allow",
-             hint="remove it, or write it as an escape such as \"\\x01\" inside double quotes")
+             _("has a control character ({code_point:#04x}) that YAML does not allow").format(
+                 code_point=code_point(exc.character)),
+             hint=_("remove it, or write it as an escape such as \"\\x01\" inside double quotes"))
     except RecursionError:
-        fail(path, None, "is nested too deeply to be a template")
+        fail(path, None, _("is nested too deeply to be a template"))
 
 
 def code_point(character: str | int) -> int:
@@ -349,14 +359,15 @@ BlockDumper.add_representer(str, _block_text)
 def describe(node: yaml.Node | None) -> str:
     """What a node holds, in the words of an error message."""
     if node is None:
-        return "an empty document"
+        return _("an empty document")
     if isinstance(node, yaml.SequenceNode):
-        return "a list"
+        return _("a list")
     if isinstance(node, yaml.MappingNode):
-        return "a mapping"
+        return _("a mapping")
     if node.tag == STR:
-        return "a string"
-    return "empty" if node.tag == NULL else f"a {node.tag.rsplit(':', 1)[-1]} ({node.value})"
+        return _("a string")
+    return _("empty") if node.tag == NULL else _("a {kind} ({value})").format(kind=node.tag.rsplit(":", 1)[-1],
+                                                                              value=node.value)
 
 
 def is_string(node: yaml.Node) -> bool:
@@ -373,9 +384,10 @@ def mapping(node: yaml.Node, path: Path | str, what: str) -> Iterator[tuple[str,
     seen: set[str] = set()
     for key_node, value_node in node.value:
         if not is_string(key_node):
-            fail(path, line_of(key_node), f"{what} names must be strings, not {describe(key_node)}")
+            fail(path, line_of(key_node), _("{what} names must be strings, not {describe}").format(
+                what=what, describe=describe(key_node)))
         if key_node.value in seen:
-            fail(path, line_of(key_node), f"duplicate key {key_node.value!r}")
+            fail(path, line_of(key_node), _("duplicate key {value!r}").format(value=key_node.value))
         seen.add(key_node.value)
         yield key_node.value, line_of(key_node), value_node
 
@@ -385,13 +397,14 @@ def load_template(path: Path) -> TicketTemplate:
     root = compose(read_text(path, path), path)
     if not isinstance(root, yaml.MappingNode):
         fail(path, line_of(root) if root else None,
-             f"a template is a mapping of keys (subject, body, ...), not {describe(root)}")
+             _("a template is a mapping of keys (subject, body, ...), not {describe}").format(describe=describe(root)))
     template = TicketTemplate(path=path)
-    for key, line, node in mapping(root, path, "key"):
+    for key, line, node in mapping(root, path, _("key")):
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            fail(path, line, f"unknown key {key!r} (known: {', '.join(KNOWN_KEYS)})",
-                 hint=f"did you mean {close[0]!r}?" if close else None)
+            fail(path, line, _("unknown key {key!r} (known: {known})").format(
+                key=key, known=', '.join(KNOWN_KEYS)),
+                 hint=_("did you mean {close!r}?").format(close=close[0]) if close else None)
         template.lines[key] = line
         if key == "fields":
             template.fields = _fields(node, path, line, template.lines)
@@ -411,15 +424,17 @@ def load_template(path: Path) -> TicketTemplate:
 def _string(node: yaml.Node, path: Path, key: str) -> str:
     if not is_string(node):
         quote = isinstance(node, yaml.ScalarNode) and node.tag != NULL
-        fail(path, line_of(node), f"key {key!r} must be a string, not {describe(node)}",
-             hint=f"put it in quotes: \"{node.value}\"" if quote else None)
+        fail(path, line_of(node), _("key {key!r} must be a string, not {describe}").format(
+            key=key, describe=describe(node)),
+             hint=_("put it in quotes: \"{value}\"").format(value=node.value) if quote else None)
     return str(node.value)
 
 
 def _strings(node: yaml.Node, path: Path, key: str, line: int, lines: dict[str, int]) -> list[str]:
     if not isinstance(node, yaml.SequenceNode):
-        fail(path, line, f"key {key!r} must be a list of strings, not {describe(node)}",
-             hint=f"write {key}: [one, two], or one '- item' per line")
+        fail(path, line, _("key {key!r} must be a list of strings, not {describe}").format(
+            key=key, describe=describe(node)),
+             hint=_("write {key}: [one, two], or one '- item' per line").format(key=key))
     items = []
     for index, item in enumerate(node.value):
         items.append(_string(item, path, f"{key}[{index}]"))
@@ -430,28 +445,32 @@ def _strings(node: yaml.Node, path: Path, key: str, line: int, lines: dict[str, 
 def _declared(node: yaml.Node, path: Path, line: int) -> list[Declared]:
     """`variables:` a list of NAME, or of mappings with name, default and description."""
     if not isinstance(node, yaml.SequenceNode):
-        fail(path, line, f"key 'variables' must be a list, not {describe(node)}",
-             hint="write one '- name: NAME' (with default: and description:) or '- NAME' per line")
+        fail(path, line, _("key 'variables' must be a list, not {describe}").format(describe=describe(node)),
+             hint=_("write one '- name: NAME' (with default: and description:) or '- NAME' per line"))
     found: dict[str, Declared] = {}
     for item in node.value:
         if is_string(item):
             entry = {"name": item.value}
         elif isinstance(item, yaml.MappingNode):
             entry = {}
-            for key, key_line, value in mapping(item, path, "variable key"):
+            for key, key_line, value in mapping(item, path, _("variable key")):
                 if key not in VARIABLE_KEYS:
-                    fail(path, key_line, f"unknown key {key!r} under variables (known: {', '.join(VARIABLE_KEYS)})")
+                    fail(path, key_line, _("unknown key {key!r} under variables (known: {known})").format(
+                        key=key, known=', '.join(VARIABLE_KEYS)))
                 if not isinstance(value, yaml.ScalarNode) or value.tag == NULL:
-                    fail(path, line_of(value), f"key 'variables.{key}' must be a single value, not {describe(value)}")
+                    fail(path, line_of(value), _("key 'variables.{key}' must be a single value, not {describe}").format(
+                        key=key, describe=describe(value)))
                 entry[key] = str(value.value)
         else:
-            fail(path, line_of(item), f"a variable is a NAME or a mapping with name:, not {describe(item)}")
+            fail(path, line_of(item), _("a variable is a NAME or a mapping with name:, not {describe}").format(
+                describe=describe(item)))
         name = entry.get("name", "")
         if not NAME.fullmatch(name) or name.startswith(ENV_PREFIX):
-            fail(path, line_of(item), f"variables: {name!r} is not a variable name",
-                 hint=f"use letters, digits and _ (and not the {ENV_PREFIX} prefix of portalctl's settings)")
+            fail(path, line_of(item), _("variables: {name!r} is not a variable name").format(name=name),
+                 hint=_("use letters, digits and _ (and not the {ENV_PREFIX} prefix of portalctl's settings)").format(
+                     ENV_PREFIX=ENV_PREFIX))
         if name in found:
-            fail(path, line_of(item), f"variables: {name!r} is declared twice")
+            fail(path, line_of(item), _("variables: {name!r} is declared twice").format(name=name))
         found[name] = Declared(name, entry.get("default"), entry.get("description"))
     return list(found.values())
 
@@ -459,12 +478,14 @@ def _declared(node: yaml.Node, path: Path, line: int) -> list[Declared]:
 def _fields(node: yaml.Node, path: Path, line: int, lines: dict[str, int]) -> dict[str, str]:
     """Custom field values: any single value, kept as written (`user_code: 0042` stays 0042, not the number 34)."""
     if not isinstance(node, yaml.MappingNode):
-        fail(path, line, f"key 'fields' must be a mapping of field names to values, not {describe(node)}",
-             hint="write one 'name: value' per line under fields:")
+        fail(path, line, _("key 'fields' must be a mapping of field names to values, not {describe}").format(
+            describe=describe(node)),
+             hint=_("write one 'name: value' per line under fields:"))
     values = {}
-    for name, _line, value in mapping(node, path, "field"):
+    for name, _line, value in mapping(node, path, _("field")):
         if not isinstance(value, yaml.ScalarNode) or value.tag == NULL:
-            fail(path, line_of(value), f"key 'fields.{name}' must be a single value, not {describe(value)}")
+            fail(path, line_of(value), _("key 'fields.{name}' must be a single value, not {describe}").format(
+                name=name, describe=describe(value)))
         values[name] = str(value.value)
         lines[f"fields.{name}"] = line_of(value)
     return values
@@ -476,11 +497,12 @@ def _check(template: TicketTemplate) -> None:
     for key, text in template.texts():
         template.check_syntax(key, text)
     if template.body is not None and template.body_file is not None:
-        fail(path, max(lines["body"], lines["body_file"]), "key 'body_file': give body or body_file, not both")
+        fail(path, max(lines["body"], lines["body_file"]), _("key 'body_file': give body or body_file, not both"))
     for key, choices in CHOICES.items():
         value = getattr(template, key)
         if key in lines and "$" not in value and value not in choices:
-            fail(path, lines[key], f"key {key!r}: {value!r} is not one of {', '.join(choices)}")
+            fail(path, lines[key], _("key {key!r}: {value!r} is not one of {choices}").format(
+                key=key, value=value, choices=', '.join(choices)))
 
 
 # --- variables ----------------------------------------------------------------------------------------------------
@@ -522,13 +544,16 @@ def _yaml_vars(text: str, source: str) -> dict[str, str]:
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
-        fail(source, line_of(root), f"a vars file is a mapping of NAME: value, not {describe(root)}")
+        fail(source, line_of(root), _("a vars file is a mapping of NAME: value, not {describe}").format(
+            describe=describe(root)))
     values = {}
-    for name, line, node in mapping(root, source, "variable"):
+    for name, line, node in mapping(root, source, _("variable")):
         if not NAME.fullmatch(name):
-            fail(source, line, f"key {name!r} is not a variable name", hint="use letters, digits and _")
+            fail(source, line, _("key {name!r} is not a variable name").format(
+                name=name), hint=_("use letters, digits and _"))
         if not isinstance(node, yaml.ScalarNode):
-            fail(source, line_of(node), f"key {name!r} must be a single value, not {describe(node)}")
+            fail(source, line_of(node), _("key {name!r} must be a single value, not {describe}").format(
+                name=name, describe=describe(node)))
         values[name] = "" if node.tag == NULL else str(node.value)
     return values
 
@@ -565,14 +590,15 @@ def find_template(ref: str) -> Path:
         path = Path(ref).expanduser()
         if path.is_file():
             return path
-        raise NotFound(f"no template file {ref}", hint="check the path, or give a template name")
+        raise NotFound(_("no template file {ref}").format(ref=ref), hint=_("check the path, or give a template name"))
     for folder in template_dirs():
         for suffix in SUFFIXES:
             if (folder / f"{ref}{suffix}").is_file():
                 return folder / f"{ref}{suffix}"
     names = ", ".join(available()) or "none"
-    raise NotFound(f"no template named {ref!r} (looked in {' and '.join(str(d) for d in template_dirs())})",
-                   hint=f"templates found: {names}; or pass a path to a .yaml file")
+    raise NotFound(_("no template named {ref!r} (looked in {value})").format(
+        ref=ref, value=' and '.join(str(d) for d in template_dirs())),
+                   hint=_("templates found: {names}; or pass a path to a .yaml file").format(names=names))
 
 
 def render_ticket(

@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 
 if TYPE_CHECKING:
     from portalctl.config import Profile
@@ -29,8 +30,8 @@ def open_backend(profile: Profile) -> Backend:
     module = KINDS.get(profile.backend)
     if module is None:
         raise InvalidInput(
-            f"profile {profile.name!r} uses unknown backend {profile.backend!r}",
-            hint=f"known backends: {', '.join(KINDS)}",
+            _("profile {name!r} uses unknown backend {backend!r}").format(name=profile.name, backend=profile.backend),
+            hint=_("known backends: {KINDS}").format(KINDS=', '.join(KINDS)),
         )
     backend: Backend = importlib.import_module(module).open_backend(profile)
     return backend

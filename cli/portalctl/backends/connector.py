@@ -29,6 +29,7 @@ from portalctl.contract import (
 )
 from portalctl.errors import InvalidInput, Unsupported
 from portalctl.http import Download, JsonApi
+from portalctl.i18n import N_, _
 from portalctl.model import PRIORITIES, Attachment, Ticket
 
 File = tuple[str, bytes]
@@ -59,9 +60,12 @@ class Priorities:
     def code(self, name: str) -> int:
         code = self.codes.get(name.strip().lower())
         if code is None:
-            raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+            raise InvalidInput(_("unknown priority {name!r}").format(name=name),
+                hint=_("priorities: {PRIORITIES}").format(PRIORITIES=', '.join(PRIORITIES)))
         return code
 
+
+NOUNS = {"ticket": (N_("ticket"), N_("tickets")), "request": (N_("request"), N_("requests"))}  # a ticket's names
 
 class Connector:
     """A help desk's backend: the `tickets`, `articles` and `accounts` namespaces over one API client.
@@ -93,11 +97,12 @@ class Connector:
         try:
             size = int(float(self.profile.options.get("page_size") or self.page_default))
         except ValueError:
-            raise InvalidInput(f"profile {self.profile.name!r}: page_size must be a number",
-                               hint="fix it in the profile's options") from None
+            raise InvalidInput(_("profile {name!r}: page_size must be a number").format(name=self.profile.name),
+                               hint=_("fix it in the profile's options")) from None
         if size < 1 or (self.page_max is not None and size > self.page_max):
             most = f" to {self.page_max}" if self.page_max is not None else " or more"
-            raise InvalidInput(f"profile {self.profile.name!r}: page_size must be 1{most} on {self.platform}")
+            raise InvalidInput(_("profile {name!r}: page_size must be 1{most} on {platform}").format(
+                name=self.profile.name, most=most, platform=self.platform))
         return size
 
 
@@ -105,7 +110,7 @@ class ConnectorTickets(Generic[A]):
     """The base of a connector's tickets namespace."""
 
     platform: ClassVar[str] = ""
-    noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk)
+    noun: ClassVar[str] = "ticket"  # what the platform calls a ticket ("request" on Zendesk): one of NOUNS
     tagged: ClassVar[bool] = False  # whether its tickets carry their tags, so --tag filters here
 
     def __init__(self, api: A, profile: Profile, page_size: int) -> None:
@@ -119,25 +124,27 @@ class ConnectorTickets(Generic[A]):
         whose value was given: never a silent no-op."""
         for what, given, flag in checks:
             if given:
-                joint = "" if what.startswith("'") else " "  # "Zendesk's end-user API ...", "Zendesk tickets ..."
-                raise Unsupported(f"{self.platform}{joint}{what}", hint=f"leave out {flag}")
+                noun, nouns = NOUNS[self.noun]
+                raise Unsupported(_(what).format(platform=self.platform, noun=_(noun), nouns=_(nouns)),
+                                  hint=_("leave out {flag}").format(flag=flag))
 
     def refuse_listing(self, query: TicketQuery, *checks: tuple[str, Any, str]) -> None:
         """`refuse` for a listing: assignees are a platform's own ids, not the e-mails --assignee names, and
         --tag needs tickets that carry their tags."""
-        self.refuse(*checks, ("cannot filter by assignee", query.assignees, "--assignee"),
-                    *(() if self.tagged else ((f"{self.noun}s carry no tags portalctl can filter on", query.tags,
-                                               "--tag"),)))
+        self.refuse(*checks, (N_("{platform} cannot filter by assignee"), query.assignees, "--assignee"),
+                    *(() if self.tagged else ((N_("{platform} {nouns} carry no tags portalctl can filter on"),
+                                               query.tags, "--tag"),)))
 
     def refuse_draft(self, draft: TicketDraft, *checks: tuple[str, Any, str]) -> None:
         """`refuse` for a new ticket; no platform finds an active ticket by a dedupe key (a portalctl portal's
         feature), so that is always refused."""
-        self.refuse(*checks, (f"cannot find a {self.noun} by a dedupe key", draft.dedupe_key, "--dedupe-key"))
+        self.refuse(*checks, (N_("{platform} cannot find a {noun} by a dedupe key"), draft.dedupe_key,
+                              "--dedupe-key"))
 
     def needs_email(self, query: TicketQuery, hint: str) -> None:
         """`--mine` means the profile's own e-mail: refuse it when the profile has none."""
         if query.mine and not self.email:
-            raise InvalidInput(f"--mine needs your e-mail on {self.platform}", hint=hint)
+            raise InvalidInput(_("--mine needs your e-mail on {platform}").format(platform=self.platform), hint=hint)
 
     def matcher(self, query: TicketQuery) -> TicketFilter:
         """The query's filters as the contract reads them, with --mine meaning this profile's e-mail."""
@@ -177,7 +184,8 @@ def api_root(url: str | None, platform: str, example: str, api: str, typed: tupl
     order) and a trailing slash or not; anything but http(s) is refused with an `example` of what to pass."""
     text = (url or "").strip().rstrip("/")
     if not text.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a {platform} URL: {url!r}", hint=f"pass --url {example}")
+        raise InvalidInput(_("not a {platform} URL: {url!r}").format(platform=platform, url=url),
+            hint=_("pass --url {example}").format(example=example))
     for suffix in typed:
         if text.endswith(suffix):
             text = text[: -len(suffix)]
@@ -204,5 +212,6 @@ def read_files(uploads: Sequence[Upload]) -> list[File]:
         try:
             files.append((upload.filename, Path(upload.path).read_bytes()))
         except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+            raise InvalidInput(_("cannot read attachment {path}: {strerror}").format(
+                path=upload.path, strerror=exc.strerror)) from exc
     return files

@@ -24,13 +24,14 @@ from portalctl.backends.refusals import NoKnowledgeBase, NoNotices
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
+from portalctl.i18n import N_, _
 from portalctl.model import Attachment, Department, FieldDef, Organization, Ticket, User, canonical_state
 from portalctl.times import now_iso
 
 PLATFORM = hm.PLATFORM
 PAGE_SIZE = 100  # the API sets no maximum; each page costs the server a pass over every matching ticket
-NO_KB = f"{PLATFORM} has no knowledge-base API"
-NO_CC = f"{PLATFORM}'s API has no CC support"
+NO_KB = N_("{platform} has no knowledge-base API")
+NO_CC = N_("{platform}'s API has no CC support")
 UNASSIGNED = ("", "none", "-")
 CHUNK = 1 << 16
 
@@ -40,12 +41,13 @@ def read_uploads(uploads: Sequence[Upload]) -> builtins.list[File]:
     files = read_files(uploads)
     for name, content in files:
         if not content:
-            raise InvalidInput(f"{name} is empty", hint=f"{PLATFORM} silently drops empty files")
+            raise InvalidInput(_("{name} is empty").format(name=name),
+                hint=_("{platform} silently drops empty files").format(platform=PLATFORM))
     return files
 
 
-ATTACHMENT_HINT = (f"{PLATFORM} fails like this on a file type it refuses (HELPDESK_VALID_EXTENSIONS), after saving "
-                   "the text: look at the ticket before repeating")
+ATTACHMENT_HINT = N_("{platform} fails like this on a file type it refuses (HELPDESK_VALID_EXTENSIONS), after "
+                     "saving the text: look at the ticket before repeating")
 
 
 
@@ -72,12 +74,12 @@ class HelpdeskTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. Only the state narrows on the server; the first page is read before this
         returns, so a bad filter or token fails before an export touches its file."""
-        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
-                            ("has no organisations", query.organization, "--org"))
+        self.refuse_listing(query, (N_("{platform} tickets have no type"), query.types, "--type"),
+                            (N_("{platform} has no organisations"), query.organization, "--org"))
         key, descending = sort_order(query.sort)
         statuses = hm.StatusFilter(query.statuses)
         queue_ids = {self.queues.resolve(d) for d in query.departments}
-        self.needs_email(query, hint="set it with: portalctl auth login --backend django-helpdesk --user EMAIL ...")
+        self.needs_email(query, hint=_("set it with: portalctl auth login --backend django-helpdesk --user EMAIL ..."))
         # States (native codes and the on-hold flag) and queues (by number or slug) are read from the row.
         match = self.matcher(query).but(states=None, departments=frozenset())
         codes = statuses.server_codes()
@@ -120,8 +122,9 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         known = {d.key for d in field_defs(self.api)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise InvalidInput(f"{PLATFORM} has no custom field {', '.join(map(repr, unknown))}",
-                               hint=f"its custom fields: {', '.join(sorted(known)) or 'none'}")
+            raise InvalidInput(_("{platform} has no custom field {map}").format(
+                platform=PLATFORM, map=', '.join(map(repr, unknown))),
+                               hint=_("its custom fields: {value}").format(value=', '.join(sorted(known)) or _('none')))
         return {hm.CUSTOM + key: value for key, value in values.items()}
 
     def _follow_up(self, ticket_id: int, *, comment: str = "", public: bool = True, status: int | None = None,
@@ -133,20 +136,22 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         if files:
             form = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()}
             self.api.request("POST", "followups/", data=form, files=[("attachments", f) for f in files],
-                             error_hint=ATTACHMENT_HINT)
+                             error_hint=_(ATTACHMENT_HINT).format(platform=PLATFORM))
         else:
             self.api.request("POST", "followups/", json=data)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse(("tickets have no type", draft.type, "--type"))
+        self.refuse((N_("{platform} tickets have no type"), draft.type, "--type"))
         if draft.ccs:
-            raise Unsupported(NO_CC, hint="add CCs on the ticket's page in django-helpdesk")
-        self.refuse_draft(draft, ("tickets have no tags", draft.tags, "--tag"))
+            raise Unsupported(_(NO_CC).format(platform=PLATFORM),
+                              hint=_("add CCs on the ticket's page in django-helpdesk"))
+        self.refuse_draft(draft, (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         files = read_uploads(draft.attachments)
         queue = draft.department or self.default_queue
         if not queue:
-            raise InvalidInput("no queue to open the ticket in",
-                               hint="pass --department QUEUE (its number or slug), or set the profile's queue option")
+            raise InvalidInput(_("no queue to open the ticket in"),
+                               hint=_("pass --department QUEUE (its number or slug), or set the profile's queue "
+                                      "option"))
         payload: dict[str, Any] = {"queue": self.queues.resolve(str(queue)), "title": draft.subject,
                                    "description": draft.body,
                                    "priority": hm.PRIORITY.code(draft.priority or "medium"),
@@ -160,7 +165,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         if files:  # the create call takes one file; any others go in a follow-up
             form = {k: str(v) for k, v in payload.items()}
             data = self.api.json("POST", "tickets/", data=form, files=[("attachment", files[0])],
-                                 error_hint=ATTACHMENT_HINT)
+                                 error_hint=_(ATTACHMENT_HINT).format(platform=PLATFORM))
         else:
             data = self.api.json("POST", "tickets/", json=payload)
         ticket_id = int(data["id"])
@@ -168,8 +173,10 @@ class HelpdeskTickets(ConnectorTickets[Api]):
             try:
                 self._follow_up(ticket_id, files=files[1:])
             except PortalError as exc:
-                hint = f"add them: portalctl tickets reply {ticket_id} --body ... --attach FILE"
-                message = f"ticket #{ticket_id} was created, but its other attachments were not added: {exc.message}"
+                hint = _("add them: portalctl tickets reply {ticket_id} --body ... --attach FILE").format(
+                    ticket_id=ticket_id)
+                message = _("ticket #{ticket_id} was created, but its other attachments were not added: {error}")
+                message = message.format(ticket_id=ticket_id, error=exc.message)
                 raise builtins.type(exc)(message, hint=hint) from exc
             data = self._raw(ticket_id)
         created = self._ticket(data, full=True)
@@ -180,12 +187,13 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         """The ticket, unless it is closed: closed is final here as on the portal engine."""
         data = self._raw(ticket_id)
         if int(data["status"]) in hm.FINAL:
-            raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is closed; {refusal}").format(
+                ticket_id=ticket_id, refusal=refusal), hint=follow_up_hint(ticket_id))
         return data
 
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
-        data = self._open_for_change(ticket_id, "it takes no more replies")
+        data = self._open_for_change(ticket_id, _("it takes no more replies"))
         code = hm.new_status(status, int(data["status"])) if status else None
         self._follow_up(ticket_id, comment=body, public=not internal, status=code, files=read_uploads(attachments))
         hold = hold_flag(status, data)
@@ -196,7 +204,8 @@ class HelpdeskTickets(ConnectorTickets[Api]):
     def close(self, ticket_id: int) -> Ticket:
         data = self._raw(ticket_id)
         if int(data["status"]) in hm.FINAL:
-            raise StateConflict(f"ticket #{ticket_id} is already closed", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is already closed").format(
+                ticket_id=ticket_id), hint=follow_up_hint(ticket_id))
         self._follow_up(ticket_id, status=hm.CLOSED)
         return self.get(ticket_id)
 
@@ -204,17 +213,20 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         data = self._raw(ticket_id)
         code = int(data["status"])
         if code in hm.FINAL:
-            raise StateConflict(f"ticket #{ticket_id} is closed, and closed is final", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is closed, and closed is final").format(
+                ticket_id=ticket_id), hint=follow_up_hint(ticket_id))
         if code != hm.RESOLVED:
             status = hm.state(code, bool(data.get("on_hold")))[0]
-            raise StateConflict(f"ticket #{ticket_id} is not resolved (it is {status}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved (it is {status}); nothing to reopen").format(
+                ticket_id=ticket_id, status=status))
         self._follow_up(ticket_id, status=hm.REOPENED)
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        self.refuse(("tickets have no type", changes.type, "--type"),
-                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
-        data = self._open_for_change(ticket_id, "it cannot change")
+        self.refuse((N_("{platform} tickets have no type"), changes.type, "--type"),
+                    (N_("{platform} tickets have no tags"), changes.add_tags or changes.remove_tags,
+                     "--tag and --untag"))
+        data = self._open_for_change(ticket_id, _("it cannot change"))
         patch: dict[str, Any] = self._custom_fields(changes.fields)
         if changes.subject is not None:
             patch["title"] = changes.subject
@@ -229,7 +241,7 @@ class HelpdeskTickets(ConnectorTickets[Api]):
             patch["on_hold"] = hold
         code = hm.new_status(changes.status, int(data["status"])) if changes.status else None
         if not patch and changes.status is None:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+            raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
         if patch:
             self.api.request("PATCH", f"tickets/{ticket_id}/", json=patch, idempotent=True)
         if patch or code is not None:
@@ -257,7 +269,8 @@ class HelpdeskTickets(ConnectorTickets[Api]):
         return f"Changed with portalctl: {'; '.join(said)}" if said else ""
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        raise Unsupported(NO_CC, hint="manage CCs on the ticket's page in django-helpdesk")
+        raise Unsupported(_(NO_CC).format(platform=PLATFORM),
+                          hint=_("manage CCs on the ticket's page in django-helpdesk"))
 
 
 def hold_flag(target: str | None, data: dict[str, Any]) -> bool | None:
@@ -272,8 +285,9 @@ def assignee_id(value: str) -> int | None:
     if text in UNASSIGNED:
         return None
     if not text.isdigit():
-        raise InvalidInput(f"{PLATFORM} takes the assignee's user number, not {value!r}",
-                           hint="find it in the Django admin under Users; 'none' unassigns")
+        raise InvalidInput(_("{platform} takes the assignee's user number, not {value!r}").format(
+            platform=PLATFORM, value=value),
+                           hint=_("find it in the Django admin under Users; 'none' unassigns"))
     return int(text)
 
 
@@ -301,36 +315,40 @@ class HelpdeskAccounts(NoNotices):
         return field_defs(self.api)
 
     def update_me(self, **changes: str) -> User:
-        raise Unsupported(f"{PLATFORM}'s API cannot change your profile",
-                          hint="change it on the help desk's settings page")
+        raise Unsupported(_("{platform}'s API cannot change your profile").format(platform=PLATFORM),
+                          hint=_("change it on the help desk's settings page"))
 
     def users(self, *, role: str | None = None, organization: str | None = None,
               inactive: bool = False) -> builtins.list[User]:
-        raise Unsupported(f"{PLATFORM}'s API cannot list users", hint="see them in the Django admin")
+        raise Unsupported(_("{platform}'s API cannot list users").format(
+            platform=PLATFORM), hint=_("see them in the Django admin"))
 
     def add_user(self, *, email: str, name: str, role: str = "customer",
                  organization: str | None = None) -> User:
-        raise Unsupported(f"{PLATFORM}'s API cannot add a user without a password",
-                          hint="add users in the Django admin")
+        raise Unsupported(_("{platform}'s API cannot add a user without a password").format(platform=PLATFORM),
+                          hint=_("add users in the Django admin"))
 
     def set_active(self, email: str, active: bool) -> User:
-        raise Unsupported(f"{PLATFORM}'s API cannot deactivate users", hint="untick 'Active' in the Django admin")
+        raise Unsupported(_("{platform}'s API cannot deactivate users").format(
+            platform=PLATFORM), hint=_("untick 'Active' in the Django admin"))
 
     def reset_password(self, email: str) -> str:
-        raise Unsupported(f"{PLATFORM}'s API cannot reset passwords", hint="use the help desk's password reset page")
+        raise Unsupported(_("{platform}'s API cannot reset passwords").format(
+            platform=PLATFORM), hint=_("use the help desk's password reset page"))
 
     def organizations(self) -> builtins.list[Organization]:
-        raise Unsupported(f"{PLATFORM} has no organisations")
+        raise Unsupported(_("{platform} has no organisations").format(platform=PLATFORM))
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
-        raise Unsupported(f"{PLATFORM} has no organisations")
+        raise Unsupported(_("{platform} has no organisations").format(platform=PLATFORM))
 
     def add_department(self, *, name: str, description: str | None = None) -> Department:
-        raise Unsupported(f"{PLATFORM}'s API cannot add queues", hint="add them in the Django admin under Queues")
+        raise Unsupported(_("{platform}'s API cannot add queues").format(
+            platform=PLATFORM), hint=_("add them in the Django admin under Queues"))
 
     def add_field(self, definition: FieldDef) -> FieldDef:
-        raise Unsupported(f"{PLATFORM}'s API cannot add custom fields",
-                          hint="add them in the Django admin under Custom fields")
+        raise Unsupported(_("{platform}'s API cannot add custom fields").format(platform=PLATFORM),
+                          hint=_("add them in the Django admin under Custom fields"))
 
 
 class HelpdeskBackend(Connector):
@@ -343,7 +361,8 @@ class HelpdeskBackend(Connector):
         self.api = Api(profile, secret)
         queues = Queues(self.api, size)
         self.tickets = HelpdeskTickets(self.api, queues, profile, size)
-        self.articles = NoKnowledgeBase(NO_KB, hint="read it in the browser at the help desk's /kb/ page")
+        self.articles = NoKnowledgeBase(_(NO_KB).format(platform=PLATFORM),
+                                        hint=_("read it in the browser at the help desk's /kb/ page"))
         self.accounts = HelpdeskAccounts(self.api, queues, profile)
 
     def states(self) -> builtins.list[NativeState]:

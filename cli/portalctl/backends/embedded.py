@@ -6,6 +6,7 @@ from portalctl.config import Profile
 from portalctl.engine.portal import Portal, Session
 from portalctl.engine.tickets import auto_close
 from portalctl.errors import PortalError
+from portalctl.i18n import _
 
 
 def open_backend(profile: Profile) -> Session:
@@ -21,5 +22,5 @@ def open_backend(profile: Profile) -> Session:
 def first_admin(portal: Portal) -> str:
     row = portal.conn.execute("SELECT email FROM users WHERE role = 'admin' AND active ORDER BY id LIMIT 1").fetchone()
     if row is None:
-        raise PortalError("this portal has no admin user", hint="run 'portalctl init' to set one up")
+        raise PortalError(_("this portal has no admin user"), hint=_("run 'portalctl init' to set one up"))
     return str(row[0])

@@ -32,6 +32,7 @@ from portalctl.contract import (
     state_of,
 )
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unsupported, no_attachment
+from portalctl.i18n import N_, _
 from portalctl.model import Attachment, Department, FieldDef, Ticket, User
 from portalctl.times import normal_iso, now_iso
 
@@ -87,9 +88,10 @@ class FreshdeskTickets(ConnectorTickets[Api]):
         updated_since from the epoch: without it the list holds only the last 30 days), the rest here."""
         key, descending = sort_order(query.sort)
         if query.organization and not str(query.organization).isdigit():
-            raise InvalidInput(f"{PLATFORM} filters companies by number, not {query.organization!r}")
+            raise InvalidInput(_("{platform} filters companies by number, not {organization!r}").format(
+                platform=PLATFORM, organization=query.organization))
         self.refuse_listing(query)
-        self.needs_email(query, hint="set it with: portalctl auth login --user EMAIL ...")
+        self.needs_email(query, hint=_("set it with: portalctl auth login --user EMAIL ..."))
         # Freshdesk names types as the account does (an account's own type goes as typed); the requester, --mine
         # and the company are narrowed on the server.
         match = self.matcher(query.but(types=())).but(
@@ -147,8 +149,8 @@ class FreshdeskTickets(ConnectorTickets[Api]):
         self.refuse_draft(draft)
         email = draft.requester or self.email
         if not email:
-            raise InvalidInput("no requester e-mail for the new ticket",
-                               hint="pass --requester EMAIL, or set the profile's user: auth login --user EMAIL")
+            raise InvalidInput(_("no requester e-mail for the new ticket"),
+                               hint=_("pass --requester EMAIL, or set the profile's user: auth login --user EMAIL"))
         files = read_files(draft.attachments)
         text = draft.body
         if draft.follow_up_of is not None:
@@ -195,18 +197,20 @@ class FreshdeskTickets(ConnectorTickets[Api]):
         self.api.request("PUT", f"tickets/{ticket_id}", json=payload, missing=f"ticket #{ticket_id}", idempotent=True)
 
     def close(self, ticket_id: int) -> Ticket:
-        _, state = self._current(ticket_id)
+        _ticket, state = self._current(ticket_id)
         if state == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is already closed",
-                                hint=f"reopen it with 'portalctl tickets reopen {ticket_id}'")
+            raise StateConflict(_("ticket #{ticket_id} is already closed").format(ticket_id=ticket_id),
+                                hint=_("reopen it with 'portalctl tickets reopen {ticket_id}'").format(
+                                    ticket_id=ticket_id))
         self._put(ticket_id, {"status": fm.CLOSED})
         return self.get(ticket_id)
 
     def reopen(self, ticket_id: int) -> Ticket:
         """Freshdesk lets an agent reopen resolved and closed tickets alike (status back to 2 Open)."""
-        _, state = self._current(ticket_id)
+        _ticket, state = self._current(ticket_id)
         if state not in ("resolved", "closed"):
-            raise StateConflict(f"ticket #{ticket_id} is not resolved or closed (it is {state}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved or closed (it is {state}); nothing to reopen")
+                                .format(ticket_id=ticket_id, state=state))
         self._put(ticket_id, {"status": fm.OPEN})
         return self.get(ticket_id)
 
@@ -228,8 +232,9 @@ class FreshdeskTickets(ConnectorTickets[Api]):
             elif text.isdigit():
                 patch["responder_id"] = int(text)
             else:
-                raise InvalidInput(f"{PLATFORM} takes the agent's number, not {changes.assignee!r}",
-                                   hint="'none' unassigns")
+                raise InvalidInput(_("{platform} takes the agent's number, not {assignee!r}").format(
+                    platform=PLATFORM, assignee=changes.assignee),
+                                   hint=_("'none' unassigns"))
         if changes.status is not None:
             patch["status"] = self.statuses.code(state_of(changes.status))
         if changes.fields:
@@ -238,20 +243,20 @@ class FreshdeskTickets(ConnectorTickets[Api]):
             tags = [t for t in data.get("tags") or [] if t not in set(changes.remove_tags)]
             patch["tags"] = tags + [t for t in changes.add_tags if t not in tags]
         if not patch:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+            raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
         self._put(ticket_id, patch)
         return self.get(ticket_id)
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        raise Unsupported(f"{PLATFORM}'s API sets CCs only when a ticket is created",
-                          hint="pass --cc to 'tickets create', or change CCs on the ticket's page in Freshdesk")
+        raise Unsupported(_("{platform}'s API sets CCs only when a ticket is created").format(platform=PLATFORM),
+                          hint=_("pass --cc to 'tickets create', or change CCs on the ticket's page in Freshdesk"))
 
 
 def group_id(value: str) -> int:
     text = str(value).strip()
     if not text.isdigit():
-        raise InvalidInput(f"{PLATFORM} takes a group's number, not {value!r}",
-                           hint="see 'portalctl admin departments' for the numbers")
+        raise InvalidInput(_("{platform} takes a group's number, not {value!r}").format(platform=PLATFORM, value=value),
+                           hint=_("see 'portalctl admin departments' for the numbers"))
     return int(text)
 
 
@@ -263,7 +268,7 @@ def iana_zone(name: Any) -> str | None:
 
 class FreshdeskAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in Freshdesk's admin pages"
+    admin_hint = N_("do it in Freshdesk's admin pages")
 
     def __init__(self, api: Api) -> None:
         self.api = api

@@ -13,10 +13,11 @@ from portalctl.backends.freshdesk_map import PLATFORM
 from portalctl.config import Profile
 from portalctl.errors import PermissionDenied, PortalError, Unavailable
 from portalctl.http import JsonApi, status_line
+from portalctl.i18n import N_, _
 
 LAST_PAGE = 300  # List Tickets answers page 301 with 400 "You cannot access tickets beyond the 300th page"
-TOKEN_HINT = ("pass your API key (Freshdesk > Profile settings > View API key): echo KEY | portalctl auth login "
-              "--backend freshdesk --url https://ACCOUNT.freshdesk.com --user EMAIL --with-token")
+TOKEN_HINT = N_("pass your API key (Freshdesk > Profile settings > View API key): echo KEY | portalctl auth login "
+                "--backend freshdesk --url https://ACCOUNT.freshdesk.com --user EMAIL --with-token")
 
 
 def problem(data: Any) -> str:
@@ -43,19 +44,20 @@ class Api(JsonApi):
     platform = PLATFORM
     token_hint = TOKEN_HINT
     credential = "API key"
-    forbidden_hint = "the agent behind this API key lacks the permission (or the feature is off)"
-    busy_hint = "Freshdesk limits API calls per minute per account; try again later"
+    forbidden_hint = N_("the agent behind this API key lacks the permission (or the feature is off)")
+    busy_hint = N_("Freshdesk limits API calls per minute per account; try again later")
     invalid_statuses = frozenset({400, 409, 422})
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url, PLATFORM, "https://ACCOUNT.freshdesk.com", "/api/v2/",
                                            ("/api/v2", "/api")))
-        self.address_hint = f"is {profile.url} your Freshdesk address?"
+        self.address_hint = _("is {url} your Freshdesk address?").format(url=profile.url)
         if secret:
             self.session.auth = KeyAuth(secret)
 
     def not_signed_in(self) -> PortalError:
-        return PermissionDenied(f"profile {self.profile.name!r} has no API key for {self.origin}", hint=TOKEN_HINT)
+        return PermissionDenied(_("profile {name!r} has no API key for {origin}").format(
+            name=self.profile.name, origin=self.origin), hint=_(TOKEN_HINT))
 
     def pages(self, path: str, params: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
         """Every item across pages, following the `link: <...>; rel="next"` header. The first page is read now,
@@ -92,8 +94,9 @@ class Api(JsonApi):
                     if number < LAST_PAGE:
                         response = self.request("GET", self.on_origin(link))
                 if last == since:
-                    raise PortalError(f"{self.where} holds more than {LAST_PAGE} pages of tickets updated at {since}",
-                                      hint="narrow the listing (--requester, --org) and try again")
+                    raise PortalError(_("{where} holds more than {pages} pages of tickets updated at {since}").format(
+                                          where=self.where, pages=LAST_PAGE, since=since),
+                                      hint=_("narrow the listing (--requester, --org) and try again"))
                 since, skip = last, at_last
                 response = self.request("GET", "tickets", params={**params, "updated_since": since})
 
@@ -103,7 +106,7 @@ class Api(JsonApi):
         try:
             items = response.json()
         except ValueError as exc:
-            raise Unavailable(f"{self.origin} sent a page that is not JSON") from exc
+            raise Unavailable(_("{origin} sent a page that is not JSON").format(origin=self.origin)) from exc
         return items if isinstance(items, list) else []
 
     def describe(self, response: requests.Response, data: Any) -> str:
@@ -111,7 +114,8 @@ class Api(JsonApi):
 
     def after_retries(self, response: requests.Response) -> str:
         left = response.headers.get("X-RateLimit-Remaining")
-        return " after retries" + (f" (rate limit remaining: {left})" if left is not None else "")
+        return " " + _("after retries") + (" " + _("(rate limit remaining: {left})").format(left=left)
+                                           if left is not None else "")
 
 
 def form(payload: dict[str, Any]) -> builtins.list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from portalctl.backends import freshdesk_map as fm
 from portalctl.backends.freshdesk_api import Api
 from portalctl.errors import InvalidInput, Unsupported
+from portalctl.i18n import _
 from portalctl.model import Article, Collection, Folder
 from portalctl.times import normal_iso
 
@@ -38,7 +39,7 @@ class FreshdeskArticles:
     def search(self, query: str, *, collection: str | None = None, folder: str | None = None,
                locale: str | None = None, limit: int = 10) -> builtins.list[Article]:
         if not query.strip():
-            raise InvalidInput("an article search needs a word")
+            raise InvalidInput(_("an article search needs a word"))
         found = [self._article(a) for a in self.api.json("GET", "search/solutions", params={"term": query})]
         found = [a for a in found if (not collection or a.collection == collection)
                  and (not folder or a.folder == folder) and (not locale or a.locale == locale)]
@@ -84,12 +85,13 @@ class FreshdeskArticles:
         return found
 
     def rate(self, article_id: int, *, helpful: bool) -> Article:
-        raise Unsupported(f"{PLATFORM}'s API has no article votes", hint="vote on the article's page in the portal")
+        raise Unsupported(_("{platform}'s API has no article votes").format(
+            platform=PLATFORM), hint=_("vote on the article's page in the portal"))
 
     @staticmethod
     def _no_writing() -> NoReturn:
-        raise Unsupported(f"portalctl does not write {PLATFORM} articles yet",
-                          hint="write them in Freshdesk under Solutions")
+        raise Unsupported(_("portalctl does not write {platform} articles yet").format(platform=PLATFORM),
+                          hint=_("write them in Freshdesk under Solutions"))
 
     def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
             labels: Sequence[str] = (), slug: str | None = None) -> Article:

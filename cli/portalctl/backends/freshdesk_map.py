@@ -16,6 +16,7 @@ from typing import Any
 from portalctl.backends.connector import Priorities
 from portalctl.contract import is_overdue
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import STATES, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import normal_iso
 
@@ -42,12 +43,13 @@ class Statuses:
             if not key.startswith("status."):
                 continue
             number, text = key[len("status."):], str(value)
-            canonical_name, _, label = text.partition(":")
+            canonical_name, _colon, label = text.partition(":")
             canonical = canonical_state(canonical_name)
             if not number.isdigit() or canonical is None:
-                raise InvalidInput(f"profile option {key}={value!r} is not NUMBER=STATE[:LABEL]",
-                                   hint="e.g. --option status.6=on_hold:Waiting on customer; "
-                                        f"states: {', '.join(STATES)}")
+                raise InvalidInput(_("profile option {key}={value!r} is not NUMBER=STATE[:LABEL]").format(
+                    key=key, value=value),
+                                   hint=_("e.g. --option status.6=on_hold:Waiting on customer; "
+                                          "states: {STATES}").format(STATES=', '.join(STATES)))
             self.table[int(number)] = (canonical, label or self.table.get(int(number), ("", f"Status {number}"))[1])
             self.overridden[int(number)] = bool(label)
 
@@ -84,8 +86,10 @@ class Statuses:
         for number in sorted(self.table):
             if self.table[number][0] == canonical:
                 return number
-        raise InvalidInput(f"{PLATFORM} has no status for {canonical!r} on this account",
-                           hint="map one with: portalctl auth login ... --option status.NUMBER=" + canonical)
+        raise InvalidInput(_("{platform} has no status for {canonical!r} on this account").format(
+            platform=PLATFORM, canonical=canonical),
+                           hint=_("map one with: portalctl auth login ... --option status.NUMBER={state}").format(
+                               state=canonical))
 
 
 

@@ -15,11 +15,12 @@ from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput
 from portalctl.http import BearerAuth, JsonApi, status_line
+from portalctl.i18n import N_, _
 from portalctl.model import Department, FieldDef
 
 PLATFORM = hm.PLATFORM
-TOKEN_HINT = ("pass a token: echo TOKEN | portalctl auth login --backend django-helpdesk --url URL --with-token "
-              "(create one in the Django admin under Tokens, or with 'manage.py drf_create_token USER')")
+TOKEN_HINT = N_("pass a token: echo TOKEN | portalctl auth login --backend django-helpdesk --url URL --with-token "
+                "(create one in the Django admin under Tokens, or with 'manage.py drf_create_token USER')")
 FIELD_KINDS = {"string": "text", "email": "text", "url": "text", "integer": "number", "decimal": "number",
                "float": "number", "date": "date", "datetime": "date", "choice": "choice",
                "multiple choice": "multichoice", "boolean": "boolean"}
@@ -50,14 +51,15 @@ class Api(JsonApi):
     platform = PLATFORM
     token_hint = TOKEN_HINT
     invalid_statuses = frozenset({400})
-    forbidden_hint = "its API serves staff users only: tick 'Staff status' for the account in the Django admin"
-    busy_hint = "the help desk is busy or failing; try again later"
+    forbidden_hint = N_("its API serves staff users only: tick 'Staff status' for the account in the Django admin")
+    busy_hint = N_("the help desk is busy or failing; try again later")
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url, PLATFORM, "with the address django-helpdesk is served at, "
                                            "e.g. https://help.example.com", "/api/", ("/api",)))
-        self.address_hint = f"is {profile.url} the address django-helpdesk is served at (its API under /api/)?"
-        self.path_hint = f"is {profile.url} where django-helpdesk is served (its API under /api/)?"
+        self.address_hint = _("is {url} the address django-helpdesk is served at (its API under /api/)?").format(
+            url=profile.url)
+        self.path_hint = _("is {url} where django-helpdesk is served (its API under /api/)?").format(url=profile.url)
         self.username: str | None = None
         if secret and ":" in secret:  # a DRF token never holds a colon
             self.username, password = secret.split(":", 1)
@@ -120,8 +122,9 @@ class Queues:
             if not self._learn():
                 known = ", ".join(sorted(q.slug for q in self.known.values())) or "none yet"
                 raise InvalidInput(
-                    f"unknown queue {name!r} (queues named by your tickets: {known})",
-                    hint=f"{PLATFORM}'s API lists no queues: pass the queue's number (Django admin > Queues)")
+                    _("unknown queue {name!r} (queues named by your tickets: {known})").format(name=name, known=known),
+                    hint=_("{platform}'s API lists no queues: pass the queue's number (Django admin > Queues)").format(
+                        platform=PLATFORM))
 
     def all(self) -> builtins.list[Department]:
         while self._learn():

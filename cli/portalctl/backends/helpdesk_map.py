@@ -15,6 +15,7 @@ from typing import Any
 from portalctl.backends.connector import Priorities
 from portalctl.contract import LISTED_BY_DEFAULT, folded, is_overdue
 from portalctl.errors import InvalidInput, Unsupported
+from portalctl.i18n import _
 from portalctl.model import STATES, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import normal_iso
 
@@ -54,8 +55,9 @@ class StatusFilter:
                 continue
             canonical = canonical_state(name)
             if canonical is None:
-                raise InvalidInput(f"unknown status {name!r}",
-                                   hint=f"statuses: {', '.join(STATES)} (or reopened, duplicate)")
+                raise InvalidInput(_("unknown status {name!r}").format(name=name),
+                                   hint=_("statuses: {STATES} (or reopened, duplicate)").format(
+                                       STATES=', '.join(STATES)))
             self.states.add(canonical)
 
     def server_codes(self) -> set[int]:
@@ -78,10 +80,11 @@ def new_status(target: str, current: int) -> int | None:
     The caller refuses changes to closed tickets first (closed is final, as on the portal engine)."""
     canonical = canonical_state(target)
     if canonical is None:
-        raise InvalidInput(f"unknown status {target!r}", hint=f"statuses: {', '.join(STATES)}")
+        raise InvalidInput(_("unknown status {target!r}").format(target=target), hint=_("statuses: {STATES}").format(
+            STATES=', '.join(STATES)))
     if canonical in ("new", "pending"):
-        raise Unsupported(f"{PLATFORM} has no {canonical!r} state",
-                          hint="its states are Open, Reopened, Resolved, Closed and Duplicate (plus on hold)")
+        raise Unsupported(_("{platform} has no {canonical!r} state").format(platform=PLATFORM, canonical=canonical),
+                          hint=_("its states are Open, Reopened, Resolved, Closed and Duplicate (plus on hold)"))
     if canonical in ("open", "on_hold"):
         return None if current in (OPEN, REOPENED) else REOPENED
     code = RESOLVED if canonical == "resolved" else CLOSED

@@ -36,6 +36,7 @@ from portalctl.backends.refusals import NoAccountAdmin, NoKnowledgeBase
 from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, sort_order
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Attachment, Comment, Department, FieldDef, Ticket, User, canonical_state
 
 PLATFORM = hs.PLATFORM
@@ -43,9 +44,9 @@ PAGE_SIZE = 100  # the objects API's maximum page
 NOTE_TO_TICKET = 228  # HubSpot-defined association type ids: note -> ticket, ticket -> contact
 TICKET_TO_CONTACT = 16
 FOLDER = "/portalctl"
-NO_KB = f"{PLATFORM} has no knowledge-base API for customer portals"
-PUBLIC_REPLY = (f"{PLATFORM}'s API has no public reply on a ticket: what it can add is a note, which only your team "
-                "sees")
+NO_KB = N_("{platform} has no knowledge-base API for customer portals")
+PUBLIC_REPLY = N_("{platform}'s API has no public reply on a ticket: what it can add is a note, which only your team "
+                  "sees")
 SERVER_SORT = {"updated": "hs_lastmodifieddate", "created": "createdate", "id": "hs_object_id"}
 FIELD_KINDS = {"string": "text", "number": "number", "date": "date", "datetime": "date", "bool": "boolean",
                "enumeration": "choice"}
@@ -98,8 +99,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
                 "properties": ["email"], "limit": 1}
         results = self.api.json("POST", "/crm/v3/objects/contacts/search", json=body).get("results") or []
         if not results:
-            raise InvalidInput(f"{PLATFORM} has no contact with e-mail {email!r}",
-                               hint="add the contact in HubSpot first, or leave out --requester")
+            raise InvalidInput(_("{platform} has no contact with e-mail {email!r}").format(
+                platform=PLATFORM, email=email),
+                               hint=_("add the contact in HubSpot first, or leave out --requester"))
         return str(results[0]["id"])
 
     def _notes(self, data: dict[str, Any]) -> builtins.list[Comment]:
@@ -130,11 +132,12 @@ class HubSpotTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`: HubSpot's search narrows state, priority, pipeline, times and words; the
         first page is read before this returns, so a bad filter or token fails before an export touches its file."""
-        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
-                            ("has no organisations on tickets", query.organization, "--org"),
-                            ("tickets have no requester portalctl can filter on", query.requester, "--requester"),
-                            ("tickets have no due time", query.overdue, "--overdue"),
-                            ("cannot tell which tickets are yours", query.mine, "--mine"))
+        self.refuse_listing(query, (N_("{platform} tickets have no type"), query.types, "--type"),
+                            (N_("{platform} has no organisations on tickets"), query.organization, "--org"),
+                            (N_("{platform} tickets have no requester portalctl can filter on"), query.requester,
+                             "--requester"),
+                            (N_("{platform} tickets have no due time"), query.overdue, "--overdue"),
+                            (N_("{platform} cannot tell which tickets are yours"), query.mine, "--mine"))
         key, descending = sort_order(query.sort)
         stages = self.account.stages()
         statuses = hs.StatusFilter(query.statuses, stages)
@@ -155,7 +158,7 @@ class HubSpotTickets(ConnectorTickets[Api]):
                 filters.append({"propertyName": prop, "operator": op, "value": hs.millis(value)})
         words = (query.search or "").strip()
         if query.search is not None and not words:
-            raise InvalidInput("--search needs at least one word")
+            raise InvalidInput(_("--search needs at least one word"))
         server_sort = SERVER_SORT.get(key)
         use_search = bool(filters or words or (server_sort and query.limit is not None and key != "id"))
         if use_search:
@@ -221,8 +224,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
         return self.account.pipes().get(pid) or self.account.pipeline(None)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse_draft(draft, ("tickets have no type", draft.type, "--type"),
-                          ("tickets have no CCs", draft.ccs, "--cc"), ("tickets have no tags", draft.tags, "--tag"))
+        self.refuse_draft(draft, (N_("{platform} tickets have no type"), draft.type, "--type"),
+                          (N_("{platform} tickets have no CCs"), draft.ccs, "--cc"),
+                          (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         files = read_files(draft.attachments)
         pipe = self.account.pipeline(draft.department)
         stage = self.account.stage_for(pipe, "new", "new_stage")
@@ -244,8 +248,10 @@ class HubSpotTickets(ConnectorTickets[Api]):
                 self._note(ticket_id, "Attachments", files)
             except PortalError as exc:
                 raise builtins.type(exc)(
-                    f"ticket #{ticket_id} was created, but its attachments were not added: {exc.message}",
-                    hint=f"add them: portalctl tickets reply {ticket_id} --internal --body ... --attach FILE",
+                    _("ticket #{ticket_id} was created, but its attachments were not added: {error}").format(
+                        ticket_id=ticket_id, error=exc.message),
+                    hint=_("add them: portalctl tickets reply {ticket_id} --internal --body ... --attach FILE").format(
+                        ticket_id=ticket_id),
                 ) from exc
         created = self.get(ticket_id)
         created.created = True
@@ -254,15 +260,18 @@ class HubSpotTickets(ConnectorTickets[Api]):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         if not internal:
-            raise Unsupported(PUBLIC_REPLY, hint=f"add it as a note: portalctl tickets reply {ticket_id} --internal "
-                                                 "--body ...; answer the customer from HubSpot's inbox")
+            raise Unsupported(_(PUBLIC_REPLY).format(platform=PLATFORM),
+                              hint=_("add it as a note: portalctl tickets reply {ticket_id} --internal "
+                                                   "--body ...; answer the customer from HubSpot's inbox").format(
+                                                       ticket_id=ticket_id))
         files = read_files(attachments)
         data = self._raw(ticket_id)
         target = None
         if status:
             canonical = canonical_state(status)
             if canonical is None:
-                raise InvalidInput(f"unknown status {status!r}", hint=f"statuses: {', '.join(STATES)}")
+                raise InvalidInput(_("unknown status {status!r}").format(status=status),
+                    hint=_("statuses: {STATES}").format(STATES=', '.join(STATES)))
             target = self.account.stage_for(self._pipe(data), canonical)
         self._note(ticket_id, body, files)
         current = self._stage(data)
@@ -275,7 +284,8 @@ class HubSpotTickets(ConnectorTickets[Api]):
         target = self.account.stage_for(self._pipe(data), "closed", "close_stage")
         current = self._stage(data)
         if current is not None and current.id == target.id:
-            raise StateConflict(f"ticket #{ticket_id} is already {current.label}", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is already {label}").format(
+                ticket_id=ticket_id, label=current.label), hint=follow_up_hint(ticket_id))
         self._patch(ticket_id, {"hs_pipeline_stage": target.id})
         return self.get(ticket_id)
 
@@ -284,17 +294,19 @@ class HubSpotTickets(ConnectorTickets[Api]):
         data = self._raw(ticket_id)
         current = self._stage(data)
         if current is not None and current.state not in ("resolved", "closed"):
-            raise StateConflict(f"ticket #{ticket_id} is not resolved or closed (it is {current.label}); "
-                                "nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved or closed (it is {label}); "
+                                  "nothing to reopen").format(ticket_id=ticket_id, label=current.label))
         target = self.account.stage_for(self._pipe(data), "open", "reopen_stage")
         self._patch(ticket_id, {"hs_pipeline_stage": target.id})
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
         if changes.type:
-            raise Unsupported(f"{PLATFORM} tickets have no type", hint="leave out --type")
+            raise Unsupported(_("{platform} tickets have no type").format(
+                platform=PLATFORM), hint=_("leave out --type"))
         if changes.add_tags or changes.remove_tags:
-            raise Unsupported(f"{PLATFORM} tickets have no tags", hint="leave out --tag and --untag")
+            raise Unsupported(_("{platform} tickets have no tags").format(
+                platform=PLATFORM), hint=_("leave out --tag and --untag"))
         data = self._raw(ticket_id)
         props: dict[str, Any] = dict(changes.fields)
         if changes.subject is not None:
@@ -308,8 +320,9 @@ class HubSpotTickets(ConnectorTickets[Api]):
             elif text.isdigit():
                 props["hubspot_owner_id"] = text
             else:
-                raise InvalidInput(f"{PLATFORM} takes the assignee's owner id, not {changes.assignee!r}",
-                                   hint="find it under Settings > Users & Teams; 'none' unassigns")
+                raise InvalidInput(_("{platform} takes the assignee's owner id, not {assignee!r}").format(
+                    platform=PLATFORM, assignee=changes.assignee),
+                                   hint=_("find it under Settings > Users & Teams; 'none' unassigns"))
         pipe = self._pipe(data)
         if changes.department is not None:
             pipe = self.account.pipeline(changes.department)
@@ -318,24 +331,25 @@ class HubSpotTickets(ConnectorTickets[Api]):
         if changes.status is not None:
             canonical = canonical_state(changes.status)
             if canonical is None:
-                raise InvalidInput(f"unknown status {changes.status!r}", hint=f"statuses: {', '.join(STATES)}")
+                raise InvalidInput(_("unknown status {status!r}").format(status=changes.status),
+                    hint=_("statuses: {STATES}").format(STATES=', '.join(STATES)))
             props["hs_pipeline_stage"] = self.account.stage_for(pipe, canonical).id
         elif "hs_pipeline" in props and (current is None or current.pipeline != pipe.id):
             # a stage belongs to one pipeline: keep the ticket's state in the new one
             props["hs_pipeline_stage"] = self.account.stage_for(pipe, current.state if current else "new").id
         if not props:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+            raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
         self._patch(ticket_id, props)
         return self.get(ticket_id)
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        raise Unsupported(f"{PLATFORM} tickets have no CCs",
-                          hint="associate contacts with the ticket in HubSpot instead")
+        raise Unsupported(_("{platform} tickets have no CCs").format(platform=PLATFORM),
+                          hint=_("associate contacts with the ticket in HubSpot instead"))
 
 
 class HubSpotAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in HubSpot's settings"
+    admin_hint = N_("do it in HubSpot's settings")
 
     def __init__(self, api: Api, account: Account, profile: Profile) -> None:
         self.api = api
@@ -379,7 +393,8 @@ class HubSpotBackend(Connector):
         self.account = Account(self.api, profile)
         self.tickets = HubSpotTickets(self.api, self.account, profile, self.size)
         self.articles = NoKnowledgeBase(
-            NO_KB, hint="read the knowledge base in the browser, on the portal's help site"
+            _(NO_KB).format(platform=PLATFORM),
+            hint=_("read the knowledge base in the browser, on the portal's help site"),
         )
         self.accounts = HubSpotAccounts(self.api, self.account, profile)
 

@@ -13,6 +13,7 @@ from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, StateConflict, Unsupported
 from portalctl.http import JsonApi, status_line
+from portalctl.i18n import N_, _, formatted
 from portalctl.ratelimit import Spacing
 
 PLATFORM = hs.PLATFORM
@@ -22,9 +23,9 @@ SEARCH_PER_SECOND = 5  # "CRM API | Search", Limitations: "rate limited to five 
 # tickets: tickets, pipelines, properties; notes (replies, attachments) need crm.objects.contacts.write to be made
 # and .read to be read ("CRM API | Notes", Scope requirements); files: uploads; contacts read: requesters.
 SCOPES = ("tickets", "files", "crm.objects.contacts.read", "crm.objects.contacts.write")
-TOKEN_HINT = ("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
-              "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
-              f"scopes {', '.join(SCOPES)})")
+TOKEN_HINT = formatted("pass a private app token: echo TOKEN | portalctl auth login --backend hubspot "
+                       "--url https://api.hubapi.com --with-token (HubSpot: Settings > Integrations > Private apps; "
+                       "scopes {scopes})", scopes=", ".join(SCOPES))
 
 
 
@@ -64,13 +65,13 @@ class Api(JsonApi):
     token_hint = TOKEN_HINT
     credential = "token"
     untyped_json_errors = True
-    busy_hint = "HubSpot is busy or rate limiting this app; try again later (PORTALCTL_RETRIES raises the retries)"
+    busy_hint = N_("HubSpot is busy or rate limiting this app; try again later (PORTALCTL_RETRIES raises the retries)")
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url or DEFAULT_URL, f"{PLATFORM} API", DEFAULT_URL, "", ()),
                          token=secret)
-        self.address_hint = f"is {self.root} HubSpot's API ({DEFAULT_URL})?"
-        self.path_hint = f"is the URL {DEFAULT_URL}?"
+        self.address_hint = _("is {root} HubSpot's API ({url})?").format(root=self.root, url=DEFAULT_URL)
+        self.path_hint = _("is the URL {url}?").format(url=DEFAULT_URL)
         self.search_spacing = Spacing(SEARCH_PER_SECOND)
 
     def request(self, method: str, path: str, **options: Any) -> requests.Response:
@@ -97,25 +98,30 @@ class Api(JsonApi):
             scopes = missing_scopes(data)
             if scopes:
                 wanted = " or ".join(scopes)
-                return PermissionDenied(f"{self.where} refused access: the private app lacks the scope {wanted} "
-                                        f"({category or 'forbidden'})",
-                                        hint=f"add the scope {scopes[0]} to the private app (Settings > Integrations "
-                                             f"> Private apps > Scopes); portalctl needs {', '.join(SCOPES)}")
-            return PermissionDenied(f"{self.where} refused access ({category or 'forbidden'}): {detail}",
-                                    hint=f"give the private app the scopes {', '.join(SCOPES)}")
+                return PermissionDenied(_("{where} refused access: the private app lacks the scope {wanted} "
+                                          "({value})").format(
+                                              where=self.where, wanted=wanted, value=category or 'forbidden'),
+                                        hint=_("add the scope {scopes} to the private app (Settings > Integrations "
+                                               "> Private apps > Scopes); portalctl needs {SCOPES}").format(
+                                                   scopes=scopes[0], SCOPES=', '.join(SCOPES)))
+            return PermissionDenied(_("{where} refused access ({value}): {detail}").format(
+                where=self.where, value=category or 'forbidden', detail=detail),
+                                    hint=_("give the private app the scopes {SCOPES}").format(SCOPES=', '.join(SCOPES)))
         if status == 404 and missing:
-            return NotFound(f"{missing} not found on {PLATFORM}", hint="see 'portalctl tickets list'")
+            return NotFound(_("{missing} not found on {platform}").format(
+                missing=missing, platform=PLATFORM), hint=_("see 'portalctl tickets list'"))
         if status == 409:
-            return StateConflict(f"{PLATFORM} refused the change: {detail}")
+            return StateConflict(_("{platform} refused the change: {detail}").format(platform=PLATFORM, detail=detail))
         return None
 
     def after_retries(self, response: requests.Response) -> str:
         if response.status_code != 429:
-            return " (after retries)"
+            return " " + _("(after retries)")
         left = response.headers.get("X-HubSpot-RateLimit-Remaining")
-        return (f" (after retries); rate limit {response.headers.get('X-HubSpot-RateLimit-Max', '?')} per "
-                f"{response.headers.get('X-HubSpot-RateLimit-Interval-Milliseconds', '?')} ms"
-                f"{f', {left} left' if left is not None else ''}")
+        limit = _("(after retries); rate limit {most} per {ms} ms").format(
+            most=response.headers.get("X-HubSpot-RateLimit-Max", "?"),
+            ms=response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "?"))
+        return " " + limit + (_(", {left} left").format(left=left) if left is not None else "")
 
     def pages(self, method: str, path: str, *, params: dict[str, Any] | None = None,
               body: dict[str, Any] | None = None, wanted: int | None = None,
@@ -130,10 +136,11 @@ class Api(JsonApi):
             heard(total)
         if method == "POST" and isinstance(total, int) and total > SEARCH_CEILING \
                 and (wanted is None or wanted > SEARCH_CEILING):
-            raise InvalidInput(f"{PLATFORM}'s search returns at most {SEARCH_CEILING:,} tickets and this listing "
-                               f"matches {total:,}",
-                               hint="narrow it (--created-since/--created-until, --status, --department), or list "
-                                    "with --status all and no other filter, which pages without that limit")
+            raise InvalidInput(_("{platform}'s search returns at most {SEARCH_CEILING:,} tickets and this listing "
+                                 "matches {total:,}").format(
+                                     platform=PLATFORM, SEARCH_CEILING=SEARCH_CEILING, total=total),
+                               hint=_("narrow it (--created-since/--created-until, --status, --department), or list "
+                                      "with --status all and no other filter, which pages without that limit"))
         return follow(first, lambda page: page.get("results") or [], self._after,
                       lambda after: self._page(method, path, params, body, after))
 
@@ -167,8 +174,8 @@ class Account:
             data = self.api.json("GET", "/crm/v3/pipelines/tickets")
             self._pipelines = hs.pipelines(data, hs.stage_overrides(self.profile.options))
             if not self._pipelines:
-                raise InvalidInput(f"the {PLATFORM} account has no ticket pipeline",
-                                   hint="create one in HubSpot: Settings > Objects > Tickets > Pipelines")
+                raise InvalidInput(_("the {platform} account has no ticket pipeline").format(platform=PLATFORM),
+                                   hint=_("create one in HubSpot: Settings > Objects > Tickets > Pipelines"))
         return self._pipelines
 
     def stages(self) -> dict[str, hs.Stage]:
@@ -187,7 +194,8 @@ class Account:
             if key in (pipe.id.casefold(), pipe.label.casefold(), pipe.slug):
                 return pipe
         known = ", ".join(f"{p.slug} ({p.id})" for p in self.pipelines())
-        raise InvalidInput(f"unknown {PLATFORM} pipeline {wanted!r}", hint=f"pipelines: {known}")
+        raise InvalidInput(_("unknown {platform} pipeline {wanted!r}").format(platform=PLATFORM, wanted=wanted),
+            hint=_("pipelines: {known}").format(known=known))
 
     def stage_for(self, pipe: hs.Pipeline, state: str, option: str | None = None) -> hs.Stage:
         """The stage of `pipe` a move to canonical `state` goes to: a profile option, else the first stage mapped
@@ -197,8 +205,9 @@ class Account:
             for stage in pipe.stages:
                 if stage.id == str(chosen):
                     return stage
-            raise InvalidInput(f"the profile's {option} {chosen!r} is no stage of pipeline {pipe.label!r}",
-                               hint="see the stages with: portalctl tickets states")
+            raise InvalidInput(_("the profile's {option} {chosen!r} is no stage of pipeline {label!r}").format(
+                option=option, chosen=chosen, label=pipe.label),
+                               hint=_("see the stages with: portalctl tickets states"))
         fallbacks = {"closed": ("closed", "resolved"), "resolved": ("resolved", "closed"), "open": ("open", "new"),
                      "new": ("new", "open")}.get(state, (state,))
         for wanted in fallbacks:
@@ -206,8 +215,10 @@ class Account:
                 if stage.state == wanted:
                     return stage
         labels = ", ".join(f"{s.label} ({s.id}) = {s.state}" for s in pipe.stages)
-        raise Unsupported(f"{PLATFORM} pipeline {pipe.label!r} has no stage for {state!r}",
-                          hint=f"its stages: {labels}; map one with auth login --option stage.ID={state}")
+        raise Unsupported(_("{platform} pipeline {label!r} has no stage for {state!r}").format(
+            platform=PLATFORM, label=pipe.label, state=state),
+                          hint=_("its stages: {labels}; map one with auth login --option stage.ID={state}").format(
+                              labels=labels, state=state))
 
     def properties(self) -> list[dict[str, Any]]:
         if self._properties is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from portalctl.contract import LISTED_BY_DEFAULT
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import iso, normal_iso
 
@@ -68,7 +69,8 @@ def stage_state(label: str, ticket_state: str, override: str | None = None) -> s
     if override:
         wanted = canonical_state(override)
         if wanted is None:
-            raise InvalidInput(f"stage option {override!r} is not a state", hint=f"states: {', '.join(STATES)}")
+            raise InvalidInput(_("stage option {override!r} is not a state").format(override=override),
+                hint=_("states: {STATES}").format(STATES=', '.join(STATES)))
         return wanted
     key = label.strip().casefold()
     found = DEFAULT_LABELS.get(key) or canonical_state(key)
@@ -140,11 +142,13 @@ class Priorities:
     def value(self, name: str) -> str:
         key = name.strip().lower()
         if key not in PRIORITIES:
-            raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+            raise InvalidInput(_("unknown priority {name!r}").format(name=name),
+                hint=_("priorities: {PRIORITIES}").format(PRIORITIES=', '.join(PRIORITIES)))
         if key not in self.native:
             offered = ", ".join(self.native) or "none"
-            raise InvalidInput(f"this {PLATFORM} account has no {key!r} priority",
-                               hint=f"its priorities: {offered} (the options of the property hs_ticket_priority)")
+            raise InvalidInput(_("this {platform} account has no {key!r} priority").format(platform=PLATFORM, key=key),
+                               hint=_("its priorities: {offered} (the options of the property hs_ticket_priority)")
+                               .format(offered=offered))
         return self.native[key]
 
     def values(self, names: Iterable[str]) -> list[str]:
@@ -276,7 +280,7 @@ class StatusFilter:
             labelled = {s.id for s in stages.values() if s.label.casefold() == key or s.id == name.strip()}
             canonical = canonical_state(name)
             if canonical is None and not labelled:
-                raise InvalidInput(f"unknown status {name!r}",
-                                   hint=f"statuses: {', '.join(STATES)}, or a stage's label")
+                raise InvalidInput(_("unknown status {name!r}").format(name=name),
+                                   hint=_("statuses: {STATES}, or a stage's label").format(STATES=', '.join(STATES)))
             self.ids |= labelled | {s.id for s in stages.values() if s.state == canonical}
         self.everything = self.ids == set(stages)

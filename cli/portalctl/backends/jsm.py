@@ -33,6 +33,7 @@ from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, listed_states, state_of
 from portalctl.engine.attachments import sniff
 from portalctl.errors import InvalidInput, StateConflict, Unsupported, follow_up_hint, no_attachment
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Article, Attachment, Collection, Department, FieldDef, Ticket, User
 
 PAGE_SIZE = 50  # JSM's default `limit` on its lists
@@ -43,7 +44,8 @@ REOPEN_WORDS = ("reopen", "re-open", "open again")
 FIELD_KINDS = {"string": "text", "number": "number", "date": "date", "datetime": "date", "option": "choice",
                "array": "multichoice"}
 ROLES = ("customer", "agent")
-NO_INTERNAL = ("'s customers write public comments only (internal notes are for agents in Jira)", "--internal")
+NO_INTERNAL = (N_("{platform}'s customers write public comments only (internal notes are for agents in Jira)"),
+               "--internal")
 
 
 class JsmTickets(ConnectorTickets[Api]):
@@ -84,7 +86,8 @@ class JsmTickets(ConnectorTickets[Api]):
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Your requests matching `query`: JSM narrows by open/closed, desk, ownership and summary words."""
-        self.refuse_listing(query, ("'s customer API cannot filter by organisation", query.organization, "--org"))
+        self.refuse_listing(query, (N_("{platform}'s customer API cannot filter by organisation"), query.organization,
+                                    "--org"))
         desks = [self.site.desk(name) for name in query.departments]  # an id, key or name; unknown ones refused
         # --mine is JSM's own ownership filter (an e-mail may be hidden by the reporter's privacy settings); the
         # desks are matched by the name tickets show.
@@ -135,11 +138,12 @@ class JsmTickets(ConnectorTickets[Api]):
         return [str(t["temporaryAttachmentId"]) for t in data.get("temporaryAttachments") or []]
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse_draft(draft, ("'s customer API names participants by Atlassian account, not e-mail",
+        self.refuse_draft(draft, (N_("{platform}'s customer API names participants by Atlassian account, not e-mail"),
                                   draft.ccs, "--cc"),
-                          ("requests carry no tags a customer can set", draft.tags, "--tag"),
-                          ("opens requests as you", draft.requester, "--requester"),
-                          ("has no follow-up link between requests", draft.follow_up_of, "--follow-up-of"))
+                          (N_("{platform} requests carry no tags a customer can set"), draft.tags, "--tag"),
+                          (N_("{platform} opens requests as you"), draft.requester, "--requester"),
+                          (N_("{platform} has no follow-up link between requests"), draft.follow_up_of,
+                           "--follow-up-of"))
         desk = self.site.desk(draft.department)
         kind = self.site.request_type(desk, draft.type)
         desk_id, type_id, type_name = str(desk["id"]), str(kind["id"]), str(kind.get("name") or kind["id"])
@@ -150,8 +154,9 @@ class JsmTickets(ConnectorTickets[Api]):
             values["description"] = draft.body
         if draft.priority:
             if "priority" not in by_id:
-                raise Unsupported(f"{PLATFORM} request type {type_name!r} has no priority a customer sets",
-                                  hint="leave out --priority")
+                raise Unsupported(_("{platform} request type {type_name!r} has no priority a customer sets").format(
+                    platform=PLATFORM, type_name=type_name),
+                                  hint=_("leave out --priority"))
             values["priority"] = self._priority(by_id["priority"], draft.priority)
         for key, value in (draft.fields or {}).items():
             field = self.site.field_id(key, fields, type_name)
@@ -161,8 +166,9 @@ class JsmTickets(ConnectorTickets[Api]):
                    and str(f.get("fieldId")) not in values and not (f.get("fieldId") == "attachment" and files)]
         if missing:
             names = ", ".join(f"{f.get('name')} ({f.get('fieldId')})" for f in missing)
-            raise InvalidInput(f"{PLATFORM} request type {type_name!r} requires {names}",
-                               hint=f"pass --field {missing[0].get('fieldId')}=VALUE")
+            raise InvalidInput(_("{platform} request type {type_name!r} requires {names}").format(
+                platform=PLATFORM, type_name=type_name, names=names),
+                               hint=_("pass --field {get}=VALUE").format(get=missing[0].get('fieldId')))
         if files and "attachment" in by_id:
             values["attachment"] = self._upload(desk_id, files)
         body = {"serviceDeskId": desk_id, "requestTypeId": type_id, "requestFieldValues": values}
@@ -187,7 +193,8 @@ class JsmTickets(ConnectorTickets[Api]):
         if not field.get("validValues"):
             return {"name": jm.PRIORITY_LABELS.get(wanted, name)}
         labels = ", ".join(str(o.get("label")) for o in field.get("validValues") or [])
-        raise InvalidInput(f"{PLATFORM} has no priority for {name!r} here", hint=f"its priorities: {labels}")
+        raise InvalidInput(_("{platform} has no priority for {name!r} here").format(platform=PLATFORM, name=name),
+            hint=_("its priorities: {labels}").format(labels=labels))
 
     @staticmethod
     def _value(field: dict[str, Any], text: str) -> Any:
@@ -203,8 +210,9 @@ class JsmTickets(ConnectorTickets[Api]):
                                                str(item.get("label") or "").casefold()):
                     return {"id": str(item.get("value"))}
             labels = ", ".join(str(o.get("label")) for o in options)
-            raise InvalidInput(f"{word.strip()!r} is not a choice of {PLATFORM} field {field.get('name')!r}",
-                               hint=f"choices: {labels}")
+            raise InvalidInput(_("{strip!r} is not a choice of {platform} field {get!r}").format(
+                strip=word.strip(), platform=PLATFORM, get=field.get('name')),
+                               hint=_("choices: {labels}").format(labels=labels))
 
         if kind == "array":
             words = [w for w in text.split(",") if w.strip()]
@@ -215,7 +223,8 @@ class JsmTickets(ConnectorTickets[Api]):
             try:
                 number = float(text)
             except ValueError:
-                raise InvalidInput(f"{PLATFORM} field {field.get('name')!r} takes a number, not {text!r}") from None
+                raise InvalidInput(_("{platform} field {get!r} takes a number, not {text!r}").format(
+                    platform=PLATFORM, get=field.get('name'), text=text)) from None
             return int(number) if number.is_integer() else number
         return text
 
@@ -258,10 +267,12 @@ class JsmTickets(ConnectorTickets[Api]):
                                   CLOSE_WORDS if closing else REOPEN_WORDS)
         if chosen is None:
             names = ", ".join(f"{t.get('name')} ({t.get('id')})" for t in offered) or "none"
-            raise StateConflict(f"{PLATFORM} offers you no transition to {'close' if closing else 'reopen'} "
-                                f"ticket #{ticket_id} (yours: {names})",
+            refused = (_("{platform} offers you no transition to close ticket #{ticket_id} (yours: {names})")
+                       if closing else
+                       _("{platform} offers you no transition to reopen ticket #{ticket_id} (yours: {names})"))
+            raise StateConflict(refused.format(platform=PLATFORM, ticket_id=ticket_id, names=names),
                                 hint=follow_up_hint(ticket_id) if not closing else
-                                "name one with auth login ... --option close_transition=ID")
+                                _("name one with auth login ... --option close_transition=ID"))
         self.api.request("POST", f"request/{int(ticket_id)}/transition", json={"id": str(chosen["id"])},
                          missing=f"ticket #{ticket_id}")
         return self.get(ticket_id)
@@ -270,8 +281,9 @@ class JsmTickets(ConnectorTickets[Api]):
     def _movable(target: str) -> bool:
         """Whether a move to `target` closes (True) or reopens (False); customers have no other moves."""
         if target not in (*CLOSED_STATES, "open"):
-            raise Unsupported(f"{PLATFORM} customers move a request only by its workflow's transitions "
-                              f"(close or reopen), not to {target!r}", hint="leave out --status")
+            raise Unsupported(_("{platform} customers move a request only by its workflow's transitions "
+                                "(close or reopen), not to {target!r}").format(
+                                    platform=PLATFORM, target=target), hint=_("leave out --status"))
         return target in CLOSED_STATES
 
     def _transition(self, offered: builtins.list[dict[str, Any]], option: str,
@@ -289,13 +301,14 @@ class JsmTickets(ConnectorTickets[Api]):
     def close(self, ticket_id: int) -> Ticket:
         state = self._state(self._raw(ticket_id))
         if state in CLOSED_STATES:
-            raise StateConflict(f"ticket #{ticket_id} is already {state}")
+            raise StateConflict(_("ticket #{ticket_id} is already {state}").format(ticket_id=ticket_id, state=state))
         return self._move(ticket_id, "resolved")
 
     def reopen(self, ticket_id: int) -> Ticket:
         state = self._state(self._raw(ticket_id))
         if state not in CLOSED_STATES:
-            raise StateConflict(f"ticket #{ticket_id} is not resolved or closed (it is {state}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved or closed (it is {state}); nothing to reopen")
+                                .format(ticket_id=ticket_id, state=state))
         return self._move(ticket_id, "open")
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
@@ -304,12 +317,14 @@ class JsmTickets(ConnectorTickets[Api]):
         if changes.status and not any(others):
             target = state_of(changes.status)
             return self.close(ticket_id) if target in CLOSED_STATES else self.reopen(ticket_id)
-        raise Unsupported(f"{PLATFORM}'s customer API cannot change a request after it is opened (only move it "
-                          "through its workflow)", hint="reply with what should change, or use --status resolved")
+        raise Unsupported(_("{platform}'s customer API cannot change a request after it is opened (only move it "
+                            "through its workflow)").format(
+                                platform=PLATFORM), hint=_("reply with what should change, or use --status resolved"))
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
-        raise Unsupported(f"{PLATFORM}'s customer API names participants by Atlassian account id, not e-mail",
-                          hint="add participants on the request's page in the portal")
+        raise Unsupported(_("{platform}'s customer API names participants by Atlassian account id, not e-mail").format(
+            platform=PLATFORM),
+                          hint=_("add participants on the request's page in the portal"))
 
 
 class JsmArticles:
@@ -327,10 +342,11 @@ class JsmArticles:
     def search(self, query: str, *, collection: str | None = None, folder: str | None = None,
                locale: str | None = None, limit: int = 10) -> builtins.list[Article]:
         if folder or locale:
-            raise Unsupported(f"{PLATFORM}'s knowledge base has no folders or locales to search by",
-                              hint="leave out --folder and --locale")
+            raise Unsupported(_("{platform}'s knowledge base has no folders or locales to search by").format(
+                platform=PLATFORM),
+                              hint=_("leave out --folder and --locale"))
         if not query.strip():
-            raise InvalidInput("a knowledge-base search needs at least one word")
+            raise InvalidInput(_("a knowledge-base search needs at least one word"))
         params = {"query": query, "highlight": "false", "limit": min(max(limit, 1), self.page_size)}
         found = []
         for item in self.api.pages("knowledgebase/article", params):
@@ -356,29 +372,33 @@ class JsmArticles:
                        locale="", labels=[], created_at="", updated_at="", helpful=0, not_helpful=0, body=body)
 
     def _refuse(self, what: str, hint: str) -> Unsupported:
-        return Unsupported(f"{PLATFORM}'s customer API {what}", hint=hint)
+        """`what` and `hint`: messages; `what` names the {platform}."""
+        return Unsupported(_(what).format(platform=PLATFORM), hint=_(hint))
 
     def list(self, *, collection: str | None = None, folder: str | None = None, locale: str | None = None,
              limit: int | None = None) -> Iterator[Article]:
-        raise self._refuse("finds articles only by search", "portalctl articles search WORDS")
+        raise self._refuse(N_("{platform}'s customer API finds articles only by search"),
+                           N_("portalctl articles search WORDS"))
 
     def collections(self) -> builtins.list[Collection]:
-        raise self._refuse("does not list the knowledge base's spaces", "portalctl articles search WORDS")
+        raise self._refuse(N_("{platform}'s customer API does not list the knowledge base's spaces"),
+                           N_("portalctl articles search WORDS"))
 
     def rate(self, article_id: int, *, helpful: bool) -> Article:
-        raise self._refuse("has no article ratings", "rate it on the help center's page")
+        raise self._refuse(N_("{platform}'s customer API has no article ratings"),
+                           N_("rate it on the help center's page"))
 
     def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
             labels: Sequence[str] = (), slug: str | None = None) -> Article:
-        raise self._refuse("cannot write articles", "write it in Confluence")
+        raise self._refuse(N_("{platform}'s customer API cannot write articles"), N_("write it in Confluence"))
 
     def edit(self, article_id: int, **changes: Any) -> Article:
-        raise self._refuse("cannot edit articles", "edit it in Confluence")
+        raise self._refuse(N_("{platform}'s customer API cannot edit articles"), N_("edit it in Confluence"))
 
 
 class JsmAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in your Jira Service Management project's settings"
+    admin_hint = N_("do it in your Jira Service Management project's settings")
 
     def __init__(self, site: Site, profile: Profile) -> None:
         self.site = site
@@ -427,7 +447,8 @@ class JsmBackend(Connector):
         super().__init__(profile, secret)
         self.role = str(profile.options.get("role") or "customer").strip().lower()
         if self.role not in ROLES:
-            raise InvalidInput(f"profile {profile.name!r}: role must be one of {', '.join(ROLES)}")
+            raise InvalidInput(_("profile {name!r}: role must be one of {ROLES}").format(
+                name=profile.name, ROLES=', '.join(ROLES)))
         self.api = Api(profile, secret)
         self.site = Site(self.api, profile, self.size)
         self._tickets = JsmTickets(self.api, self.site, profile, self.size)
@@ -439,8 +460,9 @@ class JsmBackend(Connector):
         """Your requests. A support team's profile (--option role=agent) is refused: the customer API shows a
         customer the requests they raised or take part in, never the team's queue, which agents work in Jira."""
         if self.role == "agent":
-            raise Unsupported(f"{PLATFORM}'s customer API has no team view: it shows a customer their own requests",
-                              hint="work the team's queues in Jira; sign in as a customer to use portalctl")
+            raise Unsupported(_("{platform}'s customer API has no team view: it shows a customer their own requests")
+                              .format(platform=PLATFORM),
+                              hint=_("work the team's queues in Jira; sign in as a customer to use portalctl"))
         return self._tickets
 
     def states(self) -> builtins.list[NativeState]:
@@ -451,7 +473,7 @@ class JsmBackend(Connector):
         rows = [NativeState(id=name, label=name, state=state) for name, state in own.items()]
         rows += [NativeState(id=name, label=name, state=state) for name, state in jm.KNOWN_STATUSES.items()
                  if name.casefold() not in folded]
-        rows += [NativeState(id=category, label=jm.CATEGORY_LABELS[category], state=state)
+        rows += [NativeState(id=category, label=_(jm.CATEGORY_LABELS[category]), state=state)
                  for category, state in jm.CATEGORY_STATES.items()]
         return rows
 

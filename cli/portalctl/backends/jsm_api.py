@@ -20,13 +20,15 @@ from portalctl.config import Profile
 from portalctl.contract import folded
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError
 from portalctl.http import JsonApi, status_line
+from portalctl.i18n import N_, _, formatted, translated
 from portalctl.model import TICKET_TYPES
 
 PLATFORM = jm.PLATFORM
 EXAMPLE_URL = "https://SITE.atlassian.net"
 BURST_WINDOW = 1.0  # seconds: Jira Cloud's request rate limits are "per-second" ("Rate limiting" page)
-TOKEN_HINT = ("sign in with an Atlassian API token: echo TOKEN | portalctl auth login --backend jsm --url "
-              f"{EXAMPLE_URL} --user you@company.com --with-token (id.atlassian.com > Security > API tokens)")
+TOKEN_HINT = formatted("sign in with an Atlassian API token: echo TOKEN | portalctl auth login --backend jsm --url "
+                       "{url} --user you@company.com --with-token (id.atlassian.com > Security > API tokens)",
+                       url=EXAMPLE_URL)
 
 
 def error_text(data: Any) -> str:
@@ -42,24 +44,26 @@ class Api(JsonApi):
     platform = PLATFORM
     token_hint = TOKEN_HINT
     credential = "API token"
-    forbidden_hint = "your account cannot do this in that service desk (customers see only their own requests)"
-    busy_hint = "Jira Service Management is rate limiting or failing; try again later"
+    forbidden_hint = N_("your account cannot do this in that service desk (customers see only their own requests)")
+    busy_hint = N_("Jira Service Management is rate limiting or failing; try again later")
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url, PLATFORM, EXAMPLE_URL, "/rest/servicedeskapi/",
                                            ("/rest/servicedeskapi", "/rest")))
-        self.address_hint = f"is {profile.url} your Atlassian site ({EXAMPLE_URL})?"
+        self.address_hint = _("is {url} your Atlassian site ({example})?").format(url=profile.url, example=EXAMPLE_URL)
         try:
             self.session.pacer.window = float(profile.options.get("rate_window") or BURST_WINDOW)
         except ValueError:
-            raise InvalidInput(f"profile {profile.name!r}: rate_window must be a number of seconds") from None
+            raise InvalidInput(_("profile {name!r}: rate_window must be a number of seconds").format(
+                name=profile.name)) from None
         if secret and profile.user and "@" in profile.user:
             self.session.auth = requests.auth.HTTPBasicAuth(profile.user, secret)
 
     def not_signed_in(self) -> PortalError:
         if not (self.profile.user and "@" in self.profile.user):
-            return PermissionDenied(f"profile {self.profile.name!r} has no Atlassian e-mail to sign in with",
-                                    hint=TOKEN_HINT)
+            return PermissionDenied(_("profile {name!r} has no Atlassian e-mail to sign in with").format(
+                name=self.profile.name),
+                                    hint=translated(TOKEN_HINT))
         return super().not_signed_in()
 
     def describe(self, response: requests.Response, data: Any) -> str:
@@ -67,11 +71,11 @@ class Api(JsonApi):
 
     def after_retries(self, response: requests.Response) -> str:
         if response.status_code != 429:
-            return " (after retries)"
+            return " " + _("(after retries)")
         reason = response.headers.get("RateLimit-Reason")
         reset = response.headers.get("X-RateLimit-Reset")
-        return (f" (after retries){f'; {reason}' if reason else ''}"
-                f"{f', the limit resets at {reset}' if reset else ''}")
+        return (" " + _("(after retries)") + (f"; {reason}" if reason else "")
+                + (_(", the limit resets at {reset}").format(reset=reset) if reset else ""))
 
     def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Every value of a paged list. The first page is read now, so a refused token fails before a caller
@@ -113,8 +117,8 @@ class Site:
         wanted = name or self.options.get("service_desk")
         desks = self.desks()
         if not desks:
-            raise InvalidInput(f"your {PLATFORM} account sees no service desk",
-                               hint="ask the site's admin to add you as a customer of one")
+            raise InvalidInput(_("your {platform} account sees no service desk").format(platform=PLATFORM),
+                               hint=_("ask the site's admin to add you as a customer of one"))
         if not wanted:
             return desks[0]
         key = str(wanted).strip().casefold()
@@ -123,7 +127,8 @@ class Site:
                        str(desk.get("projectName") or "").casefold()):
                 return desk
         known = ", ".join(f"{d.get('projectName')} ({d.get('projectKey')}, {d.get('id')})" for d in desks)
-        raise InvalidInput(f"unknown {PLATFORM} service desk {wanted!r}", hint=f"service desks: {known}")
+        raise InvalidInput(_("unknown {platform} service desk {wanted!r}").format(platform=PLATFORM, wanted=wanted),
+            hint=_("service desks: {known}").format(known=known))
 
     def request_types(self, desk_id: str) -> list[dict[str, Any]]:
         if desk_id not in self._types:
@@ -158,11 +163,13 @@ class Site:
         if candidates:
             return candidates[0]
         known = ", ".join(f"{t.get('name')} ({t.get('id')})" for t in found) or "none"
-        what = f"no request type for --type {type_}" if type_ and not wanted else \
-            f"no request type {wanted!r}" if wanted else "no request type you may create"
+        refusal = (_("{platform} service desk {desk!r} has no request type for --type {type}") if type_ and not wanted
+                   else _("{platform} service desk {desk!r} has no request type {wanted!r}") if wanted
+                   else _("{platform} service desk {desk!r} has no request type you may create"))
         option = f"type.{type_}" if type_ else "request_type"
-        raise InvalidInput(f"{PLATFORM} service desk {desk.get('projectName')!r} has {what}",
-                           hint=f"its request types: {known}; choose one with auth login ... --option {option}=ID")
+        raise InvalidInput(refusal.format(platform=PLATFORM, desk=desk.get("projectName"), type=type_, wanted=wanted),
+                           hint=_("its request types: {known}; choose one with auth login ... --option {option}=ID")
+                           .format(known=known, option=option))
 
     def fields(self, desk_id: str, type_id: str) -> list[dict[str, Any]]:
         key = (desk_id, type_id)
@@ -182,8 +189,10 @@ class Site:
                 return field
         known = ", ".join(f"{f.get('fieldId')} ({f.get('name')})" for f in fields
                           if f.get("fieldId") not in jm.OWN_FIELDS)
-        raise InvalidInput(f"{PLATFORM} request type {type_name!r} has no field {key!r}",
-                           hint=f"its fields: {known or 'none besides summary and description'}")
+        raise InvalidInput(_("{platform} request type {type_name!r} has no field {key!r}").format(
+            platform=PLATFORM, type_name=type_name, key=key),
+                           hint=_("its fields: {value}").format(
+                               value=known or _("none besides summary and description")))
 
     def context(self, desk_ids: list[str] | None = None) -> jm.Context:
         """Names for the desks and request types of `desk_ids` (every desk when None)."""

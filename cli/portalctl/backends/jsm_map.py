@@ -17,13 +17,14 @@ from typing import Any
 
 from portalctl.contract import folded
 from portalctl.errors import InvalidInput
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Article, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import iso
 
 PLATFORM = "Jira Service Management"
 CATEGORY_STATES = {"NEW": "new", "INDETERMINATE": "open", "DONE": "resolved", "UNDEFINED": "open"}
-CATEGORY_LABELS = {"NEW": "any other To Do status", "INDETERMINATE": "any other In Progress status",
-                   "DONE": "any other Done status", "UNDEFINED": "a status with no category"}
+CATEGORY_LABELS = {"NEW": N_("any other To Do status"), "INDETERMINATE": N_("any other In Progress status"),
+                   "DONE": N_("any other Done status"), "UNDEFINED": N_("a status with no category")}
 # The statuses of JSM's default service-project workflows, written as its reference's examples write them.
 KNOWN_STATUSES = {"Open": "new", "Waiting for Support": "open", "In Progress": "open", "Work in progress": "open",
                   "Escalated": "open", "Reopened": "open", "Waiting for Customer": "pending", "Pending": "on_hold",
@@ -46,8 +47,8 @@ def status_overrides(options: Mapping[str, Any]) -> dict[str, str]:
         if key.startswith("status."):
             state = canonical_state(str(value))
             if state is None:
-                raise InvalidInput(f"option {key}={value!r}: not a state",
-                                   hint=f"states: {', '.join(STATES)}")
+                raise InvalidInput(_("option {key}={value!r}: not a state").format(key=key, value=value),
+                                   hint=_("states: {STATES}").format(STATES=', '.join(STATES)))
             found[key[7:].strip()] = state
     return found
 

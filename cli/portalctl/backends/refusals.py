@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from portalctl.errors import Unsupported
+from portalctl.i18n import N_, _
 from portalctl.model import Article, Collection, Department, FieldDef, Notice, Organization, User
 
 
@@ -49,27 +50,28 @@ class NoNotices:
     """Portal notices (announcements, service interruptions) on a help desk that has none portalctl can reach: every
     operation refused by name. The banner before `tickets` commands reads the refusal as "no notices"."""
 
-    platform = "this help desk"
-    admin_hint = "do it in the help desk's own admin pages"
+    platform = N_("this help desk")
+    admin_hint = N_("do it in the help desk's own admin pages")
 
     def _refuse(self, what: str) -> NoReturn:
-        raise Unsupported(f"portalctl cannot {what} on {self.platform}", hint=self.admin_hint)
+        """`what`: a message naming the {platform}."""
+        raise Unsupported(_(what).format(platform=_(self.platform)), hint=_(self.admin_hint))
 
     def notices(self, *, unseen: bool = False) -> builtins.list[Notice]:
-        self._refuse("read portal notices")
+        self._refuse(N_("portalctl cannot read portal notices on {platform}"))
 
     def all_notices(self) -> builtins.list[Notice]:
-        self._refuse("read portal notices")
+        self._refuse(N_("portalctl cannot read portal notices on {platform}"))
 
     def add_notice(self, *, title: str, body: str, severity: str = "info", starts: str | None = None, ends: str,
                    organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
-        self._refuse("publish portal notices")
+        self._refuse(N_("portalctl cannot publish portal notices on {platform}"))
 
     def end_notice(self, notice_id: int) -> Notice:
-        self._refuse("end portal notices")
+        self._refuse(N_("portalctl cannot end portal notices on {platform}"))
 
     def mark_notices_seen(self, notice_ids: Sequence[int]) -> None:
-        self._refuse("read portal notices")
+        self._refuse(N_("portalctl cannot read portal notices on {platform}"))
 
 
 class NoAccountAdmin(NoNotices):
@@ -79,29 +81,29 @@ class NoAccountAdmin(NoNotices):
     """
 
     def update_me(self, **changes: str) -> User:
-        self._refuse("change your profile")
+        self._refuse(N_("portalctl cannot change your profile on {platform}"))
 
     def users(self, *, role: str | None = None, organization: str | None = None,
               inactive: bool = False) -> builtins.list[User]:
-        self._refuse("list users")
+        self._refuse(N_("portalctl cannot list users on {platform}"))
 
     def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None) -> User:
-        self._refuse("add users")
+        self._refuse(N_("portalctl cannot add users on {platform}"))
 
     def set_active(self, email: str, active: bool) -> User:
-        self._refuse("deactivate or reactivate users")
+        self._refuse(N_("portalctl cannot deactivate or reactivate users on {platform}"))
 
     def reset_password(self, email: str) -> str:
-        self._refuse("reset passwords")
+        self._refuse(N_("portalctl cannot reset passwords on {platform}"))
 
     def organizations(self) -> builtins.list[Organization]:
-        self._refuse("list organisations")
+        self._refuse(N_("portalctl cannot list organisations on {platform}"))
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
-        self._refuse("add organisations")
+        self._refuse(N_("portalctl cannot add organisations on {platform}"))
 
     def add_department(self, *, name: str, description: str | None = None) -> Department:
-        self._refuse("add departments")
+        self._refuse(N_("portalctl cannot add departments on {platform}"))
 
     def add_field(self, definition: FieldDef) -> FieldDef:
-        self._refuse("add ticket fields")
+        self._refuse(N_("portalctl cannot add ticket fields on {platform}"))

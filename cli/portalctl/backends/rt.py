@@ -30,11 +30,12 @@ from portalctl.config import Profile
 from portalctl.contract import NativeState, TicketChanges, TicketDraft, TicketQuery, Upload, assignee_email, sort_order
 from portalctl.engine.attachments import sniff
 from portalctl.errors import InvalidInput, NotFound, StateConflict, no_attachment
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User
 from portalctl.times import now_iso
 
 PLATFORM = rm.PLATFORM
-NO_KB = f"portalctl does not read {PLATFORM}'s articles"
+NO_KB = N_("portalctl does not read {platform}'s articles")
 ORDER = {"id": "id", "created": "Created", "updated": "LastUpdated", "priority": "Priority", "due": "Due"}
 UNASSIGNED = ("", "none", "-", "nobody")
 # What a search row and a single ticket are read with: related records expanded to their names and e-mails.
@@ -62,8 +63,9 @@ class Queues:
             try:
                 data = self.api.json("GET", f"queue/{quote(key, safe='')}", missing=f"queue {key!r}")
             except NotFound:
-                names = ", ".join(q.name for q in self.all()) or "none you can see"
-                raise InvalidInput(f"unknown queue {name!r} on {PLATFORM}", hint=f"queues: {names}") from None
+                names = ", ".join(q.name for q in self.all()) or _("none you can see")
+                raise InvalidInput(_("unknown queue {name!r} on {platform}").format(name=name, platform=PLATFORM),
+                    hint=_("queues: {names}").format(names=names)) from None
             for alias in (str(data["id"]), str(data.get("Name") or "")):
                 self.known[alias.casefold()] = data
         return self.known[key.casefold()]
@@ -134,11 +136,11 @@ class RtTickets(ConnectorTickets[Api]):
         """Tickets matching `query`, found by a TicketSQL search on RT. The first page is read before this returns,
         so a bad filter or token fails before an export touches its file."""
         # Not refuse_listing: RT owners are users with e-mails, so --assignee is a TicketSQL clause here.
-        self.refuse(("tickets have no type", query.types, "--type"),
-                    ("has no organisations", query.organization, "--org"),
-                    ("tickets carry no tags", query.tags, "--tag"))
+        self.refuse((N_("{platform} tickets have no type"), query.types, "--type"),
+                    (N_("{platform} has no organisations"), query.organization, "--org"),
+                    (N_("{platform} tickets carry no tags"), query.tags, "--tag"))
         key, descending = sort_order(query.sort)
-        self.needs_email(query, hint="set it with: portalctl auth login --backend rt --user EMAIL ...")
+        self.needs_email(query, hint=_("set it with: portalctl auth login --backend rt --user EMAIL ..."))
         params: dict[str, Any] = {"query": self.ticket_sql(query), "per_page": self.page_size,
                                   "fields": ROW_FIELDS, **EXPAND}
         if key in ORDER:  # one `order` per `orderby`, in the same order (RT::REST2, "JSON searches"), ties by id
@@ -172,7 +174,7 @@ class RtTickets(ConnectorTickets[Api]):
         if query.search is not None:
             words = query.search.split()
             if not words:
-                raise InvalidInput("--search needs at least one word")
+                raise InvalidInput(_("--search needs at least one word"))
             clauses += [f"Subject LIKE {rm.quote(word)}" for word in words]
         return " AND ".join(f"({c})" for c in clauses if c) or "id > 0"
 
@@ -195,9 +197,10 @@ class RtTickets(ConnectorTickets[Api]):
         known = self.queues.field_names(queue) if values else set()
         unknown = sorted(set(values) - known)
         if unknown:
-            raise InvalidInput(f"{PLATFORM} queue {queue.get('Name')!r} has no custom field "
-                               f"{', '.join(map(repr, unknown))}",
-                               hint=f"its custom fields: {', '.join(sorted(known)) or 'none'}")
+            raise InvalidInput(_("{platform} queue {get!r} has no custom field "
+                                 "{map}").format(
+                                     platform=PLATFORM, get=queue.get('Name'), map=', '.join(map(repr, unknown))),
+                               hint=_("its custom fields: {value}").format(value=', '.join(sorted(known)) or 'none'))
         return dict(values)
 
     def _send(self, path: str, payload: dict[str, Any], files: Sequence[File]) -> Any:
@@ -208,12 +211,13 @@ class RtTickets(ConnectorTickets[Api]):
         return self.api.json("POST", path, json=payload)
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse(("tickets have no type", draft.type, "--type"))
-        self.refuse_draft(draft, ("tickets have no tags", draft.tags, "--tag"))
+        self.refuse((N_("{platform} tickets have no type"), draft.type, "--type"))
+        self.refuse_draft(draft, (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         name = draft.department or self.default_queue
         if not name:
-            raise InvalidInput("no queue to open the ticket in",
-                               hint="pass --department QUEUE, or set the profile's queue option (--option queue=NAME)")
+            raise InvalidInput(_("no queue to open the ticket in"),
+                               hint=_("pass --department QUEUE, or set the profile's queue option (--option "
+                                      "queue=NAME)"))
         queue = self.queues.get(str(name))
         payload: dict[str, Any] = {"Queue": queue["Name"], "Subject": draft.subject, "Content": draft.body,
                                    "ContentType": "text/plain",
@@ -254,8 +258,9 @@ class RtTickets(ConnectorTickets[Api]):
 
     def _check_status(self, ticket: Ticket, wanted: str | None, said: Sequence[str] = ()) -> None:
         if wanted and ticket.status_label.lower() != wanted:
-            why = "; ".join(said) or f"the ticket stayed {ticket.status_label}"
-            raise StateConflict(f"{PLATFORM} did not set ticket #{ticket.id} to {wanted}: {why}")
+            why = "; ".join(said) or _("the ticket stayed {label}").format(label=ticket.status_label)
+            raise StateConflict(_("{platform} did not set ticket #{id} to {wanted}: {why}").format(
+                platform=PLATFORM, id=ticket.id, wanted=wanted, why=why))
 
     def _set_status(self, ticket_id: int, status: str) -> Ticket:
         said = self._put(ticket_id, {"Status": status})
@@ -267,19 +272,21 @@ class RtTickets(ConnectorTickets[Api]):
         """Resolve the ticket (RT's resolved, which it can reopen)."""
         current = rm.ticket(self._raw(ticket_id), self.statuses, now_iso())
         if current.status in rm.INACTIVE:
-            raise StateConflict(f"ticket #{ticket_id} is already {current.status_label}")
+            raise StateConflict(_("ticket #{ticket_id} is already {status_label}").format(
+                ticket_id=ticket_id, status_label=current.status_label))
         return self._set_status(ticket_id, self.statuses.native("resolved"))
 
     def reopen(self, ticket_id: int) -> Ticket:
         current = rm.ticket(self._raw(ticket_id), self.statuses, now_iso())
         if current.status not in rm.INACTIVE:
-            raise StateConflict(f"ticket #{ticket_id} is not resolved (it is {current.status_label}); "
-                                "nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved (it is {status_label}); "
+                                  "nothing to reopen").format(ticket_id=ticket_id, status_label=current.status_label))
         return self._set_status(ticket_id, self.statuses.native("open"))
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        self.refuse(("tickets have no type", changes.type, "--type"),
-                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
+        self.refuse((N_("{platform} tickets have no type"), changes.type, "--type"),
+                    (N_("{platform} tickets have no tags"), changes.add_tags or changes.remove_tags,
+                     "--tag and --untag"))
         data = self._raw(ticket_id)
         put: dict[str, Any] = {}
         if changes.subject is not None:
@@ -296,13 +303,14 @@ class RtTickets(ConnectorTickets[Api]):
             queue = self.queues.get(str(put.get("Queue") or (data.get("Queue") or {}).get("id")))
             put["CustomFields"] = self._fields(queue, changes.fields)
         if not put:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+            raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
         said = self._put(ticket_id, put)
         ticket = self.get(ticket_id)
         self._check_status(ticket, put.get("Status"), said)
         refused = [m for m in said if not_done(m)]
         if refused:
-            raise InvalidInput(f"{PLATFORM} refused part of the change to ticket #{ticket_id}: {'; '.join(refused)}")
+            raise InvalidInput(_("{platform} refused part of the change to ticket #{ticket_id}: {refused}").format(
+                platform=PLATFORM, ticket_id=ticket_id, refused='; '.join(refused)))
         return ticket
 
     def _user_name(self, who: str) -> str:
@@ -314,7 +322,8 @@ class RtTickets(ConnectorTickets[Api]):
             return text
         found = list(self.api.pages("users", {"query": search([{"field": "EmailAddress", "value": text}])}))
         if not found:
-            raise InvalidInput(f"no {PLATFORM} user has the e-mail {text!r}", hint="pass the owner's RT user name")
+            raise InvalidInput(_("no {platform} user has the e-mail {text!r}").format(
+                platform=PLATFORM, text=text), hint=_("pass the owner's RT user name"))
         return str(found[0]["id"])
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
@@ -376,7 +385,8 @@ class RtBackend(Connector):
         self.statuses = rm.Statuses(profile.options)
         queues = Queues(self.api)
         self.tickets = RtTickets(self.api, queues, self.statuses, profile, self.size)
-        self.articles = NoKnowledgeBase(NO_KB, hint="read them in RT's web interface (Articles)")
+        self.articles = NoKnowledgeBase(_(NO_KB).format(platform=PLATFORM),
+                                        hint=_("read them in RT's web interface (Articles)"))
         self.accounts = RtAccounts(self.api, queues, profile)
 
     def states(self) -> builtins.list[NativeState]:

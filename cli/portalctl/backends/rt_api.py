@@ -19,11 +19,12 @@ from portalctl.backends import rt_map as rm
 from portalctl.backends.connector import api_root, follow
 from portalctl.config import Profile
 from portalctl.http import BearerAuth, JsonApi, status_line
+from portalctl.i18n import N_, _
 
 PLATFORM = rm.PLATFORM
 PAGE_MAX = 100  # "it may be increased up to 100"
-TOKEN_HINT = ("pass an auth token: echo TOKEN | portalctl auth login --backend rt --url URL --with-token "
-              "(create one in RT under Logged in as ... > Settings > Auth Tokens)")
+TOKEN_HINT = N_("pass an auth token: echo TOKEN | portalctl auth login --backend rt --url URL --with-token "
+                "(create one in RT under Logged in as ... > Settings > Auth Tokens)")
 
 
 class TokenAuth(BearerAuth):
@@ -38,14 +39,14 @@ class Api(JsonApi):
     platform = PLATFORM
     token_hint = TOKEN_HINT
     credential = "auth token"
-    forbidden_hint = "the RT user behind the token lacks the right (ShowTicket, CreateTicket, ModifyTicket...)"
-    busy_hint = "RT is busy or failing; try again later"
+    forbidden_hint = N_("the RT user behind the token lacks the right (ShowTicket, CreateTicket, ModifyTicket...)")
+    busy_hint = N_("RT is busy or failing; try again later")
     invalid_statuses = frozenset({400})
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url, PLATFORM, "with the address RT is served at, e.g. "
                                            "https://rt.example.com", "/REST/2.0/", ("/REST/2.0", "/REST")))
-        self.address_hint = f"is {profile.url} the address RT is served at (REST2 under /REST/2.0/)?"
+        self.address_hint = _("is {url} the address RT is served at (REST2 under /REST/2.0/)?").format(url=profile.url)
         if secret and ":" in secret:  # an auth token never holds a colon (it reads "1-14-<hex>")
             self.session.auth = requests.auth.HTTPBasicAuth(*secret.split(":", 1))
         elif secret:

@@ -19,6 +19,7 @@ from typing import Any
 
 from portalctl.contract import LISTED_BY_DEFAULT, is_overdue, listed_states
 from portalctl.errors import InvalidInput, Unsupported
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, STATES, Attachment, Comment, Ticket, canonical_state
 from portalctl.times import normal_iso, parse_iso
 
@@ -43,8 +44,9 @@ class Statuses:
                 continue
             name, state = key[len("status."):].strip().lower(), canonical_state(str(value))
             if not name or state is None:
-                raise InvalidInput(f"bad option {key}={value}",
-                                   hint=f"write status.NAME=STATE with a state among {', '.join(STATES)}")
+                raise InvalidInput(_("bad option {key}={value}").format(key=key, value=value),
+                                   hint=_("write status.NAME=STATE with a state among {STATES}").format(
+                                       STATES=', '.join(STATES)))
             self.states[name] = state
 
     def state(self, status: str) -> str:
@@ -60,12 +62,15 @@ class Statuses:
             return key
         canonical = canonical_state(key)
         if canonical is None:
-            raise InvalidInput(f"unknown status {name!r}", hint=f"statuses: {', '.join(self.states)}")
+            raise InvalidInput(_("unknown status {name!r}").format(name=name), hint=_("statuses: {states}").format(
+                states=', '.join(self.states)))
         for status, state in self.states.items():
             if state == canonical:
                 return status
-        raise Unsupported(f"{PLATFORM} has no status for {canonical!r}",
-                          hint=f"its statuses: {', '.join(self.states)}; map one with --option status.NAME={canonical}")
+        raise Unsupported(_("{platform} has no status for {canonical!r}").format(
+            platform=PLATFORM, canonical=canonical),
+                          hint=_("its statuses: {states}; map one with --option status.NAME={canonical}").format(
+                              states=', '.join(self.states), canonical=canonical))
 
     def clause(self, names: Sequence[str] | None) -> str:
         """TicketSQL for the statuses a listing asks for (canonical or RT names; every state but closed when none
@@ -115,10 +120,12 @@ def priority_value(name: str) -> int:
     """The number RT stores for a canonical priority (RT's default labels have no urgent)."""
     key = name.strip().lower()
     if key not in PRIORITIES:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+        raise InvalidInput(_("unknown priority {name!r}").format(name=name), hint=_("priorities: {PRIORITIES}").format(
+            PRIORITIES=', '.join(PRIORITIES)))
     if key not in PRIORITY_LEVELS:
-        raise Unsupported(f"{PLATFORM}'s priorities are Low, Medium and High; it has no {key!r}",
-                          hint="pass --priority high")
+        raise Unsupported(_("{platform}'s priorities are Low, Medium and High; it has no {key!r}").format(
+            platform=PLATFORM, key=key),
+                          hint=_("pass --priority high"))
     return PRIORITY_LEVELS[key]
 
 

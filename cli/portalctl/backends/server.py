@@ -31,6 +31,7 @@ from portalctl.config import Profile
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery, Upload
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable, no_attachment
 from portalctl.http import RETRY_STATUSES, Download, JsonApi, retry_after, status_line
+from portalctl.i18n import _, language
 from portalctl.model import (
     Article,
     ArticleRefs,
@@ -65,7 +66,8 @@ def api_base(url: str) -> str:
     """The API root for what a user typed: `http://host:8000`, with or without `/api/v1` and a trailing slash."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"not a portal URL: {url!r}", hint="use http://HOST:PORT or https://HOST")
+        raise InvalidInput(_("not a portal URL: {url!r}").format(
+            url=url), hint=_("use http://HOST:PORT or https://HOST"))
     return url if url.endswith(API_PREFIX) else url + API_PREFIX
 
 
@@ -176,11 +178,13 @@ class Api(JsonApi):
         super().__init__(profile, api_base(url), token=token)
         self.url = url.strip().rstrip("/")
         self._attachment_limit: int | None = None
-        self.address_hint = f"is {self.url} a portalctl server ('portalctl serve')?"
+        self.address_hint = _("is {url} a portalctl server ('portalctl serve')?").format(url=self.url)
+        self.session.headers["Accept-Language"] = language()  # the server's errors come back in the user's
 
     def describe(self, response: requests.Response, data: Any) -> str:
         problem = data if isinstance(data, dict) else {}
-        return str(problem.get("detail") or problem.get("title") or f"the portal answered {status_line(response)}")
+        return str(problem.get("detail") or problem.get("title")
+                   or _("the portal answered {status}").format(status=status_line(response)))
 
     def special(self, response: requests.Response, data: Any, detail: str, missing: str | None) -> PortalError:
         """Every failure is read here: the problem's code names the class, its hint stands, or one is given."""
@@ -190,7 +194,7 @@ class Api(JsonApi):
         if hint is None:
             hint = self.hint(response, "code" in problem)
         if status in RETRY_STATUSES:
-            detail = f"{detail} (HTTP {status}, after retries)"
+            detail = _("{detail} (HTTP {status}, after retries)").format(detail=detail, status=status)
         about = problem.get("about")  # what the error is about: the CLI words its own hint from it
         error = error_class(problem.get("code"), status)
         return error(detail, hint=hint, about=about if isinstance(about, str) else None)
@@ -199,12 +203,13 @@ class Api(JsonApi):
         """What to do about a failure the server sent no hint for."""
         status = response.status_code
         if status == 401:
-            return f"sign in again: portalctl auth login --url {self.url} (or set PORTALCTL_TOKEN)"
+            return _("sign in again: portalctl auth login --url {url} (or set PORTALCTL_TOKEN)").format(url=self.url)
         if status == 429:
             wait = retry_after(response)
-            return f"the portal asks to wait {wait:.0f} s; try again then" if wait else "try again in a minute"
+            return (_("the portal asks to wait {wait:.0f} s; try again then").format(wait=wait) if wait
+                    else _("try again in a minute"))
         if status in RETRY_STATUSES:
-            return "the portal is busy or down; try again later"
+            return _("the portal is busy or down; try again later")
         if status == 404 and not problem:
             return self.address_hint
         return None
@@ -251,7 +256,8 @@ class Api(JsonApi):
         try:
             handle = upload.path.open("rb")
         except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+            raise InvalidInput(_("cannot read attachment {path}: {strerror}").format(
+                path=upload.path, strerror=exc.strerror)) from exc
         with contextlib.ExitStack() as stack:
             source: IO[bytes] = stack.enter_context(handle)
             if not upload.path.is_file():
@@ -269,8 +275,10 @@ class Api(JsonApi):
 
 
 def too_large(filename: str, limit: int) -> InvalidInput:
-    return InvalidInput(f"{filename} is larger than the portal's {limit:,}-byte ({limit / 1e6:.0f} MB) attachment "
-                        "limit; nothing was sent", hint="compress it or share a link instead")
+    return InvalidInput(_("{filename} is larger than the portal's {limit:,}-byte ({value:.0f} MB) attachment "
+                          "limit; nothing was sent").format(
+                              filename=filename, limit=limit, value=limit / 1000000.0),
+                                  hint=_("compress it or share a link instead"))
 
 
 class ServerTickets:
@@ -330,11 +338,13 @@ class ServerTickets:
                 if pending.strip():  # a last line without its newline
                     yield ticket(decoder.decode(pending))
             except requests.RequestException as exc:
-                raise Unavailable(f"the ticket listing was cut off after {count} tickets",
-                                  hint="run the command again") from exc
+                raise Unavailable(_("the ticket listing was cut off after {count} tickets").format(count=count),
+                                  hint=_("run the command again")) from exc
             except ValueError as exc:
-                raise Unavailable(f"the portal sent a ticket listing that is not NDJSON (after {count} tickets)",
-                                  hint=f"is {self.api.url} a portalctl server ('portalctl serve')?") from exc
+                raise Unavailable(_("the portal sent a ticket listing that is not NDJSON (after {count} tickets)")
+                                  .format(count=count),
+                                  hint=_("is {url} a portalctl server ('portalctl serve')?").format(
+                                      url=self.api.url)) from exc
 
     def get(self, ticket_id: int) -> Ticket:
         return ticket(self.api.json("GET", f"/tickets/{segment(ticket_id)}"))
@@ -583,8 +593,8 @@ class ServerBackend:
 def connect(profile: Profile, token: str | None) -> ServerBackend:
     """A backend for `profile` acting with `token` (None: only the unauthenticated calls will work)."""
     if not profile.url:
-        raise InvalidInput(f"profile {profile.name!r} has no portal URL",
-                           hint="run 'portalctl auth login --url URL' for it")
+        raise InvalidInput(_("profile {name!r} has no portal URL").format(name=profile.name),
+                           hint=_("run 'portalctl auth login --url URL' for it"))
     return ServerBackend(Api(profile, profile.url, token))
 
 
@@ -595,8 +605,9 @@ def open_backend(profile: Profile) -> ServerBackend:
     token = SecretStore().get(profile.name)
     if not token:
         raise PermissionDenied(
-            f"not signed in to {profile.url} (profile {profile.name!r})",
-            hint=f"run 'portalctl auth login --name {profile.name} --url {profile.url}' or set PORTALCTL_TOKEN",
+            _("not signed in to {url} (profile {name!r})").format(url=profile.url, name=profile.name),
+            hint=_("run 'portalctl auth login --name {name} --url {url}' or set PORTALCTL_TOKEN").format(
+                name=profile.name, url=profile.url),
         )
     return connect(profile, token)
 

@@ -45,12 +45,13 @@ from portalctl.contract import (
     sort_order,
 )
 from portalctl.errors import InvalidInput, PortalError, StateConflict, Unsupported, follow_up_hint, no_attachment
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Attachment, Department, FieldDef, Ticket, User, canonical_state
 
 PLATFORM = wm.PLATFORM
 PAGE_SIZE = 100  # GetTickets' limitnum (default 25 when not sent)
 ATTACHMENT_MAX_MB = 8.0  # the install's own limit applies too (PHP post_max_size, allowed file types)
-NO_KB = f"{PLATFORM}'s API has no knowledge-base action"
+NO_KB = N_("{platform}'s API has no knowledge-base action")
 
 
 def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
@@ -63,12 +64,15 @@ def read_uploads(uploads: Sequence[Upload], max_mb: float) -> str | None:
         try:
             size = path.stat().st_size
             if size > max_mb * 1024 * 1024:
-                raise InvalidInput(f"{upload.filename} is {size / 1048576:.1f} MB; {PLATFORM} takes up to "
-                                   f"{max_mb:g} MB a file here",
-                                   hint="raise the profile's attachment_max_mb option if your install allows more")
+                raise InvalidInput(_("{filename} is {value:.1f} MB; {platform} takes up to "
+                                     "{max_mb:g} MB a file here").format(
+                                         filename=upload.filename, value=size / 1048576, platform=PLATFORM,
+                                         max_mb=max_mb),
+                                   hint=_("raise the profile's attachment_max_mb option if your install allows more"))
             content = path.read_bytes()
         except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {upload.path}: {exc.strerror}") from exc
+            raise InvalidInput(_("cannot read attachment {path}: {strerror}").format(
+                path=upload.path, strerror=exc.strerror)) from exc
         files.append({"name": upload.filename, "data": base64.b64encode(content).decode("ascii")})
     return base64.b64encode(json.dumps(files).encode()).decode("ascii")
 
@@ -91,9 +95,9 @@ class WhmcsTickets(ConnectorTickets[Api]):
         """The WHMCS client the profile acts as (GetClientsDetails by e-mail)."""
         if self._client_id is None:
             if not self.email:
-                raise InvalidInput("the profile names no WHMCS client (it sees the whole install as the team)",
-                                   hint="open a ticket for a client with --requester EMAIL, or sign in as the "
-                                        "client: portalctl auth login --backend whmcs --user EMAIL ...")
+                raise InvalidInput(_("the profile names no WHMCS client (it sees the whole install as the team)"),
+                                   hint=_("open a ticket for a client with --requester EMAIL, or sign in as the "
+                                          "client: portalctl auth login --backend whmcs --user EMAIL ..."))
             client = wm.client_details(self.api.call("GetClientsDetails", email=self.email,
                                                   missing=f"client {self.email}"))
             self._client_id = int(client.get("id") or client.get("userid") or 0)
@@ -123,9 +127,9 @@ class WhmcsTickets(ConnectorTickets[Api]):
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Tickets matching `query`. One department, one native status, the requester and (with --mine) the client
         narrow on the server; everything else is filtered here over the pages."""
-        self.refuse_listing(query, ("tickets have no type", query.types, "--type"),
-                            ("has no organisations in its ticket API", query.organization, "--org"),
-                            ("tickets have no due time", query.overdue, "--overdue"))
+        self.refuse_listing(query, (N_("{platform} tickets have no type"), query.types, "--type"),
+                            (N_("{platform} has no organisations in its ticket API"), query.organization, "--org"),
+                            (N_("{platform} tickets have no due time"), query.overdue, "--overdue"))
         key, descending = sort_order(query.sort)
         # Without it GetTickets keeps to the departments the API user's admin is assigned to, and tickets in the
         # others vanish from listings without an error (https://developers.whmcs.com/api-reference/gettickets/).
@@ -143,9 +147,10 @@ class WhmcsTickets(ConnectorTickets[Api]):
                     continue
                 state = canonical_state(name)
                 if state is None:
-                    raise InvalidInput(f"unknown status {name!r}",
-                                       hint=f"statuses: {', '.join(STATES)}, all, or one of "
-                                            f"{', '.join(self.statuses.labels())}")
+                    raise InvalidInput(_("unknown status {name!r}").format(name=name),
+                                       hint=_("statuses: {STATES}, all, or one of "
+                                              "{labels}").format(
+                                                  STATES=', '.join(STATES), labels=', '.join(self.statuses.labels())))
                 wanted_states.add(state)
             wanted_labels |= set(self.statuses.labels_for(wanted_states))
             if not wanted_labels:
@@ -193,16 +198,18 @@ class WhmcsTickets(ConnectorTickets[Api]):
     # -- writing -------------------------------------------------------------------------------------------------
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse(("tickets have no type", draft.type, "--type"), ("tickets have no tags", draft.tags, "--tag"))
+        self.refuse((N_("{platform} tickets have no type"), draft.type, "--type"),
+                    (N_("{platform} tickets have no tags"), draft.tags, "--tag"))
         if draft.fields:
-            raise Unsupported(f"{PLATFORM} custom fields are not supported by this connector",
-                              hint="leave out --field; set them on the ticket in WHMCS")
+            raise Unsupported(_("{platform} custom fields are not supported by this connector").format(
+                platform=PLATFORM),
+                              hint=_("leave out --field; set them on the ticket in WHMCS"))
         self.refuse_draft(draft)
         files = read_uploads(draft.attachments, self.max_mb)
         chosen = draft.department or self.default_department
         if not chosen:
-            raise InvalidInput("no department to open the ticket in",
-                               hint="pass --department NAME (or its id), or set the profile's department option")
+            raise InvalidInput(_("no department to open the ticket in"),
+                               hint=_("pass --department NAME (or its id), or set the profile's department option"))
         message = draft.body
         if draft.follow_up_of is not None:
             self._raw(draft.follow_up_of)
@@ -219,8 +226,10 @@ class WhmcsTickets(ConnectorTickets[Api]):
             try:
                 self.api.call("UpdateTicket", ticketid=int(data["id"]), cc=",".join(draft.ccs))
             except PortalError as exc:
-                raise builtins.type(exc)(f"ticket #{data['id']} was created, but its CCs were not set: {exc.message}",
-                                         hint=f"add them: portalctl tickets cc {data['id']} --add EMAIL") from exc
+                raise builtins.type(exc)(_("ticket #{ticket_id} was created, but its CCs were not set: {error}").format(
+                    ticket_id=data["id"], error=exc.message),
+                                         hint=_("add them: portalctl tickets cc {id} --add EMAIL").format(
+                                             id=data['id'])) from exc
         created = self.get(int(data["id"]))
         created.follow_up_of = draft.follow_up_of
         created.created = True
@@ -244,7 +253,8 @@ class WhmcsTickets(ConnectorTickets[Api]):
     def close(self, ticket_id: int) -> Ticket:
         data = self._raw(ticket_id)
         if self.statuses.state(str(data.get("status") or "")) == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is already closed", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is already closed").format(
+                ticket_id=ticket_id), hint=follow_up_hint(ticket_id))
         self.api.call("UpdateTicket", ticketid=int(ticket_id), status=self.statuses.write_label("closed"),
                       missing=f"ticket #{ticket_id}")
         return self.get(ticket_id)
@@ -254,20 +264,23 @@ class WhmcsTickets(ConnectorTickets[Api]):
         data = self._raw(ticket_id)
         state = self.statuses.state(str(data.get("status") or ""))
         if state != "closed":
-            raise StateConflict(f"ticket #{ticket_id} is not closed (it is {data.get('status')}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not closed (it is {get}); nothing to reopen").format(
+                ticket_id=ticket_id, get=data.get('status')))
         self.api.call("UpdateTicket", ticketid=int(ticket_id), status=self.statuses.write_label("open"),
                       missing=f"ticket #{ticket_id}")
         return self.get(ticket_id)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
-        self.refuse(("tickets have no type", changes.type, "--type"),
-                    ("tickets have no tags", changes.add_tags or changes.remove_tags, "--tag and --untag"))
+        self.refuse((N_("{platform} tickets have no type"), changes.type, "--type"),
+                    (N_("{platform} tickets have no tags"), changes.add_tags or changes.remove_tags,
+                     "--tag and --untag"))
         if changes.fields:
-            raise Unsupported(f"{PLATFORM} custom fields are not supported by this connector",
-                              hint="set them on the ticket in WHMCS")
+            raise Unsupported(_("{platform} custom fields are not supported by this connector").format(
+                platform=PLATFORM),
+                              hint=_("set them on the ticket in WHMCS"))
         if changes.assignee is not None:
-            raise Unsupported(f"{PLATFORM} assigns tickets by flagging them to an admin, which this connector "
-                              "does not do", hint="flag the ticket in WHMCS")
+            raise Unsupported(_("{platform} assigns tickets by flagging them to an admin, which this connector "
+                                "does not do").format(platform=PLATFORM), hint=_("flag the ticket in WHMCS"))
         params: dict[str, Any] = {}
         if changes.subject is not None:
             params["subject"] = changes.subject
@@ -278,7 +291,7 @@ class WhmcsTickets(ConnectorTickets[Api]):
         if changes.status is not None:
             params["status"] = self.statuses.write_label(changes.status)
         if not params:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
+            raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
         self.api.call("UpdateTicket", ticketid=int(ticket_id), missing=f"ticket #{ticket_id}", **params)
         return self.get(ticket_id)
 
@@ -295,7 +308,7 @@ class WhmcsTickets(ConnectorTickets[Api]):
 
 class WhmcsAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = 'do it in the WHMCS admin area'
+    admin_hint = N_('do it in the WHMCS admin area')
 
     def __init__(self, api: Api, departments: Departments, tickets: WhmcsTickets, profile: Profile) -> None:
         self.api = api
@@ -341,7 +354,8 @@ class WhmcsBackend(Connector):
         departments = Departments(self.api)
         tickets = WhmcsTickets(self.api, statuses, departments, profile, page_size, max_mb)
         self.tickets = tickets
-        self.articles = NoKnowledgeBase(NO_KB, hint='read it in the WHMCS client area at /knowledgebase')
+        self.articles = NoKnowledgeBase(_(NO_KB).format(platform=PLATFORM),
+                                        hint=_("read it in the WHMCS client area at /knowledgebase"))
         self.accounts = WhmcsAccounts(self.api, departments, tickets, profile)
         self.statuses = statuses
 

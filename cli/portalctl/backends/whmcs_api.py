@@ -12,10 +12,11 @@ from portalctl.backends.whmcs_map import DEFAULT_STATES, PLATFORM, WRITE_LABELS,
 from portalctl.config import Profile
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, PortalError, Unavailable, Unsupported
 from portalctl.http import new_session, origin
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Department, canonical_state
 
-CREDENTIAL_HINT = ("pass the API credential: echo IDENTIFIER:SECRET | portalctl auth login --backend whmcs --url URL "
-                   "--user CLIENT_EMAIL --with-token (WHMCS admin: Manage API Credentials)")
+CREDENTIAL_HINT = N_("pass the API credential: echo IDENTIFIER:SECRET | portalctl auth login --backend whmcs --url "
+                     "URL --user CLIENT_EMAIL --with-token (WHMCS admin: Manage API Credentials)")
 AUTH_MESSAGES = ("authentication failed", "invalid ip", "invalid access key", "access denied")
 
 
@@ -30,8 +31,9 @@ class Api:
         self._credential: tuple[str, str] | None = None
         if secret:
             if ":" not in secret:
-                raise PermissionDenied(f"profile {profile.name!r}: the WHMCS secret must be IDENTIFIER:SECRET",
-                                       hint=CREDENTIAL_HINT)
+                raise PermissionDenied(_("profile {name!r}: the WHMCS secret must be IDENTIFIER:SECRET").format(
+                    name=profile.name),
+                                       hint=_(CREDENTIAL_HINT))
             identifier, key = secret.split(":", 1)
             self._credential = (identifier, key)
         self.accesskey = str(profile.options.get("accesskey") or "") or None
@@ -42,8 +44,9 @@ class Api:
     def call(self, action: str, *, missing: str | None = None, **params: Any) -> dict[str, Any]:
         """POST one action; `missing` names what a "not found" answer means (a ticket)."""
         if self._credential is None:
-            raise PermissionDenied(f"profile {self.profile.name!r} has no API credential for {self.origin}",
-                                   hint=CREDENTIAL_HINT)
+            raise PermissionDenied(_("profile {name!r} has no API credential for {origin}").format(
+                name=self.profile.name, origin=self.origin),
+                                   hint=_(CREDENTIAL_HINT))
         form = {k: v for k, v in params.items() if v is not None}
         form.update(identifier=self._credential[0], secret=self._credential[1], action=action, responsetype="json")
         if self.accesskey:
@@ -66,30 +69,36 @@ class Api:
             return data
         if response.status_code >= 400:
             return {}
-        raise Unavailable(f"{self.origin} answered {action} with something other than JSON",
-                          hint=f"is {self.profile.url} the WHMCS address (its API at /includes/api.php)?")
+        raise Unavailable(_("{origin} answered {action} with something other than JSON").format(
+            origin=self.origin, action=action),
+                          hint=_("is {url} the WHMCS address (its API at /includes/api.php)?").format(
+                              url=self.profile.url))
 
     def error(self, status: int, reason: str, data: dict[str, Any], missing: str | None) -> PortalError:
         message = " ".join(str(data.get("message") or f"HTTP {status} {reason}").split())
         where = f"{PLATFORM} at {self.origin}"
         lowered = message.lower()
         if status in (401, 403) or any(m in lowered for m in AUTH_MESSAGES):
-            hint = CREDENTIAL_HINT
+            hint = _(CREDENTIAL_HINT)
             if "ip" in lowered.split():
-                hint = ("allow this machine's address (WHMCS: Setup > General Settings > Security > API IP Access "
-                        "Restriction) or set the install's access key: --option accesskey=KEY")
-            return PermissionDenied(f"{where} refused the request: {message}", hint=hint)
+                hint = _("allow this machine's address (WHMCS: Setup > General Settings > Security > API IP Access "
+                         "Restriction) or set the install's access key: --option accesskey=KEY")
+            return PermissionDenied(_("{where} refused the request: {message}").format(
+                where=where, message=message), hint=hint)
         if status == 429 or status >= 500:
-            return Unavailable(f"{where} answered HTTP {status} {reason} (after retries)",
-                               hint="WHMCS is busy or failing; try again later")
+            return Unavailable(_("{where} answered HTTP {status} {reason} (after retries)").format(
+                where=where, status=status, reason=reason),
+                               hint=_("WHMCS is busy or failing; try again later"))
         if status == 404:
-            return NotFound(f"{where} has no API at {self.url}",
-                            hint=f"is {self.profile.url} the WHMCS address (its API at /includes/api.php)?")
+            return NotFound(_("{where} has no API at {url}").format(where=where, url=self.url),
+                            hint=_("is {url} the WHMCS address (its API at /includes/api.php)?").format(
+                                url=self.profile.url))
         if "not found" in lowered and missing:
-            return NotFound(f"{missing} not found on {self.origin}", hint="see 'portalctl tickets list'")
+            return NotFound(_("{missing} not found on {origin}").format(
+                missing=missing, origin=self.origin), hint=_("see 'portalctl tickets list'"))
         if "not found" in lowered:
             return NotFound(f"{where}: {message}")
-        return InvalidInput(f"{PLATFORM} refused the request: {message}")
+        return InvalidInput(_("{platform} refused the request: {message}").format(platform=PLATFORM, message=message))
 
     def pages(self, action: str, outer: str, inner: str, params: dict[str, Any],
               page_size: int) -> Iterator[dict[str, Any]]:
@@ -121,8 +130,8 @@ class Statuses:
             if key.startswith("status."):
                 state = canonical_state(str(value))
                 if state is None:
-                    raise InvalidInput(f"profile option {key}={value!r} names no state",
-                                       hint=f"states: {', '.join(STATES)}")
+                    raise InvalidInput(_("profile option {key}={value!r} names no state").format(key=key, value=value),
+                                       hint=_("states: {STATES}").format(STATES=', '.join(STATES)))
                 self.overrides[key[len("status."):].strip().casefold()] = state
         self._labels: builtins.list[str] | None = None
 
@@ -151,16 +160,18 @@ class Statuses:
                 return label
         state = canonical_state(target)
         if state is None:
-            raise InvalidInput(f"unknown status {target!r}",
-                               hint=f"statuses: {', '.join(STATES)} or one of {', '.join(self.labels())}")
+            raise InvalidInput(_("unknown status {target!r}").format(target=target),
+                               hint=_("statuses: {STATES} or one of {labels}").format(
+                                   STATES=', '.join(STATES), labels=', '.join(self.labels())))
         preferred = WRITE_LABELS.get(state)
         if preferred and preferred in self.labels() and self.state(preferred) == state:
             return preferred
         for label in self.labels():
             if self.state(label) == state:
                 return label
-        raise Unsupported(f"{PLATFORM} has no status for {state!r} on this install",
-                          hint=f"its statuses: {', '.join(self.labels())}")
+        raise Unsupported(_("{platform} has no status for {state!r} on this install").format(
+            platform=PLATFORM, state=state),
+                          hint=_("its statuses: {labels}").format(labels=', '.join(self.labels())))
 
 
 class Departments:
@@ -191,7 +202,8 @@ class Departments:
             if wanted in (str(department.id), department.name.casefold()):
                 return department.id
         known = ", ".join(f"{d.id} {d.name}" for d in self.all()) or "none"
-        raise InvalidInput(f"unknown department {name!r}", hint=f"{PLATFORM} departments: {known}")
+        raise InvalidInput(_("unknown department {name!r}").format(name=name),
+            hint=_("{platform} departments: {known}").format(platform=PLATFORM, known=known))
 
 
 
@@ -202,9 +214,9 @@ def number_option(profile: Profile, key: str, default: float) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise InvalidInput(f"profile {profile.name!r}: {key} must be a number",
-                           hint="fix it in the profile's options") from None
+        raise InvalidInput(_("profile {name!r}: {key} must be a number").format(name=profile.name, key=key),
+                           hint=_("fix it in the profile's options")) from None
     if value <= 0:
-        raise InvalidInput(f"profile {profile.name!r}: {key} must be positive")
+        raise InvalidInput(_("profile {name!r}: {key} must be positive").format(name=profile.name, key=key))
     return value
 

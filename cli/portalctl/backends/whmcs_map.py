@@ -10,6 +10,7 @@ from typing import Any
 
 from portalctl.backends.connector import api_root
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, Attachment, Comment, Ticket
 from portalctl.times import iso, parse_iso
 
@@ -63,7 +64,8 @@ def priority_name(label: Any) -> str:
 def priority_label(name: str) -> str:
     label = PRIORITY_LABELS.get(name.strip().lower())
     if label is None:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+        raise InvalidInput(_("unknown priority {name!r}").format(name=name), hint=_("priorities: {PRIORITIES}").format(
+            PRIORITIES=', '.join(PRIORITIES)))
     return label
 
 

@@ -34,6 +34,7 @@ from portalctl.errors import (
     PermissionDenied,
     Unsupported,
 )
+from portalctl.i18n import N_, _
 from portalctl.model import Article, Collection, Department, FieldDef, Folder, User
 from portalctl.times import normal_iso
 
@@ -81,7 +82,7 @@ class ZendeskArticles:
 
     def collections(self) -> builtins.list[Collection]:
         sections: dict[str, builtins.list[Folder]] = {}
-        for item, _ in self.api.pages("help_center/sections", "sections", {"page[size]": PAGE_SIZE}):
+        for item, _page in self.api.pages("help_center/sections", "sections", {"page[size]": PAGE_SIZE}):
             sections.setdefault(str(item.get("category_id")), []).append(
                 Folder(id=int(item["id"]), name=str(item.get("name") or ""), slug=str(item["id"]), articles=0))
         return [Collection(id=int(item["id"]), name=str(item.get("name") or ""), slug=str(item["id"]),
@@ -95,15 +96,17 @@ class ZendeskArticles:
 
     def add(self, *, collection: str, folder: str, title: str, body: str, locale: str = "en",
             labels: Sequence[str] = (), slug: str | None = None) -> Article:
-        raise Unsupported(f"{PLATFORM} articles are written in Guide by agents", hint="write it in Zendesk Guide")
+        raise Unsupported(_("{platform} articles are written in Guide by agents").format(
+            platform=PLATFORM), hint=_("write it in Zendesk Guide"))
 
     def edit(self, article_id: int, **changes: Any) -> Article:
-        raise Unsupported(f"{PLATFORM} articles are edited in Guide by agents", hint="edit it in Zendesk Guide")
+        raise Unsupported(_("{platform} articles are edited in Guide by agents").format(
+            platform=PLATFORM), hint=_("edit it in Zendesk Guide"))
 
 
 class ZendeskAccounts(NoAccountAdmin):
     platform = PLATFORM
-    admin_hint = "do it in Zendesk's Admin Center"
+    admin_hint = N_("do it in Zendesk's Admin Center")
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -118,10 +121,11 @@ class ZendeskAccounts(NoAccountAdmin):
                     created_at=normal_iso(data.get("created_at")) or "")
 
     def departments(self) -> builtins.list[Department]:
-        self._refuse("list groups")
+        self._refuse(N_("portalctl cannot list groups on {platform}"))
 
     def field_defs(self, *, department: str | None = None) -> builtins.list[FieldDef]:
-        self._refuse("list ticket fields (name them with --option field_NAME=NUMBER)")
+        self._refuse(N_("portalctl cannot list ticket fields (name them with --option field_NAME=NUMBER) on "
+                        "{platform}"))
 
 
 def custom_status_labels(api: Api) -> dict[int, str]:
@@ -144,8 +148,9 @@ class ZendeskBackend(Connector):
         self.labels = LazyLabels(self.api, profile)
         self.role = str(profile.options.get("role") or "").strip().lower() or None
         if self.role not in (None, *ROLES):
-            raise InvalidInput(f"profile {profile.name!r}: role must be one of {', '.join(ROLES)}",
-                               hint="agents and admins read every ticket: --option role=agent")
+            raise InvalidInput(_("profile {name!r}: role must be one of {ROLES}").format(
+                name=profile.name, ROLES=', '.join(ROLES)),
+                               hint=_("agents and admins read every ticket: --option role=agent"))
         self._tickets: ZendeskTickets | None = None
         self.articles = ZendeskArticles(self.api, profile)
         self.accounts = ZendeskAccounts(self.api)

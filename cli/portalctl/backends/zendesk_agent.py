@@ -44,6 +44,7 @@ from portalctl.contract import (
     state_of,
 )
 from portalctl.errors import InvalidInput, StateConflict, follow_up_hint
+from portalctl.i18n import _
 from portalctl.model import STATES, Ticket
 from portalctl.times import now_iso, parse_iso
 
@@ -77,10 +78,12 @@ def export_spacing(profile: Profile) -> Spacing:
         limit = int(profile.options.get("incremental_limit") or EXPORT_LIMIT)
         window = float(profile.options.get("incremental_window") or EXPORT_WINDOW)
     except ValueError:
-        raise InvalidInput(f"profile {profile.name!r}: incremental_limit and incremental_window must be numbers",
-                           hint="the High Volume API add-on allows --option incremental_limit=30") from None
+        raise InvalidInput(_("profile {name!r}: incremental_limit and incremental_window must be numbers").format(
+            name=profile.name),
+                           hint=_("the High Volume API add-on allows --option incremental_limit=30")) from None
     if limit < 1 or window <= 0:
-        raise InvalidInput(f"profile {profile.name!r}: incremental_limit must be 1 or more, incremental_window > 0")
+        raise InvalidInput(_("profile {name!r}: incremental_limit must be 1 or more, incremental_window > 0").format(
+            name=profile.name))
     return Spacing(limit, window)
 
 
@@ -251,8 +254,9 @@ class AgentTickets(ZendeskTickets):
             out["type"] = changes.type.strip().lower()
         if changes.department:
             if not changes.department.strip().isdigit():
-                raise InvalidInput(f"{PLATFORM} groups are named by number here, not {changes.department!r}",
-                                   hint="pass the group's id (Admin Center > People > Groups)")
+                raise InvalidInput(_("{platform} groups are named by number here, not {department!r}").format(
+                    platform=PLATFORM, department=changes.department),
+                                   hint=_("pass the group's id (Admin Center > People > Groups)"))
             out["group_id"] = int(changes.department)
         if changes.status:
             out["status"] = zm.NATIVE[state_of(changes.status)]
@@ -274,7 +278,7 @@ class AgentTickets(ZendeskTickets):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         """A public reply or (internal) a note only agents see; a comment is not idempotent: never retried."""
-        self._open_for_change(ticket_id, "it takes no more replies")
+        self._open_for_change(ticket_id, _("it takes no more replies"))
         comment = self._comment(body, read_files(attachments))
         comment["public"] = not internal
         ticket: dict[str, Any] = {"comment": comment}
@@ -284,27 +288,28 @@ class AgentTickets(ZendeskTickets):
 
     def close(self, ticket_id: int) -> Ticket:
         """Solve it (Zendesk closes solved tickets itself, after its automation's delay)."""
-        ticket = self._open_for_change(ticket_id, "it is already final")
+        ticket = self._open_for_change(ticket_id, _("it is already final"))
         if ticket.get("status") == "solved":
-            raise StateConflict(f"ticket #{ticket_id} is already solved")
+            raise StateConflict(_("ticket #{ticket_id} is already solved").format(ticket_id=ticket_id))
         return self._put(ticket_id, {"status": "solved"}, idempotent=True)
 
     def reopen(self, ticket_id: int) -> Ticket:
-        ticket = self._open_for_change(ticket_id, "Zendesk never reopens a closed ticket")
+        ticket = self._open_for_change(ticket_id, _("Zendesk never reopens a closed ticket"))
         if ticket.get("status") != "solved":
-            raise StateConflict(f"ticket #{ticket_id} is not solved (it is {ticket.get('status')}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not solved (it is {get}); nothing to reopen").format(
+                ticket_id=ticket_id, get=ticket.get('status')))
         return self._put(ticket_id, {"status": "open"}, idempotent=True)
 
     def update(self, ticket_id: int, changes: TicketChanges) -> Ticket:
         fields = self._fields(changes)
         if not fields:
-            raise InvalidInput("nothing to change", hint="pass at least one option; see 'tickets update --help'")
-        self._open_for_change(ticket_id, "it cannot change")
+            raise InvalidInput(_("nothing to change"), hint=_("pass at least one option; see 'tickets update --help'"))
+        self._open_for_change(ticket_id, _("it cannot change"))
         return self._put(ticket_id, fields, idempotent=True)
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         """`email_ccs` with put/delete actions (Update Ticket: "Setting email CCs")."""
-        self._open_for_change(ticket_id, "its CCs cannot change")
+        self._open_for_change(ticket_id, _("its CCs cannot change"))
         changes = [{"user_email": e, "action": "put"} for e in add]
         changes += [{"user_email": e, "action": "delete"} for e in remove]
         if not changes:
@@ -312,8 +317,9 @@ class AgentTickets(ZendeskTickets):
         return self._put(ticket_id, {"email_ccs": changes}, idempotent=True)
 
     def _open_for_change(self, ticket_id: int, refusal: str) -> dict[str, Any]:
-        ticket, _ = self._raw(ticket_id)
+        ticket, _raw = self._raw(ticket_id)
         if ticket.get("status") == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is closed; {refusal}").format(
+                ticket_id=ticket_id, refusal=refusal), hint=follow_up_hint(ticket_id))
         return ticket
 

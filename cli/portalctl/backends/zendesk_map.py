@@ -13,6 +13,7 @@ from typing import Any
 
 from portalctl.contract import folded, is_overdue
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, Attachment, Comment, Ticket
 from portalctl.times import normal_iso
 
@@ -30,7 +31,8 @@ PRIORITY_FROM_NATIVE = {native: canonical for canonical, native in PRIORITY_TO_N
 def priority_native(name: str) -> str:
     native = PRIORITY_TO_NATIVE.get(name.strip().lower())
     if native is None:
-        raise InvalidInput(f"unknown priority {name!r}", hint=f"priorities: {', '.join(PRIORITIES)}")
+        raise InvalidInput(_("unknown priority {name!r}").format(name=name), hint=_("priorities: {PRIORITIES}").format(
+            PRIORITIES=', '.join(PRIORITIES)))
     return native
 
 
@@ -64,9 +66,10 @@ class Labels:
         if text in self.field_ids:
             return self.field_ids[text]
         known = ", ".join(sorted(self.field_ids)) or "none"
-        raise InvalidInput(f"{PLATFORM} has no custom field {key!r} in this profile (named fields: {known})",
-                           hint=f"pass the field's number (--field 360001234={key}...) or name it once: "
-                                f"portalctl auth login ... --option field_{text}=NUMBER")
+        raise InvalidInput(_("{platform} has no custom field {key!r} in this profile (named fields: {known})").format(
+            platform=PLATFORM, key=key, known=known),
+                           hint=_("pass the field's number (--field 360001234={key}...) or name it once: "
+                                  "portalctl auth login ... --option field_{text}=NUMBER").format(key=key, text=text))
 
     def fields(self, values: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -25,14 +25,15 @@ from portalctl.errors import (
     no_attachment,
 )
 from portalctl.http import BearerAuth, JsonApi, status_line
+from portalctl.i18n import N_, _
 from portalctl.model import STATES, Attachment, Comment, Ticket
 from portalctl.times import normal_iso, now_iso
 
 PLATFORM = zm.PLATFORM
 PAGE_SIZE = 100  # Zendesk's maximum page[size]
-TOKEN_HINT = ("sign in with an API token: echo TOKEN | portalctl auth login --backend zendesk --url "
-              "https://SUBDOMAIN.zendesk.com --user EMAIL --with-token (Admin Center > Apps and integrations > "
-              "Zendesk API), or an OAuth token with --option auth=oauth")
+TOKEN_HINT = N_("sign in with an API token: echo TOKEN | portalctl auth login --backend zendesk --url "
+                "https://SUBDOMAIN.zendesk.com --user EMAIL --with-token (Admin Center > Apps and integrations > "
+                "Zendesk API), or an OAuth token with --option auth=oauth")
 REOPEN_TEXT = "Reopening this request."
 ROLES = ("end-user", "agent", "admin")
 CHUNK = 1 << 16
@@ -61,13 +62,13 @@ def error_text(data: Any) -> str:
 class Api(JsonApi):
     platform = PLATFORM
     token_hint = TOKEN_HINT
-    forbidden_hint = "your Zendesk role cannot do this (end users see only their own requests)"
-    busy_hint = "Zendesk is rate limiting or failing; try again later"
+    forbidden_hint = N_("your Zendesk role cannot do this (end users see only their own requests)")
+    busy_hint = N_("Zendesk is rate limiting or failing; try again later")
 
     def __init__(self, profile: Profile, secret: str | None) -> None:
         super().__init__(profile, api_root(profile.url, PLATFORM, "https://SUBDOMAIN.zendesk.com", "/api/v2/",
                                            ("/api/v2", "/api")))
-        self.address_hint = f"is {profile.url} your Zendesk address?"
+        self.address_hint = _("is {url} your Zendesk address?").format(url=profile.url)
         if secret:
             if str(profile.options.get("auth", "token")).lower() == "oauth":
                 self.session.auth = BearerAuth(secret)
@@ -76,8 +77,9 @@ class Api(JsonApi):
 
     def not_signed_in(self) -> PortalError:
         if not (self.profile.user and "@" in self.profile.user):
-            return PermissionDenied(f"profile {self.profile.name!r} has no Zendesk e-mail to sign in with",
-                                    hint=TOKEN_HINT)
+            return PermissionDenied(_("profile {name!r} has no Zendesk e-mail to sign in with").format(
+                name=self.profile.name),
+                                    hint=_(TOKEN_HINT))
         return super().not_signed_in()
 
     def pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[int, Any]]]:
@@ -136,8 +138,10 @@ class ZendeskTickets(ConnectorTickets[Api]):
 
     def list(self, query: TicketQuery) -> Iterator[Ticket]:
         """Your requests matching `query`: the state on the server, the rest and the order here."""
-        self.refuse_listing(query, ("'s end-user API cannot filter by group", query.departments, "--department"),
-                            ("'s end-user API cannot filter by organisation", query.organization, "--org"))
+        self.refuse_listing(query,
+                            (N_("{platform}'s end-user API cannot filter by group"), query.departments, "--department"),
+                            (N_("{platform}'s end-user API cannot filter by organisation"), query.organization,
+                             "--org"))
         match = self.matcher(query)
         # With cursor paging List Requests ignores sort_by/sort_order (they order offset pages, which stop at 10,000
         # records), so a user's requests are all read and ordered here: "newest" means newest.
@@ -152,7 +156,7 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return self.get(ticket_id).attachments or []
 
     def download(self, ticket_id: int, attachment_id: int) -> tuple[Attachment, BinaryIO]:
-        for item, _ in self.api.pages(f"{self.resource}/{int(ticket_id)}/comments", "comments",
+        for item, _page in self.api.pages(f"{self.resource}/{int(ticket_id)}/comments", "comments",
                                       {"page[size]": PAGE_SIZE}):
             for data in item.get("attachments") or []:
                 if int(data["id"]) == attachment_id:
@@ -179,9 +183,9 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return comment
 
     def create(self, draft: TicketDraft) -> Ticket:
-        self.refuse_draft(draft, ("end users cannot choose a group", draft.department, "--department"),
-                          ("end users cannot set tags", draft.tags, "--tag"),
-                          ("'s Requests API opens requests as you", draft.requester, "--requester"))
+        self.refuse_draft(draft, (N_("{platform} end users cannot choose a group"), draft.department, "--department"),
+                          (N_("{platform} end users cannot set tags"), draft.tags, "--tag"),
+                          (N_("{platform}'s Requests API opens requests as you"), draft.requester, "--requester"))
         custom = [{"id": self.labels.field_id(k), "value": v} for k, v in (draft.fields or {}).items()]
         files = read_files(draft.attachments)
         request: dict[str, Any] = {"subject": draft.subject}
@@ -203,20 +207,23 @@ class ZendeskTickets(ConnectorTickets[Api]):
         return created
 
     def _open_for_change(self, ticket_id: int, refusal: str) -> dict[str, Any]:
-        request, _ = self._raw(ticket_id)
+        request, _raw = self._raw(ticket_id)
         if request.get("status") == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed; {refusal}", hint=follow_up_hint(ticket_id))
+            raise StateConflict(_("ticket #{ticket_id} is closed; {refusal}").format(
+                ticket_id=ticket_id, refusal=refusal), hint=follow_up_hint(ticket_id))
         return request
 
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         if internal:
-            raise Unsupported(f"{PLATFORM} end users cannot write internal notes", hint="leave out --internal")
+            raise Unsupported(_("{platform} end users cannot write internal notes").format(
+                platform=PLATFORM), hint=_("leave out --internal"))
         target = zm.NATIVE[state_of(status)] if status else None
         if target not in (None, "solved"):
-            raise Unsupported(f"{PLATFORM} end users can only mark a request solved, not {status!r}",
-                              hint="leave out --status, or pass --status resolved")
-        request = self._open_for_change(ticket_id, "it takes no more replies")
+            raise Unsupported(_("{platform} end users can only mark a request solved, not {status!r}").format(
+                platform=PLATFORM, status=status),
+                              hint=_("leave out --status, or pass --status resolved"))
+        request = self._open_for_change(ticket_id, _("it takes no more replies"))
         payload: dict[str, Any] = {"comment": self._comment(body, read_files(attachments))}
         if target == "solved":
             self._check_solvable(ticket_id, request)
@@ -227,25 +234,27 @@ class ZendeskTickets(ConnectorTickets[Api]):
     @staticmethod
     def _check_solvable(ticket_id: int, request: dict[str, Any]) -> None:
         if not request.get("can_be_solved_by_me"):
-            raise StateConflict(f"{PLATFORM} does not let you mark ticket #{ticket_id} solved yet",
-                                hint="an agent must be assigned first; reply to say it is no longer needed")
+            raise StateConflict(_("{platform} does not let you mark ticket #{ticket_id} solved yet").format(
+                platform=PLATFORM, ticket_id=ticket_id),
+                                hint=_("an agent must be assigned first; reply to say it is no longer needed"))
 
     def close(self, ticket_id: int) -> Ticket:
-        request = self._open_for_change(ticket_id, "it is already final")
+        request = self._open_for_change(ticket_id, _("it is already final"))
         if request.get("status") == "solved":
-            raise StateConflict(f"ticket #{ticket_id} is already solved")
+            raise StateConflict(_("ticket #{ticket_id} is already solved").format(ticket_id=ticket_id))
         self._check_solvable(ticket_id, request)
         self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"solved": True}}, idempotent=True)
         return self.get(ticket_id)
 
     def reopen(self, ticket_id: int) -> Ticket:
-        request, _ = self._raw(ticket_id)
+        request, _raw = self._raw(ticket_id)
         if request.get("status") == "closed":
-            raise StateConflict(f"ticket #{ticket_id} is closed, and {PLATFORM} never reopens a closed request",
+            raise StateConflict(_("ticket #{ticket_id} is closed, and {platform} never reopens a closed request")
+                                .format(ticket_id=ticket_id, platform=PLATFORM),
                                 hint=follow_up_hint(ticket_id))
         if request.get("status") != "solved":
-            raise StateConflict(f"ticket #{ticket_id} is not solved (it is {request.get('status')}); "
-                                "nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not solved (it is {get}); "
+                                  "nothing to reopen").format(ticket_id=ticket_id, get=request.get('status')))
         self.api.request("PUT", f"requests/{int(ticket_id)}", json={"request": {"comment": {"body": REOPEN_TEXT}}})
         return self.get(ticket_id)
 
@@ -254,13 +263,15 @@ class ZendeskTickets(ConnectorTickets[Api]):
                 (changes.subject, changes.priority, changes.type, changes.department, changes.assignee,
                  changes.fields, changes.add_tags, changes.remove_tags)):
             return self.close(ticket_id)
-        raise Unsupported(f"{PLATFORM} end users cannot change a request after opening it (only mark it solved)",
-                          hint="reply with what should change, or use --status resolved")
+        raise Unsupported(_("{platform} end users cannot change a request after opening it (only mark it solved)")
+                          .format(platform=PLATFORM),
+                          hint=_("reply with what should change, or use --status resolved"))
 
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         if remove:
-            raise Unsupported(f"{PLATFORM} end users cannot remove CCs", hint="ask an agent to remove them")
-        self._open_for_change(ticket_id, "its CCs cannot change")
+            raise Unsupported(_("{platform} end users cannot remove CCs").format(
+                platform=PLATFORM), hint=_("ask an agent to remove them"))
+        self._open_for_change(ticket_id, _("its CCs cannot change"))
         if add:
             self.api.request("PUT", f"requests/{int(ticket_id)}",
                              json={"request": {"additional_collaborators": list(add)}}, idempotent=True)

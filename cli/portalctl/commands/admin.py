@@ -9,6 +9,8 @@ from portalctl.commands.admin_articles import articles as admin_articles
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options
 from portalctl.commands.notices import admin_notices
 from portalctl.commands.signup import admin_signup
+from portalctl.i18n import _
+from portalctl.labels import label
 from portalctl.model import FIELD_TYPES, ROLES, FieldDef
 
 USER_COLUMNS = ("email", "name", "role", "organization", "manager", "active")
@@ -78,7 +80,8 @@ def users_add(email: str, name: str | None, role: str, org: str | None, manager:
                                                manager=manager, country=country)
     else:
         user = client.accounts.add_user(email=email, name=name or email, role=role, organization=org)
-    message(f"Added {user.role}{' (contact manager)' if user.manager else ''} {user.email}.")
+    added = _("Added {role} (contact manager) {email}.") if user.manager else _("Added {role} {email}.")
+    message(added.format(role=label("role", user.role), email=user.email))
     output.one(user)
 
 
@@ -96,7 +99,7 @@ def users_update(email: str, manager: bool | None, country: str | None, output: 
       portalctl admin users update marta@andina.example --manager --country CO
     """
     if manager is None and country is None:
-        raise click.UsageError("pass --manager, --no-manager or --country")
+        raise click.UsageError(_("pass --manager, --no-manager or --country"))
     output.one(app().client.portal_accounts.update_user(email, manager=manager, country=country))
 
 
@@ -110,9 +113,9 @@ def users_deactivate(email: str, yes: bool) -> None:
     Example:
       portalctl admin users deactivate bob@acme.example --yes
     """
-    app().confirm(f"Deactivate {email}?", yes)
+    app().confirm(_("Deactivate {email}?").format(email=email), yes)
     app().client.accounts.set_active(email, False)
-    message(f"Deactivated {email}; their history is kept.")
+    message(_("Deactivated {email}; their history is kept.").format(email=email))
 
 
 @users.command("reactivate")
@@ -125,7 +128,7 @@ def users_reactivate(email: str) -> None:
       portalctl admin users reactivate bob@acme.example
     """
     app().client.accounts.set_active(email, True)
-    message(f"Reactivated {email}.")
+    message(_("Reactivated {email}.").format(email=email))
 
 
 @users.command("reset-password")
@@ -138,9 +141,9 @@ def users_reset_password(email: str, yes: bool) -> None:
     Example:
       portalctl admin users reset-password ana@acme.example --yes
     """
-    app().confirm(f"Replace the password of {email}?", yes)
+    app().confirm(_("Replace the password of {email}?").format(email=email), yes)
     temporary = app().client.accounts.reset_password(email)
-    message(f"Temporary password for {email} (shown once; they must change it at next sign-in):")
+    message(_("Temporary password for {email} (shown once; they must change it at next sign-in):").format(email=email))
     app().io.echo(temporary)
 
 
@@ -192,7 +195,7 @@ def orgs_add(name: str, shared_tickets: bool, timezone: str | None, business_hou
     else:
         accounts = client.accounts
     org = accounts.add_organization(name=name, **options)
-    message(f"Added organisation {org.slug}.")
+    message(_("Added organisation {slug}.").format(slug=org.slug))
     output.one(org)
 
 
@@ -212,7 +215,7 @@ def orgs_update(name: str, country: str | None, add_domains: tuple[str, ...], re
       portalctl admin orgs update importadora-andina --domain andina.example --country CO
     """
     if country is None and not add_domains and not remove_domains:
-        raise click.UsageError("pass --country, --domain or --remove-domain")
+        raise click.UsageError(_("pass --country, --domain or --remove-domain"))
     output.one(app().client.portal_accounts.update_organization(
         name, country=country, add_domains=add_domains, remove_domains=remove_domains))
 
@@ -247,7 +250,7 @@ def departments_add(name: str, description: str | None, output: Output) -> None:
       portalctl admin departments add "Soporte Moodle" --description "Cursos, certificados"
     """
     department = app().client.accounts.add_department(name=name, description=description)
-    message(f"Added department {department.slug}.")
+    message(_("Added department {slug}.").format(slug=department.slug))
     output.one(department)
 
 
@@ -295,7 +298,7 @@ def fields_add(key: str, label: str | None, type_: str, required: bool, choices:
                           pattern=pattern, customer_editable=not locked, department=department,
                           description=description)
     output.one(app().client.accounts.add_field(definition))
-    message(f"Defined field {key}.")
+    message(_("Defined field {key}.").format(key=key))
 
 
 admin.add_command(admin_articles)

@@ -10,6 +10,7 @@ import click
 from portalctl.commands.articles import LIST_COLUMNS
 from portalctl.commands.context import POSITIVE, Output, app, message, output_options, report
 from portalctl.commands.params import body_options, body_text
+from portalctl.i18n import _, ngettext
 
 label_option = click.option("--label", "labels", multiple=True, help="A label (repeatable).")
 
@@ -47,13 +48,14 @@ def add(collection: str | None, folder: str | None, title: str | None, body: str
     """
     ctx = app()
     article = ctx.client.articles.add(
-        collection=ctx.require(collection, "--collection", "Collection"),
-        folder=ctx.require(folder, "--folder", "Folder"),
-        title=ctx.require(title, "--title", "Title"),
-        body=ctx.require(body_text(body, body_file), "--body or --body-file", "Text (Markdown)"),
+        collection=ctx.require(collection, "--collection", _("Collection")),
+        folder=ctx.require(folder, "--folder", _("Folder")),
+        title=ctx.require(title, "--title", _("Title")),
+        body=ctx.require(body_text(body, body_file), "--body or --body-file", _("Text (Markdown)")),
         locale=locale, labels=labels,
     )
-    message(f"Added article #{article.id}: {article.title} ({article.collection} > {article.folder})")
+    message(_("Added article #{id}: {title} ({collection} > {folder})").format(
+        id=article.id, title=article.title, collection=article.collection, folder=article.folder))
     report(output, article)
 
 
@@ -80,9 +82,9 @@ def edit(article_id: int, collection: str | None, folder: str | None, title: str
         "locale": locale, "labels": list(labels) or None,
     }
     if all(value is None for value in changes.values()):
-        raise click.UsageError("pass at least one of --collection, --folder, --title, --body, --locale, --label")
+        raise click.UsageError(_("pass at least one of --collection, --folder, --title, --body, --locale, --label"))
     article = app().client.articles.edit(article_id, **changes)
-    message(f"Updated article #{article.id}: {article.title}")
+    message(_("Updated article #{id}: {title}").format(id=article.id, title=article.title))
     report(output, article)
 
 
@@ -117,6 +119,9 @@ def import_(directory: Path, output: Output) -> None:
     known = {article.id for article in api.list()}
     saved = [api.add(**draft) for draft in drafts]
     created = sum(article.id not in known for article in saved)
-    message(f"Imported {len(saved)} articles from {directory}: {created} created,"
-            f" {len(saved) - created} already there (updated where the file changed).")
+    message(ngettext("Imported {count} article from {directory}: {created} created, {kept} already there "
+                     "(updated where the file changed).",
+                     "Imported {count} articles from {directory}: {created} created, {kept} already there "
+                     "(updated where the file changed).", len(saved)).format(
+                         count=len(saved), directory=directory, created=created, kept=len(saved) - created))
     output.many(saved)

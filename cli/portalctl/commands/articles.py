@@ -7,8 +7,10 @@ import click
 from portalctl.commands import complete
 from portalctl.commands.context import POSITIVE, Output, app, limit_options, message, output_options, paged, report
 from portalctl.contract import RelatedArticlesAPI
+from portalctl.i18n import _, ngettext
 from portalctl.iostreams import IOStreams
 from portalctl.model import Article, ArticleRefs, Collection
+from portalctl.output.localformat import number
 from portalctl.output.localtime import TimeView
 from portalctl.safetext import cell, visible
 
@@ -63,8 +65,9 @@ def search(words: tuple[str, ...], collection: str | None, folder: str | None, l
     output.many(found)
     if not found and output.fmt == "table":
         empty = not client.articles.collections()
-        message(f"No articles match {query!r}" + ("; the knowledge base has no articles yet (staff add them with "
-                                                  "'portalctl admin articles add' or 'import')." if empty else "."))
+        message(_("No articles match {query!r}; the knowledge base has no articles yet (staff add them with "
+                  "'portalctl admin articles add' or 'import').").format(query=query) if empty
+                else _("No articles match {query!r}.").format(query=query))
 
 
 @articles.command()
@@ -89,9 +92,9 @@ def show(article_id: int, raw: bool, printable: bool, output: Output) -> None:
       portalctl articles show 3 -o json
     """
     if output.fmt == "html" and not printable:
-        raise click.UsageError("-o html goes with --print")
+        raise click.UsageError(_("-o html goes with --print"))
     if raw and printable:
-        raise click.UsageError("pass --raw or --print, not both")
+        raise click.UsageError(_("pass --raw or --print, not both"))
     client = app().client
     article = client.articles.get(article_id)
     if printable or raw:
@@ -106,9 +109,11 @@ def show_article(article: Article, io: IOStreams, times: TimeView) -> None:
     """The article as a person reads it; its text was written on a portal, so it is shown through safetext."""
     io.echo(io.style(cell(f"#{article.id} {article.title}"), bold=True))
     updated = times.when(article.updated_at) if article.updated_at else "-"
-    io.echo(cell(f"{article.collection} > {article.folder} · {article.locale}") + f" · updated {updated}")
-    labels = cell(f" · labels: {', '.join(article.labels)}") if article.labels else ""
-    io.echo(f"Helpful: {article.helpful} · Not helpful: {article.not_helpful}{labels}")
+    io.echo(cell(f"{article.collection} > {article.folder} · {article.locale}") + " · "
+            + _("updated {when}").format(when=updated))
+    labels = " · " + cell(_("labels: {labels}").format(labels=", ".join(article.labels))) if article.labels else ""
+    io.echo(_("Helpful: {helpful} · Not helpful: {not_helpful}").format(
+        helpful=article.helpful, not_helpful=article.not_helpful) + labels)
     io.echo()
     body = visible((article.body or "").rstrip("\n"))
     if not io.out_tty:
@@ -134,7 +139,7 @@ def printed(article: Article, *, raw: bool, html: bool, io: IOStreams) -> None:
 
 def show_related(refs: ArticleRefs, io: IOStreams) -> None:
     """What to read next, ids and titles, under the article."""
-    for heading, found in (("More in this folder", refs.folder), ("Related articles", refs.related)):
+    for heading, found in ((_("More in this folder"), refs.folder), (_("Related articles"), refs.related)):
         if found:
             io.echo()
             io.echo(io.style(heading, bold=True))
@@ -160,7 +165,7 @@ def list_(collection: str | None, folder: str | None, locale: str | None, limit:
     found = app().client.articles.list(collection=collection, folder=folder, locale=locale,
                                        limit=None if all_ else limit)
     if output.many(found) == 0 and output.fmt == "table":
-        message("No articles here yet.")
+        message(_("No articles here yet."))
 
 
 @articles.command()
@@ -177,7 +182,7 @@ def collections(output: Output) -> None:
     if output.fmt != "table" or output.columns_flag:
         output.many(tree)
     elif not tree:
-        message("The knowledge base is empty; an admin can add articles with 'portalctl admin articles import'.")
+        message(_("The knowledge base is empty; an admin can add articles with 'portalctl admin articles import'."))
     else:
         show_tree(tree, output.io)
 
@@ -187,7 +192,8 @@ def show_tree(tree: list[Collection], io: IOStreams) -> None:
         io.echo(io.style(cell(f"{collection.name} ({collection.slug})"), bold=True))
         width = max((len(cell(f"{f.name} ({f.slug})")) for f in collection.folders), default=0)
         for folder in collection.folders:
-            count = f"{folder.articles} article{'' if folder.articles == 1 else 's'}"
+            count = ngettext("{count} article", "{count} articles", folder.articles).format(
+                count=number(folder.articles))
             io.echo(f"  {cell(f'{folder.name} ({folder.slug})'):<{width}}  {count}")
 
 
@@ -204,8 +210,9 @@ def rate(article_id: int, helpful: bool | None, output: Output) -> None:
       portalctl articles rate 3 --not-helpful
     """
     if helpful is None:
-        raise click.UsageError("pass --helpful or --not-helpful")
+        raise click.UsageError(_("pass --helpful or --not-helpful"))
     article = app().client.articles.rate(article_id, helpful=helpful)
-    message(f"Thanks: you found #{article.id} {'helpful' if helpful else 'not helpful'}"
-            f" (now {article.helpful} helpful, {article.not_helpful} not helpful).")
+    thanks = (_("Thanks: you found #{id} helpful (now {helpful} helpful, {not_helpful} not helpful).") if helpful
+              else _("Thanks: you found #{id} not helpful (now {helpful} helpful, {not_helpful} not helpful)."))
+    message(thanks.format(id=article.id, helpful=article.helpful, not_helpful=article.not_helpful))
     report(output, article)

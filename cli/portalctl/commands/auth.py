@@ -14,6 +14,8 @@ from portalctl.commands.params import key_values
 from portalctl.commands.signup import register, verify
 from portalctl.config import Profile, Settings, UserConfig
 from portalctl.errors import PermissionDenied
+from portalctl.i18n import _
+from portalctl.labels import label
 
 if TYPE_CHECKING:
     from portalctl.backends.server import ServerTokens
@@ -65,11 +67,11 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
 
     ctx = app()
     if not profile_name.strip():
-        raise click.BadParameter("a profile needs a name", param_hint="--name")
+        raise click.BadParameter(_("a profile needs a name"), param_hint="--name")
     backend = backend or ("server" if url else "embedded")
     token = read_token() if with_token else None
     if backend != "embedded" and not url:
-        url = ctx.require(url, "--url", "Portal URL")
+        url = ctx.require(url, "--url", _("Portal URL"))
     profile = Profile(name=profile_name, backend=backend, url=url, user=user, db=db,
                       options=key_values(option_pairs, "--option"))
     if backend == "server":
@@ -86,14 +88,16 @@ def login(profile_name: str, backend: str | None, url: str | None, user: str | N
             store.set(profile_name, previous) if previous else store.delete(profile_name)
         raise
     UserConfig().put(profile)
-    where = f"; token kept in {store.where()}" if token else ""
-    message(f"Profile {profile_name!r} now acts as {me.name} <{me.email}> ({me.role}){where}.")
+    done = (_("Profile {profile_name!r} now acts as {name} <{email}> ({role}); token kept in {where}.") if token
+            else _("Profile {profile_name!r} now acts as {name} <{email}> ({role})."))
+    message(done.format(profile_name=profile_name, name=me.name, email=me.email, role=label("role", me.role),
+                        where=store.where() if token else ""))
 
 
 def read_token() -> str:
     token = app().io.stdin.readline().strip()
     if not token:
-        raise click.UsageError("--with-token read an empty line from stdin")
+        raise click.UsageError(_("--with-token read an empty line from stdin"))
     return token
 
 
@@ -115,36 +119,39 @@ def sign_in(profile: Profile, token: str | None) -> None:
     elif token is None:
         if not ctx.interactive:
             raise click.UsageError(
-                "signing in with a password needs a terminal; pass a token on stdin with --with-token "
-                "(or set PORTALCTL_TOKEN)"
+                _("signing in with a password needs a terminal; pass a token on stdin with --with-token "
+                  "(or set PORTALCTL_TOKEN)")
             )
-        email = ctx.require(profile.user, "--user", "E-mail")
-        password = click.prompt("Password", hide_input=True, err=True)
-        anonymous, name = server.connect(profile, None), f"portalctl on {socket.gethostname()}"
+        email = ctx.require(profile.user, "--user", _("E-mail"))
+        password = click.prompt(_("Password"), hide_input=True, err=True)
+        anonymous, name = server.connect(profile, None), f"portalctl on {socket.gethostname()}"  # a token's name
         signed = server.login(anonymous, email=email, password=password, token_name=name)
         if signed.get("must_change_password"):  # a temporary password from an admin (seed 001)
-            message("Your password is temporary: choose a new one.")
+            message(_("Your password is temporary: choose a new one."))
             first = signed
             try:  # the temporary sign-in's token is only a step: never left behind, whether this works or not
-                new = click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+                new = click.prompt(_("New password"), hide_input=True, confirmation_prompt=True, err=True)
                 signed = server.login(anonymous, email=email, password=password, token_name=name, new_password=new)
             finally:
                 server.connect(profile, str(first["token"])).tokens.revoke(str(first["id"]))
         token, expires = str(signed["token"]), signed.get("expires_at")
     me = server.connect(profile, token).accounts.me()  # a wrong URL or token fails before anything is saved
     if profile.user and profile.user.lower() != me.email.lower():
-        raise click.UsageError(f"that token signs in as {me.email}, not {profile.user}")
+        raise click.UsageError(_("that token signs in as {email}, not {user}").format(
+            email=me.email, user=profile.user))
     profile.user = me.email
     store = SecretStore()
     if token and not use_env:
         store.set(profile.name, token)
     UserConfig().put(profile)
     where = "PORTALCTL_TOKEN" if use_env else store.where()
-    until = f", expires {expires}" if expires else ""
-    message(f"Signed in to {profile.url} as {me.name} <{me.email}> ({me.role}); profile {profile.name!r}, "
-            f"token kept in {where}{until}.")
+    done = (_("Signed in to {url} as {name} <{email}> ({role}); profile {profile!r}, token kept in {where}, expires "
+              "{expires}.") if expires
+            else _("Signed in to {url} as {name} <{email}> ({role}); profile {profile!r}, token kept in {where}."))
+    message(done.format(url=profile.url, name=me.name, email=me.email, role=label("role", me.role),
+                        profile=profile.name, where=where, expires=expires))
     if from_env and not use_env:
-        message("Note: PORTALCTL_TOKEN is set, and wins over the saved token while it is.")
+        message(_("Note: PORTALCTL_TOKEN is set, and wins over the saved token while it is."))
 
 
 @auth.command()
@@ -161,11 +168,11 @@ def logout(name: str | None) -> None:
     config = UserConfig()
     name = name or config.current
     if not name:
-        raise click.UsageError("no current profile; name the one to forget")
+        raise click.UsageError(_("no current profile; name the one to forget"))
     config.get(name)
     SecretStore().delete(name)
     config.remove(name)
-    message(f"Forgot profile {name!r}.")
+    message(_("Forgot profile {name!r}.").format(name=name))
 
 
 @auth.command()
@@ -182,8 +189,8 @@ def status(output: Output) -> None:
     ctx = app()
     settings = Settings({"profile": ctx.profile})
     if not (settings.get("profile") or settings.user_config.current or settings.get("user")):
-        raise PermissionDenied("not signed in: no profile is in use",
-                               hint="run 'portalctl auth login' (or 'portalctl init' for a portal on this machine)")
+        raise PermissionDenied(_("not signed in: no profile is in use"),
+                               hint=_("run 'portalctl auth login' (or 'portalctl init' for a portal on this machine)"))
     profile = settings.profile()
     me = ctx.client.accounts.me()
     store = SecretStore()
@@ -205,7 +212,7 @@ def list_profiles(output: Output) -> None:
     rows = [{"current": "*" if name == config.current else "", **dict.fromkeys(PROFILE_COLUMNS[1:]), **profile.public()}
             for name, profile in config.profiles().items()]  # every column, set or not: url and db often are not
     if not rows:
-        message("No profiles yet: run 'portalctl init' or 'portalctl auth login'.")
+        message(_("No profiles yet: run 'portalctl init' or 'portalctl auth login'."))
     output.many(rows)
 
 
@@ -219,7 +226,7 @@ def switch(name: str) -> None:
       portalctl auth switch customer
     """
     UserConfig().switch(name)
-    message(f"Now using profile {name!r}.")
+    message(_("Now using profile {name!r}.").format(name=name))
 
 
 @auth.group()
@@ -242,8 +249,9 @@ def server_tokens() -> ServerTokens:
     client = app().client
     if not isinstance(client.backend, ServerBackend):
         raise Unsupported(
-            f"profile {client.profile.name!r} ({client.profile.backend}) has no API tokens",
-            hint="tokens belong to a portalctl server: sign in first with 'portalctl auth login --url URL'",
+            _("profile {name!r} ({backend}) has no API tokens").format(
+                name=client.profile.name, backend=client.profile.backend),
+            hint=_("tokens belong to a portalctl server: sign in first with 'portalctl auth login --url URL'"),
         )
     return client.backend.tokens
 
@@ -252,7 +260,8 @@ def days(text: str) -> int:
     """90d, 12w or a plain number of days."""
     match = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text.lower())
     if match is None or int(match[1]) < 1:
-        raise click.BadParameter(f"{text!r} is not a lifetime such as 90d, 12w or 30", param_hint="--expires")
+        raise click.BadParameter(_("{text!r} is not a lifetime such as 90d, 12w or 30").format(
+            text=text), param_hint="--expires")
     return int(match[1]) * (7 if match[2] == "w" else 1)
 
 
@@ -268,8 +277,9 @@ def create_token(name: str, expires: str) -> None:
     """
     created = server_tokens().create(name=name, expires_days=days(expires))
     app().io.echo(created["token"])
-    message(f"Created token {created['name']!r} (id {created['id']}), expires {created['expires_at']}. "
-            "It is shown only this once: store it as a secret (e.g. PORTALCTL_TOKEN).")
+    message(_("Created token {name!r} (id {id}), expires {expires_at}. "
+              "It is shown only this once: store it as a secret (e.g. PORTALCTL_TOKEN).").format(
+                  name=created['name'], id=created['id'], expires_at=created['expires_at']))
 
 
 @token.command("list")
@@ -294,9 +304,9 @@ def revoke_token(token_id: str, yes: bool) -> None:
     Example:
       portalctl auth token revoke 7 --yes
     """
-    app().confirm(f"Revoke token {token_id}? Anything using it stops working.", yes)
+    app().confirm(_("Revoke token {token_id}? Anything using it stops working.").format(token_id=token_id), yes)
     server_tokens().revoke(token_id)
-    message(f"Revoked token {token_id}.")
+    message(_("Revoked token {token_id}.").format(token_id=token_id))
 
 
 auth.add_command(register)

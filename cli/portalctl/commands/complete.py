@@ -13,6 +13,8 @@ from typing import Any
 import click
 from click.shell_completion import CompletionItem
 
+from portalctl.i18n import _
+
 # A completer gives (value, help) pairs for what a parameter may hold; `listed` narrows them to what was typed.
 Completer = Callable[[click.Context], Iterable[tuple[str, str | None]]]
 RECENT = 20  # recent tickets offered for an ID
@@ -51,7 +53,7 @@ def client(ctx: click.Context) -> Any:
 def states(ctx: click.Context) -> Iterable[tuple[str, str | None]]:
     from portalctl.model import STATE_LABELS, STATES
 
-    return [*((state, STATE_LABELS[state]) for state in STATES), ("all", "every state")]
+    return [*((state, _(STATE_LABELS[state])) for state in STATES), ("all", _("every state"))]
 
 
 def departments(ctx: click.Context) -> Iterable[tuple[str, str | None]]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import click
 
 from portalctl.commands.context import AppContext
+from portalctl.i18n import N_, _
 
-TEMPLATE = """
+TEMPLATE = N_("""
 
 # Write {what} above this line. Markdown is fine; several lines are fine.
 # Lines starting with '#' are removed. An empty text sends nothing.
-{context}"""
+{context}""")
 
 
 def strip_comments(text: str) -> str:
@@ -28,10 +29,10 @@ def compose(ctx: AppContext, value: str | None, flag: str, what: str, context: s
     if value not in (None, ""):
         return str(value)
     if not ctx.interactive:
-        raise click.UsageError(f"missing {flag} (no editor without a terminal)")
+        raise click.UsageError(_("missing {flag} (no editor without a terminal)").format(flag=flag))
     notes = "".join(f"# {line}\n" if line else "#\n" for line in context.splitlines())
-    written = click.edit(TEMPLATE.format(what=what, context=notes), extension=".md", require_save=False)
+    written = click.edit(_(TEMPLATE).format(what=what, context=notes), extension=".md", require_save=False)
     text = strip_comments(written or "")
     if not text:
-        raise click.UsageError(f"{what} is empty: nothing was sent")
+        raise click.UsageError(_("{what} is empty: nothing was sent").format(what=what))
     return text

@@ -13,15 +13,18 @@ import click
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.config import KEYS, SECRET_KEYS, Settings, UserConfig, project_file
 from portalctl.errors import InvalidInput
+from portalctl.i18n import LANGUAGES, _
+from portalctl.labels import label
 from portalctl.output.render import FORMATS
 
-CHOICES = {"output": FORMATS, "errors": ("text", "json"), "debug": ("0", "1")}
+CHOICES = {"output": FORMATS, "errors": ("text", "json"), "debug": ("0", "1"), "lang": LANGUAGES}
 NUMBERS = ("timeout", "retries", "backoff")
 
 
 def key_argument(function: Any) -> Any:
     return click.argument("key", metavar="KEY", shell_complete=lambda ctx, param, incomplete: [
-        click.shell_completion.CompletionItem(k, help=KEYS[k][0]) for k in KEYS if k.startswith(incomplete)])(function)
+        click.shell_completion.CompletionItem(k, help=_(KEYS[k][0])) for k in KEYS if k.startswith(incomplete)
+    ])(function)
 
 
 def settings() -> Settings:
@@ -32,10 +35,13 @@ def settings() -> Settings:
 def known(key: str) -> str:
     key = key.strip().lower().replace("-", "_")
     if key in SECRET_KEYS:
-        raise InvalidInput(f"{key} is a secret: it is read from PORTALCTL_{key.upper()} or the keyring, never from "
-                           "a settings file", hint="sign in with 'portalctl auth login' (or set it in CI's secrets)")
+        raise InvalidInput(_("{key} is a secret: it is read from PORTALCTL_{upper} or the keyring, never from "
+                             "a settings file").format(
+                                 key=key, upper=key.upper()),
+                                     hint=_("sign in with 'portalctl auth login' (or set it in CI's secrets)"))
     if key not in KEYS:
-        raise InvalidInput(f"unknown setting {key!r}", hint=f"settings: {', '.join(KEYS)}")
+        raise InvalidInput(_("unknown setting {key!r}").format(key=key), hint=_("settings: {KEYS}").format(
+            KEYS=', '.join(KEYS)))
     return key
 
 
@@ -43,13 +49,15 @@ def checked(key: str, value: str) -> str:
     """A value `set` may store: a choice in its list, a number where a number is meant."""
     value = value.strip()
     if key in CHOICES and value.lower() not in CHOICES[key]:
-        raise InvalidInput(f"{key} cannot be {value!r}", hint=f"{key}: {', '.join(CHOICES[key])}")
+        raise InvalidInput(_("{key} cannot be {value!r}").format(
+            key=key, value=value), hint=f"{key}: {', '.join(CHOICES[key])}")
     if key in NUMBERS:
         try:
             if float(value) < 0:
                 raise ValueError(value)
         except ValueError:
-            raise InvalidInput(f"{key} must be a number of 0 or more, not {value!r}") from None
+            raise InvalidInput(_("{key} must be a number of 0 or more, not {value!r}").format(
+                key=key, value=value)) from None
     return value.lower() if key in CHOICES else value
 
 
@@ -83,11 +91,12 @@ def list_(output: Output) -> None:
     rows: list[dict[str, Any]] = []
     for key, (about, default) in KEYS.items():
         value, source = found.source(key)
-        rows.append({"key": key, "value": default if value is None else value, "source": source, "about": about})
+        rows.append({"key": key, "value": _(default) if value is None and default else value, "source": source,
+                     "about": _(about)})
     for key in SECRET_KEYS:
         value, source = found.source(key)
         if source == "environment":
-            rows.append({"key": key, "value": "(hidden)", "source": source, "about": "secret"})
+            rows.append({"key": key, "value": _("(hidden)"), "source": source, "about": _("secret")})
     output.many(rows)
 
 
@@ -104,7 +113,7 @@ def get(key: str) -> None:
     value, source = settings().source(key)
     default = KEYS[key][1]
     app().io.echo("" if value is None and default is None else str(default if value is None else value))
-    message(f"(from {source})")
+    message(_("(from {source})").format(source=label("source", source)))
 
 
 @config.command("set")
@@ -121,10 +130,11 @@ def set_(key: str, value: str) -> None:
     key = known(key)
     store = UserConfig()
     store.set_setting(key, checked(key, value))
-    message(f"Set {key} to {checked(key, value)!r} in {store.path}.")
-    _, source = settings().source(key)
+    message(_("Set {key} to {checked!r} in {path}.").format(key=key, checked=checked(key, value), path=store.path))
+    _value, source = settings().source(key)
     if source != "user config":
-        message(f"Note: {source} sets {key} too, and wins over the user config.")
+        message(_("Note: {source} sets {key} too, and wins over the user config.").format(
+            source=label("source", source), key=key))
 
 
 @config.command()
@@ -140,7 +150,8 @@ def unset(key: str) -> None:
     store = UserConfig()
     store.set_setting(key, None)
     value, source = settings().source(key)
-    message(f"Unset {key}; now {KEYS[key][1] if value is None else value!r} (from {source}).")
+    message(_("Unset {key}; now {value!r} (from {source}).").format(
+        key=key, value=KEYS[key][1] if value is None else value, source=label("source", source)))
 
 
 @config.command()
@@ -154,4 +165,4 @@ def path() -> None:
     app().io.echo(str(UserConfig().path))
     project = project_file()
     if project is not None:
-        message(f"project file: {project}")
+        message(_("project file: {project}").format(project=project))

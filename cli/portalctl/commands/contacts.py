@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from portalctl.commands.context import Output, app, limit_options, message, output_options
+from portalctl.i18n import _
 
 CONTACT_COLUMNS = ("email", "name", "manager", "active", "created_at")
 
@@ -51,8 +52,8 @@ def contacts_add(email: str, name: str | None, output: Output) -> None:
       portalctl contacts add luis@andina.example --name "Luis Mora"
     """
     user = app().client.contacts.add(email=email, name=name or email)
-    message(f"Added {user.email} to your organisation; give them a password with 'portalctl contacts reset "
-            f"{user.email} --link' (or --temporary).")
+    message(_("Added {email} to your organisation; give them a password with 'portalctl contacts reset "
+              "{email} --link' (or --temporary).").format(email=user.email))
     output.one(user)
 
 
@@ -66,9 +67,9 @@ def contacts_deactivate(email: str, yes: bool) -> None:
     Example:
       portalctl contacts deactivate luis@andina.example --yes
     """
-    app().confirm(f"Deactivate {email}?", yes)
+    app().confirm(_("Deactivate {email}?").format(email=email), yes)
     app().client.contacts.deactivate(email)
-    message(f"Deactivated {email}; their history is kept.")
+    message(_("Deactivated {email}; their history is kept.").format(email=email))
 
 
 @contacts.command("reset")
@@ -86,13 +87,13 @@ def contacts_reset(email: str, how: str | None, yes: bool) -> None:
       portalctl contacts reset luis@andina.example --temporary --yes
     """
     if how is None:
-        raise click.UsageError("pass --link (mail a reset link) or --temporary (a temporary password)")
+        raise click.UsageError(_("pass --link (mail a reset link) or --temporary (a temporary password)"))
     found = app().client.contacts
     if how == "link":
         found.send_reset_link(email)
-        message(f"A reset link is on its way to {email}.")
+        message(_("A reset link is on its way to {email}.").format(email=email))
         return
-    app().confirm(f"Replace the password of {email}?", yes)
+    app().confirm(_("Replace the password of {email}?").format(email=email), yes)
     temporary = found.temporary_password(email)
-    message(f"Temporary password for {email} (shown once; they must change it at next sign-in):")
+    message(_("Temporary password for {email} (shown once; they must change it at next sign-in):").format(email=email))
     app().io.echo(temporary)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from portalctl.i18n import _, formatted
 from portalctl.iostreams import IOStreams, pager_command
 from portalctl.output.localtime import TimeView
 from portalctl.output.render import FORMATS, Look, render, render_one
@@ -80,7 +81,7 @@ class AppContext:
             return value
         if self.interactive:
             return click.prompt(prompt, err=True, **prompt_options)
-        raise click.UsageError(f"missing {flag} (no prompt without a terminal)")
+        raise click.UsageError(_("missing {flag} (no prompt without a terminal)").format(flag=flag))
 
     def confirm(self, question: str, yes: bool) -> None:
         """Destructive actions: ask on a TTY, else demand --yes."""
@@ -89,7 +90,7 @@ class AppContext:
         if self.interactive:
             click.confirm(question, abort=True, err=True)
             return
-        raise click.UsageError(f"{question} Pass --yes to confirm without a terminal.")
+        raise click.UsageError(_("{question} Pass --yes to confirm without a terminal.").format(question=question))
 
 
 def app(ctx: click.Context | None = None) -> AppContext:
@@ -108,7 +109,8 @@ def output_options(default_columns: Sequence[str], extra: Sequence[str] = ()) ->
         function = click.option(
             "--columns",
             metavar="A,B,...",
-            help=f"Fields to show, comma-separated (table default: {','.join(default_columns)}).",
+            help=formatted("Fields to show, comma-separated (table default: {columns}).",
+                           columns=",".join(default_columns)),
         )(function)
         function = click.option("--wide", is_flag=True, help="Tables: show every cell in full (as -o wide).")(function)
         function = click.option(
@@ -139,8 +141,8 @@ def configured_output() -> str:
     if value is None:
         return "table"
     if str(value).lower() not in FORMATS:
-        raise InvalidInput(f"output {value!r} (from {source}) is not a format",
-                           hint=f"formats: {', '.join(FORMATS)}; see 'portalctl config list'")
+        raise InvalidInput(_("output {value!r} (from {source}) is not a format").format(value=value, source=source),
+                           hint=_("formats: {formats}; see 'portalctl config list'").format(formats=", ".join(FORMATS)))
     return str(value).lower()
 
 

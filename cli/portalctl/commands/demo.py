@@ -12,8 +12,10 @@ from pathlib import Path
 
 import click
 
+from portalctl import i18n
 from portalctl.commands.context import app
 from portalctl.demo_data import AGENTS, DOMAIN, sample_pdf
+from portalctl.i18n import N_, _
 from portalctl.iostreams import IOStreams
 from portalctl.private import make_dirs
 
@@ -36,58 +38,60 @@ def tour(pdf: Path, workbook: Path) -> list[tuple[str, list[str]]]:
     """(what the step shows, the portalctl arguments). Ticket 7 is the first one the tour opens."""
     agent = AGENTS[0][0]
     return [
-        ("Create a portal with demo companies, agents, departments, articles and tickets",
+        (N_("Create a portal with demo companies, agents, departments, articles and tickets"),
          ["init", "--demo", "--email", ADMIN, "--name", "Demo Admin"]),
-        ("Sign in as a customer of Importadora Andina, and as an agent",
+        (N_("Sign in as a customer of Importadora Andina, and as an agent"),
          ["auth", "login", "--name", "customer", "--user", CUSTOMER]),
         ("", ["auth", "login", "--name", "agent", "--user", agent]),
-        ("The customer opens a ticket with the import-form fields and a PDF",
+        (N_("The customer opens a ticket with the import-form fields and a PDF"),
          ["-p", "customer", "tickets", "create", "--department", "importaciones",
           "--subject", "Corregir factura del formulario 5413", "--body", "La factura adjunta reemplaza la anterior.",
           "--field", "user_code=0042", "--field", "forms=5413", "--field", "subtopic=Factura", "--attach", str(pdf)]),
-        ("What the customer sees: her own tickets, and as her company's contact manager, all of its tickets",
+        (N_("What the customer sees: her own tickets, and as her company's contact manager, all of its tickets"),
          ["-p", "customer", "tickets", "list"]),
-        ("As contact manager she runs her company's users: who has access...", ["-p", "customer", "contacts", "list"]),
-        ("...a new colleague, who gets a temporary password to change at first sign-in",
+        (N_("As contact manager she runs her company's users: who has access..."),
+         ["-p", "customer", "contacts", "list"]),
+        (N_("...a new colleague, who gets a temporary password to change at first sign-in"),
          ["-p", "customer", "contacts", "add", "luis@andina.example", "--name", "Luis Mora"]),
         ("", ["-p", "customer", "contacts", "reset", "luis@andina.example", "--temporary", "--yes"]),
-        ("The agent reads it", ["-p", "agent", "tickets", "show", "7"]),
-        ("The agent answers: the ticket now awaits the customer (pending)",
+        (N_("The agent reads it"), ["-p", "agent", "tickets", "show", "7"]),
+        (N_("The agent answers: the ticket now awaits the customer (pending)"),
          ["-p", "agent", "tickets", "reply", "7", "--body", "Recibida. ¿Aplica también al formulario 5412?"]),
-        ("An internal note, which the customer never sees",
-         ["-p", "agent", "tickets", "reply", "7", "--internal", "--body", "Check with customs before changing 5412."]),
-        ("The customer replies: the ticket is open again",
+        (N_("An internal note, which the customer never sees"),
+         ["-p", "agent", "tickets", "reply", "7", "--internal", "--body",
+          _("Check with customs before changing 5412.")]),
+        (N_("The customer replies: the ticket is open again"),
          ["-p", "customer", "tickets", "reply", "7", "--body", "Solo al 5413, gracias."]),
-        ("The customer's view of the conversation (no internal note)", ["-p", "customer", "tickets", "show", "7"]),
-        ("The agent resolves it", ["-p", "agent", "tickets", "reply", "7", "--status", "resolved",
+        (N_("The customer's view of the conversation (no internal note)"), ["-p", "customer", "tickets", "show", "7"]),
+        (N_("The agent resolves it"), ["-p", "agent", "tickets", "reply", "7", "--status", "resolved",
                                    "--body", "Factura reemplazada en el formulario 5413."]),
-        ("Resolved is reopenable...", ["-p", "customer", "tickets", "reopen", "7"]),
-        ("...closed is final", ["-p", "customer", "tickets", "close", "7"]),
-        ("A reply to a closed ticket is refused, with the way forward (exit code 5)",
+        (N_("Resolved is reopenable..."), ["-p", "customer", "tickets", "reopen", "7"]),
+        (N_("...closed is final"), ["-p", "customer", "tickets", "close", "7"]),
+        (N_("A reply to a closed ticket is refused, with the way forward (exit code 5)"),
          ["-p", "customer", "tickets", "reply", "7", "--body", "Una cosa más"]),
-        ("So the customer opens a follow-up that links the closed ticket",
+        (N_("So the customer opens a follow-up that links the closed ticket"),
          ["-p", "customer", "tickets", "create", "--follow-up-of", "7", "--department", "importaciones",
           "--subject", "Seguimiento del formulario 5413", "--body", "Una cosa más", "--field", "user_code=0042"]),
-        ("Tickets past their resolution time (24 business hours on each company's calendar)",
+        (N_("Tickets past their resolution time (24 business hours on each company's calendar)"),
          ["-p", "agent", "tickets", "list", "--overdue"]),
-        ("JSON for scripts", ["-p", "agent", "tickets", "list", "--status", "pending", "--columns",
+        (N_("JSON for scripts"), ["-p", "agent", "tickets", "list", "--status", "pending", "--columns",
                               "id,status,subject", "-o", "json"]),
-        ("Search the knowledge base (accents optional)", ["articles", "search", "facturacion electronica",
+        (N_("Search the knowledge base (accents optional)"), ["articles", "search", "facturacion electronica",
                                                            "--limit", "3"]),
-        ("Read an article", ["articles", "show", "1"]),
-        ("Rate it", ["-p", "customer", "articles", "rate", "1", "--helpful"]),
-        ("A CI pipeline reports a failed build from a template (templates/ci-build-failure.yaml)",
+        (N_("Read an article"), ["articles", "show", "1"]),
+        (N_("Rate it"), ["-p", "customer", "articles", "rate", "1", "--helpful"]),
+        (N_("A CI pipeline reports a failed build from a template (templates/ci-build-failure.yaml)"),
          ["-p", "agent", "tickets", "create", "--template", "ci-build-failure", "--var", "PIPELINE=311",
           "--columns", "id,created,subject"]),
-        ("The same build fails again: the open ticket gets a reply instead of a twin",
+        (N_("The same build fails again: the open ticket gets a reply instead of a twin"),
          ["-p", "agent", "tickets", "create", "--template", "ci-build-failure", "--var", "PIPELINE=312",
           "--columns", "id,created,subject"]),
-        ("Every change as it happens (like tail -f; here the last three, from cursor 0)",
+        (N_("Every change as it happens (like tail -f; here the last three, from cursor 0)"),
          ["-p", "agent", "tickets", "watch", "--after", "0", "--count", "3"]),
-        ("The customer chooses which e-mails the portal sends her", ["-p", "customer", "me", "notifications",
+        (N_("The customer chooses which e-mails the portal sends her"), ["-p", "customer", "me", "notifications",
                                                                     "--off", "attachment"]),
-        ("Counts for the support lead", ["-p", "agent", "tickets", "stats", "--by", "state", "--status", "all"]),
-        ("Every ticket to Excel, with a Summary sheet and charts",
+        (N_("Counts for the support lead"), ["-p", "agent", "tickets", "stats", "--by", "state", "--status", "all"]),
+        (N_("Every ticket to Excel, with a Summary sheet and charts"),
          ["-p", "agent", "export", "tickets", "--status", "all", "-o", str(workbook)]),
     ]
 
@@ -136,22 +140,24 @@ def demo(keep: bool) -> None:
         for step, (caption, args) in enumerate(tour(pdf, workbook), start=1):
             if caption:
                 io.echo()
-                io.echo(io.style(f"# {caption}", fg="cyan"))
+                io.echo(io.style(f"# {_(caption)}", fg="cyan"))
             io.echo(io.style("$ portalctl " + " ".join(shlex.quote(a) for a in args), bold=True))
             run(root, args, step, io)
         io.echo()
         if keep:
-            io.echo(f"The demo portal is kept in {home}: PORTALCTL_HOME={shlex.quote(str(home))} portalctl ...")
-        io.echo(f"The Excel export is {workbook}")
-        io.echo("Tour done. Your own portal: portalctl init   ·   help: portalctl --help")
+            io.echo(_("The demo portal is kept in {home}: PORTALCTL_HOME={quoted} portalctl ...").format(
+                home=home, quoted=shlex.quote(str(home))))
+        io.echo(_("The Excel export is {workbook}").format(workbook=workbook))
+        io.echo(_("Tour done. Your own portal: portalctl init   ·   help: portalctl --help"))
 
 
 def run(root: click.Group, args: list[str], step: int, io: IOStreams) -> None:
     """Run one step in this process, on the tour's I/O; a refusal the tour expects is shown, anything else stops it."""
     try:
-        root.main(args=args, prog_name="portalctl", standalone_mode=False, obj=io)
+        # each step speaks the tour's language (its throwaway home has no profile language to say it)
+        root.main(args=["--lang", i18n.language(), *args], prog_name="portalctl", standalone_mode=False, obj=io)
     except click.ClickException as exc:
         exc.show(io.err)
-        io.echo(f"(exit code {exc.exit_code})", err=True)
+        io.echo(_("(exit code {exit_code})").format(exit_code=exc.exit_code), err=True)
         if exc.exit_code != 5:
-            raise click.ClickException(f"the demo stopped at step {step}") from exc
+            raise click.ClickException(_("the demo stopped at step {step}").format(step=step)) from exc

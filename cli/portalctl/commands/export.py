@@ -15,6 +15,7 @@ from portalctl.commands.context import POSITIVE, app, message
 from portalctl.commands.filters import filter_options
 from portalctl.contract import ChangeFeed, IncrementalAPI, TicketCountAPI, TicketQuery, TicketRowsAPI, listed_states
 from portalctl.errors import InvalidInput, PortalError
+from portalctl.i18n import N_, _, ngettext
 from portalctl.model import STATES, Comment, Ticket
 from portalctl.output.atomic import atomic_paths
 from portalctl.output.columns import ARTICLE_FIELDS, TICKET_FIELDS, article_columns, parse_columns, ticket_columns
@@ -54,13 +55,14 @@ def resolve_target(target: Path, fmt: str | None, *, comments: bool, bom: bool) 
     path = None if str(target) == "-" else target
     chosen = format_for(path, fmt)
     if chosen is None:
-        raise click.UsageError(f"cannot tell the format of {target} from its name; pass --format csv|xlsx|jsonl|json")
+        raise click.UsageError(_("cannot tell the format of {target} from its name; pass --format csv|xlsx|jsonl|json")
+                               .format(target=target))
     if path is None and chosen not in STDOUT_FORMATS:
-        raise click.UsageError(f"{chosen} cannot go to stdout; pass -o FILE.{chosen}")
+        raise click.UsageError(_("{chosen} cannot go to stdout; pass -o FILE.{chosen}").format(chosen=chosen))
     if path is None and comments and chosen == "csv":
-        raise click.UsageError("--include-comments with CSV writes a second file; pass -o FILE.csv")
+        raise click.UsageError(_("--include-comments with CSV writes a second file; pass -o FILE.csv"))
     if bom and chosen != "csv":
-        raise click.UsageError("--bom is for CSV files only")
+        raise click.UsageError(_("--bom is for CSV files only"))
     return path, chosen
 
 
@@ -73,8 +75,9 @@ def progress_stream() -> IO[str] | None:
 def failed_write(target: Path | None, exc: OSError) -> PortalError:
     """A disk full or a vanished directory, said plainly (the atomic write already kept the old file)."""
     if target is None:
-        return PortalError(f"could not write to stdout: {exc.strerror or exc}")
-    return PortalError(f"could not write {target}: {exc.strerror or exc}", hint=f"{target} was left as it was")
+        return PortalError(_("could not write to stdout: {value}").format(value=exc.strerror or exc))
+    return PortalError(_("could not write {target}: {value}").format(target=target, value=exc.strerror or exc),
+        hint=_("{target} was left as it was").format(target=target))
 
 
 @click.group()
@@ -95,9 +98,9 @@ def export() -> None:
 
 
 @export.command("tickets")
-@filter_options(default_states="all, closed included")
-@file_options("Columns to export, in this order: the ticket's JSON field names and field:KEY for a custom field "
-              "(default: all but status_label, fields and dedupe_key).")
+@filter_options(default_states=N_("all, closed included"))
+@file_options(N_("Columns to export, in this order: the ticket's JSON field names and field:KEY for a custom field "
+              "(default: all but status_label, fields and dedupe_key)."))
 @click.option("--include-comments", is_flag=True,
               help="Also each ticket's conversation (never internal notes for customers): xlsx a Comments sheet, "
                    "csv a second file NAME.comments.csv, json/jsonl a comments list in each ticket.")
@@ -127,9 +130,9 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     started, since, position = None, None, None
     if state_file is not None:
         if query.updated_since:
-            raise click.UsageError("pass --incremental or --updated-since, not both")
+            raise click.UsageError(_("pass --incremental or --updated-since, not both"))
         if limit is not None:
-            raise click.UsageError("--limit with --incremental would skip the tickets past the limit for good")
+            raise click.UsageError(_("--limit with --incremental would skip the tickets past the limit for good"))
         since, position = read_state(state_file)
         query = query.but(updated_since=since)
         started = iso(app().io.now())  # before the query: nothing slips between runs
@@ -176,10 +179,12 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
     if state_file is not None and started is not None:
         write_state(state_file, started, count, path, feed.position() if feed is not None else None)
     written = str(path) if path is not None else "stdout"
-    extra = f"; comments in {spec.targets[1]}" if len(spec.targets) > 1 else ""
+    extra = [_("comments in {path}").format(path=spec.targets[1])] if len(spec.targets) > 1 else []
     if state_file is not None:
-        extra += f"; changed since {since}" if since else "; first incremental run: every ticket"
-    message(f"Exported {count} ticket{'' if count == 1 else 's'} to {written}" + (f" ({extra[2:]})" if extra else ""))
+        extra.append(_("changed since {since}").format(since=since) if since else
+                     _("first incremental run: every ticket"))
+    done = ngettext("Exported {count} ticket to {target}", "Exported {count} tickets to {target}", count)
+    message(done.format(count=count, target=written) + (f" ({'; '.join(extra)})" if extra else ""))
 
 
 @export.command("articles")
@@ -187,7 +192,7 @@ def tickets(query: TicketQuery, target: Path, fmt: str | None, columns: str | No
 @click.option("--folder", metavar="NAME", help="Only this folder (e.g. a product).")
 @click.option("--locale", metavar="CODE", help="Only this language (es also finds es-CO).")
 @click.option("--body", "with_body", is_flag=True, help="Also each article's text (Markdown).")
-@file_options("Columns to export, in this order: the article's JSON field names (default: all but body).")
+@file_options(N_("Columns to export, in this order: the article's JSON field names (default: all but body)."))
 def articles(collection: str | None, folder: str | None, locale: str | None, with_body: bool, target: Path,
              fmt: str | None, columns: str | None, limit: int | None, bom: bool) -> None:
     """Export knowledge-base articles, in the order of the collection tree.
@@ -215,7 +220,8 @@ def articles(collection: str | None, folder: str | None, locale: str | None, wit
         raise  # `| head` read what it wanted: the root command stops quietly
     except OSError as exc:
         raise failed_write(path, exc) from exc
-    message(f"Exported {count} article{'' if count == 1 else 's'} to {path if path is not None else 'stdout'}")
+    done = ngettext("Exported {count} article to {target}", "Exported {count} articles to {target}", count)
+    message(done.format(count=count, target=path if path is not None else "stdout"))
 
 
 # --- incremental state --------------------------------------------------------------------------------------------
@@ -223,7 +229,8 @@ def read_state(path: Path) -> tuple[str | None, dict[str, Any] | None]:
     """The moment the last successful export started, or None (no state yet: export everything), and where the
     platform's change feed stopped, where a backend keeps one (IncrementalAPI)."""
     if not path.parent.is_dir():
-        raise InvalidInput(f"no directory {path.parent} for the state file", hint="create it first")
+        raise InvalidInput(_("no directory {parent} for the state file").format(
+            parent=path.parent), hint=_("create it first"))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -236,8 +243,8 @@ def read_state(path: Path) -> tuple[str | None, dict[str, Any] | None]:
         if position is not None and not isinstance(position, dict):
             raise TypeError("position")
     except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"{path} is not a portalctl export state file",
-                           hint="delete it to export every ticket once; the next success writes it again") from exc
+        raise InvalidInput(_("{path} is not a portalctl export state file").format(path=path),
+                           hint=_("delete it to export every ticket once; the next success writes it again")) from exc
     return str(since), position
 
 

@@ -15,6 +15,7 @@ import click
 from portalctl.commands import complete
 from portalctl.commands.params import When
 from portalctl.contract import TicketQuery, expand_all
+from portalctl.i18n import N_, _, formatted
 from portalctl.model import PRIORITIES, TICKET_TYPES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,12 +35,13 @@ class Values(click.ParamType):  # type: ignore[type-arg]
             return value
         values = tuple(v.strip() for v in str(value).split(",") if v.strip())
         if not values:
-            self.fail("needs a value", param, ctx)
+            self.fail(_("needs a value"), param, ctx)
         if not self.choices:
             return values
         unknown = [v for v in values if v.lower() not in self.choices]
         if unknown:
-            self.fail(f"{unknown[0]!r} is not one of {', '.join(self.choices)}", param, ctx)
+            self.fail(_("{unknown!r} is not one of {choices}").format(
+                unknown=unknown[0], choices=', '.join(self.choices)), param, ctx)
         return tuple(v.lower() for v in values)
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter,
@@ -51,13 +53,13 @@ class Values(click.ParamType):  # type: ignore[type-arg]
 
 def many(*flags: str, name: str, values: Values, help: str) -> Callable[[F], F]:
     return click.option(*flags, name, multiple=True, type=values, metavar=values.name,
-                        help=f"{help} Comma-separated or repeated.")
+                        help=formatted("{help} Comma-separated or repeated.", help=help))
 
 
 OPTIONS = [
     many("--priority", name="priorities", values=Values("PRIORITY", PRIORITIES),
-         help=f"{', '.join(PRIORITIES)} (any case)."),
-    many("--type", name="types", values=Values("TYPE", TICKET_TYPES), help=f"{', '.join(TICKET_TYPES)}."),
+         help=formatted("{values} (any case).", values=", ".join(PRIORITIES))),
+    many("--type", name="types", values=Values("TYPE", TICKET_TYPES), help=", ".join(TICKET_TYPES) + "."),
     many("--department", name="departments", values=Values("NAME", complete_with=complete.departments),
          help="Department (queue) names."),
     many("-a", "--assignee", name="assignees", values=Values("EMAIL"),
@@ -84,8 +86,8 @@ def filter_options(*, default_states: str, sort: bool = True) -> Callable[[F], F
     """The filter options, --status's help naming the states the command takes when none is given; the command
     gets one `query: TicketQuery` (limit left to the command). `sort=False`: no --sort (a feed comes in order)."""
     status = many("-s", "--status", name="statuses", values=Values("STATE", complete_with=complete.states),
-                  help="new, open, pending, on_hold, resolved, closed, native names, or 'all' (default: "
-                       f"{default_states}).")
+                  help=formatted("new, open, pending, on_hold, resolved, closed, native names, or 'all' "
+                                 "(default: {states}).", states=default_states))
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
@@ -104,4 +106,4 @@ def filter_options(*, default_states: str, sort: bool = True) -> Callable[[F], F
     return decorate
 
 
-ticket_filters = filter_options(default_states="all but closed")  # `tickets list` and `tickets stats`
+ticket_filters = filter_options(default_states=N_("all but closed"))  # `tickets list` and `tickets stats`

@@ -7,6 +7,8 @@ from typing import ClassVar
 
 import click
 
+from portalctl.i18n import _
+
 
 class ForgivingGroup(click.Group):
     aliases: ClassVar[dict[str, str]] = {}  # alias -> command name
@@ -21,11 +23,12 @@ class ForgivingGroup(click.Group):
             known = [*self.list_commands(ctx), *self.aliases]
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             if close:
-                ctx.fail(f"unknown command {name!r}; did you mean {self.aliases.get(close[0], close[0])!r}?")
+                ctx.fail(_("unknown command {name!r}; did you mean {close!r}?").format(
+                    name=name, close=self.aliases.get(close[0], close[0])))
         return super().resolve_command(ctx, [name, *args[1:]] if args else args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_commands(ctx, formatter)
         if self.aliases:
-            with formatter.section("Aliases"):
+            with formatter.section(_("Aliases")):
                 formatter.write_dl([(alias, name) for alias, name in self.aliases.items()])

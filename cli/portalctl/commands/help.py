@@ -14,6 +14,7 @@ import click
 from portalctl import __version__
 from portalctl.commands import helppage
 from portalctl.commands.context import message
+from portalctl.i18n import _
 
 SECTION = "1"
 PROG = "portalctl"  # the pages name the program as users type it, however it was started
@@ -59,26 +60,27 @@ def man_page(command: click.Command, ctx: click.Context) -> str:
     summary = command.get_short_help_str(limit=200)
     lines = [
         f'.TH "{page_name(ctx).upper()}" "{SECTION}" "{date.today():%Y-%m-%d}" "portalctl {__version__}" '
-        '"portalctl manual"',
-        ".SH NAME", f"{roff(page_name(ctx))} \\- {roff(summary)}",
-        ".SH SYNOPSIS", f".B {roff(synopsis(command, ctx))}",
+        f'"{roff(_("portalctl manual"))}"',
+        f".SH {_('NAME')}", f"{roff(page_name(ctx))} \\- {roff(summary)}",
+        f".SH {_('SYNOPSIS')}", f".B {roff(synopsis(command, ctx))}",
     ]
     if command.help:
         text = inspect.cleandoc("\n".join(line for line in command.help.splitlines() if line.strip() != "\b"))
-        lines += [".SH DESCRIPTION", ".nf", roff(text), ".fi"]
+        lines += [f".SH {_('DESCRIPTION')}", ".nf", roff(text), ".fi"]
     options = option_lines(command, ctx)
     if options:
-        lines.append(".SH OPTIONS")
+        lines.append(f".SH {_('OPTIONS')}")
         for flags, text in options:
             lines += [".TP", f"\\fB{roff(flags)}\\fR", roff(text) or "\\&"]
     if isinstance(command, click.Group):
-        lines.append(".SH COMMANDS")
+        lines.append(f".SH {_('COMMANDS')}")
         for sub, sub_ctx in list(walk(command, ctx))[1:]:
             if sub_ctx.parent is ctx:
                 lines += [".TP", f"\\fB{roff(sub_ctx.info_name or '')}\\fR",
-                          f"{roff(sub.get_short_help_str(limit=200))} See \\fB{roff(page_name(sub_ctx))}\\fR(1)."]
+                          roff(sub.get_short_help_str(limit=200)) + " " + _("See {page}.").format(
+                              page=f"\\fB{roff(page_name(sub_ctx))}\\fR(1)")]
     if ctx.parent is not None:
-        lines += [".SH SEE ALSO", f"\\fB{roff(page_name(ctx.parent))}\\fR(1)"]
+        lines += [f".SH {_('SEE ALSO')}", f"\\fB{roff(page_name(ctx.parent))}\\fR(1)"]
     return "\n".join(lines) + "\n"
 
 
@@ -102,14 +104,14 @@ def help_(words: tuple[str, ...], man_dir: Path | None) -> None:
         for command, ctx in walk(root, click.Context(root, info_name=PROG)):
             (man_dir / f"{page_name(ctx)}.{SECTION}").write_text(man_page(command, ctx), encoding="utf-8")
             count += 1
-        message(f"Wrote {count} man pages to {man_dir}.")
+        message(_("Wrote {count} man pages to {man_dir}.").format(count=count, man_dir=man_dir))
         return
     command, ctx = root, click.Context(root, info_name=PROG)
     for word in words:
         word = getattr(command, "aliases", {}).get(word, word)  # `help tickets ls` is `help tickets list`
         sub = command.get_command(ctx, word) if isinstance(command, click.Group) else None
         if sub is None:
-            raise click.UsageError(f"no command {' '.join([*ctx.command_path.split()[1:], word])!r}; see "
-                                   f"'{ctx.command_path} --help'")
+            raise click.UsageError(_("no command {name!r}; see '{command_path} --help'").format(
+                name=" ".join([*ctx.command_path.split()[1:], word]), command_path=ctx.command_path))
         command, ctx = sub, click.Context(sub, info_name=word, parent=ctx)
     helppage.show(click.get_current_context(), re.sub(r"\n{3,}", "\n\n", command.get_help(ctx)))

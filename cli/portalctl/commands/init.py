@@ -8,6 +8,7 @@ import click
 
 from portalctl.commands.context import app, message
 from portalctl.config import Profile, UserConfig, default_db
+from portalctl.i18n import _
 
 
 @click.command()
@@ -30,17 +31,20 @@ def init(email: str | None, name: str | None, db_path: str | None, demo: bool, p
     from portalctl.engine.portal import Portal
     from portalctl.errors import StateConflict
 
+    if not profile_name.strip():  # checked before the portal is made: nothing is left half done
+        raise click.BadParameter(_("a profile needs a name"), param_hint="--profile-name")
     ctx = app()
     user = getpass.getuser() or "admin"
     if ctx.interactive:
-        email = email or click.prompt("Admin e-mail", default=f"{user}@localhost", err=True)
-        name = name or click.prompt("Admin name", default=user, err=True)
+        email = email or click.prompt(_("Admin e-mail"), default=f"{user}@localhost", err=True)
+        name = name or click.prompt(_("Admin name"), default=user, err=True)
     email, name = email or f"{user}@localhost", name or user
     path = Path(db_path).expanduser().resolve() if db_path else default_db()
     portal = Portal(path, create=True)
     try:
         if not portal.is_empty():
-            raise StateConflict(f"a portal already exists at {path}", hint="use it, or pass --db for another file")
+            raise StateConflict(_("a portal already exists at {path}").format(
+                path=path), hint=_("use it, or pass --db for another file"))
         bootstrap_admin(portal, email=email, name=name)
         if demo:
             from portalctl.demo_data import load_demo
@@ -49,5 +53,6 @@ def init(email: str | None, name: str | None, db_path: str | None, demo: bool, p
     finally:
         portal.close()
     UserConfig().put(Profile(name=profile_name, db=str(path) if db_path else None, user=email))
-    message(f"Created the portal at {path}; profile {profile_name!r} acts as {email}.")
-    message("Next: portalctl tickets create --subject ... --body ...   (or: portalctl demo)")
+    message(_("Created the portal at {path}; profile {profile_name!r} acts as {email}.").format(
+        path=path, profile_name=profile_name, email=email))
+    message(_("Next: portalctl tickets create --subject ... --body ...   (or: portalctl demo)"))

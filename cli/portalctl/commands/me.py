@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from portalctl.commands.context import Output, app, message, output_options
+from portalctl.i18n import _, formatted
 from portalctl.model import NOTIFICATION_KINDS
 
 ME_COLUMNS = ("email", "name", "role", "organization", "manager", "title", "phone", "language", "timezone",
@@ -51,18 +52,21 @@ def update(output: Output, photo: Path | None, **changes: str | None) -> None:
     """
     given = {key: value for key, value in changes.items() if value is not None}
     if not given and photo is None:
-        raise click.UsageError("pass at least one of --name, --title, --phone, --language, --timezone, --country, "
-                               "--photo")
+        raise click.UsageError(_("pass at least one of --name, --title, --phone, --language, --timezone, --country, "
+                                 "--photo"))
     client = app().client
     if photo is None:
         output.one(client.accounts.update_me(**given))
+        if "language" in given:
+            remember_language(given["language"])
         return
     if given:  # two requests could half succeed; one at a time, a refusal changes nothing
-        raise click.UsageError("--photo goes on its own: change the photo, then the rest")
+        raise click.UsageError(_("--photo goes on its own: change the photo, then the rest"))
     from portalctl.contract import Upload
 
     user = client.portal_accounts.set_photo(Upload(photo.name, photo))
-    message(f"Your photo is {photo.name} (sha256 {user.photo_sha256[:12]}…).")
+    message(_("Your photo is {name} (sha256 {photo_sha256}…).").format(
+        name=photo.name, photo_sha256=user.photo_sha256[:12]))
     output.one(user)
 
 
@@ -83,12 +87,30 @@ def photo(email: str | None, target: Path) -> None:
     content_type, sha, handle = client.portal_accounts.photo(email or client.accounts.me().email)
     with handle, atomic_paths([target]) as [temp]:
         size = temp.write_bytes(handle.read())
-    message(f"Saved {target}: {content_type}, {size:,} bytes, sha256 {sha[:12]}…")
+    message(_("Saved {target}: {content_type}, {size:,} bytes, sha256 {sha}…").format(
+        target=target, content_type=content_type, size=size, sha=sha[:12]))
+
+
+def remember_language(language: str) -> None:
+    """The profile keeps the language, so portalctl speaks it from the next command on (i18n.py): the portal's
+    profile is not read at start-up, which would cost every command a request. Without a saved profile (the
+    embedded portal's default), the user config's `lang` setting keeps it."""
+    from portalctl.config import UserConfig
+
+    config = UserConfig()
+    name = app().settings.get("profile")
+    if name and name in config.profiles():
+        profile = config.get(name)
+        profile.options["language"] = language
+        config.put(profile, make_current=False)
+    else:
+        config.set_setting("lang", language)
 
 
 @me.command()
 @click.option("--on", "on", multiple=True, metavar="KIND",
-              help=f"Switch a kind on (repeatable or comma-separated): {', '.join(NOTIFICATION_KINDS)}, or all.")
+              help=formatted("Switch a kind on (repeatable or comma-separated): {kinds}, or all.",
+                             kinds=", ".join(NOTIFICATION_KINDS)))
 @click.option("--off", "off", multiple=True, metavar="KIND", help="Switch a kind off (same kinds).")
 @output_options(NOTIFICATION_COLUMNS)
 def notifications(on: tuple[str, ...], off: tuple[str, ...], output: Output) -> None:

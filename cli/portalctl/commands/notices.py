@@ -10,6 +10,7 @@ import click
 from portalctl.commands.context import POSITIVE, Output, app, message, output_options, report
 from portalctl.commands.params import When, body_options, body_text
 from portalctl.errors import NotFound, Unsupported
+from portalctl.i18n import _
 from portalctl.iostreams import IOStreams
 from portalctl.model import NOTICE_SEVERITIES, Notice
 from portalctl.safetext import cell, visible
@@ -34,7 +35,7 @@ def notices(output: Output) -> None:
         for notice in found:
             show_notice(notice, output.io, err=False)
     elif output.many(found) == 0 and output.fmt == "table":
-        message("No notices in force.")
+        message(_("No notices in force."))
 
 
 def show_notice(notice: Notice, io: IOStreams, *, err: bool) -> None:
@@ -43,8 +44,8 @@ def show_notice(notice: Notice, io: IOStreams, *, err: bool) -> None:
     head = cell(f"[{notice.severity.upper()}] {notice.title}")
     io.echo(click.style(head, fg=BANNER_COLOUR[notice.severity], bold=True) if color else head, err=err)
     times = app().times(err=err)
-    io.echo(f"  until {times.when(notice.ends_at)}" + (f" · {cell(notice.organization)}" if notice.organization
-                                                         else ""), err=err)
+    io.echo("  " + _("until {when}").format(when=times.when(notice.ends_at))
+            + (f" · {cell(notice.organization)}" if notice.organization else ""), err=err)
     for line in notice.body.strip().splitlines():
         io.echo(f"  {visible(line) if tty else line}", err=err)
 
@@ -100,11 +101,12 @@ def notices_add(title: str | None, body: str | None, body_file: IO[str] | None, 
       portalctl admin notices add --title "Mantenimiento" --ends 2h --org acme
     """
     ctx = app()
-    title = ctx.require(title, "--title", "Title")
-    ends = ctx.require(ends, "--ends", "Ends (e.g. 2025-06-01T23:00Z or 4h)", type=When(ahead=True))
+    title = ctx.require(title, "--title", _("Title"))
+    ends = ctx.require(ends, "--ends", _("Ends (e.g. 2025-06-01T23:00Z or 4h)"), type=When(ahead=True))
     notice = ctx.client.accounts.add_notice(title=title, body=body_text(body, body_file) or "", severity=severity,
                                             starts=starts, ends=ends, organization=org, countries=countries)
-    message(f"Published notice #{notice.id}: {notice.title} ({notice.starts_at} to {notice.ends_at})")
+    message(_("Published notice #{id}: {title} ({starts_at} to {ends_at})").format(
+        id=notice.id, title=notice.title, starts_at=notice.starts_at, ends_at=notice.ends_at))
     report(output, notice)
 
 
@@ -118,7 +120,7 @@ def notices_list(output: Output) -> None:
       portalctl admin notices list -o json
     """
     if output.many(app().client.accounts.all_notices()) == 0 and output.fmt == "table":
-        message("No notices yet; publish one with 'portalctl admin notices add'.")
+        message(_("No notices yet; publish one with 'portalctl admin notices add'."))
 
 
 @admin_notices.command("end")
@@ -132,5 +134,5 @@ def notices_end(notice_id: int, output: Output) -> None:
       portalctl admin notices end 3
     """
     notice = app().client.accounts.end_notice(notice_id)
-    message(f"Notice #{notice.id} ended at {notice.ends_at}.")
+    message(_("Notice #{id} ended at {ends_at}.").format(id=notice.id, ends_at=notice.ends_at))
     report(output, notice)

@@ -9,6 +9,7 @@ from typing import IO, Any
 import click
 
 from portalctl.commands.context import app
+from portalctl.i18n import _
 from portalctl.times import iso
 
 RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -41,7 +42,8 @@ class When(click.ParamType):  # type: ignore[type-arg]
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=UTC)
         except ValueError:
-            self.fail(f"{text!r} is not a date (YYYY-MM-DD), a date-time or a span like 7d", param, ctx)
+            self.fail(_("{text!r} is not a date (YYYY-MM-DD), a date-time or a span like 7d").format(
+                text=text), param, ctx)
         return iso(moment)
 
 
@@ -59,10 +61,11 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
         else:
             match = SPAN.match(str(value).strip().lower())
             if not match:
-                self.fail(f"{value!r} is not a duration such as 90s, 10m or 2h", param, ctx)
+                self.fail(_("{value!r} is not a duration such as 90s, 10m or 2h").format(value=value), param, ctx)
             seconds = float(match[1]) * SPAN_SECONDS[match[2]]
         if seconds < self.minimum:
-            self.fail(f"{value!r} is shorter than the minimum of {self.minimum:g} s", param, ctx)
+            self.fail(_("{value!r} is shorter than the minimum of {minimum:g} s").format(
+                value=value, minimum=self.minimum), param, ctx)
         return seconds
 
 
@@ -71,7 +74,7 @@ def key_values(pairs: tuple[str, ...], flag: str) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint=flag)
+            raise click.BadParameter(_("{pair!r} is not KEY=VALUE").format(pair=pair), param_hint=flag)
         result[key.strip()] = value
     return result
 
@@ -79,13 +82,14 @@ def key_values(pairs: tuple[str, ...], flag: str) -> dict[str, str]:
 def body_text(body: str | None, body_file: IO[str] | None) -> str | None:
     """--body or --body-file (- for stdin), never both."""
     if body is not None and body_file is not None:
-        raise click.UsageError("pass --body or --body-file, not both")
+        raise click.UsageError(_("pass --body or --body-file, not both"))
     if body_file is not None:
         try:
             return body_file.read()
         except UnicodeDecodeError as exc:
             name = getattr(body_file, "name", "-")
-            raise click.BadParameter(f"{name} is not UTF-8 text (it has the byte {exc.object[exc.start]:#04x})",
+            raise click.BadParameter(_("{name} is not UTF-8 text (it has the byte {byte:#04x})").format(
+                name=name, byte=exc.object[exc.start]),
                                      param_hint="--body-file") from exc
     return body
 

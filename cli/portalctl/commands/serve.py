@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from portalctl.commands.context import message
+from portalctl.i18n import _, ngettext
 
 
 @click.command()
@@ -66,7 +67,8 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
         from portalctl.server import launch
     except ImportError as exc:
         raise click.ClickException(
-            f"the server needs the server extra ({exc.name} is missing): pip install 'portalctl[server]'"
+            _("the server needs the server extra ({name} is missing): pip install 'portalctl[server]'").format(
+                name=exc.name)
         ) from exc
     from portalctl.config import Settings, data_dir, default_db
     from portalctl.engine.db import safe_url
@@ -91,9 +93,12 @@ def serve(host: str, port: int, db_path: str | None, blob_dir: str | None, admin
                                    MAIL_RETRY_FIRST)
     batch = positive_seconds(settings.get("notify_batch_seconds"), "PORTALCTL_NOTIFY_BATCH_SECONDS", NOTIFY_BATCH)
     metrics_dir = metrics_folder() if metrics else None
-    message(f"Serving the portal at {shown} on http://{host}:{port}/api/v1 with {count} worker"
-            f"{'s' if count > 1 else ''} (OpenAPI: /openapi.json; health: /healthz, /readyz"
-            f"{'; metrics: /metrics' if metrics else ''}).")
+    serving = ngettext("Serving the portal at {shown} on http://{host}:{port}/api/v1 with {count} worker (OpenAPI: "
+                       "/openapi.json; health: /healthz, /readyz{metrics}).",
+                       "Serving the portal at {shown} on http://{host}:{port}/api/v1 with {count} workers (OpenAPI: "
+                       "/openapi.json; health: /healthz, /readyz{metrics}).", count)
+    message(serving.format(shown=shown, host=host, port=port, count=count,
+                           metrics="; metrics: /metrics" if metrics else ""))
     launch.run(launch.AppSettings(db=str(location), public_url=url, smtp_url=settings.get("smtp_url"),
                                   blob_dir=str(blobs), log_format=log_format, metrics_dir=metrics_dir,
                                   auto_close_every=every, outbox_every=outbox_every, mail_retry_first=retry_first,
@@ -116,7 +121,7 @@ def metrics_folder() -> str:
     try:
         import prometheus_client  # noqa: F401
     except ImportError as exc:
-        raise click.ClickException("--metrics needs prometheus-client: pip install 'portalctl[server]'") from exc
+        raise click.ClickException(_("--metrics needs prometheus-client: pip install 'portalctl[server]'")) from exc
     import tempfile
 
     return tempfile.mkdtemp(prefix="portalctl-metrics-")
@@ -136,7 +141,8 @@ def positive_seconds(setting: str | float | None, name: str, default: float) -> 
     except ValueError:
         seconds = 0
     if not seconds > 0:
-        raise click.BadParameter(f"{name} must be a number of seconds above 0, not {setting!r}")
+        raise click.BadParameter(_("{name} must be a number of seconds above 0, not {setting!r}").format(
+            name=name, setting=setting))
     return seconds
 
 
@@ -151,7 +157,8 @@ def stale_seconds(setting: str | float | None) -> float:
         seconds = -1
     if not seconds >= 0:
         raise click.BadParameter(
-            f"PORTALCTL_IDEMPOTENCY_STALE_SECONDS must be a number of seconds (0 or more), not {setting!r}")
+            _("PORTALCTL_IDEMPOTENCY_STALE_SECONDS must be a number of seconds (0 or more), not {setting!r}").format(
+                setting=setting))
     return seconds
 
 
@@ -162,7 +169,8 @@ def default_public_url(host: str, port: int) -> str:
     name = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host
     url = f"http://{name}:{port}"
     if name not in ("127.0.0.1", "localhost", "::1"):
-        message(f"Links in mail will point to {url}; pass --public-url if people reach the server elsewhere.")
+        message(_("Links in mail will point to {url}; pass --public-url if people reach the server elsewhere.").format(
+            url=url))
     return url
 
 
@@ -175,16 +183,17 @@ def prepare(location: Path | str, blob_dir: Path, admin_email: str | None, shown
     try:
         if not portal.is_empty():
             if admin_email:
-                message("The portal already has users; --admin-email is ignored.")
+                message(_("The portal already has users; --admin-email is ignored."))
             return
         if not admin_email:
-            message("This portal has no users yet. Create the first admin with:\n"
-                    f"  portalctl serve --db {shown} --admin-email you@example.com")
+            message(_("This portal has no users yet. Create the first admin with:\n"
+                      "  portalctl serve --db {shown} --admin-email you@example.com").format(shown=shown))
             return
         email = admin_email.strip()
         bootstrap_admin(portal, email=email, name=email.split("@")[0])
         password = portal.session(email).accounts.reset_password(email)  # temporary: to be replaced at sign-in
-        message(f"Created the first admin {email} with the one-time password: {password}\n"
-                "Sign in with it and choose a new password (POST /api/v1/auth/login with new_password).")
+        message(_("Created the first admin {email} with the one-time password: {password}\n"
+                  "Sign in with it and choose a new password (POST /api/v1/auth/login with new_password).").format(
+                      email=email, password=password))
     finally:
         portal.close()

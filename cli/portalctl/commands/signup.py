@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import click
 
 from portalctl.commands.context import Output, app, message, output_options
+from portalctl.i18n import _
 from portalctl.model import SIGNUP_POLICIES
 
 SIGNUP_COLUMNS = ("policy", "terms_version")
@@ -36,31 +37,35 @@ def register(url: str, email: str | None, name: str | None, accept_terms: bool, 
     from portalctl.config import Profile
 
     ctx = app()
-    email = ctx.require(email, "--email", "E-mail")
+    email = ctx.require(email, "--email", _("E-mail"))
     anonymous = server.connect(Profile(name="register", backend="server", url=url), None)
     settings = server.signup_settings(anonymous)
     if settings.policy == "closed":
         from portalctl.errors import PermissionDenied
 
-        raise PermissionDenied(f"{url} does not take sign-ups", hint="ask its administrators for an account")
-    message(f"Terms of the portal (version {settings.terms_version}):\n\n{(settings.terms or '').strip()}\n")
+        raise PermissionDenied(_("{url} does not take sign-ups").format(
+            url=url), hint=_("ask its administrators for an account"))
+    message(_("Terms of the portal (version {terms_version}):\n\n{strip}\n").format(
+        terms_version=settings.terms_version, strip=(settings.terms or '').strip()))
     if not accept_terms:
         if not ctx.interactive:
-            raise click.UsageError("accepting the terms needs a terminal to ask on; pass --accept-terms to accept "
-                                   "the terms printed above")
-        click.confirm(f"Do you accept these terms (version {settings.terms_version})?", abort=True, err=True)
+            raise click.UsageError(_("accepting the terms needs a terminal to ask on; pass --accept-terms to accept "
+                                     "the terms printed above"))
+        click.confirm(_("Do you accept these terms (version {terms_version})?").format(
+            terms_version=settings.terms_version), abort=True, err=True)
     if password_stdin:
         password = ctx.io.stdin.readline().rstrip("\r\n")
         if not password:
-            raise click.UsageError("--password-stdin read an empty line")
+            raise click.UsageError(_("--password-stdin read an empty line"))
     elif ctx.interactive:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True, err=True)
     else:
-        raise click.UsageError("missing the password (no prompt without a terminal): pass --password-stdin")
+        raise click.UsageError(_("missing the password (no prompt without a terminal): pass --password-stdin"))
     server.register(anonymous, email=email, password=password, terms_version=str(settings.terms_version),
                     name=name)
-    message(f"Registered {email}, if the portal takes it: open the link mailed to that address to verify it (or "
-            f"run 'portalctl auth verify LINK'), then sign in: portalctl auth login --url {url} --user {email}")
+    message(_("Registered {email}, if the portal takes it: open the link mailed to that address to verify it (or "
+              "run 'portalctl auth verify LINK'), then sign in: portalctl auth login --url {url} --user {email}")
+            .format(email=email, url=url))
 
 
 @click.command()
@@ -82,11 +87,12 @@ def verify(link: str, url: str | None) -> None:
         token = (parse_qs(parts.query).get("token") or [""])[0]
         where = where or f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/verify-email', 1)[0]}"
     if not token:
-        raise click.BadParameter("the link has no token; paste it whole from the mail", param_hint="LINK")
+        raise click.BadParameter(_("the link has no token; paste it whole from the mail"), param_hint="LINK")
     if not where:
-        raise click.UsageError("pass --url with a bare token (or paste the whole link)")
+        raise click.UsageError(_("pass --url with a bare token (or paste the whole link)"))
     done = server.verify(server.connect(Profile(name="verify", backend="server", url=where), None), token)
-    message(f"Verified {done['email']}. Sign in now: portalctl auth login --url {where} --user {done['email']}")
+    message(_("Verified {email}. Sign in now: portalctl auth login --url {where} --user {email}").format(
+        email=done['email'], where=where))
 
 
 @click.group("signup")
@@ -132,10 +138,11 @@ def signup_set(policy: str | None, terms_file: IO[str] | None, terms_version: st
       portalctl admin signup set --policy open --terms-file terminos.md
     """
     if policy is None and terms_file is None:
-        raise click.UsageError("pass --policy or --terms-file")
+        raise click.UsageError(_("pass --policy or --terms-file"))
     if terms_version is not None and terms_file is None:
-        raise click.UsageError("--terms-version goes with --terms-file")
+        raise click.UsageError(_("--terms-version goes with --terms-file"))
     terms = terms_file.read() if terms_file is not None else None
     settings = app().client.portal_accounts.set_signup(policy=policy, terms=terms, terms_version=terms_version)
-    message(f"Sign-up is {settings.policy}; terms version {settings.terms_version or 'none'}.")
+    message(_("Sign-up is {policy}; terms version {value}.").format(
+        policy=settings.policy, value=settings.terms_version or _('none')))
     output.one(settings)

@@ -10,13 +10,17 @@ import click
 from portalctl.commands.context import Output, app, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.contract import TicketQuery, listed_states
+from portalctl.i18n import N_, _
 from portalctl.iostreams import IOStreams
+from portalctl.output.localformat import number
 from portalctl.output.localtime import user_zone
 from portalctl.output.render import STATE_COLOURS
-from portalctl.output.summary import DIMENSIONS, Tally
+from portalctl.output.summary import DIMENSIONS, Tally, key_word
 
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character cell
 MAX_BAR = 50
+TITLES = {"state": N_("Tickets by state"), "priority": N_("Tickets by priority"),
+          "department": N_("Tickets by department"), "month": N_("Tickets by month created ({zone})")}
 
 
 @click.command("stats")
@@ -46,7 +50,7 @@ def stats(query: TicketQuery, by: str, output: Output) -> None:
         tally.add(ticket)
     rows = tally.rows(by)
     if output.fmt == "table" and not output.columns_flag and output.io.out_tty:
-        title = f"Tickets by {by}" + (f" created ({zone_name})" if by == "month" else "")
+        title = _(TITLES[by]).format(zone=zone_name)
         output.io.echo(bar_chart(rows, title, by, output.io))
         return
     output.many({"key": key, "count": count} for key, count in rows)
@@ -62,17 +66,18 @@ def bar(count: int, most: int, width: int) -> str:
 
 def bar_chart(rows: list[tuple[str, int]], title: str, by: str, io: IOStreams) -> str:
     """Labels, bars and counts, fitted to the terminal's width, with the total underneath."""
-    total = sum(count for _, count in rows)
+    total = sum(count for _key, count in rows)
     if not rows:
-        return f"{title}\n  (no tickets)\ntotal  0"
-    label_width = max(len(key) for key, _ in [*rows, ("total", 0)])
-    count_width = len(f"{max(total, 1):,}")
+        return f"{title}\n  {_('(no tickets)')}\n{_('total')}  0"
+    words = {key: key_word(by, key) for key, _count in rows}
+    label_width = max(len(word) for word in [*words.values(), _("total")])
+    count_width = len(number(max(total, 1)))
     width = max(10, min(MAX_BAR, (io.width or 80) - label_width - count_width - 6))
-    most = max(count for _, count in rows)
+    most = max(count for _key, count in rows)
     lines = [io.style(title, bold=True)]
     for key, count in rows:
         colour = STATE_COLOURS.get(key, "cyan") if by == "state" else "cyan"
         drawn = io.style(bar(count, most, width).ljust(width), fg=colour)
-        lines.append(f"{key.ljust(label_width)}  {drawn}  {count:>{count_width},}")
-    lines.append(f"{'total'.ljust(label_width)}  {' ' * width}  {total:>{count_width},}")
+        lines.append(f"{words[key].ljust(label_width)}  {drawn}  {number(count):>{count_width}}")
+    lines.append(f"{_('total').ljust(label_width)}  {' ' * width}  {number(total):>{count_width}}")
     return "\n".join(lines)

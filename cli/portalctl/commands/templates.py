@@ -17,6 +17,7 @@ from portalctl.commands import complete
 from portalctl.commands.context import Output, app, message, output_options
 from portalctl.commands.params import key_values
 from portalctl.errors import InvalidInput, PortalError
+from portalctl.i18n import _
 
 F = TypeVar("F", bound=Callable[..., Any])
 LIST_COLUMNS = ("name", "source", "description")
@@ -69,7 +70,8 @@ def list_(output: Output) -> None:
 
     count = output.many(record(name, path) for name, path in available().items())
     if count == 0 and output.fmt == "table":
-        message(f"No templates. Add NAME.yaml to {' or '.join(str(d) for d in template_dirs())}.")
+        message(_("No templates. Add NAME.yaml to {value}.").format(
+            value=' or '.join(str(d) for d in template_dirs())))
 
 
 def record(name: str, path: Path) -> dict[str, str | None]:
@@ -78,7 +80,7 @@ def record(name: str, path: Path) -> dict[str, str | None]:
     try:
         description = load_template(path).description
     except InvalidInput:
-        description = f"(invalid: run 'portalctl templates validate {name}')"
+        description = _("(invalid: run 'portalctl templates validate {name}')").format(name=name)
     return {"name": name, "source": str(path.parent), "path": str(path), "description": description}
 
 
@@ -99,12 +101,12 @@ def show(ref: str) -> None:
     try:
         declared = load_template(path).variables
     except PortalError as exc:
-        message(f"warning: {exc.message}")
+        message(_("warning: {message}").format(message=exc.message))
         return
     if declared:
-        message("\nVariables (from --var, --vars-file or the environment):")
+        message("\n" + _("Variables (from --var, --vars-file or the environment):"))
     for variable in declared:
-        default = f" (default: {variable.default})" if variable.default is not None else ""
+        default = " " + _("(default: {value})").format(value=variable.default) if variable.default is not None else ""
         message(f"  {variable.name}{default}" + (f": {variable.description}" if variable.description else ""))
 
 
@@ -129,7 +131,7 @@ def validate(refs: tuple[str, ...], var_pairs: tuple[str, ...], vars_files: tupl
 
     paths = [find_template(ref) for ref in refs] if refs else list(available().values())
     if not paths:
-        raise click.UsageError("no templates found; pass NAME or PATH")
+        raise click.UsageError(_("no templates found; pass NAME or PATH"))
     variables = gather_variables(key_values(var_pairs, "--var"), vars_files)
     for path in paths:
         template = load_template(path)
@@ -137,8 +139,8 @@ def validate(refs: tuple[str, ...], var_pairs: tuple[str, ...], vars_files: tupl
             template.render(variables)
         else:
             for warning in template.missing(variables):
-                message(f"warning: {warning}")
-        message(f"{path}: ok")
+                message(_("warning: {warning}").format(warning=warning))
+        message(_("{path}: ok").format(path=path))
 
 
 @templates.command()

@@ -29,7 +29,10 @@ from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketCountAPI, TicketDraft, TicketQuery, Upload
 from portalctl.errors import PortalError
+from portalctl.i18n import _
+from portalctl.labels import status as state
 from portalctl.model import PRIORITIES, TICKET_TYPES, Attachment, Ticket
+from portalctl.output.localformat import number
 from portalctl.output.localtime import TimeView
 
 LIST_COLUMNS = ("id", "status", "priority", "department", "subject", "requester", "updated_at")
@@ -142,12 +145,12 @@ def create(
         draft = spec.draft()
     else:
         if dry_run or var_pairs or vars_files:
-            raise click.UsageError("--dry-run, --var and --vars-file go with --template")
-        subject = ctx.require(subject, "--subject", "Subject")
+            raise click.UsageError(_("--dry-run, --var and --vars-file go with --template"))
+        subject = ctx.require(subject, "--subject", _("Subject"))
         draft = TicketDraft(
             subject=subject,
-            body=compose(ctx, body_text(body, body_file), "--body or --body-file", "the ticket's description",
-                         f"Subject: {subject}"),
+            body=compose(ctx, body_text(body, body_file), "--body or --body-file", _("the ticket's description"),
+                         _("Subject: {subject}").format(subject=subject)),
             priority=priority, type=type_, department=department, ccs=cc,
             fields=key_values(field_pairs, "--field"), tags=tag, attachments=uploads(attach),
             dedupe_key=dedupe_key, on_duplicate=on_duplicate or "reply",
@@ -157,12 +160,14 @@ def create(
     ticket = ctx.client.tickets.create(draft)
     dedupe_key, on_duplicate = draft.dedupe_key, draft.on_duplicate
     if ticket.created:
-        due = f" (due {due_when(ctx.times(err=True), ticket.due_at)})" if ticket.due_at else ""
-        text = f"Created ticket #{ticket.id}: {ticket.subject}{due}"
+        text = _("Created ticket #{id}: {subject}").format(id=ticket.id, subject=ticket.subject)
+        if ticket.due_at:
+            text += " " + _("(due {when})").format(when=due_when(ctx.times(err=True), ticket.due_at))
     elif on_duplicate == "skip":
-        text = f"Skipped: ticket #{ticket.id} is already active for dedupe key {dedupe_key!r}"
+        text = _("Skipped: ticket #{id} is already active for dedupe key {key!r}").format(id=ticket.id, key=dedupe_key)
     else:
-        text = f"Added to ticket #{ticket.id}, already active for dedupe key {dedupe_key!r} (now {ticket.status})"
+        text = _("Added to ticket #{id}, already active for dedupe key {key!r} (now {status})").format(
+            id=ticket.id, key=dedupe_key, status=state(ticket.status))
     report(output, ticket, text)
 
 
@@ -193,16 +198,17 @@ def list_(query: TicketQuery, limit: int, all_: bool, output: Output) -> None:
     with ctx.io.paging(ctx.pager if all_ else None):
         count = output.many(records if tell else records.records)
     if count == 0 and output.fmt == "table":
-        message("No tickets match.")
+        message(_("No tickets match."))
     elif records.more:
-        message(f"Showing {count} of {total_of(ctx.client.tickets, query, count)} tickets — use --all or --limit N")
+        message(_("Showing {count} of {total} tickets — use --all or --limit N").format(
+            count=count, total=total_of(ctx.client.tickets, query, count)))
 
 
 def total_of(tickets: Any, query: TicketQuery, shown: int) -> str:
     """How many tickets a cut listing matches in all: the portal's or help desk's exact count, else "more than N"
     (never a guess)."""
     total = tickets.count(query) if isinstance(tickets, TicketCountAPI) else None
-    return f"{total:,}" if total is not None and total > shown else f"more than {shown}"
+    return number(total) if total is not None and total > shown else _("more than {shown}").format(shown=shown)
 
 
 @tickets.command()
@@ -242,12 +248,14 @@ def reply(ticket_id: int, body: str | None, body_file: IO[str] | None, attach: t
       portalctl tickets reply 12 --body "Fixed in 4.2" --status resolved
     """
     ctx = app()
-    what = "your internal note" if internal else "your reply"
-    text = compose(ctx, body_text(body, body_file), "--body or --body-file", what, f"Ticket #{ticket_id}")
+    what = _("your internal note") if internal else _("your reply")
+    text = compose(ctx, body_text(body, body_file), "--body or --body-file", what,
+                   _("Ticket #{id}").format(id=ticket_id))
     ticket = ctx.client.tickets.reply(ticket_id, body=text, internal=internal, status=status,
                                       attachments=uploads(attach))
-    what = "Added an internal note to" if internal else "Replied to"
-    report(output, ticket, f"{what} #{ticket.id} (now {ticket.status})")
+    done = (_("Added an internal note to #{id} (now {status})") if internal
+            else _("Replied to #{id} (now {status})"))
+    report(output, ticket, done.format(id=ticket.id, status=state(ticket.status)))
 
 
 @tickets.command()
@@ -268,11 +276,12 @@ def close(ticket_id: int, yes: bool, output: Output) -> None:
     if not yes and ctx.interactive:
         show_ticket(ctx.client.tickets.get(ticket_id), ctx.io, ctx.times())
         ctx.io.echo()
-        if not click.confirm(f"Close #{ticket_id}? Closed is final: no more replies.", err=True):
-            message(f"Nothing changed: #{ticket_id} is not closed.")
+        if not click.confirm(_("Close #{ticket_id}? Closed is final: no more replies.").format(
+            ticket_id=ticket_id), err=True):
+            message(_("Nothing changed: #{ticket_id} is not closed.").format(ticket_id=ticket_id))
             raise click.exceptions.Exit(1)
     ticket = ctx.client.tickets.close(ticket_id)
-    report(output, ticket, f"Closed #{ticket.id}")
+    report(output, ticket, _("Closed #{id}").format(id=ticket.id))
 
 
 @tickets.command()
@@ -286,7 +295,7 @@ def reopen(ticket_id: int, output: Output) -> None:
       portalctl tickets reopen 12
     """
     ticket = app().client.tickets.reopen(ticket_id)
-    report(output, ticket, f"Reopened #{ticket.id}")
+    report(output, ticket, _("Reopened #{id}").format(id=ticket.id))
 
 
 @tickets.command()
@@ -315,7 +324,7 @@ def update(ticket_id: int, subject: str | None, priority: str | None, type_: str
                             assignee=assignee, fields=key_values(field_pairs, "--field"), add_tags=add_tags,
                             remove_tags=remove_tags)
     ticket = app().client.tickets.update(ticket_id, changes)
-    report(output, ticket, f"Updated #{ticket.id}")
+    report(output, ticket, _("Updated #{id}").format(id=ticket.id))
 
 
 @tickets.command()
@@ -331,9 +340,9 @@ def cc(ticket_id: int, add: tuple[str, ...], remove: tuple[str, ...], output: Ou
       portalctl tickets cc 12 --add boss@example.com --remove old@example.com
     """
     if not add and not remove:
-        raise click.UsageError("pass --add EMAIL or --remove EMAIL")
+        raise click.UsageError(_("pass --add EMAIL or --remove EMAIL"))
     ticket = app().client.tickets.cc(ticket_id, add=add, remove=remove)
-    report(output, ticket, f"CCs on #{ticket.id}: {', '.join(ticket.ccs) or 'none'}")
+    report(output, ticket, _("CCs on #{id}: {ccs}").format(id=ticket.id, ccs=", ".join(ticket.ccs) or _("none")))
 
 
 @tickets.command()
@@ -347,7 +356,7 @@ def attachments(ticket_id: int, output: Output) -> None:
       portalctl tickets attachments 12
     """
     if output.many(app().client.tickets.attachments(ticket_id)) == 0 and output.fmt == "table":
-        message("No attachments.")
+        message(_("No attachments."))
 
 
 @tickets.command()
@@ -368,7 +377,7 @@ def download(ticket_id: int, attachment_id: int, directory: Path, force: bool) -
     io = app().io
     to_stdout = str(directory) == "-"
     if to_stdout and io.out_tty:
-        raise click.UsageError("--dir - writes the file to stdout: redirect it (> file) or pipe it")
+        raise click.UsageError(_("--dir - writes the file to stdout: redirect it (> file) or pipe it"))
     attachment, source = app().client.tickets.download(ticket_id, attachment_id)
     with source:
         if to_stdout:
@@ -377,10 +386,11 @@ def download(ticket_id: int, attachment_id: int, directory: Path, force: bool) -
             while chunk := source.read(1 << 20):
                 sink.write(chunk)
             sink.flush()
-            message(f"Wrote {attachment.filename} ({attachment.size} bytes) to stdout")
+            message(_("Wrote {filename} ({size} bytes) to stdout").format(
+                filename=attachment.filename, size=attachment.size))
             return
         target = save(attachment, source, directory, force)
-    message(f"Saved {attachment.filename} ({attachment.size} bytes)")
+    message(_("Saved {filename} ({size} bytes)").format(filename=attachment.filename, size=attachment.size))
     io.echo(target)
 
 
@@ -390,7 +400,8 @@ def save(attachment: Attachment, source: Any, directory: Path, force: bool) -> P
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / safe_name(attachment.filename)
     if target.exists() and not force:
-        raise PortalError(f"{target} already exists", hint="pass --force to overwrite it, or --dir elsewhere")
+        raise PortalError(_("{target} already exists").format(
+            target=target), hint=_("pass --force to overwrite it, or --dir elsewhere"))
     import tempfile
 
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".portalctl-")
@@ -446,26 +457,34 @@ def wait(ticket_id: int, until: str, timeout: float, interval: float, output: Ou
     seen = {c.id for c in start.comments or []}
     deadline = time.monotonic() + timeout
     ticket = start
-    status = Waiting(f"waiting for #{ticket_id} to be {until}", progress_stream())
+    status = Waiting(_("waiting for #{id} to be {until}").format(id=ticket_id, until=until_label(until)),
+                     progress_stream())
     while True:
         if until == "replied":
             answers = [c for c in ticket.comments or [] if c.id not in seen and not c.internal and c.author != me]
             if answers:
                 status.done()
-                report(output, ticket, f"#{ticket.id} was answered by {answers[0].author_name}")
+                report(output, ticket, _("#{id} was answered by {name}").format(id=ticket.id,
+                                                                                   name=answers[0].author_name))
                 return
             if ticket.status == "closed":
                 status.done()
-                raise StateConflict(f"ticket #{ticket_id} was closed without a reply")
+                raise StateConflict(_("ticket #{ticket_id} was closed without a reply").format(ticket_id=ticket_id))
         elif ticket.status == until or (until == "resolved" and ticket.status == "closed"):
             status.done()
-            report(output, ticket, f"#{ticket.id} is {ticket.status}")
+            report(output, ticket, _("#{id} is {status}").format(id=ticket.id, status=state(ticket.status)))
             return
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             status.done()
-            raise TimedOut(f"gave up waiting for #{ticket_id} to be {until}: it is {ticket.status}",
-                           hint="run again with a longer --timeout")
+            raise TimedOut(_("gave up waiting for #{ticket_id} to be {until}: it is {status}").format(
+                ticket_id=ticket_id, until=until_label(until), status=state(ticket.status)),
+                           hint=_("run again with a longer --timeout"))
         pause = max(interval, WAIT_FLOOR, client.asked_pause() or 0.0) * random.uniform(1.0, 1.0 + WAIT_JITTER)
-        status.sleep(min(pause, remaining), ticket.status)
+        status.sleep(min(pause, remaining), state(ticket.status))
         ticket = client.tickets.get(ticket_id)
+
+
+def until_label(until: str) -> str:
+    """`tickets wait --until`'s value as a sentence says it: a state's word, or "replied"."""
+    return _("answered") if until == "replied" else str(state(until))

@@ -12,6 +12,8 @@ from portalctl.commands.context import POSITIVE, app, message
 from portalctl.commands.filters import filter_options
 from portalctl.contract import TicketQuery
 from portalctl.errors import Unavailable
+from portalctl.i18n import N_, _
+from portalctl.labels import status as state
 from portalctl.model import Event
 from portalctl.safetext import cell
 
@@ -21,7 +23,7 @@ TEXT_MAX = 80
 
 
 @click.command()
-@filter_options(default_states="every state", sort=False)
+@filter_options(default_states=N_("every state"), sort=False)
 @click.option("--after", type=click.IntRange(min=0, max=2**63 - 1), metavar="CURSOR",
               help="Start after this cursor (an event's id, as -o jsonl prints it) instead of now.")
 @click.option("--count", type=POSITIVE, metavar="N", help="Stop after N changes.")
@@ -46,19 +48,20 @@ def watch(query: TicketQuery, after: int | None, count: int | None, fmt: str) ->
     feed = ctx.client.feed
     cursor = after if after is not None else feed.events(None, query).cursor
     if fmt == "table" and ctx.io.err_tty:
-        message(f"Watching from cursor {cursor}; Ctrl-C to stop.")
+        message(_("Watching from cursor {cursor}; Ctrl-C to stop.").format(cursor=cursor))
     shown, lost = 0, False
     while True:
         try:
             page = feed.events(cursor, query, wait=WAIT)
         except Unavailable as exc:
             if not lost:
-                message(f"{exc.message}; trying again from cursor {cursor} until it answers")
+                message(_("{message}; trying again from cursor {cursor} until it answers").format(
+                    message=exc.message, cursor=cursor))
                 lost = True
             time.sleep(RECONNECT)
             continue
         if lost:
-            message(f"The portal answers again; going on from cursor {cursor}.")
+            message(_("The portal answers again; going on from cursor {cursor}.").format(cursor=cursor))
             lost = False
         for event in page.items:
             ctx.io.echo(json.dumps(event.to_dict(), ensure_ascii=False) if fmt == "jsonl" else line(event))
@@ -76,21 +79,23 @@ def line(event: Event) -> str:
 
 
 def what(event: Event) -> str:
-    actor, detail = event.actor or "the portal", event.detail
+    actor, detail = event.actor or _("the portal"), event.detail
     if event.kind == "created":
-        return f"opened by {actor}"
+        return _("opened by {actor}").format(actor=actor)
     if event.kind == "status":
-        return f"{detail.get('from')} → {detail.get('to')} by {actor}"
+        return _("{old} → {new} by {actor}").format(old=state(detail.get("from")), new=state(detail.get("to")),
+                                                     actor=actor)
     if event.kind == "auto_closed":
-        return f"closed automatically ({detail.get('after_hours')} h after it was resolved)"
+        return _("closed automatically ({hours} h after it was resolved)").format(hours=detail.get("after_hours"))
     if event.kind == "reply":
         text = " ".join((event.text or "").split())
-        return f"reply from {actor}: {text[:TEXT_MAX] + '…' if len(text) > TEXT_MAX else text}"
+        return _("reply from {actor}: {text}").format(
+            actor=actor, text=text[:TEXT_MAX] + "…" if len(text) > TEXT_MAX else text)
     if event.kind == "note":
-        return f"internal note by {actor}"
+        return _("internal note by {actor}").format(actor=actor)
     if event.kind == "attachment":
-        return f"file {detail.get('filename')} from {actor}"
+        return _("file {filename} from {actor}").format(filename=detail.get("filename"), actor=actor)
     if event.kind == "ccs":
         changes = [*(f"+{e}" for e in detail.get("added", [])), *(f"-{e}" for e in detail.get("removed", []))]
-        return f"CCs {' '.join(changes)} by {actor}"
-    return f"{event.kind} {', '.join(sorted(detail))} by {actor}"
+        return _("CCs {changes} by {actor}").format(changes=" ".join(changes), actor=actor)
+    return _("{kind} {details} by {actor}").format(kind=event.kind, details=", ".join(sorted(detail)), actor=actor)

@@ -21,6 +21,7 @@ from portalctl.engine.lookups import (
     user_row,
 )
 from portalctl.errors import InvalidInput, NotFound, StateConflict
+from portalctl.i18n import _
 from portalctl.model import (
     FIELD_TYPES,
     ROLES,
@@ -69,7 +70,8 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown timezone {name!r}", hint="use an IANA name such as Europe/Madrid") from exc
+        raise InvalidInput(_("unknown timezone {name!r}").format(
+            name=name), hint=_("use an IANA name such as Europe/Madrid")) from exc
     return name
 
 
@@ -89,8 +91,8 @@ def optional_country(code: str | None) -> str | None:
 
 def check_manager(role: str, org: int | None) -> None:
     if role != "customer" or org is None:
-        raise InvalidInput("a contact manager is a customer of an organisation",
-                           hint="give the user an organisation; agents and admins manage every contact already",
+        raise InvalidInput(_("a contact manager is a customer of an organisation"),
+                           hint=_("give the user an organisation; agents and admins manage every contact already"),
                            about="manager")
 
 
@@ -110,7 +112,7 @@ def insert_user(portal: Portal, *, email: str, name: str, role: str = "customer"
                  accepted, portal.now()),
             )
     except IntegrityError as exc:
-        raise StateConflict(f"a user {email} already exists", about="user") from exc
+        raise StateConflict(_("a user {email} already exists").format(email=email), about="user") from exc
     row = portal.conn.execute(f"{USER_SELECT} WHERE u.email = ?", (email,)).fetchone()
     return user_record(row)
 
@@ -142,14 +144,15 @@ class AccountService:
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
             raise InvalidInput(
-                f"cannot change {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(PROFILE_FIELDS)}"
+                _("cannot change {sorted}").format(sorted=', '.join(sorted(unknown))),
+                    hint=_("editable: {PROFILE_FIELDS}").format(PROFILE_FIELDS=', '.join(PROFILE_FIELDS))
             )
         if given.get("timezone"):
             check_timezone(given["timezone"])
         if "country" in changes:
             changes["country"] = optional_country(given["country"])
         if "name" in changes and not given["name"].strip():
-            raise InvalidInput("name cannot be empty")
+            raise InvalidInput(_("name cannot be empty"))
         if changes:
             assignments = ", ".join(f"{key} = ?" for key in changes)
             with transaction(self.conn):
@@ -218,7 +221,7 @@ class AccountService:
 
     # --- users
     def users(self, *, role: str | None = None, organization: str | None = None, inactive: bool = False) -> list[User]:
-        self.actor.require_staff("list users")
+        self.actor.require_staff(_("list users"))
         where: list[str] = ["TRUE"]
         params: list[Any] = []
         if role:
@@ -234,9 +237,10 @@ class AccountService:
 
     def add_user(self, *, email: str, name: str, role: str = "customer", organization: str | None = None,
                  manager: bool = False, country: str | None = None) -> User:
-        self.actor.require_admin("add users")
+        self.actor.require_admin(_("add users"))
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r}", hint=f"roles: {', '.join(ROLES)}")
+            raise InvalidInput(_("unknown role {role!r}").format(role=role), hint=_("roles: {ROLES}").format(
+                ROLES=', '.join(ROLES)))
         org = org_id(self.conn, organization) if organization else None
         if manager:
             check_manager(role, org)
@@ -245,7 +249,7 @@ class AccountService:
 
     def update_user(self, email: str, *, manager: bool | None = None, country: str | None = None) -> User:
         """Make a customer their organisation's contact manager (or not), or set their country ("" clears it)."""
-        self.actor.require_admin("change users")
+        self.actor.require_admin(_("change users"))
         row = user_row(self.conn, email)
         changes: dict[str, Any] = {}
         if manager is not None:
@@ -262,17 +266,17 @@ class AccountService:
 
     def set_active(self, email: str, active: bool) -> User:
         """Deactivation keeps the user's tickets and comments; they just cannot act any more."""
-        self.actor.require_admin("deactivate or reactivate users")
+        self.actor.require_admin(_("deactivate or reactivate users"))
         row = user_row(self.conn, email)
         if row["id"] == self.actor.id and not active:
-            raise StateConflict("you cannot deactivate yourself")
+            raise StateConflict(_("you cannot deactivate yourself"))
         with transaction(self.conn):
             self.conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), row["id"]))
         return self._user(email)
 
     def reset_password(self, email: str) -> str:
         """Sets a temporary password the user must change (seed 001); returns it once, for the admin to share."""
-        self.actor.require_admin("reset passwords")
+        self.actor.require_admin(_("reset passwords"))
         row = user_row(self.conn, email)
         import secrets
 
@@ -292,7 +296,7 @@ class AccountService:
 
     # --- organisations
     def organizations(self) -> list[Organization]:
-        self.actor.require_staff("list organisations")
+        self.actor.require_staff(_("list organisations"))
         domains: dict[int, list[str]] = {}
         for row in self.conn.execute("SELECT org_id, domain FROM org_domains ORDER BY domain"):
             domains.setdefault(row["org_id"], []).append(row["domain"])
@@ -305,7 +309,7 @@ class AccountService:
     def update_organization(self, name: str, *, country: str | None = None, add_domains: Sequence[str] = (),
                             remove_domains: Sequence[str] = ()) -> Organization:
         """Set an organisation's country ("" clears it); map e-mail domains to it, or unmap them."""
-        self.actor.require_admin("change organisations")
+        self.actor.require_admin(_("change organisations"))
         org = org_id(self.conn, name)
         removing = [check_domain(d) for d in remove_domains]
         with transaction(self.conn):
@@ -314,7 +318,8 @@ class AccountService:
             for domain in removing:
                 gone = self.conn.execute("DELETE FROM org_domains WHERE domain = ? AND org_id = ?", (domain, org))
                 if gone.rowcount == 0:
-                    raise NotFound(f"the domain {domain} is not mapped to this organisation", about="domain")
+                    raise NotFound(_("the domain {domain} is not mapped to this organisation").format(
+                        domain=domain), about="domain")
             self._map_domains(org, add_domains)
         return self._org_by_id(org)
 
@@ -324,8 +329,9 @@ class AccountService:
             owner = self.conn.execute("SELECT o.slug, o.id FROM org_domains d JOIN organizations o ON o.id = d.org_id"
                                       " WHERE d.domain = ?", (domain,)).fetchone()
             if owner is not None and owner["id"] != org:
-                raise StateConflict(f"the domain {domain} already belongs to organisation {owner['slug']}",
-                                    hint="remove it there first", about="domain")
+                raise StateConflict(_("the domain {domain} already belongs to organisation {slug}").format(
+                    domain=domain, slug=owner['slug']),
+                                    hint=_("remove it there first"), about="domain")
             if owner is None:
                 self.conn.execute("INSERT INTO org_domains (domain, org_id) VALUES (?, ?)", (domain, org))
 
@@ -338,7 +344,7 @@ class AccountService:
         return self._org(row, domains)
 
     def add_organization(self, *, name: str, **options: Any) -> Organization:
-        self.actor.require_admin("add organisations")
+        self.actor.require_admin(_("add organisations"))
         portal = self.session.portal
         business_hours = str(options.get("business_hours") or portal.setting("business_hours"))
         from portalctl.engine.calendar import parse_business_hours
@@ -347,13 +353,13 @@ class AccountService:
         given_hours = options.get("resolution_hours")
         resolution_hours = int(portal.setting("resolution_hours") if given_hours is None else given_hours)
         if resolution_hours < 1:
-            raise InvalidInput("resolution hours must be at least 1")
+            raise InvalidInput(_("resolution hours must be at least 1"))
         holidays = [str(d) for d in options.get("holidays") or []]
         for day in holidays:
             try:
                 date.fromisoformat(day)
             except ValueError as exc:
-                raise InvalidInput(f"holiday {day!r} is not a date (YYYY-MM-DD)") from exc
+                raise InvalidInput(_("holiday {day!r} is not a date (YYYY-MM-DD)").format(day=day)) from exc
         values = (
             int(bool(options.get("shared_tickets", False))),
             check_timezone(options.get("timezone") or portal.setting("timezone")),
@@ -369,7 +375,7 @@ class AccountService:
                 ).fetchone()[0]
                 self._map_domains(int(org), options.get("domains") or [])
         except IntegrityError as exc:
-            raise StateConflict(f"an organisation {slug!r} already exists") from exc
+            raise StateConflict(_("an organisation {slug!r} already exists").format(slug=slug)) from exc
         return self._org_by_id(int(org))
 
     @staticmethod
@@ -386,7 +392,7 @@ class AccountService:
         return [Department(id=r["id"], name=r["name"], slug=r["slug"], description=r["description"]) for r in rows]
 
     def add_department(self, *, name: str, description: str | None = None) -> Department:
-        self.actor.require_admin("add departments")
+        self.actor.require_admin(_("add departments"))
         slug = slugify(name)
         try:
             with transaction(self.conn):
@@ -396,7 +402,7 @@ class AccountService:
                 )
                 department = Department(id=int(cursor.fetchone()[0]), name=name, slug=slug, description=description)
         except IntegrityError as exc:
-            raise StateConflict(f"a department {slug!r} already exists") from exc
+            raise StateConflict(_("a department {slug!r} already exists").format(slug=slug)) from exc
         return department
 
     # --- custom field definitions
@@ -412,20 +418,23 @@ class AccountService:
         return [field_record(r) for r in rows]
 
     def add_field(self, definition: FieldDef) -> FieldDef:
-        self.actor.require_admin("define custom fields")
+        self.actor.require_admin(_("define custom fields"))
         if definition.type not in FIELD_TYPES:
-            raise InvalidInput(f"unknown field type {definition.type!r}", hint=f"types: {', '.join(FIELD_TYPES)}")
+            raise InvalidInput(_("unknown field type {type!r}").format(type=definition.type),
+                hint=_("types: {FIELD_TYPES}").format(FIELD_TYPES=', '.join(FIELD_TYPES)))
         if definition.type in ("choice", "multichoice") and not definition.choices:
-            raise InvalidInput(f"field {definition.key!r} of type {definition.type} needs --choice values")
+            raise InvalidInput(_("field {key!r} of type {type} needs --choice values").format(
+                key=definition.key, type=definition.type))
         if not definition.key.replace("_", "").isalnum():
-            raise InvalidInput(f"field key {definition.key!r} must be letters, digits and underscores")
+            raise InvalidInput(_("field key {key!r} must be letters, digits and underscores").format(
+                key=definition.key))
         if definition.pattern:
             import re
 
             try:
                 re.compile(definition.pattern)
             except re.error as exc:
-                raise InvalidInput(f"bad pattern for {definition.key!r}: {exc}") from exc
+                raise InvalidInput(_("bad pattern for {key!r}: {exc}").format(key=definition.key, exc=exc)) from exc
         dept = department_id(self.conn, definition.department) if definition.department else None
         values = asdict(definition)
         try:
@@ -438,6 +447,6 @@ class AccountService:
                      int(values["customer_editable"]), dept, values["description"]),
                 )
         except IntegrityError as exc:
-            raise StateConflict(f"a field {definition.key!r} already exists there") from exc
+            raise StateConflict(_("a field {key!r} already exists there").format(key=definition.key)) from exc
         return definition
 

@@ -17,6 +17,7 @@ from portalctl.engine import search_index
 from portalctl.engine.db import IntegrityError, Row, transaction
 from portalctl.engine.lookups import collection_id, folder_id, slugify
 from portalctl.errors import InvalidInput, NotFound, StateConflict
+from portalctl.i18n import _
 from portalctl.model import Article, ArticleRefs, Collection, Folder
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def normal_locale(text: str) -> str:
     """`es`, `es-CO`, `pt_br` -> `pt-BR`: one spelling, so filters match what people type."""
     match = LOCALE.match(text.strip())
     if match is None:
-        raise InvalidInput(f"not a locale: {text!r}", hint="use a language code such as es, en or es-CO")
+        raise InvalidInput(_("not a locale: {text!r}").format(
+            text=text), hint=_("use a language code such as es, en or es-CO"))
     parts = [p for p in re.split(r"[-_]", match[2]) if p]
     return "-".join([match[1].lower(), *(p.upper() if len(p) == 2 else p for p in parts)])
 
@@ -56,7 +58,7 @@ def normal_labels(labels: Sequence[str] | str) -> str:
 
 def required_text(value: str, what: str) -> str:
     if not value or not value.strip():
-        raise InvalidInput(f"the article's {what} cannot be empty")
+        raise InvalidInput(_("the article's {what} cannot be empty").format(what=what))
     return value.strip() if what != "body" else value
 
 
@@ -85,9 +87,9 @@ class ArticleService:
         """Best matches first. Every word is a prefix term; all must match, or, if none match that way, any."""
         dialect = self.session.portal.dialect
         if dialect.search_words(query) is None:
-            raise InvalidInput("the search needs at least one word", about="search")
+            raise InvalidInput(_("the search needs at least one word"), about="search")
         if limit < 1:
-            raise InvalidInput("the limit must be at least 1")
+            raise InvalidInput(_("the limit must be at least 1"))
         where, params = self._filters(collection, folder, locale)
         found: builtins.list[Article] = []
         for expression in dict.fromkeys([dialect.search_words(query), dialect.search_words(query, operator="OR")]):
@@ -190,9 +192,9 @@ class ArticleService:
             labels: Sequence[str] = (), slug: str | None = None) -> Article:
         """A new article, its collection and folder made if missing. With a `slug` already in that folder, the
         article is updated instead, so importing the same files twice changes nothing."""
-        self.actor.require_staff("add articles")
+        self.actor.require_staff(_("add articles"))
         values: dict[str, Any] = {
-            "title": required_text(title, "title"), "body": required_text(body, "body"),
+            "title": required_text(title, _("title")), "body": required_text(body, _("body")),
             "locale": normal_locale(locale), "labels": normal_labels(labels),
         }
         key = slugify(slug) if slug else None
@@ -205,9 +207,11 @@ class ArticleService:
             ).fetchone()
             if existing is not None and key is None:
                 raise StateConflict(
-                    f"{existing['collection']} > {existing['folder']} already has an article titled"
-                    f" {existing['title']!r} (#{existing['id']})",
-                    hint=f"change article {existing['id']} instead", about=f"article:{existing['id']}",
+                    _("{collection} > {folder} already has an article titled"
+                      " {title!r} (#{id})").format(
+                          collection=existing['collection'], folder=existing['folder'], title=existing['title'],
+                          id=existing['id']),
+                    hint=_("change article {id} instead").format(id=existing['id']), about=f"article:{existing['id']}",
                 )
             if existing is not None:
                 self._update(existing, values)
@@ -227,10 +231,11 @@ class ArticleService:
     def edit(self, article_id: int, **changes: Any) -> Article:
         """Change any of title, body, locale, labels, collection, folder (None leaves it as it is); updated_at
         moves only when something actually changed."""
-        self.actor.require_staff("edit articles")
+        self.actor.require_staff(_("edit articles"))
         unknown = set(changes) - set(EDITABLE)
         if unknown:
-            raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", hint=f"editable: {', '.join(EDITABLE)}")
+            raise InvalidInput(_("cannot change {sorted}").format(sorted=', '.join(sorted(unknown))),
+                hint=_("editable: {EDITABLE}").format(EDITABLE=', '.join(EDITABLE)))
         given = {key: value for key, value in changes.items() if value is not None}
         values: dict[str, Any] = {}
         for what in ("title", "body"):
@@ -254,7 +259,7 @@ class ArticleService:
             f"SELECT a.*, c.name AS collection, f.name AS folder FROM {TREE} WHERE a.id = ?", (article_id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"no article {article_id}", about="article")
+            raise NotFound(_("no article {article_id}").format(article_id=article_id), about="article")
         return row
 
     def _filters(
@@ -275,7 +280,8 @@ class ArticleService:
             )]
             if not ids:
                 known = [r[0] for r in self.conn.execute("SELECT DISTINCT slug FROM folders ORDER BY slug")]
-                raise InvalidInput(f"unknown folder {folder!r}", hint=f"known: {', '.join(known) or 'none yet'}")
+                raise InvalidInput(_("unknown folder {folder!r}").format(folder=folder),
+                    hint=_("known: {value}").format(value=', '.join(known) or _('none yet')))
             where.append(f"a.folder_id IN ({', '.join('?' * len(ids))})")
             params.extend(ids)
         if locale:
@@ -286,7 +292,7 @@ class ArticleService:
 
     def _place(self, collection: str, folder: str) -> int:
         """The folder's id, creating the collection and folder when missing (inside the caller's transaction)."""
-        collection_name, folder_name = required_text(collection, "collection"), required_text(folder, "folder")
+        collection_name, folder_name = required_text(collection, _("collection")), required_text(folder, _("folder"))
         try:
             parent = collection_id(self.conn, collection_name)
         except InvalidInput:
@@ -318,8 +324,8 @@ class ArticleService:
             self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*changed.values(), row["id"]))
         except IntegrityError as exc:
             raise StateConflict(
-                f"the target folder already has an article like #{row['id']} (same slug)",
-                hint="rename one of them first",
+                _("the target folder already has an article like #{id} (same slug)").format(id=row['id']),
+                hint=_("rename one of them first"),
             ) from exc
         text = ("title", "body", "labels", "locale")
         if any(key in changed for key in text):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import _
 from portalctl.private import DIR_MODE, make_dirs
 
 # Types a customer may attach (seed 004: PDF, JPG, PNG, DOC, XLS; plus their modern forms and plain text).
@@ -36,8 +37,9 @@ class UnsupportedType(InvalidInput, status=415, code="unsupported_media_type"):
 
 
 def refused_type(filename: str, content_type: str) -> UnsupportedType:
-    return UnsupportedType(f"{filename}: files of type {content_type} are not accepted (checked by content, not name)",
-                           hint="attach PDF, images, Office documents, ZIP or plain text")
+    return UnsupportedType(_("{filename}: files of type {content_type} are not accepted (checked by content, not name)")
+                           .format(filename=filename, content_type=content_type),
+                           hint=_("attach PDF, images, Office documents, ZIP or plain text"))
 
 
 def sniff(head: bytes, filename: str) -> str:
@@ -102,7 +104,8 @@ class BlobStore:
         try:
             handle = source.open("rb")
         except OSError as exc:
-            raise InvalidInput(f"cannot read attachment {source}: {exc.strerror}") from exc
+            raise InvalidInput(_("cannot read attachment {source}: {strerror}").format(
+                source=source, strerror=exc.strerror)) from exc
         with handle:
             head = handle.read(8192)
             content_type = sniff(head, filename)
@@ -126,8 +129,9 @@ class BlobStore:
 
                 problem = structure_problem(Path(tmp_name), content_type)
                 if problem is not None:
-                    raise UnsupportedType(f"{filename} starts like {content_type} but is not one: {problem}",
-                                          hint="attach the file itself, not a renamed or damaged copy")
+                    raise UnsupportedType(_("{filename} starts like {content_type} but is not one: {problem}").format(
+                        filename=filename, content_type=content_type, problem=problem),
+                                          hint=_("attach the file itself, not a renamed or damaged copy"))
                 sha = digest.hexdigest()
                 target = self.path(sha)
                 target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
@@ -149,8 +153,9 @@ class BlobStore:
 
     def too_large(self, filename: str) -> InvalidInput:
         return InvalidInput(
-            f"{filename} is larger than the {self.max_bytes:,}-byte ({self.max_bytes / 1e6:.0f} MB) attachment limit",
-            hint="compress it or share a link instead",
+            _("{filename} is larger than the {max_bytes:,}-byte ({value:.0f} MB) attachment limit").format(
+                filename=filename, max_bytes=self.max_bytes, value=self.max_bytes / 1000000.0),
+            hint=_("compress it or share a link instead"),
         )
 
     def path(self, sha: str) -> Path:
@@ -159,5 +164,5 @@ class BlobStore:
     def open(self, sha: str) -> BinaryIO:
         path = self.path(sha)
         if not path.exists():
-            raise NotFound(f"the stored file {sha[:12]} is missing from {self.root}")
+            raise NotFound(_("the stored file {sha} is missing from {root}").format(sha=sha[:12], root=self.root))
         return path.open("rb")

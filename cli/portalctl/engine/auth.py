@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.accounts import hash_password, verify_password
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
+from portalctl.i18n import N_, _, language, using
 from portalctl.model import Record
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ IDEMPOTENCY_LIFETIME = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = 255
 STALE_CLAIM = timedelta(minutes=10)  # a claim left by a crashed request may be taken over after this
 LAST_USED_STEP = timedelta(minutes=1)  # last_used_at moves at most this often: no write on every request
-SIGN_IN_AGAIN = "sign in again (portalctl auth login) or create a new token"
+SIGN_IN_AGAIN = N_("sign in again (portalctl auth login) or create a new token")
 
 log = logging.getLogger("portalctl.server")
 
@@ -78,8 +79,8 @@ class Throttle:
 
 
 LOGIN_THROTTLE = Throttle("login_attempts", FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_CLIENT, FIRST_DELAY,
-                          "too many failed sign-ins from this address; wait before trying again",
-                          "or ask for a reset link if the password is forgotten")
+                          N_("too many failed sign-ins from this address; wait before trying again"),
+                          N_("or ask for a reset link if the password is forgotten"))
 
 
 @dataclass
@@ -135,20 +136,24 @@ def _decoy_hash() -> str:
 
 def check_new_password(password: str, email: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"the new password is too short (at least {PASSWORD_MIN} characters)",
-                           hint="a passphrase of a few words is easy to remember and hard to guess")
+        raise InvalidInput(_("the new password is too short (at least {PASSWORD_MIN} characters)").format(
+            PASSWORD_MIN=PASSWORD_MIN),
+                           hint=_("a passphrase of a few words is easy to remember and hard to guess"))
     if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"the new password is longer than {PASSWORD_MAX} characters")
+        raise InvalidInput(_("the new password is longer than {PASSWORD_MAX} characters").format(
+            PASSWORD_MAX=PASSWORD_MAX))
     if password.strip().lower() == email.strip().lower():
-        raise InvalidInput("the new password cannot be your e-mail address")
+        raise InvalidInput(_("the new password cannot be your e-mail address"))
 
 
 def _check_token_request(name: str, expires_days: int) -> str:
     name = name.strip()
     if not name or len(name) > TOKEN_NAME_MAX:
-        raise InvalidInput(f"a token needs a name of 1 to {TOKEN_NAME_MAX} characters", hint="e.g. cli or ci")
+        raise InvalidInput(_("a token needs a name of 1 to {TOKEN_NAME_MAX} characters").format(
+            TOKEN_NAME_MAX=TOKEN_NAME_MAX), hint=_("e.g. cli or ci"))
     if not 1 <= expires_days <= TOKEN_DAYS_MAX:
-        raise InvalidInput(f"a token expires after 1 to {TOKEN_DAYS_MAX} days", hint="e.g. 90 for a pipeline")
+        raise InvalidInput(_("a token expires after 1 to {TOKEN_DAYS_MAX} days").format(
+            TOKEN_DAYS_MAX=TOKEN_DAYS_MAX), hint=_("e.g. 90 for a pipeline"))
     return name
 
 
@@ -189,11 +194,12 @@ def login(
     stored = row["password_hash"] if row is not None and row["password_hash"] else None
     if not verify_password(password, stored or _decoy_hash()) or stored is None:
         record_attempt(portal, LOGIN_THROTTLE, email, client, now)
-        raise Unauthenticated("wrong e-mail or password",
-                              hint="check both, or ask for a reset link (POST /api/v1/auth/password-reset); a new "
-                                   "account signs in once its address is verified from the mail")
+        raise Unauthenticated(_("wrong e-mail or password"),
+                              hint=_("check both, or ask for a reset link (POST /api/v1/auth/password-reset); a new "
+                                     "account signs in once its address is verified from the mail"))
     if not row["active"]:
-        raise PermissionDenied(f"user {row['email']} is deactivated", hint="ask an administrator of the portal")
+        raise PermissionDenied(_("user {email} is deactivated").format(
+            email=row['email']), hint=_("ask an administrator of the portal"))
     new_hash = hash_password(new_password) if new_password is not None else None
     with transaction(portal.conn):
         portal.conn.execute("DELETE FROM login_attempts WHERE email = ? AND client = ?", (email, client))
@@ -230,8 +236,8 @@ def check_throttle(portal: Portal, throttle: Throttle, email: str, client: str, 
         delay = min(THROTTLE_WINDOW, throttle.first_delay * 2 ** min(failures - free, 20))
         wait = parse_iso(last) + delay - now
         if wait.total_seconds() > 0:
-            raise RateLimited(throttle.message, retry_after=max(1, math.ceil(wait.total_seconds())),
-                              hint=throttle.hint)
+            raise RateLimited(_(throttle.message), retry_after=max(1, math.ceil(wait.total_seconds())),
+                              hint=_(throttle.hint))
 
 
 def authenticate(portal: Portal, token: str) -> str:
@@ -281,16 +287,17 @@ def _token_row(portal: Portal, token: str) -> Row:
         (digest(token),),
     ).fetchone()
     if row is None:
-        raise Unauthenticated("this token is not valid", hint=SIGN_IN_AGAIN)
+        raise Unauthenticated(_("this token is not valid"), hint=_(SIGN_IN_AGAIN))
     return row
 
 
 def _checked(portal: Portal, row: Row) -> tuple[str, int | None]:
     if row["revoked_at"]:
-        raise Unauthenticated("this token was revoked", hint=SIGN_IN_AGAIN)
+        raise Unauthenticated(_("this token was revoked"), hint=_(SIGN_IN_AGAIN))
     now = portal.clock()
     if row["expires_at"] <= iso(now):
-        raise Unauthenticated(f"this token expired at {row['expires_at']}", hint=SIGN_IN_AGAIN)
+        raise Unauthenticated(_("this token expired at {expires_at}").format(
+            expires_at=row['expires_at']), hint=_(SIGN_IN_AGAIN))
     due = row["last_used_at"] is None or parse_iso(row["last_used_at"]) <= now - LAST_USED_STEP
     return str(row["email"]), row["id"] if due else None
 
@@ -327,7 +334,8 @@ class TokenService:
                 (self.portal.now(), token_id, self.actor.id),
             )
         if cursor.rowcount == 0:
-            raise NotFound(f"you have no token {token_id}", hint="see your tokens: GET /api/v1/auth/tokens")
+            raise NotFound(_("you have no token {token_id}").format(
+                token_id=token_id), hint=_("see your tokens: GET /api/v1/auth/tokens"))
 
 
 # --- password resets
@@ -335,7 +343,7 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
                            retry_first: float = 60.0) -> None:
     """Mail a reset link to an active user. Silent for unknown addresses, so nobody can probe who has an account."""
     row = portal.conn.execute(
-        "SELECT id, email, name FROM users WHERE email = ? AND active = 1", (email.strip(),)
+        "SELECT id, email, name, language FROM users WHERE email = ? AND active = 1", (email.strip(),)
     ).fetchone()
     if row is None:
         return
@@ -353,22 +361,25 @@ def request_password_reset(portal: Portal, email: str, *, public_url: str, smtp_
             (row["id"], digest(secret), iso(now), iso(now + RESET_LIFETIME)),
         )
     link = f"{public_url.rstrip('/')}/reset-password?token={secret}"
-    body = (
-        f"Hello {row['name']},\n\n"
-        "someone (we hope you) asked to reset your password for the support portal.\n"
-        f"Choose a new password here (the link works once, for one hour):\n\n    {link}\n\n"
-        f"A script can send {{\"token\": \"{secret}\", \"password\": \"...\"}} to "
-        f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm instead.\n\n"
-        "If you did not ask for this, ignore this message: your password stays as it is.\n"
-    )
-    send_mail(portal, to=row["email"], subject="Reset your support portal password", body=body, smtp_url=smtp_url,
+    with using(row["language"] or language()):  # the recipient's language (their profile's), else the request's
+        body = _(
+            "Hello {name},\n\n"
+            "someone (we hope you) asked to reset your password for the support portal.\n"
+            "Choose a new password here (the link works once, for one hour):\n\n    {link}\n\n"
+            "A script can send {{\"token\": \"{secret}\", \"password\": \"...\"}} to "
+            "{confirm} instead.\n\n"
+            "If you did not ask for this, ignore this message: your password stays as it is.\n"
+        ).format(name=row["name"], link=link, secret=secret,
+                 confirm=f"{public_url.rstrip('/')}/api/v1/auth/password-reset/confirm")
+        subject = _("Reset your support portal password")
+    send_mail(portal, to=row["email"], subject=subject, body=body, smtp_url=smtp_url,
               retry_first=retry_first)
 
 
 def confirm_password_reset(portal: Portal, token: str, password: str) -> None:
     """Set the new password; the link, and every other pending link of that user, stops working."""
-    invalid = InvalidInput("this reset link is not valid: it was used already, has expired or is mistyped",
-                           hint="ask for a new one (POST /api/v1/auth/password-reset)")
+    invalid = InvalidInput(_("this reset link is not valid: it was used already, has expired or is mistyped"),
+                           hint=_("ask for a new one (POST /api/v1/auth/password-reset)"))
     row = portal.conn.execute(
         "SELECT r.id, r.user_id, r.expires_at, r.used_at, u.email FROM password_resets r"
         " JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND u.active = 1",
@@ -445,7 +456,7 @@ def smtp_send(url: str, *, to: str, subject: str, body: str, message_id: str | N
 def outbox(session: Session, *, limit: int = 100) -> list[Mail]:
     """Mail not delivered (yet), newest first: all of it when no SMTP server is configured, for the admins to read
     and pass on; otherwise what waits for its batch window or for a retry."""
-    session.actor.require_admin("read the outbox")
+    session.actor.require_admin(_("read the outbox"))
     rows = session.conn.execute(
         "SELECT id, recipient AS \"to\", subject, body, created_at, attempts, last_error FROM outbox"
         " WHERE sent_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
@@ -473,8 +484,9 @@ class Idempotency:
         """None: go ahead; the write transaction is open for the work, and `finish` or `fail` ends it. A stored
         response: send it again instead of doing the work (the transaction is over)."""
         if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
-            raise InvalidInput(f"an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters",
-                               hint="a UUID is a good key")
+            raise InvalidInput(_("an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters").format(
+                IDEMPOTENCY_KEY_MAX=IDEMPOTENCY_KEY_MAX),
+                               hint=_("a UUID is a good key"))
         now = self.portal.clock()
         self.conn.begin()
         try:
@@ -498,14 +510,14 @@ class Idempotency:
     @staticmethod
     def _stored(row: Row, request_hash: str) -> StoredResponse:
         if row["request_hash"] != request_hash:
-            raise StateConflict("this Idempotency-Key was already used for a different request",
-                                hint="use a new key for each new request")
+            raise StateConflict(_("this Idempotency-Key was already used for a different request"),
+                                hint=_("use a new key for each new request"))
         if row["status"] is None:
-            raise StateConflict("a request with this Idempotency-Key is still in progress",
-                                hint="retry in a moment to get its response")
+            raise StateConflict(_("a request with this Idempotency-Key is still in progress"),
+                                hint=_("retry in a moment to get its response"))
         if row["body"] is None:
-            raise StateConflict("this request was already done, and its response held a secret that is shown once",
-                                hint="make a new request with a new Idempotency-Key")
+            raise StateConflict(_("this request was already done, and its response held a secret that is shown once"),
+                                hint=_("make a new request with a new Idempotency-Key"))
         return StoredResponse(status=row["status"], body=bytes(row["body"]))
 
     def finish(self, user_id: int, key: str, request_hash: str, status: int, body: bytes | None) -> None:

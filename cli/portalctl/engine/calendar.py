@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEGMENT = re.compile(r"^\s*([a-z,\-]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -24,20 +25,21 @@ def parse_business_hours(spec: str) -> Hours:
     for segment in filter(None, (s.strip() for s in spec.lower().split(";"))):
         match = SEGMENT.match(segment)
         if not match:
-            raise InvalidInput(f"cannot read business hours {segment!r}", hint='write e.g. "mon-fri 09:00-18:00"')
+            raise InvalidInput(_("cannot read business hours {segment!r}").format(
+                segment=segment), hint=_('write e.g. "mon-fri 09:00-18:00"'))
         days, h1, m1, h2, m2 = match.groups()
         try:
             start, end = time(int(h1), int(m1)), time(int(h2) % 24, int(m2))
         except ValueError as exc:
-            raise InvalidInput(f"bad time in business hours {segment!r}") from exc
+            raise InvalidInput(_("bad time in business hours {segment!r}").format(segment=segment)) from exc
         if int(h2) == 24:
             end = time.max
         if end <= start:
-            raise InvalidInput(f"business hours end before they start: {segment!r}")
+            raise InvalidInput(_("business hours end before they start: {segment!r}").format(segment=segment))
         for day in _days(days, segment):
             hours.setdefault(day, []).append((start, end))
     if not hours:
-        raise InvalidInput("business hours are empty", hint='write e.g. "mon-fri 09:00-18:00"')
+        raise InvalidInput(_("business hours are empty"), hint=_('write e.g. "mon-fri 09:00-18:00"'))
     for intervals in hours.values():
         intervals.sort()
     return hours
@@ -46,9 +48,10 @@ def parse_business_hours(spec: str) -> Hours:
 def _days(text: str, segment: str) -> list[int]:
     result: list[int] = []
     for part in text.split(","):
-        first, _, last = part.partition("-")
+        first, _dash, last = part.partition("-")
         if first not in DAYS or (last and last not in DAYS):
-            raise InvalidInput(f"unknown day in business hours {segment!r}", hint=f"days: {', '.join(DAYS)}")
+            raise InvalidInput(_("unknown day in business hours {segment!r}").format(segment=segment),
+                hint=_("days: {DAYS}").format(DAYS=', '.join(DAYS)))
         a, b = DAYS.index(first), DAYS.index(last or first)
         result.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
     return result
@@ -64,7 +67,7 @@ def add_business_hours(
     remaining = timedelta(hours=hours)
     local = start.astimezone(zone)
     day = local.date()
-    for _ in range(3660):  # ten years of days: a calendar with no working time cannot loop forever
+    for _day in range(3660):  # ten years of days: a calendar with no working time cannot loop forever
         if day not in off_days:
             for opens, closes in calendar.get(day.weekday(), []):
                 window_start = datetime.combine(day, opens, zone)
@@ -77,4 +80,4 @@ def add_business_hours(
                     return (begin + remaining).astimezone(UTC)
                 remaining -= available
         day += timedelta(days=1)
-    raise InvalidInput("the business calendar has no working hours to count")
+    raise InvalidInput(_("the business calendar has no working hours to count"))

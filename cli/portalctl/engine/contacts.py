@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.accounts import USER_SELECT, hash_password, insert_user, user_record
 from portalctl.engine.db import Row, transaction
 from portalctl.errors import NotFound, PermissionDenied, StateConflict, Unsupported
+from portalctl.i18n import _
 from portalctl.model import User
 
 if TYPE_CHECKING:
@@ -31,8 +32,8 @@ class ContactService:
 
     def _org(self) -> int:
         if not self.actor.manager or self.actor.org_id is None:
-            raise PermissionDenied("only an organisation's contact manager may manage its contacts", about="manager",
-                                   hint="ask your organisation's contact manager or the portal's administrators")
+            raise PermissionDenied(_("only an organisation's contact manager may manage its contacts"), about="manager",
+                                   hint=_("ask your organisation's contact manager or the portal's administrators"))
         return self.actor.org_id
 
     def _contact(self, email: str) -> Row:
@@ -41,7 +42,7 @@ class ContactService:
             (email.strip(), self._org()),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no contact {email} in your organisation", about="contact")
+            raise NotFound(_("no contact {email} in your organisation").format(email=email), about="contact")
         return row
 
     def list(self, *, inactive: bool = False) -> list[User]:
@@ -58,14 +59,15 @@ class ContactService:
         try:
             return insert_user(self.session.portal, email=email, name=name, org=org)
         except StateConflict as exc:
-            raise StateConflict(f"{email.strip()} cannot be added: the address already has an account on this portal",
-                                hint="ask the portal's administrators", about="contact_exists") from exc
+            raise StateConflict(_("{strip} cannot be added: the address already has an account on this portal").format(
+                strip=email.strip()),
+                                hint=_("ask the portal's administrators"), about="contact_exists") from exc
 
     def deactivate(self, email: str) -> User:
         """They can no longer sign in or use their tokens; their tickets and messages stay."""
         row = self._contact(email)
         if row["id"] == self.actor.id:
-            raise StateConflict("you cannot deactivate yourself", hint="ask the portal's administrators")
+            raise StateConflict(_("you cannot deactivate yourself"), hint=_("ask the portal's administrators"))
         with transaction(self.conn):
             self.conn.execute("UPDATE users SET active = 0 WHERE id = ?", (row["id"],))
         return self._user(row["id"])
@@ -85,7 +87,7 @@ class ContactService:
 
         row = self._active_contact(email)
         if self.mail is None:
-            raise Unsupported("reset links are mailed by a portalctl server; this portal is a file on this machine",
+            raise Unsupported(_("reset links are mailed by a portalctl server; this portal is a file on this machine"),
                               about="reset_link")
         public_url, smtp_url = self.mail
         request_password_reset(self.session.portal, row["email"], public_url=public_url, smtp_url=smtp_url)
@@ -93,8 +95,9 @@ class ContactService:
     def _active_contact(self, email: str) -> Row:
         row = self._contact(email)
         if not row["active"]:
-            raise StateConflict(f"{row['email']} is deactivated", hint="ask the portal's administrators to "
-                                "reactivate the account first", about="contact_inactive")
+            raise StateConflict(_("{email} is deactivated").format(
+                email=row['email']), hint=_("ask the portal's administrators to "
+                                  "reactivate the account first"), about="contact_inactive")
         return row
 
     def _user(self, user_id: int) -> User:

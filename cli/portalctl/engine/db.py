@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 from portalctl.errors import Unavailable
+from portalctl.i18n import _
 
 Row: TypeAlias = Any  # sqlite3.Row or postgres.Row: by position and by column name
 IntegrityError = sqlite3.IntegrityError  # a refused row, on either database (postgres.PgConnection raises it too)
@@ -126,6 +127,6 @@ _savepoints = itertools.count(1)
 def disk_full(exc: BaseException) -> Unavailable | None:
     """A write refused for want of space (SQLITE_FULL; PostgreSQL's disk_full), as the error a user can act on."""
     if getattr(exc, "sqlite_errorcode", None) == 13 or getattr(exc, "sqlstate", None) == "53100":
-        return Unavailable("the disk holding the portal is full: this change was not saved (the portal is intact)",
-                           hint="free some disk space, then run the command again")
+        return Unavailable(_("the disk holding the portal is full: this change was not saved (the portal is intact)"),
+                           hint=_("free some disk space, then run the command again"))
     return None

@@ -17,6 +17,7 @@ from portalctl.engine import schema, sqlite
 from portalctl.engine.db import Connection
 from portalctl.engine.search import match_expression, tsquery
 from portalctl.errors import Unavailable
+from portalctl.i18n import _
 
 SQLITE_REQUEST_SLOTS = 32
 
@@ -208,8 +209,8 @@ class PostgreSQL(Dialect):
         try:
             from portalctl.engine import postgres
         except ImportError as exc:
-            raise Unavailable(f"PostgreSQL needs the postgresql extra ({exc.name} is missing)",
-                              hint="pip install 'portalctl[server,postgresql]'") from exc
+            raise Unavailable(_("PostgreSQL needs the postgresql extra ({name} is missing)").format(name=exc.name),
+                              hint=_("pip install 'portalctl[server,postgresql]'")) from exc
         return postgres.connect(str(location), self.migrations())
 
     def request_slots(self) -> int:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from portalctl.contract import TicketQuery
 from portalctl.engine.db import Connection
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import STATES, Event, EventPage
 
 if TYPE_CHECKING:
@@ -36,11 +37,12 @@ def events_after(reader: TicketReader, after: int, query: TicketQuery | None = N
     """The events after `after` that the reader may see (and `query` keeps: by default every state), oldest first,
     at most `limit`; the page's cursor is where the next read starts, past events this reader may not see."""
     if not 1 <= limit <= PAGE_MAX:
-        raise InvalidInput(f"an events page holds 1 to {PAGE_MAX} events", about="limit")
+        raise InvalidInput(_("an events page holds 1 to {PAGE_MAX} events").format(PAGE_MAX=PAGE_MAX), about="limit")
     newest = head(reader)
     if after < 0 or after > newest:
-        raise InvalidInput(f"cursor {after} is not a position in this portal's change feed (0 to {newest})",
-                           hint="start again without a cursor", about="cursor")
+        raise InvalidInput(_("cursor {after} is not a position in this portal's change feed (0 to {newest})").format(
+            after=after, newest=newest),
+                           hint=_("start again without a cursor"), about="cursor")
     query = query or TicketQuery(limit=None)
     where, params = reader.where(query.but(statuses=query.statuses or STATES))
     if not reader.actor.is_staff:

@@ -18,6 +18,8 @@ import warnings
 import zipfile
 from pathlib import Path
 
+from portalctl.i18n import _
+
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is refused unread (a decompression bomb)
 DECODE_PIXELS = 16_000_000  # decoded in full up to this size (64 MB as RGBA); larger ones are verified only
 MAX_ZIP_ENTRIES = 10_000
@@ -51,13 +53,13 @@ def _pdf(path: Path) -> str | None:
         # the last one: readers tolerate bytes after it
         match = next(reversed(list(STARTXREF.finditer(handle.read(TAIL)))), None)
         if match is None:
-            return "it has no PDF trailer (startxref and %%EOF at its end)"
+            return _("it has no PDF trailer (startxref and %%EOF at its end)")
         offset = int(match[1])
         if offset >= size:
-            return "its trailer points outside the file"
+            return _("its trailer points outside the file")
         handle.seek(offset)
         if not XREF_AT.match(handle.read(64)):
-            return "its trailer does not point at a cross-reference table"
+            return _("its trailer does not point at a cross-reference table")
     return None
 
 
@@ -70,15 +72,16 @@ def _image(path: Path) -> str | None:
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    return f"its declared size ({width}x{height}) is over the {MAX_PIXELS:,}-pixel limit"
+                    return _("its declared size ({width}x{height}) is over the {limit:,}-pixel limit").format(
+                        width=width, height=height, limit=MAX_PIXELS)
                 image.verify()
             if width * height <= DECODE_PIXELS:
                 with Image.open(path) as image:
                     image.load()
     except Image.DecompressionBombError:  # Pillow's own, far larger, limit: refused before it decodes too
-        return f"its declared size is over the {MAX_PIXELS:,}-pixel limit"
+        return _("its declared size is over the {limit:,}-pixel limit").format(limit=MAX_PIXELS)
     except (OSError, ValueError, SyntaxError) as exc:
-        return f"it does not decode as an image ({exc})"
+        return _("it does not decode as an image ({error})").format(error=exc)
     return None
 
 
@@ -88,12 +91,12 @@ def _zip(path: Path, main_part: str | None) -> str | None:
             names = set()
             for count, info in enumerate(archive.infolist(), 1):
                 if count > MAX_ZIP_ENTRIES:
-                    return f"it has more than {MAX_ZIP_ENTRIES:,} entries"
+                    return _("it has more than {limit:,} entries").format(limit=MAX_ZIP_ENTRIES)
                 names.add(info.filename)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        return f"it is not a readable zip archive ({exc})"
+        return _("it is not a readable zip archive ({error})").format(error=exc)
     if main_part is not None and not {"[Content_Types].xml", main_part} <= names:
-        return f"it lacks the parts of its Office type ([Content_Types].xml and {main_part})"
+        return _("it lacks the parts of its Office type ([Content_Types].xml and {part})").format(part=main_part)
     return None
 
 
@@ -102,5 +105,5 @@ def _ole(path: Path) -> str | None:
         header = handle.read(512)
     # byte order mark FFFE at 28; sector shift 9 (512-byte sectors, version 3) or 12 (4096, version 4) at 30
     if len(header) < 512 or header[28:30] != b"\xfe\xff" or header[30:32] not in (b"\x09\x00", b"\x0c\x00"):
-        return "it is not a valid OLE2 compound file (legacy .doc/.xls)"
+        return _("it is not a valid OLE2 compound file (legacy .doc/.xls)")
     return None

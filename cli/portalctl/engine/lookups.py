@@ -7,6 +7,7 @@ import unicodedata
 
 from portalctl.engine.db import Connection, Row
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import _
 
 
 def slugify(text: str) -> str:
@@ -22,7 +23,8 @@ def _named(
     ).fetchone()
     if row is None:
         known = [r[0] for r in conn.execute(f"SELECT slug FROM {table} WHERE TRUE {extra} ORDER BY slug", params)]
-        raise InvalidInput(f"unknown {what} {name!r}", hint=f"known: {', '.join(known[:20]) or 'none yet'}")
+        raise InvalidInput(_("unknown {what} {name!r}").format(what=what, name=name), hint=_("known: {value}").format(
+            value=', '.join(known[:20]) or _('none yet')))
     return int(row[0])
 
 
@@ -33,7 +35,7 @@ def org_id(conn: Connection, name: str, *, list_known: bool = True) -> int:
     row = conn.execute("SELECT id FROM organizations WHERE slug = ? OR lower(name) = lower(?)",
                        (slugify(name), name)).fetchone()
     if row is None:
-        raise InvalidInput(f"unknown organisation {name!r}")
+        raise InvalidInput(_("unknown organisation {name!r}").format(name=name))
     return int(row[0])
 
 
@@ -54,7 +56,7 @@ def folder_id(conn: Connection, name: str, collection: int | None = None) -> int
 def user_row(conn: Connection, email: str) -> Row:
     row: Row | None = conn.execute("SELECT * FROM users WHERE email = ?", (email.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"no user {email}", about="user")
+        raise NotFound(_("no user {email}").format(email=email), about="user")
     return row
 
 
@@ -64,7 +66,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 def check_email(email: str) -> str:
     email = email.strip()
     if not EMAIL.match(email):
-        raise InvalidInput(f"not an e-mail address: {email!r}")
+        raise InvalidInput(_("not an e-mail address: {email!r}").format(email=email))
     return email
 
 
@@ -75,7 +77,8 @@ def check_domain(domain: str) -> str:
     """An e-mail domain as stored (lower case, no leading @): andina.example."""
     name = domain.strip().lstrip("@").lower().rstrip(".")
     if not DOMAIN.match(name):
-        raise InvalidInput(f"not an e-mail domain: {domain!r}", hint="e.g. andina.example", about="domain")
+        raise InvalidInput(_("not an e-mail domain: {domain!r}").format(
+            domain=domain), hint=_("e.g. andina.example"), about="domain")
     return name
 
 
@@ -85,6 +88,7 @@ def check_country(code: str) -> str:
 
     key = code.strip().upper()
     if key not in countries_by_alpha2:
-        raise InvalidInput(f"unknown country {code!r}", hint="use an ISO 3166-1 alpha-2 code such as CO, MX or ES",
+        raise InvalidInput(_("unknown country {code!r}").format(
+            code=code), hint=_("use an ISO 3166-1 alpha-2 code such as CO, MX or ES"),
                            about="country")
     return key

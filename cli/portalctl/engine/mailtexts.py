@@ -1,58 +1,42 @@
-"""Every text of the mail the portal sends about tickets, in English and Spanish, picked by the recipient's
-profile language (`me update --language es`). Kept together and keyed, so they can move into the message catalog
-as they are."""
+"""Every text of the mail the portal sends about tickets, keyed. Each is a message of the catalog (locale/), so a
+mail reads in its recipient's profile language (`me update --language es`) whatever language the request that
+caused it spoke."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-TEXTS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "subject": "[#{id}] {subject}",
-        "greeting": "Hello {name},",
-        "intro": "there is news on ticket #{id} \"{subject}\":",
-        "created": "- {actor} opened it.",
-        "status": "- Its state changed from {old} to {new}.",
-        "auto_closed": "- It was closed automatically, {hours} hours after it was resolved.",
-        "reply": "- {actor} replied:",
-        "attachment": "- {actor} attached {filename}.",
-        "link": "Open the ticket: {link}\nor from a terminal: portalctl tickets show {id}",
-        "footer": "You get this mail because you can see this ticket. To stop these mails: "
-                  "portalctl me notifications --off {kind}",
-        "portal": "the portal",
-    },
-    "es": {
-        "subject": "[#{id}] {subject}",
-        "greeting": "Hola, {name}:",
-        "intro": "hay novedades en el ticket #{id} \"{subject}\":",
-        "created": "- {actor} lo abrió.",
-        "status": "- Su estado pasó de {old} a {new}.",
-        "auto_closed": "- Se cerró automáticamente {hours} horas después de resolverse.",
-        "reply": "- {actor} respondió:",
-        "attachment": "- {actor} adjuntó {filename}.",
-        "link": "Abra el ticket: {link}\no desde una terminal: portalctl tickets show {id}",
-        "footer": "Recibe este correo porque puede ver este ticket. Para no recibir más correos así: "
-                  "portalctl me notifications --off {kind}",
-        "portal": "el portal",
-    },
-}
-STATE_NAMES: Mapping[str, Mapping[str, str]] = {
-    "en": {"new": "New", "open": "Open", "pending": "Awaiting your reply", "on_hold": "On hold",
-           "resolved": "Resolved", "closed": "Closed"},
-    "es": {"new": "Nuevo", "open": "Abierto", "pending": "Esperando su respuesta", "on_hold": "En espera",
-           "resolved": "Resuelto", "closed": "Cerrado"},
+from portalctl.i18n import N_, SOURCE, _, using
+from portalctl.i18n import language_of as spoken
+from portalctl.model import STATE_LABELS
+
+TEXTS: Mapping[str, str] = {
+    "subject": N_("[#{id}] {subject}"),
+    "greeting": N_("Hello {name},"),
+    "intro": N_("there is news on ticket #{id} \"{subject}\":"),
+    "created": N_("- {actor} opened it."),
+    "status": N_("- Its state changed from {old} to {new}."),
+    "auto_closed": N_("- It was closed automatically, {hours} hours after it was resolved."),
+    "reply": N_("- {actor} replied:"),
+    "attachment": N_("- {actor} attached {filename}."),
+    "link": N_("Open the ticket: {link}\nor from a terminal: portalctl tickets show {id}"),
+    "footer": N_("You get this mail because you can see this ticket. To stop these mails: "
+                 "portalctl me notifications --off {kind}"),
+    "portal": N_("the portal"),
 }
 
 
 def language_of(profile_language: str | None) -> str:
     """The texts' language for a profile's language ("es", "es-CO", "es_MX" are Spanish; anything else English)."""
-    code = (profile_language or "").strip().lower().replace("_", "-").split("-")[0]
-    return code if code in TEXTS else "en"
+    return spoken(profile_language) or SOURCE
 
 
 def text(language: str, key: str, **values: object) -> str:
-    return TEXTS[language][key].format(**values)
+    with using(language):
+        return _(TEXTS[key]).format(**values)
 
 
 def state_name(language: str, state: str) -> str:
-    return STATE_NAMES[language].get(state, state)
+    """A state as the mail names it: the portal's label ("Awaiting your reply"), in the recipient's language."""
+    with using(language):
+        return _(STATE_LABELS[state]) if state in STATE_LABELS else state

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from portalctl.engine.db import Row, iso, transaction
 from portalctl.engine.lookups import check_country, org_id
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import _
 from portalctl.model import NOTICE_SEVERITIES, Notice
 from portalctl.times import parse_iso
 
@@ -31,8 +32,8 @@ def notice_time(text: str, what: str) -> str:
     try:
         moment: datetime = parse_iso(text)
     except ValueError as exc:
-        raise InvalidInput(f"the notice's {what} time is not an ISO 8601 time: {text!r}",
-                           hint="e.g. 2025-06-01T08:00Z or 2025-06-01 08:00", about="notice_time") from exc
+        raise InvalidInput(_("the notice's {what} time is not an ISO 8601 time: {text!r}").format(what=what, text=text),
+                           hint=_("e.g. 2025-06-01T08:00Z or 2025-06-01 08:00"), about="notice_time") from exc
     return iso(moment)
 
 
@@ -68,7 +69,7 @@ class NoticeService:
 
     def all(self) -> list[Notice]:
         """Every notice, past, present and future, newest first (admins)."""
-        self.actor.require_admin("list every notice")
+        self.actor.require_admin(_("list every notice"))
         now = self.session.portal.now()
         return [notice_record(row, now) for row in self.conn.execute(f"{SELECT} ORDER BY n.starts_at DESC, n.id DESC")]
 
@@ -76,18 +77,19 @@ class NoticeService:
             organization: str | None = None, countries: Sequence[str] = ()) -> Notice:
         """Publish a notice for [starts, ends) (starts: now when not given), for everyone or for the users of one
         organisation and of some countries."""
-        self.actor.require_admin("publish notices")
+        self.actor.require_admin(_("publish notices"))
         if not title.strip():
-            raise InvalidInput("the notice's title cannot be empty", about="notice_title")
+            raise InvalidInput(_("the notice's title cannot be empty"), about="notice_title")
         if severity not in NOTICE_SEVERITIES:
-            raise InvalidInput(f"unknown severity {severity!r}", hint=f"severities: {', '.join(NOTICE_SEVERITIES)}")
+            raise InvalidInput(_("unknown severity {severity!r}").format(severity=severity),
+                hint=_("severities: {NOTICE_SEVERITIES}").format(NOTICE_SEVERITIES=', '.join(NOTICE_SEVERITIES)))
         now = self.session.portal.now()
-        start = notice_time(starts, "start") if starts else now
-        end = notice_time(ends, "end")
+        start = notice_time(starts, _("start")) if starts else now
+        end = notice_time(ends, _("end"))
         codes = sorted({check_country(code) for code in countries})
         if end <= start:
-            raise InvalidInput(f"the notice ends ({end}) before it starts ({start})",
-                               hint="give an end time after the start", about="notice_time")
+            raise InvalidInput(_("the notice ends ({end}) before it starts ({start})").format(end=end, start=start),
+                               hint=_("give an end time after the start"), about="notice_time")
         with transaction(self.conn):
             org = org_id(self.conn, organization) if organization else None
             notice_id = self.conn.execute(
@@ -99,7 +101,7 @@ class NoticeService:
 
     def end(self, notice_id: int) -> Notice:
         """End a notice now (one not started yet ends before it ever shows); an ended one stays as it is."""
-        self.actor.require_admin("end notices")
+        self.actor.require_admin(_("end notices"))
         with transaction(self.conn):
             now = self.session.portal.now()
             notice = self._get(notice_id)
@@ -120,5 +122,5 @@ class NoticeService:
     def _get(self, notice_id: int) -> Notice:
         row = self.conn.execute(f"{SELECT} WHERE n.id = ?", (notice_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no notice {notice_id}", about="notice")
+            raise NotFound(_("no notice {notice_id}").format(notice_id=notice_id), about="notice")
         return notice_record(row, self.session.portal.now())

@@ -33,6 +33,7 @@ from portalctl.engine import mailtexts
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.events import reply_texts
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import NOTIFICATION_KINDS, NotificationSettings
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ class NotificationService:
         wanted_on, wanted_off = kinds(on), kinds(off)
         both = sorted(set(wanted_on) & set(wanted_off))
         if both:
-            raise InvalidInput(f"{', '.join(both)} cannot be switched both on and off", about="notification_kind")
+            raise InvalidInput(_("{both} cannot be switched both on and off").format(
+                both=', '.join(both)), about="notification_kind")
         with transaction(self.conn):
             for kind, enabled in [*((k, 1) for k in wanted_on), *((k, 0) for k in wanted_off)]:
                 self.conn.execute(
@@ -89,8 +91,9 @@ def kinds(names: Sequence[str]) -> list[str]:
         elif name in NOTIFICATION_KINDS:
             found.append(name)
         else:
-            raise InvalidInput(f"unknown notification kind {name!r}",
-                               hint=f"kinds: {', '.join(NOTIFICATION_KINDS)} (or all)", about="notification_kind")
+            raise InvalidInput(_("unknown notification kind {name!r}").format(name=name),
+                               hint=_("kinds: {NOTIFICATION_KINDS} (or all)").format(
+                                   NOTIFICATION_KINDS=', '.join(NOTIFICATION_KINDS)), about="notification_kind")
     return list(dict.fromkeys(found))
 
 

@@ -14,6 +14,7 @@ from portalctl.engine.attachments import BlobStore, UnsupportedType, safe_name, 
 from portalctl.engine.db import transaction
 from portalctl.engine.uploads import PayloadTooLarge
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import _
 
 if TYPE_CHECKING:
     from portalctl.contract import Upload
@@ -24,8 +25,9 @@ PHOTO_MAX = 5_000_000
 
 
 def too_large(name: str) -> PayloadTooLarge:
-    return PayloadTooLarge(f"{name} is larger than the {PHOTO_MAX:,}-byte ({PHOTO_MAX / 1e6:.0f} MB) photo limit",
-                           hint="a photo of a few hundred pixels a side is plenty", about="photo")
+    return PayloadTooLarge(_("{name} is larger than the {PHOTO_MAX:,}-byte ({value:.0f} MB) photo limit").format(
+        name=name, PHOTO_MAX=PHOTO_MAX, value=PHOTO_MAX / 1000000.0),
+                           hint=_("a photo of a few hundred pixels a side is plenty"), about="photo")
 
 
 def set_photo(session: Session, upload: Upload) -> None:
@@ -37,15 +39,17 @@ def set_photo(session: Session, upload: Upload) -> None:
             head = handle.read(8192)
         size = upload.path.stat().st_size
     except OSError as exc:
-        raise InvalidInput(f"cannot read photo {upload.path}: {exc.strerror}", about="photo") from exc
+        raise InvalidInput(_("cannot read photo {path}: {strerror}").format(
+            path=upload.path, strerror=exc.strerror), about="photo") from exc
     if size > PHOTO_MAX:
         raise too_large(name)
     content_type = sniff(head, name)
     if content_type not in PHOTO_TYPES:
-        raise UnsupportedType(f"{name} is not a photo: its content is {content_type}",
-                              hint="use a PNG, JPEG or WebP image", about="photo")
+        raise UnsupportedType(_("{name} is not a photo: its content is {content_type}").format(
+            name=name, content_type=content_type),
+                              hint=_("use a PNG, JPEG or WebP image"), about="photo")
     portal = session.portal
-    stored_type, sha, _ = BlobStore(portal.blob_dir, PHOTO_MAX).add(upload.path, name)  # decodes it, or refuses
+    stored_type, sha, _size = BlobStore(portal.blob_dir, PHOTO_MAX).add(upload.path, name)  # decodes it, or refuses
     with transaction(portal.conn):
         portal.conn.execute("UPDATE users SET photo_sha256 = ?, photo_type = ? WHERE id = ?",
                             (sha, stored_type, session.actor.id))
@@ -62,6 +66,6 @@ def open_photo(session: Session, email: str) -> tuple[str, str, BinaryIO]:
         or (actor.org_id is not None and row["org_id"] == actor.org_id)
     )
     if row is None or not visible or not row["photo_sha256"]:
-        raise NotFound(f"no photo of {email}", about="photo")
+        raise NotFound(_("no photo of {email}").format(email=email), about="photo")
     blobs = BlobStore(session.portal.blob_dir, PHOTO_MAX)
     return row["photo_type"], row["photo_sha256"], blobs.open(row["photo_sha256"])

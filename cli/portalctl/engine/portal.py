@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from portalctl.engine.db import Connection, iso, transaction, utcnow
 from portalctl.engine.dialect import dialect_for
 from portalctl.errors import NotFound, PermissionDenied
+from portalctl.i18n import _
 from portalctl.private import repair
 
 if TYPE_CHECKING:
@@ -59,11 +60,13 @@ class Actor:
 
     def require_staff(self, what: str) -> None:
         if not self.is_staff:
-            raise PermissionDenied(f"only agents may {what}", hint="ask your support team to do it")
+            raise PermissionDenied(_("only agents may {what}").format(
+                what=what), hint=_("ask your support team to do it"))
 
     def require_admin(self, what: str) -> None:
         if self.role != "admin":
-            raise PermissionDenied(f"only admins may {what}", hint="ask an administrator of the portal")
+            raise PermissionDenied(_("only admins may {what}").format(
+                what=what), hint=_("ask an administrator of the portal"))
 
 
 class Portal:
@@ -114,9 +117,10 @@ class Portal:
             (email,),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no user {email} in this portal", about="user")
+            raise NotFound(_("no user {email} in this portal").format(email=email), about="user")
         if not row["active"]:
-            raise PermissionDenied(f"user {email} is deactivated", hint="an admin can reactivate the account",
+            raise PermissionDenied(_("user {email} is deactivated").format(
+                email=email), hint=_("an admin can reactivate the account"),
                                    about="user")
         actor = Actor(row["id"], row["email"], row["name"], row["role"], row["org_id"], bool(row["shared"]),
                       manager=bool(row["manager"]) and row["role"] == "customer")

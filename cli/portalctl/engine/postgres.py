@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from portalctl.engine.db import IntegrityError, safe_url
 from portalctl.engine.schema import VERSIONS_BEFORE_FIRST, Migration
 from portalctl.errors import PortalError, Unavailable
+from portalctl.i18n import _
 
 WRITE_LOCK = 0x706F7274  # pg_advisory_xact_lock key every portal writer takes ("port")
 MIGRATION_LOCK = WRITE_LOCK + 1
@@ -140,8 +141,9 @@ def connect(url: str, migrations: Sequence[str | Migration]) -> PgConnection:
                 first = psycopg.connect(url, autocommit=True, row_factory=row_factory, connect_timeout=CONNECT_TIMEOUT)
             except psycopg.OperationalError as exc:
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise Unavailable(f"cannot reach the PostgreSQL portal {safe_url(url)}: {reason}",
-                                  hint="is the server running, and the URL (user, host, database) right?") from exc
+                raise Unavailable(_("cannot reach the PostgreSQL portal {safe_url}: {reason}").format(
+                    safe_url=safe_url(url), reason=reason),
+                                  hint=_("is the server running, and the URL (user, host, database) right?")) from exc
             conn = PgConnection(first, None)
             try:
                 migrate(conn, migrations)
@@ -153,13 +155,14 @@ def connect(url: str, migrations: Sequence[str | Migration]) -> PgConnection:
                 pool.open(wait=True, timeout=CONNECT_TIMEOUT)
             except PoolTimeout as exc:
                 pool.close()
-                raise Unavailable(f"cannot reach the PostgreSQL portal {safe_url(url)}") from exc
+                raise Unavailable(_("cannot reach the PostgreSQL portal {safe_url}").format(
+                    safe_url=safe_url(url))) from exc
             _pools[url] = pool
     try:
         return PgConnection(pool.getconn(), pool)
     except PoolTimeout as exc:
-        raise Unavailable("the PostgreSQL portal is busy: no free connection within 30 s",
-                          hint="retry in a moment") from exc
+        raise Unavailable(_("the PostgreSQL portal is busy: no free connection within 30 s"),
+                          hint=_("retry in a moment")) from exc
 
 
 def migrate(conn: PgConnection, migrations: Sequence[str | Migration]) -> None:
@@ -172,8 +175,9 @@ def migrate(conn: PgConnection, migrations: Sequence[str | Migration]) -> None:
         version = row[0] if row else 0
         applied = version + VERSIONS_BEFORE_FIRST if version else 0
         if applied > len(migrations):
-            raise PortalError(f"this portal was written by a newer portalctl (schema {version})",
-                              hint="upgrade portalctl")
+            raise PortalError(_("this portal was written by a newer portalctl (schema {version})").format(
+                version=version),
+                              hint=_("upgrade portalctl"))
         for number in range(applied, len(migrations)):
             step = migrations[number]
             conn.raw.execute((step if isinstance(step, str) else step.sql).encode())

@@ -32,6 +32,7 @@ from portalctl.engine.auth import (
 from portalctl.engine.db import iso, transaction
 from portalctl.engine.lookups import check_email
 from portalctl.errors import InvalidInput, PermissionDenied
+from portalctl.i18n import N_, _, language, using
 from portalctl.model import SIGNUP_POLICIES, Record, SignupSettings
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ TERMS_VERSION_MAX = 64
 # Every registration counts (it sends a mail): 5 from an address in 15 minutes (2 for one e-mail), then a minute's
 # wait that doubles with each further one.
 SIGNUP_THROTTLE = Throttle("signup_attempts", 2, 5, timedelta(minutes=1),
-                           "too many sign-ups from this address; wait before trying again",
-                           "an address may register a few times in 15 minutes")
+                           N_("too many sign-ups from this address; wait before trying again"),
+                           N_("an address may register a few times in 15 minutes"))
 
 
 @dataclass
@@ -63,7 +64,7 @@ def public_settings(portal: Portal) -> SignupSettings:
 
 
 def settings_for_admin(session: Session) -> SignupSettings:
-    session.actor.require_admin("read the sign-up settings")
+    session.actor.require_admin(_("read the sign-up settings"))
     return public_settings(session.portal)
 
 
@@ -71,22 +72,25 @@ def set_signup(session: Session, *, policy: str | None = None, terms: str | None
                terms_version: str | None = None) -> SignupSettings:
     """Change the policy and/or the terms. New terms get a version (given, or the start of their sha256), and only
     registrations accepting that version are taken from then on. Opening sign-up needs terms."""
-    session.actor.require_admin("change the sign-up settings")
+    session.actor.require_admin(_("change the sign-up settings"))
     portal = session.portal
     if policy is not None and policy not in SIGNUP_POLICIES:
-        raise InvalidInput(f"unknown sign-up policy {policy!r}", hint=f"policies: {', '.join(SIGNUP_POLICIES)}",
+        raise InvalidInput(_("unknown sign-up policy {policy!r}").format(policy=policy),
+            hint=_("policies: {SIGNUP_POLICIES}").format(SIGNUP_POLICIES=', '.join(SIGNUP_POLICIES)),
                            about="policy")
     if terms is not None:
         if not terms.strip() or len(terms) > TERMS_MAX:
-            raise InvalidInput(f"the terms need 1 to {TERMS_MAX:,} characters of text", about="terms")
+            raise InvalidInput(_("the terms need 1 to {TERMS_MAX:,} characters of text").format(
+                TERMS_MAX=TERMS_MAX), about="terms")
         terms_version = (terms_version or hashlib.sha256(terms.encode()).hexdigest()[:12]).strip()
     elif terms_version is not None:
-        raise InvalidInput("a terms version goes with the terms' text", about="terms")
+        raise InvalidInput(_("a terms version goes with the terms' text"), about="terms")
     if terms_version is not None and not 0 < len(terms_version) <= TERMS_VERSION_MAX:
-        raise InvalidInput(f"a terms version has 1 to {TERMS_VERSION_MAX} characters", about="terms")
+        raise InvalidInput(_("a terms version has 1 to {TERMS_VERSION_MAX} characters").format(
+            TERMS_VERSION_MAX=TERMS_VERSION_MAX), about="terms")
     if (policy or portal.setting("signup_policy")) != "closed" and not (terms or portal.setting("terms_text")):
-        raise InvalidInput("sign-up cannot open before the portal has terms to accept", about="terms",
-                           hint="give the terms' text with the policy")
+        raise InvalidInput(_("sign-up cannot open before the portal has terms to accept"), about="terms",
+                           hint=_("give the terms' text with the policy"))
     with transaction(portal.conn):
         if policy is not None:
             portal.set_setting("signup_policy", policy)
@@ -106,31 +110,35 @@ def register(portal: Portal, *, email: str, password: str, terms_version: str, c
     check_throttle(portal, SIGNUP_THROTTLE, email, client, now)
     policy = portal.setting("signup_policy")
     if policy == "closed":
-        raise PermissionDenied("this portal does not take sign-ups", hint="ask its administrators for an account",
+        raise PermissionDenied(_("this portal does not take sign-ups"), hint=_("ask its administrators for an account"),
                                about="signup")
     current = portal.setting("terms_version")
     if terms_version != current:
-        raise InvalidInput(f"accept the portal's terms (version {current}) to register", about="terms",
-                           hint="read them first: GET /api/v1/auth/signup")
+        raise InvalidInput(_("accept the portal's terms (version {current}) to register").format(
+            current=current), about="terms",
+                           hint=_("read them first: GET /api/v1/auth/signup"))
     check_new_password(password, email)
     domain = email.rsplit("@", 1)[1].lower()
     row = portal.conn.execute("SELECT org_id FROM org_domains WHERE domain = ?", (domain,)).fetchone()
     org = row["org_id"] if row else None
     if policy == "domains" and org is None:
         record_attempt(portal, SIGNUP_THROTTLE, email, client, now)  # so the domains cannot be probed for free
-        raise InvalidInput(f"sign-ups here are open only to the e-mail domains of the portal's client companies, "
-                           f"and {domain} is not one", hint="register with your company's address, or ask the "
-                           "portal's administrators", about="domain")
+        raise InvalidInput(_("sign-ups here are open only to the e-mail domains of the portal's client companies, "
+                             "and {domain} is not one").format(
+                                 domain=domain), hint=_("register with your company's address, or ask the "
+                             "portal's administrators"), about="domain")
     password_hash = hash_password(password)  # whether or not it is used: the answer takes as long either way
     record_attempt(portal, SIGNUP_THROTTLE, email, client, now)
     base = public_url.rstrip("/")
-    existing = portal.conn.execute("SELECT name FROM users WHERE email = ?", (email,)).fetchone()
+    existing = portal.conn.execute("SELECT name, language FROM users WHERE email = ?", (email,)).fetchone()
     if existing is not None:
-        send_mail(portal, to=email, subject="You already have an account on the support portal", smtp_url=smtp_url,
-                  body=f"Hello {existing['name']},\n\nsomeone (we hope you) tried to register this address on the "
-                       "support portal, but it already has an account: sign in with it.\nIf you forgot the "
-                       f"password, ask for a reset link: POST {{\"email\": \"{email}\"}} to "
-                       f"{base}/api/v1/auth/password-reset.\n\nIf it was not you, ignore this message.\n")
+        with using(existing["language"] or language()):  # the account's language, else the request's
+            subject = _("You already have an account on the support portal")
+            body = _("Hello {name},\n\nsomeone (we hope you) tried to register this address on the support portal, "
+                     "but it already has an account: sign in with it.\nIf you forgot the password, ask for a reset "
+                     "link: POST {{\"email\": \"{email}\"}} to {reset}.\n\nIf it was not you, ignore this message.\n"
+                     ).format(name=existing["name"], email=email, reset=f"{base}/api/v1/auth/password-reset")
+        send_mail(portal, to=email, subject=subject, smtp_url=smtp_url, body=body)
         return
     secret = VERIFY_PREFIX + secrets.token_urlsafe(32)
     with transaction(portal.conn):
@@ -142,19 +150,18 @@ def register(portal: Portal, *, email: str, password: str, terms_version: str, c
              iso(now), iso(now + VERIFY_LIFETIME)),
         )
     link = f"{base}/verify-email?token={secret}"
-    send_mail(portal, to=email, subject="Verify your address for the support portal", smtp_url=smtp_url,
-              body=f"Hello,\n\nto finish creating your account on the support portal, verify your address here "
-                   f"(the link works once, for {VERIFY_LIFETIME.total_seconds() / 3600:.0f} hours):\n\n    {link}\n\n"
-                   f"portalctl: portalctl auth verify '{link}'\n\n"
-                   "Until then the account cannot sign in. If you did not register, ignore this message: no "
-                   "account is made.\n")
+    body = _("Hello,\n\nto finish creating your account on the support portal, verify your address here (the link "
+             "works once, for {hours:.0f} hours):\n\n    {link}\n\nportalctl: portalctl auth verify '{link}'\n\n"
+             "Until then the account cannot sign in. If you did not register, ignore this message: no account is "
+             "made.\n").format(hours=VERIFY_LIFETIME.total_seconds() / 3600, link=link)  # the request's language
+    send_mail(portal, to=email, subject=_("Verify your address for the support portal"), smtp_url=smtp_url, body=body)
 
 
 def verify(portal: Portal, token: str) -> Verified:
     """Make the account of a registration from its link. The link, and every other pending link of that address,
     stops working: their rows are deleted."""
-    invalid = InvalidInput("this verification link is not valid: it was used already, has expired or is mistyped",
-                           hint="register again for a new link", about="verification")
+    invalid = InvalidInput(_("this verification link is not valid: it was used already, has expired or is mistyped"),
+                           hint=_("register again for a new link"), about="verification")
     row = portal.conn.execute(
         "SELECT s.*, o.slug AS org FROM signups s LEFT JOIN organizations o ON o.id = s.org_id"
         " WHERE s.token_hash = ?", (digest(token.strip()),),

@@ -18,6 +18,7 @@ from typing import Any
 
 from portalctl.engine.schema import Migration
 from portalctl.errors import PortalError, Unavailable
+from portalctl.i18n import _
 from portalctl.private import create_file, make_dirs, repair
 
 
@@ -92,7 +93,7 @@ def connect(path: Path, migrations: Sequence[str | Migration], *, create: bool =
     `create`. A file that cannot be written is opened read-only."""
     exists = path.exists()
     if not create and not exists:
-        raise PortalError(f"no portal at {path}", about="portal")
+        raise PortalError(_("no portal at {path}").format(path=path), about="portal")
     # WAL mode writes two files beside the portal: a portal in a folder that cannot be written is read-only too
     readonly = exists and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
     if not readonly:
@@ -114,7 +115,8 @@ def connect(path: Path, migrations: Sequence[str | Migration], *, create: bool =
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, migrations)
     except sqlite3.DatabaseError as exc:
-        raise Unavailable(f"cannot open the portal at {path}: {exc}", hint="is it a portalctl portal file?") from exc
+        raise Unavailable(_("cannot open the portal at {path}: {exc}").format(
+            path=path, exc=exc), hint=_("is it a portalctl portal file?")) from exc
     return conn
 
 
@@ -126,9 +128,10 @@ def refuse_stranger(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     if create and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
         return
     conn.close()
-    what = "an empty file" if path.stat().st_size == 0 else "a SQLite database of something else"
-    raise Unavailable(f"{path} is {what}, not a portalctl portal", about=None if create else "portal",
-                      hint="give the path of a portal, or a new file name to create one")
+    what = _("an empty file") if path.stat().st_size == 0 else _("a SQLite database of something else")
+    raise Unavailable(_("{path} is {what}, not a portalctl portal").format(
+        path=path, what=what), about=None if create else "portal",
+                      hint=_("give the path of a portal, or a new file name to create one"))
 
 
 def open_writable(path: Path) -> SQLiteConnection:
@@ -155,8 +158,8 @@ def open_read_only(path: Path) -> SQLiteConnection:
 
 
 def read_only(path: Path) -> ReadOnlyPortal:
-    return ReadOnlyPortal(f"the portal file {path} is read-only; nothing was changed",
-                          hint="reads work; to change it, make the file and its folder writable, or work on a copy")
+    return ReadOnlyPortal(_("the portal file {path} is read-only; nothing was changed").format(path=path),
+                          hint=_("reads work; to change it, make the file and its folder writable, or work on a copy"))
 
 
 def wal(path: Path) -> Path:
@@ -176,12 +179,14 @@ def migrate(conn: SQLiteConnection, migrations: Sequence[str | Migration]) -> No
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
         raise PortalError(
-            f"this portal was written by a newer portalctl (schema {version})", hint="upgrade portalctl"
+            _("this portal was written by a newer portalctl (schema {version})").format(
+                version=version), hint=_("upgrade portalctl")
         )
     if conn.read_only and version < len(migrations):
-        raise ReadOnlyPortal(f"the portal file {conn.path} is read-only and needs an upgrade first "
-                             f"(schema {version} of {len(migrations)})",
-                             hint="open it once with portalctl where it can be written")
+        raise ReadOnlyPortal(_("the portal file {path} is read-only and needs an upgrade first "
+                               "(schema {version} of {count})").format(
+                                   path=conn.path, version=version, count=len(migrations)),
+                             hint=_("open it once with portalctl where it can be written"))
     for number in range(version, len(migrations)):
         step = migrations[number]
         try:

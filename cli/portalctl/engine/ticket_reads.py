@@ -28,6 +28,7 @@ from portalctl.engine.ticket_sql import (
     row_select,
 )
 from portalctl.errors import InvalidInput, NotFound, no_attachment
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, STATE_LABELS, STATES, TICKET_TYPES, Attachment, Comment, EventPage, Ticket
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class TicketReader:
             f"{SELECT} WHERE t.id = ? AND {clause}", (ticket_id, *params)
         ).fetchone()
         if row is None:  # not there and not yours look the same: no leak of what exists
-            raise NotFound(f"no ticket #{ticket_id}", about="ticket")
+            raise NotFound(_("no ticket #{ticket_id}").format(ticket_id=ticket_id), about="ticket")
         return row
 
     def list(self, query: TicketQuery, *, after: tuple[Any, int] | None = None) -> Iterator[Ticket]:
@@ -191,9 +192,9 @@ class TicketReader:
         if set(statuses) != set(STATES):
             any_of("t.status", statuses)
         if query.priorities:
-            any_of("t.priority", [choice(p, PRIORITIES, "priority") for p in query.priorities])
+            any_of("t.priority", [choice(p, PRIORITIES, _("priority")) for p in query.priorities])
         if query.types:
-            any_of("t.type", [choice(t, TICKET_TYPES, "type") for t in query.types])
+            any_of("t.type", [choice(t, TICKET_TYPES, _("type")) for t in query.types])
         if query.departments:
             any_of("t.department_id", [department_id(self.conn, d) for d in query.departments])
         if query.assignees:
@@ -230,7 +231,7 @@ class TicketReader:
         if query.search:
             expression = self.portal.dialect.search_words(query.search)
             if expression is None:
-                raise InvalidInput("--search needs at least one word")
+                raise InvalidInput(_("--search needs at least one word"))
             where.append(self.portal.dialect.ticket_search)
             params.append(expression)
         return where, params

@@ -23,6 +23,7 @@ from portalctl.engine.limits import body_text, subject_text
 from portalctl.engine.lookups import check_email, department_id, user_row
 from portalctl.engine.ticket_reads import TicketReader
 from portalctl.errors import InvalidInput, PermissionDenied, StateConflict
+from portalctl.i18n import _
 from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ def auto_close(portal: Portal) -> int:
 
 def closed(ticket_id: int, message: str) -> StateConflict:
     """The refusal of a change to a closed ticket: closed is final, the way on is a follow-up that links it."""
-    return StateConflict(message, hint=f"open a follow-up ticket with follow_up_of {ticket_id}",
+    return StateConflict(message, hint=_("open a follow-up ticket with follow_up_of {ticket_id}").format(
+        ticket_id=ticket_id),
                          about=f"ticket:{ticket_id}")
 
 
@@ -71,17 +73,17 @@ class TicketService(TicketReader):
         The look-up and the insert share one write transaction, so racing pipelines end with one ticket.
         """
         if draft.on_duplicate not in ON_DUPLICATE:
-            raise InvalidInput(f"unknown --on-duplicate {draft.on_duplicate!r}",
-                               hint=f"one of: {', '.join(ON_DUPLICATE)}")
+            raise InvalidInput(_("unknown --on-duplicate {on_duplicate!r}").format(on_duplicate=draft.on_duplicate),
+                               hint=_("one of: {ON_DUPLICATE}").format(ON_DUPLICATE=', '.join(ON_DUPLICATE)))
         if draft.dedupe_key is not None and not draft.dedupe_key.strip():
-            raise InvalidInput("the dedupe key is empty")
+            raise InvalidInput(_("the dedupe key is empty"))
         subject_text(draft.subject)
         body_text(draft.body)
         if draft.requester and draft.requester.lower() != self.actor.email.lower():
-            self.actor.require_staff("open tickets for someone else")
+            self.actor.require_staff(_("open tickets for someone else"))
             requester_row = user_row(self.conn, draft.requester)
             if not requester_row["active"]:
-                raise InvalidInput(f"{draft.requester} is deactivated")
+                raise InvalidInput(_("{requester} is deactivated").format(requester=draft.requester))
         else:
             requester_row = user_row(self.conn, self.actor.email)
         dept = department_id(self.conn, draft.department) if draft.department else None
@@ -135,8 +137,8 @@ class TicketService(TicketReader):
             " fields, follow_up_of, dedupe_key, created_at, updated_at, due_at) VALUES (?, 'new', ?, ?, ?, ?,"
             " ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
-                draft.subject.strip(), choice(draft.priority or "medium", PRIORITIES, "priority"),
-                choice(draft.type, TICKET_TYPES, "type") if draft.type else None, dept, requester["id"],
+                draft.subject.strip(), choice(draft.priority or "medium", PRIORITIES, _("priority")),
+                choice(draft.type, TICKET_TYPES, _("type")) if draft.type else None, dept, requester["id"],
                 requester["org_id"], json.dumps(_tags(draft.tags), ensure_ascii=False),
                 json.dumps(values, ensure_ascii=False), draft.follow_up_of, draft.dedupe_key, now, now,
                 self._due(now, requester["org_id"]),
@@ -155,13 +157,14 @@ class TicketService(TicketReader):
     def reply(self, ticket_id: int, *, body: str, internal: bool = False, status: str | None = None,
               attachments: Sequence[Upload] = ()) -> Ticket:
         row = self._row(ticket_id)
-        body_text(body, "reply")
+        body_text(body, _("reply"))
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed; it takes no more replies")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed; it takes no more replies").format(
+                ticket_id=ticket_id))
         if internal:
-            self.actor.require_staff("write internal notes")
+            self.actor.require_staff(_("write internal notes"))
         if status is not None:
-            self.actor.require_staff("set the status while replying")
+            self.actor.require_staff(_("set the status while replying"))
             new_status = state_of(status)
         elif internal:
             new_status = row["status"]
@@ -184,7 +187,7 @@ class TicketService(TicketReader):
     def close(self, ticket_id: int) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is already closed")
+            raise closed(ticket_id, _("ticket #{ticket_id} is already closed").format(ticket_id=ticket_id))
         with transaction(self.conn):
             self._set_status(row, "closed", self.portal.now())
         return self.get(ticket_id)
@@ -192,9 +195,10 @@ class TicketService(TicketReader):
     def reopen(self, ticket_id: int) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed, and closed is final")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed, and closed is final").format(ticket_id=ticket_id))
         if row["status"] != "resolved":
-            raise StateConflict(f"ticket #{ticket_id} is not resolved (it is {row['status']}); nothing to reopen")
+            raise StateConflict(_("ticket #{ticket_id} is not resolved (it is {status}); nothing to reopen").format(
+                ticket_id=ticket_id, status=row['status']))
         with transaction(self.conn):
             self._set_status(row, "open", self.portal.now())
         return self.get(ticket_id)
@@ -208,24 +212,26 @@ class TicketService(TicketReader):
         }
         asked = [name for name, value in staff_only.items() if value]
         if not self.actor.is_staff and asked:
-            raise PermissionDenied(f"you may not edit {', '.join(asked)}", hint="ask your support team to change it")
+            raise PermissionDenied(_("you may not edit {asked}").format(
+                asked=', '.join(asked)), hint=_("ask your support team to change it"))
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed and cannot change").format(ticket_id=ticket_id))
         if not asked and not changes.fields:
-            raise InvalidInput("nothing to change", about="changes")
+            raise InvalidInput(_("nothing to change"), about="changes")
         sets: dict[str, Any] = {}
         if changes.subject is not None:
             sets["subject"] = subject_text(changes.subject)
         if changes.priority:
-            sets["priority"] = choice(changes.priority, PRIORITIES, "priority")
+            sets["priority"] = choice(changes.priority, PRIORITIES, _("priority"))
         if changes.type:
-            sets["type"] = choice(changes.type, TICKET_TYPES, "type")
+            sets["type"] = choice(changes.type, TICKET_TYPES, _("type"))
         if changes.department:
             sets["department_id"] = department_id(self.conn, changes.department)
         if changes.assignee:
             assignee = user_row(self.conn, changes.assignee)
             if assignee["role"] == "customer":
-                raise InvalidInput(f"{changes.assignee} is a customer; tickets are assigned to agents")
+                raise InvalidInput(_("{assignee} is a customer; tickets are assigned to agents").format(
+                    assignee=changes.assignee))
             sets["assignee_id"] = assignee["id"]
         if changes.add_tags or changes.remove_tags:
             current = json.loads(row["tags"])
@@ -252,11 +258,12 @@ class TicketService(TicketReader):
     def cc(self, ticket_id: int, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Ticket:
         row = self._row(ticket_id)
         if row["status"] == "closed":
-            raise closed(ticket_id, f"ticket #{ticket_id} is closed and cannot change")
+            raise closed(ticket_id, _("ticket #{ticket_id} is closed and cannot change").format(ticket_id=ticket_id))
         current = self._ccs([ticket_id]).get(ticket_id, [])
         missing = [e for e in remove if e.lower() not in {c.lower() for c in current}]
         if missing:
-            raise InvalidInput(f"{', '.join(missing)} is not CC'd on ticket #{ticket_id}")
+            raise InvalidInput(_("{missing} is not CC'd on ticket #{ticket_id}").format(
+                missing=', '.join(missing), ticket_id=ticket_id))
         emails = [check_email(e) for e in add]
         now = self.portal.now()
         with transaction(self.conn):

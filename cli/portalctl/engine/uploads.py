@@ -18,6 +18,7 @@ from portalctl.contract import Upload
 from portalctl.engine.attachments import ALLOWED, BlobStore, refused_type, safe_name, sniff
 from portalctl.engine.db import iso, transaction
 from portalctl.errors import InvalidInput, NotFound
+from portalctl.i18n import _
 from portalctl.model import Record
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ def max_bytes(portal: Portal) -> int:
 
 def too_large(portal: Portal, filename: str) -> PayloadTooLarge:
     limit = max_bytes(portal)
-    return PayloadTooLarge(f"{filename} is larger than the {limit:,}-byte ({limit / 1e6:.0f} MB) attachment limit",
-                           hint="compress it or share a link instead")
+    return PayloadTooLarge(_("{filename} is larger than the {limit:,}-byte ({value:.0f} MB) attachment limit").format(
+        filename=filename, limit=limit, value=limit / 1000000.0),
+                           hint=_("compress it or share a link instead"))
 
 
 def stage(session: Session, source: Path, filename: str) -> StagedUpload:
@@ -93,7 +95,7 @@ def claim(session: Session, ids: Sequence[str]) -> list[Upload]:
     if not ids:
         return []
     if len(set(ids)) != len(ids):
-        raise InvalidInput("the same upload is listed twice")
+        raise InvalidInput(_("the same upload is listed twice"))
     portal = session.portal
     marks = ", ".join("?" * len(ids))
     owned = (f"id IN ({marks}) AND user_id = ? AND used = 0 AND created_at >= ?",
@@ -102,8 +104,8 @@ def claim(session: Session, ids: Sequence[str]) -> list[Upload]:
         rows = portal.conn.execute(f"SELECT * FROM uploads WHERE {owned[0]}", owned[1]).fetchall()
         missing = sorted(set(ids) - {row["id"] for row in rows})
         if missing:
-            raise NotFound(f"no upload {', '.join(missing)} to attach",
-                           hint="upload the file again: an upload is attached once, by its uploader, within 24 h")
+            raise NotFound(_("no upload {missing} to attach").format(missing=', '.join(missing)),
+                           hint=_("upload the file again: an upload is attached once, by its uploader, within 24 h"))
         portal.conn.execute(f"UPDATE uploads SET used = 1 WHERE {owned[0]}", owned[1])
     blobs = BlobStore(portal.blob_dir, max_bytes(portal))
     by_id = {row["id"]: row for row in rows}

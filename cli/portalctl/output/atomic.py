@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from portalctl.errors import PortalError
+from portalctl.i18n import _
 
 SUFFIX = ".partial"
 
@@ -95,17 +96,20 @@ def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
         with signals_interrupt():
             for target in targets:
                 if target.is_dir():
-                    raise PortalError(f"{target} is a directory", hint="pass a file name, e.g. tickets.csv")
+                    raise PortalError(_("{target} is a directory").format(
+                        target=target), hint=_("pass a file name, e.g. tickets.csv"))
                 sweep_stale(target)
                 try:
                     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
                                                 suffix=SUFFIX)
                 except FileNotFoundError as exc:
-                    raise PortalError(f"no directory {target.parent}", hint="create it first, or pass another -o") \
+                    raise PortalError(_("no directory {parent}").format(
+                        parent=target.parent), hint=_("create it first, or pass another -o")) \
                         from exc
                 except OSError as exc:
-                    raise PortalError(f"cannot write in {target.parent}: {exc.strerror or exc}",
-                                      hint="pass -o with a directory you can write to") from exc
+                    raise PortalError(_("cannot write in {parent}: {value}").format(
+                        parent=target.parent, value=exc.strerror or exc),
+                                      hint=_("pass -o with a directory you can write to")) from exc
                 os.close(fd)
                 temps.append(Path(name))
             yield temps

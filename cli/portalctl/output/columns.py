@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from portalctl.cells import ARTICLE_COLUMNS, TICKET_COLUMNS, Column, field_column
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import Article, Comment, FieldDef, Ticket
 
 TICKET_OPTIONAL = ("status_label", "fields", "dedupe_key")  # selectable with --columns, not exported by default
@@ -62,7 +63,8 @@ def article_columns(wanted: Sequence[str] | None, *, body: bool) -> list[Column]
 def pick(available: dict[str, Column], wanted: Sequence[str]) -> list[Column]:
     unknown = [name for name in wanted if name not in available]
     if unknown:
-        raise InvalidInput(f"unknown column {', '.join(unknown)}", hint=f"columns: {', '.join(available)}")
+        raise InvalidInput(_("unknown column {unknown}").format(unknown=', '.join(unknown)),
+            hint=_("columns: {available}").format(available=', '.join(available)))
     return [available[name] for name in dict.fromkeys(wanted)]
 
 

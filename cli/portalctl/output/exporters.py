@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from portalctl.cells import COMMENT_COLUMNS, CSV_CELLS, Column
+from portalctl.i18n import _
 from portalctl.model import Comment
 from portalctl.output.atomic import atomic_paths
 from portalctl.output.columns import CommentRow, RowReader
-from portalctl.output.progress import Progress
+from portalctl.output.progress import NOUNS, Progress
 from portalctl.output.render import csv_table
 from portalctl.output.summary import Tally
 
@@ -203,7 +204,7 @@ def open_writer(spec: ExportSpec, paths: Sequence[Path], stack: contextlib.ExitS
     if spec.fmt == "xlsx":
         from portalctl.output.xlsx import XlsxWriter
 
-        return XlsxWriter(paths[0], spec.columns, sheet=spec.noun.capitalize(), zone=spec.zone,
+        return XlsxWriter(paths[0], spec.columns, sheet=_(NOUNS[spec.noun]).capitalize(), zone=spec.zone,
                           zone_name=spec.zone_name, comments=spec.comments, tally=spec.tally,
                           exported_at=spec.exported_at)
     encoding = "utf-8-sig" if spec.bom else "utf-8"

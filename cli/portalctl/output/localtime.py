@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from portalctl.errors import PortalError
+from portalctl.i18n import _
 from portalctl.times import parse_iso
 
 
@@ -88,8 +89,11 @@ class TimeView:
         return parse_iso(stamp).astimezone(self.zone[0])
 
     def absolute(self, stamp: str) -> str:
-        """2026-12-04 11:00 in the reader's zone (its name is in the column header or after the time)."""
-        return self.local(stamp).strftime("%Y-%m-%d %H:%M")
+        """2026-12-04 11:00 (Spanish: 4 dic 2026 11:00) in the reader's zone (its name is in the column header or
+        after the time)."""
+        from portalctl.output.localformat import date_time
+
+        return date_time(self.local(stamp))
 
     def iso_local(self, stamp: str) -> str:
         """ISO 8601 with the reader's offset, for CSV: local, and still exact for a program."""
@@ -102,11 +106,11 @@ class TimeView:
         seconds = (parse_iso(stamp) - self.now).total_seconds()
         span = abs(seconds)
         if span < 60:
-            return "just now"
-        for size, unit in ((86400 * 365, "y"), (86400 * 30, "mo"), (86400, "d"), (3600, "h"), (60, "min")):
+            return _("just now")
+        for size, unit in ((86400 * 365, _("y")), (86400 * 30, _("mo")), (86400, _("d")), (3600, "h"), (60, "min")):
             if span >= size:
                 amount = f"{int(span // size)} {unit}"
-                return f"in {amount}" if seconds > 0 else f"{amount} ago"
+                return (_("in {amount}") if seconds > 0 else _("{amount} ago")).format(amount=amount)
         return None  # not reached: span >= 60
 
     def cell(self, stamp: str) -> str:

@@ -8,7 +8,11 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from portalctl.i18n import N_, _, ngettext
+from portalctl.output.localformat import number
+
 BAR = 24  # cells
+NOUNS = {"tickets": N_("tickets"), "articles": N_("articles")}
 
 
 def clock(seconds: float) -> str:
@@ -46,13 +50,16 @@ class Progress:
 
     def line(self, count: int, moment: float) -> str:
         if not self.total:
-            return f"  {count:,} {self.noun} exported…"
+            exported = (ngettext("{count} article exported…", "{count} articles exported…", count)
+                        if self.noun == "articles" else
+                        ngettext("{count} ticket exported…", "{count} tickets exported…", count))
+            return "  " + exported.format(count=number(count))
         share = min(1.0, count / self.total)
         filled = round(share * BAR)
         elapsed = moment - self.started
         eta = clock(elapsed / share - elapsed) if share > 0 else "?"
-        return (f"  [{'#' * filled}{'-' * (BAR - filled)}] {count:,}/{self.total:,} {self.noun} {share:4.0%}"
-                f"  ETA {eta}")
+        return (f"  [{'#' * filled}{'-' * (BAR - filled)}] {number(count)}/{number(self.total)} "
+                f"{_(NOUNS.get(self.noun, self.noun))} {share:4.0%}  " + _("ETA {eta}").format(eta=eta))
 
     def done(self) -> None:
         if self.stream is not None and self.shown:
@@ -79,7 +86,9 @@ class Waiting:
             return
         end = self.now() + seconds
         while (left := end - self.now()) > 0:
-            self.stream.write(f"\r  {self.what}: {state} · {clock(self.now() - self.started)} elapsed\033[K")
+            line = _("{what}: {state} · {elapsed} elapsed").format(what=self.what, state=state,
+                                                                   elapsed=clock(self.now() - self.started))
+            self.stream.write(f"\r  {line}\033[K")
             self.stream.flush()
             self.sleep_for(min(1.0, left))
 

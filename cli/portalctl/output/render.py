@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from portalctl.cells import csv_cell, flat
 from portalctl.errors import InvalidInput
+from portalctl.i18n import N_, SOURCE, _, language
 from portalctl.output.localtime import TimeView, is_time
 from portalctl.safetext import cell
 
@@ -24,6 +25,25 @@ if TYPE_CHECKING:
     from _csv import Writer
 
 FORMATS = ("table", "json", "jsonl", "csv", "yaml")
+# Table headers: a column's key upper-cased, in the reader's language (a key not listed here shows as it is).
+HEADERS = (
+    N_("ABOUT"), N_("ACTIVE"), N_("ACTOR"), N_("ARTICLES"), N_("ASSIGNEE"), N_("ATTACHMENT"), N_("ATTACHMENTS"),
+    N_("AUTHOR"), N_("AUTHOR NAME"), N_("AUTHOR ROLE"), N_("BACKEND"), N_("BODY"), N_("BUSINESS HOURS"), N_("CCS"),
+    N_("CHOICES"), N_("CLOSED AT"), N_("COLLECTION"), N_("COMMENT ID"), N_("COMMENTS"), N_("CONTENT TYPE"),
+    N_("COUNT"), N_("COUNTRIES"), N_("COUNTRY"), N_("CREATED"), N_("CREATED AT"), N_("CURRENT"), N_("CURSOR"),
+    N_("CUSTOMER EDITABLE"), N_("DB"), N_("DEDUPE KEY"), N_("DEPARTMENT"), N_("DESCRIPTION"), N_("DETAIL"),
+    N_("DOMAINS"), N_("DUE AT"), N_("EMAIL"), N_("ENDS AT"), N_("EXPIRES AT"), N_("FIELDS"), N_("FILENAME"),
+    N_("FOLDER"), N_("FOLDERS"), N_("FOLLOW UP OF"), N_("HELPFUL"), N_("ID"), N_("INTERNAL"), N_("ITEMS"),
+    N_("KEY"), N_("KIND"), N_("LABEL"), N_("LABELS"), N_("LANGUAGE"), N_("LAST USED AT"), N_("LOCALE"),
+    N_("MANAGER"), N_("NAME"), N_("NEW TICKET"), N_("NOT HELPFUL"), N_("ORGANIZATION"), N_("OVERDUE"), N_("PATH"),
+    N_("PATTERN"), N_("PHONE"), N_("PHOTO SHA256"), N_("PIPELINE"), N_("POLICY"), N_("PRIORITY"), N_("PROFILE"),
+    N_("RELATED"), N_("REPLY"), N_("REQUESTER"), N_("REQUESTER NAME"), N_("REQUIRED"), N_("RESOLUTION HOURS"),
+    N_("RESOLVED AT"), N_("ROLE"), N_("SCORE"), N_("SEVERITY"), N_("SHA256"), N_("SHARED TICKETS"), N_("SIZE"),
+    N_("SLUG"), N_("SNIPPET"), N_("SOURCE"), N_("STARTS AT"), N_("STATE"), N_("STATUS"), N_("STATUS LABEL"),
+    N_("SUBJECT"), N_("TAGS"), N_("TERMS"), N_("TERMS VERSION"), N_("TEXT"), N_("TICKET ID"), N_("TIMEZONE"),
+    N_("TITLE"), N_("TOKEN"), N_("TYPE"), N_("UPDATED AT"), N_("URL"), N_("USER"), N_("USERS"), N_("VALUE"),
+)
+COUNTS = ("count", "size", "helpful", "not_helpful", "users", "folders", "shared_tickets")  # grouped: 1.234
 STATE_COLOURS = {"new": "cyan", "open": "yellow", "pending": "magenta", "on_hold": "blue", "resolved": "green",
                  "closed": "bright_black"}
 
@@ -69,7 +89,8 @@ def render(
         return writer(iter(()), stream, look)
     unknown = [c for c in columns or () if c not in first]
     if unknown:
-        raise InvalidInput(f"unknown column {', '.join(unknown)}", hint=f"columns: {', '.join(first)}")
+        raise InvalidInput(_("unknown column {unknown}").format(unknown=', '.join(unknown)),
+            hint=_("columns: {first}").format(first=', '.join(first)))
     rows = (pick(r, columns) for r in itertools.chain([first], iterator))
     return writer(rows, stream, look)
 
@@ -83,10 +104,11 @@ def render_one(record: dict[str, Any], fmt: str, stream: IO[str], *, look: Look 
 
         yaml.safe_dump(record, stream, allow_unicode=True, sort_keys=False, default_flow_style=False)
     elif fmt == "table":
-        width = max((len(k) for k in record), default=0)
+        names = {key: field_name(key) for key in record}
+        width = max((len(name) for name in names.values()), default=0)
         for key, value in record.items():
-            text = look.times.when(value) if look.times and is_time(key, value) else flat(value)
-            stream.write(f"{key.ljust(width)}  {cell(text)}\n")
+            text = look.times.when(value) if look.times and is_time(key, value) else shown(key, value)
+            stream.write(f"{names[key].ljust(width)}  {cell(text)}\n")
     else:
         render([record], fmt, stream, look=look)
 
@@ -138,7 +160,8 @@ def _table(rows: Iterator[dict[str, Any]], stream: IO[str], look: Look) -> int:
 
     times = look.times
     keys = list(items[0])
-    body = [[cell(times.cell(v) if times and is_time(k, v) else flat(v)) for k, v in item.items()] for item in items]
+    body = [[cell(times.cell(v) if times and is_time(k, v) else shown(k, v)) for k, v in item.items()]
+            for item in items]
     styles = None
     if look.color and "status" in keys:
         import click
@@ -150,9 +173,31 @@ def _table(rows: Iterator[dict[str, Any]], stream: IO[str], look: Look) -> int:
     return len(items)
 
 
+def shown(key: str, value: Any) -> str:
+    """A value as a person reads it in a table: a vocabulary's word, yes or no, a count grouped, in the reader's
+    language. In English, the value itself (scripts that read tables see what they always saw)."""
+    if language() == SOURCE:
+        return flat(value)
+    from portalctl.labels import cell as word
+
+    value = word(key, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key in COUNTS and isinstance(value, int):
+        from portalctl.output.localformat import number
+
+        return number(value)
+    return flat(value)
+
+
+def field_name(key: str) -> str:
+    """A field's name in a one-record view: its key in English, its header's words in sentence case otherwise."""
+    return key if language() == SOURCE else _(key.upper().replace("_", " ")).capitalize()
+
+
 def header(key: str, times: TimeView | None) -> str:
-    """A column's header; a column of absolute times names their zone."""
-    text = key.upper().replace("_", " ")
+    """A column's header, in the reader's language; a column of absolute times names their zone."""
+    text = _(key.upper().replace("_", " "))
     if times and times.now is None and key.endswith("_at"):
         return f"{text} ({times.zone_name})"
     return text

@@ -10,11 +10,14 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from portalctl.i18n import N_, _
+from portalctl.labels import label
 from portalctl.model import PRIORITIES, STATES, Ticket
 from portalctl.output.localtime import month_of
 
 DIMENSIONS = ("state", "priority", "department", "month")
-NO_DEPARTMENT = "(none)"
+NO_DEPARTMENT = N_("(none)")  # a key in data; tables and charts show its translation
+VOCABULARY = {"state": "status", "priority": "priority"}  # the dimensions whose keys are words of a vocabulary
 
 
 class Tally:
@@ -55,3 +58,10 @@ def month_range(first: str, last: str) -> list[str]:
         months.append(current)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def key_word(dimension: str, key: str) -> str:
+    """A row's key as a chart or the Summary sheet shows it: in the reader's language where it is a word."""
+    if dimension in VOCABULARY:
+        return str(label(VOCABULARY[dimension], key))
+    return _(key) if key == NO_DEPARTMENT else key

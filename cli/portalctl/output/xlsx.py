@@ -33,6 +33,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from portalctl.cells import COMMENT_COLUMNS, Column, flat
 from portalctl.formulas import FORMULA_PREFIXES
+from portalctl.i18n import _
 from portalctl.model import Comment
 from portalctl.output.columns import CommentRow, RowReader
 from portalctl.output.summary import Tally
@@ -144,7 +145,7 @@ class DataSheet:
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
         self.ws.freeze_panes = "A2"
         self.columns = list(columns)
-        self.headers = [f"{c.label} ({zone_name})" if c.kind == "time" else c.label for c in columns]
+        self.headers = [f"{_(c.label)} ({zone_name})" if c.kind == "time" else _(c.label) for c in columns]
         self.read = RowReader(columns)
         cells = CellXml(self.ws, zone)
         self.encoders = [(get_column_letter(i + 1), cells.encoder(c.kind)) for i, c in enumerate(columns)]
@@ -197,10 +198,10 @@ class XlsxWriter:
         self.sheets = [DataSheet(self.wb, sheet, columns, zone, zone_name, path.parent)]
         self.comments = None
         if comments:
-            self.comments = DataSheet(self.wb, "Comments", COMMENT_COLUMNS, zone, zone_name, path.parent)
+            self.comments = DataSheet(self.wb, _("Comments"), COMMENT_COLUMNS, zone, zone_name, path.parent)
             self.sheets.append(self.comments)
         self.tally = tally
-        self.summary = self.wb.create_sheet("Summary") if tally is not None else None
+        self.summary = self.wb.create_sheet(_("Summary")) if tally is not None else None
 
     def write(self, record: Any, comments: Sequence[Comment] | None) -> None:
         self.sheets[0].append(record)

@@ -11,10 +11,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from portalctl.output.summary import Tally
+from portalctl.i18n import N_, _
+from portalctl.output.summary import Tally, key_word
 from portalctl.output.xlsx_style import DATETIME_FORMAT, header_cell
 
-SECTIONS = (("state", "State"), ("priority", "Priority"), ("department", "Department"), ("month", "Month"))
+SECTIONS = (("state", N_("State")), ("priority", N_("Priority")), ("department", N_("Department")),
+            ("month", N_("Month")))
 CHART_COLUMN = "D"
 
 
@@ -22,23 +24,23 @@ def write_summary(ws: WriteOnlyWorksheet, tally: Tally, zone: tzinfo, zone_name:
     """Rows: the total, when, then one two-column table per dimension; charts to the right of the tables."""
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 17
-    ws.append([header_cell(ws, "Tickets"), tally.total])
+    ws.append([header_cell(ws, _("Tickets")), tally.total])
     exported = WriteOnlyCell(ws, value=exported_at.astimezone(zone).replace(tzinfo=None, microsecond=0))
     exported.number_format = DATETIME_FORMAT
-    ws.append([f"Exported ({zone_name})", exported])
+    ws.append([_("Exported ({zone})").format(zone=zone_name), exported])
     ws.append([])
     row = 4
     spans: dict[str, tuple[int, int]] = {}
     for dimension, title in SECTIONS:
-        ws.append([header_cell(ws, title), header_cell(ws, "Tickets")])
+        ws.append([header_cell(ws, _(title)), header_cell(ws, _("Tickets"))])
         rows = tally.rows(dimension)
         for key, count in rows:
-            ws.append([key, count])
+            ws.append([key_word(dimension, key), count])
         spans[dimension] = (row, row + len(rows))
         row += len(rows) + 2
         ws.append([])
     anchor = 2
-    for dimension, title, kind in (("state", "Tickets by state", "bar"), ("month", "Tickets by month", "col")):
+    for dimension, title, kind in (("state", _("Tickets by state"), "bar"), ("month", _("Tickets by month"), "col")):
         first, last = spans[dimension]
         if last == first:
             continue

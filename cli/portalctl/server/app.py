@@ -47,6 +47,7 @@ from portalctl.server.deps import (
 )
 from portalctl.server.idempotency import IdempotencyMiddleware
 from portalctl.server.lane import ReadLane
+from portalctl.server.language import LanguageMiddleware
 from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
 
@@ -131,6 +132,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
         app.add_middleware(ConcurrencyLimitMiddleware, limit=slots, exempt=(PREFIX + events.PATH,))
     if metrics_dir:  # outermost of all: latency includes the wait for a slot
         app.add_middleware(metrics.MetricsMiddleware, prefix=PREFIX)
+    app.add_middleware(LanguageMiddleware)  # around everything that may answer: each answer in the caller's language
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
 

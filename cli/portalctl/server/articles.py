@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import Article, ArticleRefs, Collection
 from portalctl.server.deps import IDEMPOTENT, SessionDep
 from portalctl.server.schemas import ArticleChanges, ArticleIn, Items, Page, PathId, VoteIn
@@ -56,7 +57,8 @@ def decode_position(cursor: str) -> int:
     except (ValueError, binascii.Error):
         position = -1
     if not 0 <= position <= MAX_POSITION:
-        raise InvalidInput("not a cursor from this server", hint="pass next_cursor from the previous page as it is")
+        raise InvalidInput(_("not a cursor from this server"),
+            hint=_("pass next_cursor from the previous page as it is"))
     return position
 
 

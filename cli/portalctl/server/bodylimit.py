@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalctl.engine.uploads import PayloadTooLarge
+from portalctl.i18n import _
 from portalctl.server.problems import from_portal_error
 
 JSON_LIMIT = 16 * 1024 * 1024
@@ -50,5 +51,5 @@ def declared_over(scope: Scope, limit: int) -> bool:
 
 
 def too_large() -> PayloadTooLarge:
-    return PayloadTooLarge(f"the request body is larger than {JSON_LIMIT // (1024 * 1024)} MiB",
-                           hint="files go to POST /api/v1/uploads")
+    return PayloadTooLarge(_("the request body is larger than {value} MiB").format(value=JSON_LIMIT // (1024 * 1024)),
+                           hint=_("files go to POST /api/v1/uploads"))

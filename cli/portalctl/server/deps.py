@@ -22,6 +22,7 @@ from starlette.types import Scope
 
 from portalctl.engine.auth import IDEMPOTENCY_KEY_MAX, STALE_CLAIM, Unauthenticated, token_session, touch_token
 from portalctl.engine.portal import Portal, Session
+from portalctl.i18n import _
 from portalctl.server.pool import PortalPool
 
 T = TypeVar("T")
@@ -92,8 +93,8 @@ async def current_session(
 
 
 def no_token() -> Unauthenticated:
-    return Unauthenticated("this endpoint needs a token",
-                           hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
+    return Unauthenticated(_("this endpoint needs a token"),
+                           hint=_("sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'"))
 
 
 async def signed_in(scope: Scope, portal: Portal, token: str) -> Session:

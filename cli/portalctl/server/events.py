@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from portalctl.contract import TicketQuery
 from portalctl.engine.auth import Unauthenticated
 from portalctl.engine.events import LOOK_EVERY
+from portalctl.i18n import _
 from portalctl.model import EventPage
 from portalctl.server.deps import bearer, sign_in
 from portalctl.server.pool import PortalPool
@@ -44,8 +45,8 @@ async def events(
     a note's text for anyone). Filters are those of GET /tickets (every state by default). Resume with the
     answer's `cursor`: no change is skipped or repeated."""
     if credentials is None:
-        raise Unauthenticated("this endpoint needs a token",
-                              hint="sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'")
+        raise Unauthenticated(_("this endpoint needs a token"),
+                              hint=_("sign in (POST /api/v1/auth/login) and send 'Authorization: Bearer TOKEN'"))
     token = credentials.credentials
     deadline = time.monotonic() + wait
     while True:

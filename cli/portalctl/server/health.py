@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from portalctl import __version__
 from portalctl.errors import PortalError, Unavailable
+from portalctl.i18n import _
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error
 
@@ -32,7 +33,7 @@ async def readyz(request: Request) -> JSONResponse:
     except PortalError as exc:
         return from_portal_error(exc)
     except Exception as exc:  # a driver's own error: the database is not there
-        return from_portal_error(Unavailable(f"the database does not answer: {type(exc).__name__}"))
+        return from_portal_error(Unavailable(_("the database does not answer: {name}").format(name=type(exc).__name__)))
     return JSONResponse({"status": "ready", "version": __version__})
 
 
@@ -40,7 +41,7 @@ def check(pool: PortalPool) -> None:
     portal = pool.take()
     try:
         if not portal.dialect.schema_current(portal.conn):
-            raise Unavailable("the database's schema is not this portalctl's",
-                              hint="start this version's `portalctl serve` once to migrate it, or upgrade")
+            raise Unavailable(_("the database's schema is not this portalctl's"),
+                              hint=_("start this version's `portalctl serve` once to migrate it, or upgrade"))
     finally:
         pool.give(portal)

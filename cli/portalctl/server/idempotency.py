@@ -32,6 +32,7 @@ from portalctl.engine import uploads
 from portalctl.engine.auth import Idempotency, StoredResponse
 from portalctl.engine.portal import Portal, Session
 from portalctl.errors import PortalError, Unavailable
+from portalctl.i18n import _
 from portalctl.server import bodylimit
 from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
 from portalctl.server.lane import Write, route_of, writing
@@ -40,8 +41,8 @@ from portalctl.server.problems import from_portal_error, log
 
 SPOOL_IN_MEMORY = 1 << 20
 READ = 1 << 16
-NOT_SAVED = Unavailable("the portal could not save this request; nothing of it was kept",
-                        hint="retry with the same Idempotency-Key")
+NOT_SAVED = Unavailable(_("the portal could not save this request; nothing of it was kept"),
+                        hint=_("retry with the same Idempotency-Key"))
 
 
 class IdempotencyMiddleware:
@@ -233,8 +234,9 @@ def whole(body: IO[bytes]) -> bytes:
 def too_large(is_upload: bool, limit: int) -> PortalError:
     if is_upload:
         return uploads.PayloadTooLarge(
-            f"the file is larger than the portal's {limit:,}-byte ({limit / 1e6:.0f} MB) attachment limit",
-            hint="compress it or share a link instead")
+            _("the file is larger than the portal's {limit:,}-byte ({value:.0f} MB) attachment limit").format(
+                limit=limit, value=limit / 1000000.0),
+            hint=_("compress it or share a link instead"))
     return bodylimit.too_large()
 
 

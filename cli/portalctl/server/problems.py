@@ -29,24 +29,25 @@ from portalctl.errors import (
     Unavailable,
     by_status,
 )
+from portalctl.i18n import N_, _
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://portalctl.dev/problems/"
 log = logging.getLogger("portalctl.server")
 
 TITLES = {
-    InvalidInput.code: "Invalid input",
-    Unauthenticated.code: "Authentication required",
-    PermissionDenied.code: "Permission denied",
-    NotFound.code: "Not found",
-    "method_not_allowed": "Method not allowed",
-    StateConflict.code: "Conflict with the current state",
-    PayloadTooLarge.code: "Payload too large",
-    UnsupportedType.code: "Unsupported media type",
-    RateLimited.code: "Too many requests",
-    Unavailable.code: "Portal unavailable",
-    TimedOut.code: "Timed out",
-    "internal_error": "Internal server error",
+    InvalidInput.code: N_("Invalid input"),
+    Unauthenticated.code: N_("Authentication required"),
+    PermissionDenied.code: N_("Permission denied"),
+    NotFound.code: N_("Not found"),
+    "method_not_allowed": N_("Method not allowed"),
+    StateConflict.code: N_("Conflict with the current state"),
+    PayloadTooLarge.code: N_("Payload too large"),
+    UnsupportedType.code: N_("Unsupported media type"),
+    RateLimited.code: N_("Too many requests"),
+    Unavailable.code: N_("Portal unavailable"),
+    TimedOut.code: N_("Timed out"),
+    "internal_error": N_("Internal server error"),
 }
 
 
@@ -64,7 +65,7 @@ class Problem(BaseModel):
 
 def problem(status: int, code: str, detail: str, hint: str | None = None,
             headers: dict[str, str] | None = None, about: str | None = None) -> JSONResponse:
-    body = Problem(type=TYPE_BASE + code, title=TITLES.get(code, code), status=status, detail=detail, code=code,
+    body = Problem(type=TYPE_BASE + code, title=_(TITLES.get(code, code)), status=status, detail=detail, code=code,
                    hint=hint, about=about)
     return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -98,36 +99,36 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return problem(400, InvalidInput.code, "the request body is not valid JSON", "send a JSON object")
+        return problem(400, InvalidInput.code, _("the request body is not valid JSON"), _("send a JSON object"))
     if any(tuple(e.get("loc", ())) == ("body",) for e in errors):
-        return problem(InvalidInput.status, InvalidInput.code, "the request body must be a JSON object",
-                       "send JSON with 'Content-Type: application/json'")
+        return problem(InvalidInput.status, InvalidInput.code, _("the request body must be a JSON object"),
+                       _("send JSON with 'Content-Type: application/json'"))
     parts = []
     for error in errors[:3]:
         where = ".".join(str(p) for p in error.get("loc", ())[1:])  # after the source (body, query, path...)
         parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    more = " " + _("(and {count} more)").format(count=len(errors) - 3) if len(errors) > 3 else ""
     return problem(InvalidInput.status, InvalidInput.code, "; ".join(parts) + more,
-                   "see the API reference at /openapi.json")
+                   _("see the API reference at /openapi.json"))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = code_for(exc.status_code)
-    detail = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
+    detail = _("no such endpoint") if exc.status_code == 404 else str(exc.detail)
     return problem(exc.status_code, code, detail, headers=dict(exc.headers or {}))
 
 
 async def _bad_text(request: Request, exc: Exception) -> JSONResponse:
     """Text SQLite cannot store (lone surrogates) or a number out of its range: the client's input, not a crash."""
-    return problem(InvalidInput.status, InvalidInput.code, f"a value cannot be stored: {exc}",
-                   "send valid UTF-8 text and 64-bit numbers")
+    return problem(InvalidInput.status, InvalidInput.code, _("a value cannot be stored: {error}").format(error=exc),
+                   _("send valid UTF-8 text and 64-bit numbers"))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(500, "internal_error", "the server failed unexpectedly; the error is in its log",
-                   "try again; report it to the portal's administrators if it persists")
+    return problem(500, "internal_error", _("the server failed unexpectedly; the error is in its log"),
+                   _("try again; report it to the portal's administrators if it persists"))
 
 
 def install(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ from portalctl.engine import uploads
 from portalctl.engine.db import iso
 from portalctl.engine.portal import Session
 from portalctl.errors import InvalidInput
+from portalctl.i18n import _
 from portalctl.model import Ticket
 from portalctl.server.deps import IDEMPOTENT, SessionDep, read
 from portalctl.server.fastjson import dumps, json_response
@@ -33,8 +34,8 @@ def moment(value: str | None, name: str) -> str | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidInput(f"{name}: {value!r} is not an ISO date or date-time",
-                           hint="e.g. 2025-06-30 or 2025-06-30T08:00:00Z") from exc
+        raise InvalidInput(_("{name}: {value!r} is not an ISO date or date-time").format(name=name, value=value),
+                           hint=_("e.g. 2025-06-30 or 2025-06-30T08:00:00Z")) from exc
     return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
@@ -84,9 +85,11 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     except (ValueError, binascii.Error, TypeError, KeyError):
         valid = False
     if not valid:
-        raise InvalidInput("not a cursor from this server", hint="pass next_cursor from the previous page as it is")
+        raise InvalidInput(_("not a cursor from this server"),
+            hint=_("pass next_cursor from the previous page as it is"))
     if made_for != sort:
-        raise InvalidInput(f"this cursor continues a listing sorted by {made_for!r}, not {sort!r}")
+        raise InvalidInput(_("this cursor continues a listing sorted by {made_for!r}, not {sort!r}").format(
+            made_for=made_for, sort=sort))
     return value, ticket_id
 
 

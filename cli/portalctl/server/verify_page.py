@@ -17,20 +17,22 @@ from fastapi.responses import HTMLResponse
 
 from portalctl.engine.signup import verify
 from portalctl.errors import PortalError
+from portalctl.i18n import N_, _
 from portalctl.server.deps import config
 from portalctl.server.reset_page import FORM_LIMIT, page
 
 router = APIRouter(include_in_schema=False)
-TITLE = "Verify your address"
+TITLE = N_("Verify your address")
 FORM = """<form method="post" action="verify-email"><input type="hidden" name="token" value="{token}">
-<button type="submit">Verify my address</button></form>"""
+<button type="submit">{button}</button></form>"""
 
 
 @router.get("/verify-email")
 def show(token: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     if not token:
-        return page("<p>This link has no token. Open the link from the e-mail as it is.</p>", 400, TITLE)
-    return page(FORM.format(token=escape(token, quote=True)), title=TITLE)
+        refused = _("This link has no token. Open the link from the e-mail as it is.")
+        return page(f"<p>{escape(refused)}</p>", 400, TITLE)
+    return page(FORM.format(token=escape(token, quote=True), button=escape(_("Verify my address"))), title=TITLE)
 
 
 @router.post("/verify-email")
@@ -44,4 +46,5 @@ async def submit(request: Request) -> HTMLResponse:
         return page(f'<p role="alert"><strong>{escape(exc.message)}.</strong> {escape(exc.hint or "")}</p>', 422, TITLE)
     finally:
         portal.close()
-    return page(f"<p>Your address {escape(done.email)} is verified. Sign in with it now.</p>", title=TITLE)
+    done_text = _("Your address {email} is verified. Sign in with it now.").format(email=done.email)
+    return page(f"<p>{escape(done_text)}</p>", title=TITLE)
