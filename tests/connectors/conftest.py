@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -205,3 +206,22 @@ def target(request: pytest.FixtureRequest, home: Path, cli: Callable[..., Result
         return
     with SIMULATORS[kind]() as found:
         yield make_target(kind, found, cli, word, tmp_path)
+
+
+TEST_SECONDS = 60  # a simulator test is bounded: HTTP calls time out after 10 s, and an alarm ends a stuck test
+
+
+@pytest.fixture
+def bounded() -> Iterator[None]:
+    """The test is bounded in time (SIGALRM; no pytest-timeout needed): `pytestmark = usefixtures("bounded")`."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"test took more than {TEST_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(TEST_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

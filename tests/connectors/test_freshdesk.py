@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,25 +29,12 @@ from portalctl.secrets import SecretStore
 from tests.connectors import vendor_shapes
 from tests.connectors.sim_freshdesk import API_KEY, Simulator
 
-TEST_SECONDS = 60  # every test is bounded: HTTP calls time out after 10 s, and an alarm ends a stuck test
+pytestmark = pytest.mark.usefixtures("bounded")  # each test is bounded in time
 
 Cli = Callable[..., Result]
 PROFILE = "fresh"
 REQUESTER = "cliente@acme.example"
 
-
-@pytest.fixture(autouse=True)
-def bounded() -> Iterator[None]:
-    def stop(signum: int, frame: object) -> None:
-        raise TimeoutError(f"test ran longer than {TEST_SECONDS} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(TEST_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

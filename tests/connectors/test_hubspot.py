@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,25 +29,10 @@ from tests.connectors.sim_hubspot import NO_NOTES_TOKEN, PIPELINES, READ_ONLY_TO
 Cli = Callable[..., Result]
 PROFILE = "hubspot"
 
-TEST_SECONDS = 60
+pytestmark = pytest.mark.usefixtures("bounded")  # each test is bounded in time
 LIVE_TOKEN = os.environ.get("PORTALCTL_LIVE_HUBSPOT_TOKEN")  # read now: the `home` fixture clears PORTALCTL_*
 LIVE_URL = os.environ.get("PORTALCTL_LIVE_HUBSPOT_URL") or "https://api.hubapi.com"
 
-
-@pytest.fixture(autouse=True)
-def bounded() -> Iterator[None]:
-    """Every test here is bounded in time (SIGALRM; no pytest-timeout needed)."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"test took more than {TEST_SECONDS} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(TEST_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

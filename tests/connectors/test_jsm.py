@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,23 +29,10 @@ from tests.connectors.sim_jsm import AGENT, CUSTOMER, OTHER, TOKEN, JsmSim
 
 Cli = Callable[..., Result]
 PROFILE = "jsm"
-TEST_SECONDS = 60
+pytestmark = pytest.mark.usefixtures("bounded")  # each test is bounded in time
 PDF = b"%PDF-1.4\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 >>\nstartxref\n9\n%%EOF\n"
 LIVE = {key: os.environ.get(f"PORTALCTL_LIVE_JSM_{key}") for key in ("URL", "USER", "TOKEN")}  # before `home`
 
-
-@pytest.fixture(autouse=True)
-def bounded() -> Iterator[None]:
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"test took more than {TEST_SECONDS} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(TEST_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
