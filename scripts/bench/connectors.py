@@ -113,15 +113,20 @@ def main() -> int:
 
     session = client.backend.api.session  # type: ignore[attr-defined]
     served = sim.hits - sim.count_429
-    ceiling = args.limit / args.window
-    rate = served / elapsed
-    share = rate / ceiling
-    ok = count == args.tickets and share >= MIN_SHARE and sim.count_429 <= MAX_429
     print(f"tickets exported      {count}")
     print(f"requests (served)     {served}")
-    print(f"429 answers           {sim.count_429} (budget <= {MAX_429})")
-    print(f"elapsed               {elapsed:.1f} s (paced {session.pacer.waited:.1f} s)")
-    print(f"ceiling               {ceiling:.2f} requests/s ({args.limit} per {args.window:g} s)")
+    return paced_verdict(count == args.tickets, served / elapsed, sim.count_429, args.limit, args.window,
+                         f"{elapsed:.1f} s (paced {session.pacer.waited:.1f} s)")
+
+
+def paced_verdict(complete: bool, rate: float, count_429: int, limit: int, window: float, elapsed: str) -> int:
+    """Print how close a paced export came to the rate-limit ceiling; 0 when it was complete and within budget."""
+    ceiling = limit / window
+    share = rate / ceiling
+    ok = complete and share >= MIN_SHARE and count_429 <= MAX_429
+    print(f"429 answers           {count_429} (budget <= {MAX_429})")
+    print(f"elapsed               {elapsed}")
+    print(f"ceiling               {ceiling:.2f} requests/s ({limit} per {window:g} s)")
     print(f"achieved              {rate:.2f} requests/s = {share:.0%} of the ceiling (budget >= {MIN_SHARE:.0%})")
     print("ok" if ok else "OVER BUDGET")
     return 0 if ok else 1
@@ -172,19 +177,11 @@ def incremental(args: argparse.Namespace) -> int:
         print(result.output)
         return 1
     served = calls - sim.count_429
-    ceiling = limit / window
     # n evenly spaced requests take (n - 1) intervals at the ceiling: the time the limit itself imposes
     rate = (served - 1) / elapsed if served > 1 else 0.0
-    share = rate / ceiling
-    ok = exported == tickets and share >= MIN_SHARE and sim.count_429 <= MAX_429
     print(f"tickets exported      {exported} of {tickets}")
     print(f"export requests       {served} served ({calls} sent)")
-    print(f"429 answers           {sim.count_429} (budget <= {MAX_429})")
-    print(f"elapsed               {elapsed:.1f} s")
-    print(f"ceiling               {ceiling:.2f} requests/s ({limit} per {window:g} s)")
-    print(f"achieved              {rate:.2f} requests/s = {share:.0%} of the ceiling (budget >= {MIN_SHARE:.0%})")
-    print("ok" if ok else "OVER BUDGET")
-    return 0 if ok else 1
+    return paced_verdict(exported == tickets, rate, sim.count_429, limit, window, f"{elapsed:.1f} s")
 
 
 def hubspot_search(tickets: int) -> int:
@@ -239,18 +236,11 @@ def jsm_export(tickets: int, limit: int, window: float) -> int:
     with out.open(newline="", encoding="utf-8") as handle:
         ids = [row["id"] for row in csv.DictReader(handle)]
     served = sim.hits - sim.count_429
-    ceiling = limit / window
     rate = (served - 1) / elapsed if served > 1 else 0.0  # n requests at the ceiling take n - 1 intervals
-    share = rate / ceiling
-    ok = len(ids) == len(set(ids)) == tickets and share >= MIN_SHARE and sim.count_429 <= MAX_429
     print(f"requests exported     {len(set(ids))} of {tickets}")
     print(f"requests (served)     {served}")
-    print(f"429 answers           {sim.count_429} (budget <= {MAX_429})")
-    print(f"elapsed               {elapsed:.1f} s")
-    print(f"ceiling               {ceiling:.2f} requests/s ({limit} per {window:g} s)")
-    print(f"achieved              {rate:.2f} requests/s = {share:.0%} of the ceiling (budget >= {MIN_SHARE:.0%})")
-    print("ok" if ok else "OVER BUDGET")
-    return 0 if ok else 1
+    return paced_verdict(len(ids) == len(set(ids)) == tickets, rate, sim.count_429, limit, window,
+                         f"{elapsed:.1f} s")
 
 
 def freshdesk_export(tickets: int) -> int:
