@@ -249,6 +249,44 @@ def test_concurrent_retries_with_one_key_still_make_one_ticket(server: Server, t
     assert count(Api(server, tokens[ANA]), body["subject"]) == 1
 
 
+def test_keyed_writes_arriving_together_each_get_their_own_outcome(server: Server, seed: Seed,
+                                                                    tokens: dict[str, str]) -> None:
+    """The server runs keyed creates and replies that arrive together in one transaction (server/writer.py):
+    each must still be answered as if alone: done once, replayed, refused in its caller's language, with
+    nothing of a refused one kept and nothing of the others lost."""
+    run = uuid.uuid4().hex[:8]
+    repeated = str(uuid.uuid4())
+
+    def send(number: int) -> tuple[str, requests.Response]:
+        headers = {"Authorization": f"Bearer {tokens[ANA]}", "Idempotency-Key": str(uuid.uuid4())}
+        kind, path, body = "create", "/tickets", {"subject": f"Burst {run} {number}", "body": "x"}
+        if number % 5 == 1:  # Carla's company's ticket: not Ana's to answer
+            kind, path, body = "refused", f"/tickets/{seed.globex_ticket}/replies", {"body": f"intruder {run}"}
+            headers["Accept-Language"] = "es"
+        elif number % 5 == 2:
+            kind, body = "repeated", {"subject": f"Burst {run} repeated", "body": "x"}
+            headers["Idempotency-Key"] = repeated
+        return kind, requests.post(server.api + path, json=body, headers=headers, timeout=TIMEOUT)
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(send, range(60)))
+    created = [a for kind, a in answers if kind == "create"]
+    assert [a.status_code for a in created] == [201] * len(created)
+    assert len({a.json()["id"] for a in created}) == len(created)
+    refused = [a for kind, a in answers if kind == "refused"]
+    assert {a.status_code for a in refused} == {404}
+    assert all(a.headers["Content-Language"] == "es" and "no existe" in a.json()["detail"] for a in refused), \
+        refused[0].json()
+    repeats = [a for kind, a in answers if kind == "repeated"]
+    assert {a.status_code for a in repeats} <= {201, 409}
+    assert len({a.json()["id"] for a in repeats if a.status_code == 201}) == 1
+    agent = Api(server, tokens[AGENT])
+    assert count(agent, f"Burst {run} repeated") == 1
+    found = agent.get("/tickets", params={"search": f"Burst {run}", "status": "all", "limit": 200}).json()["items"]
+    assert len(found) == len(created) + 1
+    assert run not in json.dumps(agent.get(f"/tickets/{seed.globex_ticket}").json())  # no intruder reply kept
+
+
 def test_parallel_reads_and_writes_each_get_their_own_connection(server: Server, tokens: dict[str, str]) -> None:
     def work(number: int) -> list[int]:
         api = Api(server, tokens[AGENT if number % 2 else ANA])

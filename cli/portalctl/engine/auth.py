@@ -483,29 +483,38 @@ class Idempotency:
     def begin(self, user_id: int, key: str, request_hash: str) -> StoredResponse | None:
         """None: go ahead; the write transaction is open for the work, and `finish` or `fail` ends it. A stored
         response: send it again instead of doing the work (the transaction is over)."""
-        if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
-            raise InvalidInput(_("an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters").format(
-                IDEMPOTENCY_KEY_MAX=IDEMPOTENCY_KEY_MAX),
-                               hint=_("a UUID is a good key"))
-        now = self.portal.clock()
         self.conn.begin()
         try:
-            self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (iso(now - IDEMPOTENCY_LIFETIME),))
-            row = self.conn.execute(
-                "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
-                (user_id, key),
-            ).fetchone()
-            # A claim without a response was left by an older portalctl, which committed claims on their own;
-            # one older than the stale window is taken over.
-            stale = row is not None and row["status"] is None and row["created_at"] < iso(now - self.stale_after)
-            if row is None or stale:
+            self.sweep()
+            stored = self.stored(user_id, key, request_hash)
+            if stored is None:
                 return None
-            stored = self._stored(row, request_hash)
         except BaseException:
             self.conn.rollback()
             raise
         self.conn.commit()
         return stored
+
+    def sweep(self) -> None:
+        """Forget keys past their lifetime (in a write transaction)."""
+        self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?",
+                          (iso(self.portal.clock() - IDEMPOTENCY_LIFETIME),))
+
+    def stored(self, user_id: int, key: str, request_hash: str) -> StoredResponse | None:
+        """The response kept for this key, or None when the request is to be done (in a write transaction, so a
+        request racing another with the same key finds the first one's response)."""
+        if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
+            raise InvalidInput(_("an Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX} characters").format(
+                IDEMPOTENCY_KEY_MAX=IDEMPOTENCY_KEY_MAX), hint=_("a UUID is a good key"))
+        row = self.conn.execute(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
+            (user_id, key),
+        ).fetchone()
+        # A claim without a response was left by an older portalctl, which committed claims on their own;
+        # one older than the stale window is taken over.
+        if row is None or (row["status"] is None and row["created_at"] < iso(self.portal.clock() - self.stale_after)):
+            return None
+        return self._stored(row, request_hash)
 
     @staticmethod
     def _stored(row: Row, request_hash: str) -> StoredResponse:
@@ -524,17 +533,21 @@ class Idempotency:
         """Keep the response (`body=None` for one that held a secret: it is never stored) and commit it with the
         work."""
         try:
-            self.conn.execute(
-                "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO UPDATE SET request_hash ="
-                " excluded.request_hash, status = excluded.status, body = excluded.body,"
-                " created_at = excluded.created_at",
-                (user_id, key, request_hash, status, body, self.portal.now()),
-            )
+            self.keep(user_id, key, request_hash, status, body)
         except BaseException:
             self.conn.rollback()
             raise
         self.conn.commit()
+
+    def keep(self, user_id: int, key: str, request_hash: str, status: int, body: bytes | None) -> None:
+        """Record the response with the work, in its transaction."""
+        self.conn.execute(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO UPDATE SET request_hash ="
+            " excluded.request_hash, status = excluded.status, body = excluded.body,"
+            " created_at = excluded.created_at",
+            (user_id, key, request_hash, status, body, self.portal.now()),
+        )
 
     def fail(self, *, keep_work: bool) -> None:
         """The request failed: its key stays free for a retry. `keep_work` commits what it wrote anyway, as it

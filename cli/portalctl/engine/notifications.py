@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -50,6 +51,7 @@ MAX_ATTEMPTS = 10  # then the row stays in the outbox for an admin to read
 RETRY_MAX = timedelta(hours=1)
 CURSOR_KEY = "notified_through"
 BATCH_WINDOW = 300.0  # seconds: at most one mail per recipient and ticket this often
+COLLECT_CHUNK = 100  # events turned into mail per write transaction (collect)
 SEND_BATCH = 5  # rows claimed at once: 5 deliveries of at most 20 s each fit in CLAIM_FOR
 
 
@@ -98,8 +100,16 @@ def kinds(names: Sequence[str]) -> list[str]:
 
 
 # --- collecting: events into outbox rows
-def collect(portal: Portal, *, public_url: str, window: float = BATCH_WINDOW) -> int:
-    """Turn the events since the last run into mail in the outbox; how many rows were written or extended."""
+def collect(portal: Portal, *, public_url: str, window: float = BATCH_WINDOW, chunk: int = COLLECT_CHUNK,
+            rest: Callable[[float], object] = lambda held: None) -> int:
+    """Turn the events since the last run into mail in the outbox; how many rows were written or extended.
+
+    `chunk` events a transaction: under a team's load five seconds of changes are thousands of events, and turning
+    them all into mail in one transaction held the write lock for up to 600 ms, every writer waiting. Between two
+    chunks `rest` is called with how long the last held the lock: the server waits as long, so a backlog takes at
+    most half the lock's time (without the wait this process took the lock straight back, and a writer of another
+    waited through the whole backlog all the same). A ticket's events split across two chunks go in one mail all
+    the same: the second adds to the mail the first started."""
     if portal.read_only:
         return 0
     conn = portal.conn
@@ -107,26 +117,41 @@ def collect(portal: Portal, *, public_url: str, window: float = BATCH_WINDOW) ->
                         " WHERE key = ?))", (CURSOR_KEY,)).fetchone()[0]:
         return 0
     written = 0
-    with transaction(conn):  # one collector at a time: the cursor moves with the rows it wrote
-        start = int(conn.execute("SELECT value FROM settings WHERE key = ?", (CURSOR_KEY,)).fetchone()[0])
-        newest = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
-        rows = conn.execute(
-            f"SELECT id, ticket_id, actor_id, kind, detail, created_at FROM events WHERE id > ? AND id <= ?"
-            f" AND internal = 0 AND kind IN ({', '.join('?' * len(KIND_OF_EVENT))}) AND created_at >= ?"
-            " ORDER BY id", (start, newest, *KIND_OF_EVENT, iso(portal.clock() - STALE))).fetchall()
-        by_ticket: dict[int, list[Row]] = defaultdict(list)
-        for row in rows:
-            by_ticket[row["ticket_id"]].append(row)
-        for ticket_id, events in by_ticket.items():
-            for user in recipients(portal, ticket_id):
-                session = portal.session(user["email"])
-                switches = switched_on(portal, user["id"])
-                mine = [e for e in events if concerns(user, session.actor, e, switches)]
-                if mine and session.tickets.can_see(ticket_id):
-                    enqueue(portal, user, session.actor, ticket_id, [e["id"] for e in mine], public_url=public_url,
-                            window=timedelta(seconds=window))
-                    written += 1
-        conn.execute("UPDATE settings SET value = ? WHERE key = ?", (str(newest), CURSOR_KEY))
+    more = True
+    while more:
+        began = time.monotonic()
+        with transaction(conn):  # one collector at a time: the cursor moves with the rows it wrote
+            start = int(conn.execute("SELECT value FROM settings WHERE key = ?", (CURSOR_KEY,)).fetchone()[0])
+            ids = [row[0] for row in conn.execute(
+                "SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", (start, chunk + 1))]
+            more = len(ids) > chunk
+            newest = ids[min(chunk, len(ids)) - 1] if ids else start
+            written += collect_range(portal, start, newest, public_url=public_url, window=window)
+            conn.execute("UPDATE settings SET value = ? WHERE key = ?", (str(newest), CURSOR_KEY))
+        if more:
+            rest(time.monotonic() - began)
+    return written
+
+
+def collect_range(portal: Portal, start: int, newest: int, *, public_url: str, window: float) -> int:
+    """The mail of events (start, newest], in the caller's transaction."""
+    rows = portal.conn.execute(
+        f"SELECT id, ticket_id, actor_id, kind, detail, created_at FROM events WHERE id > ? AND id <= ?"
+        f" AND internal = 0 AND kind IN ({', '.join('?' * len(KIND_OF_EVENT))}) AND created_at >= ?"
+        " ORDER BY id", (start, newest, *KIND_OF_EVENT, iso(portal.clock() - STALE))).fetchall()
+    by_ticket: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_ticket[row["ticket_id"]].append(row)
+    written = 0
+    for ticket_id, events in by_ticket.items():
+        for user in recipients(portal, ticket_id):
+            session = portal.session(user["email"])
+            switches = switched_on(portal, user["id"])
+            mine = [e for e in events if concerns(user, session.actor, e, switches)]
+            if mine and session.tickets.can_see(ticket_id):
+                enqueue(portal, user, session.actor, ticket_id, [e["id"] for e in mine], public_url=public_url,
+                        window=timedelta(seconds=window))
+                written += 1
     return written
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from portalctl.server.lane import ReadLane
 from portalctl.server.language import LanguageMiddleware
 from portalctl.server.pool import PortalPool
 from portalctl.server.schemas import Health
+from portalctl.server.writer import Writer
 
 PREFIX = "/api/v1"
 # Any operation may answer these (uploads add 415).
@@ -64,6 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     timer.cancel()
     await mail.stop()
+    app.state.writer.stop()
     app.state.portals.close()
     # reached only on a graceful stop (SIGTERM, Ctrl-C): the server no longer accepts, requests in flight are done
     problems.log.info("stopped: every request in flight was answered")
@@ -110,6 +113,7 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
 
         counted = metrics.connection_count
     app.state.portals = PortalPool(app.state.config.open, keep=not dialect_for(db).pooled, counted=counted)
+    app.state.writer = Writer(app.state.portals, stale_after=timedelta(seconds=idempotency_stale_after))
     server = APIRouter(tags=["server"])
     server.add_api_route("/health", api_health, methods=["GET"], response_model=Health)
     server.add_api_route("/openapi.json", lambda: JSONResponse(app.openapi()), methods=["GET"],
@@ -125,7 +129,8 @@ def create_app(db: Path | str, *, public_url: str, smtp_url: str | None = None, 
     problems.install(app)
     app.add_middleware(ReadLane, prefix=PREFIX, portals=app.state.portals)  # innermost: only GETs it answers whole
     app.add_middleware(BodyLimitMiddleware, exempt=(PREFIX + "/uploads",))  # its 413 is a problem
-    app.add_middleware(IdempotencyMiddleware, config=app.state.config, portals=app.state.portals, prefix=PREFIX)
+    app.add_middleware(IdempotencyMiddleware, config=app.state.config, portals=app.state.portals,
+                       writer=app.state.writer, prefix=PREFIX)
     app.add_middleware(AccessLogMiddleware)
     slots = dialect_for(db).request_slots()
     if slots is not None:  # outermost: a request waiting for a slot holds no connection

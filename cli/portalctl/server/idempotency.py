@@ -1,7 +1,9 @@
 """`Idempotency-Key` on POST: a retried request gets the first response instead of doing the work twice.
 
 ASGI middleware, because it must see the raw request (to fingerprint it) and the whole response (to keep it).
-A request holds one pooled connection from its token's check to its commit: the route works on it too.
+The busiest writes (creates and replies the read lane's `writing` understands) go to the process's writer
+(server/writer.py), which commits those that arrive together in one transaction, each with its key's record.
+Any other request holds one pooled connection from its token's check to its commit: the route works on it too.
 The request's size limit is checked from its headers before a byte of the body is read; the body is then spooled
 to disk past 1 MB, so uploads keep constant memory.
 
@@ -25,31 +27,30 @@ from typing import IO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalctl.engine import uploads
 from portalctl.engine.auth import Idempotency, StoredResponse
 from portalctl.engine.portal import Portal, Session
-from portalctl.errors import PortalError, Unavailable
+from portalctl.errors import PortalError
 from portalctl.i18n import _
 from portalctl.server import bodylimit
 from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
-from portalctl.server.lane import Write, route_of, writing
+from portalctl.server.lane import route_of, writing
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error, log
+from portalctl.server.writer import Writer, not_saved
 
 SPOOL_IN_MEMORY = 1 << 20
 READ = 1 << 16
-NOT_SAVED = Unavailable(_("the portal could not save this request; nothing of it was kept"),
-                        hint=_("retry with the same Idempotency-Key"))
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, config: ServerConfig, portals: PortalPool, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, config: ServerConfig, portals: PortalPool, writer: Writer, prefix: str) -> None:
         self.app = app
         self.config = config
         self.portals = portals
+        self.writer = writer
         self.prefix = prefix
         self.uploads_path = prefix + "/uploads"  # the one POST whose body is a file, up to the attachment limit
         # The portal has one write lock (SQLite's, or PostgreSQL's advisory lock), held here for a whole request:
@@ -94,14 +95,17 @@ class IdempotencyMiddleware:
             record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
             direct = None if is_upload else writing(scope, whole(body), self.prefix)
             if direct is not None:
-                # No queue on the event loop for these: the work waits for the write lock on its thread and holds
-                # it only there, start to commit (a turn of a busy event loop took longer than the write).
+                # The process's writer runs these, several to a transaction, with no turn of the event loop (nor
+                # FastAPI's routing) while the write lock is held (server/writer.py).
                 template, work = direct
-                answer = await run_in_threadpool(at_once, record, (user_id, key, fingerprint), session, work)
-                if answer is not None:
+                outcome = await self.writer.write((user_id, key, fingerprint), session.actor, work)
+                if outcome is not None:
                     scope["route"] = route_of("POST", template)
-                    await (replay_response(answer, send) if isinstance(answer, StoredResponse)
-                           else answer(scope, receive, send))
+                    if isinstance(outcome, StoredResponse):
+                        await replay_response(outcome, send)
+                    else:
+                        response = from_portal_error(outcome) if isinstance(outcome, PortalError) else outcome
+                        await response(scope, receive, send)
                     return
             held = False
 
@@ -180,7 +184,7 @@ class IdempotencyMiddleware:
             except Exception:
                 release()
                 log.exception("could not commit %s %s", scope["method"], scope["path"])
-                await from_portal_error(NOT_SAVED)(scope, receive, send)
+                await from_portal_error(not_saved())(scope, receive, send)
                 return
             release()
             for part in held:
@@ -192,36 +196,6 @@ class IdempotencyMiddleware:
             if not ended:  # the route failed before answering: nothing of it is kept
                 await run_in_threadpool(record.fail, keep_work=False)
                 release()
-
-
-def at_once(record: Idempotency, request: tuple[int, str, str], session: Session, work: Write
-            ) -> Response | StoredResponse | None:
-    """A write of server/lane.py's, start to commit on this one thread: the key's check, the route's work, its
-    answer recorded with it, all in one transaction, as IdempotencyMiddleware._run does across the event loop.
-    None: the route failed unexpectedly and nothing of it was kept; FastAPI's way then answers it."""
-    try:
-        stored = record.begin(*request)
-    except PortalError as exc:
-        return from_portal_error(exc)
-    if stored is not None:
-        return stored
-    try:
-        response = work(session)
-    except PortalError as exc:  # refused: what it wrote is kept (as without a key), the key is not
-        record.fail(keep_work=True)
-        return from_portal_error(exc)
-    except BaseException as exc:
-        record.fail(keep_work=False)
-        if isinstance(exc, Exception):
-            return None
-        raise
-    try:
-        record.finish(*request, response.status_code, bytes(response.body))
-    except Exception:
-        log.exception("could not commit %s", response.status_code)
-        record.fail(keep_work=False)
-        return from_portal_error(NOT_SAVED)
-    return response
 
 
 def whole(body: IO[bytes]) -> bytes:

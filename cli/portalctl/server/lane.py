@@ -156,8 +156,8 @@ def writing(scope: Scope, raw: bytes, prefix: str) -> tuple[str, Write] | None:
     """(route template, the route's work) for the two busiest writes, POST /tickets and POST
     /tickets/{id}/replies, when their JSON body is one the route would accept; None otherwise (FastAPI's way).
 
-    server/idempotency.py runs the work in one go on a worker thread: its transaction, the key's record and the
-    commit, with no turn of the event loop (nor FastAPI's routing) while the write lock is held.
+    server/writer.py runs the work, with others that arrived together, in one transaction with the key's record,
+    with no turn of the event loop (nor FastAPI's routing) while the write lock is held.
     """
     path: str = scope["path"]
     if scope["query_string"] or Headers(scope=scope).get("content-type") != "application/json":

@@ -47,7 +47,7 @@ class MailRounds:
 def mail_round(config: ServerConfig, stopping: threading.Event) -> None:
     portal = config.open()
     try:
-        collect(portal, public_url=config.public_url, window=config.notify_batch)
+        collect(portal, public_url=config.public_url, window=config.notify_batch, rest=stopping.wait)
         if config.smtp_url:  # without a relay, mail stays in the outbox for the admins (GET /admin/outbox)
             deliver(portal, smtp_url=config.smtp_url, retry_first=config.mail_retry_first,
                     host=urlsplit(config.public_url).hostname or "portalctl", stopping=stopping.is_set)
