@@ -479,3 +479,39 @@ class TestDownloadCommand:
         assert result.exit_code == ExitCode.NOT_FOUND
         assert "is missing from" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_an_upload_of_a_file_like_an_expired_one_keeps_its_bytes(portal: Portal, as_user: AsUser,
+                                                                 tmp_path: Path) -> None:
+    """Expired uploads are purged when a new one comes: the new one's own bytes, the same file, stay."""
+    from datetime import timedelta
+
+    from portalctl.engine import uploads
+
+    ana = as_user(ANA)
+    source = make_file(tmp_path, "acta.pdf", PDF)
+    uploads.stage(ana, source, "acta.pdf")
+    later = portal.clock() + timedelta(hours=25)
+    portal.clock = lambda: later
+    fresh = uploads.stage(ana, source, "acta.pdf")
+    [attached] = uploads.claim(ana, [fresh.id])
+    ticket = ana.tickets.create(TicketDraft(subject="Acta", body="x", attachments=[attached]))
+    attachment = ticket.comments[0].attachments[0]
+    assert ana.tickets.download(ticket.id, attachment.id)[1].read() == PDF
+
+
+def test_attaching_an_upload_neither_copies_nor_rewrites_its_stored_file(portal: Portal, as_user: AsUser,
+                                                                         tmp_path: Path) -> None:
+    """On a server the attaching happens in the write transaction: the upload's file, checked when it came in,
+    is used as it lies (hashing and copying a large one there would hold up every writer)."""
+    from portalctl.engine import uploads
+
+    ana = as_user(ANA)
+    staged = uploads.stage(ana, make_file(tmp_path, "acta.pdf", PDF), "acta.pdf")
+    [attached] = uploads.claim(ana, [staged.id])
+    before = attached.path.stat()
+    ticket = ana.tickets.create(TicketDraft(subject="Acta", body="x", attachments=[attached]))
+    after = attached.path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    attachment = ticket.comments[0].attachments[0]
+    assert (attachment.sha256, attachment.size, attachment.content_type) == (staged.sha256, len(PDF), "application/pdf")

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.server.conftest import (
@@ -140,16 +141,40 @@ def test_the_export_streams_every_visible_ticket_as_ndjson(server: Server, as_us
     assert_problem(agent.get("/export/tickets", params={"sort": "colour"}), 422, "invalid_input")
 
 
-def test_uploads_are_checked_by_content_and_size(as_user: Callable[[str], Api]) -> None:
+@pytest.mark.parametrize("keyed", [False, True], ids=["plain", "idempotency-key"])
+def test_uploads_are_checked_by_content_and_size(as_user: Callable[[str], Api], keyed: bool) -> None:
+    """With an Idempotency-Key the file is checked and stored before the write lock (server/lane.py): the same
+    refusals either way."""
     ana = as_user(ANA)
-    too_big = ana.post("/uploads", params={"filename": "scan.pdf"}, data=PDF + b"0" * 1_100_000)
+
+    def key() -> dict[str, str]:
+        return {"Idempotency-Key": str(uuid.uuid4())} if keyed else {}
+
+    too_big = ana.post("/uploads", params={"filename": "scan.pdf"}, data=PDF + b"0" * 1_100_000, headers=key())
     assert_problem(too_big, 413, "payload_too_large")
     renamed = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)
     refused = ana.post("/uploads", params={"filename": "invoice.pdf"}, data=renamed,
-                       headers={"Content-Type": "application/pdf"})
+                       headers={"Content-Type": "application/pdf", **key()})
     body = assert_problem(refused, 415, "unsupported_media_type")
     assert "checked by content" in body["detail"]
-    assert_problem(ana.post("/uploads", data=PDF), 422, "invalid_input")  # no filename
+    assert_problem(ana.post("/uploads", data=PDF, headers=key()), 422, "invalid_input")  # no filename
+    long_name = ana.post("/uploads", params={"filename": "x" * 256 + ".pdf"}, data=PDF, headers=key())
+    assert_problem(long_name, 422, "invalid_input")
+
+
+def test_a_keyed_upload_answers_as_the_route_and_is_replayed(as_user: Callable[[str], Api]) -> None:
+    ana = as_user(ANA)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    plain = ana.post("/uploads", params={"filename": "acta.pdf"}, data=PDF)
+    keyed = ana.post("/uploads", params={"filename": "acta.pdf"}, data=PDF, headers=key)
+    again = ana.post("/uploads", params={"filename": "acta.pdf"}, data=PDF, headers=key)
+    assert plain.status_code == keyed.status_code == again.status_code == 201
+    assert list(keyed.json()) == list(plain.json()) and keyed.json()["id"] != plain.json()["id"]
+    assert {k: v for k, v in keyed.json().items() if k != "id"} == {k: v for k, v in plain.json().items() if k != "id"}
+    assert again.content == keyed.content and again.headers["Idempotent-Replayed"] == "true"
+    ticket = ana.post("/tickets", json={"subject": "Acta", "body": "x", "uploads": [keyed.json()["id"]]})
+    attachment = ticket.json()["comments"][0]["attachments"][0]
+    assert ana.get(f"/tickets/{ticket.json()['id']}/attachments/{attachment['id']}").content == PDF
 
 
 def test_an_upload_is_attached_once_and_downloads_intact(as_user: Callable[[str], Api]) -> None:

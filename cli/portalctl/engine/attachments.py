@@ -101,6 +101,8 @@ class BlobStore:
         import hashlib
         import tempfile  # imported here: listings never store files, and start-up time counts
 
+        if source == self.path(source.name):  # an upload being attached: its bytes were checked when it came in
+            return self.held(source, filename)
         try:
             handle = source.open("rb")
         except OSError as exc:
@@ -140,6 +142,20 @@ class BlobStore:
                 Path(tmp_name).unlink(missing_ok=True)
                 raise
         return content_type, sha, size
+
+    def held(self, source: Path, filename: str) -> tuple[str, str, int]:
+        """(content type, sha256, size) of a file this store holds, without hashing or copying it again: on a
+        server that happens in the write transaction, where a large file would hold up every writer."""
+        try:
+            with source.open("rb") as handle:
+                content_type = sniff(handle.read(8192), filename)
+            size = source.stat().st_size
+        except OSError as exc:
+            raise InvalidInput(_("cannot read attachment {source}: {strerror}").format(
+                source=source, strerror=exc.strerror)) from exc
+        if content_type not in ALLOWED:
+            raise refused_type(filename, content_type)
+        return content_type, source.name, size
 
     def check_sizes(self, files: Iterable[tuple[str, Path]]) -> None:
         """Refuse an over-limit file, by (name, path), before any is read; a pipe is limited as it is copied."""

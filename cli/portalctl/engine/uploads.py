@@ -44,34 +44,55 @@ def max_bytes(portal: Portal) -> int:
     return int(portal.setting("max_attachment_mb")) * 1_000_000
 
 
-def too_large(portal: Portal, filename: str) -> PayloadTooLarge:
-    limit = max_bytes(portal)
+def too_large(limit: int, filename: str) -> PayloadTooLarge:
     return PayloadTooLarge(_("{filename} is larger than the {limit:,}-byte ({value:.0f} MB) attachment limit").format(
         filename=filename, limit=limit, value=limit / 1000000.0),
                            hint=_("compress it or share a link instead"))
 
 
+@dataclass(frozen=True)
+class Blob:
+    """A file checked and in the blob store, not yet anyone's upload."""
+
+    filename: str
+    content_type: str
+    sha256: str
+    size: int
+
+
 def stage(session: Session, source: Path, filename: str) -> StagedUpload:
     """Check and store the file at `source` for the acting user; returns the id to attach it by."""
     portal = session.portal
+    return record(session, store(portal.blob_dir, max_bytes(portal), source, filename))
+
+
+def store(blob_dir: Path, limit: int, source: Path, filename: str) -> Blob:
+    """Check the file at `source` by content and size, and store its bytes. The slow part of an upload (reading,
+    hashing, copying), kept apart so that the server does it before taking the write lock."""
     name = safe_name(filename)
-    if source.stat().st_size > max_bytes(portal):
-        raise too_large(portal, name)
+    if source.stat().st_size > limit:
+        raise too_large(limit, name)
     with source.open("rb") as handle:
         content_type = sniff(handle.read(8192), name)
     if content_type not in ALLOWED:
         raise refused_type(name, content_type)
-    blobs = BlobStore(portal.blob_dir, max_bytes(portal))
-    content_type, sha, size = blobs.add(source, name)
+    content_type, sha, size = BlobStore(blob_dir, limit).add(source, name)
+    return Blob(filename=name, content_type=content_type, sha256=sha, size=size)
+
+
+def record(session: Session, blob: Blob) -> StagedUpload:
+    """Make a stored file the acting user's upload (a short write)."""
+    portal = session.portal
     upload_id = secrets.token_urlsafe(16)
     with transaction(portal.conn):
-        _purge(portal, blobs)
         portal.conn.execute(
             "INSERT INTO uploads (id, user_id, filename, content_type, size, sha256, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (upload_id, session.actor.id, name, content_type, size, sha, portal.now()),
+            (upload_id, session.actor.id, blob.filename, blob.content_type, blob.size, blob.sha256, portal.now()),
         )
-    return StagedUpload(id=upload_id, filename=name, size=size, content_type=content_type, sha256=sha)
+        _purge(portal, BlobStore(portal.blob_dir, max_bytes(portal)))  # after: this upload keeps its bytes
+    return StagedUpload(id=upload_id, filename=blob.filename, size=blob.size, content_type=blob.content_type,
+                        sha256=blob.sha256)
 
 
 def _purge(portal: Portal, blobs: BlobStore) -> None:

@@ -23,6 +23,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import IO
 
 from starlette.concurrency import run_in_threadpool
@@ -36,7 +37,7 @@ from portalctl.errors import PortalError
 from portalctl.i18n import _
 from portalctl.server import bodylimit
 from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
-from portalctl.server.lane import route_of, writing
+from portalctl.server.lane import route_of, uploading, writing
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error, log
 from portalctl.server.writer import Writer, not_saved
@@ -64,22 +65,23 @@ class IdempotencyMiddleware:
         if not key or scheme.lower() != "bearer":
             await self.app(scope, receive, send)
             return
-        # One connection for the whole request: the token's check, the key's record and the route's work.
-        async with borrowed(self.portals) as portal:
+        async with borrowed(self.portals) as portal:  # for the token's check only: let go before the body comes
             try:
                 session = await signed_in(scope, portal, token.strip())
                 file_limit = await read(portal, lambda: uploads.max_bytes(portal))
+                blob_dir = portal.blob_dir
             except PortalError:
                 session = None
-            if session is not None:
-                await self._keyed(scope, receive, send, portal, (session, key), file_limit)
-                return
-        await self.app(scope, receive, send)  # no valid token: the route answers 401 itself
+        if session is None:
+            await self.app(scope, receive, send)  # no valid token: the route answers 401 itself
+            return
+        await self._keyed(scope, receive, send, (session, key), (file_limit, blob_dir))
 
-    async def _keyed(self, scope: Scope, receive: Receive, send: Send, portal: Portal, who: tuple[Session, str],
-                     file_limit: int) -> None:
+    async def _keyed(self, scope: Scope, receive: Receive, send: Send, who: tuple[Session, str],
+                     files: tuple[int, Path]) -> None:
         session, key = who
-        user_id = session.actor.id
+        file_limit, blob_dir = files
+        request = (session.actor.id, key)
         is_upload = scope["path"] == self.uploads_path
         limit = file_limit if is_upload else bodylimit.JSON_LIMIT
         if bodylimit.declared_over(scope, limit):  # refused before a byte of the body is read
@@ -92,13 +94,17 @@ class IdempotencyMiddleware:
             if fingerprint is None:
                 await from_portal_error(too_large(is_upload, limit))(scope, receive, send)
                 return
-            record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
-            direct = None if is_upload else writing(scope, whole(body), self.prefix)
+            try:
+                direct = (await uploading(scope, body, (blob_dir, file_limit)) if is_upload
+                          else writing(scope, whole(body), self.prefix))
+            except PortalError as exc:  # an upload refused by its content or size: nothing was stored
+                await from_portal_error(exc)(scope, receive, send)
+                return
             if direct is not None:
                 # The process's writer runs these, several to a transaction, with no turn of the event loop (nor
                 # FastAPI's routing) while the write lock is held (server/writer.py).
                 template, work = direct
-                outcome = await self.writer.write((user_id, key, fingerprint), session.actor, work)
+                outcome = await self.writer.write((*request, fingerprint), session.actor, work)
                 if outcome is not None:
                     scope["route"] = route_of("POST", template)
                     if isinstance(outcome, StoredResponse):
@@ -107,32 +113,39 @@ class IdempotencyMiddleware:
                         response = from_portal_error(outcome) if isinstance(outcome, PortalError) else outcome
                         await response(scope, receive, send)
                     return
-            held = False
+            # One connection from here: the key's record and the route's work.
+            async with borrowed(self.portals) as portal:
+                await self._locked(scope, replay_request(body, receive), send, portal, (*request, fingerprint))
 
-            def release() -> None:  # once the transaction is over, before the answer goes out
-                nonlocal held
-                if held:
-                    held = False
-                    self.writers.release()
+    async def _locked(self, scope: Scope, receive: Receive, send: Send, portal: Portal,
+                      request: tuple[int, str, str]) -> None:
+        """FastAPI's way, in a write transaction held across the event loop from the key's check to the commit."""
+        record = Idempotency(portal, stale_after=timedelta(seconds=self.config.idempotency_stale_after))
+        held = False
 
+        def release() -> None:  # once the transaction is over, before the answer goes out
+            nonlocal held
+            if held:
+                held = False
+                self.writers.release()
+
+        try:
+            await self.writers.acquire()
+            held = True
             try:
-                await self.writers.acquire()
-                held = True
-                try:
-                    stored = await run_in_threadpool(record.begin, user_id, key, fingerprint)
-                except PortalError as exc:
-                    release()
-                    await from_portal_error(exc)(scope, receive, send)
-                    return
-                if stored is not None:
-                    release()
-                    await replay_response(stored, send)
-                    return
-                scope["state"][SHARED_PORTAL] = portal
-                await self._run(scope, replay_request(body, receive), send, record, (user_id, key, fingerprint),
-                                release)
-            finally:
+                stored = await run_in_threadpool(record.begin, *request)
+            except PortalError as exc:
                 release()
+                await from_portal_error(exc)(scope, receive, send)
+                return
+            if stored is not None:
+                release()
+                await replay_response(stored, send)
+                return
+            scope["state"][SHARED_PORTAL] = portal
+            await self._run(scope, receive, send, record, request, release)
+        finally:
+            release()
 
     @staticmethod
     async def _spool(scope: Scope, receive: Receive, body: IO[bytes], limit: int) -> str | None:

@@ -15,10 +15,14 @@ ways to the same answers.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from functools import cache
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -26,11 +30,13 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portalctl.engine import uploads as engine_uploads
 from portalctl.engine.portal import Session
 from portalctl.errors import PortalError
-from portalctl.server import tickets
+from portalctl.private import make_dirs
+from portalctl.server import tickets, uploads
 from portalctl.server.deps import borrowed, read, sign_in, signed_in
-from portalctl.server.fastjson import json_response
+from portalctl.server.fastjson import dumps, json_response
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error
 from portalctl.server.schemas import MAX_ID, ReplyIn, TicketIn
@@ -45,6 +51,7 @@ FLAGS = {"true": True, "false": False}  # FastAPI takes more spellings (1, yes, 
 FLAG_NAMES = ("overdue", "mine")
 NUMBER = re.compile(r"[1-9][0-9]{0,18}")  # as written by a program: no sign, no leading zero, no spaces
 REPLIES = "/replies"
+FILENAME_MAX = 255  # POST /uploads's `filename`, as the route declares it
 
 
 class ReadLane:
@@ -100,7 +107,7 @@ class ReadLane:
 def route_of(method: str, template: str) -> Any:
     """The FastAPI route a request the lane answers would have matched: the metrics label requests by its
     template (scope["route"])."""
-    return next(route for route in tickets.router.routes
+    return next(route for route in (*tickets.router.routes, *uploads.router.routes)
                 if getattr(route, "path_format", None) == template and method in getattr(route, "methods", ()))
 
 
@@ -171,6 +178,31 @@ def writing(scope: Scope, raw: bytes, prefix: str) -> tuple[str, Write] | None:
     if ticket_id is None or reply is None:
         return None
     return "/tickets/{ticket_id}" + REPLIES, lambda session: tickets.reply(ticket_id, reply, session)
+
+
+async def uploading(scope: Scope, body: IO[bytes], store: tuple[Path, int]) -> tuple[str, Write] | None:
+    """("/uploads", the route's work) for POST /uploads when its query is one the route would accept; None
+    otherwise (FastAPI's way). The file is checked and stored here, before the write lock, and only its row is
+    written in the writer's transaction: reading, hashing and copying a file of up to the attachment limit would
+    hold up every writer. A file refused by its content or size raises the route's own error."""
+    given = QueryParams(scope["query_string"]).multi_items()
+    if len(given) != 1 or given[0][0] != "filename" or not 0 < len(given[0][1]) <= FILENAME_MAX:
+        return None
+    blob = await run_in_threadpool(stored, body, *store, given[0][1])
+    return "/uploads", lambda session: json_response(dumps(engine_uploads.record(session, blob).to_dict()), 201)
+
+
+def stored(body: IO[bytes], blob_dir: Path, limit: int, filename: str) -> engine_uploads.Blob:
+    """The spooled request body checked and in the blob store (the body is left to be read again)."""
+    make_dirs(blob_dir)
+    fd, name = tempfile.mkstemp(dir=blob_dir, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(body, out)
+        return engine_uploads.store(blob_dir, limit, Path(name), filename)
+    finally:
+        body.seek(0)
+        Path(name).unlink(missing_ok=True)
 
 
 def parsed(model: type[M], raw: bytes) -> M | None:

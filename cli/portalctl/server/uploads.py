@@ -41,7 +41,7 @@ async def upload(
     limit = uploads.max_bytes(portal)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise uploads.too_large(portal, filename)  # refused before a byte is read
+        raise uploads.too_large(limit, filename)  # refused before a byte is read
     make_dirs(portal.blob_dir)
     fd, name = tempfile.mkstemp(dir=portal.blob_dir, prefix=".upload-")
     try:
@@ -50,7 +50,7 @@ async def upload(
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise uploads.too_large(portal, filename)
+                    raise uploads.too_large(limit, filename)
                 out.write(chunk)
         staged = await run_in_threadpool(uploads.stage, session, Path(name), filename)
     finally:
