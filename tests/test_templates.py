@@ -25,7 +25,9 @@ from portalctl.config import default_db
 from portalctl.engine.portal import Portal
 from portalctl.errors import InvalidInput
 from portalctl.exitcodes import ExitCode
-from portalctl.templates import RenderedTicket, load_template, render_ticket
+from portalctl.templates.loading import load_template
+from portalctl.templates.lookup import render_ticket
+from portalctl.templates.rendered import RenderedTicket
 
 Cli = Callable[..., Result]
 EXAMPLES = Path(__file__).parent.parent / "examples" / "templates"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from portalctl.backends import server as server_backend
+from portalctl.backends.server_api import Api
 from portalctl.client import Client
 from portalctl.config import Profile, UserConfig
 from portalctl.contract import TicketDraft, Upload
@@ -59,7 +59,7 @@ def test_an_over_limit_attachment_fails_before_it_is_sent(deployment: Deployment
     def never(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the file was sent or copied")
 
-    monkeypatch.setattr(server_backend.Api, "upload", never)
+    monkeypatch.setattr(Api, "upload", never)
     monkeypatch.setattr(BlobStore, "add", never)
     env = act_as_ana(deployment)
     for args in (("create", "--subject", word, "--body", "x"), ("reply", str(ticket.id), "--body", "x")):

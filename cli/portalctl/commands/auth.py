@@ -18,7 +18,7 @@ from portalctl.i18n import _
 from portalctl.labels import label
 
 if TYPE_CHECKING:
-    from portalctl.backends.server import ServerTokens
+    from portalctl.backends.server_accounts import ServerTokens
 
 PROFILE_COLUMNS = ("current", "name", "backend", "url", "user", "db")
 TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at")

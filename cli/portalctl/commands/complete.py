@@ -77,6 +77,6 @@ def profiles(ctx: click.Context) -> Iterable[tuple[str, str | None]]:
 
 
 def templates(ctx: click.Context) -> Iterable[tuple[str, str | None]]:
-    from portalctl.templates import available
+    from portalctl.templates.lookup import available
 
     return ((name, str(path)) for name, path in available().items())

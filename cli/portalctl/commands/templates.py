@@ -66,7 +66,7 @@ def list_(output: Output) -> None:
       portalctl templates list
       portalctl templates list -o json | jq -r '.[].path'
     """
-    from portalctl.templates import available, template_dirs
+    from portalctl.templates.lookup import available, template_dirs
 
     count = output.many(record(name, path) for name, path in available().items())
     if count == 0 and output.fmt == "table":
@@ -75,7 +75,7 @@ def list_(output: Output) -> None:
 
 
 def record(name: str, path: Path) -> dict[str, str | None]:
-    from portalctl.templates import load_template
+    from portalctl.templates.loading import load_template
 
     try:
         description = load_template(path).description
@@ -94,7 +94,9 @@ def show(ref: str) -> None:
       portalctl templates show ci-build-failure
       portalctl templates show ci-build-failure > .portalctl/templates/nightly.yaml
     """
-    from portalctl.templates import find_template, load_template, read_text
+    from portalctl.templates.loading import load_template
+    from portalctl.templates.lookup import find_template
+    from portalctl.templates.reading import read_text
 
     path = find_template(ref)
     app().io.echo(read_text(path, path), nl=False)
@@ -127,7 +129,9 @@ def validate(refs: tuple[str, ...], var_pairs: tuple[str, ...], vars_files: tupl
       portalctl templates validate examples/templates/*.yaml
       portalctl templates validate hosting-outage --strict --var SERVICE=www.example.com
     """
-    from portalctl.templates import available, find_template, gather_variables, load_template
+    from portalctl.templates.loading import load_template
+    from portalctl.templates.lookup import available, find_template
+    from portalctl.templates.variables import gather_variables
 
     paths = [find_template(ref) for ref in refs] if refs else list(available().values())
     if not paths:
@@ -159,7 +163,7 @@ def render(ref: str, var_pairs: tuple[str, ...], vars_files: tuple[str, ...], fm
       CI_PIPELINE_ID=311 portalctl templates render ci-build-failure -o json
       portalctl templates render hosting-outage --vars-file service.env
     """
-    from portalctl.templates import render_ticket
+    from portalctl.templates.lookup import render_ticket
 
     ticket = render_ticket(ref, cli_vars=key_values(var_pairs, "--var"), vars_files=vars_files)
     if fmt == "json":

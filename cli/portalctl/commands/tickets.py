@@ -132,7 +132,7 @@ def create(
     """
     ctx = app()
     if template:
-        from portalctl.templates import render_ticket  # loads yaml: only when a template is used
+        from portalctl.templates.lookup import render_ticket  # loads yaml: only when a template is used
 
         spec = render_ticket(template, cli_vars=key_values(var_pairs, "--var"), vars_files=vars_files).override(
             subject=subject, body=body_text(body, body_file), priority=priority, type=type_, department=department,
