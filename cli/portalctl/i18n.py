@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import gettext as stdlib_gettext
 
     from portalctl.config import Settings
+    from portalctl.mofile import MoCatalog
 
 DOMAIN = "portalctl"
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")  # os.path: pathlib is not loaded by --help
@@ -150,10 +151,17 @@ def using(tag: str | None) -> Iterator[str]:
 
 
 @functools.cache
-def catalog(lang: str) -> stdlib_gettext.NullTranslations:
-    import gettext as stdlib
+def catalog(lang: str) -> MoCatalog | stdlib_gettext.NullTranslations:
+    """`lang`'s catalog, read in place (mofile.py: the stdlib would decode all of it to show a few dozen texts);
+    without one, messages stay English."""
+    from portalctl import mofile
 
-    return stdlib.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    try:
+        return mofile.read(os.path.join(LOCALE_DIR, lang, "LC_MESSAGES", f"{DOMAIN}.mo"))
+    except FileNotFoundError:
+        import gettext as stdlib
+
+        return stdlib.NullTranslations()
 
 
 def gettext(message: str) -> str:
@@ -244,6 +252,9 @@ def install_click() -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+    # its decorators' defaults (`help="Show the version and exit."`) are help texts: kept English, translated when
+    # read; the stdlib's gettext would look for a catalog of click's own on every call (and load `locale`)
+    click.decorators._ = N_  # type: ignore[attr-defined]
     for cls, names in ((click.Command, ("help", "short_help", "epilog")), (click.Parameter, ("help",)),
                        (click.Option, ("prompt",))):
         for name in names:
