@@ -5,7 +5,8 @@ Which language, first found wins: `--lang`, then the `lang` setting (PORTALCTL_L
 locale (LC_ALL, LC_MESSAGES, LANG), then English. `es`, `es_CO.UTF-8` and `es-MX` all mean Spanish.
 
 English is the source language: it reads no catalog. A Spanish run reads
-locale/es/LC_MESSAGES/portalctl.mo on the first translated string. The server answers each request in the
+locale/es/LC_MESSAGES/portalctl.mo on the first translated string, in place (mofile.py: only the texts shown are
+decoded). The server answers each request in the
 language of its Accept-Language header (`using`, which holds for the current context only: one request's
 language never leaks into another's).
 
