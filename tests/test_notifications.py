@@ -132,6 +132,33 @@ def test_a_backlog_collected_a_few_events_at_a_time_makes_the_same_mail(portal: 
     whole.close()
 
 
+def test_two_collectors_racing_mail_each_change_once(portal: Portal, clock: Clock, home: Path,
+                                                     as_user: Callable[[str], Session],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who is told of what is worked out before the write lock is taken: a server process that finds the
+    cursor moved by another meanwhile writes nothing of that chunk."""
+    from portalctl.engine import notifications
+
+    ticket = as_user(ANA).tickets.create(TicketDraft(subject="Carrera", body="x"))
+    as_user(AGENT).tickets.reply(ticket.id, body="answered once")
+    other = Portal(portal.location, clock=clock)  # another server process's connection
+    worked_out = notifications.to_tell
+    raced: list[int] = []
+
+    def racing(*args: object) -> object:
+        found = worked_out(*args)  # type: ignore[arg-type]
+        if not raced:
+            raced.append(0)
+            raced[0] = collect(other, public_url=URL)  # the other one gets there first
+        return found
+
+    monkeypatch.setattr(notifications, "to_tell", racing)
+    assert collect(portal, public_url=URL) == 0 and raced == [1]
+    [mail] = outbox(portal)
+    assert "answered once" in mail["body"]
+    other.close()
+
+
 def test_switched_off_kinds_are_not_mailed(portal: Portal, clock: Clock, tmp_path: Path,
                                            as_user: Callable[[str], Session]) -> None:
     (tmp_path / "f.pdf").write_bytes(sample_pdf())

@@ -6,11 +6,15 @@ the last with a separate schema for each database.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
+from portalctl.config import default_db
 from portalctl.engine import postgres, sqlite
 from portalctl.engine.dialect import PostgreSQL, SQLite
 from portalctl.errors import PortalError
@@ -74,3 +78,21 @@ def test_postgresql_counts_migrations_as_the_earlier_code_did(tmp_path: Path) ->
             postgres.migrate(portal.conn, shipped)
     finally:
         portal.close()
+
+
+def test_a_command_says_so_before_upgrading_an_older_portal_file(cli: Callable[..., Result], home: Path) -> None:
+    """A newer portalctl upgrades the file on first use, which on a large portal takes minutes: it says so first,
+    once, on stderr, and the command's own output is unchanged."""
+    path = default_db()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, factory=sqlite.SQLiteConnection)
+    sqlite.migrate(conn, SQLite().migrations()[:5])
+    conn.execute("INSERT INTO users (email, name, role, created_at) VALUES ('lead@example.com', 'Lead', 'admin',"
+                 " '2026-01-01T00:00:00Z')")
+    conn.close()
+    first = cli("tickets", "list", "--status", "all", "-o", "json")
+    assert first.exit_code == 0, first.output
+    assert "Upgrading the portal" in first.stderr and "(schema 5 to" in first.stderr
+    assert json.loads(first.stdout) == []
+    again = cli("tickets", "list", "--status", "all", "-o", "json")
+    assert again.exit_code == 0 and again.stderr == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -54,8 +55,24 @@ class AppContext:
         if self._client is None:
             from portalctl.client import Client
 
-            self._client = Client(self.settings.profile())
+            profile = self.settings.profile()
+            if profile.backend == "embedded":
+                self.tell_of_upgrade(profile.db_path())
+            self._client = Client(profile)
         return self._client
+
+    def tell_of_upgrade(self, path: Path) -> None:
+        """Say so before a newer portalctl upgrades the portal file: on a large portal that takes a while (the
+        search index of 100,000 tickets is rebuilt in about a minute and a half), and a silent command looks hung."""
+        from portalctl.engine.schema import MIGRATIONS
+        from portalctl.engine.sqlite import schema_behind
+
+        version = schema_behind(path, len(MIGRATIONS))
+        if version is not None:
+            self.io.err.write(_("Upgrading the portal {path} for this portalctl (schema {version} to {count}); on a "
+                                "large portal this takes a few minutes, once…").format(
+                path=path, version=version, count=len(MIGRATIONS)) + "\n")
+            self.io.err.flush()
 
     @property
     def pager(self) -> str | None:

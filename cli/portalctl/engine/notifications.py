@@ -104,37 +104,46 @@ def collect(portal: Portal, *, public_url: str, window: float = BATCH_WINDOW, ch
             rest: Callable[[float], object] = lambda held: None) -> int:
     """Turn the events since the last run into mail in the outbox; how many rows were written or extended.
 
-    `chunk` events a transaction: under a team's load five seconds of changes are thousands of events, and turning
-    them all into mail in one transaction held the write lock for up to 600 ms, every writer waiting. Between two
+    Under a team's load five seconds of changes are thousands of events, and turning them all into mail in one
+    write transaction held the write lock for up to 600 ms, every writer waiting. So, `chunk` events at a time:
+    who is told of what is worked out first, with reads only; then one short write transaction writes the mail and
+    moves the cursor, unless another process moved it meanwhile (then that chunk is worked out again). Between two
     chunks `rest` is called with how long the last held the lock: the server waits as long, so a backlog takes at
-    most half the lock's time (without the wait this process took the lock straight back, and a writer of another
-    waited through the whole backlog all the same). A ticket's events split across two chunks go in one mail all
-    the same: the second adds to the mail the first started."""
+    most half the lock's time. A ticket's events split across two chunks go in one mail all the same: the second
+    adds to the mail the first started. A change to someone's switches or access made while their mail is being
+    worked out applies from the next chunk."""
     if portal.read_only:
         return 0
     conn = portal.conn
-    if not conn.execute("SELECT EXISTS (SELECT 1 FROM events WHERE id > (SELECT CAST(value AS INTEGER) FROM settings"
-                        " WHERE key = ?))", (CURSOR_KEY,)).fetchone()[0]:
-        return 0
     written = 0
-    more = True
-    while more:
+    while True:
+        start = notified_through(portal)
+        ids = [row[0] for row in conn.execute(
+            "SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", (start, chunk + 1))]
+        if not ids:
+            return written
+        newest = ids[min(chunk, len(ids)) - 1]
+        mail = to_tell(portal, start, newest)
         began = time.monotonic()
         with transaction(conn):  # one collector at a time: the cursor moves with the rows it wrote
-            start = int(conn.execute("SELECT value FROM settings WHERE key = ?", (CURSOR_KEY,)).fetchone()[0])
-            ids = [row[0] for row in conn.execute(
-                "SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", (start, chunk + 1))]
-            more = len(ids) > chunk
-            newest = ids[min(chunk, len(ids)) - 1] if ids else start
-            written += collect_range(portal, start, newest, public_url=public_url, window=window)
-            conn.execute("UPDATE settings SET value = ? WHERE key = ?", (str(newest), CURSOR_KEY))
-        if more:
-            rest(time.monotonic() - began)
-    return written
+            if notified_through(portal) == start:
+                for user, actor, ticket_id, event_ids in mail:
+                    enqueue(portal, user, actor, ticket_id, event_ids, public_url=public_url,
+                            window=timedelta(seconds=window))
+                conn.execute("UPDATE settings SET value = ? WHERE key = ?", (str(newest), CURSOR_KEY))
+                written += len(mail)
+        if len(ids) <= chunk:
+            return written
+        rest(time.monotonic() - began)
 
 
-def collect_range(portal: Portal, start: int, newest: int, *, public_url: str, window: float) -> int:
-    """The mail of events (start, newest], in the caller's transaction."""
+def notified_through(portal: Portal) -> int:
+    """The newest event turned into mail."""
+    return int(portal.conn.execute("SELECT value FROM settings WHERE key = ?", (CURSOR_KEY,)).fetchone()[0])
+
+
+def to_tell(portal: Portal, start: int, newest: int) -> list[tuple[Row, Actor, int, list[int]]]:
+    """Who is to be told of which of events (start, newest]: (user, as an actor, ticket, event ids). Reads only."""
     rows = portal.conn.execute(
         f"SELECT id, ticket_id, actor_id, kind, detail, created_at FROM events WHERE id > ? AND id <= ?"
         f" AND internal = 0 AND kind IN ({', '.join('?' * len(KIND_OF_EVENT))}) AND created_at >= ?"
@@ -142,17 +151,15 @@ def collect_range(portal: Portal, start: int, newest: int, *, public_url: str, w
     by_ticket: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_ticket[row["ticket_id"]].append(row)
-    written = 0
+    found = []
     for ticket_id, events in by_ticket.items():
         for user in recipients(portal, ticket_id):
             session = portal.session(user["email"])
             switches = switched_on(portal, user["id"])
-            mine = [e for e in events if concerns(user, session.actor, e, switches)]
+            mine = [e["id"] for e in events if concerns(user, session.actor, e, switches)]
             if mine and session.tickets.can_see(ticket_id):
-                enqueue(portal, user, session.actor, ticket_id, [e["id"] for e in mine], public_url=public_url,
-                        window=timedelta(seconds=window))
-                written += 1
-    return written
+                found.append((user, session.actor, ticket_id, mine))
+    return found
 
 
 def skip_history(portal: Portal) -> None:

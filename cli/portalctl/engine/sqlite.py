@@ -175,6 +175,22 @@ def writers_lock(path: Path) -> Path:
     return path.with_name(path.name + "-lock")
 
 
+def schema_behind(path: Path, known: int) -> int | None:
+    """The schema version of the portal file at `path` when it is an existing portal older than the `known`
+    migrations (opening it will upgrade it); None otherwise. Read without opening the file for writing."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None  # no file, or not one SQLite can read: opening it says why
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return version if 0 < version < known else None
+
+
 def migrate(conn: SQLiteConnection, migrations: Sequence[str | Migration]) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):

@@ -36,6 +36,7 @@ from portalctl.engine.portal import Portal, Session
 from portalctl.errors import PortalError
 from portalctl.i18n import _
 from portalctl.server import bodylimit
+from portalctl.server.concurrency import give_back
 from portalctl.server.deps import SHARED_PORTAL, ServerConfig, borrowed, read, signed_in
 from portalctl.server.lane import route_of, uploading, writing
 from portalctl.server.pool import PortalPool
@@ -104,6 +105,7 @@ class IdempotencyMiddleware:
                 # The process's writer runs these, several to a transaction, with no turn of the event loop (nor
                 # FastAPI's routing) while the write lock is held (server/writer.py).
                 template, work = direct
+                give_back(scope)  # no connection held from here; should the work fail, FastAPI's way borrows one
                 outcome = await self.writer.write((*request, fingerprint), session.actor, work)
                 if outcome is not None:
                     scope["route"] = route_of("POST", template)

@@ -21,6 +21,7 @@ commit that holds it: a crash loses only work nobody was told of.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import itertools
 import queue
@@ -60,7 +61,9 @@ class Job:
         self.answer = self.loop.create_future()
 
     def tell(self, outcome: Outcome) -> None:
-        self.loop.call_soon_threadsafe(_settle, self.answer, outcome)
+        # RuntimeError: the event loop is closed; the process is stopping and nobody waits any more
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(_settle, self.answer, outcome)
 
 
 def _settle(answer: asyncio.Future[Outcome], outcome: Outcome) -> None:
