@@ -14,7 +14,8 @@ echo "== mypy"
 .venv/bin/mypy cli/portalctl
 # Real parts the tests drive, from Debian's packages, installed when missing (and we are root with apt-get):
 # tmux for terminal behaviour (escapes, width, pager, editor, Ctrl-C), zsh and fish for shell completion as those
-# shells run it, nginx for the two-host layout (examples/nginx). Without them those tests skip (the nginx test fails under CI=true instead).
+# shells run it, nginx for the two-host layout (examples/nginx), GNU gettext's msgfmt for the catalog reader.
+# Without them those tests skip (the nginx test fails under CI=true instead).
 debian_tool() {  # debian_tool PACKAGE COMMAND...: install PACKAGE unless one of the commands is there
   local package=$1; shift
   for found in "$@"; do command -v "$found" >/dev/null && return 0; done
@@ -32,6 +33,8 @@ debian_tool zsh zsh
 debian_tool fish fish
 echo "== nginx"
 debian_tool nginx nginx /usr/sbin/nginx
+echo "== gettext"  # GNU msgfmt: tests/test_mofile.py holds portalctl's .mo reader against a catalog it compiles
+debian_tool gettext msgfmt
 echo "== postgresql"
 # The server's tests run on SQLite and on PostgreSQL: use PORTALCTL_TEST_POSTGRES (an admin URL) when it is set,
 # else start a throwaway cluster (installing Debian's postgresql when it is missing) and stop it on exit.

@@ -58,15 +58,35 @@ def run(*args: str, home: Path, **kwargs: object) -> subprocess.CompletedProcess
                           timeout=60, **kwargs)  # type: ignore[call-overload]
 
 
-def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
-    probe = ("import sys, runpy; sys.argv = ['portalctl', '--help']\n"
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_help_imports_nothing_heavy(tmp_path: Path, lang: str) -> None:
+    """Nor shutil (its compression modules) or locale (what the stdlib's gettext loads to find a catalog): the
+    help formatter reads the width itself and the catalog is read in place (helppage.py, mofile.py)."""
+    probe = (f"import sys, runpy; sys.argv = ['portalctl', '--lang', '{lang}', '--help']\n"
              "try:\n    runpy.run_module('portalctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
              "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PORTALCTL_HOME": str(tmp_path)})
+    assert ("Mostrar este mensaje y salir." in result.stdout) == (lang == "es")
     modules = set(result.stderr.split("MODULES", 1)[1].split())
-    heavy = {"requests", "openpyxl", "tabulate", "yaml", "keyring", "rich", "portalctl.engine", "sqlite3"}
+    heavy = {"requests", "openpyxl", "tabulate", "yaml", "keyring", "rich", "portalctl.engine", "sqlite3", "shutil",
+             "locale"}
     assert not heavy & modules, heavy & modules
+
+
+@pytest.mark.parametrize("columns", ["40", "75", "102", "300", "none", "not a number"])
+def test_help_is_as_wide_as_clicks_own_formatter_makes_it(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """helppage.Formatter finds the terminal's width without shutil, and must size help as click does with it."""
+    from portalctl.commands.helppage import Formatter
+
+    if columns == "none":
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    for max_width in (None, 60, 100):
+        assert Formatter(max_width=max_width).width == click.HelpFormatter(max_width=max_width).width
+    monkeypatch.setattr(click.formatting, "FORCED_WIDTH", 77)  # click.testing.CliRunner's
+    assert Formatter(max_width=100).width == click.HelpFormatter(max_width=100).width == 77
 
 
 def test_real_process_round_trip(tmp_path: Path) -> None:

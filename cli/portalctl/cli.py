@@ -5,7 +5,6 @@ Command modules are imported only when their group runs, so `portalctl --help` s
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -14,8 +13,7 @@ import click
 
 from portalctl import __version__, i18n
 from portalctl.commands.groups import ForgivingGroup
-from portalctl.commands.helppage import asks_for_help, show_help
-from portalctl.exitcodes import ExitCode
+from portalctl.commands.helppage import Formatter, asks_for_help, show_help
 from portalctl.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -23,6 +21,7 @@ if TYPE_CHECKING:
 
 
 i18n.install_click()  # click's own texts and every help text, in this run's language (i18n.py)
+click.Context.formatter_class = Formatter  # every command's help, sized without loading shutil (helppage.py)
 
 # name -> (module, attribute, one-line help shown by `portalctl --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -82,6 +81,8 @@ class RootGroup(ForgivingGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
+        import importlib  # with exitcodes below, loaded only past the root's --help and --version
+
         module, attribute, _short = COMMANDS[name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
         if asks_for_help(ctx.meta.get(WORDS, ())):
@@ -108,6 +109,7 @@ class RootGroup(ForgivingGroup):
     def invoke(self, ctx: click.Context) -> Any:
         from portalctl.commands.hints import cli_hint
         from portalctl.errors import PortalError, Unsupported
+        from portalctl.exitcodes import ExitCode
 
         try:
             return super().invoke(ctx)
@@ -275,5 +277,7 @@ def main() -> None:
     try:
         root(prog_name="portalctl")
     except BrokenPipeError:
+        from portalctl.exitcodes import ExitCode
+
         quiet_stdout()
         sys.exit(ExitCode.OK)

@@ -5,7 +5,8 @@ Which language, first found wins: `--lang`, then the `lang` setting (PORTALCTL_L
 locale (LC_ALL, LC_MESSAGES, LANG), then English. `es`, `es_CO.UTF-8` and `es-MX` all mean Spanish.
 
 English is the source language: it reads no catalog. A Spanish run reads
-locale/es/LC_MESSAGES/portalctl.mo on the first translated string. The server answers each request in the
+locale/es/LC_MESSAGES/portalctl.mo on the first translated string, in place (mofile.py: only the texts shown are
+decoded). The server answers each request in the
 language of its Accept-Language header (`using`, which holds for the current context only: one request's
 language never leaks into another's).
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import gettext as stdlib_gettext
 
     from portalctl.config import Settings
+    from portalctl.mofile import MoCatalog
 
 DOMAIN = "portalctl"
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")  # os.path: pathlib is not loaded by --help
@@ -150,10 +152,17 @@ def using(tag: str | None) -> Iterator[str]:
 
 
 @functools.cache
-def catalog(lang: str) -> stdlib_gettext.NullTranslations:
-    import gettext as stdlib
+def catalog(lang: str) -> MoCatalog | stdlib_gettext.NullTranslations:
+    """`lang`'s catalog, read in place (mofile.py: the stdlib would decode all of it to show a few dozen texts);
+    without one, messages stay English."""
+    from portalctl import mofile
 
-    return stdlib.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    try:
+        return mofile.read(os.path.join(LOCALE_DIR, lang, "LC_MESSAGES", f"{DOMAIN}.mo"))
+    except FileNotFoundError:
+        import gettext as stdlib
+
+        return stdlib.NullTranslations()
 
 
 def gettext(message: str) -> str:
@@ -244,6 +253,9 @@ def install_click() -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+    # its decorators' defaults (`help="Show the version and exit."`) are help texts: kept English, translated when
+    # read; the stdlib's gettext would look for a catalog of click's own on every call (and load `locale`)
+    click.decorators._ = N_  # type: ignore[attr-defined]
     for cls, names in ((click.Command, ("help", "short_help", "epilog")), (click.Parameter, ("help",)),
                        (click.Option, ("prompt",))):
         for name in names:

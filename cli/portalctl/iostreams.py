@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import click
 
+from portalctl.terminal import terminal_width
+
 
 def is_tty(stream: IO[str] | IO[bytes] | None) -> bool:
     try:
@@ -133,17 +135,3 @@ def pager_command() -> str | None:
     command = os.environ.get("PORTALCTL_PAGER", os.environ.get("PAGER", "less -FRX")).strip()
     return None if command in ("", "cat") else command
 
-
-def terminal_width() -> int:
-    """The terminal's columns (COLUMNS first, as shutil reads it; 80 when the size cannot be read). shutil itself
-    is not imported for this: it pulls in the compression modules, a few ms of every command's start-up."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
-        except (OSError, ValueError):
-            columns = 0
-    return columns or 80

@@ -14,7 +14,21 @@ from collections.abc import Iterable
 
 import click
 
+from portalctl.terminal import terminal_width
+
 HELP_WORDS = frozenset(("-h", "--help"))
+
+
+class Formatter(click.HelpFormatter):
+    """click's help formatter, as wide as click makes it (the terminal's columns up to the command's
+    max_content_width, less 2, at least 50), the columns read without `shutil` (terminal.py says why)."""
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None) -> None:
+        if width is None:
+            width = click.formatting.FORCED_WIDTH  # click.testing's CliRunner sets it
+        if width is None:
+            width = max(min(terminal_width(), 80 if max_width is None else max_width) - 2, 50)
+        super().__init__(indent_increment, width, max_width)
 
 
 def asks_for_help(words: Iterable[str]) -> bool:
