@@ -85,6 +85,10 @@ def configure_logging(stream: IO[str], log_format: str = "text") -> None:
     server_log = logging.getLogger("portalctl.server")
     if server_log.handlers:
         return
+    # What the log lines never show, not worked out for each (the logging HOWTO's "Optimization")
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None
     server_log.addHandler(log_handler(stream, log_format))
     server_log.setLevel(logging.INFO)
     server_log.propagate = False
