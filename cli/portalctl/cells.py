@@ -27,6 +27,8 @@ FIELD_KINDS = {"date": "date"}  # a custom field's kind by its type; "any" other
 
 @dataclass(frozen=True)
 class Column:
+    """One column a listing or an export can show: its key, its header, where its value comes from."""
+
     name: str  # what --columns and CSV headers call it
     label: str  # the Excel header
     attr: str  # the record attribute it reads

@@ -60,6 +60,10 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class Record:
+    """What backends return: dataclasses every output (table, JSON, CSV, Excel, the server's answers) reads the same
+    way. Each record class has a docstring: without one, dataclasses works a signature out for it at import, and
+    listings import them all."""
+
     def to_dict(self) -> dict[str, Any]:
         """A shallow dict (nested records converted, lists and dicts shared, not copied).
 
@@ -70,6 +74,8 @@ class Record:
 
 @dataclass
 class Attachment(Record):
+    """A file on a ticket, stored once by its sha256; `comment_id` is the message it came with."""
+
     id: int
     filename: str
     content_type: str
@@ -81,6 +87,8 @@ class Attachment(Record):
 
 @dataclass
 class Comment(Record):
+    """One message of a ticket's conversation; an `internal` note is never shown to customers."""
+
     id: int
     author: str
     author_name: str
@@ -93,6 +101,8 @@ class Comment(Record):
 
 @dataclass
 class Ticket(Record):
+    """A ticket as its reader may see it; `comments` and `attachments` are filled when it is shown whole."""
+
     id: int
     subject: str
     status: str
@@ -122,6 +132,8 @@ class Ticket(Record):
 
 @dataclass
 class Article(Record):
+    """A knowledge-base article; `snippet` and `score` come with search results, `body` when it is read."""
+
     id: int
     title: str
     collection: str
@@ -139,6 +151,8 @@ class Article(Record):
 
 @dataclass
 class Folder(Record):
+    """A folder of a knowledge-base collection, with how many articles it holds."""
+
     id: int
     name: str
     slug: str
@@ -147,6 +161,8 @@ class Folder(Record):
 
 @dataclass
 class Collection(Record):
+    """A top-level section of the knowledge base and its folders."""
+
     id: int
     name: str
     slug: str
@@ -155,6 +171,9 @@ class Collection(Record):
 
 @dataclass
 class Organization(Record):
+    """A customer company: its working hours and resolution target set due dates, `shared_tickets` lets its people
+    see each other's tickets."""
+
     id: int
     name: str
     slug: str
@@ -169,6 +188,8 @@ class Organization(Record):
 
 @dataclass
 class User(Record):
+    """A person with an account: a customer, an agent or an admin."""
+
     id: int
     email: str
     name: str
@@ -187,6 +208,8 @@ class User(Record):
 
 @dataclass
 class Department(Record):
+    """A team tickets are routed to."""
+
     id: int
     name: str
     slug: str
@@ -195,6 +218,8 @@ class Department(Record):
 
 @dataclass
 class FieldDef(Record):
+    """A custom ticket field: its type and rules, and whether customers may fill it."""
+
     key: str
     label: str
     type: str

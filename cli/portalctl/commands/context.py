@@ -29,6 +29,8 @@ POSITIVE = click.IntRange(min=1, max=2**63 - 1)
 
 @dataclass
 class AppContext:
+    """The run's global options and what commands share: settings, the client, the I/O object, time views."""
+
     profile: str | None = None
     no_input: bool = False
     debug: bool = False
@@ -165,6 +167,8 @@ def configured_output() -> str:
 
 @dataclass
 class Output:
+    """How a command's records reach stdout: the format, the columns, the terminal."""
+
     fmt: str
     columns_flag: str | None
     default_columns: Sequence[str]

@@ -33,6 +33,8 @@ class PayloadTooLarge(InvalidInput, status=413, code="payload_too_large"):
 
 @dataclass
 class StagedUpload(Record):
+    """An upload waiting to be attached, by its id, to a ticket or a reply of its uploader."""
+
     id: str
     filename: str
     size: int
