@@ -94,8 +94,7 @@ class TicketService(TicketReader):
             self._row(draft.follow_up_of)
         cc_emails = [check_email(e) for e in draft.ccs]
         now = self.portal.now()
-        self.blobs.check_sizes((upload.filename, upload.path) for upload in draft.attachments)
-        stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in draft.attachments]
+        stored = self._stored(draft.attachments)
         with transaction(self.conn):
             wanted = draft.dedupe_key if draft.on_duplicate != "new" else None
             duplicate = self._active_with_key(wanted) if wanted else None
@@ -145,7 +144,7 @@ class TicketService(TicketReader):
             ),
         )
         ticket_id = int(cursor.fetchone()[0])
-        comment_id = self._comment(ticket_id, draft.body, internal=False, now=now)
+        comment_id = self._comment(ticket_id, draft.body, internal=False, now=now, touch=False)  # inserted at `now`
         for email in ccs:
             self._add_cc(ticket_id, email)
         search_index.add_ticket(self.conn, ticket_id, draft.subject, draft.body)
@@ -172,11 +171,11 @@ class TicketService(TicketReader):
             new_status = "pending"
         else:
             new_status = "open" if row["status"] in ("pending", "resolved") else row["status"]
-        self.blobs.check_sizes((upload.filename, upload.path) for upload in attachments)
-        stored = [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in attachments]
+        stored = self._stored(attachments)
         now = self.portal.now()
         with transaction(self.conn):
-            comment_id = self._comment(ticket_id, body, internal=internal, now=now)
+            # a change of status moves updated_at itself
+            comment_id = self._comment(ticket_id, body, internal=internal, now=now, touch=new_status == row["status"])
             self._event(ticket_id, "note" if internal else "reply", {"comment_id": comment_id}, now, internal=internal)
             self._store_attachments(ticket_id, comment_id, stored, now, internal=internal)
             self._set_status(row, new_status, now)
@@ -287,6 +286,14 @@ class TicketService(TicketReader):
         )
         return [field_record(r) for r in rows]
 
+    def _stored(self, files: Sequence[Upload]) -> builtins.list[tuple[str, str, str, int]]:
+        """The files checked and in the blob store: (name, content type, sha256, size) each. Without files the
+        attachment limit is not even read (on PostgreSQL each query is a round trip in the write lock)."""
+        if not files:
+            return []
+        self.blobs.check_sizes((upload.filename, upload.path) for upload in files)
+        return [(upload.filename, *self.blobs.add(upload.path, upload.filename)) for upload in files]
+
     def _due(self, now: str, org: int | None) -> str:
         from portalctl.engine.calendar import add_business_hours  # zoneinfo: only creating a ticket needs it
 
@@ -298,19 +305,20 @@ class TicketService(TicketReader):
             timezone, hours_spec = calendar["timezone"], calendar["business_hours"]
             holidays, hours = json.loads(calendar["holidays"]), calendar["resolution_hours"]
         else:
-            timezone, hours_spec = portal.setting("timezone"), portal.setting("business_hours")
-            holidays, hours = [], int(portal.setting("resolution_hours"))
+            timezone, hours_spec, resolution = portal.settings("timezone", "business_hours", "resolution_hours")
+            holidays, hours = [], int(resolution)
         due = add_business_hours(parse_iso(now), hours, spec=hours_spec, timezone=timezone, holidays=holidays)
         return iso(due)
 
-    def _comment(self, ticket_id: int, body: str, *, internal: bool, now: str) -> int:
+    def _comment(self, ticket_id: int, body: str, *, internal: bool, now: str, touch: bool = True) -> int:
+        """A comment; its ticket's `updated_at` moves unless the caller writes it anyway (`touch=False`)."""
         cursor = self.conn.execute(
             "INSERT INTO comments (ticket_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)"
             " RETURNING id",
             (ticket_id, self.actor.id, body, int(internal), now),
         )
         comment_id = int(cursor.fetchone()[0])
-        if not internal:  # an internal note is no activity a customer may notice (nor --updated-since match)
+        if touch and not internal:  # an internal note is no activity a customer may notice (nor --updated-since)
             self.conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
         return comment_id
 
