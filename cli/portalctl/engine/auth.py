@@ -85,6 +85,8 @@ LOGIN_THROTTLE = Throttle("login_attempts", FREE_FAILURES_PER_ACCOUNT, FREE_FAIL
 
 @dataclass
 class TokenInfo(Record):
+    """A personal access token as listed: never its secret."""
+
     id: int
     name: str
     created_at: str
@@ -94,6 +96,8 @@ class TokenInfo(Record):
 
 @dataclass
 class IssuedToken(Record):
+    """A token just made: the only time its secret is shown."""
+
     id: int
     name: str
     token: str  # the secret: shown once, never stored
@@ -102,6 +106,8 @@ class IssuedToken(Record):
 
 @dataclass
 class Login:
+    """What signing in gives: a token, and whether the password must be changed first."""
+
     token: IssuedToken
     email: str
     must_change_password: bool
@@ -109,6 +115,8 @@ class Login:
 
 @dataclass
 class Mail(Record):
+    """A mail in the outbox, sent or waiting (with why the last try failed)."""
+
     id: int
     to: str
     subject: str
@@ -120,6 +128,8 @@ class Mail(Record):
 
 @dataclass
 class StoredResponse:
+    """The response kept for an Idempotency-Key, sent again to a retry."""
+
     status: int
     body: bytes
 
