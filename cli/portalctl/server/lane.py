@@ -35,8 +35,8 @@ from portalctl.engine.portal import Session
 from portalctl.errors import PortalError
 from portalctl.private import make_dirs
 from portalctl.server import tickets, uploads
-from portalctl.server.deps import sign_in, signed_in
-from portalctl.server.fastjson import dumps, json_response
+from portalctl.server.deps import borrowed, sign_in, signed_in
+from portalctl.server.fastjson import dumps, json_response, send_json
 from portalctl.server.pool import PortalPool
 from portalctl.server.problems import from_portal_error
 from portalctl.server.schemas import MAX_ID, ReplyIn, TicketIn
@@ -69,25 +69,17 @@ class ReadLane:
         template, token, work = found
         if not self.portals.keep:  # PostgreSQL: every step waits on the network, so all of them on one thread
             response = await run_in_threadpool(self.on_thread, scope, token, work)
-        else:  # SQLite: on the event loop, and the answer sent as two bare ASGI messages (the same bytes as
-            # fastjson.json_response's): building a Response and an async context per request was a tenth of a show
-            portal = self.portals.take_idle()
-            if portal is None:
-                portal = await run_in_threadpool(self.portals.take)
-            try:
-                session = await signed_in(scope, portal, token)
-                body = work(session).encode()
-            except PortalError as exc:
-                response = from_portal_error(exc)
-            else:
-                scope["route"] = route_of("GET", template)
-                await send({"type": "http.response.start", "status": 200, "headers": [
-                    (b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
-                await send({"type": "http.response.body", "body": body})
-                return
-            finally:
-                if not self.portals.keep_clean(portal):
-                    await run_in_threadpool(self.portals.give, portal)
+        else:  # SQLite: on the event loop, the answer as bare ASGI messages (fastjson.send_json)
+            async with borrowed(self.portals) as portal:
+                try:
+                    session = await signed_in(scope, portal, token)
+                    text = work(session)
+                except PortalError as exc:
+                    response = from_portal_error(exc)
+                else:
+                    scope["route"] = route_of("GET", template)
+                    await send_json(send, text)
+                    return
         scope["route"] = route_of("GET", template)
         await response(scope, receive, send)
 
