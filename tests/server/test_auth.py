@@ -103,7 +103,7 @@ def test_wrong_passwords_slow_that_address_down_and_never_lock_the_account(serve
     throttled = login(server, ANA, PASSWORD, client)  # from the guessing address, even the right password waits
     assert_problem(throttled, 429, "rate_limited")
     wait = int(throttled.headers["Retry-After"])
-    assert 0 < wait <= 4  # a delay that grows with each failure (1, 2, 4 s ...), not a 15-minute lock-out
+    assert 0 < wait <= 5  # a delay that grows with each failure (1, 2, 4 s ...), not a 15-minute lock-out
     assert login(server, ANA, PASSWORD, "198.51.100.11").status_code == 201  # the real user, elsewhere: at once
     assert login(server, AGENT, PASSWORD, client).status_code == 201
     time.sleep(wait + 1)
@@ -119,19 +119,21 @@ def test_the_delay_doubles_with_each_failure_up_to_15_minutes(server: Server) ->
         for _ in range(failures):
             server.sql("INSERT INTO login_attempts (email, client, created_at) VALUES (?, ?, ?)", (ANA, client, now))
         waits.append(int(login(server, ANA, PASSWORD, client).headers["Retry-After"]))
-    assert 1 <= waits[0] <= 2 and 15 <= waits[1] <= 32 and 14 * 60 < waits[2] <= 15 * 60, waits
+    assert 1 <= waits[0] <= 3 and 30 <= waits[1] <= 33 and 14 * 60 < waits[2] <= 15 * 60 + 1, waits
 
 
 def test_one_address_trying_many_accounts_is_throttled(server: Server) -> None:
     client = "198.51.100.20"
     for number in range(20):
         assert login(server, f"nobody{number}@example.test", "guess-guess", client).status_code == 401
-    # Past the free failures each one doubles the pause (1 s, 2 s, 4 s...): on a slow machine the first pause may be
-    # over before the next request, but the pauses soon outgrow any round trip.
-    answers = [login(server, f"more{number}@example.test", "guess-guess", client) for number in range(4)]
-    assert 429 in [answer.status_code for answer in answers]
-    response = login(server, AGENT, PASSWORD, client)
+    # The guesser keeps going, a new account each time it may: written here, as the pauses take minutes to wait out.
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for number in range(5):
+        server.sql("INSERT INTO login_attempts (email, client, created_at) VALUES (?, ?, ?)",
+                   (f"later{number}@example.test", client, now))
+    response = login(server, AGENT, PASSWORD, client)  # 20 failures over HTTP + 5: a 32-second pause
     assert_problem(response, 429, "rate_limited")
+    assert 30 <= int(response.headers["Retry-After"]) <= 33
     assert login(server, AGENT, PASSWORD, "198.51.100.21").status_code == 201
 
 

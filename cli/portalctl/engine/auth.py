@@ -38,6 +38,7 @@ TOKEN_DAYS_MAX = 3650
 FREE_FAILURES_PER_ACCOUNT = 3
 FREE_FAILURES_PER_CLIENT = 20
 FIRST_DELAY = timedelta(seconds=1)
+STORED_PRECISION = timedelta(seconds=1)
 THROTTLE_WINDOW = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(hours=1)
 RESETS_PER_HOUR = 3  # per user: the reset form cannot be used to flood someone's mailbox
@@ -244,7 +245,8 @@ def check_throttle(portal: Portal, throttle: Throttle, email: str, client: str, 
         if failures < free:
             continue
         delay = min(THROTTLE_WINDOW, throttle.first_delay * 2 ** min(failures - free, 20))
-        wait = parse_iso(last) + delay - now
+        # Times are kept to the second: the last attempt may have come up to a second after the one written.
+        wait = parse_iso(last) + STORED_PRECISION + delay - now
         if wait.total_seconds() > 0:
             raise RateLimited(_(throttle.message), retry_after=max(1, math.ceil(wait.total_seconds())),
                               hint=_(throttle.hint))
