@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -82,8 +83,11 @@ def test_the_readme_python_example_runs_as_written(portal: Portal, monkeypatch: 
     block = text.split("## Using it from Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     monkeypatch.setenv("PORTALCTL_USER", AGENT)
     printed = io.StringIO()
+    namespace: dict[str, object] = {}
     with contextlib.redirect_stdout(printed):
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, "README.md", "exec"), namespace)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):  # leaving the `with` block closed the portal
+        namespace["client"].backend.portal.conn.execute("SELECT 1")  # type: ignore[attr-defined]
     created = portal.conn.execute("SELECT id, subject, priority FROM tickets").fetchall()
     assert [tuple(row) for row in created] == [(created[0][0], "Build 311 failed", "high")]
     assert printed.getvalue() == f"{created[0][0]} Build 311 failed\n"

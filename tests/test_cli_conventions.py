@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -103,6 +104,20 @@ def test_real_process_round_trip(tmp_path: Path) -> None:
     assert missing.stdout == ""
     assert missing.stderr.startswith("Error: no ticket #999")
     assert "Traceback" not in missing.stderr
+
+
+def test_a_command_leaves_the_portal_file_whole(tmp_path: Path) -> None:
+    """As it ends, a command closes the portal: SQLite folds the write-ahead log back into portal.db, so a copy of
+    that one file (a backup, a scp to a colleague) has the ticket just opened."""
+    assert run("--no-input", "init", "--email", "lead@example.test", home=tmp_path).returncode == 0
+    created = run("tickets", "create", "--subject", "Backup me", "--body", "now", home=tmp_path)
+    assert created.returncode == 0, created.stderr
+    portal = tmp_path / "data" / "portal.db"
+    assert sorted(path.name for path in portal.parent.iterdir()) == ["portal.db", "portal.db-lock"]
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(portal.read_bytes())
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT subject FROM tickets").fetchall() == [("Backup me",)]
 
 
 def test_ci_without_input_names_the_missing_flag(tmp_path: Path) -> None:

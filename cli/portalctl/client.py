@@ -89,6 +89,20 @@ class Client:
         pause = getattr(session, "asked_pause", None)
         return pause if isinstance(pause, float) else None
 
+    def close(self) -> None:
+        """Let go of the portal. The embedded portal's file takes its write-ahead log back in when its last
+        connection closes, so that portal.db alone is a whole copy again; the commands close their client as they
+        end, and so can a script (or use `with Client() as client:`)."""
+        portal = getattr(self.backend, "portal", None)  # the embedded backend: a session on its own Portal
+        if portal is not None:
+            portal.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def states(self) -> list[NativeState]:
         """The backend's own ticket states and the canonical state each maps to (`portalctl tickets states`)."""
         if isinstance(self.backend, StatesAPI):

@@ -63,6 +63,12 @@ class AppContext:
             self._client = Client(profile)
         return self._client
 
+    def close(self) -> None:
+        """Close the client, if the run opened one (the root command's context calls this as the run ends)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def tell_of_upgrade(self, path: Path) -> None:
         """Say so before a newer portalctl upgrades the portal file: on a large portal that takes a while (the
         search index of 100,000 tickets is rebuilt in about a minute and a half), and a silent command looks hung."""
