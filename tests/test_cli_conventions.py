@@ -59,20 +59,49 @@ def run(*args: str, home: Path, **kwargs: object) -> subprocess.CompletedProcess
                           timeout=60, **kwargs)  # type: ignore[call-overload]
 
 
+def imports_of(*args: str, home: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run portalctl with `args` in a new process; what it printed, and every module it had imported by the end."""
+    probe = (f"import sys, runpy; sys.argv = ['portalctl', *{list(args)!r}]\n"
+             "try:\n    runpy.run_module('portalctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL, env={**os.environ, "PORTALCTL_HOME": str(home)})
+    assert "MODULES" in result.stderr, result.stderr
+    return result, set(result.stderr.split("MODULES", 1)[1].split())
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_help_imports_nothing_heavy(tmp_path: Path, lang: str) -> None:
     """Nor shutil (its compression modules) or locale (what the stdlib's gettext loads to find a catalog): the
     help formatter reads the width itself and the catalog is read in place (helppage.py, mofile.py)."""
-    probe = (f"import sys, runpy; sys.argv = ['portalctl', '--lang', '{lang}', '--help']\n"
-             "try:\n    runpy.run_module('portalctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "PORTALCTL_HOME": str(tmp_path)})
+    result, modules = imports_of("--lang", lang, "--help", home=tmp_path)
     assert ("Mostrar este mensaje y salir." in result.stdout) == (lang == "es")
-    modules = set(result.stderr.split("MODULES", 1)[1].split())
     heavy = {"requests", "openpyxl", "tabulate", "yaml", "keyring", "rich", "portalctl.engine", "sqlite3", "shutil",
              "locale"}
     assert not heavy & modules, heavy & modules
+
+
+@pytest.mark.parametrize("listing", [("tickets", "list", "--limit", "50"), ("tickets", "ls", "--search", "printer")])
+def test_a_listing_loads_no_other_ticket_subcommand(tmp_path: Path, listing: tuple[str, ...]) -> None:
+    """`tickets list` is the command run most: the other ticket subcommands (tickets.LAZY_COMMANDS) and what only
+    they need (templates, the one-ticket view, the editor, their shared options) stay unloaded; they still run."""
+    from portalctl.commands.tickets import LAZY_COMMANDS
+
+    assert run("--no-input", "init", "--email", "lead@example.test", home=tmp_path).returncode == 0
+    created = run("tickets", "create", "--subject", "printer jammed", "--body", "tray 2", "-o", "json", home=tmp_path)
+    assert created.returncode == 0, created.stderr
+    ticket_id = json.loads(created.stdout)["id"]
+    listed, modules = imports_of(*listing, "-o", "jsonl", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [ticket_id]
+    others = {*LAZY_COMMANDS.values(), "portalctl.commands.templates", "portalctl.commands.ticket_view",
+              "portalctl.commands.compose", "portalctl.commands.ticket_params"}
+    assert "portalctl.commands.ticket_create" in others
+    assert not others & modules, sorted(others & modules)
+    replied = run("tickets", "reply", str(ticket_id), "--body", "cleared", home=tmp_path)
+    assert replied.returncode == 0, replied.stderr
+    assert run("tickets", "wait", str(ticket_id), "--until", "closed", "--timeout", "0", home=tmp_path).returncode \
+        == ExitCode.TIMED_OUT
 
 
 @pytest.mark.parametrize("columns", ["40", "75", "102", "300", "none", "not a number"])

@@ -31,16 +31,6 @@ AsUser = Callable[[str], Session]
 Cli = Callable[..., Result]
 
 
-@pytest.fixture(autouse=True)
-def mounted(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run `tickets stats` the way users do, mounting it here while commands/tickets.py does not yet."""
-    from portalctl.commands.stats import stats
-    from portalctl.commands.tickets import tickets
-
-    if "stats" not in tickets.commands:
-        monkeypatch.setitem(tickets.commands, "stats", stats)
-
-
 def ok(result: Result) -> Result:
     assert result.exit_code == 0, f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
     return result
