@@ -13,8 +13,7 @@ expressions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from portalctl.formulas import neutralise, neutralise_sql
 from portalctl.model import FieldDef
@@ -25,8 +24,7 @@ KINDS = ("int", "number", "text", "enum", "time", "date", "bool", "list", "map",
 FIELD_KINDS = {"date": "date"}  # a custom field's kind by its type; "any" otherwise
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One column a listing or an export can show: its key, its header, where its value comes from."""
 
     name: str  # what --columns and CSV headers call it
@@ -147,8 +145,7 @@ CSV_CELLS: dict[str, Callable[[Any], Any] | None] = {
 
 
 # --- the same cells as SQL expressions (SQLite's, or PostgreSQL's) ----------------------------------------------
-@dataclass(frozen=True)
-class ListSql:
+class ListSql(NamedTuple):
     """Where a list column's items are stored, in the forms the SQL cell rules need."""
 
     items: str  # a FROM source of the items in order, one a row, in a column named `value`

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from portalctl.errors import InvalidInput, NotFound
 from portalctl.i18n import N_, _
@@ -77,8 +77,7 @@ def state_dir(folder: Path, *, create: bool = True) -> Path:
     return folder
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """How long to wait for a portal's answer, and how often and how long to wait before giving up on a portal
     that is busy or away (every networked backend's session follows it)."""
 

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
 from portalctl.errors import InvalidInput
 from portalctl.i18n import _
@@ -41,8 +41,7 @@ from portalctl.model import (
 )
 
 
-@dataclass(frozen=True)
-class Upload:
+class Upload(NamedTuple):
     """A file to attach, read from disk only after its size is checked."""
 
     filename: str
@@ -410,8 +409,7 @@ class ContactsAPI(Protocol):
     def send_reset_link(self, email: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class NativeState:
+class NativeState(NamedTuple):
     """One of a help desk's own ticket states (a HubSpot stage, a WHMCS status, a Freshdesk status number) and the
     canonical state portalctl maps it to: what `tickets states` lists, so a user can see how filters will read."""
 
@@ -484,8 +482,7 @@ class TicketRowsAPI(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ChangeFeed:
+class ChangeFeed(NamedTuple):
     """What changed since a saved position: the tickets (read once, as they stream) and, once they are all read,
     where the next run resumes (a plain dict the export keeps in its state file)."""
 

@@ -10,7 +10,6 @@ error bodies) stay in the per-connector test files.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -265,7 +264,7 @@ def states(target: Target, supported: bool) -> None:
     assert (made.status_label, made.status) in {(s.label, s.state) for s in found}
     result = target.run("tickets", "states", "-o", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == [dataclasses.asdict(s) for s in found]
+    assert json.loads(result.stdout) == [s._asdict() for s in found]
 
 
 def departments(target: Target, supported: bool) -> None:

@@ -8,7 +8,6 @@ holds the calls made before there is a token: signing in, the sign-up policy, re
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from portalctl.backends.server_accounts import ServerAccounts, ServerContacts, ServerTokens
@@ -64,7 +63,7 @@ def login(backend: ServerBackend, *, email: str, password: str, token_name: str,
     A throttled sign-in is not slept on: a person is waiting, so the error says how long to wait instead.
     """
     session = backend.api.session
-    session.policy = dataclasses.replace(session.policy, retry_after_max=0.0)
+    session.policy = session.policy._replace(retry_after_max=0.0)
     body = given({"email": email, "password": password, "token_name": token_name, "new_password": new_password})
     result: dict[str, Any] = backend.api.json("POST", "/auth/login", json=body)
     return result
@@ -79,7 +78,7 @@ def register(backend: ServerBackend, *, email: str, password: str, terms_version
     """POST /auth/register: the same answer whether or not the address has an account; a throttled registration
     is not slept on (a person is waiting), so the error says how long to wait."""
     session = backend.api.session
-    session.policy = dataclasses.replace(session.policy, retry_after_max=0.0)
+    session.policy = session.policy._replace(retry_after_max=0.0)
     body = given({"email": email, "password": password, "accept_terms": terms_version, "name": name})
     backend.api.json("POST", "/auth/register", json=body)
 

@@ -13,7 +13,7 @@ import click
 from portalctl.i18n import _, formatted
 from portalctl.iostreams import IOStreams, pager_command
 from portalctl.output.localtime import TimeView
-from portalctl.output.render import FORMATS, Look, render, render_one
+from portalctl.output.render import FORMATS, PLAIN, Look, render, render_one
 from portalctl.safetext import visible
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ class Output:
     def look(self) -> Look:
         """How a human format uses this terminal; CSV gets local times, the other machine formats nothing."""
         if self.fmt not in ("table", "csv"):
-            return Look()
+            return PLAIN
         return Look(color=self.io.color, width=None if self.wide else self.io.width, times=app().times())
 
     @property

@@ -5,8 +5,6 @@ A subcommand of `tickets`, loaded only when it runs (commands/tickets.py: LAZY_C
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from portalctl.commands.context import Output, app, output_options
@@ -36,4 +34,4 @@ def states(output: Output) -> None:
     found = app().client.states()
     if not any(s.pipeline for s in found):  # only HubSpot groups its stages
         output.default_columns = COLUMNS
-    output.many(dataclasses.asdict(s) for s in found)
+    output.many(s._asdict() for s in found)

@@ -24,7 +24,7 @@ from portalctl.engine.accounts import hash_password, verify_password
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict, Unavailable
 from portalctl.i18n import N_, _, language, using
-from portalctl.model import Record
+from portalctl.model import Record, record
 
 if TYPE_CHECKING:
     from portalctl.engine.portal import Portal, Session
@@ -84,7 +84,7 @@ LOGIN_THROTTLE = Throttle("login_attempts", FREE_FAILURES_PER_ACCOUNT, FREE_FAIL
                           N_("or ask for a reset link if the password is forgotten"))
 
 
-@dataclass
+@record
 class TokenInfo(Record):
     """A personal access token as listed: never its secret."""
 
@@ -95,7 +95,7 @@ class TokenInfo(Record):
     last_used_at: str | None
 
 
-@dataclass
+@record
 class IssuedToken(Record):
     """A token just made: the only time its secret is shown."""
 
@@ -114,7 +114,7 @@ class Login:
     must_change_password: bool
 
 
-@dataclass
+@record
 class Mail(Record):
     """A mail in the outbox, sent or waiting (with why the last try failed)."""
 

@@ -7,11 +7,10 @@ user may see and do. The CLI's embedded backend and the server both go through h
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portalctl.engine.db import Connection, iso, transaction, utcnow
 from portalctl.engine.dialect import dialect_for
@@ -37,8 +36,7 @@ DEFAULTS = {
 }
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     """The user a session acts as, with what visibility rules need to know."""
 
     id: int

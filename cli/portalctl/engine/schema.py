@@ -25,8 +25,7 @@ migration N is this list's N + 2.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portalctl.engine import search_index
 
@@ -34,8 +33,7 @@ if TYPE_CHECKING:
     from portalctl.engine.dialect import Dialect
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
     """A migration with work SQL cannot do: `then(conn)` runs after its SQL, in the same transaction (re-indexing
     text with Python's stemmer). In MIGRATIONS `then` also takes the dialect; `render` binds it."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -33,7 +32,7 @@ from portalctl.engine.db import iso, transaction
 from portalctl.engine.lookups import check_email
 from portalctl.errors import InvalidInput, PermissionDenied
 from portalctl.i18n import N_, _, language, using
-from portalctl.model import SIGNUP_POLICIES, Record, SignupSettings
+from portalctl.model import SIGNUP_POLICIES, Record, SignupSettings, record
 
 if TYPE_CHECKING:
     from portalctl.engine.portal import Portal, Session
@@ -51,7 +50,7 @@ SIGNUP_THROTTLE = Throttle("signup_attempts", 2, 5, timedelta(minutes=1),
                            N_("an address may register a few times in 15 minutes"))
 
 
-@dataclass
+@record
 class Verified(Record):
     email: str
     organization: str | None

@@ -12,8 +12,7 @@ import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from portalctl.cells import csv_cell, flat
 from portalctl.errors import InvalidInput
@@ -62,13 +61,15 @@ def pick(record: dict[str, Any], columns: Sequence[str] | None) -> dict[str, Any
     return {column: record.get(column) for column in columns}
 
 
-@dataclass(frozen=True)
-class Look:
+class Look(NamedTuple):
     """What a human format may do with the terminal: colour, its width (None: cut nothing), how times read."""
 
     color: bool = False
     width: int | None = None
     times: TimeView | None = None
+
+
+PLAIN = Look()  # no colour, nothing cut, times as stored
 
 
 def render(
@@ -77,7 +78,7 @@ def render(
     stream: IO[str],
     *,
     columns: Sequence[str] | None = None,
-    look: Look = Look(),
+    look: Look = PLAIN,
 ) -> int:
     """Write records in `fmt`; returns how many were written. Unknown columns fail before anything is written."""
     writer = {"table": _table, "json": _json, "jsonl": _jsonl, "csv": _csv, "yaml": _yaml}[fmt]
@@ -95,7 +96,7 @@ def render(
     return writer(rows, stream, look)
 
 
-def render_one(record: dict[str, Any], fmt: str, stream: IO[str], *, look: Look = Look()) -> None:
+def render_one(record: dict[str, Any], fmt: str, stream: IO[str], *, look: Look = PLAIN) -> None:
     """One record: JSON and YAML as an object (not a list), a table as field/value lines."""
     if fmt == "json":
         stream.write(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
