@@ -95,7 +95,8 @@ def test_a_listing_loads_no_other_ticket_subcommand(tmp_path: Path, listing: tup
     assert listed.returncode == 0, listed.stderr
     assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [ticket_id]
     others = {*LAZY_COMMANDS.values(), "portalctl.commands.templates", "portalctl.commands.ticket_view",
-              "portalctl.commands.compose", "portalctl.commands.ticket_params"}
+              "portalctl.commands.compose", "portalctl.commands.ticket_params",
+              "portalctl.drafts", "portalctl.backends.ticket_filter"}  # the write types, the connectors' filter
     assert "portalctl.commands.ticket_create" in others
     assert not others & modules, sorted(others & modules)
     replied = run("tickets", "reply", str(ticket_id), "--body", "cleared", home=tmp_path)

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import builtins
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
 from portalctl.errors import InvalidInput
 from portalctl.i18n import _
+
+if TYPE_CHECKING:  # given by __getattr__ below
+    from portalctl.drafts import TicketChanges as TicketChanges
+    from portalctl.drafts import TicketDraft as TicketDraft
 from portalctl.model import (
     PRIORITIES,
     STATE_LABELS,
     STATES,
-    TICKET_TYPES,
     Article,
     ArticleRefs,
     Attachment,
@@ -165,117 +168,6 @@ def is_overdue(due_at: str | None, state: str, now: str) -> bool:
 def folded(text: str) -> str:
     """Text without accents or case, as searches compare it ("facturación" finds "facturacion")."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-
-
-def search_words(query: TicketQuery) -> builtins.list[str]:
-    """The query's search words, folded; a search with no word in it is refused."""
-    if query.search is None:
-        return []
-    words = folded(query.search).split()
-    if not words:
-        raise InvalidInput(_("--search needs at least one word"))
-    return words
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    """A query's filters for backends that filter on the client: built once (choices checked, text folded), then
-    called per ticket. A connector whose platform applied a filter itself, or reads it in its own vocabulary,
-    replaces that part (`but(states=None)`: the caller matches native statuses)."""
-
-    states: frozenset[str] | None
-    priorities: frozenset[str]
-    types: frozenset[str]
-    departments: frozenset[str]
-    assignees: frozenset[str]  # folded e-mails (ME made the profile's own)
-    tags: frozenset[str]
-    requester: str  # folded e-mail; "" for any
-    mine: str | None  # --mine: the profile's own e-mail, folded ("" when it has none: nothing matches)
-    created_since: str | None
-    created_until: str | None
-    updated_since: str | None
-    overdue: bool
-    words: tuple[str, ...]
-
-    @classmethod
-    def of(cls, query: TicketQuery, *, me: str | None = None) -> TicketFilter:
-        """`me`: the profile's own e-mail, what `--mine` keeps (as the requester)."""
-        return cls(
-            states=frozenset(listed_states(query.statuses)),
-            priorities=frozenset(choice(p, PRIORITIES, _("priority")) for p in query.priorities),
-            types=frozenset(choice(t, TICKET_TYPES, _("type")) for t in query.types),
-            departments=frozenset(d.strip().casefold() for d in query.departments),
-            assignees=frozenset(assignee_email(a, me).casefold() for a in query.assignees),
-            tags=frozenset(tag_key(t) for t in query.tags),
-            requester=(query.requester or "").strip().casefold(),
-            mine=(me or "").casefold() if query.mine else None, created_since=query.created_since,
-            created_until=query.created_until, updated_since=query.updated_since, overdue=query.overdue,
-            words=tuple(search_words(query)),
-        )
-
-    def but(self, **changes: Any) -> TicketFilter:
-        return replace(self, **changes)
-
-    def __call__(self, ticket: Ticket, text: str | None = None) -> bool:
-        """Whether `ticket` matches; `text` is what a search reads (folded), the subject when not given."""
-        requester = ticket.requester.casefold()
-        return ((self.states is None or ticket.status in self.states)
-                and (not self.priorities or ticket.priority in self.priorities)
-                and (not self.types or (ticket.type or "") in self.types)
-                and (not self.departments or (ticket.department or "").casefold() in self.departments)
-                and (not self.assignees or (ticket.assignee or "").casefold() in self.assignees)
-                and (not self.tags or not self.tags.isdisjoint(ticket.tags))
-                and (not self.requester or requester == self.requester)
-                and (self.mine is None or requester == self.mine)
-                and (not self.created_since or ticket.created_at >= self.created_since)
-                and (not self.created_until or ticket.created_at < self.created_until)
-                and (not self.updated_since or ticket.updated_at >= self.updated_since)
-                and (not self.overdue or ticket.overdue)
-                and (not self.words or all(w in (text if text is not None else folded(ticket.subject))
-                                           for w in self.words)))
-
-
-def matches(query: TicketQuery, ticket: Ticket, *, me: str | None = None) -> bool:
-    """Whether `ticket` is one `query` lists (for one ticket; build a TicketFilter once for many)."""
-    return TicketFilter.of(query, me=me)(ticket)
-
-
-@dataclass(frozen=True)
-class TicketDraft:
-    """A ticket to open: what `create()` takes on every backend, what a template renders to, and what the
-    server's request body maps to. None leaves a field to the portal's default."""
-
-    subject: str
-    body: str
-    priority: str | None = None
-    type: str | None = None
-    department: str | None = None
-    ccs: Sequence[str] = ()
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    tags: Sequence[str] = ()
-    attachments: Sequence[Upload] = ()
-    follow_up_of: int | None = None
-    requester: str | None = None
-    dedupe_key: str | None = None
-    on_duplicate: str = "reply"
-
-    def but(self, **changes: Any) -> TicketDraft:
-        return replace(self, **changes)
-
-
-@dataclass
-class TicketChanges:
-    """Fields `tickets update` may change; None leaves a field as it is."""
-
-    subject: str | None = None
-    priority: str | None = None
-    type: str | None = None
-    department: str | None = None
-    status: str | None = None
-    assignee: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-    add_tags: Sequence[str] = ()
-    remove_tags: Sequence[str] = ()
 
 
 class TicketsAPI(Protocol):
@@ -499,3 +391,14 @@ class IncrementalAPI(Protocol):
         """The tickets `query` matches that changed since `position` (what an earlier feed's `position()` gave; when
         None or another account's, since query.updated_since, else from the beginning)."""
         ...
+
+
+if not TYPE_CHECKING:  # for type checkers the names come from the import at the top, and no other name does
+
+    def __getattr__(name: str) -> Any:
+        """`TicketDraft` and `TicketChanges`, from drafts.py on first use (a listing never loads them)."""
+        if name in ("TicketDraft", "TicketChanges"):
+            from portalctl import drafts
+
+            return getattr(drafts, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 `Connector` is a connector's backend: it reads the profile's page size and secret, and `open_backend` builds it
 from a saved profile. `ConnectorTickets` is the base of its tickets namespace: it refuses what the platform cannot
-do (naming the platform), filters a listing here with the contract's `TicketFilter` where the platform's API
+do (naming the platform), filters a listing here with `ticket_filter.TicketFilter` where the platform's API
 cannot, and orders what the platform cannot sort the way the portal engine does, so `--sort` and every filter mean
 the same thing on every backend.
 """
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Generic, TypeVar, cast
 
+from portalctl.backends.ticket_filter import TicketFilter
 from portalctl.config import Profile
 from portalctl.contract import (
     AccountsAPI,
     ArticlesAPI,
     TicketDraft,
-    TicketFilter,
     TicketQuery,
     TicketsAPI,
     Upload,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from portalctl.contract import ON_DUPLICATE, TicketChanges, TicketDraft, Upload, choice, state_of, tag_key
+from portalctl.contract import ON_DUPLICATE, choice, state_of, tag_key
 from portalctl.engine import search_index
 from portalctl.engine.db import Row, iso, parse_iso, transaction
 from portalctl.engine.fields import check_values, field_record
@@ -27,6 +27,8 @@ from portalctl.i18n import _
 from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 
 if TYPE_CHECKING:
+    from portalctl.contract import Upload
+    from portalctl.drafts import TicketChanges, TicketDraft
     from portalctl.engine.portal import Portal
 
 
