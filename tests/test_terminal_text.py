@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from portalctl.cli import PortalClickError
 from portalctl.contract import TicketDraft, Upload
 from portalctl.engine.portal import Portal, Session
 from portalctl.iostreams import IOStreams
+from portalctl.output.table import text_width
 from portalctl.safetext import cell, visible
 from tests.conftest import ADMIN, AGENT, ANA, CARLA
 
@@ -196,3 +198,12 @@ class TestTimes:
 
 def test_flat_is_still_the_plain_cell() -> None:
     assert flat(["a", "b"]) == "a, b"
+
+
+def test_latin_text_is_as_wide_as_it_is_long() -> None:
+    """table.text_width counts text below U+0300 by its length: Unicode's own tables say no character there is
+    wide or combining (unicodedata, for every one of them); above it, each character is counted."""
+    below = "".join(map(chr, range(0xA0, 0x300)))
+    assert not [c for c in below if unicodedata.combining(c) or unicodedata.east_asian_width(c) in ("W", "F")]
+    assert text_width("Añadir líneas ¿Cómo? ŁÓDŹ ɐ") == 27
+    assert text_width("Cafe\u0301") == 4 and text_width("日本 ok") == 7 and text_width("ＡＢ") == 4

@@ -1,5 +1,5 @@
 """`portalctl notices` and `portalctl admin notices`: the portal's announcements and service interruptions (seed
-002's banner), and the banner itself, shown once before the ticket commands a person runs."""
+002's banner; the banner itself, shown before the ticket commands a person runs, is in banner.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from typing import IO
 
 import click
 
+from portalctl.commands.banner import show_notice
 from portalctl.commands.context import POSITIVE, Output, app, message, output_options, report
 from portalctl.commands.params import When, body_options, body_text
-from portalctl.errors import NotFound, Unsupported
 from portalctl.i18n import _
-from portalctl.iostreams import IOStreams
-from portalctl.model import NOTICE_SEVERITIES, Notice
-from portalctl.safetext import cell, visible
+from portalctl.model import NOTICE_SEVERITIES
 
 NOTICE_COLUMNS = ("id", "severity", "title", "organization", "starts_at", "ends_at")
 ADMIN_COLUMNS = ("id", "severity", "title", "organization", "countries", "starts_at", "ends_at", "active")
-BANNER_COLOUR = {"outage": "red", "warning": "yellow", "info": None}
 
 
 @click.command()
@@ -36,35 +33,6 @@ def notices(output: Output) -> None:
             show_notice(notice, output.io, err=False)
     elif output.many(found) == 0 and output.fmt == "table":
         message(_("No notices in force."))
-
-
-def show_notice(notice: Notice, io: IOStreams, *, err: bool) -> None:
-    """A notice as a person reads it: severity and title, its window, then its text (portal text made inert)."""
-    tty, color = (io.err_tty, io.err_color) if err else (io.out_tty, io.color)
-    head = cell(f"[{notice.severity.upper()}] {notice.title}")
-    io.echo(click.style(head, fg=BANNER_COLOUR[notice.severity], bold=True) if color else head, err=err)
-    times = app().times(err=err)
-    io.echo("  " + _("until {when}").format(when=times.when(notice.ends_at))
-            + (f" · {cell(notice.organization)}" if notice.organization else ""), err=err)
-    for line in notice.body.strip().splitlines():
-        io.echo(f"  {visible(line) if tty else line}", err=err)
-
-
-def banner() -> None:
-    """Active notices this user has not been shown, once each, on stderr, when stderr is a terminal (a script's
-    output never changes). A help desk without notices (or a server older than them) has none to show."""
-    ctx = app()
-    if not ctx.io.err_tty:
-        return
-    try:
-        fresh = ctx.client.accounts.notices(unseen=True)
-        if fresh:
-            for notice in fresh:
-                show_notice(notice, ctx.io, err=True)
-            ctx.io.echo(err=True)
-            ctx.client.accounts.mark_notices_seen([notice.id for notice in fresh])
-    except (Unsupported, NotFound):
-        return
 
 
 @click.group("notices")

@@ -11,9 +11,9 @@ from typing import IO
 import click
 
 from portalctl.commands import complete
+from portalctl.commands.banner import banner
 from portalctl.commands.compose import compose
 from portalctl.commands.context import POSITIVE, Output, app, message, output_options, report
-from portalctl.commands.notices import banner
 from portalctl.commands.params import body_options, body_text, key_values
 from portalctl.commands.templates import variable_options
 from portalctl.commands.ticket_params import ONE_COLUMNS, attach_option, uploads

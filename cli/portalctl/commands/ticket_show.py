@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import click
 
+from portalctl.commands.banner import banner
 from portalctl.commands.context import Output, app, output_options, paged
-from portalctl.commands.notices import banner
 from portalctl.commands.ticket_params import ticket_id
 from portalctl.commands.ticket_view import show_ticket
 from portalctl.commands.tickets import LIST_COLUMNS

@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 
 import click
 
+from portalctl.commands.banner import banner
 from portalctl.commands.context import Capped, Output, app, limit_options, message, output_options
 from portalctl.commands.filters import ticket_filters
 from portalctl.commands.groups import ForgivingGroup
-from portalctl.commands.notices import banner
 from portalctl.contract import TicketCountAPI, TicketQuery
 from portalctl.i18n import _
 from portalctl.output.localformat import number

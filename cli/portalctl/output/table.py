@@ -23,7 +23,7 @@ def char_width(char: str) -> int:
 
 def text_width(text: str) -> int:
     """Columns `text` takes on a terminal: wide East Asian characters take two, combining marks none."""
-    if text.isascii():
+    if text.isascii() or max(text) < "\u0300":  # Latin text: no combining marks (U+0300 on), no wide characters
         return len(text)
     return sum(char_width(char) for char in text)
 
