@@ -16,8 +16,9 @@ import pytest
 
 from portalctl.commands.hints import cli_hint
 from portalctl.contract import TicketChanges, TicketDraft, TicketQuery
+from portalctl.engine.closing import auto_close
 from portalctl.engine.portal import Portal, Session
-from portalctl.engine.tickets import TicketService, auto_close
+from portalctl.engine.tickets import TicketService
 from portalctl.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from portalctl.exitcodes import ExitCode
 from portalctl.model import FieldDef, Ticket

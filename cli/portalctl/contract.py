@@ -13,7 +13,6 @@ from __future__ import annotations
 import builtins
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
@@ -51,8 +50,7 @@ class Upload(NamedTuple):
     path: Path
 
 
-@dataclass(frozen=True)
-class TicketQuery:
+class TicketQuery(NamedTuple):
     """Listing filters. Empty means no filter; `statuses=None` means every state but closed (`listed_states`)."""
 
     statuses: Sequence[str] | None = None
@@ -74,7 +72,7 @@ class TicketQuery:
 
     def but(self, **changes: Any) -> TicketQuery:
         """This query with some fields changed (queries are values: one caller's change never leaks to another)."""
-        return replace(self, **changes)
+        return self._replace(**changes)
 
 
 SORT_KEYS = ("updated", "created", "priority", "due", "id", "status")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from portalctl.config import Profile
+from portalctl.engine.closing import auto_close
 from portalctl.engine.portal import Portal, Session
-from portalctl.engine.tickets import auto_close
 from portalctl.errors import PortalError
 from portalctl.i18n import _
 

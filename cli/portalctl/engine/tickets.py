@@ -3,7 +3,7 @@
 - a customer reply on pending or resolved reopens the ticket; an agent reply sets pending unless told otherwise;
 - internal notes never reach customers (not in show, attachments or search);
 - resolved is reopenable, closed is final: replies are refused with a hint to open a follow-up;
-- resolved tickets close by themselves after a grace period;
+- resolved tickets close by themselves after a grace period (closing.py);
 - each ticket is due a number of business hours after it was opened, on its organisation's calendar.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from portalctl.contract import ON_DUPLICATE, choice, state_of, tag_key
@@ -29,33 +28,6 @@ from portalctl.model import PRIORITIES, TICKET_TYPES, FieldDef, Ticket
 if TYPE_CHECKING:
     from portalctl.contract import Upload
     from portalctl.drafts import TicketChanges, TicketDraft
-    from portalctl.engine.portal import Portal
-
-
-def auto_close(portal: Portal) -> int:
-    """Close resolved tickets whose grace period has passed; each closes at the moment its grace ended.
-
-    A write the front ends run where it shows: the CLI when it opens the embedded portal, `portalctl serve` on a
-    timer. Never on reading: a look at a ticket does not change it. Skipped on a portal file opened read-only."""
-    if portal.read_only:
-        return 0
-    hours = int(portal.setting("auto_close_hours"))
-    cutoff = iso(portal.clock() - timedelta(hours=hours))
-    due = "status = 'resolved' AND resolved_at <= ?"
-    if not portal.conn.execute(f"SELECT EXISTS (SELECT 1 FROM tickets WHERE {due})", (cutoff,)).fetchone()[0]:
-        return 0
-    closed_at = portal.dialect.plus_hours("resolved_at", hours)
-    with transaction(portal.conn):
-        portal.conn.execute(
-            f"INSERT INTO events (ticket_id, kind, detail, created_at) SELECT id, 'auto_closed',"
-            f" '{{\"after_hours\": {hours}}}', {closed_at} FROM tickets WHERE {due}",
-            (cutoff,),
-        )
-        cursor = portal.conn.execute(
-            f"UPDATE tickets SET status = 'closed', closed_at = {closed_at}, updated_at = {closed_at} WHERE {due}",
-            (cutoff,),
-        )
-    return cursor.rowcount
 
 
 def closed(ticket_id: int, message: str) -> StateConflict:

@@ -8,7 +8,6 @@ to the terminal's width. JSON, JSONL and YAML keep the data and ISO 8601 UTC; CS
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +49,8 @@ STATE_COLOURS = {"new": "cyan", "open": "yellow", "pending": "magenta", "on_hold
 def csv_table(stream: IO[str], header: Sequence[str]) -> Writer:
     """A CSV writer that has written its header row. CRLF ends rows as RFC 4180 says; it also makes the writer
     quote a field holding a lone CR, which a bare LF terminator would leave for a reader to split the row at."""
+    import csv  # loaded for CSV output only
+
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
     return writer

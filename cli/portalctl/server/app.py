@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 
 from portalctl import __version__
 from portalctl.engine import uploads as uploads_engine
+from portalctl.engine.closing import auto_close
 from portalctl.engine.dialect import dialect_for
-from portalctl.engine.tickets import auto_close
 from portalctl.server import (
     accounts,
     articles,
