@@ -101,7 +101,8 @@ class ArticleService:
     def _ranked(self, expression: str | None, where: Sequence[str], params: Sequence[Any],
                 limit: int) -> builtins.list[Article]:
         """The articles a full-text `expression` matches, best first, with snippets and scores."""
-        sql = self.session.portal.dialect.article_search.format(columns=COLUMNS, parents=PARENTS,
+        filtered = f" JOIN articles a ON a.id = articles_fts.rowid {PARENTS}" if where else ""
+        sql = self.session.portal.dialect.article_search.format(columns=COLUMNS, parents=PARENTS, filtered=filtered,
                                                                 filters="".join(" AND " + w for w in where))
         found = []
         for row in self.conn.execute(sql, (expression, *params, limit)).fetchall():

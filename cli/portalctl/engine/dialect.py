@@ -33,8 +33,9 @@ class Dialect(ABC):
     pooled: ClassVar[bool] = False
     # Tickets whose text matches one parameter, search_words(text): a WHERE clause on `t`.
     ticket_search: ClassVar[str]
-    # Articles best first: format with columns, parents and filters; the parameters are search_words(text),
-    # the filters' values and the limit. Columns `snippet` and `rank` (lower is better).
+    # Articles best first: format with columns, parents, filters and `filtered` (the joins the filters need, or
+    # nothing); the parameters are search_words(text), the filters' values and the limit. Columns `snippet` and
+    # `rank` (lower is better).
     article_search: ClassVar[str]
     # What fills each `{term}` of schema.MIGRATIONS (the list is in schema.py's docstring).
     schema_terms: ClassVar[Mapping[str, str]]
@@ -85,10 +86,14 @@ class SQLite(Dialect):
     ticket_search = "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"
     has_tag = "EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ?)"
     # bm25 weights per FTS column (title, body, labels): a word in the title says more than one in the body.
+    # The best are picked from the index alone, then joined and given snippets: ranked whole, a common word's
+    # thousands of matches were each joined and each had a snippet cut (7.8 ms against 4.8 for "configuración").
     article_search = (
         "SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet,"
         " bm25(articles_fts, 10.0, 1.0, 5.0) AS rank FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-        " {parents} WHERE articles_fts MATCH ?{filters} ORDER BY rank LIMIT ?"
+        " {parents} WHERE articles_fts MATCH ?1 AND articles_fts.rowid IN (SELECT articles_fts.rowid FROM articles_fts"
+        "{filtered} WHERE articles_fts MATCH ?1{filters} ORDER BY bm25(articles_fts, 10.0, 1.0, 5.0) LIMIT ?)"
+        " ORDER BY rank"
     )
     # Written as the first schema wrote them, indentation and all: SQLite keeps each statement's text, and a file
     # made today has the same schema, to the letter, as one made before the schema was shared (tests/test_schema).
