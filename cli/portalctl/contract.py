@@ -5,7 +5,8 @@ A backend is anything with `tickets`, `articles` and `accounts` attributes that 
 
 This module sits at the bottom of the package, beside the model: the engine, the backends, the server and the
 commands all read their value types (`TicketQuery`, `TicketDraft`, `TicketChanges`, `Upload`) and the query's rules
-(which states a listing means, how it sorts, which tickets a filter keeps) from here.
+(which states a listing means, how it sorts) from here. The write types are defined in drafts.py and given here on
+first use, so that a listing does not build them; backends/ticket_filter.py applies a query on the client.
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Protocol, runtime_c
 
 from portalctl.errors import InvalidInput
 from portalctl.i18n import _
-
-if TYPE_CHECKING:  # given by __getattr__ below
-    from portalctl.drafts import TicketChanges as TicketChanges
-    from portalctl.drafts import TicketDraft as TicketDraft
 from portalctl.model import (
     PRIORITIES,
     STATE_LABELS,
@@ -41,6 +38,10 @@ from portalctl.model import (
     User,
     canonical_state,
 )
+
+if TYPE_CHECKING:  # given by __getattr__ below
+    from portalctl.drafts import TicketChanges as TicketChanges
+    from portalctl.drafts import TicketDraft as TicketDraft
 
 
 class Upload(NamedTuple):
